@@ -1,0 +1,64 @@
+// Stable error codes and the one error body shape, shared by REST answers and socket acks.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ERROR_CODES = [
+  'bad_request',
+  'validation_failed',
+  'unsupported_media_type',
+  'unauthorized',
+  'invalid_credentials',
+  'forbidden',
+  'not_found',
+  'recipient_not_found',
+  'message_not_found',
+  'username_taken',
+  'idempotency_conflict',
+  'payload_too_large',
+  'rate_limited',
+  'kafka_unavailable',
+  'service_unavailable',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))),
+      message: Type.String(),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** The HTTP status each code is answered with. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unsupported_media_type: 415,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_found: 404,
+  recipient_not_found: 404,
+  message_not_found: 404,
+  username_taken: 409,
+  idempotency_conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  kafka_unavailable: 503,
+  service_unavailable: 503,
+  internal_error: 500,
+};
+
+export function isErrorBody(value: unknown): value is ErrorBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const error = (value as { error?: unknown }).error;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}

@@ -1,0 +1,8 @@
+// The contract every workspace imports. No barrel elsewhere: this package is the one boundary.
+export * from './primitives.js';
+export * from './record.js';
+export * from './message.js';
+export * from './errors.js';
+export * from './rest.js';
+export * from './socket.js';
+export * from './validate.js';

@@ -1,0 +1,32 @@
+// A chat message as clients see it: the record plus where Kafka put it and its receipt state.
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoTimestamp, MessageId, MessageText, Username } from './primitives.js';
+
+export const ReceiptState = Type.Union([
+  Type.Literal('sent'),
+  Type.Literal('delivered'),
+  Type.Literal('read'),
+]);
+export type ReceiptState = Static<typeof ReceiptState>;
+
+export const ChatMessage = Type.Object(
+  {
+    id: MessageId,
+    from: Username,
+    to: Username,
+    text: MessageText,
+    sentAt: IsoTimestamp,
+    partition: Type.Integer({ minimum: 0 }),
+    offset: Type.String({ pattern: '^[0-9]+$', maxLength: 20 }),
+    state: ReceiptState,
+  },
+  { $id: 'ChatMessage' },
+);
+export type ChatMessage = Static<typeof ChatMessage>;
+
+/** Order of receipt states; a state never moves backwards. */
+export const RECEIPT_RANK: Record<ReceiptState, number> = { sent: 0, delivered: 1, read: 2 };
+
+export function laterState(a: ReceiptState, b: ReceiptState): ReceiptState {
+  return RECEIPT_RANK[a] >= RECEIPT_RANK[b] ? a : b;
+}

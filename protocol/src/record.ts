@@ -1,0 +1,38 @@
+// The Kafka record on the messages topic: versioned JSON value, key = recipient, id in a header.
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoTimestamp, MessageId, MessageText, Username } from './primitives.js';
+
+export const CHAT_RECORD_VERSION = 1;
+
+/** Header names on every record the server produces. */
+export const RecordHeaders = {
+  messageId: 'message-id',
+  schemaVersion: 'schema-version',
+  contentType: 'content-type',
+} as const;
+
+/** Header names on dead-letter records (`<topic>.dlq`). */
+export const DlqHeaders = {
+  error: 'dlq-error',
+  reason: 'dlq-reason',
+  topic: 'dlq-original-topic',
+  partition: 'dlq-original-partition',
+  offset: 'dlq-original-offset',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+/** Records larger than this are rejected by the consumer as poison. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+export const ChatRecordV1 = Type.Object(
+  {
+    v: Type.Literal(CHAT_RECORD_VERSION),
+    id: MessageId,
+    from: Username,
+    to: Username,
+    text: MessageText,
+    sentAt: IsoTimestamp,
+  },
+  { additionalProperties: false, $id: 'ChatRecordV1' },
+);
+export type ChatRecordV1 = Static<typeof ChatRecordV1>;

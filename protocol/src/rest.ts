@@ -1,0 +1,122 @@
+// REST request and response bodies. Fastify validates these; clients use them to check answers.
+import { Type, type Static } from '@sinclair/typebox';
+import { ChatMessage } from './message.js';
+import { IsoTimestamp, MessageId, MessageText, Password, Username } from './primitives.js';
+
+export const Credentials = Type.Object(
+  {
+    // Accepts any case; the server folds it. The pattern is checked after folding.
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Password,
+  },
+  { additionalProperties: false },
+);
+export type Credentials = Static<typeof Credentials>;
+
+export const PublicUser = Type.Object({ username: Username, online: Type.Boolean() });
+export type PublicUser = Static<typeof PublicUser>;
+
+export const SessionResponse = Type.Object({
+  token: Type.String(),
+  expiresAt: IsoTimestamp,
+  user: Type.Object({ username: Username }),
+});
+export type SessionResponse = Static<typeof SessionResponse>;
+
+export const MeResponse = Type.Object({
+  username: Username,
+  createdAt: IsoTimestamp,
+  sessionExpiresAt: IsoTimestamp,
+});
+export type MeResponse = Static<typeof MeResponse>;
+
+export const PeopleQuery = Type.Object(
+  {
+    q: Type.String({ minLength: 1, maxLength: 32 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type PeopleQuery = Static<typeof PeopleQuery>;
+
+export const PeopleResponse = Type.Object({ users: Type.Array(PublicUser) });
+export type PeopleResponse = Static<typeof PeopleResponse>;
+
+export const SendBody = Type.Object(
+  {
+    to: Type.String({ minLength: 1, maxLength: 64 }),
+    text: MessageText,
+  },
+  { additionalProperties: false },
+);
+export type SendBody = Static<typeof SendBody>;
+
+export const SendResponse = Type.Object({
+  id: MessageId,
+  partition: Type.Integer({ minimum: 0 }),
+  offset: Type.String(),
+  sentAt: IsoTimestamp,
+});
+export type SendResponse = Static<typeof SendResponse>;
+
+export const Conversation = Type.Object({
+  peer: Username,
+  online: Type.Boolean(),
+  unread: Type.Integer({ minimum: 0 }),
+  lastMessage: Type.Union([ChatMessage, Type.Null()]),
+});
+export type Conversation = Static<typeof Conversation>;
+
+export const ConversationsResponse = Type.Object({ conversations: Type.Array(Conversation) });
+export type ConversationsResponse = Static<typeof ConversationsResponse>;
+
+export const PeerParams = Type.Object({ peer: Type.String({ minLength: 1, maxLength: 64 }) });
+export type PeerParams = Static<typeof PeerParams>;
+
+export const MessagesQuery = Type.Object(
+  {
+    /** A message id: the page holds messages older than it. */
+    before: Type.Optional(MessageId),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type MessagesQuery = Static<typeof MessagesQuery>;
+
+export const MessagesPage = Type.Object({
+  /** Newest first. */
+  messages: Type.Array(ChatMessage),
+  /** Pass as `before` to get the next (older) page; null when there is none. */
+  nextBefore: Type.Union([MessageId, Type.Null()]),
+});
+export type MessagesPage = Static<typeof MessagesPage>;
+
+export const ReadBody = Type.Object({ upTo: MessageId }, { additionalProperties: false });
+export type ReadBody = Static<typeof ReadBody>;
+
+export const ReadResponse = Type.Object({ peer: Username, upTo: MessageId, readAt: IsoTimestamp });
+export type ReadResponse = Static<typeof ReadResponse>;
+
+export const HealthResponse = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  checks: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
+});
+export type HealthResponse = Static<typeof HealthResponse>;
+
+/** Route paths, so that no client spells them by hand. */
+export const ApiPaths = {
+  register: '/api/auth/register',
+  login: '/api/auth/login',
+  logout: '/api/auth/logout',
+  me: '/api/me',
+  people: '/api/people',
+  send: '/send',
+  conversations: '/api/conversations',
+  messages: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/messages`,
+  read: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/read`,
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+} as const;
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';

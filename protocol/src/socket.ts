@@ -1,0 +1,118 @@
+// socket.io event maps and payload schemas. Events are named `entity:verb`.
+import { Type, type Static } from '@sinclair/typebox';
+import type { ErrorBody } from './errors.js';
+import { ChatMessage, ReceiptState } from './message.js';
+import { IsoTimestamp, MessageId, Username } from './primitives.js';
+
+/** The socket.io path; the server and every client use it. */
+export const SOCKET_PATH = '/socket.io';
+/** Largest socket packet the server accepts; bigger ones disconnect the socket. */
+export const MAX_SOCKET_PACKET_BYTES = 16 * 1024;
+
+export type Ack<T> = { ok: true; data: T } | ({ ok: false } & ErrorBody);
+
+/** A message pushed live or during catch-up. `readingNow` is true when the recipient has a
+ * visible tab open on this conversation, so other screens (the desktop agent) stay quiet. */
+export const DeliveredMessage = Type.Object({
+  message: ChatMessage,
+  readingNow: Type.Boolean(),
+});
+export type DeliveredMessage = Static<typeof DeliveredMessage>;
+
+export const MessageBatch = Type.Object({
+  messages: Type.Array(ChatMessage),
+});
+export type MessageBatch = Static<typeof MessageBatch>;
+
+export const SyncDone = Type.Object({ delivered: Type.Integer({ minimum: 0 }) });
+export type SyncDone = Static<typeof SyncDone>;
+
+export const ReceiptUpdate = Type.Object({
+  /** The other side of the conversation, from the point of view of the socket's user. */
+  peer: Username,
+  ids: Type.Array(MessageId),
+  state: ReceiptState,
+  at: IsoTimestamp,
+});
+export type ReceiptUpdate = Static<typeof ReceiptUpdate>;
+
+export const PresenceUpdate = Type.Object({ username: Username, online: Type.Boolean() });
+export type PresenceUpdate = Static<typeof PresenceUpdate>;
+
+export const TypingUpdate = Type.Object({ from: Username, typing: Type.Boolean() });
+export type TypingUpdate = Static<typeof TypingUpdate>;
+
+export const SessionRevoked = Type.Object({ reason: Type.String() });
+export type SessionRevoked = Static<typeof SessionRevoked>;
+
+export const MAX_ACK_IDS = 500;
+
+/** Client → server payloads. */
+export const AckPayload = Type.Object(
+  { ids: Type.Array(MessageId, { minItems: 1, maxItems: MAX_ACK_IDS }) },
+  { additionalProperties: false },
+);
+export type AckPayload = Static<typeof AckPayload>;
+
+export const TypingPayload = Type.Object(
+  { to: Username, typing: Type.Boolean() },
+  { additionalProperties: false },
+);
+export type TypingPayload = Static<typeof TypingPayload>;
+
+export const FocusPayload = Type.Object(
+  {
+    /** The conversation shown in a visible tab, or null when none is. */
+    peer: Type.Union([Username, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type FocusPayload = Static<typeof FocusPayload>;
+
+export const PresenceQuery = Type.Object(
+  { usernames: Type.Array(Username, { maxItems: 200 }) },
+  { additionalProperties: false },
+);
+export type PresenceQuery = Static<typeof PresenceQuery>;
+
+export const SocketEvents = {
+  messageNew: 'message:new',
+  messageBatch: 'message:batch',
+  syncDone: 'sync:done',
+  receiptUpdate: 'receipt:update',
+  presenceUpdate: 'presence:update',
+  typingUpdate: 'typing:update',
+  sessionRevoked: 'session:revoked',
+  messageAck: 'message:ack',
+  typingSet: 'typing:set',
+  focusSet: 'focus:set',
+  presenceQuery: 'presence:query',
+} as const;
+
+export interface ServerToClientEvents {
+  'message:new': (payload: DeliveredMessage) => void;
+  /** Catch-up: older messages the client missed, oldest first. */
+  'message:batch': (payload: MessageBatch) => void;
+  /** Catch-up is complete; what follows is live. */
+  'sync:done': (payload: SyncDone) => void;
+  'receipt:update': (payload: ReceiptUpdate) => void;
+  'presence:update': (payload: PresenceUpdate) => void;
+  'typing:update': (payload: TypingUpdate) => void;
+  'session:revoked': (payload: SessionRevoked) => void;
+}
+
+export interface ClientToServerEvents {
+  /** The client holds these messages (shown, stored or notified): they count as delivered. */
+  'message:ack': (payload: AckPayload, ack?: (result: Ack<{ acknowledged: number }>) => void) => void;
+  'typing:set': (payload: TypingPayload) => void;
+  'focus:set': (payload: FocusPayload) => void;
+  'presence:query': (payload: PresenceQuery, ack: (result: Ack<{ online: string[] }>) => void) => void;
+}
+
+/** socket.io handshake `auth` field. */
+export const HandshakeAuth = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 512 }),
+  /** 'web' tabs and 'agent' desktop notifiers; used for presence and notifications. */
+  client: Type.Optional(Type.Union([Type.Literal('web'), Type.Literal('agent'), Type.Literal('bot')])),
+});
+export type HandshakeAuth = Static<typeof HandshakeAuth>;
