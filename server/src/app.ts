@@ -1,0 +1,72 @@
+// Builds the whole app (not listening). Tests build it directly; server.ts listens.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { loggerOptions } from './logger.js';
+import authPlugin from './plugins/auth.js';
+import corePlugin from './plugins/core.js';
+import deliveryPlugin from './plugins/delivery.js';
+import errorsPlugin from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import securityPlugin from './plugins/security.js';
+import swaggerPlugin from './plugins/swagger.js';
+import webAppPlugin from './plugins/web-app.js';
+import authRoutes from './routes/auth/index.js';
+import conversationRoutes from './routes/conversations/index.js';
+import healthRoutes from './routes/health/index.js';
+import peopleRoutes from './routes/people/index.js';
+import sendRoutes from './routes/send/index.js';
+
+/** JSON bodies are small: a 4,000-character message is at most ~24 KB even fully escaped. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+// Bodies are checked strictly (no type coercion, no silently dropped fields); query strings and
+// params arrive as text, so those are coerced ("limit=20" → 20).
+function validators() {
+  const strict = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
+  const coercing = new Ajv({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false });
+  addFormats.default(strict);
+  addFormats.default(coercing);
+  return { strict, coercing };
+}
+
+export async function buildApp(
+  config: Config,
+  options: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Long enough for a send that waits on Kafka, short enough that nothing hangs.
+    requestTimeout: 30_000,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const { strict, coercing } = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
+  );
+
+  await app.register(errorsPlugin);
+  await app.register(corePlugin, { config });
+  await app.register(authPlugin);
+  await app.register(securityPlugin, { config });
+  await app.register(metricsPlugin, {
+    metrics: app.metrics,
+    collectLag: async () => {
+      app.metrics.consumerLag.set({ group: config.kafka.historyGroup }, await app.bus.historyLag());
+    },
+  });
+  await app.register(swaggerPlugin);
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(peopleRoutes);
+  await app.register(sendRoutes);
+  await app.register(conversationRoutes);
+  await app.register(deliveryPlugin);
+  await app.register(webAppPlugin);
+  return app;
+}

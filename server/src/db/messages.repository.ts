@@ -1,0 +1,267 @@
+// The history store: every message materialized from Kafka, with per-message delivery and read
+// marks and a per-user conversation index (last message, unread count).
+import type { ChatMessage, ReceiptState } from '@messenger/protocol';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import { conversationKey, type MessagesTable } from './schema.js';
+
+export interface StoredRecord {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  sentAt: string;
+  partition: number;
+  offset: number;
+}
+
+type MessageRow = Pick<
+  MessagesTable,
+  'id' | 'sender' | 'recipient' | 'text' | 'sent_at' | 'kafka_partition' | 'kafka_offset' | 'delivered_at' | 'read_at'
+>;
+
+const MESSAGE_COLUMNS = [
+  'id',
+  'sender',
+  'recipient',
+  'text',
+  'sent_at',
+  'kafka_partition',
+  'kafka_offset',
+  'delivered_at',
+  'read_at',
+] as const;
+
+// SQLite allows 32,766 bound variables per statement; 9 columns × 500 rows stays far below.
+const INSERT_CHUNK = 500;
+
+export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): ReceiptState {
+  if (row.read_at) return 'read';
+  if (row.delivered_at) return 'delivered';
+  return 'sent';
+}
+
+export function toChatMessage(row: MessageRow): ChatMessage {
+  return {
+    id: row.id,
+    from: row.sender,
+    to: row.recipient,
+    text: row.text,
+    sentAt: row.sent_at,
+    partition: row.kafka_partition,
+    offset: String(row.kafka_offset),
+    state: stateOf(row),
+  };
+}
+
+export function createMessagesRepository(db: Db) {
+  /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */
+  async function positionIn(conversation: string, id: string) {
+    return db
+      .selectFrom('messages')
+      .select(['sent_at', 'id'])
+      .where('conversation', '=', conversation)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  return {
+    /**
+     * Stores records that are not stored yet and updates both sides' conversation rows.
+     * Returns the ids that were new. Idempotent: replays after a crash insert nothing twice.
+     */
+    async insertBatch(records: StoredRecord[]): Promise<Set<string>> {
+      const inserted = new Set<string>();
+      if (records.length === 0) return inserted;
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+          const chunk = records.slice(i, i + INSERT_CHUNK);
+          const rows = await trx
+            .insertInto('messages')
+            .values(
+              chunk.map((r) => ({
+                id: r.id,
+                sender: r.from,
+                recipient: r.to,
+                conversation: conversationKey(r.from, r.to),
+                text: r.text,
+                sent_at: r.sentAt,
+                kafka_partition: r.partition,
+                kafka_offset: r.offset,
+                delivered_at: null,
+                read_at: null,
+              })),
+            )
+            .onConflict((oc) => oc.column('id').doNothing())
+            .returning('id')
+            .execute();
+          for (const row of rows) inserted.add(row.id);
+        }
+        // Aggregate per (owner, peer) first: one upsert per conversation side, portable to
+        // databases that refuse to touch a row twice in one statement.
+        const sides = new Map<string, { owner: string; peer: string; last: StoredRecord; unread: number }>();
+        for (const r of records) {
+          if (!inserted.has(r.id)) continue;
+          for (const [owner, peer, unread] of [
+            [r.from, r.to, 0],
+            [r.to, r.from, 1],
+          ] as const) {
+            const key = `${owner}|${peer}`;
+            const side = sides.get(key);
+            if (!side) sides.set(key, { owner, peer, last: r, unread });
+            else {
+              side.unread += unread;
+              if (r.sentAt >= side.last.sentAt) side.last = r;
+            }
+          }
+        }
+        const values = [...sides.values()].map((s) => ({
+          owner: s.owner,
+          peer: s.peer,
+          last_message_id: s.last.id,
+          last_sent_at: s.last.sentAt,
+          unread: s.unread,
+        }));
+        for (let i = 0; i < values.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('conversations')
+            .values(values.slice(i, i + INSERT_CHUNK))
+            .onConflict((oc) =>
+              oc.columns(['owner', 'peer']).doUpdateSet({
+                last_message_id: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_message_id ELSE conversations.last_message_id END`,
+                last_sent_at: sql`MAX(excluded.last_sent_at, conversations.last_sent_at)`,
+                unread: sql`conversations.unread + excluded.unread`,
+              }),
+            )
+            .execute();
+        }
+      });
+      return inserted;
+    },
+
+    /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
+    async undelivered(recipient: string, limit: number): Promise<ChatMessage[]> {
+      const rows = await db
+        .selectFrom('messages')
+        .select(MESSAGE_COLUMNS)
+        .where('recipient', '=', recipient)
+        .where('delivered_at', 'is', null)
+        .orderBy('kafka_partition')
+        .orderBy('kafka_offset')
+        .limit(limit)
+        .execute();
+      return rows.map(toChatMessage);
+    },
+
+    async countUndelivered(recipient: string): Promise<number> {
+      const row = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('recipient', '=', recipient)
+        .where('delivered_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /** Marks messages delivered; returns those that changed state (for receipts and commits). */
+    async markDelivered(recipient: string, ids: string[], now: string) {
+      if (ids.length === 0) return [];
+      return db
+        .updateTable('messages')
+        .set({ delivered_at: now })
+        .where('recipient', '=', recipient)
+        .where('id', 'in', ids)
+        .where('delivered_at', 'is', null)
+        .returning(['id', 'sender', 'kafka_partition', 'kafka_offset'])
+        .execute();
+    },
+
+    /** Trusts the recipient's Kafka group: everything below its committed offset was delivered. */
+    async markDeliveredBelow(recipient: string, partition: number, offset: number, now: string): Promise<number> {
+      const result = await db
+        .updateTable('messages')
+        .set({ delivered_at: now })
+        .where('recipient', '=', recipient)
+        .where('kafka_partition', '=', partition)
+        .where('kafka_offset', '<', offset)
+        .where('delivered_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    /** Marks the peer's messages to `reader` read up to and including `upTo`. */
+    async markRead(reader: string, peer: string, upTo: string, now: string) {
+      const conversation = conversationKey(reader, peer);
+      const at = await positionIn(conversation, upTo);
+      if (!at) return undefined;
+      return db.transaction().execute(async (trx) => {
+        const changed = await trx
+          .updateTable('messages')
+          .set({ read_at: now, delivered_at: sql`COALESCE(delivered_at, ${now})` })
+          .where('recipient', '=', reader)
+          .where('sender', '=', peer)
+          .where('read_at', 'is', null)
+          .where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<=', at.id)])]))
+          .returning('id')
+          .execute();
+        const left = await trx
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('recipient', '=', reader)
+          .where('sender', '=', peer)
+          .where('read_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        await trx
+          .updateTable('conversations')
+          .set({ unread: Number(left.n) })
+          .where('owner', '=', reader)
+          .where('peer', '=', peer)
+          .execute();
+        return changed.map((r) => r.id);
+      });
+    },
+
+    /** One page of a conversation, newest first, older than `before` when given. */
+    async page(me: string, peer: string, before: string | undefined, limit: number) {
+      const conversation = conversationKey(me, peer);
+      let query = db
+        .selectFrom('messages')
+        .select(MESSAGE_COLUMNS)
+        .where('conversation', '=', conversation)
+        .orderBy('sent_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1);
+      if (before) {
+        const at = await positionIn(conversation, before);
+        if (!at) return undefined;
+        query = query.where((eb) =>
+          eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]),
+        );
+      }
+      const rows = await query.execute();
+      const more = rows.length > limit;
+      const messages = rows.slice(0, limit).map(toChatMessage);
+      return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
+    },
+
+    async conversations(owner: string, limit: number) {
+      const rows = await db
+        .selectFrom('conversations as c')
+        .innerJoin('messages as m', 'm.id', 'c.last_message_id')
+        .select(['c.peer', 'c.unread', ...MESSAGE_COLUMNS.map((col) => `m.${col}` as const)])
+        .where('c.owner', '=', owner)
+        .orderBy('c.last_sent_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) }));
+    },
+
+    /** The people `username` has a conversation with: who hears about their presence. */
+    async peersOf(username: string): Promise<string[]> {
+      const rows = await db.selectFrom('conversations').select('peer').where('owner', '=', username).execute();
+      return rows.map((r) => r.peer);
+    },
+  };
+}
+
+export type MessagesRepository = ReturnType<typeof createMessagesRepository>;

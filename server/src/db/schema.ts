@@ -1,0 +1,62 @@
+// Table types for Kysely. One query layer, so a Postgres dialect can replace SQLite later.
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  username: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  username: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface MessagesTable {
+  id: string;
+  sender: string;
+  recipient: string;
+  /** `min(a,b) + '|' + max(a,b)`: one key for both directions of a conversation. */
+  conversation: string;
+  text: string;
+  sent_at: string;
+  kafka_partition: number;
+  kafka_offset: number;
+  seq: Generated<number>;
+  delivered_at: string | null;
+  read_at: string | null;
+}
+
+export interface ConversationsTable {
+  owner: string;
+  peer: string;
+  last_message_id: string;
+  last_sent_at: string;
+  unread: number;
+}
+
+export interface IdempotencyTable {
+  sender: string;
+  idem_key: string;
+  request_hash: string;
+  message_id: string;
+  kafka_partition: number | null;
+  kafka_offset: number | null;
+  sent_at: string;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  messages: MessagesTable;
+  conversations: ConversationsTable;
+  idempotency_keys: IdempotencyTable;
+}
+
+export function conversationKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}

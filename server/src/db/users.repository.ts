@@ -1,0 +1,59 @@
+// Accounts: users and their hashed session tokens.
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export function createUsersRepository(db: Db) {
+  return {
+    async create(username: string, passwordHash: string, now: string): Promise<boolean> {
+      const result = await db
+        .insertInto('users')
+        .values({ username, password_hash: passwordHash, created_at: now })
+        .onConflict((oc) => oc.column('username').doNothing())
+        .executeTakeFirst();
+      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    },
+    find(username: string) {
+      return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    },
+    async exists(username: string): Promise<boolean> {
+      const row = await db.selectFrom('users').select('username').where('username', '=', username).executeTakeFirst();
+      return row !== undefined;
+    },
+    /** Prefix search; LIKE metacharacters in the query are escaped. */
+    search(prefix: string, exclude: string, limit: number) {
+      const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+      return db
+        .selectFrom('users')
+        .select('username')
+        .where(sql<boolean>`username LIKE ${`${escaped}%`} ESCAPE '\\'`)
+        .where('username', '!=', exclude)
+        .orderBy('username')
+        .limit(limit)
+        .execute();
+    },
+
+    async createSession(tokenHash: string, username: string, now: string, expiresAt: string) {
+      await db
+        .insertInto('sessions')
+        .values({ token_hash: tokenHash, username, created_at: now, expires_at: expiresAt, revoked_at: null })
+        .execute();
+    },
+    findActiveSession(tokenHash: string, now: string) {
+      return db
+        .selectFrom('sessions')
+        .select(['username', 'expires_at', 'token_hash'])
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+    },
+    async revokeSession(tokenHash: string, now: string) {
+      await db.updateTable('sessions').set({ revoked_at: now }).where('token_hash', '=', tokenHash).execute();
+    },
+    async deleteExpiredSessions(now: string) {
+      await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

@@ -1,0 +1,60 @@
+// The one place fan-out happens: each batch consumed from Kafka is checked (poison goes to the
+// DLQ), stored in the history store, and only then pushed to the recipients' and senders' rooms.
+// Storing first is what makes catch-up gap-free: a socket joins its room before it queries.
+import type { Logger } from 'pino';
+import type { MessagesRepository, StoredRecord } from '../db/messages.repository.js';
+import type { KafkaBus, RawRecord } from '../kafka/bus.js';
+import type { Metrics } from '../plugins/metrics.js';
+import type { Realtime } from '../realtime/hub.js';
+import { decodeRecord } from './record-codec.js';
+import { RecentIds } from './recent-ids.js';
+
+// Enough to cover a consumer replay after a restart or rebalance; clients dedupe the rest.
+const RECENT_CAPACITY = 200_000;
+
+export function createDeliveryPipeline(deps: {
+  bus: KafkaBus;
+  messages: MessagesRepository;
+  realtime: Realtime;
+  metrics: Metrics;
+  logger: Logger;
+}) {
+  const emitted = new RecentIds(RECENT_CAPACITY);
+
+  return async function handleBatch(records: RawRecord[]): Promise<void> {
+    const valid: StoredRecord[] = [];
+    for (const raw of records) {
+      const decoded = decodeRecord(raw);
+      if (!decoded.ok) {
+        deps.logger.warn(
+          { partition: raw.partition, offset: raw.offset, reason: decoded.reason, error: decoded.error },
+          'poison record sent to the dead-letter topic',
+        );
+        await deps.bus.deadLetter(raw, decoded.reason, decoded.error);
+        deps.metrics.deadLettered.inc({ reason: decoded.reason });
+        continue;
+      }
+      const r = decoded.record;
+      valid.push({ id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, partition: raw.partition, offset: raw.offset });
+    }
+    if (valid.length === 0) return;
+    await deps.messages.insertBatch(valid);
+    const now = Date.now();
+    for (const r of valid) {
+      if (!emitted.add(r.id)) continue;
+      deps.realtime.deliver({
+        id: r.id,
+        from: r.from,
+        to: r.to,
+        text: r.text,
+        sentAt: r.sentAt,
+        partition: r.partition,
+        offset: String(r.offset),
+        state: 'sent',
+      });
+      const sentAt = Date.parse(r.sentAt);
+      if (Number.isFinite(sentAt)) deps.metrics.deliveryLatency.observe(Math.max(0, now - sentAt) / 1000);
+    }
+    deps.metrics.consumed.inc(valid.length);
+  };
+}

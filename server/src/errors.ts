@@ -1,0 +1,34 @@
+// One error path: AppError carries a stable code; the handler in plugins/errors.ts renders it.
+import { ERROR_STATUS, type ErrorCode } from '@messenger/protocol';
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const errors = {
+  unauthorized: (message = 'Sign in first: send a valid session token.') => new AppError('unauthorized', message),
+  invalidCredentials: () => new AppError('invalid_credentials', 'Wrong username or password.'),
+  forbidden: (message = 'Not allowed.') => new AppError('forbidden', message),
+  validation: (message: string) => new AppError('validation_failed', message),
+  recipientNotFound: (name: string) => new AppError('recipient_not_found', `No user named "${name}".`),
+  notFound: (message = 'Not found.') => new AppError('not_found', message),
+  messageNotFound: () => new AppError('message_not_found', 'No such message in this conversation.'),
+  usernameTaken: () => new AppError('username_taken', 'That username is taken.'),
+  idempotencyConflict: () =>
+    new AppError('idempotency_conflict', 'This Idempotency-Key was already used for a different message.'),
+  kafkaUnavailable: (retryAfterSeconds: number) =>
+    new AppError('kafka_unavailable', 'The message could not be stored right now. Retry later.', {
+      'retry-after': String(retryAfterSeconds),
+    }),
+  serviceUnavailable: (message = 'Temporarily unavailable. Retry later.') =>
+    new AppError('service_unavailable', message, { 'retry-after': '5' }),
+};

@@ -1,0 +1,456 @@
+// The one module that imports kafkajs. Everything else sees KafkaBus: produce a chat record,
+// consume the messages topic in order, dead-letter poison, and commit per-recipient groups.
+import { createRequire } from 'node:module';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import { withTimeout } from './timeout.js';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  messagesTopic: string;
+  dlqTopic: string;
+  partitions: number;
+  replicationFactor: number;
+  historyGroup: string;
+  inboxGroupPrefix: string;
+  sendTimeoutMs: number;
+  connectTimeoutMs: number;
+  inboxCommitIntervalMs: number;
+  logger: Logger;
+}
+
+/** A record as read from the topic, before any validation. */
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface ProduceResult {
+  partition: number;
+  offset: number;
+}
+
+export type BatchHandler = (records: RawRecord[]) => Promise<void>;
+
+export class KafkaUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaUnavailableError';
+  }
+}
+
+interface QueuedSend {
+  key: string;
+  value: string;
+  headers: IHeaders;
+  partition: number;
+  settled: boolean;
+  resolve: (r: ProduceResult) => void;
+  reject: (e: unknown) => void;
+}
+
+// kafkajs' group coordinator lookup and raw OffsetCommit are not public API. We need them to
+// commit a per-recipient group's offsets without that group ever joining (a "simple" commit with
+// generation -1, the same request Kafka's own admin tools send). kafkajs 2.2.4 is final, so
+// these internals are stable; test/kafka/inbox-commits.test.ts guards them.
+interface InternalBroker {
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime?: number;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<{ responses: { partitions: { partition: number; errorCode: number }[] }[] }>;
+}
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+}
+
+const MAX_SEND_BATCH = 1000;
+const COMMIT_CONCURRENCY = 16;
+const require = createRequire(import.meta.url);
+
+export function createKafkaBus(options: KafkaBusOptions) {
+  const log = options.logger;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectTimeoutMs,
+    requestTimeout: Math.max(options.sendTimeoutMs, 5000),
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      const fields = { kafka: entry.namespace, ...extra };
+      if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
+      else log.warn(fields, message);
+    },
+  });
+
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  const admin: Admin = kafka.admin();
+  const cluster = createInternalCluster(kafka);
+  const partitioner = Partitioners.DefaultPartitioner();
+  let partitionCount = options.partitions;
+  let consumer: Consumer | undefined;
+  let stopping = false;
+  const positions = new Map<number, number>();
+
+  // --- produce: one request in flight; everything that arrives meanwhile rides the next one.
+  // kafkajs has no linger, so this is how concurrent /send requests share a round trip.
+  const queue: QueuedSend[] = [];
+  let inFlight = false;
+  let flushScheduled = false;
+
+  function scheduleFlush() {
+    if (flushScheduled || inFlight) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      void flush();
+    });
+  }
+
+  async function flush() {
+    if (inFlight) return;
+    const batch = queue.splice(0, MAX_SEND_BATCH).filter((q) => !q.settled);
+    if (batch.length === 0) return;
+    inFlight = true;
+    try {
+      const results = await producer.send({
+        topic: options.messagesTopic,
+        acks: -1,
+        timeout: options.sendTimeoutMs,
+        messages: batch.map((q) => ({ key: q.key, value: q.value, headers: q.headers, partition: q.partition })),
+      });
+      const base = new Map(results.map((r) => [r.partition, Number(r.baseOffset)]));
+      const seen = new Map<number, number>();
+      for (const q of batch) {
+        const index = seen.get(q.partition) ?? 0;
+        seen.set(q.partition, index + 1);
+        const baseOffset = base.get(q.partition);
+        if (baseOffset === undefined) q.reject(new KafkaUnavailableError('Kafka did not acknowledge the partition'));
+        else q.resolve({ partition: q.partition, offset: baseOffset + index });
+      }
+    } catch (error) {
+      for (const q of batch) q.reject(new KafkaUnavailableError('Kafka produce failed', { cause: error }));
+    } finally {
+      inFlight = false;
+      if (queue.length > 0) scheduleFlush();
+    }
+  }
+
+  function partitionFor(key: string): number {
+    const metadata = Array.from({ length: partitionCount }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], offlineReplicas: [], partitionErrorCode: 0 }));
+    return partitioner({ topic: options.messagesTopic, partitionMetadata: metadata, message: { key, value: null } });
+  }
+
+  // --- per-recipient groups: coalesce acknowledgements, commit at most once per interval.
+  const pendingCommits = new Map<string, Map<number, number>>();
+  const coordinators = new Map<string, InternalBroker>();
+  let commitTimer: NodeJS.Timeout | undefined;
+  let commitsRunning: Promise<void> | undefined;
+
+  async function commitGroup(groupId: string, offsets: Map<number, number>) {
+    const request = {
+      groupId,
+      groupGenerationId: -1,
+      memberId: '',
+      retentionTime: -1,
+      topics: [
+        {
+          topic: options.messagesTopic,
+          partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+        },
+      ],
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        let coordinator = coordinators.get(groupId);
+        if (!coordinator) {
+          coordinator = await cluster.findGroupCoordinator({ groupId });
+          coordinators.set(groupId, coordinator);
+        }
+        await coordinator.offsetCommit(request);
+        return;
+      } catch (error) {
+        coordinators.delete(groupId);
+        if (attempt === 1) throw error;
+      }
+    }
+  }
+
+  async function flushInboxCommits(): Promise<void> {
+    if (commitsRunning) await commitsRunning;
+    if (pendingCommits.size === 0) return;
+    const work = [...pendingCommits];
+    pendingCommits.clear();
+    commitsRunning = (async () => {
+      for (let i = 0; i < work.length; i += COMMIT_CONCURRENCY) {
+        await Promise.all(
+          work.slice(i, i + COMMIT_CONCURRENCY).map(async ([groupId, offsets]) => {
+            try {
+              await commitGroup(groupId, offsets);
+            } catch (error) {
+              // Put it back unless something newer is queued: the next flush retries it. The
+              // history store already holds the delivery marks, so nothing is lost meanwhile.
+              const queued = pendingCommits.get(groupId) ?? new Map<number, number>();
+              for (const [p, o] of offsets) if ((queued.get(p) ?? -1) < o) queued.set(p, o);
+              pendingCommits.set(groupId, queued);
+              log.warn({ err: error, groupId }, 'inbox offset commit failed; will retry');
+            }
+          }),
+        );
+      }
+    })();
+    try {
+      await commitsRunning;
+    } finally {
+      commitsRunning = undefined;
+    }
+  }
+
+  return {
+    inboxGroup: (username: string) => `${options.inboxGroupPrefix}${username}`,
+    partitionFor,
+
+    /** Connects the producer and admin client and creates the topics if they are missing. */
+    async connect(): Promise<void> {
+      await withTimeout(admin.connect(), options.connectTimeoutMs * 3, 'Kafka admin connect');
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: options.messagesTopic, numPartitions: options.partitions, replicationFactor: options.replicationFactor },
+          { topic: options.dlqTopic, numPartitions: 1, replicationFactor: options.replicationFactor },
+        ],
+      });
+      const metadata = await admin.fetchTopicMetadata({ topics: [options.messagesTopic] });
+      partitionCount = metadata.topics[0]?.partitions.length ?? options.partitions;
+      await producer.connect();
+      await cluster.connect();
+      commitTimer = setInterval(() => void flushInboxCommits(), options.inboxCommitIntervalMs);
+      commitTimer.unref();
+    },
+
+    /** Resolves once Kafka (acks=all) holds the record; rejects within sendTimeoutMs otherwise. */
+    produce(key: string, value: string, headers: Record<string, string>): Promise<ProduceResult> {
+      if (stopping) return Promise.reject(new KafkaUnavailableError('The server is shutting down'));
+      return new Promise<ProduceResult>((resolve, reject) => {
+        const entry: QueuedSend = {
+          key,
+          value,
+          headers,
+          partition: partitionFor(key),
+          settled: false,
+          resolve: (r) => {
+            if (entry.settled) return;
+            entry.settled = true;
+            clearTimeout(timer);
+            resolve(r);
+          },
+          reject: (e) => {
+            if (entry.settled) return;
+            entry.settled = true;
+            clearTimeout(timer);
+            reject(e);
+          },
+        };
+        // A send still queued when its time runs out is dropped, never written late.
+        const timer = setTimeout(
+          () => entry.reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${options.sendTimeoutMs} ms`)),
+          options.sendTimeoutMs,
+        );
+        queue.push(entry);
+        scheduleFlush();
+      });
+    },
+
+    /** Copies a record that failed validation to `<topic>.dlq`, with why and where it came from. */
+    async deadLetter(record: RawRecord, reason: string, error: string): Promise<void> {
+      await producer.send({
+        topic: options.dlqTopic,
+        acks: -1,
+        messages: [
+          {
+            key: record.key,
+            value: record.value,
+            headers: {
+              ...record.headers,
+              'dlq-reason': reason,
+              'dlq-error': error.slice(0, 1000),
+              'dlq-original-topic': record.topic,
+              'dlq-original-partition': String(record.partition),
+              'dlq-original-offset': String(record.offset),
+              'dlq-failed-at': new Date().toISOString(),
+            },
+          },
+        ],
+      });
+    },
+
+    /**
+     * Consumes the messages topic in the history group, in partition order, batch by batch.
+     * A handler that throws is retried by kafkajs; a consumer that crashes for good is rebuilt,
+     * and after repeated crashes the process exits loudly rather than stop delivering silently.
+     */
+    async startConsumer(handler: BatchHandler, onFatal: (error: unknown) => void): Promise<void> {
+      const crashes: number[] = [];
+      const start = async (): Promise<void> => {
+        const c = kafka.consumer({
+          groupId: options.historyGroup,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 1_000,
+          rebalanceTimeout: 10_000,
+          maxWaitTimeInMs: 250,
+          allowAutoTopicCreation: false,
+          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+        });
+        consumer = c;
+        c.on(c.events.CRASH, (event) => {
+          const { error, restart } = event.payload;
+          log.error({ err: error, restart }, 'Kafka consumer crashed');
+          if (restart || stopping) return;
+          const now = Date.now();
+          crashes.push(now);
+          while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
+          if (crashes.length > 5) {
+            onFatal(error);
+            return;
+          }
+          void c
+            .disconnect()
+            .catch(() => undefined)
+            .then(() => (stopping ? undefined : start()))
+            .catch(onFatal);
+        });
+        await c.connect();
+        await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
+        await c.run({
+          partitionsConsumedConcurrently: 1,
+          eachBatchAutoResolve: true,
+          autoCommitInterval: 1000,
+          eachBatch: async ({ batch, heartbeat }) => {
+            if (batch.messages.length === 0) return;
+            const records: RawRecord[] = batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: Number(m.offset),
+              key: m.key ? m.key.toString('utf8') : null,
+              value: m.value,
+              headers: decodeHeaders(m.headers),
+              timestamp: m.timestamp,
+            }));
+            await handler(records);
+            positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+            await heartbeat();
+          },
+        });
+      };
+      await start();
+    },
+
+    /** The next offset the consumer will hand over on a partition (everything below is stored). */
+    consumedPosition(partition: number): number | undefined {
+      return positions.get(partition);
+    },
+
+    /** Records that `username` has everything below `nextOffset` on `partition`. */
+    commitInbox(username: string, partition: number, nextOffset: number): void {
+      const groupId = `${options.inboxGroupPrefix}${username}`;
+      const offsets = pendingCommits.get(groupId) ?? new Map<number, number>();
+      if ((offsets.get(partition) ?? -1) < nextOffset) offsets.set(partition, nextOffset);
+      pendingCommits.set(groupId, offsets);
+    },
+
+    flushInboxCommits,
+
+    /** The recipient group's committed offsets (partition → next offset); empty if none. */
+    async fetchInboxOffsets(username: string): Promise<Map<number, number>> {
+      const groupId = `${options.inboxGroupPrefix}${username}`;
+      const result = await admin.fetchOffsets({ groupId, topics: [options.messagesTopic] });
+      const offsets = new Map<number, number>();
+      for (const topic of result) {
+        for (const p of topic.partitions) {
+          const offset = Number(p.offset);
+          if (offset >= 0) offsets.set(p.partition, offset);
+        }
+      }
+      return offsets;
+    },
+
+    /** Lag of the history group: records on the topic not yet stored. */
+    async historyLag(): Promise<number> {
+      const [committed, ends] = await Promise.all([
+        admin.fetchOffsets({ groupId: options.historyGroup, topics: [options.messagesTopic] }),
+        admin.fetchTopicOffsets(options.messagesTopic),
+      ]);
+      const done = new Map<number, number>();
+      for (const t of committed) for (const p of t.partitions) done.set(p.partition, Math.max(0, Number(p.offset)));
+      let lag = 0;
+      for (const p of ends) lag += Math.max(0, Number(p.high) - (done.get(p.partition) ?? 0));
+      return lag;
+    },
+
+    async ping(timeoutMs = 2000): Promise<boolean> {
+      try {
+        await withTimeout(admin.describeCluster(), timeoutMs, 'Kafka describeCluster');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async close(): Promise<void> {
+      stopping = true;
+      if (commitTimer) clearInterval(commitTimer);
+      await flushInboxCommits().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
+      for (const q of queue.splice(0)) q.reject(new KafkaUnavailableError('The server is shutting down'));
+      await Promise.allSettled([consumer?.disconnect(), producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+    },
+  };
+}
+
+export type KafkaBus = ReturnType<typeof createKafkaBus>;
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}
+
+function createInternalCluster(kafka: Kafka): InternalCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!symbol) throw new Error('kafkajs internals changed: private:Kafka:createCluster not found');
+  const create = (kafka as unknown as Record<symbol, (o: object) => InternalCluster>)[symbol];
+  if (!create) throw new Error('kafkajs internals changed');
+  // The same emitter class kafkajs gives its admin client; without one, request events throw.
+  const Emitter = require('kafkajs/src/instrumentation/emitter') as new () => object;
+  return create({ allowAutoTopicCreation: false, instrumentationEmitter: new Emitter() });
+}

@@ -1,0 +1,55 @@
+// Who is asking: a Bearer token or the web app's session cookie, resolved once per request.
+// Routes that need a user add `preHandler: app.requireUser`.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { errors } from '../errors.js';
+import { readSessionCookie } from '../realtime/session-cookie.js';
+import type { Session } from '../services/auth.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: Session | null;
+    /** The raw token the request authenticated with; only logout needs it. */
+    sessionToken: string | null;
+  }
+  interface FastifyInstance {
+    requireUser: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export default fp(
+  async (app) => {
+    const allowedOrigins = new Set(app.config.allowedOrigins);
+    app.decorateRequest('session', null);
+    app.decorateRequest('sessionToken', null);
+
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization;
+      let token: string | undefined;
+      let viaCookie = false;
+      if (header !== undefined) {
+        const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(header);
+        if (!match) return;
+        token = match[1];
+      } else {
+        token = readSessionCookie(request.headers.cookie);
+        viaCookie = true;
+      }
+      if (!token) return;
+      // A cookie rides along on cross-site requests; a state change needs our own Origin too.
+      if (viaCookie && !SAFE_METHODS.has(request.method)) {
+        const origin = request.headers.origin;
+        if (origin === undefined || !allowedOrigins.has(origin)) return;
+      }
+      request.session = await app.authService.authenticate(token);
+      if (request.session) request.sessionToken = token;
+    });
+
+    app.decorate('requireUser', async (request: FastifyRequest) => {
+      if (!request.session) throw errors.unauthorized();
+    });
+  },
+  { name: 'auth-decorators', dependencies: ['core'] },
+);

@@ -1,0 +1,53 @@
+// The one error path: every failure leaves as { error: { code, message } } with a stable code.
+// 5xx bodies are generic; the details go to the log only.
+import type { ErrorBody, ErrorCode } from '@messenger/protocol';
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors.js';
+
+function body(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'Send JSON with Content-Type: application/json.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'bad_request', message: 'The JSON body is empty.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Invalid Content-Length.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'The body is not valid JSON.' },
+};
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+      if (error instanceof AppError) {
+        if (error.status >= 500) request.log.warn({ code: error.code }, error.message);
+        return reply.code(error.status).headers(error.headers).send(body(error.code, error.message));
+      }
+      if (error.validation) {
+        const where = error.validationContext ?? 'request';
+        return reply.code(400).send(body('validation_failed', `${where}: ${error.message}`));
+      }
+      const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+      if (known) return reply.code(known.status).send(body(known.code, known.message ?? error.message));
+      if (error.statusCode === 429) {
+        return reply.code(429).send(body('rate_limited', 'Too many requests; slow down and retry later.'));
+      }
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        // Fastify's own 4xx (bad JSON and the like): their messages are safe to show.
+        return reply.code(error.statusCode).send(body('bad_request', error.message));
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.code(500).send(body('internal_error', 'Something went wrong on our side.'));
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      reply.code(404).send(body('not_found', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`)),
+    );
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,25 @@
+// Serves the built web app from the same origin, with index.html for client-side routes.
+import fastifyStatic from '@fastify/static';
+import fp from 'fastify-plugin';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export default fp(
+  async (app) => {
+    const root = app.config.webDist;
+    const index = path.join(root, 'index.html');
+    if (!existsSync(index)) {
+      app.log.warn({ webDist: root }, 'web app not built: run `npm run build -w web`; serving the API only');
+      app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+        reply.type('text/plain').send('The web app is not built. Run: npm run build -w web'),
+      );
+      return;
+    }
+    await app.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
+    // Client-side routes such as /c/alice get the app shell; API paths keep their JSON 404s.
+    app.get('/c/*', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+    app.get('/signin', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+    app.get('/signup', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+  },
+  { name: 'web-app', dependencies: ['core'] },
+);

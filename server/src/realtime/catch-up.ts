@@ -1,0 +1,39 @@
+// Catch-up on connect: everything addressed to the user that no client of theirs acknowledged.
+// The history store holds the messages; the recipient's Kafka group says what was delivered.
+// When Kafka has no offsets (expired, deleted, or Kafka unreachable) the store's own delivery
+// marks decide, so catch-up survives offsets.retention.minutes and topic retention.
+import type { ChatMessage } from '@messenger/protocol';
+import type { ChatSocket, RealtimeDeps } from './hub.js';
+
+const BATCH_SIZE = 500;
+const MAX_CATCH_UP = 100_000;
+
+export async function catchUp(socket: ChatSocket, deps: RealtimeDeps): Promise<void> {
+  const { username } = socket.data;
+  let pending = await deps.messages.undelivered(username, MAX_CATCH_UP);
+  if (pending.length > 0) pending = await dropWhatKafkaSaysWasDelivered(username, pending, deps);
+  for (let i = 0; i < pending.length && socket.connected; i += BATCH_SIZE) {
+    socket.emit('message:batch', { messages: pending.slice(i, i + BATCH_SIZE) });
+  }
+  socket.emit('sync:done', { delivered: pending.length });
+}
+
+async function dropWhatKafkaSaysWasDelivered(
+  username: string,
+  pending: ChatMessage[],
+  deps: RealtimeDeps,
+): Promise<ChatMessage[]> {
+  let committed: Map<number, number>;
+  try {
+    committed = await deps.bus.fetchInboxOffsets(username);
+  } catch (error) {
+    deps.logger.warn({ err: error, username }, 'inbox offsets unavailable; catching up from the history store');
+    return pending;
+  }
+  if (committed.size === 0) return pending;
+  const now = new Date().toISOString();
+  for (const [partition, offset] of committed) {
+    await deps.messages.markDeliveredBelow(username, partition, offset, now);
+  }
+  return pending.filter((m) => Number(m.offset) >= (committed.get(m.partition) ?? 0));
+}

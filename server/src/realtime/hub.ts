@@ -1,0 +1,192 @@
+// socket.io: authenticated handshakes, one room per user, and the pushes the delivery pipeline
+// and the REST routes ask for. Handlers live in <area>.handlers.ts.
+import {
+  MAX_SOCKET_PACKET_BYTES,
+  SOCKET_PATH,
+  type ChatMessage,
+  type ClientToServerEvents,
+  type ReceiptState,
+  type ServerToClientEvents,
+} from '@messenger/protocol';
+import type { Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import type { Config } from '../config.js';
+import type { MessagesRepository } from '../db/messages.repository.js';
+import type { KafkaBus } from '../kafka/bus.js';
+import type { Metrics } from '../plugins/metrics.js';
+import type { AuthService } from '../services/auth.service.js';
+import { catchUp } from './catch-up.js';
+import { EventLimiter } from './event-limiter.js';
+import { registerMessageHandlers } from './messages.handlers.js';
+import { PresenceRegistry } from './presence.js';
+import { registerPresenceHandlers } from './presence.handlers.js';
+import { readSessionCookie } from './session-cookie.js';
+
+export interface SocketData {
+  username: string;
+  tokenHash: string;
+  expiresAt: string;
+  client: 'web' | 'agent' | 'bot';
+  limiter: EventLimiter;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface RealtimeDeps {
+  server: HttpServer;
+  config: Config;
+  auth: AuthService;
+  messages: MessagesRepository;
+  bus: KafkaBus;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export const userRoom = (username: string) => `user:${username}`;
+const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;
+// setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
+const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
+
+export function createRealtime(deps: RealtimeDeps) {
+  const { config, logger, metrics } = deps;
+  const presence = new PresenceRegistry();
+  const allowed = new Set(config.allowedOrigins);
+
+  const io: ChatServer = new Server(deps.server, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    // Oversized packets close the socket: a client cannot make the server buffer megabytes.
+    maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+    cors: { origin: config.allowedOrigins, credentials: true },
+    // Browsers always send Origin; a foreign one is refused before any socket exists. Clients
+    // that are not browsers (the desktop agent, bots) send none and authenticate by token.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      callback(null, origin === undefined || allowed.has(origin));
+    },
+  });
+
+  io.use((socket, next) => {
+    const auth = (socket.handshake.auth ?? {}) as { token?: unknown; client?: unknown };
+    const token = typeof auth.token === 'string' ? auth.token : readSessionCookie(socket.handshake.headers.cookie);
+    const client = auth.client === 'agent' || auth.client === 'bot' ? auth.client : 'web';
+    if (!token) return next(new Error('unauthorized'));
+    deps.auth
+      .authenticate(token)
+      .then((session) => {
+        if (!session) return next(new Error('unauthorized'));
+        socket.data = {
+          username: session.username,
+          tokenHash: session.tokenHash,
+          expiresAt: session.expiresAt,
+          client,
+          limiter: new EventLimiter(config.limits.socketEventsPerSecond),
+        };
+        next();
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'socket authentication failed');
+        next(new Error('unavailable'));
+      });
+  });
+
+  function broadcastPresence(username: string, online: boolean) {
+    deps.messages
+      .peersOf(username)
+      .then((peers) => {
+        for (const peer of peers) io.to(userRoom(peer)).emit('presence:update', { username, online });
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'presence broadcast failed'));
+  }
+
+  function watchSessionExpiry(socket: ChatSocket) {
+    const wait = Math.min(Math.max(0, Date.parse(socket.data.expiresAt) - Date.now()), MAX_SESSION_CHECK_MS);
+    const timer = setTimeout(() => {
+      deps.auth
+        .stillValid(socket.data.tokenHash)
+        .then((valid) => {
+          if (!valid) {
+            socket.emit('session:revoked', { reason: 'expired' });
+            socket.disconnect(true);
+          } else if (socket.connected) watchSessionExpiry(socket);
+        })
+        .catch(() => undefined);
+    }, wait + 1000);
+    timer.unref();
+    socket.once('disconnect', () => clearTimeout(timer));
+  }
+
+  io.on('connection', (socket: ChatSocket) => {
+    const { username, tokenHash } = socket.data;
+    // Join before catching up: anything routed after this moment reaches the socket live, and
+    // anything routed before it is already in the history store that catch-up reads.
+    void socket.join([userRoom(username), sessionRoom(tokenHash)]);
+    metrics.socketsOnline.inc();
+    if (presence.add(username, socket.id)) broadcastPresence(username, true);
+    metrics.usersOnline.set(presence.users);
+    watchSessionExpiry(socket);
+
+    // Every client event passes the rate limiter first; a flood ends in a disconnect.
+    socket.use((_packet, next) => {
+      const verdict = socket.data.limiter.take();
+      if (verdict === 'ok') return next();
+      if (verdict === 'disconnect') {
+        logger.warn({ username }, 'socket event flood: disconnecting');
+        socket.disconnect(true);
+        return;
+      }
+      next(new Error('rate_limited'));
+    });
+    socket.on('error', () => undefined);
+
+    registerMessageHandlers(socket, { ...deps, io, presence });
+    registerPresenceHandlers(socket, { io, presence, logger });
+
+    socket.on('disconnect', () => {
+      metrics.socketsOnline.dec();
+      if (presence.remove(username, socket.id)) broadcastPresence(username, false);
+      metrics.usersOnline.set(presence.users);
+    });
+
+    catchUp(socket, deps).catch((error: unknown) => {
+      logger.error({ err: error, username }, 'catch-up failed; disconnecting so the client retries');
+      socket.disconnect(true);
+    });
+  });
+
+  return {
+    io,
+    presence,
+
+    /** Pushes a stored message to every screen of its recipient and its sender's other screens. */
+    deliver(message: ChatMessage) {
+      io.to(userRoom(message.to)).emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
+      io.to(userRoom(message.from)).emit('message:new', { message, readingNow: false });
+    },
+
+    receipt(to: string, peer: string, ids: string[], state: ReceiptState, at: string) {
+      if (ids.length > 0) io.to(userRoom(to)).emit('receipt:update', { peer, ids, state, at });
+    },
+
+    /** Tells every socket of a session it is over, then closes them. */
+    revokeSession(tokenHash: string, reason: string) {
+      io.to(sessionRoom(tokenHash)).emit('session:revoked', { reason });
+      io.in(sessionRoom(tokenHash)).disconnectSockets(true);
+    },
+
+    isOnline: (username: string) => presence.isOnline(username),
+
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        io.disconnectSockets(true);
+        void io.close(() => resolve());
+      });
+    },
+  };
+}
+
+export type Realtime = ReturnType<typeof createRealtime>;

@@ -1,0 +1,82 @@
+// Socket events about messages: acknowledgements (delivery receipts and per-recipient Kafka
+// commits), typing, and which conversation a visible tab shows.
+import { AckPayload, FocusPayload, TypingPayload, type Ack } from '@messenger/protocol';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { ChatServer, ChatSocket, RealtimeDeps } from './hub.js';
+import { userRoom } from './hub.js';
+import type { PresenceRegistry } from './presence.js';
+
+const ackCheck = TypeCompiler.Compile(AckPayload);
+const typingCheck = TypeCompiler.Compile(TypingPayload);
+const focusCheck = TypeCompiler.Compile(FocusPayload);
+// A typing "true" is forwarded at most this often per conversation; "false" always goes.
+const TYPING_THROTTLE_MS = 1000;
+
+type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry };
+
+export function invalid<T>(message: string): Ack<T> {
+  return { ok: false, error: { code: 'validation_failed', message } };
+}
+
+export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
+  const { username } = socket.data;
+  const lastTyping = new Map<string, number>();
+
+  socket.on('message:ack', (payload, ack) => {
+    const reply = typeof ack === 'function' ? ack : () => undefined;
+    if (!ackCheck.Check(payload)) return reply(invalid('message:ack takes { ids: [message id, ...] } (1 to 500 ids)'));
+    acknowledge(username, payload.ids, deps)
+      .then((n) => reply({ ok: true, data: { acknowledged: n } }))
+      .catch((error: unknown) => {
+        deps.logger.error({ err: error, username }, 'acknowledgement failed');
+        reply({ ok: false, error: { code: 'service_unavailable', message: 'Could not record the acknowledgement; retry.' } });
+      });
+  });
+
+  socket.on('typing:set', (payload) => {
+    if (!typingCheck.Check(payload) || payload.to === username) return;
+    const now = Date.now();
+    if (payload.typing) {
+      if (now - (lastTyping.get(payload.to) ?? 0) < TYPING_THROTTLE_MS) return;
+      lastTyping.set(payload.to, now);
+    } else {
+      lastTyping.delete(payload.to);
+    }
+    socket.to(userRoom(payload.to)).emit('typing:update', { from: username, typing: payload.typing });
+  });
+
+  socket.on('focus:set', (payload) => {
+    if (!focusCheck.Check(payload)) return;
+    deps.presence.setFocus(username, socket.id, payload.peer);
+  });
+}
+
+/**
+ * Marks messages delivered, tells their senders, and records it in the recipient's Kafka group.
+ * Returns how many changed state (repeats from other screens count zero).
+ */
+async function acknowledge(username: string, ids: string[], deps: Deps): Promise<number> {
+  const now = new Date().toISOString();
+  const changed = await deps.messages.markDelivered(username, ids, now);
+  if (changed.length === 0) return 0;
+  deps.metrics.acked.inc(changed.length);
+
+  const highest = new Map<number, number>();
+  for (const row of changed) highest.set(row.kafka_partition, Math.max(highest.get(row.kafka_partition) ?? -1, row.kafka_offset));
+  // Snapshot the consumer's positions before counting: every record below a snapshot is stored,
+  // so "nothing undelivered" then means the group may safely jump to it and show zero lag.
+  const positions = new Map([...highest.keys()].map((p) => [p, deps.bus.consumedPosition(p)]));
+  const nothingLeft = (await deps.messages.countUndelivered(username)) === 0;
+  for (const [partition, offset] of highest) {
+    const position = positions.get(partition);
+    const next = nothingLeft && position !== undefined ? Math.max(offset + 1, position) : offset + 1;
+    deps.bus.commitInbox(username, partition, next);
+  }
+
+  const bySender = new Map<string, string[]>();
+  for (const row of changed) bySender.set(row.sender, [...(bySender.get(row.sender) ?? []), row.id]);
+  for (const [sender, senderIds] of bySender) {
+    deps.io.to(userRoom(sender)).emit('receipt:update', { peer: username, ids: senderIds, state: 'delivered', at: now });
+  }
+  return changed.length;
+}

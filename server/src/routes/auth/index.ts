@@ -1,0 +1,107 @@
+// Register, log in, log out, and who am I.
+import { Credentials, ErrorBody, MeResponse, SessionResponse } from '@messenger/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { errors } from '../../errors.js';
+import { SESSION_COOKIE } from '../../realtime/session-cookie.js';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app;
+
+  function setSessionCookie(reply: FastifyReply, token: string, expiresAt: string, secureRequest: boolean) {
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: config.cookieSecure === 'auto' ? secureRequest : config.cookieSecure,
+      expires: new Date(expiresAt),
+    });
+  }
+
+  app.post(
+    '/api/auth/register',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account and start a session',
+        body: Credentials,
+        response: { 201: SessionResponse, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
+        security: [],
+      },
+      config: { rateLimit: { max: config.limits.loginPerMinute, timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      const session = await app.authService.register(request.body.username, request.body.password);
+      setSessionCookie(reply, session.token, session.expiresAt, request.protocol === 'https');
+      return reply.code(201).send(session);
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Start a session',
+        body: Credentials,
+        response: { 200: SessionResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+        security: [],
+      },
+      // Brute force is slowed per address and per target account.
+      config: {
+        rateLimit: {
+          max: config.limits.loginPerMinute,
+          timeWindow: '1 minute',
+          keyGenerator: (request) => {
+            const body = request.body as { username?: unknown } | undefined;
+            const user = typeof body?.username === 'string' ? body.username.trim().toLowerCase().slice(0, 64) : '';
+            return `login:${request.ip}:${user}`;
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const session = await app.authService.login(request.body.username, request.body.password);
+      setSessionCookie(reply, session.token, session.expiresAt, request.protocol === 'https');
+      return session;
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End this session and close its sockets',
+        response: { 204: Type.Null(), 401: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request, reply) => {
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      await app.authService.logout(session);
+      app.realtime.revokeSession(session.tokenHash, 'logged out');
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/me',
+    {
+      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: MeResponse, 401: ErrorBody } },
+      preHandler: app.requireUser,
+    },
+    async (request) => {
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      const user = await app.repos.users.find(session.username);
+      if (!user) throw errors.unauthorized();
+      return { username: user.username, createdAt: user.created_at, sessionExpiresAt: session.expiresAt };
+    },
+  );
+};
+
+export default routes;

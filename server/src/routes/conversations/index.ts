@@ -1,0 +1,93 @@
+// Conversations, history pages and read receipts, all from the history store.
+import {
+  ConversationsResponse,
+  ErrorBody,
+  MessagesPage,
+  MessagesQuery,
+  PeerParams,
+  ReadBody,
+  ReadResponse,
+  isValidUsername,
+  normalizeUsername,
+} from '@messenger/protocol';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errors } from '../../errors.js';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { repos, realtime } = app;
+
+  function me(session: { username: string } | null): string {
+    if (!session) throw errors.unauthorized();
+    return session.username;
+  }
+
+  async function peerOf(raw: string): Promise<string> {
+    const peer = normalizeUsername(raw);
+    if (!isValidUsername(peer) || !(await repos.users.exists(peer))) throw errors.notFound(`No user named "${peer}".`);
+    return peer;
+  }
+
+  app.get(
+    '/api/conversations',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Your conversations, most recent first, with unread counts',
+        response: { 200: ConversationsResponse, 401: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request) => {
+      const rows = await repos.messages.conversations(me(request.session), 200);
+      return { conversations: rows.map((c) => ({ ...c, online: realtime.isOnline(c.peer) })) };
+    },
+  );
+
+  app.get(
+    '/api/conversations/:peer/messages',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'One page of a conversation, newest first',
+        params: PeerParams,
+        querystring: MessagesQuery,
+        response: { 200: MessagesPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request) => {
+      const user = me(request.session);
+      const peer = await peerOf(request.params.peer);
+      const page = await repos.messages.page(user, peer, request.query.before, request.query.limit ?? 50);
+      if (!page) throw errors.messageNotFound();
+      return page;
+    },
+  );
+
+  app.post(
+    '/api/conversations/:peer/read',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: "Mark the peer's messages read up to a message; the peer sees it live",
+        params: PeerParams,
+        body: ReadBody,
+        response: { 200: ReadResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request) => {
+      const user = me(request.session);
+      const peer = await peerOf(request.params.peer);
+      const readAt = new Date().toISOString();
+      const ids = await repos.messages.markRead(user, peer, request.body.upTo, readAt);
+      if (!ids) throw errors.messageNotFound();
+      // The sender sees "read"; the reader's other screens clear their unread badge.
+      realtime.receipt(peer, user, ids, 'read', readAt);
+      realtime.receipt(user, peer, ids, 'read', readAt);
+      return { peer, upTo: request.body.upTo, readAt };
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,53 @@
+// POST /send: the public API for scripts, bots and the web app. Answers 202 once Kafka holds it.
+import { ErrorBody, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, SendBody, SendResponse } from '@messenger/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errors } from '../../errors.js';
+
+const SendHeaders = Type.Object({
+  [IDEMPOTENCY_HEADER]: Type.Optional(
+    Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' }),
+  ),
+});
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/send',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Send a message; the sender is the authenticated user',
+        description:
+          'Produces one record keyed by the recipient to the messages topic (acks=all, idempotent producer) and answers 202 only after Kafka acknowledged it. The same Idempotency-Key from the same sender always yields the same message id.',
+        body: SendBody,
+        headers: SendHeaders,
+        response: {
+          202: SendResponse,
+          400: ErrorBody,
+          401: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+          413: ErrorBody,
+          415: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+      preHandler: app.requireUser,
+      config: { rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      const from = request.session?.username;
+      if (!from) throw errors.unauthorized();
+      const result = await app.sendService.send(
+        from,
+        request.body.to,
+        request.body.text,
+        request.headers[IDEMPOTENCY_HEADER],
+      );
+      return reply.code(202).send(result);
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,86 @@
+// Accounts and sessions: argon2id password hashes, random bearer tokens stored as SHA-256.
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { isValidUsername, normalizeUsername } from '@messenger/protocol';
+import { createHash, randomBytes } from 'node:crypto';
+import type { UsersRepository } from '../db/users.repository.js';
+import { errors } from '../errors.js';
+
+export interface Session {
+  username: string;
+  /** SHA-256 of the token, hex. Never the token itself. */
+  tokenHash: string;
+  expiresAt: string;
+}
+
+export interface AuthServiceOptions {
+  users: UsersRepository;
+  sessionTtlMs: number;
+  argon2: { memoryCost: number; timeCost: number };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOptions) {
+  // Algorithm.Argon2id is a const enum, which isolated modules cannot read; its value is 2.
+  const ARGON2ID = 2 as Algorithm;
+  const argonOptions = { algorithm: ARGON2ID, memoryCost: argon2.memoryCost, timeCost: argon2.timeCost, parallelism: 1 };
+  // Verified against when the user does not exist, so a login takes as long either way and
+  // response times do not reveal which usernames are registered.
+  const dummyHash = hash('not-a-real-password', argonOptions);
+
+  async function issueSession(username: string) {
+    const token = randomBytes(32).toString('base64url');
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + sessionTtlMs).toISOString();
+    await users.createSession(hashToken(token), username, now.toISOString(), expiresAt);
+    return { token, expiresAt, user: { username } };
+  }
+
+  function checkedUsername(raw: string): string {
+    const username = normalizeUsername(raw);
+    if (!isValidUsername(username)) {
+      throw errors.validation('Usernames are 3 to 32 characters: a-z, 0-9, dot, dash or underscore.');
+    }
+    return username;
+  }
+
+  return {
+    checkedUsername,
+
+    async register(rawUsername: string, password: string) {
+      const username = checkedUsername(rawUsername);
+      if (password.trim().length === 0) throw errors.validation('The password must not be blank.');
+      const passwordHash = await hash(password, argonOptions);
+      if (!(await users.create(username, passwordHash, new Date().toISOString()))) throw errors.usernameTaken();
+      return issueSession(username);
+    },
+
+    async login(rawUsername: string, password: string) {
+      const username = normalizeUsername(rawUsername);
+      const user = isValidUsername(username) ? await users.find(username) : undefined;
+      const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
+      if (!user || !ok) throw errors.invalidCredentials();
+      return issueSession(username);
+    },
+
+    /** The session a token belongs to, or null when it is unknown, expired or revoked. */
+    async authenticate(token: string): Promise<Session | null> {
+      if (token.length === 0 || token.length > 512) return null;
+      const tokenHash = hashToken(token);
+      const row = await users.findActiveSession(tokenHash, new Date().toISOString());
+      return row ? { username: row.username, tokenHash, expiresAt: row.expires_at } : null;
+    },
+
+    async stillValid(tokenHash: string): Promise<boolean> {
+      return (await users.findActiveSession(tokenHash, new Date().toISOString())) !== undefined;
+    },
+
+    async logout(session: Session) {
+      await users.revokeSession(session.tokenHash, new Date().toISOString());
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,197 @@
+// Boots the real app against the test run's Kafka broker and a fresh SQLite file, on port 0.
+import type { ClientToServerEvents, ServerToClientEvents, SessionResponse } from '@messenger/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+// Brings the app's decorations (repos, bus, database…) into the test's types.
+import type {} from '../../src/plugins/core.js';
+import { loadConfig } from '../../src/config.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string;
+  }
+}
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function randomName(prefix = 'u'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestApp {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  url: string;
+  prefix: string;
+  dataDir: string;
+  env: Record<string, string>;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Starts an app. Pass `env` from an earlier app to restart "the same server" (same topic, same DB). */
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const prefix = env.KAFKA_TOPIC_PREFIX ?? randomName('t');
+  const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'messenger-test-'));
+  const fullEnv: Record<string, string> = {
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    KAFKA_TOPIC_PREFIX: prefix,
+    DATA_DIR: dataDir,
+    TOPIC_PARTITIONS: '3',
+    WEB_DIST: path.join(dataDir, 'no-web'),
+    LOG_LEVEL: 'info',
+    INBOX_COMMIT_INTERVAL_MS: '50',
+    LOGIN_RATE_PER_MINUTE: '1000',
+    ...env,
+  };
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const config = loadConfig(fullEnv);
+  const app = await buildApp(config, { logger: { level: config.logLevel, stream } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    prefix,
+    dataDir,
+    env: fullEnv,
+    logs,
+    close: () => app.close(),
+  };
+}
+
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function register(t: TestApp, username = randomName(), password = 'correct horse battery') {
+  const res = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { username, password } });
+  if (res.statusCode !== 201) throw new Error(`register ${username}: ${res.statusCode} ${res.body}`);
+  const session = res.json<SessionResponse>();
+  return { username, password, token: session.token };
+}
+
+export function bearer(token: string) {
+  return { authorization: `Bearer ${token}` };
+}
+
+export async function send(t: TestApp, token: string, to: string, text: string, headers: Record<string, string> = {}) {
+  return t.app.inject({ method: 'POST', url: '/send', headers: { ...bearer(token), ...headers }, payload: { to, text } });
+}
+
+/** A socket.io client as the browser or the agent would open it; resolves once connected. */
+export function connect(t: TestApp, token: string, options: { origin?: string } = {}): Promise<ClientSocket> {
+  const socket: ClientSocket = ioClient(t.url, {
+    path: '/socket.io',
+    auth: { token, client: 'web' },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: options.origin ? { origin: options.origin } : {},
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket connect timed out')), 10_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('connect_error', (error) => {
+      clearTimeout(timer);
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Resolves with the first `event` payload that satisfies `match`, or rejects after `ms`. */
+export function waitFor<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+  match: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
+  ms = 15_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler as never);
+      reject(new Error(`timed out waiting for ${String(event)}`));
+    }, ms);
+    const handler = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, handler as never);
+      resolve(payload);
+    };
+    socket.on(event, handler as never);
+  });
+}
+
+/** Collects every message a socket receives (live and catch-up), deduped by id as clients do. */
+export function collectMessages(socket: ClientSocket) {
+  const byId = new Map<string, { text: string; from: string; offset: string }>();
+  const order: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  let raw = 0;
+  const add = (m: { id: string; text: string; from: string; offset: string }) => {
+    raw += 1;
+    if (byId.has(m.id)) return;
+    byId.set(m.id, m);
+    order.push(m.id);
+    for (const w of waiters.filter((w) => order.length >= w.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  socket.on('message:new', ({ message }) => add(message));
+  socket.on('message:batch', ({ messages }) => messages.forEach(add));
+  return {
+    get texts() {
+      return order.map((id) => byId.get(id)?.text);
+    },
+    get ids() {
+      return [...order];
+    },
+    /** Every arrival, repeats included. */
+    get received() {
+      return raw;
+    },
+    /** Resolves once `n` distinct messages arrived; rejects after `ms`. */
+    until(n: number, ms = 20_000): Promise<void> {
+      if (order.length >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`expected ${n} messages, got ${order.length}`));
+        }, ms);
+        waiters.push(waiter);
+      });
+    },
+  };
+}
+
+/** Acks every message addressed to `me` as a client should. */
+export function autoAck(socket: ClientSocket, me: string) {
+  const ack = (ids: string[]) => {
+    if (ids.length > 0) socket.emit('message:ack', { ids });
+  };
+  socket.on('message:new', ({ message }) => ack(message.to === me ? [message.id] : []));
+  socket.on('message:batch', ({ messages }) => ack(messages.filter((m) => m.to === me).map((m) => m.id)));
+}
