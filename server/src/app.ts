@@ -45,6 +45,8 @@ export async function buildApp(
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only: Fastify's default text/plain parser would turn a stray body into a string.
+  app.removeContentTypeParser('text/plain');
   const { strict, coercing } = validators();
   app.setValidatorCompiler(({ schema, httpPart }) =>
     httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),

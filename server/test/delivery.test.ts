@@ -93,18 +93,18 @@ describe('live delivery over sockets', () => {
     const alice = await register(t);
     const bob = await register(t);
     for (let i = 1; i <= 5; i++) expect((await send(t, alice.token, bob.username, `m${i}`)).statusCode).toBe(202);
-    // Wait until the history store holds them, as a returning user would find them.
     const socket = await connect(t, bob.token);
     const inbox = collectMessages(socket);
-    autoAck(socket, bob.username);
+    const acks = autoAck(socket, bob.username);
     await inbox.until(5);
     expect(inbox.texts).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    await acks.settled();
     socket.close();
 
     // Everything was acknowledged: a new connection gets nothing again.
-    const again = await connect(t, bob.token);
-    const done = await waitFor(again, 'sync:done');
-    expect(done.delivered).toBe(0);
+    let done: Promise<{ delivered: number }> | undefined;
+    const again = await connect(t, bob.token, { before: (s) => (done = waitFor(s, 'sync:done')) });
+    expect((await done)?.delivered).toBe(0);
     again.close();
   });
 
@@ -183,8 +183,8 @@ describe('catch-up after a restart', () => {
     await send(t, alice.token, bob.username, 'old');
     const s1 = await connect(t, bob.token);
     const in1 = collectMessages(s1);
-    autoAck(s1, bob.username);
     await in1.until(1);
+    expect(await s1.emitWithAck('message:ack', { ids: in1.ids })).toEqual({ ok: true, data: { acknowledged: 1 } });
     await t.app.bus.flushInboxCommits();
     s1.close();
     await send(t, alice.token, bob.username, 'new-1');
@@ -193,11 +193,16 @@ describe('catch-up after a restart', () => {
     await a.connect();
     await a.deleteGroups([`${t.prefix}.inbox.${bob.username}`]);
     await a.disconnect();
-    const s2 = await connect(t, bob.token);
-    const done = waitFor(s2, 'sync:done');
-    const in2 = collectMessages(s2);
-    expect((await done).delivered).toBe(2);
-    expect(in2.texts).toEqual(['new-1', 'new-2']);
+    let done: Promise<{ delivered: number }> | undefined;
+    let in2: ReturnType<typeof collectMessages> | undefined;
+    const s2 = await connect(t, bob.token, {
+      before: (s) => {
+        done = waitFor(s, 'sync:done');
+        in2 = collectMessages(s);
+      },
+    });
+    expect((await done)?.delivered).toBe(2);
+    expect(in2?.texts).toEqual(['new-1', 'new-2']);
     s2.close();
   });
 });

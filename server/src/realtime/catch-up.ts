@@ -8,10 +8,21 @@ import type { ChatSocket, RealtimeDeps } from './hub.js';
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
 
-export async function catchUp(socket: ChatSocket, deps: RealtimeDeps): Promise<void> {
+/**
+ * Sends the backlog, then the live messages that arrived meanwhile (`endSync` hands them over
+ * and lets the socket receive live again), then `sync:done`.
+ */
+export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: () => ChatMessage[]): Promise<void> {
   const { username } = socket.data;
   let pending = await deps.messages.undelivered(username, MAX_CATCH_UP);
   if (pending.length > 0) pending = await dropWhatKafkaSaysWasDelivered(username, pending, deps);
+  const sent = new Set(pending.map((m) => m.id));
+  for (const m of endSync()) {
+    if (!sent.has(m.id)) {
+      sent.add(m.id);
+      pending.push(m);
+    }
+  }
   for (let i = 0; i < pending.length && socket.connected; i += BATCH_SIZE) {
     socket.emit('message:batch', { messages: pending.slice(i, i + BATCH_SIZE) });
   }

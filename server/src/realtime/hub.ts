@@ -52,6 +52,23 @@ const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
 export function createRealtime(deps: RealtimeDeps) {
   const { config, logger, metrics } = deps;
   const presence = new PresenceRegistry();
+  // Sockets still catching up, per user: live messages for them wait here and follow the
+  // catch-up, so a returning client sees its backlog and then the new messages, in order.
+  const syncing = new Map<string, Map<string, ChatMessage[]>>();
+
+  function startSync(socket: ChatSocket) {
+    const byUser = syncing.get(socket.data.username) ?? new Map<string, ChatMessage[]>();
+    byUser.set(socket.id, []);
+    syncing.set(socket.data.username, byUser);
+  }
+
+  function endSync(socket: ChatSocket): ChatMessage[] {
+    const byUser = syncing.get(socket.data.username);
+    const held = byUser?.get(socket.id) ?? [];
+    byUser?.delete(socket.id);
+    if (byUser?.size === 0) syncing.delete(socket.data.username);
+    return held;
+  }
   const allowed = new Set(config.allowedOrigins);
 
   const io: ChatServer = new Server(deps.server, {
@@ -122,6 +139,7 @@ export function createRealtime(deps: RealtimeDeps) {
 
   io.on('connection', (socket: ChatSocket) => {
     const { username, tokenHash } = socket.data;
+    startSync(socket);
     // Join before catching up: anything routed after this moment reaches the socket live, and
     // anything routed before it is already in the history store that catch-up reads.
     void socket.join([userRoom(username), sessionRoom(tokenHash)]);
@@ -147,12 +165,14 @@ export function createRealtime(deps: RealtimeDeps) {
     registerPresenceHandlers(socket, { io, presence, logger });
 
     socket.on('disconnect', () => {
+      endSync(socket);
       metrics.socketsOnline.dec();
       if (presence.remove(username, socket.id)) broadcastPresence(username, false);
       metrics.usersOnline.set(presence.users);
     });
 
-    catchUp(socket, deps).catch((error: unknown) => {
+    catchUp(socket, deps, () => endSync(socket)).catch((error: unknown) => {
+      endSync(socket);
       logger.error({ err: error, username }, 'catch-up failed; disconnecting so the client retries');
       socket.disconnect(true);
     });
@@ -164,7 +184,11 @@ export function createRealtime(deps: RealtimeDeps) {
 
     /** Pushes a stored message to every screen of its recipient and its sender's other screens. */
     deliver(message: ChatMessage) {
-      io.to(userRoom(message.to)).emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
+      const held = syncing.get(message.to);
+      if (held) for (const buffer of held.values()) buffer.push(message);
+      io.to(userRoom(message.to))
+        .except(held ? [...held.keys()] : [])
+        .emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
       io.to(userRoom(message.from)).emit('message:new', { message, readingNow: false });
     },
 

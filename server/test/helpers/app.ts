@@ -20,6 +20,21 @@ declare module 'vitest' {
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+const history = new WeakMap<ClientSocket, [string, unknown][]>();
+
+/** Calls `handler` for every past and future `event` on the socket. */
+function onEvery<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+  handler: (payload: Parameters<ServerToClientEvents[E]>[0]) => void,
+) {
+  for (const [name, payload] of history.get(socket) ?? []) {
+    if (name === event) handler(payload as Parameters<ServerToClientEvents[E]>[0]);
+  }
+  socket.on(event, handler as never);
+  return () => socket.off(event, handler as never);
+}
+
 export function randomName(prefix = 'u'): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
 }
@@ -92,7 +107,11 @@ export async function send(t: TestApp, token: string, to: string, text: string, 
 }
 
 /** A socket.io client as the browser or the agent would open it; resolves once connected. */
-export function connect(t: TestApp, token: string, options: { origin?: string } = {}): Promise<ClientSocket> {
+export function connect(
+  t: TestApp,
+  token: string,
+  options: { origin?: string; before?: (socket: ClientSocket) => void } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = ioClient(t.url, {
     path: '/socket.io',
     auth: { token, client: 'web' },
@@ -100,7 +119,15 @@ export function connect(t: TestApp, token: string, options: { origin?: string } 
     reconnection: false,
     forceNew: true,
     extraHeaders: options.origin ? { origin: options.origin } : {},
+    autoConnect: false,
   });
+  // Everything the socket hears is recorded from the first packet, so helpers attached after
+  // `await connect()` still see what the server sent along with the connect (catch-up).
+  const heard: [string, unknown][] = [];
+  history.set(socket, heard);
+  socket.onAny((event: string, payload: unknown) => heard.push([event, payload]));
+  options.before?.(socket);
+  socket.connect();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket connect timed out')), 10_000);
     socket.once('connect', () => {
@@ -124,16 +151,20 @@ export function waitFor<E extends keyof ServerToClientEvents>(
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      socket.off(event, handler as never);
+      off();
       reject(new Error(`timed out waiting for ${String(event)}`));
     }, ms);
+    let done = false;
+    let off = () => {};
     const handler = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
-      if (!match(payload)) return;
+      if (done || !match(payload)) return;
+      done = true;
       clearTimeout(timer);
-      socket.off(event, handler as never);
+      off();
       resolve(payload);
     };
-    socket.on(event, handler as never);
+    off = onEvery(socket, event, handler);
+    if (done) off();
   });
 }
 
@@ -153,8 +184,8 @@ export function collectMessages(socket: ClientSocket) {
       w.resolve();
     }
   };
-  socket.on('message:new', ({ message }) => add(message));
-  socket.on('message:batch', ({ messages }) => messages.forEach(add));
+  onEvery(socket, 'message:new', ({ message }) => add(message));
+  onEvery(socket, 'message:batch', ({ messages }) => messages.forEach(add));
   return {
     get texts() {
       return order.map((id) => byId.get(id)?.text);
@@ -187,11 +218,20 @@ export function collectMessages(socket: ClientSocket) {
   };
 }
 
-/** Acks every message addressed to `me` as a client should. */
+/** Acks every message addressed to `me` as a client should; `settled()` waits for the answers. */
 export function autoAck(socket: ClientSocket, me: string) {
+  const pending = new Set<Promise<unknown>>();
   const ack = (ids: string[]) => {
-    if (ids.length > 0) socket.emit('message:ack', { ids });
+    if (ids.length === 0) return;
+    const p = socket.timeout(10_000).emitWithAck('message:ack', { ids });
+    pending.add(p);
+    void p.catch(() => undefined).finally(() => pending.delete(p));
   };
-  socket.on('message:new', ({ message }) => ack(message.to === me ? [message.id] : []));
-  socket.on('message:batch', ({ messages }) => ack(messages.filter((m) => m.to === me).map((m) => m.id)));
+  onEvery(socket, 'message:new', ({ message }) => ack(message.to === me ? [message.id] : []));
+  onEvery(socket, 'message:batch', ({ messages }) => ack(messages.filter((m) => m.to === me).map((m) => m.id)));
+  return {
+    settled: async () => {
+      await Promise.all([...pending]);
+    },
+  };
 }
