@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
   COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { default: 'auto' }),
   SEND_RATE_PER_MINUTE: Int(600, 1, 1_000_000),
   LOGIN_RATE_PER_MINUTE: Int(10, 1, 100_000),
+  REGISTER_RATE_PER_MINUTE: Int(30, 1, 100_000),
   API_RATE_PER_MINUTE: Int(1200, 1, 1_000_000),
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 1_048_576),
@@ -63,6 +64,7 @@ export interface Config {
   limits: {
     sendPerMinute: number;
     loginPerMinute: number;
+    registerPerMinute: number;
     apiPerMinute: number;
     socketEventsPerSecond: number;
   };
@@ -125,6 +127,7 @@ function fromEnv(env: Env): Config {
     limits: {
       sendPerMinute: env.SEND_RATE_PER_MINUTE,
       loginPerMinute: env.LOGIN_RATE_PER_MINUTE,
+      registerPerMinute: env.REGISTER_RATE_PER_MINUTE,
       apiPerMinute: env.API_RATE_PER_MINUTE,
       socketEventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,
     },

@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: SessionResponse, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
         security: [],
       },
-      config: { rateLimit: { max: config.limits.loginPerMinute, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: config.limits.registerPerMinute, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
       const session = await app.authService.register(request.body.username, request.body.password);
