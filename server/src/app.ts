@@ -59,6 +59,7 @@ export async function buildApp(
   await app.register(metricsPlugin, {
     metrics: app.metrics,
     collectLag: async () => {
+      app.metrics.undelivered.set(await app.repos.messages.countAllUndelivered());
       app.metrics.consumerLag.set({ group: config.kafka.historyGroup }, await app.bus.historyLag());
     },
   });

@@ -153,6 +153,16 @@ export function createMessagesRepository(db: Db) {
       return rows.map(toChatMessage);
     },
 
+    /** All messages no client of their recipient acknowledged yet (the inbox groups' backlog). */
+    async countAllUndelivered(): Promise<number> {
+      const row = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('delivered_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     async countUndelivered(recipient: string): Promise<number> {
       const row = await db
         .selectFrom('messages')

@@ -83,11 +83,20 @@ export default fp(
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
 
+    // Expired sessions and week-old idempotency keys are swept hourly.
+    const sweep = setInterval(() => {
+      const now = new Date();
+      void repos.users.deleteExpiredSessions(now.toISOString()).catch(() => undefined);
+      void repos.idempotency.deleteOlderThan(new Date(now.getTime() - 7 * 86_400_000).toISOString()).catch(() => undefined);
+    }, 3_600_000);
+    sweep.unref();
+
     // Sockets go first so clients reconnect elsewhere while we drain; then Kafka, then the DB.
     app.addHook('preClose', async () => {
       await realtime.close();
     });
     app.addHook('onClose', async () => {
+      clearInterval(sweep);
       await bus.close();
       await database.close();
     });
