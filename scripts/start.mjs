@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// `npm start`: the whole messenger on one machine. Uses KAFKA_BROKERS when it is set; otherwise
+// starts (or reuses) a local Kafka on 127.0.0.1:9092. Builds what is stale, runs the server (which
+// creates its topics and serves the web app), and prints the URL. Ctrl-C stops everything.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startKafka, waitForBrokers } from './lib/kafka-local.mjs';
+import { PrereqError, checkNode, runMain } from './lib/prereqs.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const say = (line) => console.log(`[start] ${line}`);
+
+/** Newest modification time under `dir` (skipping dependencies and build output). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function run(command, args, what) {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new PrereqError(`${what} failed (exit ${result.status ?? result.signal}); see the output above.`);
+}
+
+function build() {
+  if (!fs.existsSync(path.join(ROOT, 'node_modules'))) {
+    throw new PrereqError('dependencies are not installed: run `npm ci` first.');
+  }
+  // tsc -b is incremental: a no-op when nothing changed.
+  run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], 'Building the server (tsc -b)');
+  const webIndex = path.join(ROOT, 'web/dist/index.html');
+  const webSources = Math.max(newestMtime(path.join(ROOT, 'web')), newestMtime(path.join(ROOT, 'protocol/src')));
+  if (!fs.existsSync(webIndex) || fs.statSync(webIndex).mtimeMs < webSources) {
+    say('Building the web app (vite build)...');
+    run('npm', ['run', '--silent', 'build', '-w', 'web'], 'Building the web app');
+  }
+}
+
+/** A Kafka already listening on the port (say, from `npm run kafka`) is reused, not fought over. */
+async function reachableKafka(port) {
+  try {
+    await waitForBrokers({ nodes: [{ id: 1, port, child: { exitCode: null } }] }, 1, 3_000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+await runMain(async () => {
+  checkNode();
+  let kafka;
+  let brokers = process.env.KAFKA_BROKERS;
+  if (brokers) {
+    say(`Using the Kafka cluster at ${brokers} (KAFKA_BROKERS).`);
+  } else {
+    const port = Number(process.env.KAFKA_PORT ?? 9092);
+    if (await reachableKafka(port)) {
+      brokers = `127.0.0.1:${port}`;
+      say(`Reusing the Kafka already running at ${brokers}.`);
+    } else {
+      say('Starting a local Kafka (KRaft, one node)...');
+      kafka = await startKafka({ brokers: 1, port, dataDir: path.join(ROOT, 'data', 'kafka'), log: say });
+      brokers = kafka.bootstrap;
+      say(`Kafka ${kafka.version} is ready at ${brokers} (${elapsed()}).`);
+    }
+  }
+
+  const stopKafka = async () => {
+    if (kafka) await kafka.stop();
+  };
+  try {
+    build();
+  } catch (error) {
+    await stopKafka();
+    throw error;
+  }
+
+  const port = process.env.PORT ?? '3000';
+  const host = process.env.HOST ?? '127.0.0.1';
+  const server = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'server/dist/server.js')], {
+    cwd: ROOT,
+    env: { ...process.env, KAFKA_BROKERS: brokers, PORT: port, HOST: host, DATA_DIR: process.env.DATA_DIR ?? path.join(ROOT, 'data') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+  let announced = false;
+  server.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (!announced && chunk.toString().includes('Server listening at')) {
+      announced = true;
+      say(`The messenger is running at ${url}  (ready in ${elapsed()}; API docs at ${url}/docs). Ctrl-C stops it.`);
+    }
+  });
+
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping the server and Kafka...`);
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+    await stopKafka();
+    say('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  server.once('exit', (code) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`[start] The server exited (${code}); stopping Kafka.`);
+    void stopKafka().then(() => process.exit(code || 1));
+  });
+});
