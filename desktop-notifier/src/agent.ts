@@ -1,0 +1,272 @@
+// The running agent: an authenticated socket to the server, and what happens to each message.
+//
+// Per message: decide (own / already seen / reading now / muted / quiet / notify), show the
+// notification, record the id on disk, then acknowledge it. Recording before the ack means a crash
+// can only cause a re-delivery that the seen-store swallows; it never loses a notification.
+import {
+  DeliveredMessage,
+  MAX_ACK_IDS,
+  MessageBatch,
+  SOCKET_PATH,
+  SessionRevoked,
+  check,
+  type Ack,
+  type ChatMessage,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@messenger/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { formatSummary } from './format.js';
+import type { Notifier } from './notify.js';
+import { decide, type Policy, type Verdict } from './quiet.js';
+import type { SeenStore } from './seen-store.js';
+
+export interface Incoming {
+  message: ChatMessage;
+  readingNow: boolean;
+}
+
+export interface ProcessorDeps {
+  policy: Policy;
+  store: SeenStore;
+  notifier: Notifier;
+  /** Acknowledges ids to the server; resolves true when the server recorded them. */
+  ack: (ids: string[]) => Promise<boolean>;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export interface Outcome {
+  id: string;
+  verdict: Verdict;
+}
+
+/** Everything about a message except the socket: testable with fakes. */
+export class Processor {
+  private chain: Promise<unknown> = Promise.resolve();
+  consecutiveFailures = 0;
+
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  private log(line: string) {
+    (this.deps.log ?? ((l: string) => console.log(l)))(line);
+  }
+
+  /** Runs jobs one at a time, in arrival order. */
+  enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(job, job);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A batch (catch-up, or one live message): one notification per sender at most. */
+  process(items: Incoming[]): Promise<Outcome[]> {
+    return this.enqueue(() => this.handle(items));
+  }
+
+  private async handle(items: Incoming[]): Promise<Outcome[]> {
+    const { policy, store } = this.deps;
+    const now = (this.deps.now ?? (() => new Date()))();
+    const outcomes: Outcome[] = [];
+    const toNotify = new Map<string, ChatMessage[]>();
+    const batchSeen = new Set<string>();
+    for (const { message, readingNow } of items) {
+      const seen = store.has(message.id) || batchSeen.has(message.id);
+      batchSeen.add(message.id);
+      const verdict = decide(policy, message, { readingNow, seen, now });
+      outcomes.push({ id: message.id, verdict });
+      if (verdict === 'notify') toNotify.set(message.from, [...(toNotify.get(message.from) ?? []), message]);
+      else if (verdict !== 'own') this.log(`skip ${message.id} from ${message.from}: ${verdict}`);
+    }
+
+    const failed = new Set<string>();
+    for (const [sender, messages] of toNotify) {
+      const ids = messages.map((m) => m.id);
+      try {
+        await this.deps.notifier.show(formatSummary(messages));
+        this.consecutiveFailures = 0;
+        this.log(`notified ${ids.join(',')} from ${sender}`);
+      } catch (error) {
+        this.consecutiveFailures++;
+        for (const id of ids) failed.add(id);
+        this.log(`could not show the notification from ${sender}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+
+    // Own messages are not ours to acknowledge (they are addressed to the peer). Failed ones stay
+    // unrecorded and unacknowledged, so the server offers them again on the next connect.
+    const done = outcomes.filter((o) => o.verdict !== 'own' && !failed.has(o.id)).map((o) => o.id);
+    if (done.length > 0) {
+      store.add(done);
+      for (let i = 0; i < done.length; i += MAX_ACK_IDS) {
+        const chunk = done.slice(i, i + MAX_ACK_IDS);
+        if (!(await this.deps.ack(chunk))) this.log(`acknowledgement of ${chunk.length} message(s) failed; the server will offer them again`);
+      }
+    }
+    return outcomes;
+  }
+}
+
+export interface AgentOptions {
+  server: string;
+  token: string;
+  processor: Processor;
+  log?: (line: string) => void;
+  /** Called once when the agent must stop (session revoked, token refused, too many failures). */
+  onFatal: (reason: string, code: number) => void;
+  /** Called after an "unauthorized" handshake to tell an expired token from a flaky server. */
+  tokenStillValid: () => Promise<boolean | null>;
+  /** Stop after this many notifications in a row could not be shown. */
+  maxConsecutiveFailures?: number;
+}
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface RunningAgent {
+  socket: ChatSocket;
+  stop(): void;
+}
+
+const ACK_TIMEOUT_MS = 10_000;
+const WAKE_CHECK_MS = 5_000;
+const WAKE_GAP_MS = 20_000;
+
+export function socketAck(socket: ChatSocket): (ids: string[]) => Promise<boolean> {
+  return async (ids) => {
+    if (!socket.connected) return false;
+    try {
+      const res: Ack<{ acknowledged: number }> = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:ack', { ids });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  };
+}
+
+export function startAgent(opts: AgentOptions): RunningAgent {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const socket: ChatSocket = io(opts.server, {
+    path: SOCKET_PATH,
+    auth: { token: opts.token, client: 'agent' },
+    transports: ['websocket'],
+    // Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 30 s, each ±50 %.
+    reconnection: true,
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 30_000,
+    randomizationFactor: 0.5,
+    timeout: 10_000,
+  });
+  let stopped = false;
+  let syncing = true;
+  let held: Incoming[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+  let manualAttempts = 0;
+  const maxFailures = opts.maxConsecutiveFailures ?? 5;
+
+  const fatal = (reason: string, code: number) => {
+    if (stopped) return;
+    stop();
+    opts.onFatal(reason, code);
+  };
+
+  const afterProcessing = (outcomes: Promise<Outcome[]>) => {
+    outcomes
+      .then(() => {
+        if (opts.processor.consecutiveFailures >= maxFailures) {
+          fatal(`${opts.processor.consecutiveFailures} notifications in a row could not be shown`, 3);
+        }
+      })
+      .catch((error: unknown) => log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
+  };
+
+  socket.on('connect', () => {
+    manualAttempts = 0;
+    syncing = true;
+    held = [];
+    log(`connected to ${opts.server}; catching up`);
+  });
+
+  socket.on('message:batch', (payload) => {
+    if (!check(MessageBatch, payload)) return log('ignored a malformed message:batch');
+    for (const message of payload.messages) held.push({ message, readingNow: false });
+  });
+
+  socket.on('sync:done', () => {
+    const items = held;
+    held = [];
+    syncing = false;
+    log(`caught up (${items.length} waiting message(s)); live`);
+    if (items.length > 0) afterProcessing(opts.processor.process(items));
+  });
+
+  socket.on('message:new', (payload) => {
+    if (!check(DeliveredMessage, payload)) return log('ignored a malformed message:new');
+    if (syncing) held.push(payload);
+    else afterProcessing(opts.processor.process([payload]));
+  });
+
+  socket.on('session:revoked', (payload) => {
+    const reason = check(SessionRevoked, payload) ? payload.reason : 'unknown';
+    fatal(`the server ended this session (${reason}). Run "chat-notifier login" to sign in again.`, 2);
+  });
+
+  socket.on('disconnect', (reason) => {
+    held = [];
+    syncing = true;
+    if (stopped) return;
+    log(`disconnected (${reason}); reconnecting`);
+    // The server closed the socket on purpose (e.g. logout, restart): socket.io does not retry that.
+    if (reason === 'io server disconnect') scheduleRetry();
+  });
+
+  socket.on('connect_error', (error) => {
+    if (stopped) return;
+    log(`cannot connect: ${error.message}`);
+    // Transport errors are retried by socket.io itself; handshake refusals are ours to handle.
+    if (socket.active) return;
+    if (error.message === 'unauthorized') {
+      opts
+        .tokenStillValid()
+        .then((valid) => {
+          if (valid === false) fatal('the server refused the stored session (expired or logged out). Run "chat-notifier login".', 2);
+          else scheduleRetry();
+        })
+        .catch(() => scheduleRetry());
+    } else {
+      scheduleRetry();
+    }
+  });
+
+  function scheduleRetry() {
+    if (stopped || retryTimer) return;
+    const base = Math.min(30_000, 1000 * 2 ** Math.min(manualAttempts, 5));
+    const delay = base * (0.5 + Math.random());
+    manualAttempts++;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!stopped && !socket.connected) socket.connect();
+    }, delay);
+  }
+
+  // After sleep, the socket may look connected but be dead until the ping times out (~40 s).
+  // A wall-clock jump means we slept: reconnect at once and catch up.
+  let lastTick = Date.now();
+  const wake = setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > WAKE_GAP_MS && !stopped) {
+      log(`clock jumped ${Math.round((now - lastTick) / 1000)} s (sleep?); reconnecting`);
+      socket.disconnect();
+      socket.connect();
+    }
+    lastTick = now;
+  }, WAKE_CHECK_MS);
+
+  function stop() {
+    stopped = true;
+    clearInterval(wake);
+    if (retryTimer) clearTimeout(retryTimer);
+    socket.disconnect();
+  }
+
+  return { socket, stop };
+}

@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+// chat-notifier: sign in once, then raise an OS notification for every incoming chat message.
+import { normalizeUsername } from '@messenger/protocol';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startAgent, Processor, socketAck, type RunningAgent } from './agent.js';
+import { ApiError, login, logout, me } from './api.js';
+import {
+  ENV,
+  defaultConfigDir,
+  deleteSession,
+  loadSession,
+  normalizeServer,
+  permissionProblem,
+  saveSession,
+  seenFile,
+  sessionFile,
+} from './config.js';
+import { createNotifier } from './notify.js';
+import { ask, askHidden, readStdin } from './prompt.js';
+import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
+import { SeenStore } from './seen-store.js';
+import { selfCheck } from './selfcheck.js';
+
+const HELP = `chat-notifier: desktop notifications for the Kafka messenger
+
+Usage:
+  chat-notifier login  --server URL [--username NAME] [--password-stdin]
+  chat-notifier run    [--mute USER]... [--quiet-hours HH:MM-HH:MM] [--skip-self-check]
+  chat-notifier status
+  chat-notifier logout [--force]
+  chat-notifier help
+
+Commands:
+  login    Sign in and store the session token (file mode 600, directory 700).
+           Prompts for the username and (hidden) password unless given.
+  run      Stay connected in the foreground and show one notification per incoming
+           message. Reconnects with backoff and catches up; never notifies twice.
+  status   Show the stored session, whether the server accepts it, and the self-check.
+  logout   Revoke the session on the server and delete the stored token.
+
+Options:
+  --server URL            Server base URL (login). Env: ${ENV.server}
+  --username NAME         Username (login). Env: ${ENV.username}
+  --password-stdin        Read the password from standard input (login).
+                          Or set ${ENV.password}. Never pass it as an argument.
+  --mute USER             Do not notify for this sender (repeatable). Env: ${ENV.mute}=a,b
+  --quiet-hours A-B       Do-not-disturb window in local time, e.g. 22:00-07:00 (may cross
+                          midnight). Env: ${ENV.quietHours}
+                          Muted and quiet messages are still acknowledged and never shown later.
+  --skip-self-check       Do not check for a notification server at startup (Linux).
+  --force                 logout: delete the token even if the server cannot be reached.
+  --config-dir DIR        Where the session and state live. Env: ${ENV.configDir}
+                          Default: Linux $XDG_CONFIG_HOME/chat-notifier (~/.config/chat-notifier),
+                          macOS ~/Library/Application Support/chat-notifier,
+                          Windows %APPDATA%\\chat-notifier
+  -h, --help              This help.   -v, --version   The version.
+
+Exit codes: 0 ok, 1 error, 2 not signed in / session revoked, 3 notifications cannot be shown.
+`;
+
+class UsageError extends Error {}
+class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+const OPTIONS = {
+  server: { type: 'string' },
+  username: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  mute: { type: 'string', multiple: true },
+  'quiet-hours': { type: 'string' },
+  'skip-self-check': { type: 'boolean' },
+  force: { type: 'boolean' },
+  'config-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
+  login: ['server', 'username', 'password-stdin'],
+  run: ['mute', 'quiet-hours', 'skip-self-check', 'server'],
+  status: [],
+  logout: ['force'],
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const stamp = () => new Date().toISOString();
+const info = (line: string) => console.log(`${stamp()} ${line}`);
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    console.log(version());
+    return 0;
+  }
+  const command = positionals[0] ?? 'help';
+  if (values.help || command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const allowed = ALLOWED[command];
+  if (!allowed) throw new UsageError(`unknown command "${command}"`);
+  for (const key of Object.keys(values)) {
+    if (key !== 'config-dir' && !allowed.includes(key as keyof typeof OPTIONS)) {
+      throw new UsageError(`--${key} does not apply to "${command}"`);
+    }
+  }
+  const dir = values['config-dir'] ?? defaultConfigDir();
+  switch (command) {
+    case 'login':
+      return cmdLogin(dir, values);
+    case 'run':
+      return cmdRun(dir, values);
+    case 'status':
+      return cmdStatus(dir);
+    default:
+      return cmdLogout(dir, values);
+  }
+}
+
+async function cmdLogin(dir: string, values: Values): Promise<number> {
+  const rawServer = values.server ?? process.env[ENV.server];
+  if (!rawServer) throw new UsageError(`login needs --server URL (or ${ENV.server})`);
+  const server = normalizeServer(rawServer);
+  let username = values.username ?? process.env[ENV.username];
+  if (!username) {
+    if (!process.stdin.isTTY) throw new UsageError(`no terminal: pass --username or set ${ENV.username}`);
+    username = await ask('Username: ');
+  }
+  let password: string | undefined;
+  if (values['password-stdin']) password = await readStdin();
+  else password = process.env[ENV.password];
+  if (password === undefined) {
+    if (!process.stdin.isTTY) throw new UsageError(`no terminal: use --password-stdin or set ${ENV.password}`);
+    password = await askHidden('Password: ');
+  }
+  try {
+    const session = await login(server, normalizeUsername(username), password);
+    saveSession(dir, { server, username: session.user.username, token: session.token, expiresAt: session.expiresAt });
+    console.log(`Signed in to ${server} as ${session.user.username} (session until ${session.expiresAt}).`);
+    console.log(`Token stored in ${sessionFile(dir)}. Start notifications with: chat-notifier run`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'invalid_credentials') throw new ExitError('wrong username or password', 2);
+    throw error;
+  }
+}
+
+function requireSession(dir: string) {
+  const session = loadSession(dir);
+  if (!session) throw new ExitError(`not signed in (no ${sessionFile(dir)}). Run: chat-notifier login --server URL`, 2);
+  return session;
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+async function cmdRun(dir: string, values: Values): Promise<number> {
+  const session = requireSession(dir);
+  if (values.server && normalizeServer(values.server) !== session.server) {
+    throw new ExitError(`signed in to ${session.server}, not ${values.server}; run "chat-notifier login" for that server`, 2);
+  }
+  const muted = new Set([...(values.mute ?? []), ...splitList(process.env[ENV.mute])].map(normalizeUsername));
+  const quietSpec = values['quiet-hours'] ?? process.env[ENV.quietHours];
+  let quiet: QuietHours | null = null;
+  if (quietSpec) {
+    try {
+      quiet = parseQuietHours(quietSpec);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const perms = permissionProblem(dir);
+  if (perms) console.error(`warning: ${perms}`);
+
+  let bodyMarkup = true;
+  if (!values['skip-self-check']) {
+    const check = await selfCheck();
+    if (!check.ok) {
+      throw new ExitError(
+        `cannot show desktop notifications:\n\n${check.problems.map((p) => `- ${p}`).join('\n\n')}\n\n` +
+          'chat-notifier stops here rather than run without showing anything.',
+        3,
+      );
+    }
+    if (check.serverInfo) info(`notification server: ${check.serverInfo}`);
+    bodyMarkup = check.bodyMarkup;
+  }
+
+  const store = new SeenStore(seenFile(dir, session.server, session.username));
+  if (store.recovered) console.error(`warning: the seen-messages file was damaged; moved to ${store.recovered}`);
+  let agent: RunningAgent | undefined;
+  const processor = new Processor({
+    policy: { me: session.username, muted, quiet },
+    store,
+    notifier: createNotifier({ server: session.server, bodyMarkup, log: info }),
+    ack: (ids) => (agent ? socketAck(agent.socket)(ids) : Promise.resolve(false)),
+    log: info,
+  });
+
+  info(
+    `chat-notifier ${version()} for ${session.username} at ${session.server}` +
+      (muted.size ? `; muted: ${[...muted].join(', ')}` : '') +
+      (quiet ? `; quiet hours ${formatQuietHours(quiet)}` : ''),
+  );
+  return new Promise<number>((resolve) => {
+    const finish = (code: number) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(code);
+    };
+    const onSignal = () => {
+      info('stopping');
+      agent?.stop();
+      finish(0);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    agent = startAgent({
+      server: session.server,
+      token: session.token,
+      processor,
+      log: info,
+      tokenStillValid: async () => {
+        try {
+          await me(session.server, session.token);
+          return true;
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 401) return false;
+          return null;
+        }
+      },
+      onFatal: (reason, code) => {
+        console.error(`chat-notifier: ${reason}`);
+        if (code === 2) deleteSession(dir);
+        finish(code);
+      },
+    });
+  });
+}
+
+async function cmdStatus(dir: string): Promise<number> {
+  console.log(`config dir: ${dir}`);
+  const session = loadSession(dir);
+  let code = 0;
+  if (!session) {
+    console.log('session:    not signed in (chat-notifier login --server URL)');
+    code = 2;
+  } else {
+    console.log(`server:     ${session.server}`);
+    console.log(`user:       ${session.username}`);
+    console.log(`expires:    ${session.expiresAt}`);
+    const perms = permissionProblem(dir);
+    if (perms) console.log(`warning:    ${perms}`);
+    try {
+      const who = await me(session.server, session.token);
+      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        console.log('server says: session expired or revoked; run "chat-notifier login"');
+        code = 2;
+      } else {
+        console.log(`server says: ${error instanceof Error ? error.message : String(error)}`);
+        code = 1;
+      }
+    }
+    const store = new SeenStore(seenFile(dir, session.server, session.username));
+    console.log(`remembered: ${store.size} notified message id(s)`);
+  }
+  const check = await selfCheck();
+  if (check.ok) {
+    console.log(`notifications: ok${check.serverInfo ? ` (${check.serverInfo})` : ''}`);
+  } else {
+    console.log(`notifications: NOT available\n${check.problems.map((p) => `- ${p}`).join('\n')}`);
+    if (code === 0) code = 3;
+  }
+  return code;
+}
+
+async function cmdLogout(dir: string, values: Values): Promise<number> {
+  const session = loadSession(dir);
+  if (!session) {
+    console.log('Not signed in; nothing to do.');
+    return 0;
+  }
+  try {
+    const result = await logout(session.server, session.token);
+    deleteSession(dir);
+    console.log(
+      result === 'revoked'
+        ? `Signed out of ${session.server}; the session is revoked and the token deleted.`
+        : `The server had already ended that session; the token is deleted.`,
+    );
+    return 0;
+  } catch (error) {
+    if (!values.force) {
+      throw new ExitError(
+        `could not revoke the session: ${error instanceof Error ? error.message : String(error)}\n` +
+          'The token is kept. Retry, or use --force to delete it locally anyway.',
+        1,
+      );
+    }
+    deleteSession(dir);
+    console.log('Deleted the token locally; the server session could not be revoked and stays valid until it expires.');
+    return 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets and timers are closed; leave promptly even if a notifier child lingers.
+    setTimeout(() => process.exit(code), 500).unref();
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`chat-notifier: ${error.message}\nRun "chat-notifier --help" for usage.`);
+      process.exit(64);
+    }
+    if (error instanceof ExitError) {
+      console.error(`chat-notifier: ${error.message}`);
+      process.exit(error.code);
+    }
+    console.error(`chat-notifier: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+// Do-not-disturb hours ("22:00-07:00", may cross midnight) and muted senders.
+
+export interface QuietHours {
+  /** Minutes after local midnight. */
+  start: number;
+  end: number;
+}
+
+const HHMM = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+
+function minutes(value: string): number {
+  const m = HHMM.exec(value.trim());
+  if (!m) throw new Error(`"${value}" is not a time of day (HH:MM, 00:00 to 23:59)`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+/** Parses "HH:MM-HH:MM". Start is inclusive, end exclusive; start === end is refused. */
+export function parseQuietHours(spec: string): QuietHours {
+  const parts = spec.split('-');
+  if (parts.length !== 2) throw new Error(`quiet hours must look like 22:00-07:00, got "${spec}"`);
+  const start = minutes(parts[0] ?? '');
+  const end = minutes(parts[1] ?? '');
+  if (start === end) throw new Error(`quiet hours "${spec}" start and end at the same time`);
+  return { start, end };
+}
+
+/** True when `date` (local time) falls inside the window; windows may cross midnight. */
+export function inQuietHours(q: QuietHours, date: Date): boolean {
+  const now = date.getHours() * 60 + date.getMinutes();
+  return q.start < q.end ? now >= q.start && now < q.end : now >= q.start || now < q.end;
+}
+
+export function formatQuietHours(q: QuietHours): string {
+  const f = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return `${f(q.start)}-${f(q.end)}`;
+}
+
+export type Verdict = 'notify' | 'own' | 'reading' | 'muted' | 'quiet' | 'seen';
+
+export interface Policy {
+  me: string;
+  muted: ReadonlySet<string>;
+  quiet: QuietHours | null;
+}
+
+/** Whether a message should raise a notification, and if not, why not. */
+export function decide(
+  policy: Policy,
+  message: { from: string },
+  opts: { readingNow: boolean; seen: boolean; now: Date },
+): Verdict {
+  if (message.from === policy.me) return 'own';
+  if (opts.seen) return 'seen';
+  if (opts.readingNow) return 'reading';
+  if (policy.muted.has(message.from)) return 'muted';
+  if (policy.quiet && inQuietHours(policy.quiet, opts.now)) return 'quiet';
+  return 'notify';
+}
