@@ -1,0 +1,248 @@
+// The system under test: a local Kafka, the messenger server (or running ones), the direct
+// relay, and the users the load needs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Pool } from 'undici';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SERVER_ENTRY = path.join(REPO_ROOT, 'server/dist/server.js');
+export const RELAY_ENTRY = fileURLToPath(new URL('./relay.js', import.meta.url));
+
+export interface KafkaHandle {
+  bootstrap: string;
+  stop(): Promise<void>;
+  owned: boolean;
+}
+
+/** Uses KAFKA_BROKERS when set, else starts a fresh single-node Kafka (scripts/lib/kafka-local.mjs). */
+export async function startKafka(log: (line: string) => void): Promise<KafkaHandle> {
+  const existing = process.env.KAFKA_BROKERS;
+  if (existing) {
+    for (const b of existing.split(',')) assertLoopback(`kafka://${b}`);
+    return { bootstrap: existing, stop: async () => undefined, owned: false };
+  }
+  const url = pathToFileURL(path.join(REPO_ROOT, 'scripts/lib/kafka-local.mjs')).href;
+  const mod = (await import(url)) as {
+    startKafka(o: { port: number; brokers?: number; log?: (l: string) => void }): Promise<{ bootstrap: string; stop(): Promise<void> }>;
+  };
+  log('starting a local Kafka (scripts/lib/kafka-local.mjs)…');
+  const k = await mod.startKafka({ port: 0, brokers: 1 });
+  return { bootstrap: k.bootstrap, stop: () => k.stop(), owned: true };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Refuses anything but loopback: this harness must never load someone else's machine. */
+export function assertLoopback(url: string): void {
+  const host = new URL(url).hostname;
+  if (!LOOPBACK.has(host) && !host.startsWith('127.')) {
+    throw new Error(`refusing non-loopback target ${url}: the bench only runs against this machine`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerHandle {
+  url: string;
+  pid: number | undefined;
+  child: ChildProcess | undefined;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The environment the bench gives the server: rate limits out of the way of the load. */
+export function benchServerEnv(kafka: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: kafka,
+    KAFKA_TOPIC_PREFIX: `bench${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // Lowest cost the server accepts (these are also its OWASP defaults); the server refuses lower.
+    ARGON2_MEMORY_KIB: '19456',
+    ARGON2_TIME_COST: '2',
+    REGISTER_RATE_PER_MINUTE: '100000',
+    LOGIN_RATE_PER_MINUTE: '100000',
+    SEND_RATE_PER_MINUTE: '1000000',
+    API_RATE_PER_MINUTE: '1000000',
+    SOCKET_EVENTS_PER_SECOND: '200',
+    ...extra,
+  };
+}
+
+export async function startServer(opts: {
+  kafka: string;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  log: (line: string) => void;
+}): Promise<ServerHandle> {
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm run build first`);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-bench-'));
+  const port = await freePort();
+  const env = { ...benchServerEnv(opts.kafka, opts.env), DATA_DIR: dataDir, WEB_DIST: path.join(dataDir, 'no-web'), PORT: String(port) };
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER_ENTRY], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dataDir,
+  });
+  const output: string[] = [];
+  let exitedEarly = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => (exitedEarly = true));
+  const collect = (d: Buffer) => {
+    if (output.length < 200) output.push(d.toString());
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  // LOG_LEVEL=warn hides "Server listening at", so poll /readyz (Kafka and the DB are up).
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (exitedEarly) throw new Error(`server exited early:\n${output.join('').slice(-4000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready within 90 s:\n${output.join('').slice(-4000)}`);
+    }
+    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.stdout?.off('data', collect);
+  child.stderr?.off('data', collect);
+  // Keep draining its output (warnings only) so the pipe never blocks the server.
+  child.stdout?.on('data', () => undefined);
+  child.stderr?.on('data', (d: Buffer) => {
+    const line = d.toString().trim();
+    if (line) opts.log(`server: ${line.slice(0, 300)}`);
+  });
+  return {
+    url,
+    pid: child.pid,
+    child,
+    env,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+export function externalServer(url: string): ServerHandle {
+  assertLoopback(url);
+  return { url: url.replace(/\/$/, ''), pid: undefined, child: undefined, env: {}, stop: async () => undefined };
+}
+
+/** The direct relay (HTTP → socket.io, no Kafka), as a child process like the server. */
+export async function startRelay(): Promise<ServerHandle> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [RELAY_ENTRY], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('relay did not start within 20 s')), 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('relay listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => reject(new Error('relay exited early')));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    child,
+    env: {},
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Parses the Prometheus text format into name{labels} → value. */
+export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) return out;
+    for (const line of (await res.text()).split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const i = line.lastIndexOf(' ');
+      out.set(line.slice(0, i), Number(line.slice(i + 1)));
+    }
+  } catch {
+    // a server without /metrics (the relay) has none
+  }
+  return out;
+}
+
+export function metric(m: Map<string, number>, prefix: string): number | undefined {
+  for (const [k, v] of m) if (k === prefix || k.startsWith(`${prefix}{`)) return v;
+  return undefined;
+}
+
+export interface BenchUser {
+  username: string;
+  token: string;
+}
+
+/**
+ * Registers `count` users (bounded concurrency). Each costs one argon2id hash on the server,
+ * ~25-30 ms of CPU at the server's minimum parameters; that is what bounds this step.
+ */
+export async function registerUsers(url: string, prefix: string, count: number, concurrency = 8): Promise<BenchUser[]> {
+  const pool = new Pool(url, { connections: concurrency });
+  const users: BenchUser[] = new Array<BenchUser>(count);
+  let next = 0;
+  const deadline = Date.now() + 15 * 60_000;
+  async function one(i: number) {
+    const username = `${prefix}${i}`;
+    let last = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const res = await pool.request({
+        method: 'POST',
+        path: '/api/auth/register',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: 'bench password' }),
+      });
+      const body = (await res.body.json()) as { token?: string };
+      last = `${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`;
+      if (res.statusCode === 201 && body.token) {
+        users[i] = { username, token: body.token };
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`could not register ${username}: ${last}`);
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count && Date.now() < deadline) await one(next++);
+    }),
+  );
+  await pool.close();
+  if (users.some((u) => u === undefined)) throw new Error('user registration timed out');
+  return users;
+}

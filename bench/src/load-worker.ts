@@ -1,0 +1,270 @@
+// A load generator process: holds sockets (one per user, or several), acknowledges like a real
+// client, and POSTs /send at a fixed open-loop rate. Runs under child_process.fork.
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import { Pool } from 'undici';
+import type { FromWorker, ToWorker, WorkerResult, WorkerUser } from './protocol.js';
+import { nowMs } from './stats.js';
+
+interface ChatMsg {
+  id: string;
+  to: string;
+  text: string;
+}
+
+let workerId = 0;
+let url = '';
+let users: WorkerUser[] = [];
+let recipients: string[] = [];
+let socketsPerUser = 1;
+const sockets: Socket[] = [];
+const pendingAcks = new Map<Socket, string[]>();
+
+// per-run state
+let tag = '';
+let runStart = 0;
+let warmupEnd = 0;
+let received = new Map<string, number>();
+let stray = 0;
+let latencies: number[] = [];
+let deliveredPerSecond: number[] = [];
+let acknowledged = 0;
+let ackErrors = 0;
+let disconnects = 0;
+
+function send(m: FromWorker) {
+  process.send?.(m);
+}
+
+function onMessage(socket: Socket, username: string, message: ChatMsg) {
+  if (message.to !== username) return; // our own send echoed to our other screens
+  const at = nowMs();
+  const ids = pendingAcks.get(socket);
+  if (ids) ids.push(message.id);
+  else pendingAcks.set(socket, [message.id]);
+  const text = message.text;
+  const prefix = `b|${tag}|`;
+  if (!text.startsWith(prefix)) {
+    stray++;
+    return;
+  }
+  const parts = text.split('|', 5);
+  const key = `${parts[2]}.${parts[3]}`;
+  const sentAt = Number(parts[4]);
+  const n = received.get(key) ?? 0;
+  received.set(key, n + 1);
+  if (n > 0) return;
+  if (sentAt >= warmupEnd) latencies.push(at - sentAt);
+  const sec = Math.floor((at - runStart) / 1000);
+  if (sec >= 0 && sec < 3600) deliveredPerSecond[sec] = (deliveredPerSecond[sec] ?? 0) + 1;
+}
+
+// Acknowledge like a real client: what arrived in the last 100 ms, in one event per socket.
+const ackTimer = setInterval(() => {
+  for (const [socket, ids] of pendingAcks) {
+    for (let i = 0; i < ids.length; i += 500) {
+      socket.emit('message:ack', { ids: ids.slice(i, i + 500) }, (r: { ok: boolean; data?: { acknowledged: number } }) => {
+        if (r?.ok) acknowledged += r.data?.acknowledged ?? 0;
+        else ackErrors++;
+      });
+    }
+  }
+  pendingAcks.clear();
+}, 100);
+ackTimer.unref();
+
+async function connectAll(concurrency: number, timeoutMs: number) {
+  const started = Date.now();
+  const targets: WorkerUser[] = [];
+  for (const u of users) for (let k = 0; k < socketsPerUser; k++) targets.push(u);
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const deadline = started + timeoutMs;
+  async function one(u: WorkerUser) {
+    const token = u.token;
+    const socket = io(url, {
+      transports: ['websocket'],
+      auth: { token, client: 'bot' },
+      forceNew: true,
+      reconnection: false,
+      timeout: 30_000,
+    });
+    socket.on('message:new', (p: { message: ChatMsg }) => onMessage(socket, u.username, p.message));
+    socket.on('message:batch', (p: { messages: ChatMsg[] }) => {
+      for (const m of p.messages) onMessage(socket, u.username, m);
+    });
+    socket.on('disconnect', () => disconnects++);
+    await new Promise<void>((resolve) => {
+      socket.once('connect', () => {
+        connected++;
+        sockets.push(socket);
+        resolve();
+      });
+      socket.once('connect_error', (e: Error) => {
+        failed++;
+        firstError ??= e.message;
+        socket.close();
+        resolve();
+      });
+    });
+  }
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, async () => {
+      while (next < targets.length && Date.now() < deadline) {
+        const u = targets[next++];
+        if (u) await one(u);
+      }
+    }),
+  );
+  send({ type: 'connected', ms: Date.now() - started, connected, failed, ...(firstError ? { firstError } : {}) });
+}
+
+async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
+  tag = c.tag;
+  runStart = c.startAt;
+  warmupEnd = c.startAt + c.warmupMs;
+  received = new Map();
+  stray = 0;
+  latencies = [];
+  deliveredPerSecond = [];
+  acknowledged = 0;
+  ackErrors = 0;
+  disconnects = 0;
+  const accepted: string[] = [];
+  const sendErrors: Record<string, number> = {};
+  const sentPerSecond: number[] = [];
+  const senders = users.filter((u) => u.index < c.activeCount);
+  const targets = recipients.slice(0, c.activeCount);
+  const pool = new Pool(url, { connections: c.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const wall0 = Date.now();
+  let issued = 0;
+  let outstanding = 0;
+  let capped = 0;
+  let maxSlipMs = 0;
+  const pad = 'x'.repeat(Math.max(0, c.textBytes));
+  const total = Math.floor((c.rate * c.durationMs) / 1000);
+
+  function fire() {
+    const sender = senders[Math.floor(Math.random() * senders.length)];
+    if (!sender || targets.length < 2) return;
+    let to = targets[Math.floor(Math.random() * targets.length)];
+    while (to === sender.username) to = targets[Math.floor(Math.random() * targets.length)];
+    const seq = issued++;
+    const t0 = nowMs();
+    const head = `b|${tag}|${workerId}|${seq}|${t0.toFixed(3)}|`;
+    const text = head + pad.slice(0, Math.max(1, c.textBytes - head.length));
+    const sec = Math.floor((t0 - runStart) / 1000);
+    if (sec >= 0 && sec < 3600) sentPerSecond[sec] = (sentPerSecond[sec] ?? 0) + 1;
+    outstanding++;
+    pool
+      .request({
+        method: 'POST',
+        path: '/send',
+        headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ to, text }),
+      })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode === 202) accepted.push(`${workerId}.${seq}`);
+        else sendErrors[String(res.statusCode)] = (sendErrors[String(res.statusCode)] ?? 0) + 1;
+      })
+      .catch((e: Error) => {
+        sendErrors[e.name] = (sendErrors[e.name] ?? 0) + 1;
+      })
+      .finally(() => outstanding--);
+  }
+
+  const wait = c.startAt - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = nowMs() - c.startAt;
+      const due = Math.min(total, Math.floor((elapsed * c.rate) / 1000));
+      while (issued < due) {
+        if (outstanding >= c.maxOutstanding) {
+          capped++;
+          break;
+        }
+        fire();
+      }
+      if (issued < due) maxSlipMs = Math.max(maxSlipMs, elapsed - (issued * 1000) / c.rate);
+      if (issued >= total || elapsed > c.durationMs + 30_000) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  // Every request answered (bounded).
+  const drainUntil = Date.now() + 30_000;
+  while (outstanding > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  send({ type: 'sent', issued, accepted: accepted.length });
+  await pool.close();
+  collectBase = {
+    accepted,
+    sendErrors,
+    sentPerSecond: Array.from(sentPerSecond, (v) => v ?? 0),
+    capped,
+    maxSlipMs,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    eventLoopUtilization: elu.utilization,
+    wallMs: Date.now() - wall0,
+  };
+}
+
+let collectBase: Pick<
+  WorkerResult,
+  'accepted' | 'sendErrors' | 'sentPerSecond' | 'capped' | 'maxSlipMs' | 'cpuUserMs' | 'cpuSystemMs' | 'eventLoopUtilization' | 'wallMs'
+> = { accepted: [], sendErrors: {}, sentPerSecond: [], capped: 0, maxSlipMs: 0, cpuUserMs: 0, cpuSystemMs: 0, eventLoopUtilization: 0, wallMs: 0 };
+
+function result(): WorkerResult {
+  return {
+    workerId,
+    ...collectBase,
+    received: [...received],
+    stray,
+    latencies: Float64Array.from(latencies),
+    deliveredPerSecond: Array.from(deliveredPerSecond, (v) => v ?? 0),
+    acknowledged,
+    ackErrors,
+    disconnects,
+  };
+}
+
+process.on('message', (m: ToWorker) => {
+  const handle = async () => {
+    switch (m.cmd) {
+      case 'init':
+        workerId = m.workerId;
+        url = m.url;
+        users = m.users;
+        recipients = m.recipients;
+        socketsPerUser = m.socketsPerUser;
+        send({ type: 'ready' });
+        break;
+      case 'connect':
+        await connectAll(m.concurrency, m.timeoutMs);
+        break;
+      case 'run':
+        await run(m);
+        break;
+      case 'count':
+        send({ type: 'count', received: received.size });
+        break;
+      case 'collect':
+        send({ type: 'result', result: result() });
+        break;
+      case 'close':
+        for (const s of sockets) s.close();
+        setTimeout(() => process.exit(0), 200);
+        break;
+    }
+  };
+  handle().catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) }));
+});
+process.on('disconnect', () => process.exit(0));

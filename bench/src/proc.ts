@@ -1,0 +1,46 @@
+// CPU and memory of a process from /proc (Linux), for the server child and Kafka.
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+export interface ProcSample {
+  /** user + system CPU seconds since the process started */
+  cpuSeconds: number;
+  rssBytes: number;
+  at: number;
+}
+
+export function sampleProc(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: Number(rss?.[1] ?? 0) * 1024, at: Date.now() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process once a second; stop() returns the samples. Bounded to `maxSamples`. */
+export function watchProc(pid: number, maxSamples = 3600) {
+  const samples: ProcSample[] = [];
+  const take = () => {
+    const s = sampleProc(pid);
+    if (s && samples.length < maxSamples) samples.push(s);
+  };
+  take();
+  const timer = setInterval(take, 1000);
+  timer.unref();
+  return {
+    samples,
+    stop(): ProcSample[] {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Messages between the orchestrator (main.ts) and the load worker processes (load-worker.ts).
+import type { BenchUser } from './env.js';
+
+export interface WorkerUser extends BenchUser {
+  /** Position in the run's user list: users below `activeCount` send and receive. */
+  index: number;
+}
+
+export type ToWorker =
+  | { cmd: 'init'; workerId: number; url: string; users: WorkerUser[]; recipients: string[]; socketsPerUser: number }
+  | { cmd: 'connect'; concurrency: number; timeoutMs: number }
+  | {
+      cmd: 'run';
+      tag: string;
+      /** messages per second for this worker */
+      rate: number;
+      durationMs: number;
+      warmupMs: number;
+      startAt: number;
+      textBytes: number;
+      activeCount: number;
+      maxOutstanding: number;
+      connections: number;
+    }
+  | { cmd: 'count' }
+  | { cmd: 'collect' }
+  | { cmd: 'close' };
+
+export interface WorkerResult {
+  workerId: number;
+  accepted: string[];
+  sendErrors: Record<string, number>;
+  /** key → times received by the recipient's socket */
+  received: [string, number][];
+  stray: number;
+  latencies: Float64Array;
+  sentPerSecond: number[];
+  deliveredPerSecond: number[];
+  acknowledged: number;
+  ackErrors: number;
+  /** how often the generator hit its outstanding-request cap (open loop broken) */
+  capped: number;
+  /** the most the generator was behind schedule, ms */
+  maxSlipMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  eventLoopUtilization: number;
+  wallMs: number;
+  disconnects: number;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'connected'; ms: number; connected: number; failed: number; firstError?: string }
+  | { type: 'sent'; issued: number; accepted: number }
+  | { type: 'count'; received: number }
+  | { type: 'result'; result: WorkerResult }
+  | { type: 'error'; message: string };
