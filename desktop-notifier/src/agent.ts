@@ -95,7 +95,7 @@ export class Processor {
 
     // Own messages are not ours to acknowledge (they are addressed to the peer). Failed ones stay
     // unrecorded and unacknowledged, so the server offers them again on the next connect.
-    const done = outcomes.filter((o) => o.verdict !== 'own' && !failed.has(o.id)).map((o) => o.id);
+    const done = [...new Set(outcomes.filter((o) => o.verdict !== 'own' && !failed.has(o.id)).map((o) => o.id))];
     if (done.length > 0) {
       store.add(done);
       for (let i = 0; i < done.length; i += MAX_ACK_IDS) {

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  defaultConfigDir,
+  deleteSession,
+  loadSession,
+  normalizeServer,
+  permissionProblem,
+  saveSession,
+  seenFile,
+  sessionFile,
+} from '../src/config.js';
+import { linuxOptions, stableId } from '../src/notify.js';
+import { quotedStrings } from '../src/selfcheck.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('defaultConfigDir', () => {
+  it('follows each OS convention', () => {
+    expect(defaultConfigDir({}, 'linux', '/home/u')).toBe('/home/u/.config/chat-notifier');
+    expect(defaultConfigDir({ XDG_CONFIG_HOME: '/x/cfg' }, 'linux', '/home/u')).toBe('/x/cfg/chat-notifier');
+    expect(defaultConfigDir({ XDG_CONFIG_HOME: 'relative' }, 'linux', '/home/u')).toBe('/home/u/.config/chat-notifier');
+    expect(defaultConfigDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Application Support/chat-notifier');
+    expect(defaultConfigDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u')).toBe(
+      'C:\\Users\\u\\AppData\\Roaming\\chat-notifier',
+    );
+  });
+  it('honours CHAT_NOTIFIER_CONFIG_DIR', () => {
+    expect(defaultConfigDir({ CHAT_NOTIFIER_CONFIG_DIR: '/tmp/cn' }, 'darwin', '/Users/u')).toBe('/tmp/cn');
+  });
+});
+
+describe('session file', () => {
+  it('round-trips with mode 600 in a 700 directory, and deletes', () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'chat-notifier');
+    dirs.push(path.dirname(dir));
+    expect(loadSession(dir)).toBeNull();
+    saveSession(dir, { server: 'http://h:1', username: 'bob', token: 'secret', expiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(loadSession(dir)).toMatchObject({ server: 'http://h:1', username: 'bob', token: 'secret', version: 1 });
+    if (process.platform !== 'win32') {
+      expect(fs.statSync(sessionFile(dir)).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+      expect(permissionProblem(dir)).toBeNull();
+      fs.chmodSync(sessionFile(dir), 0o644);
+      expect(permissionProblem(dir)).toMatch(/chmod 600/);
+    }
+    expect(deleteSession(dir)).toBe(true);
+    expect(deleteSession(dir)).toBe(false);
+    expect(loadSession(dir)).toBeNull();
+  });
+  it('keeps seen ids per server and account', () => {
+    expect(seenFile('/d', 'http://a:1', 'bob')).not.toBe(seenFile('/d', 'http://b:1', 'bob'));
+    expect(seenFile('/d', 'http://a:1/', 'bob')).toBe(seenFile('/d', 'http://a:1', 'bob'));
+    expect(seenFile('/d', 'http://a:1', 'bob')).not.toBe(seenFile('/d', 'http://a:1', 'eve'));
+  });
+});
+
+describe('normalizeServer', () => {
+  it('accepts http(s) URLs and drops the trailing slash', () => {
+    expect(normalizeServer('http://127.0.0.1:3000/')).toBe('http://127.0.0.1:3000');
+    expect(normalizeServer('https://chat.example.com/base/')).toBe('https://chat.example.com/base');
+  });
+  it.each(['chat.example.com', 'ftp://x', 'http://u:p@x', ''])('refuses %j', (raw) => {
+    expect(() => normalizeServer(raw)).toThrow();
+  });
+});
+
+describe('notify-send options', () => {
+  it('sets app name, icon, category and a per-conversation stack tag; escapes markup', () => {
+    const o = linuxOptions({ title: 'alice', body: 'a <b> & c', peer: 'alice' }, true);
+    expect(o).toMatchObject({
+      title: 'alice',
+      message: 'a &lt;b&gt; &amp; c',
+      'app-name': 'chat-notifier',
+      category: 'im.received',
+      hint: 'string:x-canonical-private-synchronous:chat-notifier-alice',
+    });
+    expect(fs.existsSync(o.icon)).toBe(true);
+    expect(linuxOptions({ title: 'a', body: '<b>', peer: 'a' }, false).message).toBe('<b>');
+  });
+  it('gives Windows a stable positive id per conversation', () => {
+    expect(stableId('alice')).toBe(stableId('alice'));
+    expect(stableId('alice')).not.toBe(stableId('bob'));
+    expect(stableId('z'.repeat(32))).toBeGreaterThan(0);
+  });
+  it('reads gdbus output', () => {
+    expect(quotedStrings("('dunst', 'knopwob', '1.9.0', '1.2')")).toEqual(['dunst', 'knopwob', '1.9.0', '1.2']);
+  });
+});

@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_BODY_CHARS,
+  conversationUrl,
+  escapeMarkup,
+  formatMessage,
+  formatSummary,
+  plain,
+  truncate,
+} from '../src/format.js';
+
+describe('plain', () => {
+  it('removes control characters and collapses white space', () => {
+    expect(plain('hi\u0007 there\n\nsecond\tline\u001b[31m red')).toBe('hi there second line[31m red');
+    expect(plain('  a\r\nb  ')).toBe('a b');
+  });
+  it('removes bidi overrides and zero-width characters', () => {
+    expect(plain('evil\u202egpj.exe')).toBe('evilgpj.exe');
+    expect(plain('a\u200bb\ufeff')).toBe('ab');
+  });
+  it('never leaves a control character or a newline', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        // eslint-disable-next-line no-control-regex
+        expect(plain(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+      }),
+    );
+  });
+});
+
+describe('truncate', () => {
+  it('keeps short text and cuts long text with an ellipsis', () => {
+    expect(truncate('hello', 5)).toBe('hello');
+    expect(truncate('hello world', 6)).toBe('hello…');
+  });
+  it('never splits a surrogate pair and never exceeds the limit', () => {
+    expect(truncate('😀😀😀😀', 3)).toBe('😀😀…');
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.integer({ min: 1, max: 50 }), (s, max) => {
+        const out = truncate(s, max);
+        expect(Array.from(out).length).toBeLessThanOrEqual(max);
+        expect(out).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+      }),
+    );
+  });
+});
+
+describe('formatMessage', () => {
+  it('uses the sender as title and the plain text as body', () => {
+    expect(formatMessage({ from: 'alice', text: 'see you\nat 5' })).toEqual({
+      title: 'alice',
+      body: 'see you at 5',
+      peer: 'alice',
+    });
+  });
+  it('truncates long bodies', () => {
+    const body = formatMessage({ from: 'alice', text: 'x'.repeat(4000) }).body;
+    expect(Array.from(body)).toHaveLength(MAX_BODY_CHARS);
+    expect(body.endsWith('…')).toBe(true);
+  });
+  it('says so when nothing printable is left', () => {
+    expect(formatMessage({ from: 'alice', text: '\u0007\u0008' }).body).toBe('(empty message)');
+  });
+});
+
+describe('formatSummary', () => {
+  it('shows the latest text and the count', () => {
+    const s = formatSummary([
+      { from: 'bob', text: 'one' },
+      { from: 'bob', text: 'two' },
+      { from: 'bob', text: 'three' },
+    ]);
+    expect(s).toEqual({ title: 'bob', body: '(3 new) three', peer: 'bob' });
+    expect(formatSummary([{ from: 'bob', text: 'only' }]).body).toBe('only');
+  });
+});
+
+describe('escapeMarkup and conversationUrl', () => {
+  it('escapes markup characters', () => {
+    expect(escapeMarkup('<b>a & b</b>')).toBe('&lt;b&gt;a &amp; b&lt;/b&gt;');
+  });
+  it('builds the web app link', () => {
+    expect(conversationUrl('https://chat.example.com/', 'alice')).toBe('https://chat.example.com/c/alice');
+    expect(conversationUrl('http://h:3000', 'a.b-c')).toBe('http://h:3000/c/a.b-c');
+  });
+});
