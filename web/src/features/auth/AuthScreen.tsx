@@ -1,0 +1,119 @@
+// Sign in and sign up. The session is an HttpOnly cookie the server sets; nothing is stored here.
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, isValidUsername, normalizeUsername } from '@messenger/protocol';
+import { useId, useState, type FormEvent } from 'react';
+import { ApiError } from '../../api/http';
+import { useLogin } from '../../api/login';
+import { useRegister } from '../../api/register';
+import { navigate } from '../../lib/router';
+import { ThemeToggle } from '../theme/ThemeToggle';
+
+export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
+  const login = useLogin();
+  const register = useRegister();
+  const mutation = mode === 'signin' ? login : register;
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const userId = useId();
+  const passId = useId();
+  const hintId = useId();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(null);
+    const name = normalizeUsername(username);
+    if (mode === 'signup') {
+      if (!isValidUsername(name)) return setProblem('Usernames are 3–32 characters: letters, digits, dot, dash or underscore.');
+      if (password.length < MIN_PASSWORD_LENGTH) return setProblem(`Use at least ${MIN_PASSWORD_LENGTH} characters for your password.`);
+    }
+    try {
+      await mutation.mutateAsync({ username: name, password });
+      navigate('/', { replace: true });
+    } catch (error) {
+      setProblem(describe(error, mode));
+    }
+  }
+
+  const title = mode === 'signin' ? 'Welcome back' : 'Create your account';
+  return (
+    <main className="auth">
+      <div className="auth-corner">
+        <ThemeToggle />
+      </div>
+      <form className="auth-card" onSubmit={(e) => void submit(e)} aria-labelledby="auth-title" noValidate>
+        <div className="brand" aria-hidden="true">
+          <span className="brand-mark">✉</span> Messenger
+        </div>
+        <h1 id="auth-title">{title}</h1>
+        <p className="muted">{mode === 'signin' ? 'Sign in to pick up where you left off.' : 'Pick a username your friends can find.'}</p>
+        <label htmlFor={userId}>Username</label>
+        <input
+          id={userId}
+          name="username"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          maxLength={64}
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          aria-describedby={mode === 'signup' ? hintId : undefined}
+        />
+        {mode === 'signup' && (
+          <p id={hintId} className="hint">
+            3–32 characters: a–z, 0–9, dot, dash, underscore.
+          </p>
+        )}
+        <label htmlFor={passId}>Password</label>
+        <input
+          id={passId}
+          name="password"
+          type="password"
+          autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
+          required
+          minLength={mode === 'signup' ? MIN_PASSWORD_LENGTH : undefined}
+          maxLength={MAX_PASSWORD_LENGTH}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        {problem && (
+          <p className="form-error" role="alert">
+            {problem}
+          </p>
+        )}
+        <button className="primary wide" type="submit" disabled={mutation.isPending}>
+          {mutation.isPending ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Sign up'}
+        </button>
+        <p className="switch">
+          {mode === 'signin' ? 'New here? ' : 'Already have an account? '}
+          <a
+            href={mode === 'signin' ? '/signup' : '/signin'}
+            onClick={(e) => {
+              e.preventDefault();
+              setProblem(null);
+              navigate(mode === 'signin' ? '/signup' : '/signin');
+            }}
+          >
+            {mode === 'signin' ? 'Create an account' : 'Sign in'}
+          </a>
+        </p>
+      </form>
+    </main>
+  );
+}
+
+function describe(error: unknown, mode: 'signin' | 'signup'): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+  switch (error.code) {
+    case 'invalid_credentials':
+      return 'That username and password do not match.';
+    case 'username_taken':
+      return 'That username is taken. Try another one.';
+    case 'rate_limited':
+      return 'Too many attempts. Wait a minute and try again.';
+    case 'validation_failed':
+      return mode === 'signup' ? error.message : 'Check your username and password.';
+    default:
+      return error.message;
+  }
+}

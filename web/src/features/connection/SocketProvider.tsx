@@ -1,0 +1,152 @@
+// The one socket.io connection, typed by the protocol's event maps. Every incoming payload is
+// checked with the protocol validators before it touches the cache.
+import {
+  DeliveredMessage,
+  MAX_ACK_IDS,
+  MessageBatch,
+  PresenceUpdate,
+  ReceiptUpdate,
+  SessionRevoked,
+  SOCKET_PATH,
+  SyncDone,
+  TypingUpdate,
+  check,
+  type ChatMessage,
+  type ClientToServerEvents,
+  type Conversation,
+  type ServerToClientEvents,
+} from '@messenger/protocol';
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import { queryKeys } from '../../api/keys';
+import type { MessagesData } from '../../api/messages';
+import { fillGap, ingestMessages, ingestReceipt } from '../messages/ingest';
+import { notifyMessage } from '../notifications/notifications';
+import { connection, presence, setPresence, setTyping } from './liveState';
+import { isReading, viewState } from './viewState';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+interface SocketContextValue {
+  socket: ChatSocket | null;
+}
+
+const SocketContext = createContext<SocketContextValue>({ socket: null });
+
+export function useSocket(): ChatSocket | null {
+  return useContext(SocketContext).socket;
+}
+
+export interface SocketProviderProps {
+  me: string;
+  children: ReactNode;
+  /** Called when the server ends the session (logout elsewhere, expiry). */
+  onSessionEnded: () => void;
+  /** Tests pass a fake; the app connects to the same origin. */
+  connect?: () => ChatSocket;
+}
+
+const defaultConnect = (): ChatSocket =>
+  io({ path: SOCKET_PATH, auth: { client: 'web' }, withCredentials: true, transports: ['websocket', 'polling'] });
+
+export function SocketProvider({ me, children, onSessionEnded, connect = defaultConnect }: SocketProviderProps) {
+  const client = useQueryClient();
+  const [socket, setSocket] = useState<ChatSocket | null>(null);
+
+  useEffect(() => {
+    const s = connect();
+    let connectedOnce = false;
+
+    const ack = (messages: ChatMessage[]) => {
+      const ids = messages.filter((m) => m.to === me && m.state === 'sent').map((m) => m.id);
+      for (let i = 0; i < ids.length; i += MAX_ACK_IDS) s.emit('message:ack', { ids: ids.slice(i, i + MAX_ACK_IDS) });
+    };
+
+    const queryPresence = () => {
+      const peers = new Set((client.getQueryData<Conversation[]>(queryKeys.conversations) ?? []).map((c) => c.peer));
+      const open = viewState.get().openPeer;
+      if (open) peers.add(open);
+      const usernames = [...peers].slice(0, 200);
+      if (usernames.length === 0) return;
+      s.emit('presence:query', { usernames }, (answer) => {
+        if (!answer.ok) return;
+        const online = new Set(answer.data.online);
+        setPresence(usernames.map((u) => [u, online.has(u)]));
+      });
+    };
+
+    s.on('connect', () => {
+      connection.set((c) => ({ ...c, status: 'syncing' }));
+      const v = viewState.get();
+      s.emit('focus:set', { peer: v.visible ? v.openPeer : null });
+    });
+    s.on('disconnect', (reason) => {
+      connection.set((c) => ({ ...c, status: 'reconnecting', caughtUpAt: null }));
+      // A server-side disconnect does not reconnect by itself.
+      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
+    });
+    s.on('connect_error', (error) => {
+      connection.set((c) => ({ ...c, status: c.everConnected ? 'reconnecting' : 'connecting' }));
+      if (error.message === 'unauthorized') onSessionEnded();
+    });
+
+    s.on('message:new', (payload) => {
+      if (!check(DeliveredMessage, payload)) return;
+      const fresh = ingestMessages(client, me, [payload.message], { live: true });
+      ack([payload.message]);
+      for (const m of fresh) {
+        if (m.from !== me && !isReading(m.from)) notifyMessage(m);
+      }
+    });
+    s.on('message:batch', (payload) => {
+      if (!check(MessageBatch, payload)) return;
+      ingestMessages(client, me, payload.messages, { live: false });
+      ack(payload.messages);
+    });
+    s.on('sync:done', (payload) => {
+      if (!check(SyncDone, payload)) return;
+      const reconnect = connectedOnce;
+      connectedOnce = true;
+      connection.set((c) => ({ status: 'live', everConnected: true, caughtUpAt: reconnect ? Date.now() : c.caughtUpAt }));
+      void client.invalidateQueries({ queryKey: queryKeys.conversations }).then(queryPresence);
+      if (reconnect) {
+        for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.messagesRoot })) {
+          const peer = key[1];
+          if (data && typeof peer === 'string') void fillGap(client, peer).catch(() => undefined);
+        }
+      }
+    });
+    s.on('receipt:update', (payload) => {
+      if (check(ReceiptUpdate, payload)) ingestReceipt(client, me, payload);
+    });
+    s.on('presence:update', (payload) => {
+      if (check(PresenceUpdate, payload)) setPresence([[payload.username, payload.online]]);
+    });
+    s.on('typing:update', (payload) => {
+      if (check(TypingUpdate, payload)) setTyping(payload.from, payload.typing);
+    });
+    s.on('session:revoked', (payload) => {
+      if (check(SessionRevoked, payload)) onSessionEnded();
+    });
+
+    // Tell the server which conversation a visible tab shows (it skips notifying elsewhere).
+    const unsubscribeView = viewState.subscribe(() => {
+      const v = viewState.get();
+      if (s.connected) s.emit('focus:set', { peer: v.visible ? v.openPeer : null });
+    });
+
+    setSocket(s);
+    return () => {
+      unsubscribeView();
+      s.removeAllListeners();
+      s.disconnect();
+      setSocket(null);
+      connection.set({ status: 'connecting', caughtUpAt: null, everConnected: false });
+      presence.set(new Map());
+    };
+  }, [client, me, connect, onSessionEnded]);
+
+  const value = useMemo(() => ({ socket }), [socket]);
+  return <SocketContext.Provider value={value}>{children}</SocketContext.Provider>;
+}

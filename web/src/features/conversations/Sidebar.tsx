@@ -1,0 +1,135 @@
+// Conversation list by recency, with previews, unread badges and presence; plus the app menu.
+import type { Conversation } from '@messenger/protocol';
+import type { UseQueryResult } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useLogout } from '../../api/logout';
+import { formatStamp } from '../../lib/format';
+import { conversationPath, navigate } from '../../lib/router';
+import { usePresence } from '../connection/liveState';
+import { requestNotificationPermission, usePermission } from '../notifications/notifications';
+import { NewChat } from '../people/NewChat';
+import { ThemeToggle } from '../theme/ThemeToggle';
+import { Avatar } from './Avatar';
+
+interface SidebarProps {
+  me: string;
+  activePeer: string | null;
+  conversations: UseQueryResult<Conversation[]>;
+}
+
+export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
+  const [searching, setSearching] = useState(false);
+  const logout = useLogout();
+  const permission = usePermission();
+
+  return (
+    <aside className="sidebar" aria-label="Conversations">
+      <header className="sidebar-header">
+        <div className="me">
+          <Avatar name={me} />
+          <div className="me-text">
+            <span className="me-name">{me}</span>
+            <span className="muted small">Signed in</span>
+          </div>
+        </div>
+        <div className="header-actions">
+          {permission === 'default' && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Enable notifications"
+              title="Enable notifications"
+              onClick={() => void requestNotificationPermission()}
+            >
+              <span aria-hidden="true">🔔</span>
+            </button>
+          )}
+          <ThemeToggle />
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Sign out"
+            title="Sign out"
+            onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/signin', { replace: true }) })}
+          >
+            <span aria-hidden="true">⎋</span>
+          </button>
+        </div>
+      </header>
+      <div className="sidebar-tools">
+        {searching ? (
+          <NewChat
+            onClose={() => setSearching(false)}
+            onPick={(username) => {
+              setSearching(false);
+              navigate(conversationPath(username));
+            }}
+          />
+        ) : (
+          <button type="button" className="primary wide new-chat" onClick={() => setSearching(true)}>
+            <span aria-hidden="true">＋</span> New chat
+          </button>
+        )}
+      </div>
+      <nav className="conversation-list" aria-label="Conversation list">
+        {conversations.isPending && <p className="muted pad">Loading conversations…</p>}
+        {conversations.isError && (
+          <p className="form-error pad" role="alert">
+            Could not load conversations.{' '}
+            <button type="button" className="link" onClick={() => void conversations.refetch()}>
+              Retry
+            </button>
+          </p>
+        )}
+        {conversations.data?.length === 0 && <p className="muted pad">No conversations yet. Start one with “New chat”.</p>}
+        <ul>
+          {conversations.data?.map((c) => (
+            <ConversationItem key={c.peer} me={me} conversation={c} active={c.peer === activePeer} />
+          ))}
+        </ul>
+      </nav>
+    </aside>
+  );
+}
+
+function ConversationItem({ me, conversation, active }: { me: string; conversation: Conversation; active: boolean }) {
+  const online = usePresence(conversation.peer, conversation.online);
+  const last = conversation.lastMessage;
+  const preview = last ? `${last.from === me ? 'You: ' : ''}${last.text}` : 'No messages yet';
+  const unread = conversation.unread;
+  return (
+    <li>
+      <a
+        href={conversationPath(conversation.peer)}
+        className={`conversation-item${active ? ' active' : ''}${unread > 0 ? ' unread' : ''}`}
+        aria-current={active ? 'page' : undefined}
+        data-peer={conversation.peer}
+        onClick={(e) => {
+          if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+          e.preventDefault();
+          navigate(conversationPath(conversation.peer));
+        }}
+      >
+        <Avatar name={conversation.peer} online={online} />
+        <span className="conversation-text">
+          <span className="conversation-top">
+            <span className="conversation-peer">{conversation.peer}</span>
+            {last && (
+              <time className="conversation-time" dateTime={last.sentAt}>
+                {formatStamp(last.sentAt)}
+              </time>
+            )}
+          </span>
+          <span className="conversation-bottom">
+            <span className="conversation-preview">{preview}</span>
+            {unread > 0 && (
+              <span className="badge" aria-label={`${unread} unread`} data-testid="unread-badge">
+                {unread > 99 ? '99+' : unread}
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}

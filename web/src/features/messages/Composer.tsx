@@ -1,0 +1,115 @@
+// Enter sends, Shift+Enter adds a line. Up to 4000 characters, with a counter.
+import { MAX_TEXT_LENGTH, isBlankText } from '@messenger/protocol';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+
+const TYPING_REPEAT_MS = 2000;
+const TYPING_IDLE_MS = 3000;
+const COUNTER_FROM = MAX_TEXT_LENGTH - 500;
+
+export interface ComposerProps {
+  peer: string;
+  onSend: (text: string) => void;
+  onTyping?: (typing: boolean) => void;
+}
+
+export function Composer({ peer, onSend, onTyping }: ComposerProps) {
+  const [text, setText] = useState('');
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  const counterId = useId();
+  const typingSince = useRef(0);
+  const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  useEffect(() => {
+    ref.current?.focus();
+  }, [peer]);
+
+  // Grow with the text, up to a limit; then scroll inside.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 180)}px`;
+  }, [text]);
+
+  useEffect(
+    () => () => {
+      clearTimeout(idleTimer.current);
+      if (typingSince.current) onTyping?.(false);
+    },
+    [onTyping],
+  );
+
+  function stopTyping() {
+    clearTimeout(idleTimer.current);
+    if (typingSince.current) {
+      typingSince.current = 0;
+      onTyping?.(false);
+    }
+  }
+
+  function change(value: string) {
+    setText(value);
+    if (!onTyping) return;
+    if (isBlankText(value)) return stopTyping();
+    const now = Date.now();
+    if (now - typingSince.current > TYPING_REPEAT_MS) {
+      typingSince.current = now;
+      onTyping(true);
+    }
+    clearTimeout(idleTimer.current);
+    idleTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function submit(event?: FormEvent) {
+    event?.preventDefault();
+    if (isBlankText(text) || text.length > MAX_TEXT_LENGTH) return;
+    onSend(text);
+    setText('');
+    stopTyping();
+    ref.current?.focus();
+  }
+
+  function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  }
+
+  const length = text.length;
+  const blank = isBlankText(text);
+  return (
+    <form className="composer" onSubmit={submit} aria-label="Send a message">
+      <label htmlFor={id} className="visually-hidden">
+        Message {peer}
+      </label>
+      <textarea
+        id={id}
+        ref={ref}
+        rows={1}
+        placeholder={`Message ${peer}`}
+        maxLength={MAX_TEXT_LENGTH}
+        value={text}
+        onChange={(e) => change(e.target.value)}
+        onKeyDown={keyDown}
+        onBlur={stopTyping}
+        aria-describedby={counterId}
+        enterKeyHint="send"
+      />
+      <span
+        id={counterId}
+        className={`counter${length >= COUNTER_FROM ? ' near' : ''}${length >= MAX_TEXT_LENGTH ? ' full' : ''}`}
+        aria-live={length >= COUNTER_FROM ? 'polite' : 'off'}
+        data-testid="char-counter"
+      >
+        {length}/{MAX_TEXT_LENGTH}
+      </span>
+      <button type="submit" className="send" disabled={blank} aria-label="Send">
+        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+          <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" fill="currentColor" />
+        </svg>
+      </button>
+    </form>
+  );
+}

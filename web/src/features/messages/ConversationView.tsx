@@ -1,0 +1,133 @@
+// One conversation: header with presence and typing, the message list, the composer. Marks the
+// peer's messages read while this view is visible.
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { ApiError } from '../../api/http';
+import { markRead } from '../../api/markRead';
+import { useMessages } from '../../api/messages';
+import { navigate } from '../../lib/router';
+import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
+import { useSocket } from '../connection/SocketProvider';
+import { useViewState } from '../connection/viewState';
+import { Avatar } from '../conversations/Avatar';
+import { Composer } from './Composer';
+import { ingestOwnRead } from './ingest';
+import { flattenMessages } from './messageCache';
+import { MessageList } from './MessageList';
+import { useOutbox } from './outbox';
+import { buildRows } from './rows';
+import { useSendMessage } from './useSendMessage';
+
+export function ConversationView({ me, peer }: { me: string; peer: string }) {
+  const client = useQueryClient();
+  const socket = useSocket();
+  const history = useMessages(peer);
+  const pending = useOutbox(peer);
+  const { send, retry, discard } = useSendMessage(me);
+  const online = usePresence(peer);
+  const typing = useIsTyping(peer);
+  const { visible } = useViewState();
+
+  const messages = useMemo(() => flattenMessages(history.data), [history.data]);
+  const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
+
+  // Ask who is online when the conversation opens (and after reconnects).
+  useEffect(() => {
+    if (!socket) return;
+    const ask = () =>
+      socket.emit('presence:query', { usernames: [peer] }, (answer) => {
+        if (answer.ok) setPresence([[peer, answer.data.online.includes(peer)]]);
+      });
+    if (socket.connected) ask();
+    socket.on('connect', ask);
+    return () => {
+      socket.off('connect', ask);
+    };
+  }, [socket, peer]);
+
+  // Read receipts: while visible, everything from the peer up to the newest is read.
+  const lastMarked = useRef<string | null>(null);
+  const newestIncoming = useMemo(() => {
+    for (let i = messages.length - 1; i >= 0; i -= 1) if (messages[i]?.from === peer) return messages[i];
+    return undefined;
+  }, [messages, peer]);
+  useEffect(() => {
+    if (!visible || !newestIncoming || newestIncoming.state === 'read' || lastMarked.current === newestIncoming.id) return;
+    lastMarked.current = newestIncoming.id;
+    const upTo = newestIncoming;
+    markRead(peer, upTo.id)
+      .then(() => ingestOwnRead(client, peer, upTo))
+      .catch(() => {
+        lastMarked.current = null;
+      });
+  }, [visible, newestIncoming, peer, client]);
+
+  const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
+  const onSend = useCallback((text: string) => send(peer, text), [send, peer]);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
+  const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
+
+  const notFound = history.error instanceof ApiError && history.error.status === 404;
+  return (
+    <section className="conversation" aria-labelledby="conversation-title">
+      <header className="conversation-header">
+        <button type="button" className="icon-button back" aria-label="Back to conversations" onClick={() => navigate('/')}>
+          <span aria-hidden="true">←</span>
+        </button>
+        <Avatar name={peer} online={online} />
+        <div className="conversation-heading">
+          <h2 id="conversation-title">{peer}</h2>
+          <p className="muted small" aria-live="polite" data-testid="peer-status">
+            {typing ? <span className="typing">typing…</span> : online ? 'online' : 'offline'}
+          </p>
+        </div>
+      </header>
+      {notFound ? (
+        <div className="empty-main" role="alert">
+          <h2>No user named “{peer}”</h2>
+          <p className="muted">Check the name, or find people with “New chat”.</p>
+        </div>
+      ) : history.isPending ? (
+        <div className="empty-main" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading messages…
+        </div>
+      ) : history.isError ? (
+        <div className="empty-main" role="alert">
+          <p>Could not load messages.</p>
+          <button type="button" className="primary" onClick={() => void history.refetch()}>
+            Retry
+          </button>
+        </div>
+      ) : rows.length === 0 ? (
+        <div className="empty-main">
+          <Avatar name={peer} />
+          <p className="muted">No messages yet. Say hi to {peer}!</p>
+        </div>
+      ) : (
+        <MessageList
+          rows={rows}
+          me={me}
+          peer={peer}
+          hasOlder={!!hasNextPage}
+          loadingOlder={isFetchingNextPage}
+          onLoadOlder={onLoadOlder}
+          onRetry={retry}
+          onDiscard={discard}
+        />
+      )}
+      <div className="typing-line" aria-live="polite">
+        {typing && (
+          <span className="typing-indicator" data-testid="typing-indicator">
+            <span className="dots" aria-hidden="true">
+              <i />
+              <i />
+              <i />
+            </span>
+            {peer} is typing…
+          </span>
+        )}
+      </div>
+      {!notFound && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+// The conversation's messages, virtualized (@tanstack/react-virtual) so 10,000 stay smooth. It
+// sticks to the bottom while you are there, loads older pages when you scroll near the top and
+// keeps your place when they arrive.
+import { useVirtualizer, type Rect } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { MessageBubble, PendingBubble } from './MessageBubble';
+import type { Row } from './rows';
+
+export interface MessageListProps {
+  rows: Row[];
+  me: string;
+  peer: string;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+  onRetry: (key: string) => void;
+  onDiscard: (key: string) => void;
+  /** For tests (jsdom has no layout). */
+  initialRect?: Rect;
+}
+
+const NEAR_TOP_PX = 400;
+const NEAR_BOTTOM_PX = 80;
+
+export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, initialRect }: MessageListProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const [showJump, setShowJump] = useState(false);
+  // Where we were before older messages are prepended: restored after they render.
+  const anchor = useRef<{ firstKey: string | undefined; height: number; top: number } | null>(null);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => (rows[i]?.kind === 'day' ? 44 : 58),
+    getItemKey: (i) => rows[i]?.key ?? i,
+    overscan: 10,
+    initialRect,
+  });
+
+  const firstKey = rows[0]?.key;
+  const lastKey = rows[rows.length - 1]?.key;
+  const totalSize = virtualizer.getTotalSize();
+
+  const scrollToBottom = useCallback(() => {
+    const el = scrollRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, []);
+
+  // Older rows arrived above: keep the same messages under the reader's eyes.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const saved = anchor.current;
+    if (!el || !saved || saved.firstKey === firstKey) return;
+    anchor.current = null;
+    el.scrollTop = saved.top + (el.scrollHeight - saved.height);
+  }, [firstKey]);
+
+  // New rows at the bottom, or rows re-measured: stay pinned to the newest message.
+  useLayoutEffect(() => {
+    if (atBottom.current) scrollToBottom();
+    else if (lastKey) setShowJump(true);
+  }, [lastKey, totalSize, scrollToBottom]);
+
+  const maybeLoadOlder = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el || !hasOlder || loadingOlder) return;
+    if (el.scrollTop < NEAR_TOP_PX) {
+      anchor.current = { firstKey, height: el.scrollHeight, top: el.scrollTop };
+      onLoadOlder();
+    }
+  }, [hasOlder, loadingOlder, onLoadOlder, firstKey]);
+
+  // A short history may not fill the screen: fetch more until it scrolls (or there is none).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (el && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) maybeLoadOlder();
+  }, [maybeLoadOlder, totalSize]);
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (atBottom.current) setShowJump(false);
+    maybeLoadOlder();
+  };
+
+  const items = virtualizer.getVirtualItems();
+  return (
+    <div className="message-list-wrap">
+      <div
+        ref={scrollRef}
+        className="message-scroll"
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label={`Messages with ${peer}`}
+        tabIndex={0}
+        onScroll={onScroll}
+        data-testid="message-list"
+      >
+        {loadingOlder && (
+          <div className="loading-older" role="status">
+            Loading earlier messages…
+          </div>
+        )}
+        {!hasOlder && rows.length > 0 && <div className="history-start">This is the beginning of your conversation with {peer}.</div>}
+        <div className="virtual-space" style={{ height: totalSize }}>
+          <div className="virtual-items" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
+            {items.map((item) => {
+              const row = rows[item.index];
+              if (!row) return null;
+              return (
+                <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="row">
+                  {row.kind === 'day' ? (
+                    <div className="day-separator" role="separator" aria-label={row.label}>
+                      <span>{row.label}</span>
+                    </div>
+                  ) : row.kind === 'message' ? (
+                    <MessageBubble message={row.message} me={me} grouped={row.grouped} />
+                  ) : (
+                    <PendingBubble entry={row.entry} grouped={row.grouped} onRetry={onRetry} onDiscard={onDiscard} />
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+      {showJump && (
+        <button
+          type="button"
+          className="jump"
+          onClick={() => {
+            atBottom.current = true;
+            setShowJump(false);
+            scrollToBottom();
+          }}
+        >
+          ↓ Latest
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+// Pure helpers over the cached history of one conversation (TanStack infinite query data:
+// pages newest first). Every message is kept once, by id; receipt states only move forward.
+import { laterState, type ChatMessage, type ReceiptState } from '@messenger/protocol';
+import type { MessagesData } from '../../api/messages';
+
+/** Newest first: later sentAt first, uuid v7 ids break ties in creation order. */
+export function newestFirst(a: ChatMessage, b: ChatMessage): number {
+  if (a.sentAt !== b.sentAt) return a.sentAt < b.sentAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Adds messages to the cached pages. Known ids are merged (the later receipt state wins), new
+ * ones go into the newest page in order. Returns the same object when nothing changed.
+ */
+export function upsertMessages(data: MessagesData | undefined, incoming: readonly ChatMessage[]): MessagesData | undefined {
+  if (!data || incoming.length === 0) return data;
+  const byId = new Map(incoming.map((m) => [m.id, m]));
+  let changed = false;
+  const pages = data.pages.map((page) => {
+    let pageChanged = false;
+    const messages = page.messages.map((m) => {
+      const update = byId.get(m.id);
+      if (!update) return m;
+      byId.delete(m.id);
+      const state = laterState(m.state, update.state);
+      if (state === m.state) return m;
+      pageChanged = true;
+      return { ...m, state };
+    });
+    if (!pageChanged) return page;
+    changed = true;
+    return { ...page, messages };
+  });
+  if (byId.size > 0) {
+    const first = pages[0] ?? { messages: [], nextBefore: null };
+    pages[0] = { ...first, messages: [...first.messages, ...byId.values()].sort(newestFirst) };
+    if (data.pages.length === 0) return { pages, pageParams: [null] };
+    changed = true;
+  }
+  return changed ? { ...data, pages } : data;
+}
+
+/** Moves the given messages to `state` (never backwards). */
+export function applyReceipt(data: MessagesData | undefined, ids: ReadonlySet<string>, state: ReceiptState): MessagesData | undefined {
+  if (!data) return data;
+  let changed = false;
+  const pages = data.pages.map((page) => {
+    if (!page.messages.some((m) => ids.has(m.id) && laterState(m.state, state) !== m.state)) return page;
+    changed = true;
+    return {
+      ...page,
+      messages: page.messages.map((m) => (ids.has(m.id) ? { ...m, state: laterState(m.state, state) } : m)),
+    };
+  });
+  return changed ? { ...data, pages } : data;
+}
+
+/** Marks every message from `peer` up to and including `upTo` (by position) as read. */
+export function markIncomingRead(data: MessagesData | undefined, peer: string, upTo: ChatMessage): MessagesData | undefined {
+  if (!data) return data;
+  const ids = new Set<string>();
+  for (const page of data.pages) {
+    for (const m of page.messages) if (m.from === peer && newestFirst(m, upTo) >= 0 && m.state !== 'read') ids.add(m.id);
+  }
+  return ids.size === 0 ? data : applyReceipt(data, ids, 'read');
+}
+
+/** All cached messages, oldest first, each once. */
+export function flattenMessages(data: MessagesData | undefined): ChatMessage[] {
+  if (!data) return [];
+  const seen = new Set<string>();
+  const out: ChatMessage[] = [];
+  for (const page of data.pages) {
+    for (const m of page.messages) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      out.push(m);
+    }
+  }
+  return out.sort(newestFirst).reverse();
+}
+
+export function hasMessage(data: MessagesData | undefined, id: string): boolean {
+  return !!data?.pages.some((p) => p.messages.some((m) => m.id === id));
+}
+
+/**
+ * Receipts can overtake the message they are about (a fast reader, a slow 202). They wait here
+ * and apply when the message arrives. Bounded: old entries fall out.
+ */
+export class EarlyReceipts {
+  private readonly states = new Map<string, ReceiptState>();
+  constructor(private readonly max = 2000) {}
+
+  remember(id: string, state: ReceiptState) {
+    const previous = this.states.get(id);
+    this.states.delete(id);
+    this.states.set(id, previous ? laterState(previous, state) : state);
+    if (this.states.size > this.max) {
+      const oldest = this.states.keys().next().value;
+      if (oldest !== undefined) this.states.delete(oldest);
+    }
+  }
+
+  apply(message: ChatMessage): ChatMessage {
+    const state = this.states.get(message.id);
+    if (!state) return message;
+    const next = laterState(message.state, state);
+    return next === message.state ? message : { ...message, state: next };
+  }
+}

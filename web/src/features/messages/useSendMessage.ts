@@ -1,0 +1,57 @@
+// Optimistic sending: the message shows at once ("sending"), becomes "sent" on the 202, and on
+// failure offers Retry with the same Idempotency-Key.
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback } from 'react';
+import { ApiError } from '../../api/http';
+import { sendMessage } from '../../api/send';
+import { newKey } from '../../lib/ids';
+import { ingestMessages } from './ingest';
+import { addToOutbox, outbox, removeFromOutbox, updateOutbox } from './outbox';
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'kafka_unavailable') return 'Server busy. Not sent.';
+    if (error.code === 'network_error') return 'Offline. Not sent.';
+    if (error.code === 'rate_limited') return 'Too fast. Not sent.';
+    return error.message;
+  }
+  return 'Not sent.';
+}
+
+export function useSendMessage(me: string) {
+  const client = useQueryClient();
+
+  const attempt = useCallback(
+    async (key: string) => {
+      const entry = outbox.get().find((e) => e.key === key);
+      if (!entry) return;
+      updateOutbox(key, { status: 'sending', error: undefined });
+      try {
+        const accepted = await sendMessage(entry.to, entry.text, key);
+        ingestMessages(
+          client,
+          me,
+          [{ id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, partition: accepted.partition, offset: accepted.offset, state: 'sent' }],
+          { live: true },
+        );
+        removeFromOutbox(key);
+      } catch (error) {
+        updateOutbox(key, { status: 'failed', error: describe(error) });
+      }
+    },
+    [client, me],
+  );
+
+  const send = useCallback(
+    (to: string, text: string) => {
+      const key = newKey();
+      addToOutbox({ key, to, text, createdAt: new Date().toISOString(), status: 'sending' });
+      void attempt(key);
+    },
+    [attempt],
+  );
+
+  const retry = useCallback((key: string) => void attempt(key), [attempt]);
+  const discard = useCallback((key: string) => removeFromOutbox(key), []);
+  return { send, retry, discard };
+}

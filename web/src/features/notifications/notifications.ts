@@ -1,0 +1,45 @@
+// Browser notifications for messages that arrive while the tab is hidden or unfocused. Never
+// for the conversation the user is looking at. Permission is asked only from a button.
+import type { ChatMessage } from '@messenger/protocol';
+import { useSyncExternalStore } from 'react';
+import { conversationPath, navigate } from '../../lib/router';
+import { createStore } from '../../lib/store';
+
+export type Permission = NotificationPermission | 'unsupported';
+
+function currentPermission(): Permission {
+  return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+}
+
+const permission = createStore<Permission>(currentPermission());
+
+export function usePermission(): Permission {
+  return useSyncExternalStore(permission.subscribe, permission.get);
+}
+
+/** Call from a click handler: browsers only prompt on a user gesture. */
+export async function requestNotificationPermission(): Promise<Permission> {
+  if (typeof Notification === 'undefined') return 'unsupported';
+  const answer = await Notification.requestPermission();
+  permission.set(answer);
+  return answer;
+}
+
+function tabIsAttended(): boolean {
+  return document.visibilityState === 'visible' && document.hasFocus();
+}
+
+export function notifyMessage(message: ChatMessage): void {
+  if (currentPermission() !== 'granted' || tabIsAttended()) return;
+  const preview = message.text.length > 140 ? `${message.text.slice(0, 140)}…` : message.text;
+  try {
+    const n = new Notification(message.from, { body: preview, tag: `chat-${message.from}`, icon: '/favicon.svg' });
+    n.onclick = () => {
+      window.focus();
+      navigate(conversationPath(message.from));
+      n.close();
+    };
+  } catch {
+    // Some platforms (Android Chrome) only allow notifications from a service worker.
+  }
+}

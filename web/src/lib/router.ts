@@ -1,0 +1,50 @@
+// A small history-API router: the app has four routes and needs no library for them.
+import { useSyncExternalStore } from 'react';
+
+export type Route =
+  | { name: 'signin' }
+  | { name: 'signup' }
+  | { name: 'home' }
+  | { name: 'conversation'; peer: string };
+
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void) {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+export function parseRoute(pathname: string): Route {
+  if (pathname === '/signin') return { name: 'signin' };
+  if (pathname === '/signup') return { name: 'signup' };
+  const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
+  if (match?.[1]) {
+    try {
+      return { name: 'conversation', peer: decodeURIComponent(match[1]).toLowerCase() };
+    } catch {
+      return { name: 'home' };
+    }
+  }
+  return { name: 'home' };
+}
+
+export function navigate(path: string, options: { replace?: boolean } = {}) {
+  if (path === window.location.pathname) return;
+  if (options.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  for (const listener of listeners) listener();
+}
+
+export const conversationPath = (peer: string) => `/c/${encodeURIComponent(peer)}`;
+
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+export function useRoute(): Route {
+  return parseRoute(usePathname());
+}
