@@ -67,7 +67,7 @@ interface QueuedSend {
 // kafkajs' group coordinator lookup and raw OffsetCommit are not public API. We need them to
 // commit a per-recipient group's offsets without that group ever joining (a "simple" commit with
 // generation -1, the same request Kafka's own admin tools send). kafkajs 2.2.4 is final, so
-// these internals are stable; test/kafka/inbox-commits.test.ts guards them.
+// these internals are stable; the inbox-lag checks in test/delivery.test.ts guard them.
 interface InternalBroker {
   offsetCommit(request: {
     groupId: string;
@@ -83,6 +83,11 @@ interface InternalCluster {
   findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
 }
 
+const TRANSIENT_KAFKA_ERRORS =
+  /coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress/i;
+// We bound the producer's retries on purpose so /send can answer 503 within KAFKA_SEND_TIMEOUT_MS;
+// duplicates from a client's retry are stopped by Idempotency-Key and by message-id dedupe.
+const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
 const MAX_SEND_BATCH = 1000;
 const COMMIT_CONCURRENCY = 16;
 const require = createRequire(import.meta.url);
@@ -99,7 +104,11 @@ export function createKafkaBus(options: KafkaBusOptions) {
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
       const fields = { kafka: entry.namespace, ...extra };
-      if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
+      // kafkajs logs errors it is about to retry (a coordinator still loading after a broker
+      // start, a leader moving) at ERROR; they are normal, and a newcomer should not see red on
+      // every start. Failures that outlast the retries still surface as errors from the calls.
+      if (TRANSIENT_KAFKA_ERRORS.test(String(extra.error ?? '')) || QUIET_KAFKA_WARNINGS.test(message)) log.debug(fields, message);
+      else if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
       else log.warn(fields, message);
     },
   });
