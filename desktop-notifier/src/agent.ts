@@ -59,6 +59,17 @@ export class Processor {
     return next;
   }
 
+  /** Resolves when every job queued so far has finished, or after `timeoutMs`. */
+  idle(timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void this.chain.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** A batch (catch-up, or one live message): one notification per sender at most. */
   process(items: Incoming[]): Promise<Outcome[]> {
     return this.enqueue(() => this.handle(items));
@@ -70,13 +81,14 @@ export class Processor {
     const outcomes: Outcome[] = [];
     const toNotify = new Map<string, ChatMessage[]>();
     const batchSeen = new Set<string>();
+    const handled: string[] = [];
     for (const { message, readingNow } of items) {
       const seen = store.has(message.id) || batchSeen.has(message.id);
       batchSeen.add(message.id);
       const verdict = decide(policy, message, { readingNow, seen, now });
       outcomes.push({ id: message.id, verdict });
       if (verdict === 'notify') toNotify.set(message.from, [...(toNotify.get(message.from) ?? []), message]);
-      else if (verdict !== 'own') this.log(`skip ${message.id} from ${message.from}: ${verdict}`);
+      else handled.push(`skip ${message.id} from ${message.from}: ${verdict}`);
     }
 
     const failed = new Set<string>();
@@ -85,7 +97,7 @@ export class Processor {
       try {
         await this.deps.notifier.show(formatSummary(messages));
         this.consecutiveFailures = 0;
-        this.log(`notified ${ids.join(',')} from ${sender}`);
+        handled.push(`notified ${ids.join(',')} from ${sender}`);
       } catch (error) {
         this.consecutiveFailures++;
         for (const id of ids) failed.add(id);
@@ -103,6 +115,8 @@ export class Processor {
         if (!(await this.deps.ack(chunk))) this.log(`acknowledgement of ${chunk.length} message(s) failed; the server will offer them again`);
       }
     }
+    // Logged once recorded and acknowledged, so these lines mean the message is fully handled.
+    for (const line of handled) this.log(line);
     return outcomes;
   }
 }

@@ -234,8 +234,11 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     };
     const onSignal = () => {
       info('stopping');
-      agent?.stop();
-      finish(0);
+      // Let the message in hand be shown, recorded and acknowledged before closing the socket.
+      void processor.idle(5000).then(() => {
+        agent?.stop();
+        finish(0);
+      });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
