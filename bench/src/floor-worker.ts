@@ -1,0 +1,150 @@
+// The Kafka floor: a bare kafkajs producer → consumer on the same broker, same message size and
+// rate, configured like the server (idempotent, acks=all, one produce request in flight with the
+// rest batched behind it; consumer maxWait 250 ms). Latency = produce call → eachBatch sees it.
+// Runs as a forked process so it has its own CPU and event loop; reports over IPC.
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { histogram, nowMs, round, summarize } from './stats.js';
+
+export interface FloorRequest {
+  brokers: string;
+  rate: number;
+  durationS: number;
+  warmupS: number;
+  textBytes: number;
+  partitions: number;
+}
+
+interface Queued {
+  key: string;
+  value: string;
+  headers: IHeaders;
+}
+
+async function runFloor(req: FloorRequest) {
+  const kafka = new Kafka({ clientId: 'bench-floor', brokers: req.brokers.split(','), logLevel: logLevel.NOTHING });
+  const topic = `bench-floor-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: req.partitions, replicationFactor: 1 }] });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: `${topic}.g`, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+
+  const received = new Map<number, number>();
+  const latencies: number[] = [];
+  const deliveredPerSecond: number[] = [];
+  let startAt = 0;
+  let warmupEnd = Number.MAX_SAFE_INTEGER;
+  await consumer.run({
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch }) => {
+      const at = nowMs();
+      for (const m of batch.messages) {
+        const text = m.value?.toString('utf8') ?? '';
+        const parts = text.split('|', 3);
+        const seq = Number(parts[0]);
+        const sentAt = Number(parts[1]);
+        const n = received.get(seq) ?? 0;
+        received.set(seq, n + 1);
+        if (n > 0) continue;
+        if (sentAt >= warmupEnd) latencies.push(at - sentAt);
+        const sec = Math.floor((at - startAt) / 1000);
+        if (sec >= 0 && sec < 3600) deliveredPerSecond[sec] = (deliveredPerSecond[sec] ?? 0) + 1;
+      }
+    },
+  });
+  await Promise.race([joined, new Promise((r) => setTimeout(r, 30_000))]);
+
+  // The server's micro-batcher, reduced to its essence.
+  const queue: Queued[] = [];
+  let inFlight = false;
+  let acked = 0;
+  let errors = 0;
+  const flush = async () => {
+    if (inFlight || queue.length === 0) return;
+    inFlight = true;
+    const batch = queue.splice(0, 1000);
+    try {
+      await producer.send({ topic, acks: -1, messages: batch });
+      acked += batch.length;
+    } catch {
+      errors += batch.length;
+    } finally {
+      inFlight = false;
+      if (queue.length > 0) setImmediate(() => void flush());
+    }
+  };
+
+  const total = Math.floor(req.rate * req.durationS);
+  const pad = 'x'.repeat(req.textBytes);
+  const sentPerSecond: number[] = [];
+  const cpu0 = process.cpuUsage();
+  startAt = nowMs() + 100;
+  warmupEnd = startAt + req.warmupS * 1000;
+  let issued = 0;
+  let maxSlipMs = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = nowMs() - startAt;
+      const due = Math.min(total, Math.floor((elapsed * req.rate) / 1000));
+      while (issued < due) {
+        const t0 = nowMs();
+        const head = `${issued}|${t0.toFixed(3)}|`;
+        // The same shape as a server record: JSON of similar size, keyed by a recipient.
+        const value = head + pad.slice(0, Math.max(1, req.textBytes + 150 - head.length));
+        queue.push({ key: `user${issued % 1000}`, value, headers: { 'content-type': 'application/json' } });
+        const sec = Math.floor((t0 - startAt) / 1000);
+        if (sec >= 0) sentPerSecond[sec] = (sentPerSecond[sec] ?? 0) + 1;
+        issued++;
+      }
+      if (issued < due) maxSlipMs = Math.max(maxSlipMs, elapsed - (issued * 1000) / req.rate);
+      setImmediate(() => void flush());
+      if (issued >= total || elapsed > req.durationS * 1000 + 30_000) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const drainStart = Date.now();
+  while ((received.size < issued || inFlight || queue.length > 0) && Date.now() - drainStart < 15_000) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = nowMs() - startAt;
+  let duplicates = 0;
+  for (const c of received.values()) duplicates += c - 1;
+  let lost = 0;
+  for (let i = 0; i < issued; i++) if (!received.has(i)) lost++;
+  await consumer.disconnect().catch(() => undefined);
+  await producer.disconnect().catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect().catch(() => undefined);
+  return {
+    targetRate: req.rate,
+    durationS: req.durationS,
+    issued,
+    accepted: acked,
+    produceErrors: errors,
+    delivered: received.size,
+    lost,
+    duplicates,
+    achievedRate: round(acked / req.durationS, 1),
+    latency: summarize(latencies),
+    histogram: histogram(latencies),
+    sentPerSecond: Array.from(sentPerSecond, (v) => v ?? 0),
+    deliveredPerSecond: Array.from(deliveredPerSecond, (v) => v ?? 0),
+    cpuPercent: round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1),
+    maxSlipMs: round(maxSlipMs, 1),
+  };
+}
+
+export type FloorResult = Awaited<ReturnType<typeof runFloor>>;
+
+process.on('message', (req: FloorRequest) => {
+  runFloor(req).then(
+    (result) => process.send?.({ ok: true, result }, () => process.exit(0)),
+    (error: unknown) => process.send?.({ ok: false, error: String(error instanceof Error ? error.stack : error) }, () => process.exit(1)),
+  );
+});

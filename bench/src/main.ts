@@ -1,0 +1,153 @@
+// npm run bench [-- --quick] [--scenario steady|ramp|connections|fanin|catchup] [--server URL]
+//   [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
+// runs the scenarios, writes bench/results/<stamp>.{json,md,html} and prints the summary.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, SERVER_ENTRY, externalServer, startKafka, startServer, type KafkaHandle, type ServerHandle } from './env.js';
+import { evaluateTargets, html, markdown, type Results } from './report.js';
+import { catchUp, connections, fanIn, ramp, settingsFor, steady, type Context } from './scenarios.js';
+
+const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function usage(): never {
+  console.log(`usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join('|')}]... [--server http://127.0.0.1:PORT] [--profile] [--out DIR]
+  --quick        scaled down to about 2 minutes
+  --scenario     run only these (repeatable, or comma-separated)
+  --server URL   use a running server (loopback only); needs KAFKA_BROKERS for the floor
+  --profile      run the server under node --cpu-prof (profile written to the results dir)
+  KAFKA_BROKERS  use a running Kafka instead of starting one`);
+  process.exit(0);
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true },
+      server: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) usage();
+  if (!values.server && !existsSync(SERVER_ENTRY)) {
+    console.error(`bench: ${path.relative(process.cwd(), SERVER_ENTRY)} is missing: run npm run build first`);
+    process.exit(1);
+  }
+  const chosen = (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim().toLowerCase().replace('-', ''));
+  for (const s of chosen) {
+    if (!SCENARIOS.includes(s as Scenario)) {
+      console.error(`bench: unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
+      process.exit(1);
+    }
+  }
+  const run = new Set<Scenario>(chosen.length ? (chosen as Scenario[]) : SCENARIOS);
+  const settings = settingsFor(values.quick);
+  const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, 'bench/results'));
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const started = Date.now();
+  const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+
+  // Hard cap on the whole run: every scenario loop is bounded, this bounds their sum.
+  const capMs = (values.quick ? 10 : 60) * 60_000;
+  const cap = setTimeout(() => {
+    console.error(`bench: still running after ${capMs / 60_000} min; giving up`);
+    void cleanup().finally(() => process.exit(2));
+  }, capMs);
+  cap.unref();
+
+  let kafka: KafkaHandle | undefined;
+  let server: ServerHandle | undefined;
+  async function cleanup() {
+    await server?.stop().catch(() => undefined);
+    await kafka?.stop().catch(() => undefined);
+  }
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+
+  const results: Results = {
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    mode: values.quick ? 'quick' : 'full',
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memGB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAvgStart: os.loadavg(),
+    },
+    notes: [
+      'Loopback only. Kafka, the server, the load generators, the floor and the relay all share this machine, and other people run tests on it concurrently: numbers are noisy; compare ratios from the same run.',
+      "Users are registered through the API with argon2id at the server's lowest accepted cost (ARGON2_MEMORY_KIB=19456, ARGON2_TIME_COST=2, the OWASP minimum the server enforces); the bench cannot lower it further.",
+      'Rate limits are raised for the bench (SEND/API_RATE_PER_MINUTE=1000000, REGISTER/LOGIN=100000, SOCKET_EVENTS_PER_SECOND=200).',
+      'Latency is POST /send start → recipient socket receives message:new (epoch clock shared by the generator processes). Open-loop load: sends follow the schedule, not the answers.',
+    ],
+    settings,
+    registration: { users: 0, ms: 0 },
+    errors: {},
+    targets: [],
+  };
+
+  try {
+    kafka = await startKafka(log);
+    log(`Kafka at ${kafka.bootstrap}`);
+    if (values.server) {
+      server = externalServer(values.server);
+      log(`using the running server at ${server.url}`);
+    } else {
+      const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=server-${stamp}.cpuprofile`] : [];
+      server = await startServer({ kafka: kafka.bootstrap, env: { TOPIC_PARTITIONS: String(settings.partitions) }, nodeArgs, log });
+      log(`server at ${server.url} (pid ${server.pid})`);
+    }
+    const ctx: Context = { server, kafka: kafka.bootstrap, settings, log, users: [], registration: results.registration };
+    const steps: [Scenario, () => Promise<void>][] = [
+      ['steady', async () => void (results.steady = await steady(ctx))],
+      ['ramp', async () => void (results.ramp = await ramp(ctx))],
+      ['fanin', async () => void (results.fanIn = await fanIn(ctx))],
+      ['connections', async () => void (results.connections = await connections(ctx))],
+      ['catchup', async () => void (results.catchUp = await catchUp(ctx))],
+    ];
+    for (const [name, fn] of steps) {
+      if (!run.has(name)) continue;
+      log(`— ${name} —`);
+      try {
+        await fn();
+      } catch (e) {
+        results.errors[name] = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        log(`${name} failed: ${results.errors[name]?.split('\n')[0]}`);
+      }
+    }
+  } catch (e) {
+    results.errors.setup = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    log(`setup failed: ${results.errors.setup}`);
+  } finally {
+    await cleanup();
+  }
+  results.finishedAt = new Date().toISOString();
+  if (results.registration.users) {
+    results.notes.push(`Registered ${results.registration.users} users in ${(results.registration.ms / 1000).toFixed(1)} s.`);
+  }
+  results.targets = evaluateTargets(results);
+  const md = markdown(results);
+  const base = path.join(outDir, `${stamp}-${results.mode}`);
+  writeFileSync(`${base}.json`, JSON.stringify(results, null, 1));
+  writeFileSync(`${base}.md`, md);
+  writeFileSync(`${base}.html`, html(results));
+  writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(results, null, 1));
+  writeFileSync(path.join(outDir, 'latest.md'), md);
+  writeFileSync(path.join(outDir, 'latest.html'), html(results));
+  console.log(`\n${md}`);
+  console.log(`results: ${base}.{json,md,html}`);
+  process.exit(Object.keys(results.errors).length ? 1 : 0);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,263 @@
+// Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
+import type { Histogram } from './stats.js';
+import type { CatchUpResult, ConnectionsResult, FanInResult, RampResult, Settings, SteadyResult } from './scenarios.js';
+
+export interface Results {
+  startedAt: string;
+  finishedAt: string;
+  mode: 'quick' | 'full';
+  machine: { cpus: number; cpuModel: string; memGB: number; node: string; loadAvgStart: number[] };
+  notes: string[];
+  settings: Settings;
+  registration: { users: number; ms: number };
+  steady?: SteadyResult;
+  ramp?: RampResult;
+  connections?: ConnectionsResult;
+  fanIn?: FanInResult;
+  catchUp?: CatchUpResult;
+  errors: Record<string, string>;
+  targets: Target[];
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+  note?: string;
+}
+
+const fmt = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
+
+export function evaluateTargets(r: Results): Target[] {
+  const t: Target[] = [];
+  const s = r.steady;
+  if (s) {
+    const scale = `${s.users} users, ${s.rate}/s, ${s.durationS} s`;
+    t.push({ name: 'steady p50', target: '≤ 5 ms', measured: `${fmt(s.ours.latency.p50, 2)} ms (${scale})`, met: s.ours.latency.p50 <= 5 });
+    t.push({ name: 'steady p99', target: '≤ 25 ms', measured: `${fmt(s.ours.latency.p99, 2)} ms`, met: s.ours.latency.p99 <= 25 });
+    t.push({ name: 'steady loss', target: '0', measured: String(s.ours.lost), met: s.ours.lost === 0 });
+    t.push({ name: 'steady duplicates', target: '0', measured: String(s.ours.duplicates), met: s.ours.duplicates === 0 });
+    t.push({
+      name: 'ours/floor at p50',
+      target: '≤ 2',
+      measured: `${fmt(s.ratios.oursOverFloorP50, 2)} (floor p50 ${'latency' in s.floor ? fmt(s.floor.latency.p50, 2) : 'n/a'} ms)`,
+      met: Number.isFinite(s.ratios.oursOverFloorP50) ? s.ratios.oursOverFloorP50 <= 2 : null,
+    });
+  }
+  if (r.ramp) {
+    t.push({
+      name: 'ramp',
+      target: '≥ 5,000 msg/s at p99 ≤ 50 ms, zero loss',
+      measured: `${r.ramp.bestRate} msg/s`,
+      met: r.ramp.bestRate >= 5000,
+      ...(r.ramp.steps.some((x) => x.generatorSaturated) ? { note: 'the load generator was saturated at some step' } : {}),
+    });
+  }
+  if (r.connections) {
+    const c = r.connections;
+    const projected = c.rssBeforeMB + (c.rssPerConnectionKB * 10_000) / 1024;
+    const full = c.connected >= 10_000;
+    t.push({
+      name: '10,000 idle sockets',
+      target: '< 1 GB server RSS',
+      measured: full
+        ? `${fmt(c.rssAfterMB)} MB with ${c.connected} sockets (${fmt(c.rssPerConnectionKB)} KB each)`
+        : `${fmt(projected)} MB projected from ${c.connected} sockets (${fmt(c.rssPerConnectionKB)} KB each)`,
+      met: full ? c.rssAfterMB < 1024 : Number.isFinite(projected) ? projected < 1024 : null,
+      ...(full ? {} : { note: 'projection (quick run)' }),
+    });
+  }
+  if (r.fanIn) {
+    const pts = r.fanIn.points.map((p) => `${p.online}: ${fmt(p.cpuMsPerMessage, 3)}`).join(', ');
+    t.push({
+      name: 'fan-in CPU/message flat',
+      target: 'max/min ≤ 1.5 across online counts',
+      measured: `${fmt(r.fanIn.cpuPerMessageSpread, 2)}× (ms/msg by online users: ${pts})`,
+      met: Number.isFinite(r.fanIn.cpuPerMessageSpread) ? r.fanIn.cpuPerMessageSpread <= 1.5 : null,
+    });
+  }
+  if (r.catchUp) {
+    const c = r.catchUp;
+    const full = c.accepted >= 10_000;
+    const projected = (c.catchUpMs * 10_000) / Math.max(1, c.accepted);
+    t.push({
+      name: 'catch-up of 10,000',
+      target: '≤ 3 s, in order, no loss',
+      measured: full
+        ? `${fmt(c.catchUpMs / 1000, 2)} s, in order: ${c.inOrder}, lost ${c.lost}, dup ${c.duplicates}`
+        : `${fmt(c.catchUpMs / 1000, 2)} s for ${c.accepted} (≈ ${fmt(projected / 1000, 2)} s per 10,000), in order: ${c.inOrder}, lost ${c.lost}`,
+      met: (full ? c.catchUpMs <= 3000 : projected <= 3000) && c.inOrder && c.lost === 0 && c.duplicates === 0,
+      ...(full ? {} : { note: 'linear projection (quick run)' }),
+    });
+  }
+  return t;
+}
+
+const verdict = (m: boolean | null) => (m === null ? '–' : m ? 'met' : 'NOT met');
+
+export function markdown(r: Results): string {
+  const L: string[] = [];
+  L.push(`# Benchmark results (${r.mode})`, '');
+  L.push(`${r.startedAt} → ${r.finishedAt}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGB} GB, Node ${r.machine.node}; load average at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}.`, '');
+  for (const n of r.notes) L.push(`- ${n}`);
+  L.push('', '## Targets', '', '| target | goal | measured | verdict |', '|---|---|---|---|');
+  for (const t of r.targets) L.push(`| ${t.name} | ${t.target} | ${t.measured}${t.note ? ` (${t.note})` : ''} | ${verdict(t.met)} |`);
+  const s = r.steady;
+  if (s) {
+    L.push('', `## Steady: ${s.users} users, ${s.rate} msg/s, ${s.durationS} s`, '');
+    L.push('| path | p50 ms | p90 | p99 | p99.9 | max | achieved/s | accepted | delivered | lost | dup | CPU % |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    const o = s.ours;
+    L.push(`| ours (HTTP → Kafka → socket) | ${fmt(o.latency.p50, 2)} | ${fmt(o.latency.p90, 2)} | ${fmt(o.latency.p99, 2)} | ${fmt(o.latency.p999, 2)} | ${fmt(o.latency.max, 2)} | ${fmt(o.achievedRate)} | ${o.accepted} | ${o.delivered} | ${o.lost} | ${o.duplicates} | server ${fmt(s.server.cpuPercent)} |`);
+    if ('latency' in s.floor) {
+      const f = s.floor;
+      L.push(`| Kafka floor (kafkajs → kafkajs) | ${fmt(f.latency.p50, 2)} | ${fmt(f.latency.p90, 2)} | ${fmt(f.latency.p99, 2)} | ${fmt(f.latency.p999, 2)} | ${fmt(f.latency.max, 2)} | ${fmt(f.achievedRate)} | ${f.accepted} | ${f.delivered} | ${f.lost} | ${f.duplicates} | floor process ${fmt(f.cpuPercent)} |`);
+    } else L.push(`| Kafka floor | error: ${s.floor.error.slice(0, 200)} |`);
+    if ('latency' in s.direct) {
+      const d = s.direct;
+      L.push(`| direct relay (HTTP → socket) | ${fmt(d.latency.p50, 2)} | ${fmt(d.latency.p90, 2)} | ${fmt(d.latency.p99, 2)} | ${fmt(d.latency.p999, 2)} | ${fmt(d.latency.max, 2)} | ${fmt(d.achievedRate)} | ${d.accepted} | ${d.delivered} | ${d.lost} | ${d.duplicates} | relay ${fmt(d.relay.cpuPercent)} |`);
+    } else L.push(`| direct relay | error: ${s.direct.error.slice(0, 200)} |`);
+    L.push('');
+    L.push(`Ratios: ours/floor p50 ${fmt(s.ratios.oursOverFloorP50, 2)}, p99 ${fmt(s.ratios.oursOverFloorP99, 2)}; ours/direct p50 ${fmt(s.ratios.oursOverDirectP50, 2)}, p99 ${fmt(s.ratios.oursOverDirectP99, 2)}.`);
+    L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
+    L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
+    L.push(`Load generator: ${o.generator.map((g) => `worker ${g.workerId} ${g.cpuPercent} % CPU, loop ${Math.round(g.eventLoopUtilization * 100)} %, capped ${g.capped}, max slip ${g.maxSlipMs} ms`).join('; ')}${o.generatorSaturated ? ' — SATURATED: latency includes the generator' : ''}.`);
+  }
+  if (r.ramp) {
+    L.push('', `## Ramp: ${r.ramp.users} users, ${r.ramp.stepS} s per step, pass = p99 ≤ ${r.ramp.maxP99Ms} ms and zero loss`, '');
+    L.push('| target/s | achieved/s | p50 ms | p99 ms | lost | dup | send errors | server CPU % | generator saturated | pass |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const x of r.ramp.steps) L.push(`| ${x.rate} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${x.lost} | ${x.duplicates} | ${x.sendErrors} | ${fmt(x.serverCpuPercent)} | ${x.generatorSaturated} | ${x.passed ? 'yes' : 'no'} |`);
+    L.push('', `Highest passing rate: **${r.ramp.bestRate} msg/s**.`);
+  }
+  if (r.connections) {
+    const c = r.connections;
+    L.push('', '## Connections (idle, authenticated)', '');
+    L.push(`${c.connected} of ${c.sockets} sockets connected (${c.failed} failed${c.firstError ? `: ${c.firstError}` : ''}) in ${c.connectMs} ms, ${c.users} users × ${c.socketsPerUser}. Server RSS ${fmt(c.rssBeforeMB)} → ${fmt(c.rssAfterMB)} MB: ${fmt(c.rssPerConnectionKB)} KB per connection. ulimit -n (clients) ${c.clientUlimitN}, server max open files ${c.serverMaxOpenFiles}.`);
+  }
+  if (r.fanIn) {
+    L.push('', '## Fan-in: same rate, more users online', '');
+    L.push('| online users | rate/s | achieved/s | p50 ms | p99 ms | lost | dup | server CPU % | CPU ms/message | connect ms |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const p of r.fanIn.points) L.push(`| ${p.online} | ${p.rate} | ${fmt(p.achievedRate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${p.lost} | ${p.duplicates} | ${fmt(p.serverCpuPercent)} | ${fmt(p.cpuMsPerMessage, 3)} | ${p.connectMs} |`);
+    L.push('', `CPU per message max/min: ${fmt(r.fanIn.cpuPerMessageSpread, 2)}×.`);
+  }
+  if (r.catchUp) {
+    const c = r.catchUp;
+    L.push('', '## Catch-up', '');
+    L.push(`${c.accepted} of ${c.messages} messages accepted for an offline user in ${c.sendMs} ms (stored ${c.storeWaitMs} ms later). On connect: all ${c.received} received in **${fmt(c.catchUpMs)} ms** (sync:done at ${fmt(c.syncDoneMs)} ms), in order: ${c.inOrder}, lost ${c.lost}, duplicates ${c.duplicates}.`);
+  }
+  if (Object.keys(r.errors).length) {
+    L.push('', '## Errors', '');
+    for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v.split('\n')[0]}`);
+  }
+  return L.join('\n') + '\n';
+}
+
+// --- HTML with inline SVG -----------------------------------------------------------------
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c'];
+
+function histogramChart(title: string, series: { name: string; h: Histogram }[]): string {
+  const W = 720;
+  const H = 240;
+  const pad = 40;
+  const first = series[0]?.h;
+  if (!first) return '';
+  // Show buckets from the first to the last non-empty one across series.
+  let lo = first.counts.length;
+  let hi = 0;
+  for (const s of series) s.h.counts.forEach((c, i) => c > 0 && ((lo = Math.min(lo, i)), (hi = Math.max(hi, i))));
+  if (lo > hi) return `<h3>${esc(title)}</h3><p>no samples</p>`;
+  const n = hi - lo + 1;
+  const fractions = series.map((s) => {
+    const total = s.h.counts.reduce((a, b) => a + b, 0) || 1;
+    return s.h.counts.slice(lo, hi + 1).map((c) => c / total);
+  });
+  const maxF = Math.max(...fractions.flat(), 0.001);
+  const bw = (W - 2 * pad) / n;
+  let bars = '';
+  fractions.forEach((fs, si) =>
+    fs.forEach((f, i) => {
+      const h = (f / maxF) * (H - 2 * pad);
+      const x = pad + i * bw + (si * bw) / series.length;
+      bars += `<rect x="${x.toFixed(1)}" y="${(H - pad - h).toFixed(1)}" width="${(bw / series.length).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(series[si]?.name ?? '')} ≤ ${first.bounds[lo + i] ?? '∞'} ms: ${(f * 100).toFixed(2)} %</title></rect>`;
+    }),
+  );
+  let labels = '';
+  for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 10))) {
+    labels += `<text x="${(pad + i * bw).toFixed(1)}" y="${H - pad + 14}" font-size="10">${first.bounds[lo + i] ?? '∞'}</text>`;
+  }
+  return `<h3>${esc(title)}</h3><svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#888"/>${bars}${labels}<text x="${W / 2}" y="${H - 5}" font-size="11">latency bucket upper bound (ms, log scale)</text>${legend(series.map((s) => s.name), W)}</svg>`;
+}
+
+function legend(names: string[], W: number): string {
+  return names.map((n, i) => `<rect x="${W - 230}" y="${8 + i * 16}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${W - 215}" y="${17 + i * 16}" font-size="11">${esc(n)}</text>`).join('');
+}
+
+function lineChart(title: string, xLabel: string, series: { name: string; points: [number, number][] }[], yLabel: string): string {
+  const W = 720;
+  const H = 240;
+  const pad = 45;
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return '';
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => p[1]).filter(Number.isFinite);
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs, x0 + 1);
+  const y1 = Math.max(...ys, 1) * 1.1;
+  const X = (x: number) => pad + ((x - x0) / (x1 - x0)) * (W - 2 * pad);
+  const Y = (y: number) => H - pad - (y / y1) * (H - 2 * pad);
+  const lines = series
+    .map((s, i) => {
+      const d = s.points.filter((p) => Number.isFinite(p[1])).map((p, j) => `${j ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
+      const dots = s.points.filter((p) => Number.isFinite(p[1])).map((p) => `<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="2.5" fill="${COLORS[i % COLORS.length]}"><title>${p[0]}: ${p[1]}</title></circle>`).join('');
+      return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5"/>${dots}`;
+    })
+    .join('');
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="2" y="${Y(f * y1) + 4}" font-size="10">${(f * y1).toPrecision(3)}</text><line x1="${pad}" x2="${W - pad}" y1="${Y(f * y1)}" y2="${Y(f * y1)}" stroke="#eee"/>`).join('');
+  const xt = [0, 0.5, 1].map((f) => `<text x="${X(x0 + f * (x1 - x0)) - 10}" y="${H - pad + 14}" font-size="10">${(x0 + f * (x1 - x0)).toPrecision(4)}</text>`).join('');
+  return `<h3>${esc(title)}</h3><svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${ticks}${xt}${lines}<text x="${W / 2 - 40}" y="${H - 5}" font-size="11">${esc(xLabel)}</text><text x="2" y="12" font-size="11">${esc(yLabel)}</text>${legend(series.map((s) => s.name), W)}</svg>`;
+}
+
+const perSecond = (xs: number[]): [number, number][] => xs.map((v, i) => [i, v]);
+
+export function html(r: Results): string {
+  const parts: string[] = [];
+  const s = r.steady;
+  if (s) {
+    const hs = [{ name: 'ours', h: s.ours.histogram }];
+    if ('histogram' in s.floor) hs.push({ name: 'Kafka floor', h: s.floor.histogram });
+    if ('histogram' in s.direct) hs.push({ name: 'direct relay', h: s.direct.histogram });
+    parts.push(histogramChart('Steady: end-to-end latency distribution (share of messages per bucket)', hs));
+    const tput = [
+      { name: 'ours sent/s', points: perSecond(s.ours.sentPerSecond) },
+      { name: 'ours delivered/s', points: perSecond(s.ours.deliveredPerSecond) },
+    ];
+    if ('deliveredPerSecond' in s.floor) tput.push({ name: 'floor delivered/s', points: perSecond(s.floor.deliveredPerSecond) });
+    if ('deliveredPerSecond' in s.direct) tput.push({ name: 'direct delivered/s', points: perSecond(s.direct.deliveredPerSecond) });
+    parts.push(lineChart('Steady: throughput over time', 'seconds since start', tput, 'messages/s'));
+    parts.push(
+      lineChart('Steady: server CPU and RSS over time', 'seconds', [
+        { name: 'server CPU %', points: s.server.timeline.map((p) => [p.t, p.cpuPercent]) },
+        { name: 'server RSS MB', points: s.server.timeline.map((p) => [p.t, p.rssMB]) },
+      ], '% / MB'),
+    );
+  }
+  if (r.ramp) {
+    parts.push(
+      lineChart('Ramp: latency vs offered rate', 'target msg/s', [
+        { name: 'p50 ms', points: r.ramp.steps.map((x) => [x.rate, x.p50]) },
+        { name: 'p99 ms', points: r.ramp.steps.map((x) => [x.rate, x.p99]) },
+      ], 'ms'),
+    );
+    parts.push(lineChart('Ramp: achieved vs offered', 'target msg/s', [{ name: 'achieved msg/s', points: r.ramp.steps.map((x) => [x.rate, x.achievedRate]) }], 'msg/s'));
+  }
+  if (r.fanIn) {
+    parts.push(lineChart('Fan-in: server CPU per message vs users online', 'users online', [{ name: 'CPU ms/message', points: r.fanIn.points.map((p) => [p.online, p.cpuMsPerMessage]) }], 'ms'));
+  }
+  const md = markdown(r);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>messenger bench ${esc(r.startedAt)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}svg{background:#fff;border:1px solid #ddd}</style></head>
+<body><h1>Messenger benchmark (${r.mode})</h1>${parts.join('\n')}<h2>Summary</h2><pre>${esc(md)}</pre>
+<details><summary>Raw JSON</summary><pre>${esc(JSON.stringify(r, (k, v: unknown) => (k === 'histogram' ? undefined : v), 1).slice(0, 200_000))}</pre></details></body></html>`;
+}

@@ -1,0 +1,527 @@
+// The scenarios: steady (with the Kafka floor and the direct relay side by side), ramp,
+// connections, fan-in and catch-up. Every loop is bounded in count and time.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { io } from 'socket.io-client';
+import { Pool } from 'undici';
+import {
+  metric,
+  registerUsers,
+  scrapeMetrics,
+  startRelay,
+  type BenchUser,
+  type ServerHandle,
+} from './env.js';
+import { runFloor, type FloorResult } from './floor.js';
+import { LoadCluster, type LoadRunResult } from './load.js';
+import { sampleProc, watchProc, type ProcSample } from './proc.js';
+import { round } from './stats.js';
+
+export interface Settings {
+  quick: boolean;
+  workers: number;
+  textBytes: number;
+  partitions: number;
+  steady: { users: number; rate: number; durationS: number; warmupS: number };
+  ramp: { users: number; rates: number[]; stepS: number; maxP99Ms: number };
+  connections: { sockets: number; users: number };
+  fanIn: { users: number[]; rate: number; durationS: number };
+  catchUp: { messages: number };
+}
+
+export function settingsFor(quick: boolean): Settings {
+  return quick
+    ? {
+        quick,
+        workers: 2,
+        textBytes: 100,
+        partitions: 12,
+        steady: { users: 200, rate: 2000, durationS: 10, warmupS: 1 },
+        ramp: { users: 200, rates: [1000, 2000, 3000, 4000, 5000, 6000, 8000], stepS: 4, maxP99Ms: 50 },
+        connections: { sockets: 2000, users: 1000 },
+        fanIn: { users: [100, 300, 1000], rate: 500, durationS: 5 },
+        catchUp: { messages: 2000 },
+      }
+    : {
+        quick,
+        workers: 2,
+        textBytes: 100,
+        partitions: 12,
+        steady: { users: 1000, rate: 2000, durationS: 60, warmupS: 3 },
+        ramp: { users: 1000, rates: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000], stepS: 10, maxP99Ms: 50 },
+        connections: { sockets: 10000, users: 10000 },
+        fanIn: { users: [100, 1000, 10000], rate: 1000, durationS: 20 },
+        catchUp: { messages: 10000 },
+      };
+}
+
+export interface Context {
+  server: ServerHandle;
+  kafka: string;
+  settings: Settings;
+  log: (line: string) => void;
+  /** Users registered so far; ensureUsers grows the pool. */
+  users: BenchUser[];
+  registration: { users: number; ms: number };
+}
+
+export async function ensureUsers(ctx: Context, count: number): Promise<BenchUser[]> {
+  if (ctx.users.length < count) {
+    const missing = count - ctx.users.length;
+    ctx.log(`registering ${missing} users (argon2id at the server's minimum cost, ~10 ms of server CPU each)…`);
+    const started = Date.now();
+    const fresh = await registerUsers(ctx.server.url, `bu${ctx.users.length}x`, missing);
+    // registerUsers numbers from 0 under its own prefix; keep names unique across calls.
+    ctx.users.push(...fresh);
+    ctx.registration.users += missing;
+    ctx.registration.ms += Date.now() - started;
+  }
+  return ctx.users.slice(0, count);
+}
+
+// --- server resource probes -------------------------------------------------------------
+
+export interface ServerUsage {
+  cpuSeconds: number;
+  cpuPercent: number;
+  cpuMsPerMessage: number;
+  rssMaxMB: number;
+  rssEndMB: number;
+  timeline: { t: number; cpuPercent: number; rssMB: number }[];
+}
+
+async function cpuAndRss(server: ServerHandle): Promise<{ cpu: number; rss: number }> {
+  if (server.pid) {
+    const s = sampleProc(server.pid);
+    if (s) return { cpu: s.cpuSeconds, rss: s.rssBytes };
+  }
+  const m = await scrapeMetrics(server.url);
+  return { cpu: metric(m, 'process_cpu_seconds_total') ?? NaN, rss: metric(m, 'process_resident_memory_bytes') ?? NaN };
+}
+
+async function measure<T>(server: ServerHandle, messages: (r: T) => number, work: () => Promise<T>): Promise<{ result: T; usage: ServerUsage }> {
+  const before = await cpuAndRss(server);
+  const watcher = server.pid ? watchProc(server.pid) : undefined;
+  const t0 = Date.now();
+  const result = await work();
+  const wall = (Date.now() - t0) / 1000;
+  const samples: ProcSample[] = watcher?.stop() ?? [];
+  const after = await cpuAndRss(server);
+  const cpuSeconds = after.cpu - before.cpu;
+  const timeline = samples.slice(1).map((s, i) => {
+    const prev = samples[i] ?? s;
+    const dt = Math.max(0.001, (s.at - prev.at) / 1000);
+    return { t: round((s.at - t0) / 1000, 1), cpuPercent: round(((s.cpuSeconds - prev.cpuSeconds) / dt) * 100, 1), rssMB: round(s.rssBytes / 2 ** 20, 1) };
+  });
+  const rssMax = Math.max(after.rss, ...samples.map((s) => s.rssBytes));
+  const n = messages(result);
+  return {
+    result,
+    usage: {
+      cpuSeconds: round(cpuSeconds, 2),
+      cpuPercent: round((cpuSeconds / wall) * 100, 1),
+      cpuMsPerMessage: n > 0 ? round((cpuSeconds * 1000) / n, 4) : NaN,
+      rssMaxMB: round(rssMax / 2 ** 20, 1),
+      rssEndMB: round(after.rss / 2 ** 20, 1),
+      timeline,
+    },
+  };
+}
+
+export interface LagReport {
+  historyGroupLag: number | null;
+  undeliveredMessages: number | null;
+}
+
+/** Kafka lag after a run, from the server's own gauges (history group lag, inbox backlog). */
+async function lagAfter(server: ServerHandle): Promise<LagReport> {
+  // Give the last acknowledgements and the coalesced inbox commits (200 ms) time to land.
+  await new Promise((r) => setTimeout(r, 500));
+  const m = await scrapeMetrics(server.url);
+  return {
+    historyGroupLag: metric(m, 'kafka_consumer_lag') ?? null,
+    undeliveredMessages: metric(m, 'messages_undelivered') ?? null,
+  };
+}
+
+// --- steady -------------------------------------------------------------------------------
+
+export interface SteadyResult {
+  users: number;
+  rate: number;
+  durationS: number;
+  ours: LoadRunResult;
+  server: ServerUsage;
+  lag: LagReport;
+  floor: FloorResult | { error: string };
+  direct: (LoadRunResult & { relay: ServerUsage }) | { error: string };
+  ratios: { oursOverFloorP50: number; oursOverFloorP99: number; oursOverDirectP50: number; oursOverDirectP99: number };
+}
+
+export async function steady(ctx: Context): Promise<SteadyResult> {
+  const s = ctx.settings.steady;
+  const users = await ensureUsers(ctx, s.users);
+  const cluster = await LoadCluster.start({ url: ctx.server.url, users, workers: ctx.settings.workers });
+  let ours: LoadRunResult;
+  let server: ServerUsage;
+  try {
+    const c = await cluster.connect();
+    ctx.log(`steady: ${c.connected} sockets connected in ${c.ms} ms (${c.failed} failed)`);
+    ctx.log(`steady: ours, ${s.rate}/s for ${s.durationS} s, ${s.users} users…`);
+    ({ result: ours, usage: server } = await measure(ctx.server, (r) => r.delivered, () =>
+      cluster.run({ rate: s.rate, durationS: s.durationS, warmupS: s.warmupS, textBytes: ctx.settings.textBytes }),
+    ));
+  } finally {
+    await cluster.close();
+  }
+  const lag = await lagAfter(ctx.server);
+  ctx.log(`steady: ours p50 ${ours.latency.p50} ms, p99 ${ours.latency.p99} ms, lost ${ours.lost}, dup ${ours.duplicates}`);
+
+  ctx.log('steady: Kafka floor (bare kafkajs producer → consumer)…');
+  const floor = await runFloor({
+    brokers: ctx.kafka,
+    rate: s.rate,
+    durationS: s.durationS,
+    warmupS: s.warmupS,
+    textBytes: ctx.settings.textBytes,
+    partitions: ctx.settings.partitions,
+  }).catch((e: unknown) => ({ error: String(e) }));
+  if ('latency' in floor) ctx.log(`steady: floor p50 ${floor.latency.p50} ms, p99 ${floor.latency.p99} ms`);
+
+  ctx.log('steady: direct relay (HTTP → socket.io, no Kafka)…');
+  let direct: SteadyResult['direct'];
+  try {
+    direct = await directRun(ctx, users.map((u) => u.username), s.rate, s.durationS, s.warmupS);
+    ctx.log(`steady: direct p50 ${direct.latency.p50} ms, p99 ${direct.latency.p99} ms`);
+  } catch (e) {
+    direct = { error: String(e) };
+  }
+  const ratio = (a: number, b: number | undefined) => (b && b > 0 ? round(a / b, 2) : NaN);
+  return {
+    users: s.users,
+    rate: s.rate,
+    durationS: s.durationS,
+    ours,
+    server,
+    lag,
+    floor,
+    direct,
+    ratios: {
+      oursOverFloorP50: ratio(ours.latency.p50, 'latency' in floor ? floor.latency.p50 : undefined),
+      oursOverFloorP99: ratio(ours.latency.p99, 'latency' in floor ? floor.latency.p99 : undefined),
+      oursOverDirectP50: ratio(ours.latency.p50, 'latency' in direct ? direct.latency.p50 : undefined),
+      oursOverDirectP99: ratio(ours.latency.p99, 'latency' in direct ? direct.latency.p99 : undefined),
+    },
+  };
+}
+
+async function directRun(ctx: Context, names: string[], rate: number, durationS: number, warmupS: number) {
+  const relay = await startRelay();
+  try {
+    const users = names.map((username) => ({ username, token: `relay:${username}` }));
+    const cluster = await LoadCluster.start({ url: relay.url, users, workers: ctx.settings.workers });
+    try {
+      await cluster.connect();
+      const { result, usage } = await measure(relay, (r) => r.delivered, () =>
+        cluster.run({ rate, durationS, warmupS, textBytes: ctx.settings.textBytes }),
+      );
+      return { ...result, relay: usage };
+    } finally {
+      await cluster.close();
+    }
+  } finally {
+    await relay.stop();
+  }
+}
+
+// --- ramp ---------------------------------------------------------------------------------
+
+export interface RampStep {
+  rate: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  lost: number;
+  duplicates: number;
+  sendErrors: number;
+  serverCpuPercent: number;
+  generatorSaturated: boolean;
+  passed: boolean;
+}
+
+export interface RampResult {
+  users: number;
+  stepS: number;
+  maxP99Ms: number;
+  steps: RampStep[];
+  /** highest rate with p99 ≤ maxP99Ms, zero loss, and achieved ≥ 95 % of target */
+  bestRate: number;
+}
+
+export async function ramp(ctx: Context): Promise<RampResult> {
+  const s = ctx.settings.ramp;
+  const users = await ensureUsers(ctx, s.users);
+  const cluster = await LoadCluster.start({ url: ctx.server.url, users, workers: ctx.settings.workers });
+  const steps: RampStep[] = [];
+  let bestRate = 0;
+  try {
+    await cluster.connect();
+    for (const rate of s.rates.slice(0, 20)) {
+      const { result: r, usage } = await measure(ctx.server, (x) => x.delivered, () =>
+        cluster.run({ rate, durationS: s.stepS, warmupS: 1, textBytes: ctx.settings.textBytes, drainTimeoutS: 10 }),
+      );
+      const sendErrors = Object.values(r.sendErrors).reduce((a, b) => a + b, 0);
+      const passed = r.latency.p99 <= s.maxP99Ms && r.lost === 0 && sendErrors === 0 && r.achievedRate >= rate * 0.95;
+      steps.push({
+        rate,
+        achievedRate: r.achievedRate,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        lost: r.lost,
+        duplicates: r.duplicates,
+        sendErrors,
+        serverCpuPercent: usage.cpuPercent,
+        generatorSaturated: r.generatorSaturated,
+        passed,
+      });
+      ctx.log(`ramp: ${rate}/s → achieved ${r.achievedRate}/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, lost ${r.lost} ${passed ? 'ok' : 'FAIL'}`);
+      if (!passed) break;
+      bestRate = rate;
+      // Let the server settle between steps.
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  } finally {
+    await cluster.close();
+  }
+  return { users: s.users, stepS: s.stepS, maxP99Ms: s.maxP99Ms, steps, bestRate };
+}
+
+// --- connections --------------------------------------------------------------------------
+
+export interface ConnectionsResult {
+  sockets: number;
+  users: number;
+  socketsPerUser: number;
+  connected: number;
+  failed: number;
+  firstError?: string;
+  connectMs: number;
+  rssBeforeMB: number;
+  rssAfterMB: number;
+  rssPerConnectionKB: number;
+  clientUlimitN: string;
+  serverMaxOpenFiles: string;
+}
+
+export async function connections(ctx: Context): Promise<ConnectionsResult> {
+  const s = ctx.settings.connections;
+  const users = await ensureUsers(ctx, s.users);
+  const socketsPerUser = Math.ceil(s.sockets / users.length);
+  const chosen = users.slice(0, Math.ceil(s.sockets / socketsPerUser));
+  const ulimit = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
+  let serverMaxOpenFiles = 'unknown';
+  if (ctx.server.pid) {
+    try {
+      serverMaxOpenFiles = /Max open files\s+(\S+)/.exec(readFileSync(`/proc/${ctx.server.pid}/limits`, 'utf8'))?.[1] ?? 'unknown';
+    } catch {
+      // not Linux
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = await cpuAndRss(ctx.server);
+  const cluster = await LoadCluster.start({ url: ctx.server.url, users: chosen, workers: ctx.settings.workers, socketsPerUser });
+  try {
+    ctx.log(`connections: ${chosen.length * socketsPerUser} idle sockets (${socketsPerUser} per user), ulimit -n ${ulimit}…`);
+    const c = await cluster.connect(200, 300_000);
+    // Let handshakes' garbage settle before reading RSS.
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await cpuAndRss(ctx.server);
+    ctx.log(`connections: ${c.connected} connected in ${c.ms} ms, RSS ${round(before.rss / 2 ** 20, 1)} → ${round(after.rss / 2 ** 20, 1)} MB`);
+    return {
+      sockets: chosen.length * socketsPerUser,
+      users: chosen.length,
+      socketsPerUser,
+      connected: c.connected,
+      failed: c.failed,
+      ...(c.firstError ? { firstError: c.firstError } : {}),
+      connectMs: c.ms,
+      rssBeforeMB: round(before.rss / 2 ** 20, 1),
+      rssAfterMB: round(after.rss / 2 ** 20, 1),
+      rssPerConnectionKB: c.connected > 0 ? round((after.rss - before.rss) / 1024 / c.connected, 1) : NaN,
+      clientUlimitN: ulimit,
+      serverMaxOpenFiles,
+    };
+  } finally {
+    await cluster.close();
+  }
+}
+
+// --- fan-in -------------------------------------------------------------------------------
+
+export interface FanInPoint {
+  online: number;
+  rate: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  lost: number;
+  duplicates: number;
+  serverCpuPercent: number;
+  cpuMsPerMessage: number;
+  connectMs: number;
+}
+
+export interface FanInResult {
+  points: FanInPoint[];
+  /** max/min of CPU per message across the points; 1.0 is perfectly flat */
+  cpuPerMessageSpread: number;
+}
+
+export async function fanIn(ctx: Context): Promise<FanInResult> {
+  const s = ctx.settings.fanIn;
+  const points: FanInPoint[] = [];
+  for (const online of s.users.slice(0, 6)) {
+    const users = await ensureUsers(ctx, online);
+    const cluster = await LoadCluster.start({ url: ctx.server.url, users, workers: ctx.settings.workers });
+    try {
+      const c = await cluster.connect(200);
+      await new Promise((r) => setTimeout(r, 1000));
+      const { result: r, usage } = await measure(ctx.server, (x) => x.delivered, () =>
+        cluster.run({ rate: s.rate, durationS: s.durationS, warmupS: 1, textBytes: ctx.settings.textBytes }),
+      );
+      points.push({
+        online,
+        rate: s.rate,
+        achievedRate: r.achievedRate,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        lost: r.lost,
+        duplicates: r.duplicates,
+        serverCpuPercent: usage.cpuPercent,
+        cpuMsPerMessage: usage.cpuMsPerMessage,
+        connectMs: c.ms,
+      });
+      ctx.log(`fan-in: ${online} online → ${usage.cpuMsPerMessage} ms CPU/message, p99 ${r.latency.p99} ms`);
+    } finally {
+      await cluster.close();
+    }
+  }
+  const per = points.map((p) => p.cpuMsPerMessage).filter((v) => Number.isFinite(v) && v > 0);
+  return { points, cpuPerMessageSpread: per.length ? round(Math.max(...per) / Math.min(...per), 2) : NaN };
+}
+
+// --- catch-up -----------------------------------------------------------------------------
+
+export interface CatchUpResult {
+  messages: number;
+  accepted: number;
+  sendMs: number;
+  storeWaitMs: number;
+  /** connect() → every message received */
+  catchUpMs: number;
+  syncDoneMs: number;
+  received: number;
+  duplicates: number;
+  inOrder: boolean;
+  lost: number;
+}
+
+export async function catchUp(ctx: Context): Promise<CatchUpResult> {
+  const n = ctx.settings.catchUp.messages;
+  const senders = await ensureUsers(ctx, 20);
+  const [bob] = await registerUsers(ctx.server.url, `bob${Date.now().toString(36)}`, 1);
+  if (!bob) throw new Error('could not register bob');
+  const before = await scrapeMetrics(ctx.server.url);
+  const consumedBefore = metric(before, 'messages_consumed_total') ?? 0;
+
+  // 1. bob is offline: send him n messages as fast as the server takes them (64 in flight).
+  ctx.log(`catch-up: sending ${n} messages to an offline user…`);
+  const pool = new Pool(ctx.server.url, { connections: 32 });
+  const t0 = Date.now();
+  let next = 0;
+  let accepted = 0;
+  const deadline = t0 + 120_000;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < n && Date.now() < deadline) {
+        const seq = next++;
+        const sender = senders[seq % senders.length];
+        if (!sender) break;
+        const res = await pool.request({
+          method: 'POST',
+          path: '/send',
+          headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ to: bob.username, text: `catch-up ${seq}` }),
+        });
+        await res.body.dump();
+        if (res.statusCode === 202) accepted++;
+      }
+    }),
+  );
+  await pool.close();
+  const sendMs = Date.now() - t0;
+
+  // 2. Wait (bounded) until the server stored them all, so the backlog is complete.
+  const t1 = Date.now();
+  for (let i = 0; i < 600; i++) {
+    const m = await scrapeMetrics(ctx.server.url);
+    if ((metric(m, 'messages_consumed_total') ?? 0) - consumedBefore >= accepted) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const storeWaitMs = Date.now() - t1;
+
+  // 3. bob connects: time until all n arrived, in Kafka order, each once.
+  ctx.log('catch-up: bob connects…');
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let lastOffset = -1;
+  let inOrder = true;
+  let syncDoneMs = NaN;
+  const start = performance.now();
+  const socket = io(ctx.server.url, { transports: ['websocket'], auth: { token: bob.token, client: 'bot' }, forceNew: true, reconnection: false });
+  const catchUpMs = await new Promise<number>((resolve) => {
+    const timer = setTimeout(() => resolve(NaN), 120_000);
+    const onMessages = (messages: { id: string; to: string; offset: string }[]) => {
+      const ids: string[] = [];
+      for (const m of messages) {
+        if (m.to !== bob.username) continue;
+        ids.push(m.id);
+        if (seen.has(m.id)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(m.id);
+        // All of bob's messages share his partition (key = recipient), so offsets give the order.
+        const offset = Number(m.offset);
+        if (offset <= lastOffset) inOrder = false;
+        lastOffset = offset;
+      }
+      for (let i = 0; i < ids.length; i += 500) socket.emit('message:ack', { ids: ids.slice(i, i + 500) }, () => undefined);
+      if (seen.size >= accepted) {
+        clearTimeout(timer);
+        resolve(performance.now() - start);
+      }
+    };
+    socket.on('message:batch', (p: { messages: { id: string; to: string; offset: string }[] }) => onMessages(p.messages));
+    socket.on('message:new', (p: { message: { id: string; to: string; offset: string } }) => onMessages([p.message]));
+    socket.on('sync:done', () => {
+      syncDoneMs = performance.now() - start;
+      if (accepted === 0) resolve(syncDoneMs);
+    });
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  socket.close();
+  ctx.log(`catch-up: ${seen.size}/${accepted} in ${round(catchUpMs, 1)} ms, in order: ${inOrder}`);
+  return {
+    messages: n,
+    accepted,
+    sendMs,
+    storeWaitMs,
+    catchUpMs: round(catchUpMs, 1),
+    syncDoneMs: round(syncDoneMs, 1),
+    received: seen.size,
+    duplicates,
+    inOrder,
+    lost: accepted - seen.size,
+  };
+}
