@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startKafka, waitForBrokers } from './lib/kafka-local.mjs';
+import { portInUse, startKafka, waitForBrokers } from './lib/kafka-local.mjs';
 import { PrereqError, checkNode, runMain } from './lib/prereqs.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -46,8 +46,9 @@ function build() {
 
 /** A Kafka already listening on the port (say, from `npm run kafka`) is reused, not fought over. */
 async function reachableKafka(port) {
+  if (!(await portInUse(port))) return false;
   try {
-    await waitForBrokers({ nodes: [{ id: 1, port, child: { exitCode: null } }] }, 1, 3_000);
+    await waitForBrokers({ nodes: [{ id: 1, port, child: { exitCode: null, signalCode: null } }] }, 1, 3_000);
     return true;
   } catch {
     return false;

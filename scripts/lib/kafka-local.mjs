@@ -71,7 +71,7 @@ export async function freePort() {
   });
 }
 
-async function portInUse(port) {
+export async function portInUse(port) {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
