@@ -56,7 +56,8 @@ Options:
                           Windows %APPDATA%\\chat-notifier
   -h, --help              This help.   -v, --version   The version.
 
-Exit codes: 0 ok, 1 error, 2 not signed in / session revoked, 3 notifications cannot be shown.
+Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
+shown, 64 usage error.
 `;
 
 class UsageError extends Error {}

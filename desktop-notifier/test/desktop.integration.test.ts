@@ -279,5 +279,20 @@ describe.sequential('chat-notifier on a real desktop', () => {
     const after = await run(process.execPath, [CLI_ENTRY, 'status'], agentEnv());
     expect(after.code).toBe(2);
     expect(after.stdout).toContain('not signed in');
+
+    const notSignedIn = await run(process.execPath, [CLI_ENTRY, 'run'], agentEnv());
+    expect(notSignedIn.code).toBe(2);
+    expect(notSignedIn.stderr).toContain('not signed in');
+  });
+
+  it('stops with a clear message when the stored token is refused (expired or revoked elsewhere)', async () => {
+    fs.writeFileSync(
+      path.join(configDir, 'session.json'),
+      JSON.stringify({ version: 1, server: server.url, username: bob.username, token: 'not-a-valid-token', expiresAt: '2099-01-01T00:00:00.000Z', savedAt: '' }),
+      { mode: 0o600 },
+    );
+    const refused = await run(process.execPath, [CLI_ENTRY, 'run'], agentEnv());
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refused the stored session');
   });
 });
