@@ -1,0 +1,204 @@
+// Two people chatting through the real stack: browser → /send → Kafka → history store → socket.
+import {
+  BASE_URL,
+  bearerToken,
+  composer,
+  expect,
+  messageList,
+  messages,
+  openConversation,
+  PASSWORD,
+  register,
+  sendText,
+  signInViaUi,
+  test,
+  uniqueName,
+  userSession,
+  waitLive,
+} from './fixtures.js';
+
+test('sign up in the UI, then two people chat both ways, live', async ({ browser }) => {
+  const aliceContext = await browser.newContext({ baseURL: BASE_URL });
+  const alicePage = await aliceContext.newPage();
+  const alice = uniqueName('alice');
+  await alicePage.goto('/');
+  await expect(alicePage).toHaveURL(/\/signin$/);
+  await alicePage.getByRole('link', { name: 'Create an account' }).click();
+  await alicePage.getByLabel('Username').fill(alice);
+  await alicePage.getByLabel('Password').fill(PASSWORD);
+  await alicePage.getByRole('button', { name: 'Sign up' }).click();
+  await expect(alicePage.getByRole('navigation', { name: 'Conversation list' })).toBeVisible();
+  await waitLive(alicePage);
+
+  const bob = await userSession(browser, 'bob');
+
+  // Alice finds Bob with "New chat" and writes first.
+  await alicePage.getByRole('button', { name: 'New chat' }).click();
+  await alicePage.getByLabel('Search people').fill(bob.username.slice(0, 12));
+  await alicePage.getByRole('button', { name: bob.username }).click();
+  await expect(alicePage).toHaveURL(new RegExp(`/c/${bob.username}$`));
+  await expect(alicePage.getByText(`No messages yet. Say hi to ${bob.username}!`)).toBeVisible();
+
+  // Typing shows on Bob's side once he has the conversation.
+  const first = `Hi ${bob.username}, how are you?`;
+  const started = Date.now();
+  await sendText(alicePage, first);
+  await expect(messages(alicePage).filter({ hasText: first })).toBeVisible();
+
+  // Bob's sidebar gets the conversation live, with an unread badge.
+  const bobItem = bob.page.locator(`a[data-peer="${alice}"]`);
+  await expect(bobItem).toBeVisible();
+  await expect(bobItem.getByTestId('unread-badge')).toHaveText('1');
+  console.log(`[latency] first message visible in the other sidebar after ${Date.now() - started} ms`);
+  await bobItem.click();
+  await expect(messages(bob.page).filter({ hasText: first })).toBeVisible();
+  await expect(bobItem.getByTestId('unread-badge')).toHaveCount(0);
+
+  // Typing indicator: Bob types, Alice sees it.
+  await composer(bob.page).pressSequentially('Fine');
+  await expect(alicePage.getByTestId('typing-indicator')).toContainText(`${bob.username} is typing`);
+  await composer(bob.page).fill('Fine, thanks! And you?');
+  await composer(bob.page).press('Enter');
+  await expect(messages(alicePage).filter({ hasText: 'Fine, thanks! And you?' })).toBeVisible();
+  await expect(alicePage.getByTestId('typing-indicator')).toHaveCount(0);
+
+  // Click-to-appear latency: Alice clicks Send, the text shows in Bob's open conversation.
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    const text = `latency probe ${i} ${Date.now()}`;
+    await composer(alicePage).fill(text);
+    const t0 = Date.now();
+    await alicePage.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(messages(bob.page).filter({ hasText: text })).toBeVisible();
+    samples.push(Date.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  console.log(`[latency] click Send → visible to the peer: median ${samples[2]} ms, min ${samples[0]} ms, max ${samples[4]} ms (${samples.join(', ')})`);
+
+  // Shift+Enter makes a new line rather than sending.
+  await composer(alicePage).fill('line one');
+  await composer(alicePage).press('Shift+Enter');
+  await composer(alicePage).pressSequentially('line two');
+  await expect(composer(alicePage)).toHaveValue('line one\nline two');
+  await composer(alicePage).press('Enter');
+  await expect(messages(bob.page).filter({ hasText: 'line one' })).toContainText('line two');
+
+  // No duplicates on either side.
+  for (const page of [alicePage, bob.page]) {
+    const ids = await messages(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? e.textContent));
+    expect(new Set(ids).size).toBe(ids.length);
+  }
+  await aliceContext.close();
+  await bob.context.close();
+});
+
+test('a message sent with POST /send and a bearer token appears without a reload', async ({ browser, request }) => {
+  const bob = await userSession(browser, 'bob');
+  const botContext = await browser.newContext({ baseURL: BASE_URL });
+  const bot = uniqueName('bot');
+  await register(botContext, bot);
+  await botContext.close();
+  const token = await bearerToken(browser, bot);
+
+  const text = `Build #${Date.now()} passed`;
+  const res = await request.post(`${BASE_URL}/send`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { to: bob.username, text },
+  });
+  expect(res.status()).toBe(202);
+
+  const item = bob.page.locator(`a[data-peer="${bot}"]`);
+  await expect(item).toContainText(text);
+  await expect(item.getByTestId('unread-badge')).toHaveText('1');
+  await expect(bob.page).toHaveTitle('(1) Messenger');
+  await item.click();
+  await expect(messages(bob.page).filter({ hasText: text })).toBeVisible();
+  await expect(bob.page).toHaveTitle('Messenger');
+  await bob.context.close();
+});
+
+test('offline recipient: three messages wait, then arrive in order with an unread badge; receipts go sent → delivered → read', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  // Bob exists but has never opened the app.
+  const bobName = uniqueName('bob');
+  const signUp = await browser.newContext({ baseURL: BASE_URL });
+  await register(signUp, bobName);
+  await signUp.close();
+  const bobContext = await browser.newContext({ baseURL: BASE_URL });
+
+  await openConversation(alice.page, bobName);
+  const texts = ['one: are you there?', 'two: ping', 'three: call me'];
+  for (const text of texts) await sendText(alice.page, text);
+  const sent = messages(alice.page);
+  await expect(sent).toHaveCount(3);
+  for (let i = 0; i < 3; i += 1) await expect(sent.nth(i).getByTestId('message-state')).toHaveAttribute('data-state', 'sent');
+
+  // Bob signs in: catch-up delivers the three (he holds them, so Alice sees "delivered").
+  const bobPage = await bobContext.newPage();
+  await signInViaUi(bobPage, bobName);
+  const item = bobPage.locator(`a[data-peer="${alice.username}"]`);
+  await expect(item.getByTestId('unread-badge')).toHaveText('3');
+  await expect(item).toContainText('three: call me');
+  for (let i = 0; i < 3; i += 1) {
+    await expect(sent.nth(i).getByTestId('message-state')).toHaveAttribute('data-state', 'delivered');
+  }
+  await expect(sent.last().getByRole('img', { name: 'Delivered' })).toBeVisible();
+
+  // Bob opens the conversation: in order, and Alice sees "read".
+  await item.click();
+  const got = messages(bobPage);
+  await expect(got).toHaveCount(3);
+  await expect(got).toHaveText(texts.map((t) => new RegExp(t)));
+  for (let i = 0; i < 3; i += 1) await expect(sent.nth(i).getByTestId('message-state')).toHaveAttribute('data-state', 'read');
+  await expect(sent.last().getByRole('img', { name: 'Read' })).toBeVisible();
+  await expect(item.getByTestId('unread-badge')).toHaveCount(0);
+  await alice.context.close();
+  await bobContext.close();
+});
+
+test('reload keeps the session and the history', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bobContext = await browser.newContext({ baseURL: BASE_URL });
+  const bobName = uniqueName('bob');
+  await register(bobContext, bobName);
+  await bobContext.close();
+
+  await openConversation(alice.page, bobName);
+  for (const text of ['before reload 1', 'before reload 2']) await sendText(alice.page, text);
+  await expect(messages(alice.page).last().getByTestId('message-state')).toHaveAttribute('data-state', 'sent');
+  await alice.page.reload();
+  await expect(alice.page.getByRole('heading', { name: bobName, level: 2 })).toBeVisible();
+  await expect(messages(alice.page)).toHaveText([/before reload 1/, /before reload 2/]);
+  await alice.page.goto('/');
+  await expect(alice.page.locator(`a[data-peer="${bobName}"]`)).toContainText('You: before reload 2');
+  // The session is a cookie, never a token in the URL or in script-readable storage.
+  expect(alice.page.url()).not.toMatch(/token/i);
+  const stored = await alice.page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  expect(stored).not.toMatch(/session|token/i);
+  await alice.context.close();
+});
+
+test('markup in a message is shown as text and never runs', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bob = await userSession(browser, 'bob');
+  const dialogs: string[] = [];
+  for (const page of [alice.page, bob.page]) page.on('dialog', (d) => void d.dismiss().then(() => dialogs.push(d.message())));
+
+  const evil = '<img src=x onerror=alert(1)> and <script>alert(2)</script> see https://example.com/a?b=1 or javascript:alert(3)';
+  await openConversation(alice.page, bob.username);
+  await openConversation(bob.page, alice.username);
+  await sendText(alice.page, evil);
+  const shown = messages(bob.page).filter({ hasText: '<img src=x onerror=alert(1)>' });
+  await expect(shown).toBeVisible();
+  await expect(shown.locator('.text')).toHaveText(evil);
+  await expect(messageList(bob.page).locator('img, script')).toHaveCount(0);
+  // Only the http(s) URL became a link, and it opens safely.
+  const links = shown.getByRole('link');
+  await expect(links).toHaveCount(1);
+  await expect(links).toHaveAttribute('href', 'https://example.com/a?b=1');
+  await expect(links).toHaveAttribute('target', '_blank');
+  await expect(links).toHaveAttribute('rel', 'noopener noreferrer');
+  expect(dialogs).toEqual([]);
+  await alice.context.close();
+  await bob.context.close();
+});
