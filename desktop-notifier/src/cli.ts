@@ -56,6 +56,10 @@ Options:
                           Windows %APPDATA%\\chat-notifier
   -h, --help              This help.   -v, --version   The version.
 
+Windows only: CHAT_NOTIFIER_WINDOWS_APP_ID sets the toast app id (see the README).
+Clicking a notification opens the conversation in the browser on macOS and Windows;
+notify-send (Linux) does not report clicks.
+
 Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
 shown, 64 usage error.
 `;

@@ -49,12 +49,17 @@ export function macOptions(n: Formatted) {
   };
 }
 
-export function windowsOptions(n: Formatted) {
+/**
+ * Windows shows a toast only for an app id that has a Start-menu shortcut. SnoreToast registers its
+ * own on first use, so that is the default; after registering "chat-notifier" (see README), set
+ * CHAT_NOTIFIER_WINDOWS_APP_ID=chat-notifier to show our name.
+ */
+export function windowsOptions(n: Formatted, appID = process.env.CHAT_NOTIFIER_WINDOWS_APP_ID) {
   return {
     title: n.title,
     message: n.body,
     icon: ICON_PATH,
-    appID: APP_NAME,
+    ...(appID ? { appID } : {}),
     id: stableId(n.peer),
     sound: false,
     wait: true,
