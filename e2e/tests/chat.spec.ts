@@ -63,14 +63,33 @@ test('sign up in the UI, then two people chat both ways, live', async ({ browser
   await expect(alicePage.getByTestId('typing-indicator')).toHaveCount(0);
 
   // Click-to-appear latency: Alice clicks Send, the text shows in Bob's open conversation.
+  // Both moments are taken inside the browsers (same machine clock), not by polling.
   const samples: number[] = [];
   for (let i = 0; i < 5; i += 1) {
     const text = `latency probe ${i} ${Date.now()}`;
     await composer(alicePage).fill(text);
-    const t0 = Date.now();
+    await bob.page.evaluate((t) => {
+      const w = window as unknown as { __seen?: Promise<number> };
+      w.__seen = new Promise<number>((resolve) => {
+        const present = () => [...document.querySelectorAll('[data-testid="message"]')].some((e) => e.textContent?.includes(t));
+        const observer = new MutationObserver(() => {
+          if (present()) {
+            observer.disconnect();
+            resolve(Date.now());
+          }
+        });
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+    }, text);
+    await alicePage.evaluate(() => {
+      const w = window as unknown as { __clickAt?: number };
+      document.querySelector('button.send')?.addEventListener('click', () => (w.__clickAt = Date.now()), { once: true, capture: true });
+    });
     await alicePage.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(messages(bob.page).filter({ hasText: text })).toBeVisible();
-    samples.push(Date.now() - t0);
+    const shownAt = await bob.page.evaluate(() => (window as unknown as { __seen: Promise<number> }).__seen);
+    const clickAt = await alicePage.evaluate(() => (window as unknown as { __clickAt: number }).__clickAt);
+    samples.push(shownAt - clickAt);
   }
   samples.sort((a, b) => a - b);
   console.log(`[latency] click Send → visible to the peer: median ${samples[2]} ms, min ${samples[0]} ms, max ${samples[4]} ms (${samples.join(', ')})`);

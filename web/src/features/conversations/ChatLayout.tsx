@@ -1,4 +1,5 @@
 // The signed-in shell: sidebar and conversation side by side; on a phone, one at a time.
+import { ChatIcon } from '../../components/Icons';
 import { useEffect } from 'react';
 import { useConversations } from '../../api/conversations';
 import { ConnectionBanner } from '../connection/ConnectionBanner';
@@ -39,7 +40,7 @@ export function ChatLayout({ me, peer }: { me: string; peer: string | null }) {
         ) : (
           <div className="empty-main">
             <div className="empty-art" aria-hidden="true">
-              💬
+              <ChatIcon />
             </div>
             <h2>Your messages</h2>
             <p className="muted">Pick a conversation, or start a new chat.</p>

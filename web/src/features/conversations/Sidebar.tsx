@@ -1,4 +1,5 @@
 // Conversation list by recency, with previews, unread badges and presence; plus the app menu.
+import { BellIcon, LogOutIcon, PlusIcon } from '../../components/Icons';
 import type { Conversation } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -29,7 +30,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
           <Avatar name={me} />
           <div className="me-text">
             <span className="me-name">{me}</span>
-            <span className="muted small">Signed in</span>
+            <span className="muted small">Your chats</span>
           </div>
         </div>
         <div className="header-actions">
@@ -41,7 +42,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
               title="Enable notifications"
               onClick={() => void requestNotificationPermission()}
             >
-              <span aria-hidden="true">🔔</span>
+              <BellIcon />
             </button>
           )}
           <ThemeToggle />
@@ -52,7 +53,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
             title="Sign out"
             onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/signin', { replace: true }) })}
           >
-            <span aria-hidden="true">⎋</span>
+            <LogOutIcon />
           </button>
         </div>
       </header>
@@ -67,7 +68,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
           />
         ) : (
           <button type="button" className="primary wide new-chat" onClick={() => setSearching(true)}>
-            <span aria-hidden="true">＋</span> New chat
+            <PlusIcon /> New chat
           </button>
         )}
       </div>

@@ -1,4 +1,5 @@
 // Enter sends, Shift+Enter adds a line. Up to 4000 characters, with a counter.
+import { SendIcon } from '../../components/Icons';
 import { MAX_TEXT_LENGTH, isBlankText } from '@messenger/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 
@@ -99,16 +100,14 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
       />
       <span
         id={counterId}
-        className={`counter${length >= COUNTER_FROM ? ' near' : ''}${length >= MAX_TEXT_LENGTH ? ' full' : ''}`}
+        className={`counter${length === 0 ? ' empty' : ''}${length >= COUNTER_FROM ? ' near' : ''}${length >= MAX_TEXT_LENGTH ? ' full' : ''}`}
         aria-live={length >= COUNTER_FROM ? 'polite' : 'off'}
         data-testid="char-counter"
       >
         {length}/{MAX_TEXT_LENGTH}
       </span>
       <button type="submit" className="send" disabled={blank} aria-label="Send">
-        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-          <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" fill="currentColor" />
-        </svg>
+        <SendIcon />
       </button>
     </form>
   );

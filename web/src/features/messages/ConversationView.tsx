@@ -1,5 +1,6 @@
 // One conversation: header with presence and typing, the message list, the composer. Marks the
 // peer's messages read while this view is visible.
+import { BackIcon } from '../../components/Icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { ApiError } from '../../api/http';
@@ -72,7 +73,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
     <section className="conversation" aria-labelledby="conversation-title">
       <header className="conversation-header">
         <button type="button" className="icon-button back" aria-label="Back to conversations" onClick={() => navigate('/')}>
-          <span aria-hidden="true">←</span>
+          <BackIcon />
         </button>
         <Avatar name={peer} online={online} />
         <div className="conversation-heading">

@@ -1,3 +1,4 @@
+import { MoonIcon, SunIcon } from '../../components/Icons';
 import { setTheme, systemPrefersDark, useTheme } from './theme';
 
 /** Switches between light and dark; the first click flips whatever the system shows. */
@@ -12,7 +13,7 @@ export function ThemeToggle() {
       title={dark ? 'Light theme' : 'Dark theme'}
       onClick={() => setTheme(dark ? 'light' : 'dark')}
     >
-      <span aria-hidden="true">{dark ? '☀' : '☾'}</span>
+      {dark ? <SunIcon /> : <MoonIcon />}
     </button>
   );
 }
