@@ -57,9 +57,13 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
   useEffect(() => {
     const s = connect();
     let connectedOnce = false;
+    // Ids this tab already acknowledged: catch-up and live overlap by design.
+    const acked = new Set<string>();
 
     const ack = (messages: ChatMessage[]) => {
-      const ids = messages.filter((m) => m.to === me && m.state === 'sent').map((m) => m.id);
+      const ids = messages.filter((m) => m.to === me && m.state === 'sent' && !acked.has(m.id)).map((m) => m.id);
+      for (const id of ids) acked.add(id);
+      if (acked.size > 10_000) acked.clear();
       for (let i = 0; i < ids.length; i += MAX_ACK_IDS) s.emit('message:ack', { ids: ids.slice(i, i + MAX_ACK_IDS) });
     };
 

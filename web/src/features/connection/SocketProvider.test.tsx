@@ -1,0 +1,102 @@
+import type { Conversation } from '@messenger/protocol';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { act, render } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { queryKeys } from '../../api/keys';
+import type { MessagesData } from '../../api/messages';
+import { FakeSocket, msg, testQueryClient } from '../../test/fixtures';
+import { flattenMessages } from '../messages/messageCache';
+import { connection } from './liveState';
+import { SocketProvider } from './SocketProvider';
+
+afterEach(() => vi.unstubAllGlobals());
+
+function setup() {
+  const client = testQueryClient();
+  const fake = new FakeSocket();
+  const empty: MessagesData = { pages: [{ messages: [], nextBefore: null }], pageParams: [null] };
+  client.setQueryData(queryKeys.messages('bob'), empty);
+  client.setQueryData<Conversation[]>(queryKeys.conversations, []);
+  const onSessionEnded = vi.fn();
+  render(
+    <QueryClientProvider client={client}>
+      <SocketProvider me="alice" connect={() => fake.asSocket()} onSessionEnded={onSessionEnded}>
+        <div />
+      </SocketProvider>
+    </QueryClientProvider>,
+  );
+  act(() => void fake.connect());
+  const texts = () => flattenMessages(client.getQueryData<MessagesData>(queryKeys.messages('bob'))).map((m) => m.text);
+  const conversation = () => client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === 'bob');
+  return { client, fake, texts, conversation, onSessionEnded };
+}
+
+describe('SocketProvider', () => {
+  it('dedupes catch-up and live by id, in order, and acknowledges each once', () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
+    const { fake, texts, conversation } = setup();
+    const [m1, m2, m3] = [msg({ text: 'one' }), msg({ text: 'two' }), msg({ text: 'three' })];
+    act(() => {
+      fake.fire('message:batch', { messages: [m1, m2] });
+      fake.fire('message:new', { message: m2, readingNow: false });
+      fake.fire('message:new', { message: m3, readingNow: false });
+      fake.fire('message:new', { message: m3, readingNow: false });
+      fake.fire('sync:done', { delivered: 2 });
+    });
+    expect(texts()).toEqual(['one', 'two', 'three']);
+    const acked = fake.sent('message:ack').flatMap((a) => a.ids);
+    expect(acked.sort()).toEqual([m1.id, m2.id, m3.id].sort());
+    // Live m3 counted once though it came twice; the batch is already in the server's count.
+    expect(conversation()?.unread).toBe(1);
+    expect(conversation()?.lastMessage?.text).toBe('three');
+    expect(connection.get().status).toBe('live');
+  });
+
+  it('ignores payloads that do not match the protocol', () => {
+    const { fake, texts } = setup();
+    act(() => {
+      fake.fire('message:new', { message: { ...msg({ text: 'bad' }), id: 'not-a-uuid' }, readingNow: false });
+      fake.fire('message:batch', { messages: 'nope' });
+      fake.fire('receipt:update', { peer: 'bob', ids: ['x'], state: 'eaten', at: 'now' });
+    });
+    expect(texts()).toEqual([]);
+    expect(fake.sent('message:ack')).toEqual([]);
+  });
+
+  it('after a reconnect, fills the gap from history without duplicates', async () => {
+    const m1 = msg({ text: 'before' });
+    const fromOtherScreen = msg({ text: 'sent from my phone', from: 'alice', to: 'bob', state: 'delivered' });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url.startsWith('/api/conversations/bob/messages')
+          ? new Response(JSON.stringify({ messages: [fromOtherScreen, m1], nextBefore: null }), { status: 200 })
+          : new Response('{"conversations":[]}', { status: 200 }),
+      ),
+    );
+    const { fake, texts } = setup();
+    act(() => {
+      fake.fire('message:batch', { messages: [m1] });
+      fake.fire('sync:done', { delivered: 1 });
+      fake.fire('disconnect', 'transport close');
+    });
+    expect(connection.get().status).toBe('reconnecting');
+    await act(async () => {
+      fake.fire('connect');
+      fake.fire('message:batch', { messages: [m1] });
+      fake.fire('sync:done', { delivered: 1 });
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(texts()).toEqual(['before', 'sent from my phone']);
+    expect(connection.get().caughtUpAt).not.toBeNull();
+  });
+
+  it('tells the server which conversation is on screen', async () => {
+    const { fake } = setup();
+    const { setOpenPeer } = await import('./viewState');
+    act(() => setOpenPeer('bob'));
+    expect(fake.sent('focus:set').at(-1)).toEqual({ peer: 'bob' });
+    act(() => setOpenPeer(null));
+    expect(fake.sent('focus:set').at(-1)).toEqual({ peer: null });
+  });
+});

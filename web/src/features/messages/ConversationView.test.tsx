@@ -1,0 +1,129 @@
+import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
+import { act, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeLayout, testQueryClient } from '../../test/fixtures';
+import { ConversationView } from './ConversationView';
+import { ingestReceipt } from './ingest';
+import { outbox } from './outbox';
+
+let restore: () => void;
+beforeAll(() => {
+  restore = fakeLayout();
+});
+afterAll(() => restore());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  outbox.set([]);
+});
+
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const ID = '0192f5a4-7c1e-7a3b-9c4d-00000000abcd';
+const accepted = { id: ID, partition: 1, offset: '42', sentAt: '2026-11-23T10:00:00.000Z' };
+
+interface Call {
+  url: string;
+  init: RequestInit | undefined;
+}
+
+/** fetch stub: history is empty; /send answers with whatever `sendAnswers` yields next. */
+function stubFetch(sendAnswers: (() => Promise<Response>)[]) {
+  const calls: Call[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      calls.push({ url, init });
+      if (url.startsWith('/api/conversations/bob/messages')) return json(200, { messages: [], nextBefore: null });
+      if (url === '/send') {
+        const next = sendAnswers.shift();
+        if (!next) throw new Error('unexpected send');
+        return next();
+      }
+      throw new Error(`unexpected ${url}`);
+    }),
+  );
+  return calls;
+}
+
+function renderView(client: QueryClient) {
+  return render(
+    <QueryClientProvider client={client}>
+      <ConversationView me="alice" peer="bob" />
+    </QueryClientProvider>,
+  );
+}
+
+const state = () => screen.getByTestId('message').getAttribute('data-state');
+const header = (c: Call, name: string) => new Headers(c.init?.headers).get(name);
+
+describe('sending', () => {
+  it('moves through sending → sent → delivered → read', async () => {
+    let release!: (r: Response) => void;
+    const calls = stubFetch([() => new Promise<Response>((resolve) => (release = resolve))]);
+    const client = testQueryClient();
+    renderView(client);
+    await screen.findByText('No messages yet. Say hi to bob!');
+
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('textbox', { name: 'Message bob' }), 'hello there{Enter}');
+    expect(screen.getByText('hello there')).toBeInTheDocument();
+    expect(state()).toBe('sending');
+    expect(screen.getByRole('img', { name: 'Sending' })).toBeInTheDocument();
+    expect(screen.getByRole('textbox', { name: 'Message bob' })).toHaveValue('');
+
+    await act(async () => release(json(202, accepted)));
+    await waitFor(() => expect(state()).toBe('sent'));
+    expect(screen.getByTestId('message')).toHaveAttribute('data-id', ID);
+    const send = calls.find((c) => c.url === '/send');
+    expect(JSON.parse(String(send?.init?.body))).toEqual({ to: 'bob', text: 'hello there' });
+    expect(header(send!, 'idempotency-key')).toBeTruthy();
+
+    act(() => ingestReceipt(client, 'alice', { peer: 'bob', ids: [ID], state: 'delivered', at: accepted.sentAt }));
+    await waitFor(() => expect(state()).toBe('delivered'));
+    act(() => ingestReceipt(client, 'alice', { peer: 'bob', ids: [ID], state: 'read', at: accepted.sentAt }));
+    await waitFor(() => expect(state()).toBe('read'));
+    // A late "delivered" never moves it back.
+    await act(async () => {
+      ingestReceipt(client, 'alice', { peer: 'bob', ids: [ID], state: 'delivered', at: accepted.sentAt });
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(state()).toBe('read');
+  });
+
+  it('shows a failed send with Retry, and the retry reuses the Idempotency-Key', async () => {
+    const calls = stubFetch([
+      async () => json(503, { error: { code: 'kafka_unavailable', message: 'Kafka is unavailable' } }),
+      async () => json(202, { ...accepted, id: '0192f5a4-7c1e-7a3b-9c4d-00000000beef' }),
+    ]);
+    renderView(testQueryClient());
+    await screen.findByText('No messages yet. Say hi to bob!');
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('textbox', { name: 'Message bob' }), 'try me{Enter}');
+
+    await waitFor(() => expect(state()).toBe('failed'));
+    expect(screen.getByRole('alert')).toHaveTextContent('Server busy. Not sent.');
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(state()).toBe('sent'));
+    expect(screen.getAllByTestId('message')).toHaveLength(1);
+
+    const sends = calls.filter((c) => c.url === '/send');
+    expect(sends).toHaveLength(2);
+    expect(header(sends[0]!, 'idempotency-key')).toBe(header(sends[1]!, 'idempotency-key'));
+  });
+
+  it('the composer: Shift+Enter is a new line, blank text is not sent, 4000 characters at most', async () => {
+    const calls = stubFetch([]);
+    renderView(testQueryClient());
+    await screen.findByText('No messages yet. Say hi to bob!');
+    const user = userEvent.setup();
+    const box = screen.getByRole('textbox', { name: 'Message bob' });
+    await user.type(box, 'one{Shift>}{Enter}{/Shift}two');
+    expect(box).toHaveValue('one\ntwo');
+    expect(screen.getByTestId('char-counter')).toHaveTextContent('7/4000');
+    await user.clear(box);
+    await user.type(box, '   {Enter}');
+    expect(calls.some((c) => c.url === '/send')).toBe(false);
+    expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+    expect(box).toHaveAttribute('maxlength', '4000');
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { MessagesData } from '../../api/messages';
+import { msg } from '../../test/fixtures';
+import { applyReceipt, EarlyReceipts, flattenMessages, markIncomingRead, upsertMessages } from './messageCache';
+
+function data(...pages: ReturnType<typeof msg>[][]): MessagesData {
+  return { pages: pages.map((messages, i) => ({ messages, nextBefore: i < pages.length - 1 ? 'x' : null })), pageParams: pages.map(() => null) };
+}
+
+describe('message cache', () => {
+  it('keeps every message once, even when catch-up and live deliver it twice', () => {
+    const a = msg({ text: 'a' });
+    const b = msg({ text: 'b' });
+    let d: MessagesData | undefined = data([a]);
+    d = upsertMessages(d, [b]);
+    d = upsertMessages(d, [b, a]);
+    d = upsertMessages(d, [{ ...b }]);
+    expect(flattenMessages(d).map((m) => m.text)).toEqual(['a', 'b']);
+  });
+
+  it('returns the same object when nothing changes, so React does not re-render', () => {
+    const a = msg({ text: 'a' });
+    const d = data([a]);
+    expect(upsertMessages(d, [a])).toBe(d);
+    expect(applyReceipt(d, new Set(['nope']), 'read')).toBe(d);
+  });
+
+  it('orders by time across pages, oldest first, with a live message landing at the end', () => {
+    const old1 = msg({ text: 'old1' });
+    const old2 = msg({ text: 'old2' });
+    const new1 = msg({ text: 'new1' });
+    const live = msg({ text: 'live' });
+    const d = upsertMessages(data([new1], [old2, old1]), [live]);
+    expect(flattenMessages(d).map((m) => m.text)).toEqual(['old1', 'old2', 'new1', 'live']);
+  });
+
+  it('never moves a receipt state backwards', () => {
+    const a = msg({ text: 'a', from: 'alice', to: 'bob' });
+    let d: MessagesData | undefined = data([a]);
+    d = applyReceipt(d, new Set([a.id]), 'read');
+    d = applyReceipt(d, new Set([a.id]), 'delivered');
+    d = upsertMessages(d, [{ ...a, state: 'sent' }]);
+    expect(flattenMessages(d)[0]?.state).toBe('read');
+  });
+
+  it('marks incoming messages read up to a message, not my own and not later ones', () => {
+    const in1 = msg({ text: 'in1' });
+    const mine = msg({ text: 'mine', from: 'alice', to: 'bob' });
+    const in2 = msg({ text: 'in2' });
+    const in3 = msg({ text: 'in3' });
+    const d = markIncomingRead(data([in3, in2, mine, in1]), 'bob', in2);
+    expect(flattenMessages(d).map((m) => `${m.text}:${m.state}`)).toEqual(['in1:read', 'mine:sent', 'in2:read', 'in3:sent']);
+  });
+
+  it('applies a receipt that arrived before its message', () => {
+    const early = new EarlyReceipts();
+    const a = msg({ text: 'a', from: 'alice', to: 'bob' });
+    early.remember(a.id, 'delivered');
+    early.remember(a.id, 'read');
+    early.remember(a.id, 'delivered');
+    expect(early.apply(a).state).toBe('read');
+    expect(early.apply(msg({ text: 'other' })).state).toBe('sent');
+  });
+});

@@ -1,0 +1,96 @@
+// Test data and fakes shared by the component tests.
+import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
+import { QueryClient } from '@tanstack/react-query';
+import type { ChatSocket } from '../features/connection/SocketProvider';
+
+let seq = 0;
+/** A message with a valid v7-shaped id that sorts by creation order. */
+export function msg(partial: Partial<ChatMessage> & { text: string }, at = Date.UTC(2026, 10, 23, 10, 0, 0) + seq * 1000): ChatMessage {
+  seq += 1;
+  const hex = seq.toString(16).padStart(12, '0');
+  return {
+    id: `0192f5a4-7c1e-7a3b-9c4d-${hex}`,
+    from: 'bob',
+    to: 'alice',
+    sentAt: new Date(at).toISOString(),
+    partition: 0,
+    offset: String(seq),
+    state: 'sent',
+    ...partial,
+  };
+}
+
+export function testQueryClient() {
+  return new QueryClient({ defaultOptions: { queries: { retry: false, gcTime: Infinity }, mutations: { retry: false } } });
+}
+
+type Handler = (...args: unknown[]) => void;
+
+/** A socket.io client stand-in: the test plays the server with `serverEmit`. */
+export class FakeSocket {
+  connected = false;
+  readonly emitted: { event: string; payload: unknown }[] = [];
+  private readonly handlers = new Map<string, Set<Handler>>();
+
+  on(event: string, handler: Handler) {
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    set.add(handler);
+    return this;
+  }
+  off(event: string, handler: Handler) {
+    this.handlers.get(event)?.delete(handler);
+    return this;
+  }
+  removeAllListeners() {
+    this.handlers.clear();
+    return this;
+  }
+  emit(event: string, payload: unknown, ack?: (answer: unknown) => void) {
+    this.emitted.push({ event, payload });
+    if (event === 'presence:query' && ack) ack({ ok: true, data: { online: [] } });
+    return this;
+  }
+  connect() {
+    this.connected = true;
+    this.fire('connect');
+    return this;
+  }
+  disconnect() {
+    this.connected = false;
+    return this;
+  }
+  /** Server-side events (and connect/disconnect) as the client would receive them. */
+  fire(event: keyof ServerToClientEvents | 'connect' | 'disconnect', ...args: unknown[]) {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
+  }
+  sent<E extends keyof ClientToServerEvents>(event: E): Parameters<ClientToServerEvents[E]>[0][] {
+    return this.emitted.filter((e) => e.event === event).map((e) => e.payload as Parameters<ClientToServerEvents[E]>[0]);
+  }
+  asSocket(): ChatSocket {
+    return this as unknown as ChatSocket;
+  }
+}
+
+/** jsdom has no layout: give the message list a viewport and every row a height. */
+export function fakeLayout(viewport = 600, row = 50) {
+  const proto = HTMLElement.prototype;
+  const client = Object.getOwnPropertyDescriptor(proto, 'clientHeight');
+  const offset = Object.getOwnPropertyDescriptor(proto, 'offsetHeight');
+  Object.defineProperty(proto, 'clientHeight', {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains('message-scroll') ? viewport : 0;
+    },
+  });
+  Object.defineProperty(proto, 'offsetHeight', {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains('row') ? row : 0;
+    },
+  });
+  return () => {
+    if (client) Object.defineProperty(proto, 'clientHeight', client);
+    if (offset) Object.defineProperty(proto, 'offsetHeight', offset);
+  };
+}
