@@ -10,7 +10,16 @@ import { Pool } from 'undici';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_ENTRY = path.join(REPO_ROOT, 'server/dist/server.js');
-export const RELAY_ENTRY = fileURLToPath(new URL('./relay.js', import.meta.url));
+
+/**
+ * A compiled sibling script (for fork/spawn). Under vitest this module runs from src/*.ts, so the
+ * scripts come from dist/ (npm run build first).
+ */
+export function siblingEntry(name: string): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? path.join(path.dirname(here), '../dist', name) : path.join(path.dirname(here), name);
+}
+export const RELAY_ENTRY = siblingEntry('relay.js');
 
 export interface KafkaHandle {
   bootstrap: string;

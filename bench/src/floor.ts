@@ -1,9 +1,9 @@
 // Runs the Kafka floor in its own process (floor-worker.ts) and waits, bounded, for its result.
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { siblingEntry } from './env.js';
 import type { FloorRequest, FloorResult } from './floor-worker.js';
 
-const ENTRY = fileURLToPath(new URL('./floor-worker.js', import.meta.url));
+const ENTRY = siblingEntry('floor-worker.js');
 
 export type { FloorResult };
 

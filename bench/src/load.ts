@@ -1,11 +1,10 @@
 // Drives the load worker processes: connect sockets, run open-loop /send load, gather results.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { BenchUser } from './env.js';
+import { siblingEntry, type BenchUser } from './env.js';
 import type { FromWorker, ToWorker, WorkerResult } from './protocol.js';
 import { histogram, round, summarize, type Histogram, type LatencySummary } from './stats.js';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./load-worker.js', import.meta.url));
+const WORKER_ENTRY = siblingEntry('load-worker.js');
 
 export interface GeneratorStats {
   workerId: number;
