@@ -37,6 +37,8 @@ export interface LoadRunResult {
   drainMs: number;
   generator: GeneratorStats[];
   generatorSaturated: boolean;
+  /** the server answered too slowly: requests outstanding hit the cap, so sends fell behind schedule */
+  backpressured: boolean;
 }
 
 class Worker {
@@ -249,7 +251,9 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
     deliveredPerSecond,
     drainMs,
     generator,
-    // A generator that fell behind schedule or used most of its loop measures itself, not the server.
-    generatorSaturated: generator.some((g) => g.capped > 0 || g.maxSlipMs > 100 || g.eventLoopUtilization > 0.9),
+    // A generator that used most of its loop, or fell behind schedule while it still had requests
+    // to spare, measures itself (or a starved CPU), not the server.
+    generatorSaturated: generator.some((g) => g.eventLoopUtilization > 0.9 || (g.capped === 0 && g.maxSlipMs > 100)),
+    backpressured: generator.some((g) => g.capped > 0),
   };
 }

@@ -130,6 +130,7 @@ async function main() {
     await cleanup();
   }
   results.finishedAt = new Date().toISOString();
+  results.machine.loadAvgEnd = os.loadavg();
   if (results.registration.users) {
     results.notes.push(`Registered ${results.registration.users} users in ${(results.registration.ms / 1000).toFixed(1)} s.`);
   }

@@ -44,3 +44,16 @@ export function watchProc(pid: number, maxSamples = 3600) {
     },
   };
 }
+
+/** Whole-machine CPU counters (all cores) from /proc/stat: busy and total jiffies. */
+export function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ export interface Results {
   startedAt: string;
   finishedAt: string;
   mode: 'quick' | 'full';
-  machine: { cpus: number; cpuModel: string; memGB: number; node: string; loadAvgStart: number[] };
+  machine: { cpus: number; cpuModel: string; memGB: number; node: string; loadAvgStart: number[]; loadAvgEnd?: number[] };
   notes: string[];
   settings: Settings;
   registration: { users: number; ms: number };
@@ -99,7 +99,7 @@ const verdict = (m: boolean | null) => (m === null ? '–' : m ? 'met' : 'NOT me
 export function markdown(r: Results): string {
   const L: string[] = [];
   L.push(`# Benchmark results (${r.mode})`, '');
-  L.push(`${r.startedAt} → ${r.finishedAt}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGB} GB, Node ${r.machine.node}; load average at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}.`, '');
+  L.push(`${r.startedAt} → ${r.finishedAt}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGB} GB, Node ${r.machine.node}; load average (1/5/15 min) at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${(r.machine.loadAvgEnd ?? []).map((x) => x.toFixed(2)).join(' ')}.`, '');
   for (const n of r.notes) L.push(`- ${n}`);
   L.push('', '## Targets', '', '| target | goal | measured | verdict |', '|---|---|---|---|');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.target} | ${t.measured}${t.note ? ` (${t.note})` : ''} | ${verdict(t.met)} |`);
@@ -119,14 +119,15 @@ export function markdown(r: Results): string {
     } else L.push(`| direct relay | error: ${s.direct.error.slice(0, 200)} |`);
     L.push('');
     L.push(`Ratios: ours/floor p50 ${fmt(s.ratios.oursOverFloorP50, 2)}, p99 ${fmt(s.ratios.oursOverFloorP99, 2)}; ours/direct p50 ${fmt(s.ratios.oursOverDirectP50, 2)}, p99 ${fmt(s.ratios.oursOverDirectP99, 2)}.`);
+    L.push(`Machine CPU busy during our run: ${fmt(s.server.machineBusyPercent)} % of all cores (everything on the box, including other people's tests).`);
     L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
     L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
-    L.push(`Load generator: ${o.generator.map((g) => `worker ${g.workerId} ${g.cpuPercent} % CPU, loop ${Math.round(g.eventLoopUtilization * 100)} %, capped ${g.capped}, max slip ${g.maxSlipMs} ms`).join('; ')}${o.generatorSaturated ? ' — SATURATED: latency includes the generator' : ''}.`);
+    L.push(`Load generator: ${o.generator.map((g) => `worker ${g.workerId} ${g.cpuPercent} % CPU, loop ${Math.round(g.eventLoopUtilization * 100)} %, capped ${g.capped}, max slip ${g.maxSlipMs} ms`).join('; ')}${o.generatorSaturated ? ' — SATURATED: latency includes the generator' : ''}${o.backpressured ? ' — BACKPRESSURE: the server answered too slowly, 5,000 requests were outstanding and sends fell behind schedule' : ''}.`);
   }
   if (r.ramp) {
     L.push('', `## Ramp: ${r.ramp.users} users, ${r.ramp.stepS} s per step, pass = p99 ≤ ${r.ramp.maxP99Ms} ms and zero loss`, '');
-    L.push('| target/s | achieved/s | p50 ms | p99 ms | lost | dup | send errors | server CPU % | generator saturated | pass |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const x of r.ramp.steps) L.push(`| ${x.rate} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${x.lost} | ${x.duplicates} | ${x.sendErrors} | ${fmt(x.serverCpuPercent)} | ${x.generatorSaturated} | ${x.passed ? 'yes' : 'no'} |`);
+    L.push('| target/s | achieved/s | p50 ms | p99 ms | lost | dup | send errors | server CPU % | machine busy % | generator saturated | pass |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const x of r.ramp.steps) L.push(`| ${x.rate} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${x.lost} | ${x.duplicates} | ${x.sendErrors} | ${fmt(x.serverCpuPercent)} | ${fmt(x.machineBusyPercent)} | ${x.generatorSaturated} | ${x.passed ? 'yes' : 'no'} |`);
     L.push('', `Highest passing rate: **${r.ramp.bestRate} msg/s**.`);
   }
   if (r.connections) {
@@ -136,8 +137,8 @@ export function markdown(r: Results): string {
   }
   if (r.fanIn) {
     L.push('', '## Fan-in: same rate, more users online', '');
-    L.push('| online users | rate/s | achieved/s | p50 ms | p99 ms | lost | dup | server CPU % | CPU ms/message | connect ms |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const p of r.fanIn.points) L.push(`| ${p.online} | ${p.rate} | ${fmt(p.achievedRate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${p.lost} | ${p.duplicates} | ${fmt(p.serverCpuPercent)} | ${fmt(p.cpuMsPerMessage, 3)} | ${p.connectMs} |`);
+    L.push('| online users | rate/s | achieved/s | p50 ms | p99 ms | lost | dup | server CPU % | CPU ms/message | machine busy % | connect ms |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const p of r.fanIn.points) L.push(`| ${p.online} | ${p.rate} | ${fmt(p.achievedRate)} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${p.lost} | ${p.duplicates} | ${fmt(p.serverCpuPercent)} | ${fmt(p.cpuMsPerMessage, 3)} | ${fmt(p.machineBusyPercent)} | ${p.connectMs} |`);
     L.push('', `CPU per message max/min: ${fmt(r.fanIn.cpuPerMessageSpread, 2)}×.`);
   }
   if (r.catchUp) {

@@ -14,7 +14,7 @@ import {
 } from './env.js';
 import { runFloor, type FloorResult } from './floor.js';
 import { LoadCluster, type LoadRunResult } from './load.js';
-import { sampleProc, watchProc, type ProcSample } from './proc.js';
+import { machineCpu, sampleProc, watchProc, type ProcSample } from './proc.js';
 import { round } from './stats.js';
 
 export interface Settings {
@@ -87,6 +87,8 @@ export interface ServerUsage {
   cpuMsPerMessage: number;
   rssMaxMB: number;
   rssEndMB: number;
+  /** the whole machine's CPU use during the run (every process, ours and other people's), % of all cores */
+  machineBusyPercent: number;
   timeline: { t: number; cpuPercent: number; rssMB: number }[];
 }
 
@@ -101,12 +103,14 @@ async function cpuAndRss(server: ServerHandle): Promise<{ cpu: number; rss: numb
 
 async function measure<T>(server: ServerHandle, messages: (r: T) => number, work: () => Promise<T>): Promise<{ result: T; usage: ServerUsage }> {
   const before = await cpuAndRss(server);
+  const m0 = machineCpu();
   const watcher = server.pid ? watchProc(server.pid) : undefined;
   const t0 = Date.now();
   const result = await work();
   const wall = (Date.now() - t0) / 1000;
   const samples: ProcSample[] = watcher?.stop() ?? [];
   const after = await cpuAndRss(server);
+  const m1 = machineCpu();
   const cpuSeconds = after.cpu - before.cpu;
   const timeline = samples.slice(1).map((s, i) => {
     const prev = samples[i] ?? s;
@@ -123,6 +127,7 @@ async function measure<T>(server: ServerHandle, messages: (r: T) => number, work
       cpuMsPerMessage: n > 0 ? round((cpuSeconds * 1000) / n, 4) : NaN,
       rssMaxMB: round(rssMax / 2 ** 20, 1),
       rssEndMB: round(after.rss / 2 ** 20, 1),
+      machineBusyPercent: m0 && m1 ? round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100, 1) : NaN,
       timeline,
     },
   };
@@ -245,6 +250,7 @@ export interface RampStep {
   duplicates: number;
   sendErrors: number;
   serverCpuPercent: number;
+  machineBusyPercent: number;
   generatorSaturated: boolean;
   passed: boolean;
 }
@@ -281,6 +287,7 @@ export async function ramp(ctx: Context): Promise<RampResult> {
         duplicates: r.duplicates,
         sendErrors,
         serverCpuPercent: usage.cpuPercent,
+        machineBusyPercent: usage.machineBusyPercent,
         generatorSaturated: r.generatorSaturated,
         passed,
       });
@@ -368,6 +375,7 @@ export interface FanInPoint {
   duplicates: number;
   serverCpuPercent: number;
   cpuMsPerMessage: number;
+  machineBusyPercent: number;
   connectMs: number;
 }
 
@@ -399,6 +407,7 @@ export async function fanIn(ctx: Context): Promise<FanInResult> {
         duplicates: r.duplicates,
         serverCpuPercent: usage.cpuPercent,
         cpuMsPerMessage: usage.cpuMsPerMessage,
+        machineBusyPercent: usage.machineBusyPercent,
         connectMs: c.ms,
       });
       ctx.log(`fan-in: ${online} online → ${usage.cpuMsPerMessage} ms CPU/message, p99 ${r.latency.p99} ms`);
