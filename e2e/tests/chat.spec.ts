@@ -71,7 +71,7 @@ test('sign up in the UI, then two people chat both ways, live', async ({ browser
     await bob.page.evaluate((t) => {
       const w = window as unknown as { __seen?: Promise<number> };
       w.__seen = new Promise<number>((resolve) => {
-        const present = () => [...document.querySelectorAll('[data-testid="message"]')].some((e) => e.textContent?.includes(t));
+        const present = () => Array.from(document.querySelectorAll('[data-testid="message"]')).some((e) => e.textContent?.includes(t));
         const observer = new MutationObserver(() => {
           if (present()) {
             observer.disconnect();

@@ -38,7 +38,8 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
     initialRect,
   });
 
-  const firstKey = rows[0]?.key;
+  // The oldest message (not a day separator, which stays first when older rows share its day).
+  const firstKey = rows.find((r) => r.kind !== 'day')?.key;
   const lastKey = rows[rows.length - 1]?.key;
   const totalSize = virtualizer.getTotalSize();
 

@@ -40,7 +40,8 @@ export function ingestMessages(client: QueryClient, me: string, messages: readon
   for (const [peer, list] of byPeer) {
     const key = queryKeys.messages(peer);
     const before = client.getQueryData<MessagesData>(key);
-    for (const m of list) if (!hasMessage(before, m.id)) fresh.push(m);
+    const known = new Set(before?.pages.flatMap((p) => p.messages.map((m) => m.id)));
+    for (const m of list) if (!known.has(m.id)) fresh.push(m);
     client.setQueryData<MessagesData>(key, (data) => upsertMessages(data, list));
     client.setQueryData<Conversation[]>(queryKeys.conversations, (conversations) => {
       let next = conversations;

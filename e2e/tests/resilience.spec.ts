@@ -1,0 +1,108 @@
+// Losing the connection, catching up, retrying a failed send, and paging through long history.
+import {
+  BASE_URL,
+  bearerToken,
+  composer,
+  expect,
+  messageList,
+  messages,
+  openConversation,
+  register,
+  sendText,
+  test,
+  uniqueName,
+  userSession,
+} from './fixtures.js';
+
+test('after losing the connection the app catches up with no gaps and no duplicates; a failed send is retried', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bob = await userSession(browser, 'bob');
+  await openConversation(alice.page, bob.username);
+  await openConversation(bob.page, alice.username);
+  await sendText(alice.page, 'before the outage');
+  await expect(messages(bob.page)).toHaveText([/before the outage/]);
+
+  await bob.context.setOffline(true);
+  await expect(bob.page.getByRole('status').filter({ hasText: 'Reconnecting' })).toBeVisible();
+  for (const text of ['during outage 1', 'during outage 2', 'during outage 3']) await sendText(alice.page, text);
+  await expect(messages(alice.page)).toHaveCount(4);
+
+  // Bob writes while offline: it fails visibly and offers Retry.
+  await sendText(bob.page, 'sent while offline');
+  const failed = messages(bob.page).filter({ hasText: 'sent while offline' });
+  await expect(failed).toHaveAttribute('data-state', 'failed');
+  await expect(failed.getByRole('button', { name: 'Retry' })).toBeVisible();
+
+  await bob.context.setOffline(false);
+  await expect(bob.page.getByRole('status').filter({ hasText: 'Caught up' })).toBeVisible();
+  await expect(messages(bob.page).filter({ hasText: 'during outage' })).toHaveCount(3);
+  await expect(messages(bob.page).filter({ hasText: /during outage|before the outage/ })).toHaveText([
+    /before the outage/,
+    /during outage 1/,
+    /during outage 2/,
+    /during outage 3/,
+  ]);
+
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  const retried = messages(bob.page).filter({ hasText: 'sent while offline' });
+  await expect(retried).toHaveCount(1);
+  await expect(retried.getByTestId('message-state')).toHaveAttribute('data-state', /sent|delivered|read/);
+  await expect(messages(alice.page).filter({ hasText: 'sent while offline' })).toHaveCount(1);
+  // Alice's outage messages end up read: Bob has the conversation open.
+  await expect(messages(alice.page).filter({ hasText: 'during outage 3' }).getByTestId('message-state')).toHaveAttribute('data-state', 'read');
+
+  const ids = await messages(bob.page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+  expect(new Set(ids).size).toBe(ids.length);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('long history pages in upward, in order, each message once', async ({ browser, request }) => {
+  const total = 250;
+  const botContext = await browser.newContext({ baseURL: BASE_URL });
+  const bot = uniqueName('feed');
+  await register(botContext, bot);
+  await botContext.close();
+  const bob = await userSession(browser, 'bob');
+  const token = await bearerToken(browser, bot);
+  const started = Date.now();
+  for (let i = 0; i < total; i += 1) {
+    const res = await request.post(`${BASE_URL}/send`, { headers: { Authorization: `Bearer ${token}` }, data: { to: bob.username, text: `entry ${String(i).padStart(4, '0')}` } });
+    expect(res.status()).toBe(202);
+  }
+  console.log(`[history] sent ${total} messages in ${Date.now() - started} ms`);
+
+  await openConversation(bob.page, bot);
+  await expect(messages(bob.page).last()).toHaveText(/entry 0249/);
+  const log = messageList(bob.page);
+  await expect(async () => {
+    const texts = await messages(bob.page).locator('.text').allTextContents();
+    const sorted = [...texts].sort();
+    expect(texts).toEqual(sorted);
+    await log.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(bob.page.getByText(`This is the beginning of your conversation with ${bot}.`)).toBeVisible({ timeout: 200 });
+  }).toPass({ timeout: 30_000, intervals: [50] });
+  // The last page kept the reader's place; scrolling up once more reaches the very first message.
+  await expect(async () => {
+    await log.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(messages(bob.page).first()).toHaveText(/entry 0000/, { timeout: 200 });
+  }).toPass({ timeout: 10_000, intervals: [50] });
+  // Walk down the whole (virtualized) list: every message once, in order.
+  const walked = await log.evaluate(async (el) => {
+    const order: string[] = [];
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (let guard = 0; guard < 500; guard += 1) {
+      for (const node of Array.from(el.querySelectorAll('[data-testid="message"] .text'))) {
+        const text = node.textContent ?? '';
+        if (!order.includes(text)) order.push(text);
+      }
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) break;
+      el.scrollTop += el.clientHeight / 2;
+      await frame();
+    }
+    return order;
+  });
+  expect(walked).toEqual(Array.from({ length: total }, (_, i) => `entry ${String(i).padStart(4, '0')}`));
+  await expect(composer(bob.page)).toBeVisible();
+  await bob.context.close();
+});
