@@ -52,6 +52,9 @@ test('sign up in the UI, then two people chat both ways, live', async ({ browser
   console.log(`[latency] first message visible in the other sidebar after ${Date.now() - started} ms`);
   await bobItem.click();
   await expect(messages(bob.page).filter({ hasText: first })).toBeVisible();
+  // Presence: each sees the other online.
+  await expect(bob.page.getByTestId('peer-status')).toHaveText('online');
+  await expect(alicePage.getByTestId('peer-status')).toHaveText('online');
   await expect(bobItem.getByTestId('unread-badge')).toHaveCount(0);
 
   // Typing indicator: Bob types, Alice sees it.
@@ -107,7 +110,10 @@ test('sign up in the UI, then two people chat both ways, live', async ({ browser
     const ids = await messages(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? e.textContent));
     expect(new Set(ids).size).toBe(ids.length);
   }
+  // Alice leaves: Bob sees her go offline, live.
   await aliceContext.close();
+  await expect(bob.page.getByTestId('peer-status')).toHaveText('offline');
+  await expect(bob.page.locator(`a[data-peer="${alice}"]`).getByRole('img', { name: 'offline' })).toBeVisible();
   await bob.context.close();
 });
 
@@ -175,7 +181,7 @@ test('offline recipient: three messages wait, then arrive in order with an unrea
   await bobContext.close();
 });
 
-test('reload keeps the session and the history', async ({ browser }) => {
+test('reload keeps the session and the history; sign out ends it', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
   const bobContext = await browser.newContext({ baseURL: BASE_URL });
   const bobName = uniqueName('bob');
@@ -194,6 +200,17 @@ test('reload keeps the session and the history', async ({ browser }) => {
   expect(alice.page.url()).not.toMatch(/token/i);
   const stored = await alice.page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
   expect(stored).not.toMatch(/session|token/i);
+
+  // An unknown person gets a clear message, not a crash.
+  await alice.page.goto('/c/nobody_by_this_name');
+  await expect(alice.page.getByRole('heading', { name: /No user named/ })).toBeVisible();
+
+  // Signing out ends the session: a reload stays signed out.
+  await alice.page.goto('/');
+  await alice.page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(alice.page).toHaveURL(/\/signin$/);
+  await alice.page.reload();
+  await expect(alice.page.getByRole('heading', { name: 'Welcome back' })).toBeVisible();
   await alice.context.close();
 });
 

@@ -78,8 +78,8 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         <Avatar name={peer} online={online} />
         <div className="conversation-heading">
           <h2 id="conversation-title">{peer}</h2>
-          <p className="muted small" aria-live="polite" data-testid="peer-status">
-            {typing ? <span className="typing">typing…</span> : online ? 'online' : 'offline'}
+          <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
+            {online ? 'online' : 'offline'}
           </p>
         </div>
       </header>

@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { msg } from '../../test/fixtures';
+import { notifyMessage } from './notifications';
+
+class FakeNotification {
+  static permission: NotificationPermission = 'granted';
+  static created: FakeNotification[] = [];
+  onclick: (() => void) | null = null;
+  closed = false;
+  constructor(
+    readonly title: string,
+    readonly options: NotificationOptions,
+  ) {
+    FakeNotification.created.push(this);
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  FakeNotification.created = [];
+});
+
+describe('notifications', () => {
+  it('notifies when the tab is not attended; clicking focuses and opens the conversation', () => {
+    vi.stubGlobal('Notification', FakeNotification);
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    const focus = vi.spyOn(window, 'focus').mockImplementation(() => undefined);
+    notifyMessage(msg({ text: 'ping', from: 'bob' }));
+    const [n] = FakeNotification.created;
+    expect(n?.title).toBe('bob');
+    expect(n?.options.body).toBe('ping');
+    n?.onclick?.();
+    expect(focus).toHaveBeenCalled();
+    expect(window.location.pathname).toBe('/c/bob');
+    expect(n?.closed).toBe(true);
+  });
+
+  it('stays quiet while the tab is visible and focused, or without permission', () => {
+    vi.stubGlobal('Notification', FakeNotification);
+    vi.spyOn(document, 'hasFocus').mockReturnValue(true);
+    notifyMessage(msg({ text: 'ping' }));
+    expect(FakeNotification.created).toHaveLength(0);
+
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    FakeNotification.permission = 'denied';
+    notifyMessage(msg({ text: 'ping' }));
+    expect(FakeNotification.created).toHaveLength(0);
+    FakeNotification.permission = 'granted';
+  });
+});
