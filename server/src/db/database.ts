@@ -15,6 +15,27 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+// Kysely asks better-sqlite3 to prepare every query it runs, and preparing (parsing and planning
+// the SQL) cost about as much as running it: /send, acks and the history consumer repeat the same
+// few statements thousands of times a second. Reuse them by SQL text. Safe because Kysely runs
+// one statement at a time on its single connection and the server never streams (iterate) a
+// query. Bounded: batch inserts vary in row count, so the cache is cleared if it ever fills.
+const STATEMENT_CACHE_SIZE = 2000;
+
+function cachePreparedStatements(sqlite: SQLite.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
+}
+
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
@@ -24,6 +45,7 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  cachePreparedStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (error) {
