@@ -100,7 +100,10 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       const fresh = ingestMessages(client, me, [payload.message], { live: true });
       ack([payload.message]);
       for (const m of fresh) {
-        if (m.from !== me && !isReading(m.from)) notifyMessage(m);
+        if (m.from === me) continue;
+        // A message ends its sender's typing indicator.
+        setTyping(m.from, false);
+        if (!isReading(m.from)) notifyMessage(m);
       }
     });
     s.on('message:batch', (payload) => {
