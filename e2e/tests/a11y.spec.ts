@@ -1,0 +1,44 @@
+// Keyboard-only use, and the system colour scheme.
+import { BASE_URL, composer, expect, messages, register, test, uniqueName, userSession } from './fixtures.js';
+
+test('keyboard only: find a person, open the chat, send with Enter', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bobName = uniqueName('bob');
+  const signUp = await browser.newContext({ baseURL: BASE_URL });
+  await register(signUp, bobName);
+  await signUp.close();
+
+  const page = alice.page;
+  const newChat = page.getByRole('button', { name: 'New chat' });
+  for (let i = 0; i < 8; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await newChat.evaluate((el) => el === document.activeElement)) break;
+  }
+  await expect(newChat).toBeFocused();
+  await page.keyboard.press('Enter');
+  const search = page.getByLabel('Search people');
+  await expect(search).toBeFocused();
+  await page.keyboard.type(bobName);
+  await expect(page.getByRole('button', { name: bobName })).toBeVisible();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: bobName, level: 2 })).toBeVisible();
+  await expect(composer(page)).toBeFocused();
+  await page.keyboard.type('typed without a mouse');
+  await page.keyboard.press('Enter');
+  await expect(messages(page).filter({ hasText: 'typed without a mouse' })).toBeVisible();
+  // The conversation list entry is a link reachable by keyboard.
+  await expect(page.locator(`a[data-peer="${bobName}"]`)).toHaveAttribute('aria-current', 'page');
+  await alice.context.close();
+});
+
+test('follows the system dark scheme without a toggle', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: BASE_URL, colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto('/signin');
+  await expect(page.getByRole('heading', { name: 'Welcome back' })).toBeVisible();
+  const background = await page.evaluate(() => getComputedStyle(document.querySelector('.auth-card')!).backgroundColor);
+  const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+  expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(150);
+  await expect(page.getByRole('button', { name: 'Switch to light theme' })).toBeVisible();
+  await context.close();
+});
