@@ -1,13 +1,25 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { ApiError } from './api/http';
+import { queryKeys } from './api/keys';
 import { applyTheme } from './features/theme/theme';
 import './styles.css';
 
 applyTheme();
 
-const queryClient = new QueryClient({
+// A 401 anywhere means the session ended (expired, or signed out elsewhere): back to sign-in.
+function onError(error: unknown) {
+  if (error instanceof ApiError && error.status === 401 && queryClient.getQueryData(queryKeys.me)) {
+    queryClient.clear();
+    queryClient.setQueryData(queryKeys.me, null);
+  }
+}
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
   defaultOptions: {
     queries: { retry: 2, refetchOnWindowFocus: true },
   },
