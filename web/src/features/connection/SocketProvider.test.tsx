@@ -100,3 +100,21 @@ describe('SocketProvider', () => {
     expect(fake.sent('focus:set').at(-1)).toEqual({ peer: null });
   });
 });
+
+describe('own messages echoed back', () => {
+  it('an echo that beats the 202 hides the pending copy, so the message shows once', async () => {
+    const { outbox, addToOutbox } = await import('../messages/outbox');
+    const { buildRows } = await import('../messages/rows');
+    const { fake } = setup();
+    addToOutbox({ key: 'k1', to: 'bob', text: 'same', createdAt: new Date().toISOString(), status: 'sending' });
+    addToOutbox({ key: 'k2', to: 'bob', text: 'same', createdAt: new Date().toISOString(), status: 'sending' });
+    const echo = msg({ text: 'same', from: 'alice', to: 'bob' });
+    act(() => fake.fire('message:new', { message: echo, readingNow: false }));
+    const pending = outbox.get();
+    expect(pending.find((e) => e.key === 'k1')?.echoOf).toBe(echo.id);
+    expect(pending.find((e) => e.key === 'k2')?.echoOf).toBeUndefined();
+    const rows = buildRows([echo], pending, 'alice');
+    expect(rows.filter((r) => r.kind !== 'day')).toHaveLength(2);
+    outbox.set([]);
+  });
+});

@@ -22,6 +22,7 @@ import { io, type Socket } from 'socket.io-client';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
 import { fillGap, ingestMessages, ingestReceipt } from '../messages/ingest';
+import { claimEcho } from '../messages/outbox';
 import { notifyMessage } from '../notifications/notifications';
 import { connection, presence, setPresence, setTyping } from './liveState';
 import { isReading, viewState } from './viewState';
@@ -97,6 +98,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
 
     s.on('message:new', (payload) => {
       if (!check(DeliveredMessage, payload)) return;
+      if (payload.message.from === me) claimEcho(payload.message);
       const fresh = ingestMessages(client, me, [payload.message], { live: true });
       ack([payload.message]);
       for (const m of fresh) {

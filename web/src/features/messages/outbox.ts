@@ -11,6 +11,8 @@ export interface OutboxEntry {
   createdAt: string;
   status: 'sending' | 'failed';
   error?: string;
+  /** Id of our own message the socket already delivered back while the 202 was on its way. */
+  echoOf?: string;
 }
 
 export const outbox = createStore<readonly OutboxEntry[]>([]);
@@ -21,6 +23,19 @@ export function addToOutbox(entry: OutboxEntry) {
 
 export function updateOutbox(key: string, patch: Partial<OutboxEntry>) {
   outbox.set((all) => all.map((e) => (e.key === key ? { ...e, ...patch } : e)));
+}
+
+/**
+ * The server echoes every message to its sender's sockets, sometimes before the 202 arrives.
+ * The oldest matching entry still sending is that message: it hides, so it never shows twice.
+ */
+export function claimEcho(message: { id: string; to: string; text: string }): boolean {
+  const all = outbox.get();
+  if (all.some((e) => e.echoOf === message.id)) return true;
+  const entry = all.find((e) => e.status === 'sending' && !e.echoOf && e.to === message.to && e.text === message.text);
+  if (!entry) return false;
+  updateOutbox(entry.key, { echoOf: message.id });
+  return true;
 }
 
 export function removeFromOutbox(key: string) {

@@ -29,6 +29,7 @@ export function buildRows(messages: readonly ChatMessage[], pending: readonly Ou
     lastAt = at;
   };
   for (const message of messages) push(message.from, message.sentAt, (grouped) => ({ kind: 'message', key: message.id, message, grouped }));
-  for (const entry of pending) push(me, entry.createdAt, (grouped) => ({ kind: 'pending', key: `pending-${entry.key}`, entry, grouped }));
+  // An entry whose echo already arrived is shown by that message instead.
+  for (const entry of pending) if (!entry.echoOf) push(me, entry.createdAt, (grouped) => ({ kind: 'pending', key: `pending-${entry.key}`, entry, grouped }));
   return rows;
 }

@@ -36,6 +36,8 @@ export function useSendMessage(me: string) {
         );
         removeFromOutbox(key);
       } catch (error) {
+        // The server already delivered it back to us: it was sent, only the answer got lost.
+        if (outbox.get().find((e) => e.key === key)?.echoOf) return removeFromOutbox(key);
         updateOutbox(key, { status: 'failed', error: describe(error) });
       }
     },
