@@ -37,9 +37,9 @@ export function settingsFor(quick: boolean): Settings {
         textBytes: 100,
         partitions: 12,
         steady: { users: 200, rate: 2000, durationS: 10, warmupS: 1 },
-        ramp: { users: 200, rates: [1000, 2000, 3000, 4000, 5000, 6000, 8000], stepS: 4, maxP99Ms: 50 },
-        connections: { sockets: 2000, users: 1000 },
-        fanIn: { users: [100, 300, 1000], rate: 500, durationS: 5 },
+        ramp: { users: 200, rates: [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000], stepS: 4, maxP99Ms: 50 },
+        connections: { sockets: 2000, users: 500 },
+        fanIn: { users: [100, 250, 500], rate: 500, durationS: 5 },
         catchUp: { messages: 2000 },
       }
     : {
@@ -48,7 +48,7 @@ export function settingsFor(quick: boolean): Settings {
         textBytes: 100,
         partitions: 12,
         steady: { users: 1000, rate: 2000, durationS: 60, warmupS: 3 },
-        ramp: { users: 1000, rates: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000], stepS: 10, maxP99Ms: 50 },
+        ramp: { users: 1000, rates: [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000], stepS: 10, maxP99Ms: 50 },
         connections: { sockets: 10000, users: 10000 },
         fanIn: { users: [100, 1000, 10000], rate: 1000, durationS: 20 },
         catchUp: { messages: 10000 },
