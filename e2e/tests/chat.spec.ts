@@ -211,6 +211,15 @@ test('reload keeps the session and the history; sign out ends it', async ({ brow
   await expect(alice.page).toHaveURL(/\/signin$/);
   await alice.page.reload();
   await expect(alice.page.getByRole('heading', { name: 'Welcome back' })).toBeVisible();
+
+  // A link to a conversation while signed out: sign in, then land on that conversation.
+  await alice.page.goto(`/c/${bobName}`);
+  await expect(alice.page).toHaveURL(/\/signin$/);
+  await alice.page.getByLabel('Username').fill(alice.username);
+  await alice.page.getByLabel('Password').fill(PASSWORD);
+  await alice.page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(alice.page).toHaveURL(new RegExp(`/c/${bobName}$`));
+  await expect(messages(alice.page)).toHaveText([/before reload 1/, /before reload 2/]);
   await alice.context.close();
 });
 

@@ -1,12 +1,11 @@
 // Routes: /signin, /signup, / (conversation list), /c/:peer (a conversation).
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
-import { queryKeys } from './api/keys';
-import { useMe } from './api/me';
+import { endSessionLocally, useMe } from './api/me';
 import { AuthScreen } from './features/auth/AuthScreen';
 import { ChatLayout } from './features/conversations/ChatLayout';
 import { SocketProvider } from './features/connection/SocketProvider';
-import { navigate, useRoute } from './lib/router';
+import { navigate, rememberReturnTo, takeReturnTo, useRoute } from './lib/router';
 
 export function App() {
   const me = useMe();
@@ -17,14 +16,14 @@ export function App() {
 
   useEffect(() => {
     if (me.isPending || me.isError) return;
-    if (!username && !onAuthRoute) navigate('/signin', { replace: true });
-    if (username && onAuthRoute) navigate('/', { replace: true });
+    if (!username && !onAuthRoute) {
+      rememberReturnTo(window.location.pathname);
+      navigate('/signin', { replace: true });
+    }
+    if (username && onAuthRoute) navigate(takeReturnTo(), { replace: true });
   }, [me.isPending, me.isError, username, onAuthRoute]);
 
-  const onSessionEnded = useCallback(() => {
-    client.clear();
-    client.setQueryData(queryKeys.me, null);
-  }, [client]);
+  const onSessionEnded = useCallback(() => endSessionLocally(client), [client]);
 
   if (me.isPending) {
     return (

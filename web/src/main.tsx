@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { ApiError } from './api/http';
 import { queryKeys } from './api/keys';
+import { endSessionLocally } from './api/me';
 import { applyTheme } from './features/theme/theme';
 import './styles.css';
 
@@ -11,10 +12,7 @@ applyTheme();
 
 // A 401 anywhere means the session ended (expired, or signed out elsewhere): back to sign-in.
 function onError(error: unknown) {
-  if (error instanceof ApiError && error.status === 401 && queryClient.getQueryData(queryKeys.me)) {
-    queryClient.clear();
-    queryClient.setQueryData(queryKeys.me, null);
-  }
+  if (error instanceof ApiError && error.status === 401 && queryClient.getQueryData(queryKeys.me)) endSessionLocally(queryClient);
 }
 
 const queryClient: QueryClient = new QueryClient({

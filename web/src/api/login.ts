@@ -13,8 +13,9 @@ export function useLogin() {
       return session.user.username;
     },
     onSuccess: async () => {
-      client.clear();
-      await client.invalidateQueries({ queryKey: queryKeys.me });
+      // Nothing of a previous session survives; then load who we are now.
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
+      await client.resetQueries({ queryKey: queryKeys.me });
     },
   });
 }

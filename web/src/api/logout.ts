@@ -2,15 +2,12 @@
 import { ApiPaths } from '@messenger/protocol';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { requestEmpty } from './http';
-import { queryKeys } from './keys';
+import { endSessionLocally } from './me';
 
 export function useLogout() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: () => requestEmpty(ApiPaths.logout, { method: 'POST' }),
-    onSettled: () => {
-      client.clear();
-      client.setQueryData(queryKeys.me, null);
-    },
+    onSettled: () => endSessionLocally(client),
   });
 }

@@ -1,6 +1,6 @@
 // GET /api/me: who the session cookie belongs to; null when signed out.
 import { ApiPaths, MeResponse } from '@messenger/protocol';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { ApiError, requestJson } from './http';
 import { queryKeys } from './keys';
 
@@ -15,4 +15,10 @@ export async function fetchMe(): Promise<MeResponse | null> {
 
 export function useMe() {
   return useQuery({ queryKey: queryKeys.me, queryFn: fetchMe, staleTime: Infinity, retry: 1 });
+}
+
+/** Forget everything of the session here (after logout, revocation or a 401): back to sign-in. */
+export function endSessionLocally(client: QueryClient) {
+  client.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
+  client.setQueryData(queryKeys.me, null);
 }

@@ -48,3 +48,16 @@ export function usePathname(): string {
 export function useRoute(): Route {
   return parseRoute(usePathname());
 }
+
+// Where a signed-out visitor was going (e.g. /c/bob from a bookmark), to continue after sign-in.
+let returnTo: string | null = null;
+
+export function rememberReturnTo(path: string) {
+  returnTo = parseRoute(path).name === 'conversation' ? path : null;
+}
+
+export function takeReturnTo(): string {
+  const path = returnTo ?? '/';
+  returnTo = null;
+  return path;
+}

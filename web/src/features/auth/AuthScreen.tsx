@@ -28,7 +28,6 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
     }
     try {
       await mutation.mutateAsync({ username: name, password });
-      navigate('/', { replace: true });
     } catch (error) {
       setProblem(describe(error, mode));
     }
