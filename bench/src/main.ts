@@ -115,6 +115,8 @@ async function main() {
     ];
     for (const [name, fn] of steps) {
       if (!run.has(name)) continue;
+      // A short pause so one scenario's backlog and garbage do not land in the next one.
+      await new Promise((r) => setTimeout(r, 3000));
       log(`— ${name} —`);
       try {
         await fn();

@@ -126,8 +126,8 @@ export function markdown(r: Results): string {
   }
   if (r.ramp) {
     L.push('', `## Ramp: ${r.ramp.users} users, ${r.ramp.stepS} s per step, pass = p99 ≤ ${r.ramp.maxP99Ms} ms and zero loss`, '');
-    L.push('| target/s | achieved/s | p50 ms | p99 ms | lost | dup | send errors | server CPU % | machine busy % | generator saturated | pass |', '|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const x of r.ramp.steps) L.push(`| ${x.rate} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${x.lost} | ${x.duplicates} | ${x.sendErrors} | ${fmt(x.serverCpuPercent)} | ${fmt(x.machineBusyPercent)} | ${x.generatorSaturated} | ${x.passed ? 'yes' : 'no'} |`);
+    L.push('| target/s | try | achieved/s | p50 ms | p99 ms | lost | dup | send errors | server CPU % | machine busy % | generator saturated | pass |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const x of r.ramp.steps) L.push(`| ${x.rate} | ${x.attempt} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${x.lost} | ${x.duplicates} | ${x.sendErrors} | ${fmt(x.serverCpuPercent)} | ${fmt(x.machineBusyPercent)} | ${x.generatorSaturated} | ${x.passed ? 'yes' : 'no'} |`);
     L.push('', `Highest passing rate: **${r.ramp.bestRate} msg/s**.`);
   }
   if (r.connections) {
