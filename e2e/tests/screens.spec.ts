@@ -31,14 +31,13 @@ for (const size of SIZES) {
     }
     const list = me.page.locator('a[data-peer]');
     await expect(list).toHaveCount(2);
-    if (size.name === 'phone') await me.page.screenshot({ path: screenshotPath(`${size.name}-conversations`) });
+    await me.page.screenshot({ path: screenshotPath(`${size.name}-conversations`) });
 
     await openConversation(me.page, friend);
     await expect(messages(me.page)).toHaveCount(1);
     await sendText(me.page, 'Yes! See you at the usual place.');
     await sendText(me.page, 'I will bring the notes from yesterday,\nand the draft for the launch post.');
     await expect(messages(me.page).last().getByTestId('message-state')).toHaveAttribute('data-state', /sent|delivered|read/);
-    if (size.name === 'desktop') await me.page.screenshot({ path: screenshotPath(`${size.name}-conversations`) });
     await me.page.screenshot({ path: screenshotPath(`${size.name}-conversation`) });
 
     // The other theme, switched from the conversation list.
