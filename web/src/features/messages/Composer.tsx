@@ -13,8 +13,16 @@ export interface ComposerProps {
   onTyping?: (typing: boolean) => void;
 }
 
+/** Unsent drafts per conversation, kept while the app is open. */
+const drafts = new Map<string, string>();
+
 export function Composer({ peer, onSend, onTyping }: ComposerProps) {
-  const [text, setText] = useState('');
+  const [text, setTextState] = useState(() => drafts.get(peer) ?? '');
+  const setText = (value: string) => {
+    setTextState(value);
+    if (value) drafts.set(peer, value);
+    else drafts.delete(peer);
+  };
   const ref = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const counterId = useId();
