@@ -144,6 +144,7 @@ export interface RunningAgent {
 const ACK_TIMEOUT_MS = 10_000;
 const WAKE_CHECK_MS = 5_000;
 const WAKE_GAP_MS = 20_000;
+const REDELIVER_AFTER_MS = 5_000;
 
 export function socketAck(socket: ChatSocket): (ids: string[]) => Promise<boolean> {
   return async (ids) => {
@@ -174,6 +175,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
   let syncing = true;
   let held: Incoming[] = [];
   let retryTimer: NodeJS.Timeout | undefined;
+  let redeliverTimer: NodeJS.Timeout | undefined;
   let manualAttempts = 0;
   const maxFailures = opts.maxConsecutiveFailures ?? 5;
 
@@ -186,8 +188,19 @@ export function startAgent(opts: AgentOptions): RunningAgent {
   const afterProcessing = (outcomes: Promise<Outcome[]>) => {
     outcomes
       .then(() => {
-        if (opts.processor.consecutiveFailures >= maxFailures) {
-          fatal(`${opts.processor.consecutiveFailures} notifications in a row could not be shown`, 3);
+        const failures = opts.processor.consecutiveFailures;
+        if (failures >= maxFailures) {
+          fatal(`${failures} notifications in a row could not be shown (is the notification daemon running?)`, 3);
+        } else if (failures > 0 && !redeliverTimer) {
+          // What could not be shown was neither recorded nor acknowledged: reconnecting makes the
+          // server offer it again (catch-up), after a pause that gives the daemon time to return.
+          redeliverTimer = setTimeout(() => {
+            redeliverTimer = undefined;
+            if (stopped) return;
+            log('reconnecting to get the messages that could not be shown offered again');
+            socket.disconnect();
+            socket.connect();
+          }, REDELIVER_AFTER_MS * failures);
         }
       })
       .catch((error: unknown) => log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -279,6 +292,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     stopped = true;
     clearInterval(wake);
     if (retryTimer) clearTimeout(retryTimer);
+    if (redeliverTimer) clearTimeout(redeliverTimer);
     socket.disconnect();
   }
 

@@ -235,6 +235,19 @@ describe.sequential('chat-notifier on a real desktop', () => {
     expect(all.filter((n) => n.body.includes('muted sender') || n.body.includes('quiet hours'))).toEqual([]);
   });
 
+  it('when the notification daemon is gone, keeps the message and shows it once the daemon is back', async () => {
+    const restartDunst = await desktop.stopDunst();
+    const text = unique('sent while dunst was down');
+    const mark = agent?.text().length ?? 0;
+    await send(alice, bob, text);
+    await agent?.waitFor(`could not show the notification from ${alice.username}`, 10_000, mark);
+    await restartDunst(); // a new dunst: its history starts empty
+    await agent?.waitFor('reconnecting to get the messages that could not be shown offered again', 15_000, mark);
+    const hits = await waitForNotification(text, 15_000);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.summary).toBe(alice.username);
+  });
+
   it('refuses to start, saying why, when notifications cannot be shown', async () => {
     const cli = (env: NodeJS.ProcessEnv) => run(process.execPath, [CLI_ENTRY, 'run'], env);
     const noBus = await cli(agentEnv({ DBUS_SESSION_BUS_ADDRESS: '' }));

@@ -194,6 +194,8 @@ export interface Desktop {
   /** Displayed + waiting + history. */
   count(): Promise<number>;
   screenshot(file: string): Promise<void>;
+  /** Stops dunst (notifications then fail) and returns a function that starts it again. */
+  stopDunst(): Promise<() => Promise<void>>;
 }
 
 export interface DunstNotification {
@@ -217,17 +219,21 @@ export async function startDesktop(): Promise<Desktop> {
   const env = { DISPLAY: `:${display}`, DBUS_SESSION_BUS_ADDRESS: address };
   const full = { ...process.env, ...env };
 
-  const dunst = start('dunst', 'dunst', ['-config', DUNSTRC], full);
-  await waitUntil(
-    'dunst on the session bus',
-    async () => {
-      if (dunst.child.exitCode !== null) throw new Error(`dunst exited:\n${dunst.text()}`);
-      const r = await run('gdbus', ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications', '--method', 'org.freedesktop.Notifications.GetServerInformation'], full);
-      return r.code === 0;
-    },
-    15_000,
-    50,
-  );
+  const startDunst = async () => {
+    const proc = start('dunst', 'dunst', ['-config', DUNSTRC], full);
+    await waitUntil(
+      'dunst on the session bus',
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`dunst exited:\n${proc.text()}`);
+        const r = await run('gdbus', ['call', '--session', '--dest', 'org.freedesktop.Notifications', '--object-path', '/org/freedesktop/Notifications', '--method', 'org.freedesktop.Notifications.GetServerInformation'], full);
+        return r.code === 0;
+      },
+      15_000,
+      50,
+    );
+    return proc;
+  };
+  let dunst = await startDunst();
 
   return {
     env,
@@ -248,6 +254,12 @@ export async function startDesktop(): Promise<Desktop> {
     async count() {
       const r = await run('dunstctl', ['count'], full);
       return [...r.stdout.matchAll(/:\s*(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    },
+    async stopDunst() {
+      await dunst.stop();
+      return async () => {
+        dunst = await startDunst();
+      };
     },
     async screenshot(file) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
