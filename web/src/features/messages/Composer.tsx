@@ -29,8 +29,10 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   const typingSince = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  // Ready to type on open; not on touch screens, where focus would pop up the keyboard.
   useEffect(() => {
-    ref.current?.focus();
+    const touch = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
+    if (!touch) ref.current?.focus();
   }, [peer]);
 
   // Grow with the text, up to a limit; then scroll inside.
