@@ -97,11 +97,15 @@ export async function startServer(opts: {
   env?: Record<string, string>;
   nodeArgs?: string[];
   log: (line: string) => void;
+  /** Restart: the exact environment of a previous server (same data, topics and port). */
+  sameAs?: ServerHandle;
 }): Promise<ServerHandle> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm run build first`);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-bench-'));
-  const port = await freePort();
-  const env = { ...benchServerEnv(opts.kafka, opts.env), DATA_DIR: dataDir, WEB_DIST: path.join(dataDir, 'no-web'), PORT: String(port) };
+  const dataDir = opts.sameAs?.env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'messenger-bench-'));
+  const port = opts.sameAs?.env.PORT ?? String(await freePort());
+  const env = opts.sameAs
+    ? opts.sameAs.env
+    : { ...benchServerEnv(opts.kafka, opts.env), DATA_DIR: dataDir, WEB_DIST: path.join(dataDir, 'no-web'), PORT: port };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER_ENTRY], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -139,7 +139,7 @@ export class LoadCluster {
             textBytes: opts.textBytes ?? 100,
             activeCount: opts.activeCount ?? Number.MAX_SAFE_INTEGER,
             maxOutstanding: 5000,
-            connections: opts.connectionsPerWorker ?? 32,
+            connections: opts.connectionsPerWorker ?? 128,
           },
           'sent',
           durationMs + 120_000,

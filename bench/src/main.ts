@@ -105,7 +105,15 @@ async function main() {
       server = await startServer({ kafka: kafka.bootstrap, env: { TOPIC_PARTITIONS: String(settings.partitions) }, nodeArgs, log });
       log(`server at ${server.url} (pid ${server.pid})`);
     }
-    const ctx: Context = { server, kafka: kafka.bootstrap, settings, log, users: [], registration: results.registration };
+    const ctx: Context = {
+      server,
+      serverNodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${outDir}`] : [],
+      kafka: kafka.bootstrap,
+      settings,
+      log,
+      users: [],
+      registration: results.registration,
+    };
     // Connections first: its RSS baseline is then not disturbed by garbage from message load.
     const steps: [Scenario, () => Promise<void>][] = [
       ['connections', async () => void (results.connections = await connections(ctx))],
@@ -121,7 +129,9 @@ async function main() {
       log(`— ${name} —`);
       try {
         await fn();
+        server = ctx.server;
       } catch (e) {
+        server = ctx.server;
         results.errors[name] = e instanceof Error ? (e.stack ?? e.message) : String(e);
         log(`${name} failed: ${results.errors[name]?.split('\n')[0]}`);
       }

@@ -133,7 +133,7 @@ export function markdown(r: Results): string {
   if (r.connections) {
     const c = r.connections;
     L.push('', '## Connections (idle, authenticated)', '');
-    L.push(`${c.connected} of ${c.sockets} sockets connected (${c.failed} failed${c.firstError ? `: ${c.firstError}` : ''}) in ${c.connectMs} ms, ${c.users} users × ${c.socketsPerUser}. Server RSS ${fmt(c.rssBeforeMB)} → ${fmt(c.rssAfterMB)} MB: ${fmt(c.rssPerConnectionKB)} KB per connection. ulimit -n (clients) ${c.clientUlimitN}, server max open files ${c.serverMaxOpenFiles}.`);
+    L.push(`${c.connected} of ${c.sockets} sockets connected (${c.failed} failed${c.firstError ? `: ${c.firstError}` : ''}) in ${c.connectMs} ms, ${c.users} users × ${c.socketsPerUser}. Server RSS ${fmt(c.rssBeforeMB)} → ${fmt(c.rssAfterMB)} MB: ${fmt(c.rssPerConnectionKB)} KB per connection. ulimit -n (clients) ${c.clientUlimitN}, server max open files ${c.serverMaxOpenFiles}.${c.freshServer ? ' Measured on a freshly restarted server (same data), before any message load.' : ''}`);
   }
   if (r.fanIn) {
     L.push('', '## Fan-in: same rate, more users online', '');

@@ -9,6 +9,7 @@ import {
   registerUsers,
   scrapeMetrics,
   startRelay,
+  startServer,
   type BenchUser,
   type ServerHandle,
 } from './env.js';
@@ -57,6 +58,8 @@ export function settingsFor(quick: boolean): Settings {
 
 export interface Context {
   server: ServerHandle;
+  /** node flags of an owned server (kept on restart) */
+  serverNodeArgs?: string[];
   kafka: string;
   settings: Settings;
   log: (line: string) => void;
@@ -326,6 +329,8 @@ export interface ConnectionsResult {
   rssPerConnectionKB: number;
   clientUlimitN: string;
   serverMaxOpenFiles: string;
+  /** RSS measured on a freshly restarted server */
+  freshServer: boolean;
 }
 
 export async function connections(ctx: Context): Promise<ConnectionsResult> {
@@ -342,7 +347,16 @@ export async function connections(ctx: Context): Promise<ConnectionsResult> {
       // not Linux
     }
   }
-  await new Promise((r) => setTimeout(r, 1000));
+  // Registering users (argon2id, 19 MiB each) leaves native memory the allocator hands back
+  // later, which made "RSS after - RSS before" negative. Measure on a freshly restarted server
+  // (same data, topics and port) instead, when the bench owns it.
+  let restarted = false;
+  if (ctx.server.child) {
+    await ctx.server.stop();
+    ctx.server = await startServer({ kafka: ctx.kafka, sameAs: ctx.server, nodeArgs: ctx.serverNodeArgs ?? [], log: ctx.log });
+    restarted = true;
+  }
+  await new Promise((r) => setTimeout(r, 2000));
   const before = await cpuAndRss(ctx.server);
   const cluster = await LoadCluster.start({ url: ctx.server.url, users: chosen, workers: ctx.settings.workers, socketsPerUser });
   try {
@@ -365,6 +379,7 @@ export async function connections(ctx: Context): Promise<ConnectionsResult> {
       rssPerConnectionKB: c.connected > 0 ? round((after.rss - before.rss) / 1024 / c.connected, 1) : NaN,
       clientUlimitN: ulimit,
       serverMaxOpenFiles,
+      freshServer: restarted,
     };
   } finally {
     await cluster.close();
