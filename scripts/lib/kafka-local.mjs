@@ -188,6 +188,17 @@ const LOG4J2 = [
   '',
 ].join('\n');
 
+/**
+ * A random cluster id as Kafka makes them: 16 bytes, base64url. Like Kafka's Uuid.randomUuid it
+ * never starts with '-', which the formatter's argument parser would take for an option.
+ */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Reads the cluster id of an already formatted data dir, so a restart keeps its data. */
 function existingClusterId(dataDir, nodeId) {
   try {
@@ -249,7 +260,7 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
     nodes.push({ id: i + 1, port: clientPort, controllerPort, dir: path.join(root, `node-${i + 1}`), child: undefined, exited: undefined });
   }
 
-  const clusterId = existingClusterId(root, 1) ?? randomBytes(16).toString('base64url');
+  const clusterId = existingClusterId(root, 1) ?? newClusterId();
   for (const node of nodes) {
     fs.mkdirSync(node.dir, { recursive: true });
     fs.writeFileSync(path.join(node.dir, 'server.properties'), nodeProperties({ nodeId: node.id, nodes, dataDir: root, brokerCount: brokers }));
