@@ -1,6 +1,7 @@
 // socket.io: authenticated handshakes, one room per user, and the pushes the delivery pipeline
 // and the REST routes ask for. Handlers live in <area>.handlers.ts.
 import {
+  MAX_ACK_IDS,
   MAX_SOCKET_PACKET_BYTES,
   SOCKET_PATH,
   type ChatMessage,
@@ -44,6 +45,12 @@ export interface RealtimeDeps {
   logger: Logger;
 }
 
+// The largest packet a well-behaved client sends is a full message:ack: MAX_ACK_IDS ids of 36
+// characters, each quoted and comma-separated (39 bytes), plus the event frame. 500 ids are
+// 19.5 KB, more than MAX_SOCKET_PACKET_BYTES (16 KiB): a client acking a big backlog in the
+// chunks the protocol allows was disconnected, reconnected, got the same backlog again, forever.
+const MAX_PACKET_BYTES = Math.max(MAX_SOCKET_PACKET_BYTES, MAX_ACK_IDS * 39 + 1024);
+
 export const userRoom = (username: string) => `user:${username}`;
 const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;
 // setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
@@ -75,7 +82,7 @@ export function createRealtime(deps: RealtimeDeps) {
     path: SOCKET_PATH,
     serveClient: false,
     // Oversized packets close the socket: a client cannot make the server buffer megabytes.
-    maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
+    maxHttpBufferSize: MAX_PACKET_BYTES,
     pingInterval: 20_000,
     pingTimeout: 20_000,
     cors: { origin: config.allowedOrigins, credentials: true },
