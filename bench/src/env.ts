@@ -1,15 +1,13 @@
 // The system under test: a local Kafka, the messenger server (or running ones), the direct
 // relay, and the users the load needs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
+import { freePort, startServerProcess, tempDataDir } from '../../scripts/lib/server-process.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SERVER_ENTRY = path.join(REPO_ROOT, 'server/dist/server.js');
+export { SERVER_ENTRY } from '../../scripts/lib/server-process.mjs';
 
 /**
  * A compiled sibling script (for fork/spawn). Under vitest this module runs from src/*.ts, so the
@@ -53,18 +51,6 @@ export function assertLoopback(url: string): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface ServerHandle {
   url: string;
   pid: number | undefined;
@@ -100,59 +86,24 @@ export async function startServer(opts: {
   /** Restart: the exact environment of a previous server (same data, topics and port). */
   sameAs?: ServerHandle;
 }): Promise<ServerHandle> {
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm run build first`);
-  const dataDir = opts.sameAs?.env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'messenger-bench-'));
+  const dataDir = opts.sameAs?.env.DATA_DIR ?? tempDataDir('messenger-bench-');
   const port = opts.sameAs?.env.PORT ?? String(await freePort());
   const env = opts.sameAs
     ? opts.sameAs.env
     : { ...benchServerEnv(opts.kafka, opts.env), DATA_DIR: dataDir, WEB_DIST: path.join(dataDir, 'no-web'), PORT: port };
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: dataDir,
-  });
-  const output: string[] = [];
-  let exitedEarly = false;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => (exitedEarly = true));
-  const collect = (d: Buffer) => {
-    if (output.length < 200) output.push(d.toString());
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  // LOG_LEVEL=warn hides "Server listening at", so poll /readyz (Kafka and the DB are up).
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exitedEarly) throw new Error(`server exited early:\n${output.join('').slice(-4000)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server not ready within 90 s:\n${output.join('').slice(-4000)}`);
-    }
-    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.stdout?.off('data', collect);
-  child.stderr?.off('data', collect);
-  // Keep draining its output (warnings only) so the pipe never blocks the server.
-  child.stdout?.on('data', () => undefined);
-  child.stderr?.on('data', (d: Buffer) => {
+  const server = await startServerProcess({ env, nodeArgs: opts.nodeArgs ?? [], cwd: dataDir, keepOutput: 200 });
+  // LOG_LEVEL=warn: what the server prints from here on is worth seeing in the bench log.
+  server.child.stderr?.on('data', (d: Buffer) => {
     const line = d.toString().trim();
     if (line) opts.log(`server: ${line.slice(0, 300)}`);
   });
   return {
-    url,
-    pid: child.pid,
-    child,
+    url: server.url,
+    pid: server.child.pid,
+    child: server.child,
     env,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(t);
-      }
+      await server.stop('SIGTERM', 20_000);
     },
   };
 }

@@ -3,10 +3,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_ENTRY, freePort, testServerEnv } from '../../../scripts/lib/server-process.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,7 +15,7 @@ declare module 'vitest' {
 }
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const SERVER_ENTRY = path.join(ROOT, 'server/dist/server.js');
+export { SERVER_ENTRY };
 export const CLI_ENTRY = path.join(ROOT, 'desktop-notifier/dist/cli.js');
 export const DUNSTRC = fileURLToPath(new URL('../fixtures/dunstrc', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'desktop-notifier/artifacts');
@@ -168,18 +168,6 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function freeDisplay(): number {
   for (let n = 90 + Math.floor(Math.random() * 300); n < 1000; n++) {
     if (!fs.existsSync(`/tmp/.X${n}-lock`) && !fs.existsSync(`/tmp/.X11-unix/X${n}`)) return n;
@@ -290,19 +278,7 @@ export async function startServer(kafkaBrokers: string, env?: NodeJS.ProcessEnv)
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'notifier-srv-'));
   const fullEnv: NodeJS.ProcessEnv = env ?? {
     PATH: process.env.PATH,
-    KAFKA_BROKERS: kafkaBrokers,
-    KAFKA_TOPIC_PREFIX: randomName('dn'),
-    TOPIC_PARTITIONS: '3',
-    HOST: '127.0.0.1',
-    PORT: String(await freePort()),
-    DATA_DIR: dataDir,
-    WEB_DIST: path.join(dataDir, 'no-web'),
-    LOG_LEVEL: 'info',
-    INBOX_COMMIT_INTERVAL_MS: '50',
-    REGISTER_RATE_PER_MINUTE: '100000',
-    LOGIN_RATE_PER_MINUTE: '100000',
-    SEND_RATE_PER_MINUTE: '1000000',
-    API_RATE_PER_MINUTE: '1000000',
+    ...testServerEnv({ kafkaBrokers, dataDir, port: await freePort(), KAFKA_TOPIC_PREFIX: randomName('dn') }),
   };
   const proc = start('server', process.execPath, ['--enable-source-maps', SERVER_ENTRY], fullEnv);
   await proc.waitFor('Server listening at', 90_000);
