@@ -113,12 +113,36 @@ export function createKafkaBus(options: KafkaBusOptions) {
     },
   });
 
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
-  });
+  const newProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  let producer: Producer = newProducer();
+  // kafkajs advances an idempotent producer's sequence numbers only on success. When a produce
+  // fails after the broker wrote it (a timeout, a connection cut, a leader change), the next
+  // batch reuses those sequence numbers, the broker takes it for a retry of the written batch
+  // and answers "success" with that batch's offsets: the new records are dropped but we would
+  // answer 202. Found by test/reliability/cluster.test.ts (an accepted message missing from the
+  // topic after a leader kill). So after any failed produce the producer is replaced: a new
+  // producer id starts fresh sequences that cannot collide with what the old one wrote.
+  let producerSuspect = false;
+  async function healthyProducer(): Promise<Producer> {
+    if (!producerSuspect) return producer;
+    const old = producer;
+    producer = newProducer();
+    producerSuspect = false;
+    await old.disconnect().catch(() => undefined);
+    try {
+      await producer.connect();
+    } catch (error) {
+      producerSuspect = true;
+      throw error;
+    }
+    return producer;
+  }
   const admin: Admin = kafka.admin();
   const cluster = createInternalCluster(kafka);
   const partitioner = Partitioners.DefaultPartitioner();
@@ -148,7 +172,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
     if (batch.length === 0) return;
     inFlight = true;
     try {
-      const results = await producer.send({
+      const results = await (await healthyProducer()).send({
         topic: options.messagesTopic,
         acks: -1,
         timeout: options.sendTimeoutMs,
@@ -160,10 +184,13 @@ export function createKafkaBus(options: KafkaBusOptions) {
         const index = seen.get(q.partition) ?? 0;
         seen.set(q.partition, index + 1);
         const baseOffset = base.get(q.partition);
-        if (baseOffset === undefined) q.reject(new KafkaUnavailableError('Kafka did not acknowledge the partition'));
-        else q.resolve({ partition: q.partition, offset: baseOffset + index });
+        if (baseOffset === undefined) {
+          producerSuspect = true;
+          q.reject(new KafkaUnavailableError('Kafka did not acknowledge the partition'));
+        } else q.resolve({ partition: q.partition, offset: baseOffset + index });
       }
     } catch (error) {
+      producerSuspect = true;
       for (const q of batch) q.reject(new KafkaUnavailableError('Kafka produce failed', { cause: error }));
     } finally {
       inFlight = false;
@@ -298,7 +325,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     /** Copies a record that failed validation to `<topic>.dlq`, with why and where it came from. */
     async deadLetter(record: RawRecord, reason: string, error: string): Promise<void> {
-      await producer.send({
+      await (await healthyProducer()).send({
         topic: options.dlqTopic,
         acks: -1,
         messages: [
@@ -316,6 +343,9 @@ export function createKafkaBus(options: KafkaBusOptions) {
             },
           },
         ],
+      }).catch((error: unknown) => {
+        producerSuspect = true;
+        throw error;
       });
     },
 
