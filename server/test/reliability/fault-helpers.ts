@@ -209,3 +209,51 @@ export class Inbox {
     );
   }
 }
+
+/** For failure messages: where are the missing messages (history store, topic), and the lag. */
+export async function whereAre(missing: string[], env: Record<string, string>, bootstrap: string): Promise<string> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(`${env.DATA_DIR}/messenger.sqlite`, { readonly: true });
+  const inStore = missing.filter((id) => db.prepare('select 1 from messages where id = ?').get(id)).length;
+  db.close();
+  const topic = `${env.KAFKA_TOPIC_PREFIX}.messages`;
+  const admin = adminFor(bootstrap);
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const history = await admin.fetchOffsets({ groupId: `${env.KAFKA_TOPIC_PREFIX}.history`, topics: [topic] });
+    const { Kafka, logLevel } = await import('kafkajs');
+    const consumer = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).consumer({ groupId: `diag-${Date.now()}` });
+    const want = new Set(missing);
+    const found: string[] = [];
+    const total = ends.reduce((a, e) => a + Number(e.high), 0);
+    let read = 0;
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 20_000);
+      void consumer.run({
+        eachMessage: async ({ message, partition }) => {
+          read += 1;
+          const id = (JSON.parse(message.value?.toString() ?? '{}') as { id?: string }).id ?? '';
+          if (want.has(id)) found.push(`${id}@${partition}:${message.offset}`);
+          if (read >= total) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    return JSON.stringify({
+      missing: missing.length,
+      inTopic: found.slice(0, 5),
+      read,
+      inStore,
+      ends: ends.map((e) => `${e.partition}:${e.high}`),
+      historyCommitted: history[0]?.partitions.map((p) => `${p.partition}:${p.offset}`),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
