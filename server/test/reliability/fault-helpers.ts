@@ -202,9 +202,9 @@ export class Inbox {
 
   async waitFor(ids: Iterable<string>, ms: number): Promise<void> {
     const all = [...ids];
-    await waitUntil(() => this.missing(all).length === 0, ms, `${all.length} messages (missing ${this.missing(all).length})`, 50).catch(
+    await waitUntil(() => this.missing(all).length === 0, ms, `${all.length} messages`, 50).catch(
       (error: unknown) => {
-        throw new Error(`${(error as Error).message}; e.g. ${this.missing(all).slice(0, 3).join(', ')}`);
+        throw new Error(`${(error as Error).message}: ${this.missing(all).length} missing, e.g. ${this.missing(all).slice(0, 3).join(', ')}`);
       },
     );
   }
