@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
 import { startServerProcess, type ServerProcess } from '../helpers/process.js';
-import { Inbox, ownKafka, pool, restartNode, registerUser, sendMessage, waitUntil, type HttpResult } from './fault-helpers.js';
+import { Inbox, ownKafka, pool, restartNode, whereAre, registerUser, sendMessage, waitUntil, type HttpResult } from './fault-helpers.js';
 import type { SendResponse } from '@messenger/protocol';
 
 const SENDS = 5_000;
@@ -84,8 +84,7 @@ describe('the Kafka broker is SIGKILLed mid-load and restarted', () => {
     try {
       await inbox.waitFor(acceptedIds.keys(), 60_000);
     } catch (error) {
-      await diagnose(inbox.missing(acceptedIds.keys()), results, acceptedIds, killedAt, restartedAt);
-      throw error;
+      throw new Error(`${(error as Error).message}\n${await whereAre(inbox.missing(acceptedIds.keys()), server.env, kafka.bootstrap)}`);
     }
     for (const [id, text] of acceptedIds) expect(inbox.texts.get(id)).toBe(text);
     const idsPerText = new Map<string, number>();
@@ -121,42 +120,3 @@ describe('the Kafka broker is SIGKILLed mid-load and restarted', () => {
   }, 300_000);
 });
 
-async function diagnose(missing: string[], results: (HttpResult<SendResponse> & { startedAt: number })[], accepted: Map<string, string>, killedAt: number, restartedAt: number) {
-  const { default: Database } = await import('better-sqlite3');
-  const { Kafka, logLevel } = await import('kafkajs');
-  const db = new Database(`${server.env.DATA_DIR}/messenger.sqlite`, { readonly: true });
-  const inDb = missing.filter((id) => db.prepare('select 1 from messages where id = ?').get(id)).length;
-  const topic = `${server.env.KAFKA_TOPIC_PREFIX}.messages`;
-  const k = new Kafka({ brokers: kafka.bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const admin = k.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  const hist = await admin.fetchOffsets({ groupId: `${server.env.KAFKA_TOPIC_PREFIX}.history`, topics: [topic] });
-  await admin.disconnect();
-  const c = k.consumer({ groupId: `diag-${Date.now()}` });
-  await c.connect();
-  await c.subscribe({ topic, fromBeginning: true });
-  const seen = new Map<string, number[]>();
-  let total = 0;
-  const want = ends.reduce((a, p) => a + Number(p.high), 0);
-  await new Promise<void>((resolve) => {
-    void c.run({ eachMessage: async ({ message }) => {
-      total++;
-      const id = JSON.parse(message.value!.toString()).id as string;
-      seen.set(id, [...(seen.get(id) ?? []), Number(message.offset)]);
-      if (total >= want) resolve();
-    } });
-    setTimeout(resolve, 20_000);
-  });
-  await c.disconnect();
-  const missingIdx = missing.map((id) => Number(accepted.get(id)!.slice(1)));
-  const offs = missing.map((id) => (results.find((r) => r.status === 202 && r.body.id === id)!.body.offset));
-  console.log(JSON.stringify({
-    missing: missing.length, inDb, inKafka: missing.filter((id) => seen.has(id)).length, total, want,
-    ends, hist: hist[0]?.partitions, idxMin: Math.min(...missingIdx), idxMax: Math.max(...missingIdx),
-    offMin: Math.min(...offs.map(Number)), offMax: Math.max(...offs.map(Number)),
-    killedAt, restartedAt, firstMissingStarted: results[Math.min(...missingIdx)]!.startedAt,
-    dupOffsets: [...seen].filter(([, o]) => o.length > 1).length,
-  }));
-  console.log(server.output.join('').split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(0, 30).map((l) => l.slice(0, 400)).join('\n'));
-}
