@@ -299,7 +299,8 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
     /** Starts (or restarts) one node. */
     startNode: async (id) => {
       const node = nodes.find((n) => n.id === id);
-      if (node.child && node.child.exitCode === null) return;
+      // Already running? A SIGKILLed child has exitCode null and signalCode set, so check both.
+      if (node.child && node.child.exitCode === null && node.child.signalCode === null) return;
       const child = spawn(
         javaBinary(),
         javaArgs({ libs, nodeDir: node.dir, heap, mainClass: 'kafka.Kafka', args: [path.join(node.dir, 'server.properties')] }),

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
 import { startServerProcess, type ServerProcess } from '../helpers/process.js';
-import { Inbox, ownKafka, pool, restartNode, whereAre, registerUser, sendMessage, waitUntil, type HttpResult } from './fault-helpers.js';
+import { Inbox, ownKafka, pool, whereAre, registerUser, sendMessage, waitUntil, type HttpResult } from './fault-helpers.js';
 import type { SendResponse } from '@messenger/protocol';
 
 const SENDS = 5_000;
@@ -45,7 +45,7 @@ describe('the Kafka broker is SIGKILLed mid-load and restarted', () => {
       const rejectedBefore = rejected;
       await kafka.killNode(1);
       await waitUntil(() => rejected - rejectedBefore >= RESTART_AFTER_REJECTED, 120_000, 'requests rejected during the outage', 50);
-      await restartNode(kafka, 1);
+      await kafka.startNode(1);
       await kafka.waitReady();
       restartedAt = performance.now();
     })();

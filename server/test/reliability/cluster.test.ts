@@ -7,7 +7,7 @@ import type { SendResponse } from '@messenger/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
 import { startServerProcess, type ServerProcess } from '../helpers/process.js';
-import { adminFor, Inbox, whereAre, ownKafka, registerUser, restartNode, sendMessage, waitUntil, type HttpResult } from './fault-helpers.js';
+import { adminFor, Inbox, whereAre, ownKafka, registerUser, sendMessage, waitUntil, type HttpResult } from './fault-helpers.js';
 
 const CONCURRENCY = 6;
 
@@ -94,8 +94,8 @@ describe('a three-broker cluster loses brokers under load', () => {
 
       // 3. Restart both: accepted again.
       phase = 'recovery';
-      await restartNode(kafka, leader);
-      await restartNode(kafka, second);
+      await kafka.startNode(leader);
+      await kafka.startNode(second);
       await kafka.waitReady(90_000);
       const restarted = performance.now();
       await waitUntil(() => recipients.every((r) => acceptedSince(restarted, r.username) >= 20), 90_000, 'sends accepted after the restart');

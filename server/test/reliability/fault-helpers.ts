@@ -13,17 +13,6 @@ export async function ownKafka(brokers: 1 | 3 = 1): Promise<KafkaCluster> {
   return startKafka({ brokers, port: 0, heap: brokers === 3 ? '384m' : '512m' });
 }
 
-/**
- * Restarts a node with its data. kafka-local's startNode only checks `exitCode`, which stays
- * null for a process killed by a signal, so it would think a SIGKILLed node is still running.
- */
-export async function restartNode(kafka: KafkaCluster, id: number): Promise<void> {
-  const node = kafka.nodes.find((n) => n.id === id);
-  if (!node) throw new Error(`no Kafka node ${id}`);
-  if (node.child && (node.child.exitCode !== null || node.child.signalCode !== null)) node.child = undefined;
-  await kafka.startNode(id);
-}
-
 export function adminFor(bootstrap: string): Admin {
   return new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
 }
