@@ -163,14 +163,16 @@ export function createMessagesRepository(db: Db) {
       return Number(row.n);
     },
 
-    async countUndelivered(recipient: string): Promise<number> {
+    /** Whether any message to `recipient` is still undelivered (stops at the first one found). */
+    async hasUndelivered(recipient: string): Promise<boolean> {
       const row = await db
         .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select('seq')
         .where('recipient', '=', recipient)
         .where('delivered_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
     /** Marks messages delivered; returns those that changed state (for receipts and commits). */

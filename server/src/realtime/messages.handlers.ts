@@ -66,7 +66,7 @@ async function acknowledge(username: string, ids: string[], deps: Deps): Promise
   // Snapshot the consumer's positions before counting: every record below a snapshot is stored,
   // so "nothing undelivered" then means the group may safely jump to it and show zero lag.
   const positions = new Map([...highest.keys()].map((p) => [p, deps.bus.consumedPosition(p)]));
-  const nothingLeft = (await deps.messages.countUndelivered(username)) === 0;
+  const nothingLeft = !(await deps.messages.hasUndelivered(username));
   for (const [partition, offset] of highest) {
     const position = positions.get(partition);
     const next = nothingLeft && position !== undefined ? Math.max(offset + 1, position) : offset + 1;

@@ -18,6 +18,9 @@ export interface AuthServiceOptions {
   argon2: { memoryCost: number; timeCost: number };
 }
 
+const SESSION_RECHECK_MS = 5_000;
+const MAX_CACHED_SESSIONS = 50_000;
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -29,6 +32,19 @@ export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOp
   // Verified against when the user does not exist, so a login takes as long either way and
   // response times do not reveal which usernames are registered.
   const dummyHash = hash('not-a-real-password', argonOptions);
+
+  // Every request authenticates; a session checked in the last few seconds is not looked up
+  // again. Logout on this process drops it at once; another process sharing the database sees a
+  // revocation within SESSION_RECHECK_MS. Unknown tokens are never cached.
+  const recentSessions = new Map<string, { session: Session; until: number }>();
+  function remember(session: Session, now: number) {
+    const until = Math.min(now + SESSION_RECHECK_MS, Date.parse(session.expiresAt));
+    recentSessions.set(session.tokenHash, { session, until });
+    if (recentSessions.size > MAX_CACHED_SESSIONS) {
+      const oldest = recentSessions.keys().next().value;
+      if (oldest !== undefined) recentSessions.delete(oldest);
+    }
+  }
 
   async function issueSession(username: string) {
     const token = randomBytes(32).toString('base64url');
@@ -69,8 +85,15 @@ export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOp
     async authenticate(token: string): Promise<Session | null> {
       if (token.length === 0 || token.length > 512) return null;
       const tokenHash = hashToken(token);
-      const row = await users.findActiveSession(tokenHash, new Date().toISOString());
-      return row ? { username: row.username, tokenHash, expiresAt: row.expires_at } : null;
+      const now = Date.now();
+      const cached = recentSessions.get(tokenHash);
+      if (cached && cached.until > now) return cached.session;
+      recentSessions.delete(tokenHash);
+      const row = await users.findActiveSession(tokenHash, new Date(now).toISOString());
+      if (!row) return null;
+      const session = { username: row.username, tokenHash, expiresAt: row.expires_at };
+      remember(session, now);
+      return session;
     },
 
     async stillValid(tokenHash: string): Promise<boolean> {
@@ -78,6 +101,7 @@ export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOp
     },
 
     async logout(session: Session) {
+      recentSessions.delete(session.tokenHash);
       await users.revokeSession(session.tokenHash, new Date().toISOString());
     },
   };

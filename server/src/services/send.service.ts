@@ -1,5 +1,6 @@
 // Accepting a message: check the recipient, honour Idempotency-Key, produce, answer once Kafka
 // holds it. The sender is always the authenticated user, never a field of the request.
+import { RecentIds } from '../delivery/recent-ids.js';
 import { isBlankText, normalizeUsername, type ChatRecordV1, type SendResponse } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
@@ -63,11 +64,17 @@ export function createSendService(deps: {
     return { id: record.id, partition: at.partition, offset: String(at.offset), sentAt };
   }
 
+  // Accounts are never deleted, so a recipient seen once exists for good: one query fewer per send.
+  const knownRecipients = new RecentIds(100_000);
+
   return {
     async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
       const to = normalizeUsername(rawTo);
       if (isBlankText(text)) throw errors.validation('The message text must not be blank.');
-      if (!(await deps.users.exists(to))) throw errors.recipientNotFound(to);
+      if (!knownRecipients.has(to)) {
+        if (!(await deps.users.exists(to))) throw errors.recipientNotFound(to);
+        knownRecipients.add(to);
+      }
       if (to === from) throw errors.validation('You cannot send a message to yourself.');
       if (idempotencyKey === undefined) {
         const record: ChatRecordV1 = { v: 1, id: uuidv7(), from, to, text, sentAt: new Date().toISOString() };
