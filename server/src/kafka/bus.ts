@@ -84,7 +84,7 @@ interface InternalCluster {
 }
 
 const TRANSIENT_KAFKA_ERRORS =
-  /coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress/i;
+  /Topic creation errors|coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress/i;
 // We bound the producer's retries on purpose so /send can answer 503 within KAFKA_SEND_TIMEOUT_MS;
 // duplicates from a client's retry are stopped by Idempotency-Key and by message-id dedupe.
 const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
@@ -106,7 +106,8 @@ export function createKafkaBus(options: KafkaBusOptions) {
       const fields = { kafka: entry.namespace, ...extra };
       // kafkajs logs errors it is about to retry (a coordinator still loading after a broker
       // start, a leader moving) at ERROR; they are normal, and a newcomer should not see red on
-      // every start. Failures that outlast the retries still surface as errors from the calls.
+      // every start; nor is "Topic creation errors", the topic-already-exists answer our
+      // create-if-missing gets on every later start. Real failures still reject the calls.
       if (TRANSIENT_KAFKA_ERRORS.test(String(extra.error ?? '')) || QUIET_KAFKA_WARNINGS.test(message)) log.debug(fields, message);
       else if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
       else log.warn(fields, message);
@@ -115,6 +116,9 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
   const newProducer = (): Producer =>
     kafka.producer({
+      // We pick partitions ourselves (murmur2 of the key, as Java clients do); naming the
+      // partitioner also silences kafkajs' "switched default partitioner" warning on every start.
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
