@@ -90,6 +90,7 @@ const TRANSIENT_KAFKA_ERRORS =
 const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
 const MAX_SEND_BATCH = 1000;
 const COMMIT_CONCURRENCY = 16;
+const MAX_CONCURRENT_PARTITIONS = 64;
 const require = createRequire(import.meta.url);
 
 export function createKafkaBus(options: KafkaBusOptions) {
@@ -391,7 +392,9 @@ export function createKafkaBus(options: KafkaBusOptions) {
         await c.connect();
         await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
         await c.run({
-          partitionsConsumedConcurrently: 1,
+          // Every partition of a fetch at once: the handler stores them in one transaction. Order
+          // within a partition holds (kafkajs hands over its next batch only after this one).
+          partitionsConsumedConcurrently: Math.min(partitionCount, MAX_CONCURRENT_PARTITIONS),
           eachBatchAutoResolve: true,
           autoCommitInterval: 1000,
           eachBatch: async ({ batch, heartbeat }) => {
