@@ -27,6 +27,7 @@ let warmupEnd = 0;
 let received = new Map<string, number>();
 let stray = 0;
 let latencies: number[] = [];
+let answerLatencies: number[] = [];
 let deliveredPerSecond: number[] = [];
 let acknowledged = 0;
 let ackErrors = 0;
@@ -128,6 +129,7 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   received = new Map();
   stray = 0;
   latencies = [];
+  answerLatencies = [];
   deliveredPerSecond = [];
   acknowledged = 0;
   ackErrors = 0;
@@ -169,7 +171,10 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
       })
       .then(async (res) => {
         await res.body.dump();
-        if (res.statusCode === 202) accepted.push(`${workerId}.${seq}`);
+        if (res.statusCode === 202) {
+          accepted.push(`${workerId}.${seq}`);
+          if (t0 >= warmupEnd) answerLatencies.push(nowMs() - t0);
+        }
         else sendErrors[String(res.statusCode)] = (sendErrors[String(res.statusCode)] ?? 0) + 1;
       })
       .catch((e: Error) => {
@@ -229,6 +234,7 @@ function result(): WorkerResult {
     received: [...received],
     stray,
     latencies: Float64Array.from(latencies),
+    answerLatencies: Float64Array.from(answerLatencies),
     deliveredPerSecond: Array.from(deliveredPerSecond, (v) => v ?? 0),
     acknowledged,
     ackErrors,

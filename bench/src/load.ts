@@ -31,6 +31,8 @@ export interface LoadRunResult {
   achievedRate: number;
   deliveredRate: number;
   latency: LatencySummary;
+  /** POST /send start → 202 received by the generator */
+  answerLatency: LatencySummary;
   histogram: Histogram;
   sentPerSecond: number[];
   deliveredPerSecond: number[];
@@ -246,6 +248,7 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
     achievedRate: round(acceptedKeys.size / durationS, 1),
     deliveredRate: round(received.size / durationS, 1),
     latency: summarize(latencies),
+    answerLatency: summarize(Float64Array.from(results.flatMap((r) => Array.from(r.answerLatencies)))),
     histogram: histogram(latencies),
     sentPerSecond,
     deliveredPerSecond,

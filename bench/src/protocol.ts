@@ -34,6 +34,8 @@ export interface WorkerResult {
   received: [string, number][];
   stray: number;
   latencies: Float64Array;
+  /** POST /send start → its 202 arrived, ms, after the warm-up */
+  answerLatencies: Float64Array;
   sentPerSecond: number[];
   deliveredPerSecond: number[];
   acknowledged: number;

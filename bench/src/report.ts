@@ -122,6 +122,9 @@ export function markdown(r: Results): string {
     L.push(`Machine CPU busy during our run: ${fmt(s.server.machineBusyPercent)} % of all cores (everything on the box, including other people's tests).`);
     L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
     L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
+    const st = s.stages;
+    L.push(`POST /send answered (202 seen by the generator): p50 ${fmt(o.answerLatency.p50, 2)} ms, p99 ${fmt(o.answerLatency.p99, 2)} ms.`);
+    L.push(`Inside the server (means from its histograms): POST /send ${fmt(st.sendMs ?? NaN)} ms, of which waiting for Kafka's acknowledgement ${fmt(st.produceMs ?? NaN)} ms; accepted → pushed to the recipient's room ${fmt(st.consumeToEmitMs ?? NaN)} ms.`);
     L.push(`Load generator: ${o.generator.map((g) => `worker ${g.workerId} ${g.cpuPercent} % CPU, loop ${Math.round(g.eventLoopUtilization * 100)} %, capped ${g.capped}, max slip ${g.maxSlipMs} ms`).join('; ')}${o.generatorSaturated ? ' — SATURATED: latency includes the generator' : ''}${o.backpressured ? ' — BACKPRESSURE: the server answered too slowly, 5,000 requests were outstanding and sends fell behind schedule' : ''}.`);
   }
   if (r.ramp) {

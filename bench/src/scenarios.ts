@@ -164,6 +164,34 @@ export interface SteadyResult {
   floor: FloorResult | { error: string };
   direct: (LoadRunResult & { relay: ServerUsage }) | { error: string };
   ratios: { oursOverFloorP50: number; oursOverFloorP99: number; oursOverDirectP50: number; oursOverDirectP99: number };
+  /** where a message waited inside the server during the run: means from its own histograms */
+  stages: StageMeans;
+}
+
+export interface StageMeans {
+  /** POST /send answered 202: request in → response out (includes waiting for Kafka) */
+  sendMs: number | null;
+  /** inside that: the record handed to the producer → Kafka acknowledged it (acks=all) */
+  produceMs: number | null;
+  /** sentAt (202 decided) → pushed to the recipient's room (consume, store, emit) */
+  consumeToEmitMs: number | null;
+}
+
+function histogramMean(before: Map<string, number>, after: Map<string, number>, name: string): number | null {
+  const delta = (suffix: string) => {
+    const key = name.replace(/^([a-z_]+)/, `$1_${suffix}`);
+    return (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  };
+  const count = delta('count');
+  return count > 0 ? round((delta('sum') / count) * 1000, 2) : null;
+}
+
+function stageMeans(before: Map<string, number>, after: Map<string, number>): StageMeans {
+  return {
+    sendMs: histogramMean(before, after, 'http_request_duration_seconds{method="POST",route="/send",status="202"}'),
+    produceMs: histogramMean(before, after, 'kafka_produce_duration_seconds{outcome="ok"}'),
+    consumeToEmitMs: histogramMean(before, after, 'message_delivery_latency_seconds'),
+  };
 }
 
 export async function steady(ctx: Context): Promise<SteadyResult> {
@@ -172,16 +200,19 @@ export async function steady(ctx: Context): Promise<SteadyResult> {
   const cluster = await LoadCluster.start({ url: ctx.server.url, users, workers: ctx.settings.workers });
   let ours: LoadRunResult;
   let server: ServerUsage;
+  let metricsBefore = new Map<string, number>();
   try {
     const c = await cluster.connect();
     ctx.log(`steady: ${c.connected} sockets connected in ${c.ms} ms (${c.failed} failed)`);
     ctx.log(`steady: ours, ${s.rate}/s for ${s.durationS} s, ${s.users} users…`);
+    metricsBefore = await scrapeMetrics(ctx.server.url);
     ({ result: ours, usage: server } = await measure(ctx.server, (r) => r.delivered, () =>
       cluster.run({ rate: s.rate, durationS: s.durationS, warmupS: s.warmupS, textBytes: ctx.settings.textBytes }),
     ));
   } finally {
     await cluster.close();
   }
+  const stages = stageMeans(metricsBefore, await scrapeMetrics(ctx.server.url));
   const lag = await lagAfter(ctx.server);
   ctx.log(`steady: ours p50 ${ours.latency.p50} ms, p99 ${ours.latency.p99} ms, lost ${ours.lost}, dup ${ours.duplicates}`);
 
@@ -214,6 +245,7 @@ export async function steady(ctx: Context): Promise<SteadyResult> {
     lag,
     floor,
     direct,
+    stages,
     ratios: {
       oursOverFloorP50: ratio(ours.latency.p50, 'latency' in floor ? floor.latency.p50 : undefined),
       oursOverFloorP99: ratio(ours.latency.p99, 'latency' in floor ? floor.latency.p99 : undefined),
