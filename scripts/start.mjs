@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { portInUse, startKafka, waitForBrokers } from './lib/kafka-local.mjs';
 import { PrereqError, checkNode, runMain } from './lib/prereqs.mjs';
 
@@ -55,8 +56,19 @@ async function reachableKafka(port) {
   }
 }
 
+const USAGE = `Usage: npm start [-- --help]
+
+Starts the whole messenger: a local Kafka on 127.0.0.1:9092 (or the cluster in KAFKA_BROKERS),
+then the server with the web app at http://localhost:3000 (PORT and HOST change it).
+Ctrl-C stops everything. Configuration is by environment variables: see README.md.`;
+
 await runMain(async () => {
   checkNode();
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   let kafka;
   let brokers = process.env.KAFKA_BROKERS;
   if (brokers) {

@@ -58,8 +58,17 @@ await runMain(async () => {
     options: {
       only: { type: 'string' },
       'keep-going': { type: 'boolean', default: Boolean(process.env.CI) },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(`Usage: npm test [-- --only <step,...>] [-- --keep-going]
+
+Runs every check against one local Kafka broker it starts (or KAFKA_BROKERS when set).
+Steps, in order: ${STEPS.map((s) => s.name).join(', ')}.
+--keep-going runs all steps after a failure (the default when CI is set).`);
+    return;
+  }
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((name) => !STEPS.some((s) => s.name === name)) ?? [];
   if (unknown.length > 0) {

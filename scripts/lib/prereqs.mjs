@@ -51,8 +51,8 @@ export function checkNode() {
 }
 
 /**
- * Runs `main` and prints a PrereqError as one line (exit 1). Anything else is a real bug and
- * keeps its stack.
+ * Runs `main` and prints a PrereqError as one line (exit 1) and a bad command-line option as one
+ * line (exit 2). Anything else is a real bug and keeps its stack.
  */
 export async function runMain(main) {
   try {
@@ -61,6 +61,10 @@ export async function runMain(main) {
     if (error instanceof PrereqError) {
       console.error(`error: ${error.message}`);
       process.exit(1);
+    }
+    if (typeof error?.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS_')) {
+      console.error(`error: ${error.message.split('\n')[0]} (see --help)`);
+      process.exit(2);
     }
     throw error;
   }

@@ -32,6 +32,13 @@ describe('prerequisite and config errors', () => {
     expect(result.stderr).toBe('error: --brokers must be 1 or 3, not 2');
   });
 
+  it.each(['scripts/start.mjs', 'scripts/test.mjs', 'scripts/kafka.mjs'])('%s rejects an unknown option in one line, starting nothing', (script) => {
+    const result = run(script, ['--bogus'], {});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe("error: Unknown option '--bogus' (see --help)");
+    expect(result.stdout).toBe('');
+  });
+
   it('the server names every bad variable and exits 1', () => {
     const result = run('server/dist/server.js', [], { PORT: 'abc', KAFKA_BROKERS: 'nope', LOG_LEVEL: 'loud' });
     expect(result.status).toBe(1);
