@@ -39,6 +39,14 @@ test('follows the system dark scheme without a toggle', async ({ browser }) => {
   const background = await page.evaluate(() => getComputedStyle(document.querySelector('.auth-card')!).backgroundColor);
   const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
   expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(150);
-  await expect(page.getByRole('button', { name: 'Switch to light theme' })).toBeVisible();
+  // The toggle overrides the system: light colours although the system stays dark.
+  await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await expect
+    .poll(async () => {
+      const light = await page.evaluate(() => getComputedStyle(document.querySelector('.auth-card')!).backgroundColor);
+      return (light.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((sum, v) => sum + v, 0);
+    })
+    .toBeGreaterThan(700);
   await context.close();
 });
