@@ -1,8 +1,9 @@
 // The history store: every message materialized from Kafka, with per-message delivery and read
 // marks and a per-user conversation index (last message, unread count).
 import type { ChatMessage, ReceiptState } from '@messenger/protocol';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
+import type { Database } from './schema.js';
 import { conversationKey, type MessagesTable } from './schema.js';
 
 export interface StoredRecord {
@@ -52,6 +53,40 @@ export function toChatMessage(row: MessageRow): ChatMessage {
     offset: String(row.kafka_offset),
     state: stateOf(row),
   };
+}
+
+export interface AckRequest {
+  recipient: string;
+  ids: string[];
+}
+
+export interface AckOutcome {
+  /** the messages this request moved to delivered (repeats from other screens are not here) */
+  changed: { id: string; sender: string; kafka_partition: number; kafka_offset: number }[];
+  /** whether the recipient still has undelivered messages once the whole round is applied */
+  left: boolean;
+}
+
+function markDeliveredWith(q: Db | Transaction<Database>, recipient: string, ids: string[], now: string) {
+  return q
+    .updateTable('messages')
+    .set({ delivered_at: now })
+    .where('recipient', '=', recipient)
+    .where('id', 'in', ids)
+    .where('delivered_at', 'is', null)
+    .returning(['id', 'sender', 'kafka_partition', 'kafka_offset'])
+    .execute();
+}
+
+function hasUndeliveredWith(q: Db | Transaction<Database>, recipient: string) {
+  return q
+    .selectFrom('messages')
+    .select('seq')
+    .where('recipient', '=', recipient)
+    .where('delivered_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst()
+    .then((row) => row !== undefined);
 }
 
 export function createMessagesRepository(db: Db) {
@@ -164,28 +199,22 @@ export function createMessagesRepository(db: Db) {
     },
 
     /** Whether any message to `recipient` is still undelivered (stops at the first one found). */
-    async hasUndelivered(recipient: string): Promise<boolean> {
-      const row = await db
-        .selectFrom('messages')
-        .select('seq')
-        .where('recipient', '=', recipient)
-        .where('delivered_at', 'is', null)
-        .limit(1)
-        .executeTakeFirst();
-      return row !== undefined;
-    },
+    hasUndelivered: (recipient: string): Promise<boolean> => hasUndeliveredWith(db, recipient),
 
-    /** Marks messages delivered; returns those that changed state (for receipts and commits). */
-    async markDelivered(recipient: string, ids: string[], now: string) {
-      if (ids.length === 0) return [];
-      return db
-        .updateTable('messages')
-        .set({ delivered_at: now })
-        .where('recipient', '=', recipient)
-        .where('id', 'in', ids)
-        .where('delivered_at', 'is', null)
-        .returning(['id', 'sender', 'kafka_partition', 'kafka_offset'])
-        .execute();
+    /**
+     * Many acknowledgements (from any number of sockets) in one transaction: one SQLite commit
+     * instead of one per acknowledgement. Outcomes are in request order.
+     */
+    async markDeliveredMany(requests: AckRequest[], now: string): Promise<AckOutcome[]> {
+      return db.transaction().execute(async (trx) => {
+        const changed: AckOutcome['changed'][] = [];
+        for (const r of requests) changed.push(r.ids.length === 0 ? [] : await markDeliveredWith(trx, r.recipient, r.ids, now));
+        const left = new Map<string, boolean>();
+        for (const [i, r] of requests.entries()) {
+          if ((changed[i]?.length ?? 0) > 0 && !left.has(r.recipient)) left.set(r.recipient, await hasUndeliveredWith(trx, r.recipient));
+        }
+        return requests.map((r, i) => ({ changed: changed[i] ?? [], left: left.get(r.recipient) ?? true }));
+      });
     },
 
     /** Trusts the recipient's Kafka group: everything below its committed offset was delivered. */

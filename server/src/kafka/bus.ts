@@ -417,9 +417,9 @@ export function createKafkaBus(options: KafkaBusOptions) {
       await start();
     },
 
-    /** The next offset the consumer will hand over on a partition (everything below is stored). */
-    consumedPosition(partition: number): number | undefined {
-      return positions.get(partition);
+    /** Per partition, the next offset the consumer will hand over (everything below is stored). */
+    consumedPositions(): ReadonlyMap<number, number> {
+      return new Map(positions);
     },
 
     /** Records that `username` has everything below `nextOffset` on `partition`. */

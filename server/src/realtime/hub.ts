@@ -17,6 +17,7 @@ import type { MessagesRepository } from '../db/messages.repository.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
+import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
@@ -59,6 +60,7 @@ const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
 export function createRealtime(deps: RealtimeDeps) {
   const { config, logger, metrics } = deps;
   const presence = new PresenceRegistry();
+  const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus });
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
   const syncing = new Map<string, Map<string, ChatMessage[]>>();
@@ -168,7 +170,7 @@ export function createRealtime(deps: RealtimeDeps) {
     });
     socket.on('error', () => undefined);
 
-    registerMessageHandlers(socket, { ...deps, io, presence });
+    registerMessageHandlers(socket, { ...deps, io, presence, acks });
     registerPresenceHandlers(socket, { io, presence, logger });
 
     socket.on('disconnect', () => {

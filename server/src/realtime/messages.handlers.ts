@@ -2,6 +2,7 @@
 // commits), typing, and which conversation a visible tab shows.
 import { AckPayload, FocusPayload, TypingPayload, type Ack } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { AckBatcher } from './ack-batcher.js';
 import type { ChatServer, ChatSocket, RealtimeDeps } from './hub.js';
 import { userRoom } from './hub.js';
 import type { PresenceRegistry } from './presence.js';
@@ -12,7 +13,7 @@ const focusCheck = TypeCompiler.Compile(FocusPayload);
 // A typing "true" is forwarded at most this often per conversation; "false" always goes.
 const TYPING_THROTTLE_MS = 1000;
 
-type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry };
+type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher };
 
 export function invalid<T>(message: string): Ack<T> {
   return { ok: false, error: { code: 'validation_failed', message } };
@@ -56,17 +57,15 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
  * Returns how many changed state (repeats from other screens count zero).
  */
 async function acknowledge(username: string, ids: string[], deps: Deps): Promise<number> {
-  const now = new Date().toISOString();
-  const changed = await deps.messages.markDelivered(username, ids, now);
+  const { changed, left, at: now, positions } = await deps.acks.acknowledge(username, ids);
   if (changed.length === 0) return 0;
   deps.metrics.acked.inc(changed.length);
 
   const highest = new Map<number, number>();
   for (const row of changed) highest.set(row.kafka_partition, Math.max(highest.get(row.kafka_partition) ?? -1, row.kafka_offset));
-  // Snapshot the consumer's positions before counting: every record below a snapshot is stored,
-  // so "nothing undelivered" then means the group may safely jump to it and show zero lag.
-  const positions = new Map([...highest.keys()].map((p) => [p, deps.bus.consumedPosition(p)]));
-  const nothingLeft = !(await deps.messages.hasUndelivered(username));
+  // With nothing left undelivered, the group may jump to the consumer's position (read before
+  // the count) and show zero lag; otherwise it commits just past what was acknowledged.
+  const nothingLeft = !left;
   for (const [partition, offset] of highest) {
     const position = positions.get(partition);
     const next = nothingLeft && position !== undefined ? Math.max(offset + 1, position) : offset + 1;
