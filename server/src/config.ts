@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
   COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { default: 'auto' }),
   SEND_RATE_PER_MINUTE: Int(600, 1, 1_000_000),
   LOGIN_RATE_PER_MINUTE: Int(10, 1, 100_000),
+  LOGIN_IP_RATE_PER_MINUTE: Int(100, 1, 1_000_000),
   REGISTER_RATE_PER_MINUTE: Int(30, 1, 100_000),
   API_RATE_PER_MINUTE: Int(1200, 1, 1_000_000),
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
@@ -63,7 +64,10 @@ export interface Config {
   cookieSecure: 'auto' | boolean;
   limits: {
     sendPerMinute: number;
+    /** Failed logins per account per minute, from all addresses together. */
     loginPerMinute: number;
+    /** Failed logins per client address per minute, over all accounts. */
+    loginPerAddressPerMinute: number;
     registerPerMinute: number;
     apiPerMinute: number;
     socketEventsPerSecond: number;
@@ -127,6 +131,7 @@ function fromEnv(env: Env): Config {
     limits: {
       sendPerMinute: env.SEND_RATE_PER_MINUTE,
       loginPerMinute: env.LOGIN_RATE_PER_MINUTE,
+      loginPerAddressPerMinute: env.LOGIN_IP_RATE_PER_MINUTE,
       registerPerMinute: env.REGISTER_RATE_PER_MINUTE,
       apiPerMinute: env.API_RATE_PER_MINUTE,
       socketEventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,

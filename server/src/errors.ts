@@ -29,6 +29,10 @@ export const errors = {
     new AppError('kafka_unavailable', 'The message could not be stored right now. Retry later.', {
       'retry-after': String(retryAfterSeconds),
     }),
+  tooManyLoginFailures: (retryAfterSeconds: number) =>
+    new AppError('rate_limited', `Too many failed sign-ins. Retry in ${retryAfterSeconds} s.`, {
+      'retry-after': String(retryAfterSeconds),
+    }),
   serviceUnavailable: (message = 'Temporarily unavailable. Retry later.') =>
     new AppError('service_unavailable', message, { 'retry-after': '5' }),
 };

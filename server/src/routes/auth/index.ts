@@ -48,21 +48,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
         security: [],
       },
-      // Brute force is slowed per address and per target account.
-      config: {
-        rateLimit: {
-          max: config.limits.loginPerMinute,
-          timeWindow: '1 minute',
-          keyGenerator: (request) => {
-            const body = request.body as { username?: unknown } | undefined;
-            const user = typeof body?.username === 'string' ? body.username.trim().toLowerCase().slice(0, 64) : '';
-            return `login:${request.ip}:${user}`;
-          },
-        },
-      },
     },
+    // Failed logins are limited per account and per address inside the auth service, which sees
+    // the parsed username (services/login-throttle.ts); a route-level limiter cannot.
     async (request, reply) => {
-      const session = await app.authService.login(request.body.username, request.body.password);
+      const session = await app.authService.login(request.body.username, request.body.password, request.ip);
       setSessionCookie(reply, session.token, session.expiresAt, request.protocol === 'https');
       return session;
     },
