@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { UsersRepository } from '../db/users.repository.js';
 import { errors } from '../errors.js';
 import { LoginThrottle } from './login-throttle.js';
+import { passwordProblem } from './password-policy.js';
 
 export interface Session {
   username: string;
@@ -76,6 +77,15 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
     return { token, expiresAt, user: { username } };
   }
 
+  function checkPolicy(username: string, password: string) {
+    const problem = passwordProblem(username, password);
+    if (problem) throw errors.passwordRefused(problem);
+  }
+
+  function forget(tokenHashes: Iterable<string>) {
+    for (const tokenHash of tokenHashes) recentSessions.delete(tokenHash);
+  }
+
   function checkedUsername(raw: string): string {
     const username = normalizeUsername(raw);
     if (!isValidUsername(username)) {
@@ -89,7 +99,7 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
 
     async register(rawUsername: string, password: string) {
       const username = checkedUsername(rawUsername);
-      if (password.trim().length === 0) throw errors.validation('The password must not be blank.');
+      checkPolicy(username, password);
       const passwordHash = await hash(password, argonOptions);
       if (!(await users.create(username, passwordHash, new Date().toISOString()))) throw errors.usernameTaken();
       return issueSession(username);
@@ -122,6 +132,27 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
     async logout(session: Session) {
       recentSessions.delete(session.tokenHash);
       await users.revokeSession(session.tokenHash, new Date().toISOString());
+    },
+
+    /**
+     * Changes the password and revokes every other session of the user; returns their token
+     * hashes. The current password is verified under the login limits: a stolen session must
+     * not become an unthrottled password oracle.
+     */
+    async changePassword(session: Session, currentPassword: string, newPassword: string, clientAddress: string) {
+      await verifyThrottled(session.username, currentPassword, clientAddress);
+      checkPolicy(session.username, newPassword);
+      const passwordHash = await hash(newPassword, argonOptions);
+      const revoked = await users.setPassword(session.username, passwordHash, new Date().toISOString(), session.tokenHash);
+      forget(revoked);
+      return revoked;
+    },
+
+    /** Ends every session of the user, the caller's included. */
+    async logoutEverywhere(username: string) {
+      const revoked = await users.revokeAllSessions(username, new Date().toISOString());
+      forget(revoked);
+      return revoked;
     },
   };
 }

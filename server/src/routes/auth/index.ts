@@ -1,5 +1,5 @@
-// Register, log in, log out, and who am I.
-import { Credentials, ErrorBody, MeResponse, SessionResponse } from '@messenger/protocol';
+// Register, log in, log out (here or everywhere), change the password, and who am I.
+import { ChangePasswordBody, Credentials, ErrorBody, MeResponse, RegisterBody, SessionResponse } from '@messenger/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
@@ -25,7 +25,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Create an account and start a session',
-        body: Credentials,
+        description: 'The password must have 8 characters or more, not contain the username, and not be a common one.',
+        body: RegisterBody,
         response: { 201: SessionResponse, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
         security: [],
       },
@@ -74,6 +75,50 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       await app.authService.logout(session);
       app.realtime.revokeSession(session.tokenHash, 'logged out');
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/logout-everywhere',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End every session of this user, this one included, and close all their sockets',
+        response: { 204: Type.Null(), 401: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request, reply) => {
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      await app.authService.logoutEverywhere(session.username);
+      app.realtime.disconnectUser(session.username, 'signed out everywhere');
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change the password; every other session of the user is revoked',
+        description:
+          'Needs the current password (failures count toward the login limits). The session that asks stays signed in; ' +
+          'every other one ends, since a password is usually changed because someone else may know it.',
+        body: ChangePasswordBody,
+        response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request, reply) => {
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      const { currentPassword, newPassword } = request.body;
+      const revoked = await app.authService.changePassword(session, currentPassword, newPassword, request.ip);
+      for (const tokenHash of revoked) app.realtime.revokeSession(tokenHash, 'password changed');
       return reply.code(204).send(null);
     },
   );
