@@ -13,6 +13,9 @@ export const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
   password_too_common: 'That password is on a list of common or leaked passwords, which attackers try first. Choose another.',
 };
 
+/** The rules in one sentence, for a hint under a new-password field. */
+export const PASSWORD_RULES_SUMMARY = `At least ${MIN_PASSWORD_LENGTH} characters, not containing your username, and not a common password.`;
+
 /**
  * The rules that need no list: length, counted in code points as users count characters, and
  * not the username (any case) nor containing it. `username` is the folded name.
