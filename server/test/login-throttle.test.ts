@@ -84,4 +84,13 @@ describe('login throttling', () => {
     expect(codes.filter((c) => c === 401)).toHaveLength(PER_ACCOUNT);
     expect(codes.filter((c) => c === 429)).toHaveLength(PER_ACCOUNT * 2);
   });
+
+  it('caps all attempts per address, successes included, since each costs an argon2 hash', async () => {
+    const user = await register(t);
+    const busy = address();
+    const codes: number[] = [];
+    for (let i = 0; i < PER_ADDRESS * 2 + 1; i++) codes.push((await login(user.username, user.password, busy)).statusCode);
+    expect(codes.slice(0, PER_ADDRESS * 2).every((c) => c === 200)).toBe(true);
+    expect(codes.at(-1)).toBe(429);
+  });
 });

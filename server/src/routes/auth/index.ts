@@ -8,6 +8,11 @@ import { SESSION_COOKIE } from '../../realtime/session-cookie.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
+  // Failures are limited in the auth service (services/login-throttle.ts), which sees the
+  // username. Successes are not failures, but each still costs an argon2 hash: all attempts
+  // from one address are capped at twice its failure limit, so an address holding one valid
+  // account cannot spend the CPU by signing in over and over.
+  const passwordAttempts = { max: config.limits.loginPerAddressPerMinute * 2, timeWindow: '1 minute' };
 
   function setSessionCookie(reply: FastifyReply, token: string, expiresAt: string, secureRequest: boolean) {
     reply.setCookie(SESSION_COOKIE, token, {
@@ -49,9 +54,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
         security: [],
       },
+      config: { rateLimit: { ...passwordAttempts, keyGenerator: (request) => `login:${request.ip}` } },
     },
-    // Failed logins are limited per account and per address inside the auth service, which sees
-    // the parsed username (services/login-throttle.ts); a route-level limiter cannot.
     async (request, reply) => {
       const session = await app.authService.login(request.body.username, request.body.password, request.ip);
       setSessionCookie(reply, session.token, session.expiresAt, request.protocol === 'https');
@@ -111,6 +115,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: ChangePasswordBody,
         response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
+      config: { rateLimit: { ...passwordAttempts, keyGenerator: (request) => `password:${request.ip}` } },
       preHandler: app.requireUser,
     },
     async (request, reply) => {
