@@ -71,6 +71,7 @@ export function benchServerEnv(kafka: string, extra: Record<string, string> = {}
     ARGON2_TIME_COST: '2',
     REGISTER_RATE_PER_MINUTE: '100000',
     LOGIN_RATE_PER_MINUTE: '100000',
+    LOGIN_IP_RATE_PER_MINUTE: '100000',
     SEND_RATE_PER_MINUTE: '1000000',
     API_RATE_PER_MINUTE: '1000000',
     SOCKET_EVENTS_PER_SECOND: '200',

@@ -308,4 +308,30 @@ describe.sequential('chat-notifier on a real desktop', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('refused the stored session');
   });
+
+  it('exits with code 2 and one clear line when the user signs out everywhere from another device', async () => {
+    const login = await run(
+      process.execPath,
+      [CLI_ENTRY, 'login', '--server', server.url, '--username', carol.username, '--password-stdin'],
+      agentEnv(),
+      `${PASSWORD}\n`,
+    );
+    expect(login.code).toBe(0);
+    const running = await startAgent();
+    // The browser session carol registered with signs her out of everything, the agent included.
+    const everywhere = await fetch(`${server.url}/api/auth/logout-everywhere`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${carol.token}` },
+    });
+    expect(everywhere.status).toBe(204);
+    const deadline = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error('the agent was still running 15 s after sign-out everywhere')), 15_000).unref();
+    });
+    expect(await Promise.race([running.exited, deadline])).toBe(2);
+    const lines = running.text().split('\n').filter((line) => line.startsWith('chat-notifier: '));
+    expect(lines).toEqual([
+      'chat-notifier: the server ended this session (signed out everywhere). Run "chat-notifier login" to sign in again.',
+    ]);
+    expect(fs.existsSync(path.join(configDir, 'session.json'))).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 // REST request and response bodies. Fastify validates these; clients use them to check answers.
 import { Type, type Static } from '@sinclair/typebox';
 import { ChatMessage } from './message.js';
-import { IsoTimestamp, MessageId, MessageText, Password, Username } from './primitives.js';
+import { IsoTimestamp, MAX_PASSWORD_LENGTH, MessageId, MessageText, Password, Username } from './primitives.js';
 
 export const Credentials = Type.Object(
   {
@@ -12,6 +12,28 @@ export const Credentials = Type.Object(
   { additionalProperties: false },
 );
 export type Credentials = Static<typeof Credentials>;
+
+// A password being chosen is only bounded here: the policy (password.ts) answers with a code
+// that says which rule it broke, which a schema's validation_failed cannot.
+const ChosenPassword = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
+
+export const RegisterBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: ChosenPassword,
+  },
+  { additionalProperties: false },
+);
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+    newPassword: ChosenPassword,
+  },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
 export const PublicUser = Type.Object({ username: Username, online: Type.Boolean() });
 export type PublicUser = Static<typeof PublicUser>;
@@ -108,6 +130,9 @@ export const ApiPaths = {
   register: '/api/auth/register',
   login: '/api/auth/login',
   logout: '/api/auth/logout',
+  /** Ends every session of the user, this one included, and closes all their sockets. */
+  logoutEverywhere: '/api/auth/logout-everywhere',
+  changePassword: '/api/auth/password',
   me: '/api/me',
   people: '/api/people',
   send: '/send',

@@ -28,6 +28,7 @@ export function testServerEnv({ kafkaBrokers, dataDir, port, ...overrides }) {
     INBOX_COMMIT_INTERVAL_MS: '50',
     REGISTER_RATE_PER_MINUTE: '100000',
     LOGIN_RATE_PER_MINUTE: '100000',
+    LOGIN_IP_RATE_PER_MINUTE: '100000',
     SEND_RATE_PER_MINUTE: '1000000',
     API_RATE_PER_MINUTE: '1000000',
     ...Object.fromEntries(Object.entries(overrides).map(([name, value]) => [name, String(value)])),

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
+import { trustFunction } from './net/client-address.js';
 import authPlugin from './plugins/auth.js';
 import corePlugin from './plugins/core.js';
 import deliveryPlugin from './plugins/delivery.js';
@@ -43,6 +44,9 @@ export async function buildApp(
     requestTimeout: 30_000,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // request.ip and request.protocol believe X-Forwarded-For/-Proto only from trusted hops; the
+    // rate limits, the login throttle and Secure cookies all follow from those two.
+    trustProxy: config.trustProxy === false ? false : trustFunction(config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: Fastify's default text/plain parser would turn a stray body into a string.

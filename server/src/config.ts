@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import path from 'node:path';
+import { parseTrustProxy, type TrustProxy } from './net/client-address.js';
 
 const Int = (def: number, min: number, max: number) => Type.Integer({ default: def, minimum: min, maximum: max });
 
@@ -24,9 +25,11 @@ const EnvSchema = Type.Object({
     default: 'http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173,http://127.0.0.1:5173',
   }),
   SESSION_TTL_HOURS: Int(720, 1, 24 * 365),
+  TRUST_PROXY: Type.String({ default: '', maxLength: 2000 }),
   COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { default: 'auto' }),
   SEND_RATE_PER_MINUTE: Int(600, 1, 1_000_000),
   LOGIN_RATE_PER_MINUTE: Int(10, 1, 100_000),
+  LOGIN_IP_RATE_PER_MINUTE: Int(100, 1, 1_000_000),
   REGISTER_RATE_PER_MINUTE: Int(30, 1, 100_000),
   API_RATE_PER_MINUTE: Int(1200, 1, 1_000_000),
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
@@ -61,9 +64,14 @@ export interface Config {
   allowedOrigins: string[];
   sessionTtlMs: number;
   cookieSecure: 'auto' | boolean;
+  /** Which peers may tell us the client's address and scheme (X-Forwarded-For / -Proto). */
+  trustProxy: TrustProxy;
   limits: {
     sendPerMinute: number;
+    /** Failed logins per account per minute, from all addresses together. */
     loginPerMinute: number;
+    /** Failed logins per client address per minute, over all accounts. */
+    loginPerAddressPerMinute: number;
     registerPerMinute: number;
     apiPerMinute: number;
     socketEventsPerSecond: number;
@@ -93,10 +101,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
     throw new ConfigError(problems);
   }
-  return fromEnv(converted);
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(converted.TRUST_PROXY);
+  } catch (error) {
+    throw new ConfigError([`TRUST_PROXY=${JSON.stringify(converted.TRUST_PROXY)}: ${(error as Error).message}`]);
+  }
+  return fromEnv(converted, trustProxy);
 }
 
-function fromEnv(env: Env): Config {
+function fromEnv(env: Env, trustProxy: TrustProxy): Config {
   const prefix = env.KAFKA_TOPIC_PREFIX;
   const messagesTopic = `${prefix}.messages`;
   const dataDir = path.resolve(env.DATA_DIR);
@@ -124,9 +138,11 @@ function fromEnv(env: Env): Config {
     allowedOrigins: env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: env.COOKIE_SECURE === 'auto' ? 'auto' : env.COOKIE_SECURE === 'true',
+    trustProxy,
     limits: {
       sendPerMinute: env.SEND_RATE_PER_MINUTE,
       loginPerMinute: env.LOGIN_RATE_PER_MINUTE,
+      loginPerAddressPerMinute: env.LOGIN_IP_RATE_PER_MINUTE,
       registerPerMinute: env.REGISTER_RATE_PER_MINUTE,
       apiPerMinute: env.API_RATE_PER_MINUTE,
       socketEventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,

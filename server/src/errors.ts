@@ -1,5 +1,5 @@
 // One error path: AppError carries a stable code; the handler in plugins/errors.ts renders it.
-import { ERROR_STATUS, type ErrorCode } from '@messenger/protocol';
+import { ERROR_STATUS, PASSWORD_PROBLEM_MESSAGES, type ErrorCode, type PasswordProblem } from '@messenger/protocol';
 
 export class AppError extends Error {
   readonly status: number;
@@ -22,11 +22,16 @@ export const errors = {
   recipientNotFound: (name: string) => new AppError('recipient_not_found', `No user named "${name}".`),
   notFound: (message = 'Not found.') => new AppError('not_found', message),
   messageNotFound: () => new AppError('message_not_found', 'No such message in this conversation.'),
+  passwordRefused: (problem: PasswordProblem) => new AppError(problem, PASSWORD_PROBLEM_MESSAGES[problem]),
   usernameTaken: () => new AppError('username_taken', 'That username is taken.'),
   idempotencyConflict: () =>
     new AppError('idempotency_conflict', 'This Idempotency-Key was already used for a different message.'),
   kafkaUnavailable: (retryAfterSeconds: number) =>
     new AppError('kafka_unavailable', 'The message could not be stored right now. Retry later.', {
+      'retry-after': String(retryAfterSeconds),
+    }),
+  tooManyLoginFailures: (retryAfterSeconds: number) =>
+    new AppError('rate_limited', `Too many failed sign-ins. Retry in ${retryAfterSeconds} s.`, {
       'retry-after': String(retryAfterSeconds),
     }),
   serviceUnavailable: (message = 'Temporarily unavailable. Retry later.') =>

@@ -22,6 +22,8 @@ const documented: Record<string, number[]> = {
   'POST /api/auth/register': [201, 400, 409, 413, 415, 429],
   'POST /api/auth/login': [200, 400, 401, 413, 415, 429],
   'POST /api/auth/logout': [204, 400, 401, 413, 415],
+  'POST /api/auth/logout-everywhere': [204, 400, 401, 413, 415],
+  'POST /api/auth/password': [204, 400, 401, 413, 415, 429],
   'GET /api/me': [200, 401],
   'GET /api/people': [200, 400, 401],
   'GET /api/conversations': [200, 401],
@@ -83,7 +85,8 @@ describe('HTTP fuzzing', () => {
           const url = pattern.replace(':peer', encodeURIComponent(p)) + qs(q);
           const headers: Record<string, string> = {};
           // Logging the fuzzing user out would turn every later authenticated case into a 401.
-          const good = route === 'POST /api/auth/logout' ? 'Bearer not-the-real-token' : `Bearer ${token}`;
+          const logsOut = route === 'POST /api/auth/logout' || route === 'POST /api/auth/logout-everywhere';
+          const good = logsOut ? 'Bearer not-the-real-token' : `Bearer ${token}`;
           if (auth !== undefined) headers.authorization = auth === 'GOOD' ? good : auth;
           if (contentType) headers['content-type'] = contentType;
           const res = await t.app.inject({

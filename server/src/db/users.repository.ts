@@ -50,6 +50,36 @@ export function createUsersRepository(db: Db) {
     async revokeSession(tokenHash: string, now: string) {
       await db.updateTable('sessions').set({ revoked_at: now }).where('token_hash', '=', tokenHash).execute();
     },
+    /**
+     * Sets a new password hash and, in the same transaction, revokes the user's other live
+     * sessions: no moment exists where the new password is set and an old session still works.
+     * Returns the revoked token hashes, so their sockets can be closed.
+     */
+    setPassword(username: string, passwordHash: string, now: string, keepTokenHash: string): Promise<string[]> {
+      return db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ password_hash: passwordHash }).where('username', '=', username).execute();
+        const revoked = await trx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('username', '=', username)
+          .where('revoked_at', 'is', null)
+          .where('token_hash', '!=', keepTokenHash)
+          .returning('token_hash')
+          .execute();
+        return revoked.map((r) => r.token_hash);
+      });
+    },
+    /** Revokes every live session of the user; returns their token hashes. */
+    async revokeAllSessions(username: string, now: string): Promise<string[]> {
+      const revoked = await db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('username', '=', username)
+        .where('revoked_at', 'is', null)
+        .returning('token_hash')
+        .execute();
+      return revoked.map((r) => r.token_hash);
+    },
     async deleteExpiredSessions(now: string) {
       await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
     },

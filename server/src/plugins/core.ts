@@ -56,7 +56,12 @@ export default fp(
       }
     }
 
-    const authService = createAuthService({ users: repos.users, sessionTtlMs: config.sessionTtlMs, argon2: config.argon2 });
+    const authService = createAuthService({
+      users: repos.users,
+      sessionTtlMs: config.sessionTtlMs,
+      argon2: config.argon2,
+      loginLimits: { perAccount: config.limits.loginPerMinute, perAddress: config.limits.loginPerAddressPerMinute },
+    });
     const realtime = createRealtime({
       server: app.server,
       config,

@@ -211,6 +211,12 @@ export function createRealtime(deps: RealtimeDeps) {
       io.in(sessionRoom(tokenHash)).disconnectSockets(true);
     },
 
+    /** Tells every socket of a user (all sessions) it is over, then closes them. */
+    disconnectUser(username: string, reason: string) {
+      io.to(userRoom(username)).emit('session:revoked', { reason });
+      io.in(userRoom(username)).disconnectSockets(true);
+    },
+
     isOnline: (username: string) => presence.isOnline(username),
 
     close(): Promise<void> {

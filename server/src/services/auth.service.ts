@@ -4,6 +4,8 @@ import { isValidUsername, normalizeUsername } from '@messenger/protocol';
 import { createHash, randomBytes } from 'node:crypto';
 import type { UsersRepository } from '../db/users.repository.js';
 import { errors } from '../errors.js';
+import { LoginThrottle } from './login-throttle.js';
+import { passwordProblem } from './password-policy.js';
 
 export interface Session {
   username: string;
@@ -16,22 +18,43 @@ export interface AuthServiceOptions {
   users: UsersRepository;
   sessionTtlMs: number;
   argon2: { memoryCost: number; timeCost: number };
+  loginLimits: { perAccount: number; perAddress: number };
 }
 
 const SESSION_RECHECK_MS = 5_000;
 const MAX_CACHED_SESSIONS = 50_000;
+const LOGIN_WINDOW_MS = 60_000;
+// Worst case each tracked account holds perAccount small records: with the defaults, ~10k
+// accounts and ~10k addresses stay in the low megabytes.
+const MAX_THROTTLED_KEYS = 10_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOptions) {
+export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: AuthServiceOptions) {
   // Algorithm.Argon2id is a const enum, which isolated modules cannot read; its value is 2.
   const ARGON2ID = 2 as Algorithm;
   const argonOptions = { algorithm: ARGON2ID, memoryCost: argon2.memoryCost, timeCost: argon2.timeCost, parallelism: 1 };
   // Verified against when the user does not exist, so a login takes as long either way and
   // response times do not reveal which usernames are registered.
   const dummyHash = hash('not-a-real-password', argonOptions);
+  const throttle = new LoginThrottle({ ...loginLimits, windowMs: LOGIN_WINDOW_MS, maxTracked: MAX_THROTTLED_KEYS });
+
+  /**
+   * Verifies a password under the failed-login limits. Over a limit, nothing is verified (no
+   * argon2 work for the attacker to spend) and the answer is the same whether or not the
+   * account exists. `account` is the folded name as typed, valid or not.
+   */
+  async function verifyThrottled(account: string, password: string, clientAddress: string) {
+    const verdict = throttle.begin(account.slice(0, 64), clientAddress);
+    if (!verdict.allowed) throw errors.tooManyLoginFailures(verdict.retryAfterSeconds);
+    const user = isValidUsername(account) ? await users.find(account) : undefined;
+    const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
+    if (!user || !ok) throw errors.invalidCredentials();
+    throttle.succeeded(verdict.attempt);
+    return user;
+  }
 
   // Every request authenticates; a session checked in the last few seconds is not looked up
   // again. Logout on this process drops it at once; another process sharing the database sees a
@@ -54,6 +77,15 @@ export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOp
     return { token, expiresAt, user: { username } };
   }
 
+  function checkPolicy(username: string, password: string) {
+    const problem = passwordProblem(username, password);
+    if (problem) throw errors.passwordRefused(problem);
+  }
+
+  function forget(tokenHashes: Iterable<string>) {
+    for (const tokenHash of tokenHashes) recentSessions.delete(tokenHash);
+  }
+
   function checkedUsername(raw: string): string {
     const username = normalizeUsername(raw);
     if (!isValidUsername(username)) {
@@ -67,18 +99,15 @@ export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOp
 
     async register(rawUsername: string, password: string) {
       const username = checkedUsername(rawUsername);
-      if (password.trim().length === 0) throw errors.validation('The password must not be blank.');
+      checkPolicy(username, password);
       const passwordHash = await hash(password, argonOptions);
       if (!(await users.create(username, passwordHash, new Date().toISOString()))) throw errors.usernameTaken();
       return issueSession(username);
     },
 
-    async login(rawUsername: string, password: string) {
-      const username = normalizeUsername(rawUsername);
-      const user = isValidUsername(username) ? await users.find(username) : undefined;
-      const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
-      if (!user || !ok) throw errors.invalidCredentials();
-      return issueSession(username);
+    async login(rawUsername: string, password: string, clientAddress: string) {
+      const user = await verifyThrottled(normalizeUsername(rawUsername), password, clientAddress);
+      return issueSession(user.username);
     },
 
     /** The session a token belongs to, or null when it is unknown, expired or revoked. */
@@ -103,6 +132,27 @@ export function createAuthService({ users, sessionTtlMs, argon2 }: AuthServiceOp
     async logout(session: Session) {
       recentSessions.delete(session.tokenHash);
       await users.revokeSession(session.tokenHash, new Date().toISOString());
+    },
+
+    /**
+     * Changes the password and revokes every other session of the user; returns their token
+     * hashes. The current password is verified under the login limits: a stolen session must
+     * not become an unthrottled password oracle.
+     */
+    async changePassword(session: Session, currentPassword: string, newPassword: string, clientAddress: string) {
+      await verifyThrottled(session.username, currentPassword, clientAddress);
+      checkPolicy(session.username, newPassword);
+      const passwordHash = await hash(newPassword, argonOptions);
+      const revoked = await users.setPassword(session.username, passwordHash, new Date().toISOString(), session.tokenHash);
+      forget(revoked);
+      return revoked;
+    },
+
+    /** Ends every session of the user, the caller's included. */
+    async logoutEverywhere(username: string) {
+      const revoked = await users.revokeAllSessions(username, new Date().toISOString());
+      forget(revoked);
+      return revoked;
     },
   };
 }

@@ -62,6 +62,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     LOG_LEVEL: 'info',
     INBOX_COMMIT_INTERVAL_MS: '50',
     LOGIN_RATE_PER_MINUTE: '1000',
+    LOGIN_IP_RATE_PER_MINUTE: '1000',
     REGISTER_RATE_PER_MINUTE: '1000',
     ...env,
   };

@@ -37,6 +37,12 @@ export const LogOutIcon = () => (
     <path d="m16 17 5-5-5-5M21 12H9" />
   </Svg>
 );
+export const KeyIcon = () => (
+  <Svg>
+    <circle cx="7.5" cy="15.5" r="4.5" />
+    <path d="m10.7 12.3 9.8-9.8M17 6l3 3M14 9l2 2" />
+  </Svg>
+);
 export const BackIcon = () => (
   <Svg>
     <path d="m15 18-6-6 6-6" />

@@ -1,5 +1,5 @@
-// Register, log in, log out, and who am I.
-import { Credentials, ErrorBody, MeResponse, SessionResponse } from '@messenger/protocol';
+// Register, log in, log out (here or everywhere), change the password, and who am I.
+import { ChangePasswordBody, Credentials, ErrorBody, MeResponse, RegisterBody, SessionResponse } from '@messenger/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
@@ -8,6 +8,11 @@ import { SESSION_COOKIE } from '../../realtime/session-cookie.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
+  // Failures are limited in the auth service (services/login-throttle.ts), which sees the
+  // username. Successes are not failures, but each still costs an argon2 hash: all attempts
+  // from one address are capped at twice its failure limit, so an address holding one valid
+  // account cannot spend the CPU by signing in over and over.
+  const passwordAttempts = { max: config.limits.loginPerAddressPerMinute * 2, timeWindow: '1 minute' };
 
   function setSessionCookie(reply: FastifyReply, token: string, expiresAt: string, secureRequest: boolean) {
     reply.setCookie(SESSION_COOKIE, token, {
@@ -25,7 +30,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Create an account and start a session',
-        body: Credentials,
+        description: 'The password must have 8 characters or more, not contain the username, and not be a common one.',
+        body: RegisterBody,
         response: { 201: SessionResponse, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
         security: [],
       },
@@ -48,21 +54,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
         security: [],
       },
-      // Brute force is slowed per address and per target account.
-      config: {
-        rateLimit: {
-          max: config.limits.loginPerMinute,
-          timeWindow: '1 minute',
-          keyGenerator: (request) => {
-            const body = request.body as { username?: unknown } | undefined;
-            const user = typeof body?.username === 'string' ? body.username.trim().toLowerCase().slice(0, 64) : '';
-            return `login:${request.ip}:${user}`;
-          },
-        },
-      },
+      config: { rateLimit: { ...passwordAttempts, keyGenerator: (request) => `login:${request.ip}` } },
     },
     async (request, reply) => {
-      const session = await app.authService.login(request.body.username, request.body.password);
+      const session = await app.authService.login(request.body.username, request.body.password, request.ip);
       setSessionCookie(reply, session.token, session.expiresAt, request.protocol === 'https');
       return session;
     },
@@ -84,6 +79,51 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       await app.authService.logout(session);
       app.realtime.revokeSession(session.tokenHash, 'logged out');
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/logout-everywhere',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End every session of this user, this one included, and close all their sockets',
+        response: { 204: Type.Null(), 401: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request, reply) => {
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      await app.authService.logoutEverywhere(session.username);
+      app.realtime.disconnectUser(session.username, 'signed out everywhere');
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change the password; every other session of the user is revoked',
+        description:
+          'Needs the current password (failures count toward the login limits). The session that asks stays signed in; ' +
+          'every other one ends, since a password is usually changed because someone else may know it.',
+        body: ChangePasswordBody,
+        response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+      },
+      config: { rateLimit: { ...passwordAttempts, keyGenerator: (request) => `password:${request.ip}` } },
+      preHandler: app.requireUser,
+    },
+    async (request, reply) => {
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      const { currentPassword, newPassword } = request.body;
+      const revoked = await app.authService.changePassword(session, currentPassword, newPassword, request.ip);
+      for (const tokenHash of revoked) app.realtime.revokeSession(tokenHash, 'password changed');
       return reply.code(204).send(null);
     },
   );

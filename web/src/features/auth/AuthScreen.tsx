@@ -1,5 +1,12 @@
 // Sign in and sign up. The session is an HttpOnly cookie the server sets; nothing is stored here.
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, isValidUsername, normalizeUsername } from '@messenger/protocol';
+import {
+  MAX_PASSWORD_LENGTH,
+  PASSWORD_PROBLEM_MESSAGES,
+  PASSWORD_RULES_SUMMARY,
+  isValidUsername,
+  localPasswordProblem,
+  normalizeUsername,
+} from '@messenger/protocol';
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/http';
 import { useLogin } from '../../api/login';
@@ -14,22 +21,29 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  // A refused password is explained under the password field, not in the form's general line.
+  const [passwordProblem, setPasswordProblem] = useState<string | null>(null);
   const userId = useId();
   const passId = useId();
   const hintId = useId();
+  const passHintId = useId();
+  const passErrorId = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setProblem(null);
+    setPasswordProblem(null);
     const name = normalizeUsername(username);
     if (mode === 'signup') {
       if (!isValidUsername(name)) return setProblem('Usernames are 3–32 characters: letters, digits, dot, dash or underscore.');
-      if (password.length < MIN_PASSWORD_LENGTH) return setProblem(`Use at least ${MIN_PASSWORD_LENGTH} characters for your password.`);
+      const local = localPasswordProblem(name, password);
+      if (local) return setPasswordProblem(PASSWORD_PROBLEM_MESSAGES[local]);
     }
     try {
       await mutation.mutateAsync({ username: name, password });
     } catch (error) {
-      setProblem(describe(error, mode));
+      if (error instanceof ApiError && error.code in PASSWORD_PROBLEM_MESSAGES) setPasswordProblem(error.message);
+      else setProblem(describe(error, mode));
     }
   }
 
@@ -70,11 +84,24 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
           type="password"
           autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
           required
-          minLength={mode === 'signup' ? MIN_PASSWORD_LENGTH : undefined}
           maxLength={MAX_PASSWORD_LENGTH}
           value={password}
           onChange={(e) => setPassword(e.target.value)}
+          aria-invalid={passwordProblem !== null}
+          aria-describedby={
+            [mode === 'signup' ? passHintId : '', passwordProblem ? passErrorId : ''].filter(Boolean).join(' ') || undefined
+          }
         />
+        {mode === 'signup' && (
+          <p id={passHintId} className="hint">
+            {PASSWORD_RULES_SUMMARY}
+          </p>
+        )}
+        {passwordProblem && (
+          <p id={passErrorId} className="form-error" role="alert">
+            {passwordProblem}
+          </p>
+        )}
         {problem && (
           <p className="form-error" role="alert">
             {problem}
@@ -90,6 +117,7 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
             onClick={(e) => {
               e.preventDefault();
               setProblem(null);
+              setPasswordProblem(null);
               navigate(mode === 'signin' ? '/signup' : '/signin');
             }}
           >
@@ -109,7 +137,7 @@ function describe(error: unknown, mode: 'signin' | 'signup'): string {
     case 'username_taken':
       return 'That username is taken. Try another one.';
     case 'rate_limited':
-      return 'Too many attempts. Wait a minute and try again.';
+      return `Too many attempts. Try again in ${error.retryAfterSeconds ? `${error.retryAfterSeconds} s` : 'a minute'}.`;
     case 'validation_failed':
       return mode === 'signup' ? error.message : 'Check your username and password.';
     default:

@@ -1,10 +1,11 @@
 // Conversation list by recency, with previews, unread badges and presence; plus the app menu.
-import { BellIcon, LogOutIcon, PlusIcon } from '../../components/Icons';
+import { BellIcon, KeyIcon, LogOutIcon, PlusIcon } from '../../components/Icons';
 import type { Conversation } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLogout } from '../../api/logout';
 import { formatStamp } from '../../lib/format';
+import { AccountDialog } from '../account/AccountDialog';
 import { conversationPath, navigate } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
@@ -20,6 +21,7 @@ interface SidebarProps {
 
 export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
   const [searching, setSearching] = useState(false);
+  const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
 
@@ -49,6 +51,16 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
           <button
             type="button"
             className="icon-button"
+            aria-label="Account"
+            title="Account: password, sign out everywhere"
+            aria-haspopup="dialog"
+            onClick={() => setAccountOpen(true)}
+          >
+            <KeyIcon />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
             aria-label="Sign out"
             title="Sign out"
             onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/signin', { replace: true }) })}
@@ -57,6 +69,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
           </button>
         </div>
       </header>
+      {accountOpen && <AccountDialog me={me} onClose={() => setAccountOpen(false)} />}
       <div className="sidebar-tools">
         {searching ? (
           <NewChat
