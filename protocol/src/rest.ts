@@ -13,6 +13,7 @@ export const Credentials = Type.Object(
 );
 export type Credentials = Static<typeof Credentials>;
 
+/** `online` is true only for people who share a conversation with the asker; strangers read false. */
 export const PublicUser = Type.Object({ username: Username, online: Type.Boolean() });
 export type PublicUser = Static<typeof PublicUser>;
 
