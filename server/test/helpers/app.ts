@@ -76,7 +76,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   });
   const config = loadConfig(fullEnv);
   const app = await buildApp(config, { logger: { level: config.logLevel, stream } });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // Port 0 unless the test names one (to know the server's own origin before it starts).
+  await app.listen({ port: env.PORT ? config.port : 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return {
