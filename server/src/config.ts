@@ -42,6 +42,8 @@ const EnvSchema = Type.Object({
   ),
 });
 type Env = Static<typeof EnvSchema>;
+// Their values never appear in error messages (which go to logs).
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN']);
 
 export interface Config {
   port: number;
@@ -98,9 +100,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
   if (!Value.Check(EnvSchema, converted)) {
-    const problems = [...Value.Errors(EnvSchema, converted)].map(
-      (e) => `${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`,
-    );
+    const problems = [...Value.Errors(EnvSchema, converted)].map((e) => {
+      const key = e.path.slice(1);
+      const shown = SECRET_VARIABLES.has(key) ? '(hidden)' : JSON.stringify(raw[key]);
+      return `${key}=${shown}: ${e.message}`;
+    });
     throw new ConfigError(problems);
   }
   return fromEnv(converted);

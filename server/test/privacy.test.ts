@@ -3,6 +3,7 @@
 // the default origins are the server's own.
 import type { PeopleResponse } from '@messenger/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import {
   bearer,
   connect,
@@ -158,6 +159,11 @@ describe('/metrics', () => {
     const res = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(404);
     expect(res.body).not.toContain('process_resident_memory_bytes');
+  });
+
+  it('refuses a malformed METRICS_TOKEN without printing it', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short secret' })).toThrow(/METRICS_TOKEN=\(hidden\)/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short secret' })).not.toThrow(/short secret/);
   });
 
   it('answers only the METRICS_TOKEN bearer', async () => {
