@@ -18,7 +18,16 @@ function tighten(target: string, mode: number): Tightened | undefined {
     throw error;
   }
   if ((was & 0o077) === 0) return undefined;
-  chmodSync(target, mode);
+  try {
+    chmodSync(target, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'EACCES') throw error;
+    // Starting anyway would serve messages from a file others can read: refuse, and say how.
+    throw new Error(
+      `${target} is open to other local users (mode ${was.toString(8)}) and this process may not chmod it; run: chmod ${mode.toString(8)} ${target}`,
+    );
+  }
   return { path: target, was };
 }
 
