@@ -117,7 +117,9 @@ describe('own messages echoed back', () => {
     expect(rows.filter((r) => r.kind !== 'day')).toHaveLength(2);
     outbox.set([]);
   });
+});
 
+describe('refused handshakes', () => {
   it('retries a handshake refused by the server’s limits after the hinted wait; unauthorized ends the session', () => {
     vi.useFakeTimers();
     try {
