@@ -1,6 +1,7 @@
 // The system under test: a local Kafka, the messenger server (or running ones), the direct
 // relay, and the users the load needs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
@@ -56,6 +57,8 @@ export interface ServerHandle {
   pid: number | undefined;
   child: ChildProcess | undefined;
   env: Record<string, string>;
+  /** The bearer token its /metrics answers (METRICS_TOKEN); none for the relay. */
+  metricsToken?: string;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,8 @@ export function benchServerEnv(kafka: string, extra: Record<string, string> = {}
     SEND_RATE_PER_MINUTE: '1000000',
     API_RATE_PER_MINUTE: '1000000',
     SOCKET_EVENTS_PER_SECOND: '200',
+    // The connections scenario opens thousands of sockets from loopback.
+    SOCKET_HANDSHAKES_PER_MINUTE: '1000000',
     ...extra,
   };
 }
@@ -91,7 +96,14 @@ export async function startServer(opts: {
   const port = opts.sameAs?.env.PORT ?? String(await freePort());
   const env = opts.sameAs
     ? opts.sameAs.env
-    : { ...benchServerEnv(opts.kafka, opts.env), DATA_DIR: dataDir, WEB_DIST: path.join(dataDir, 'no-web'), PORT: port };
+    : {
+        // /metrics is off unless a token is set; the bench reads it, so it makes one per server.
+        METRICS_TOKEN: randomBytes(24).toString('hex'),
+        ...benchServerEnv(opts.kafka, opts.env),
+        DATA_DIR: dataDir,
+        WEB_DIST: path.join(dataDir, 'no-web'),
+        PORT: port,
+      };
   const server = await startServerProcess({ env, nodeArgs: opts.nodeArgs ?? [], cwd: dataDir, keepOutput: 200 });
   // LOG_LEVEL=warn: what the server prints from here on is worth seeing in the bench log.
   server.child.stderr?.on('data', (d: Buffer) => {
@@ -103,15 +115,16 @@ export async function startServer(opts: {
     pid: server.child.pid,
     child: server.child,
     env,
+    metricsToken: env.METRICS_TOKEN,
     async stop() {
       await server.stop('SIGTERM', 20_000);
     },
   };
 }
 
-export function externalServer(url: string): ServerHandle {
+export function externalServer(url: string, metricsToken?: string): ServerHandle {
   assertLoopback(url);
-  return { url: url.replace(/\/$/, ''), pid: undefined, child: undefined, env: {}, stop: async () => undefined };
+  return { url: url.replace(/\/$/, ''), pid: undefined, child: undefined, env: {}, metricsToken, stop: async () => undefined };
 }
 
 /** The direct relay (HTTP → socket.io, no Kafka), as a child process like the server. */
@@ -147,10 +160,14 @@ export async function startRelay(): Promise<ServerHandle> {
 }
 
 /** Parses the Prometheus text format into name{labels} → value. */
-export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+export async function scrapeMetrics(server: Pick<ServerHandle, 'url' | 'metricsToken'>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  if (!server.metricsToken) return out;
   try {
-    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${server.metricsToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!res.ok) return out;
     for (const line of (await res.text()).split('\n')) {
       if (!line || line.startsWith('#')) continue;
@@ -158,7 +175,7 @@ export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
       out.set(line.slice(0, i), Number(line.slice(i + 1)));
     }
   } catch {
-    // a server without /metrics (the relay) has none
+    // unreachable: the caller sees no figures rather than a failed run
   }
   return out;
 }

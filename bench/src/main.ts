@@ -17,6 +17,7 @@ function usage(): never {
   --quick        scaled down to about 2 minutes
   --scenario     run only these (repeatable, or comma-separated)
   --server URL   use a running server (loopback only); needs KAFKA_BROKERS for the floor
+  --metrics-token T  that server's METRICS_TOKEN, for the figures read from its /metrics
   --profile      run the server under node --cpu-prof (profile written to the results dir)
   KAFKA_BROKERS  use a running Kafka instead of starting one`);
   process.exit(0);
@@ -28,6 +29,7 @@ async function main() {
       quick: { type: 'boolean', default: false },
       scenario: { type: 'string', multiple: true },
       server: { type: 'string' },
+      'metrics-token': { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -85,7 +87,7 @@ async function main() {
     notes: [
       'Loopback only. Kafka, the server, the load generators, the floor and the relay all share this machine, and other people run tests on it concurrently: numbers are noisy; compare ratios from the same run.',
       "Users are registered through the API with argon2id at the server's lowest accepted cost (ARGON2_MEMORY_KIB=19456, ARGON2_TIME_COST=2, the OWASP minimum the server enforces); the bench cannot lower it further.",
-      'Rate limits are raised for the bench (SEND/API_RATE_PER_MINUTE=1000000, REGISTER/LOGIN=100000, SOCKET_EVENTS_PER_SECOND=200).',
+      'Rate limits are raised for the bench (SEND/API_RATE_PER_MINUTE=1000000, REGISTER/LOGIN=100000, SOCKET_EVENTS_PER_SECOND=200, SOCKET_HANDSHAKES_PER_MINUTE=1000000).',
       'Latency is POST /send start → recipient socket receives message:new (epoch clock shared by the generator processes). Open-loop load: sends follow the schedule, not the answers.',
     ],
     settings,
@@ -98,7 +100,7 @@ async function main() {
     kafka = await startKafka(log);
     log(`Kafka at ${kafka.bootstrap}`);
     if (values.server) {
-      server = externalServer(values.server);
+      server = externalServer(values.server, values['metrics-token']);
       log(`using the running server at ${server.url}`);
     } else {
       const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=server-${stamp}.cpuprofile`] : [];

@@ -100,7 +100,7 @@ async function cpuAndRss(server: ServerHandle): Promise<{ cpu: number; rss: numb
     const s = sampleProc(server.pid);
     if (s) return { cpu: s.cpuSeconds, rss: s.rssBytes };
   }
-  const m = await scrapeMetrics(server.url);
+  const m = await scrapeMetrics(server);
   return { cpu: metric(m, 'process_cpu_seconds_total') ?? NaN, rss: metric(m, 'process_resident_memory_bytes') ?? NaN };
 }
 
@@ -145,7 +145,7 @@ export interface LagReport {
 async function lagAfter(server: ServerHandle): Promise<LagReport> {
   // Give the last acknowledgements and the coalesced inbox commits (200 ms) time to land.
   await new Promise((r) => setTimeout(r, 500));
-  const m = await scrapeMetrics(server.url);
+  const m = await scrapeMetrics(server);
   return {
     historyGroupLag: metric(m, 'kafka_consumer_lag') ?? null,
     undeliveredMessages: metric(m, 'messages_undelivered') ?? null,
@@ -205,14 +205,14 @@ export async function steady(ctx: Context): Promise<SteadyResult> {
     const c = await cluster.connect();
     ctx.log(`steady: ${c.connected} sockets connected in ${c.ms} ms (${c.failed} failed)`);
     ctx.log(`steady: ours, ${s.rate}/s for ${s.durationS} s, ${s.users} users…`);
-    metricsBefore = await scrapeMetrics(ctx.server.url);
+    metricsBefore = await scrapeMetrics(ctx.server);
     ({ result: ours, usage: server } = await measure(ctx.server, (r) => r.delivered, () =>
       cluster.run({ rate: s.rate, durationS: s.durationS, warmupS: s.warmupS, textBytes: ctx.settings.textBytes }),
     ));
   } finally {
     await cluster.close();
   }
-  const stages = stageMeans(metricsBefore, await scrapeMetrics(ctx.server.url));
+  const stages = stageMeans(metricsBefore, await scrapeMetrics(ctx.server));
   const lag = await lagAfter(ctx.server);
   ctx.log(`steady: ours p50 ${ours.latency.p50} ms, p99 ${ours.latency.p99} ms, lost ${ours.lost}, dup ${ours.duplicates}`);
 
@@ -495,7 +495,7 @@ export async function catchUp(ctx: Context): Promise<CatchUpResult> {
   const senders = await ensureUsers(ctx, 20);
   const [bob] = await registerUsers(ctx.server.url, `bob${Date.now().toString(36)}`, 1);
   if (!bob) throw new Error('could not register bob');
-  const before = await scrapeMetrics(ctx.server.url);
+  const before = await scrapeMetrics(ctx.server);
   const consumedBefore = metric(before, 'messages_consumed_total') ?? 0;
 
   // 1. bob is offline: send him n messages as fast as the server takes them (64 in flight).
@@ -528,7 +528,7 @@ export async function catchUp(ctx: Context): Promise<CatchUpResult> {
   // 2. Wait (bounded) until the server stored them all, so the backlog is complete.
   const t1 = Date.now();
   for (let i = 0; i < 600; i++) {
-    const m = await scrapeMetrics(ctx.server.url);
+    const m = await scrapeMetrics(ctx.server);
     if ((metric(m, 'messages_consumed_total') ?? 0) - consumedBefore >= accepted) break;
     await new Promise((r) => setTimeout(r, 100));
   }

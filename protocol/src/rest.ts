@@ -35,6 +35,7 @@ export const ChangePasswordBody = Type.Object(
 );
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
+/** `online` is true only for people who share a conversation with the asker; strangers read false. */
 export const PublicUser = Type.Object({ username: Username, online: Type.Boolean() });
 export type PublicUser = Static<typeof PublicUser>;
 

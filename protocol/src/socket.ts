@@ -9,6 +9,18 @@ export const SOCKET_PATH = '/socket.io';
 /** Largest socket packet the server accepts; bigger ones disconnect the socket. */
 export const MAX_SOCKET_PACKET_BYTES = 16 * 1024;
 
+/**
+ * What a refused socket handshake says in connect_error's `message` (details, when any, are in
+ * its `data`: { code, message, retryAfterSeconds? }). Only `unauthorized` means "sign in again".
+ */
+export const CONNECT_ERROR = {
+  unauthorized: 'unauthorized',
+  unavailable: 'unavailable',
+  tooManySockets: 'too_many_sockets',
+  rateLimited: 'rate_limited',
+} as const;
+export type ConnectErrorCode = (typeof CONNECT_ERROR)[keyof typeof CONNECT_ERROR];
+
 export type Ack<T> = { ok: true; data: T } | ({ ok: false } & ErrorBody);
 
 /** A message pushed live or during catch-up. `readingNow` is true when the recipient has a

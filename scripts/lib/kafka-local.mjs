@@ -226,6 +226,35 @@ function javaArgs({ libs, nodeDir, heap, mainClass, args }) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Owner-only data: the segments hold every message, so no other local user may read them.
+
+/** Creates `dir` as 0700, or makes an existing one owner-only (saying so). */
+function ensurePrivateDir(dir, log) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const was = fs.statSync(dir).mode & 0o777;
+  if (was & 0o077) {
+    fs.chmodSync(dir, 0o700);
+    log(`${dir} was readable by other local users (mode ${was.toString(8)}); made it owner-only (700).`);
+  }
+}
+
+function writePrivateFile(file, text) {
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
+}
+
+/**
+ * Starts a JVM with umask 077, so every directory and file it creates (log dirs, segments,
+ * indexes, checkpoints, server.log) is owner-only. Through `sh -c ... exec` rather than
+ * process.umask(), which would change the umask of this whole process (a test runner) too.
+ */
+function spawnJava(args, options) {
+  if (process.platform === 'win32') return spawn(javaBinary(), args, options);
+  return spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', javaBinary(), ...args], options);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The cluster
 
 /**
@@ -245,7 +274,7 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
   const libs = ensureKafkaJars({ version, log });
   const temporary = !dataDir;
   const root = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-messenger-'));
-  fs.mkdirSync(root, { recursive: true });
+  ensurePrivateDir(root, log);
 
   const nodes = [];
   for (let i = 0; i < brokers; i += 1) {
@@ -262,17 +291,16 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
 
   const clusterId = existingClusterId(root, 1) ?? newClusterId();
   for (const node of nodes) {
-    fs.mkdirSync(node.dir, { recursive: true });
-    fs.writeFileSync(path.join(node.dir, 'server.properties'), nodeProperties({ nodeId: node.id, nodes, dataDir: root, brokerCount: brokers }));
-    fs.writeFileSync(path.join(node.dir, 'log4j2.properties'), LOG4J2);
+    ensurePrivateDir(node.dir, log);
+    writePrivateFile(path.join(node.dir, 'server.properties'), nodeProperties({ nodeId: node.id, nodes, dataDir: root, brokerCount: brokers }));
+    writePrivateFile(path.join(node.dir, 'log4j2.properties'), LOG4J2);
   }
   // Format every node's storage (in parallel: each is a JVM start). --ignore-formatted keeps a reused dir.
   await Promise.all(
     nodes.map(
       (node) =>
         new Promise((resolve, reject) => {
-          const child = spawn(
-            javaBinary(),
+          const child = spawnJava(
             javaArgs({
               libs,
               nodeDir: node.dir,
@@ -301,8 +329,7 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
       const node = nodes.find((n) => n.id === id);
       // Already running? A SIGKILLed child has exitCode null and signalCode set, so check both.
       if (node.child && node.child.exitCode === null && node.child.signalCode === null) return;
-      const child = spawn(
-        javaBinary(),
+      const child = spawnJava(
         javaArgs({ libs, nodeDir: node.dir, heap, mainClass: 'kafka.Kafka', args: [path.join(node.dir, 'server.properties')] }),
         // Own process group: a terminal's Ctrl-C reaches us, and we stop the brokers in order.
         { stdio: ['ignore', 'ignore', 'pipe'], detached: true },

@@ -31,6 +31,7 @@ export function testServerEnv({ kafkaBrokers, dataDir, port, ...overrides }) {
     LOGIN_IP_RATE_PER_MINUTE: '100000',
     SEND_RATE_PER_MINUTE: '1000000',
     API_RATE_PER_MINUTE: '1000000',
+    SOCKET_HANDSHAKES_PER_MINUTE: '1000000',
     ...Object.fromEntries(Object.entries(overrides).map(([name, value]) => [name, String(value)])),
   };
 }

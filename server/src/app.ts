@@ -62,6 +62,7 @@ export async function buildApp(
   await app.register(securityPlugin, { config });
   await app.register(metricsPlugin, {
     metrics: app.metrics,
+    token: config.metricsToken,
     collectLag: async () => {
       app.metrics.undelivered.set(await app.repos.messages.countAllUndelivered());
       app.metrics.consumerLag.set({ group: config.kafka.historyGroup }, await app.bus.historyLag());

@@ -21,9 +21,9 @@ const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ default: 'data', minLength: 1 }),
   DATABASE_FILE: Type.String({ default: '' }),
   WEB_DIST: Type.String({ default: 'web/dist' }),
-  ALLOWED_ORIGINS: Type.String({
-    default: 'http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173,http://127.0.0.1:5173',
-  }),
+  // Empty: only the server's own origin (see ownOrigins). The Vite dev server's proxy presents
+  // its pages under the server's origin, so development needs no extra entry here.
+  ALLOWED_ORIGINS: Type.String({ default: '' }),
   SESSION_TTL_HOURS: Int(720, 1, 24 * 365),
   TRUST_PROXY: Type.String({ default: '', maxLength: 2000 }),
   COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], { default: 'auto' }),
@@ -33,6 +33,10 @@ const EnvSchema = Type.Object({
   REGISTER_RATE_PER_MINUTE: Int(30, 1, 100_000),
   API_RATE_PER_MINUTE: Int(1200, 1, 1_000_000),
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
+  SOCKETS_PER_USER: Int(20, 1, 10_000),
+  SOCKET_HANDSHAKES_PER_MINUTE: Int(120, 1, 1_000_000),
+  // Empty: /metrics does not exist. Set: it answers only `Authorization: Bearer <token>`.
+  METRICS_TOKEN: Type.String({ default: '', pattern: '^$|^[A-Za-z0-9._~+/=-]{16,256}$' }),
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 1_048_576),
   ARGON2_TIME_COST: Int(2, 2, 20),
   LOG_LEVEL: Type.Union(
@@ -41,6 +45,8 @@ const EnvSchema = Type.Object({
   ),
 });
 type Env = Static<typeof EnvSchema>;
+// Their values never appear in error messages (which go to logs).
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN']);
 
 export interface Config {
   port: number;
@@ -59,6 +65,8 @@ export interface Config {
     connectTimeoutMs: number;
     inboxCommitIntervalMs: number;
   };
+  /** DATA_DIR, absolute: the server's own directory, kept owner-only (0700). */
+  dataDir: string;
   databaseFile: string;
   webDist: string;
   allowedOrigins: string[];
@@ -75,7 +83,11 @@ export interface Config {
     registerPerMinute: number;
     apiPerMinute: number;
     socketEventsPerSecond: number;
+    socketsPerUser: number;
+    socketHandshakesPerMinute: number;
   };
+  /** The bearer token /metrics requires; undefined when /metrics is off. */
+  metricsToken: string | undefined;
   argon2: { memoryCost: number; timeCost: number };
   logLevel: string;
 }
@@ -96,9 +108,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
   if (!Value.Check(EnvSchema, converted)) {
-    const problems = [...Value.Errors(EnvSchema, converted)].map(
-      (e) => `${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`,
-    );
+    const problems = [...Value.Errors(EnvSchema, converted)].map((e) => {
+      const key = e.path.slice(1);
+      const shown = SECRET_VARIABLES.has(key) ? '(hidden)' : JSON.stringify(raw[key]);
+      return `${key}=${shown}: ${e.message}`;
+    });
     throw new ConfigError(problems);
   }
   let trustProxy: TrustProxy;
@@ -133,9 +147,12 @@ function fromEnv(env: Env, trustProxy: TrustProxy): Config {
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,
     },
+    dataDir,
     databaseFile: env.DATABASE_FILE ? path.resolve(env.DATABASE_FILE) : path.join(dataDir, 'messenger.sqlite'),
     webDist: path.resolve(env.WEB_DIST),
-    allowedOrigins: env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: env.ALLOWED_ORIGINS
+      ? env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+      : ownOrigins(env.HOST, env.PORT),
     sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: env.COOKIE_SECURE === 'auto' ? 'auto' : env.COOKIE_SECURE === 'true',
     trustProxy,
@@ -146,8 +163,24 @@ function fromEnv(env: Env, trustProxy: TrustProxy): Config {
       registerPerMinute: env.REGISTER_RATE_PER_MINUTE,
       apiPerMinute: env.API_RATE_PER_MINUTE,
       socketEventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,
+      socketsPerUser: env.SOCKETS_PER_USER,
+      socketHandshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,
     },
+    metricsToken: env.METRICS_TOKEN || undefined,
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/**
+ * The origins under which this server serves the web app when nobody says otherwise: its
+ * loopback names, plus HOST itself when that is a name rather than a wildcard. A deployment
+ * behind a proxy (https://chat.example.com) lists its public origin in ALLOWED_ORIGINS.
+ */
+function ownOrigins(host: string, port: number): string[] {
+  const origins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
+  const named = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  if (!wildcard && !origins.includes(`http://${named}:${port}`)) origins.push(`http://${named}:${port}`);
+  return origins;
 }

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, collectMessages, connect, register, removeDir, send, startApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
+const METRICS_TOKEN = 'ops-test-metrics-token-0123456789';
 beforeAll(async () => {
-  t = await startApp({ SEND_RATE_PER_MINUTE: '5', LOGIN_RATE_PER_MINUTE: '3' });
+  t = await startApp({ SEND_RATE_PER_MINUTE: '5', LOGIN_RATE_PER_MINUTE: '3', METRICS_TOKEN: METRICS_TOKEN });
 });
 afterAll(async () => {
   await t?.close();
@@ -25,7 +26,7 @@ describe('operability', () => {
     const inbox = collectMessages(socket);
     await send(t, alice.token, bob.username, 'metric me');
     await inbox.until(1);
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(METRICS_TOKEN) });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     const text = res.body;

@@ -37,6 +37,10 @@ describe('presence, typing and reading-now', () => {
     const bob = await register(t);
     const aliceSocket = await connect(t, alice.token);
     const bobSocket = await connect(t, bob.token);
+    // Typing goes only to someone who shares a conversation (privacy.test.ts covers strangers).
+    const inbox = collectMessages(bobSocket);
+    await send(t, alice.token, bob.username, 'hello');
+    await inbox.until(1);
     const updates: boolean[] = [];
     bobSocket.on('typing:update', (u) => {
       if (u.from === alice.username) updates.push(u.typing);

@@ -4,6 +4,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrationProvider } from './migrations.js';
+import { ensurePrivateDatabaseFiles, ensurePrivateDir, type Tightened } from './private-files.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -36,8 +37,22 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
   }) as typeof sqlite.prepare;
 }
 
-export async function openDatabase(file: string): Promise<OpenedDatabase> {
-  mkdirSync(path.dirname(file), { recursive: true });
+export interface OpenOptions {
+  /**
+   * The data directory the server owns (DATA_DIR, when the file lives in it): created 0700 and
+   * tightened if it is more open. A directory named only through DATABASE_FILE is created 0700
+   * when missing but never chmodded: it may be shared, like /tmp.
+   */
+  ownDir?: string;
+  /** Told about every path whose permissions had to be tightened. */
+  onTightened?: (changed: Tightened) => void;
+}
+
+export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const tightened = options.ownDir ? ensurePrivateDir(options.ownDir) : [];
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  tightened.push(...ensurePrivateDatabaseFiles(file));
+  for (const changed of tightened) options.onTightened?.(changed);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a process crash (kill -9); only a power loss can drop the last

@@ -298,6 +298,21 @@ export function createMessagesRepository(db: Db) {
     },
 
     /** The people `username` has a conversation with: who hears about their presence. */
+    /**
+     * Those of `candidates` who share a conversation with `username` (conversations are
+     * symmetric: a message creates both sides). One primary-key lookup per candidate.
+     */
+    async peersAmong(username: string, candidates: readonly string[]): Promise<Set<string>> {
+      if (candidates.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('conversations')
+        .select('peer')
+        .where('owner', '=', username)
+        .where('peer', 'in', [...new Set(candidates)])
+        .execute();
+      return new Set(rows.map((r) => r.peer));
+    },
+
     async peersOf(username: string): Promise<string[]> {
       const rows = await db.selectFrom('conversations').select('peer').where('owner', '=', username).execute();
       return rows.map((r) => r.peer);

@@ -1,6 +1,7 @@
 // The process's long-lived parts: the database, the Kafka bus, metrics, realtime and services.
 // Built once here and decorated onto the app; closed here in the reverse order.
 import fp from 'fastify-plugin';
+import path from 'node:path';
 import type { Config } from '../config.js';
 import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
@@ -30,7 +31,12 @@ const CONNECT_DEADLINE_MS = 60_000;
 export default fp(
   async (app, opts: { config: Config }) => {
     const { config } = opts;
-    const database = await openDatabase(config.databaseFile);
+    const inDataDir = !path.relative(config.dataDir, config.databaseFile).startsWith('..');
+    const database = await openDatabase(config.databaseFile, {
+      ownDir: inDataDir ? config.dataDir : undefined,
+      onTightened: ({ path: target, was }) =>
+        app.log.warn({ path: target, was: was.toString(8) }, 'data was readable by other local users; made it owner-only'),
+    });
     const repos = {
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db),

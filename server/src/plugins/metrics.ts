@@ -1,6 +1,11 @@
 // Prometheus metrics at /metrics: HTTP, produce latency, end-to-end delivery latency, sockets,
 // and consumer lag. One registry per app instance, so tests can build several apps.
+//
+// Not public: the figures tell an outsider how many people are online and when they write.
+// /metrics exists only when METRICS_TOKEN is set, and answers only that bearer token.
 import fp from 'fastify-plugin';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { errors } from '../errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -56,8 +61,16 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares in constant time; hashing first makes the lengths equal. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(token));
+}
+
 export default fp(
-  async (app, opts: { metrics: Metrics; collectLag: () => Promise<void> }) => {
+  async (app, opts: { metrics: Metrics; token: string | undefined; collectLag: () => Promise<void> }) => {
     const { metrics } = opts;
     app.addHook('onResponse', async (request, reply) => {
       metrics.httpDuration.observe(
@@ -65,7 +78,12 @@ export default fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const { token } = opts;
+    if (!token) return;
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!bearerMatches(request.headers.authorization, token)) {
+        throw errors.unauthorized('/metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+      }
       await opts.collectLag().catch((error: unknown) => app.log.warn({ err: error }, 'lag collection failed'));
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();

@@ -15,7 +15,13 @@ export default fp(
       );
       return;
     }
-    await app.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
+    // The build makes no source maps (web/vite.config.ts); one left in an old dist is not served either.
+    await app.register(fastifyStatic, {
+      root,
+      wildcard: false,
+      index: ['index.html'],
+      allowedPath: (pathName) => !pathName.endsWith('.map'),
+    });
     // Client-side routes such as /c/alice get the app shell; API paths keep their JSON 404s.
     app.get('/c/*', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
     app.get('/signin', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));

@@ -12,6 +12,8 @@ const typingCheck = TypeCompiler.Compile(TypingPayload);
 const focusCheck = TypeCompiler.Compile(FocusPayload);
 // A typing "true" is forwarded at most this often per conversation; "false" always goes.
 const TYPING_THROTTLE_MS = 1000;
+// Bounds the per-socket memory of typing: known peers, and when each was last told.
+const MAX_KNOWN_PEERS = 1000;
 
 type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher };
 
@@ -34,16 +36,38 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
       });
   });
 
+  // Typing goes only to someone who shares a conversation with the typist: a stranger must not
+  // learn that this user is online and composing. Known peers are remembered per socket (a
+  // conversation, once it exists, stays); others are asked of the database each time, because
+  // the first message may have created the conversation since. Checks run one after another,
+  // so a "false" never overtakes the "true" before it.
+  const knownPeers = new Set<string>();
+  let typingChain = Promise.resolve();
+  const mayKnowTyping = async (to: string) => {
+    if (knownPeers.has(to)) return true;
+    if (!(await deps.messages.peersAmong(username, [to])).has(to)) return false;
+    if (knownPeers.size >= MAX_KNOWN_PEERS) knownPeers.clear();
+    knownPeers.add(to);
+    return true;
+  };
   socket.on('typing:set', (payload) => {
     if (!typingCheck.Check(payload) || payload.to === username) return;
+    const { to, typing } = payload;
     const now = Date.now();
-    if (payload.typing) {
-      if (now - (lastTyping.get(payload.to) ?? 0) < TYPING_THROTTLE_MS) return;
-      lastTyping.set(payload.to, now);
+    if (typing) {
+      if (now - (lastTyping.get(to) ?? 0) < TYPING_THROTTLE_MS) return;
+      // Names typed at need not be peers, so this map is bounded too.
+      if (lastTyping.size >= MAX_KNOWN_PEERS) lastTyping.clear();
+      lastTyping.set(to, now);
     } else {
-      lastTyping.delete(payload.to);
+      lastTyping.delete(to);
     }
-    socket.to(userRoom(payload.to)).emit('typing:update', { from: username, typing: payload.typing });
+    typingChain = typingChain
+      .then(() => mayKnowTyping(to))
+      .then((allowed) => {
+        if (allowed) socket.to(userRoom(to)).emit('typing:update', { from: username, typing });
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error, username }, 'typing check failed'));
   });
 
   socket.on('focus:set', (payload) => {

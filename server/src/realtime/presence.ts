@@ -27,6 +27,11 @@ export class PresenceRegistry {
     return true;
   }
 
+  /** How many sockets the user has on this process. */
+  socketCount(username: string): number {
+    return this.sockets.get(username)?.size ?? 0;
+  }
+
   isOnline(username: string): boolean {
     return this.sockets.has(username);
   }

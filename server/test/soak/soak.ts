@@ -11,6 +11,7 @@
 // Not part of `npm test` (the vitest glob is *.test.ts). Needs `npx tsc -b server` first.
 import type { SendResponse, SessionResponse } from '@messenger/protocol';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,7 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-soak-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const metricsToken = randomBytes(24).toString('hex');
   const server = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -141,6 +143,8 @@ async function main() {
       API_RATE_PER_MINUTE: '1000000',
       REGISTER_RATE_PER_MINUTE: '1000',
       KAFKA_SEND_TIMEOUT_MS: '3000',
+      METRICS_TOKEN: metricsToken,
+      SOCKET_HANDSHAKES_PER_MINUTE: '1000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -195,7 +199,7 @@ async function main() {
 
     const missing = () => [...accepted].filter(([id, r]) => !r.seen.has(id)).length;
     const undelivered = async () => {
-      const text = await fetch(`${url}/metrics`)
+      const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
         .then((r) => r.text())
         .catch(() => '');
       return Number(/^messages_undelivered (\d+)/m.exec(text)?.[1] ?? NaN);

@@ -1,4 +1,5 @@
-// People search, to start a conversation.
+// People search, to start a conversation. `online` is true only for people who share a
+// conversation with the searcher: a stranger's presence is nobody else's business.
 import { ErrorBody, PeopleQuery, PeopleResponse, normalizeUsername } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
@@ -19,7 +20,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const me = request.session?.username;
       if (!me) throw errors.unauthorized();
       const rows = await app.repos.users.search(normalizeUsername(request.query.q), me, request.query.limit ?? 20);
-      return { users: rows.map((r) => ({ username: r.username, online: app.realtime.isOnline(r.username) })) };
+      const online = rows.map((r) => r.username).filter((u) => app.realtime.isOnline(u));
+      const peers = await app.repos.messages.peersAmong(me, online);
+      return { users: rows.map((r) => ({ username: r.username, online: peers.has(r.username) })) };
     },
   );
 };

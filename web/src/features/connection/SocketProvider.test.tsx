@@ -118,3 +118,34 @@ describe('own messages echoed back', () => {
     outbox.set([]);
   });
 });
+
+describe('refused handshakes', () => {
+  it('retries a handshake refused by the server’s limits after the hinted wait; unauthorized ends the session', () => {
+    vi.useFakeTimers();
+    try {
+      const { fake, onSessionEnded } = setup();
+      const refuse = (code: string, data?: unknown) =>
+        act(() => {
+          fake.disconnect();
+          fake.fire('connect_error' as never, Object.assign(new Error(code), { data }) as never);
+        });
+      refuse('rate_limited', { code: 'rate_limited', retryAfterSeconds: 7 });
+      act(() => void vi.advanceTimersByTime(6_900));
+      expect(fake.connected).toBe(false);
+      act(() => void vi.advanceTimersByTime(200));
+      expect(fake.connected).toBe(true);
+
+      refuse('too_many_sockets');
+      act(() => void vi.advanceTimersByTime(1_600));
+      expect(fake.connected).toBe(true);
+      expect(onSessionEnded).not.toHaveBeenCalled();
+
+      refuse('unauthorized');
+      act(() => void vi.advanceTimersByTime(60_000));
+      expect(fake.connected).toBe(false);
+      expect(onSessionEnded).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -91,9 +91,28 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       // A server-side disconnect does not reconnect by itself.
       if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
     });
+    // socket.io retries a failed transport by itself, but not a handshake the server refused
+    // (too_many_sockets, rate_limited, unavailable): retry those after the hinted wait, or a
+    // growing, jittered one. Only "unauthorized" ends the session.
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let refusals = 0;
+    s.on('connect', () => {
+      refusals = 0;
+    });
     s.on('connect_error', (error) => {
       connection.set((c) => ({ ...c, status: c.everConnected ? 'reconnecting' : 'connecting' }));
-      if (error.message === 'unauthorized') onSessionEnded();
+      if (error.message === 'unauthorized') return onSessionEnded();
+      if (s.active || retryTimer) return;
+      const hint = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
+      const backoff = Math.min(30_000, 1000 * 2 ** Math.min(refusals, 5)) * (0.5 + Math.random());
+      refusals += 1;
+      retryTimer = setTimeout(
+        () => {
+          retryTimer = undefined;
+          if (!s.connected) s.connect();
+        },
+        Math.max(typeof hint === 'number' ? hint * 1000 : 0, backoff),
+      );
     });
 
     s.on('message:new', (payload) => {
@@ -147,6 +166,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
 
     setSocket(s);
     return () => {
+      clearTimeout(retryTimer);
       unsubscribeView();
       s.removeAllListeners();
       s.disconnect();

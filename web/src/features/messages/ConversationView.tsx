@@ -32,7 +32,10 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
 
-  // Ask who is online when the conversation opens (and after reconnects).
+  // Ask who is online when the conversation opens (and after reconnects), and again when its
+  // first message is stored: the server tells presence only to people who share a conversation,
+  // so a new conversation's peer reads offline until then.
+  const started = messages.length > 0;
   useEffect(() => {
     if (!socket) return;
     const ask = () =>
@@ -44,7 +47,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
     return () => {
       socket.off('connect', ask);
     };
-  }, [socket, peer]);
+  }, [socket, peer, started]);
 
   // Read receipts: while visible, everything from the peer up to the newest is read.
   const lastMarked = useRef<string | null>(null);
