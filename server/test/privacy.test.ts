@@ -153,6 +153,19 @@ describe('socket limits', () => {
   });
 });
 
+describe('handshake throttling behind a trusted proxy', () => {
+  it('keys on the client address the proxy forwards, not on the proxy', async () => {
+    const t = await app({ SOCKET_HANDSHAKES_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+    const bob = await register(t);
+    const via = (client: string) => ({ headers: { 'x-forwarded-for': client } });
+    (await connect(t, bob.token, via('203.0.113.1'))).close();
+    (await connect(t, bob.token, via('203.0.113.1'))).close();
+    await expect(connect(t, bob.token, via('203.0.113.1'))).rejects.toThrow('rate_limited');
+    // Another client behind the same proxy has a bucket of its own.
+    (await connect(t, bob.token, via('203.0.113.2'))).close();
+  });
+});
+
 describe('/metrics', () => {
   it('does not exist without METRICS_TOKEN', async () => {
     const t = await app();

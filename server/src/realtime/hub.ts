@@ -19,6 +19,8 @@ import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
+import { clientAddress, trustFunction } from '../net/client-address.js';
+import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
@@ -96,6 +98,13 @@ export function createRealtime(deps: RealtimeDeps) {
     },
   });
 
+  // Throttled before authentication, which costs a database read per attempt.
+  // The same real-client address as the REST limits: behind a trusted proxy every handshake
+  // would otherwise share the proxy's one bucket.
+  const trust = trustFunction(config.trustProxy);
+  io.use(createHandshakeThrottle(config.limits.socketHandshakesPerMinute, (socket) => clientAddress(socket.request, trust)));
+  const socketCap = createSocketCap(config.limits.socketsPerUser, (username) => presence.socketCount(username));
+
   io.use((socket, next) => {
     const auth = (socket.handshake.auth ?? {}) as { token?: unknown; client?: unknown };
     const token = typeof auth.token === 'string' ? auth.token : readSessionCookie(socket.handshake.headers.cookie);
@@ -119,6 +128,7 @@ export function createRealtime(deps: RealtimeDeps) {
         next(new Error('unavailable'));
       });
   });
+  io.use((socket, next) => socketCap.middleware(socket, next));
 
   function broadcastPresence(username: string, online: boolean) {
     deps.messages
@@ -154,6 +164,7 @@ export function createRealtime(deps: RealtimeDeps) {
     void socket.join([userRoom(username), sessionRoom(tokenHash)]);
     metrics.socketsOnline.inc();
     if (presence.add(username, socket.id)) broadcastPresence(username, true);
+    socketCap.admitted(socket);
     metrics.usersOnline.set(presence.users);
     watchSessionExpiry(socket);
 
@@ -171,7 +182,7 @@ export function createRealtime(deps: RealtimeDeps) {
     socket.on('error', () => undefined);
 
     registerMessageHandlers(socket, { ...deps, io, presence, acks });
-    registerPresenceHandlers(socket, { io, presence, logger });
+    registerPresenceHandlers(socket, { io, presence, messages: deps.messages, logger });
 
     socket.on('disconnect', () => {
       endSync(socket);

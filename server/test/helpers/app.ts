@@ -115,7 +115,7 @@ export async function send(t: TestApp, token: string, to: string, text: string, 
 export function connect(
   t: TestApp,
   token: string,
-  options: { origin?: string; before?: (socket: ClientSocket) => void } = {},
+  options: { origin?: string; headers?: Record<string, string>; before?: (socket: ClientSocket) => void } = {},
 ): Promise<ClientSocket> {
   const socket: ClientSocket = ioClient(t.url, {
     path: '/socket.io',
@@ -123,7 +123,7 @@ export function connect(
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
-    extraHeaders: options.origin ? { origin: options.origin } : {},
+    extraHeaders: { ...options.headers, ...(options.origin ? { origin: options.origin } : {}) },
     autoConnect: false,
   });
   // Everything the socket hears is recorded from the first packet, so helpers attached after
