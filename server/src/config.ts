@@ -1,9 +1,13 @@
 // The server's one validated configuration. Only this file reads process.env.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import fs from 'node:fs';
 import path from 'node:path';
+import { parseSigningKeys, type SigningKey } from './delivery/record-signature.js';
+import { Secret } from './secret.js';
 
 const Int = (def: number, min: number, max: number) => Type.Integer({ default: def, minimum: min, maximum: max });
+const Bool = (def: boolean) => Type.Union([Type.Literal('true'), Type.Literal('false')], { default: String(def) });
 
 const EnvSchema = Type.Object({
   PORT: Int(3000, 0, 65535),
@@ -17,6 +21,14 @@ const EnvSchema = Type.Object({
   KAFKA_SEND_TIMEOUT_MS: Int(5000, 100, 120_000),
   KAFKA_CONNECT_TIMEOUT_MS: Int(3000, 100, 60_000),
   INBOX_COMMIT_INTERVAL_MS: Int(200, 10, 60_000),
+  KAFKA_SSL: Bool(false),
+  KAFKA_SSL_CA_FILE: Type.String({ default: '' }),
+  KAFKA_SASL_MECHANISM: Type.Union([Type.Literal('none'), Type.Literal('scram-sha-512'), Type.Literal('scram-sha-256')], { default: 'none' }),
+  KAFKA_SASL_USERNAME: Type.String({ default: '', pattern: '^[^\\s]{0,256}$' }),
+  KAFKA_SASL_PASSWORD: Type.String({ default: '' }),
+  KAFKA_SASL_PASSWORD_FILE: Type.String({ default: '' }),
+  RECORD_SIGNING_KEYS: Type.String({ default: '' }),
+  RECORD_SIGNING_KEYS_FILE: Type.String({ default: '' }),
   DATA_DIR: Type.String({ default: 'data', minLength: 1 }),
   DATABASE_FILE: Type.String({ default: '' }),
   WEB_DIST: Type.String({ default: 'web/dist' }),
@@ -55,6 +67,14 @@ export interface Config {
     sendTimeoutMs: number;
     connectTimeoutMs: number;
     inboxCommitIntervalMs: number;
+    /** TLS to the brokers; `ca` replaces the system CAs when given (a private CA). */
+    ssl: { ca?: string[] } | undefined;
+    sasl: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
+  };
+  recordSigning: {
+    /** Newest first. Undefined: none configured, so `generatedKeyFile` is read or created. */
+    keys: SigningKey[] | undefined;
+    generatedKeyFile: string;
   };
   databaseFile: string;
   webDist: string;
@@ -88,15 +108,75 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
   if (!Value.Check(EnvSchema, converted)) {
-    const problems = [...Value.Errors(EnvSchema, converted)].map(
-      (e) => `${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`,
-    );
+    const problems = [...Value.Errors(EnvSchema, converted)].map((e) => {
+      const name = e.path.slice(1);
+      // A secret's value is never echoed, not even a wrong one.
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(raw[name]);
+      return `${name}=${shown}: ${e.message}`;
+    });
     throw new ConfigError(problems);
   }
-  return fromEnv(converted);
+  const problems: string[] = [];
+  const kafkaSecurity = readKafkaSecurity(converted, problems);
+  const signingKeys = readSigningKeys(converted, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return fromEnv(converted, kafkaSecurity, signingKeys);
 }
 
-function fromEnv(env: Env): Config {
+const SECRET_VARIABLES = new Set(['KAFKA_SASL_PASSWORD', 'RECORD_SIGNING_KEYS']);
+
+function readFile(variable: string, file: string, problems: string[]): string | undefined {
+  try {
+    return fs.readFileSync(path.resolve(file), 'utf8');
+  } catch (error) {
+    problems.push(`${variable}=${JSON.stringify(file)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+function readKafkaSecurity(env: Env, problems: string[]): Pick<Config['kafka'], 'ssl' | 'sasl'> {
+  const ssl = env.KAFKA_SSL === 'true';
+  if (!ssl && env.KAFKA_SSL_CA_FILE) problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true');
+  const ca = ssl && env.KAFKA_SSL_CA_FILE ? readFile('KAFKA_SSL_CA_FILE', env.KAFKA_SSL_CA_FILE, problems) : undefined;
+  if (env.KAFKA_SASL_MECHANISM === 'none') {
+    if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD || env.KAFKA_SASL_PASSWORD_FILE) {
+      problems.push('KAFKA_SASL_USERNAME/PASSWORD are set but KAFKA_SASL_MECHANISM is none');
+    }
+    return { ssl: ssl ? (ca ? { ca: [ca] } : {}) : undefined, sasl: undefined };
+  }
+  // SCRAM never sends the password, but without TLS every message would cross the wire in clear
+  // next to a credential that looks like protection: refuse the combination outright.
+  if (!ssl) problems.push(`KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs KAFKA_SSL=true`);
+  if (!env.KAFKA_SASL_USERNAME) problems.push(`KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME`);
+  let password: string | undefined;
+  if (env.KAFKA_SASL_PASSWORD && env.KAFKA_SASL_PASSWORD_FILE) problems.push('set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both');
+  else if (env.KAFKA_SASL_PASSWORD_FILE) password = readFile('KAFKA_SASL_PASSWORD_FILE', env.KAFKA_SASL_PASSWORD_FILE, problems)?.trim();
+  else password = env.KAFKA_SASL_PASSWORD;
+  if (!password) problems.push(`KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs a password (KAFKA_SASL_PASSWORD_FILE or KAFKA_SASL_PASSWORD)`);
+  return {
+    ssl: ca ? { ca: [ca] } : {},
+    sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: new Secret(password ?? '') },
+  };
+}
+
+function readSigningKeys(env: Env, problems: string[]): SigningKey[] | undefined {
+  if (env.RECORD_SIGNING_KEYS && env.RECORD_SIGNING_KEYS_FILE) {
+    problems.push('set RECORD_SIGNING_KEYS or RECORD_SIGNING_KEYS_FILE, not both');
+    return undefined;
+  }
+  const [variable, text] = env.RECORD_SIGNING_KEYS_FILE
+    ? ['RECORD_SIGNING_KEYS_FILE', readFile('RECORD_SIGNING_KEYS_FILE', env.RECORD_SIGNING_KEYS_FILE, problems)]
+    : ['RECORD_SIGNING_KEYS', env.RECORD_SIGNING_KEYS || undefined];
+  if (text === undefined) return undefined;
+  try {
+    return parseSigningKeys(text);
+  } catch (error) {
+    problems.push(`${variable}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function fromEnv(env: Env, kafkaSecurity: Pick<Config['kafka'], 'ssl' | 'sasl'>, signingKeys: SigningKey[] | undefined): Config {
   const prefix = env.KAFKA_TOPIC_PREFIX;
   const messagesTopic = `${prefix}.messages`;
   const dataDir = path.resolve(env.DATA_DIR);
@@ -118,7 +198,9 @@ function fromEnv(env: Env): Config {
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,
+      ...kafkaSecurity,
     },
+    recordSigning: { keys: signingKeys, generatedKeyFile: path.join(dataDir, 'record-signing-keys') },
     databaseFile: env.DATABASE_FILE ? path.resolve(env.DATABASE_FILE) : path.join(dataDir, 'messenger.sqlite'),
     webDist: path.resolve(env.WEB_DIST),
     allowedOrigins: env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

@@ -10,8 +10,10 @@ import {
   type IHeaders,
   type LogEntry,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Secret } from '../secret.js';
 import { withTimeout } from './timeout.js';
 
 export interface KafkaBusOptions {
@@ -26,6 +28,9 @@ export interface KafkaBusOptions {
   sendTimeoutMs: number;
   connectTimeoutMs: number;
   inboxCommitIntervalMs: number;
+  /** TLS to the brokers (system CAs unless `ca` is given); undefined: plaintext. */
+  ssl?: { ca?: string[] } | undefined;
+  sasl?: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
   logger: Logger;
 }
 
@@ -98,6 +103,10 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    // The certificate is always verified (rejectUnauthorized stays on); a private CA is trusted
+    // by naming it, never by turning checks off. The internal cluster below inherits both.
+    ssl: options.ssl ? { ...(options.ssl.ca ? { ca: options.ssl.ca } : {}), rejectUnauthorized: true } : undefined,
+    sasl: options.sasl ? saslOptions(options.sasl) : undefined,
     connectionTimeout: options.connectTimeoutMs,
     requestTimeout: Math.max(options.sendTimeoutMs, 5000),
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
@@ -479,6 +488,11 @@ export function createKafkaBus(options: KafkaBusOptions) {
 }
 
 export type KafkaBus = ReturnType<typeof createKafkaBus>;
+
+function saslOptions(sasl: NonNullable<KafkaBusOptions['sasl']>): SASLOptions {
+  const credentials = { username: sasl.username, password: sasl.password.reveal() };
+  return sasl.mechanism === 'scram-sha-512' ? { mechanism: 'scram-sha-512', ...credentials } : { mechanism: 'scram-sha-256', ...credentials };
+}
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -6,6 +6,8 @@ import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
+import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
+import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { createKafkaBus, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
@@ -18,6 +20,7 @@ declare module 'fastify' {
     database: OpenedDatabase;
     repos: { users: UsersRepository; messages: MessagesRepository; idempotency: IdempotencyRepository };
     bus: KafkaBus;
+    recordCodec: RecordCodec;
     metrics: Metrics;
     realtime: Realtime;
     authService: AuthService;
@@ -30,6 +33,9 @@ const CONNECT_DEADLINE_MS = 60_000;
 export default fp(
   async (app, opts: { config: Config }) => {
     const { config } = opts;
+    // Zero-config `npm start`: without configured keys, one is generated into the data dir.
+    const signingKeys = config.recordSigning.keys ?? loadOrCreateKeyFile(config.recordSigning.generatedKeyFile);
+    const recordCodec = createRecordCodec(createRecordSigner(signingKeys), config.kafka.messagesTopic);
     const database = await openDatabase(config.databaseFile);
     const repos = {
       users: createUsersRepository(database.db),
@@ -68,6 +74,7 @@ export default fp(
     });
     const sendService = createSendService({
       bus,
+      codec: recordCodec,
       users: repos.users,
       idempotency: repos.idempotency,
       metrics,
@@ -78,6 +85,7 @@ export default fp(
     app.decorate('database', database);
     app.decorate('repos', repos);
     app.decorate('bus', bus);
+    app.decorate('recordCodec', recordCodec);
     app.decorate('metrics', metrics);
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
