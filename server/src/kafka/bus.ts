@@ -59,6 +59,14 @@ export class KafkaUnavailableError extends Error {
   }
 }
 
+/** The brokers refused our credentials or our ACLs: retrying will not help, an operator must. */
+export class KafkaAccessDeniedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaAccessDeniedError';
+  }
+}
+
 interface QueuedSend {
   key: string;
   value: string;
@@ -286,18 +294,27 @@ export function createKafkaBus(options: KafkaBusOptions) {
     inboxGroup: (username: string) => `${options.inboxGroupPrefix}${username}`,
     partitionFor,
 
-    /** Connects the producer and admin client and creates the topics if they are missing. */
+    /**
+     * Connects the producer and admin client and creates the topics if they are missing. Rejects
+     * with KafkaAccessDeniedError when the brokers refuse our credentials or ACLs.
+     */
     async connect(): Promise<void> {
-      await withTimeout(admin.connect(), options.connectTimeoutMs * 3, 'Kafka admin connect');
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: options.messagesTopic, numPartitions: options.partitions, replicationFactor: options.replicationFactor },
-          { topic: options.dlqTopic, numPartitions: 1, replicationFactor: options.replicationFactor },
-        ],
-      });
-      const metadata = await admin.fetchTopicMetadata({ topics: [options.messagesTopic] });
-      partitionCount = metadata.topics[0]?.partitions.length ?? options.partitions;
+      try {
+        await withTimeout(admin.connect(), options.connectTimeoutMs * 3, 'Kafka admin connect');
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            { topic: options.messagesTopic, numPartitions: options.partitions, replicationFactor: options.replicationFactor },
+            { topic: options.dlqTopic, numPartitions: 1, replicationFactor: options.replicationFactor },
+          ],
+        });
+        const metadata = await admin.fetchTopicMetadata({ topics: [options.messagesTopic] });
+        partitionCount = metadata.topics[0]?.partitions.length ?? options.partitions;
+      } catch (error) {
+        const denied = accessDenial(error);
+        if (denied) throw new KafkaAccessDeniedError(denied, { cause: error });
+        throw error;
+      }
       await producer.connect();
       await cluster.connect();
       commitTimer = setInterval(() => void flushInboxCommits(), options.inboxCommitIntervalMs);
@@ -488,6 +505,18 @@ export function createKafkaBus(options: KafkaBusOptions) {
 }
 
 export type KafkaBus = ReturnType<typeof createKafkaBus>;
+
+/** The broker's refusal (bad SCRAM credentials, a missing ACL) inside a kafkajs error, if any. */
+function accessDenial(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 4) return undefined;
+  const e = error as { name?: unknown; type?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
+  if (e.name === 'KafkaJSSASLAuthenticationError' || /AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED/.test(String(e.type))) return String(e.message);
+  for (const inner of [e.originalError, e.cause, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])]) {
+    const found = accessDenial(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 function saslOptions(sasl: NonNullable<KafkaBusOptions['sasl']>): SASLOptions {
   const credentials = { username: sasl.username, password: sasl.password.reveal() };

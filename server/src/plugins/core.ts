@@ -8,7 +8,7 @@ import { createMessagesRepository, type MessagesRepository } from '../db/message
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
-import { createKafkaBus, type KafkaBus } from '../kafka/bus.js';
+import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
@@ -52,12 +52,19 @@ export default fp(
         await bus.connect();
         break;
       } catch (error) {
-        if (Date.now() > deadline) {
+        // Refused credentials or ACLs do not heal by waiting: say so at once.
+        const denied = error instanceof KafkaAccessDeniedError;
+        if (denied || Date.now() > deadline) {
           await database.close();
           await bus.close();
-          throw new Error(`Kafka at ${config.kafka.brokers.join(',')} is unreachable: ${(error as Error).message}`);
+          const brokers = config.kafka.brokers.join(',');
+          throw new Error(
+            denied
+              ? `Kafka at ${brokers} refused the server: ${error.message}. Check KAFKA_SASL_* and the ACLs (docs/security.md).`
+              : `Kafka at ${brokers} is unreachable: ${(error as Error).message}`,
+          );
         }
-        app.log.warn({ attempt, brokers: config.kafka.brokers }, 'Kafka not reachable yet; retrying');
+        app.log.warn({ attempt, brokers: config.kafka.brokers, reason: (error as Error).message }, 'Kafka not reachable yet; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt)));
       }
     }
