@@ -16,7 +16,7 @@ export interface SigningKey {
 const KEY_ID = /^[A-Za-z0-9._-]{1,32}$/;
 const MIN_SECRET_BYTES = 32;
 const SIGNATURE_BYTES = 32;
-const DOMAIN = Buffer.from('messenger.chat-record.v1');
+const DOMAIN_TEXT = 'messenger.chat-record.v1';
 
 /**
  * Parses `id:base64secret` entries, separated by commas or newlines, newest first. Throws with a
@@ -75,24 +75,27 @@ export interface SignedFields {
   schemaVersion: string | undefined;
 }
 
-// Each field is length-prefixed, so no two different field lists give the same bytes. The topic
-// is covered so that a record cannot be replayed into another deployment's topic.
+// Each field is length-prefixed (-1: absent), so no two different field lists give the same
+// bytes. The topic is covered so that a record cannot be replayed into another deployment's
+// topic. The small fields go into one buffer: two HMAC updates per record, not six.
 function mac(secret: Buffer, f: SignedFields): Buffer {
-  const h = createHmac('sha256', secret);
-  const field = (value: Buffer | string | null | undefined) => {
-    const bytes = value === null || value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeInt32BE(bytes ? bytes.length : -1);
-    h.update(length);
-    if (bytes) h.update(bytes);
-  };
-  field(DOMAIN);
-  field(f.topic);
-  field(f.key);
-  field(f.messageId);
-  field(f.schemaVersion);
-  field(f.value);
-  return h.digest();
+  const small = [DOMAIN_TEXT, f.topic, f.key, f.messageId, f.schemaVersion];
+  const value = Buffer.isBuffer(f.value) ? f.value : Buffer.from(f.value, 'utf8');
+  let size = 4;
+  for (const text of small) size += 4 + (text === null || text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
+  const head = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const text of small) {
+    if (text === null || text === undefined) {
+      at = head.writeInt32BE(-1, at);
+      continue;
+    }
+    const length = head.write(text, at + 4, 'utf8');
+    head.writeInt32BE(length, at);
+    at += 4 + length;
+  }
+  head.writeInt32BE(value.length, at);
+  return createHmac('sha256', secret).update(head).update(value).digest();
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: 'unsigned' | 'bad_signature'; error: string };
