@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, plaintextRemoteBrokers } from './config.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -63,6 +63,12 @@ describe('Kafka security settings', () => {
     expect(problems({ KAFKA_SASL_USERNAME: 'u' }).join('\n')).toMatch(/KAFKA_SASL_MECHANISM is none/);
     expect(problems({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: path.join(dir, 'nope.pem') }).join('\n')).toMatch(/KAFKA_SSL_CA_FILE.*ENOENT/);
     expect(problems({ KAFKA_SSL: 'yes' }).join('\n')).toMatch(/KAFKA_SSL/);
+  });
+
+  it('name the brokers reached in plaintext off this machine', () => {
+    const brokers = ['127.0.0.1:9092', 'localhost:9093', '[::1]:9094', 'kafka-1.internal:9092', '10.0.0.5:9092'];
+    expect(plaintextRemoteBrokers({ brokers, ssl: undefined })).toEqual(['kafka-1.internal:9092', '10.0.0.5:9092']);
+    expect(plaintextRemoteBrokers({ brokers, ssl: {} })).toEqual([]);
   });
 
   it('take signing keys from a variable or a file, newest first', () => {

@@ -123,6 +123,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return fromEnv(converted, kafkaSecurity, signingKeys);
 }
 
+/**
+ * Brokers reached in plaintext that are not on this machine: anyone on that network path can
+ * read every message and, without SASL and ACLs, write and commit as it likes. The server warns.
+ */
+export function plaintextRemoteBrokers(kafka: Pick<Config['kafka'], 'brokers' | 'ssl'>): string[] {
+  if (kafka.ssl) return [];
+  return kafka.brokers.filter((broker) => {
+    const host = broker.slice(0, broker.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+    return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+  });
+}
+
 const SECRET_VARIABLES = new Set(['KAFKA_SASL_PASSWORD', 'RECORD_SIGNING_KEYS']);
 
 function readFile(variable: string, file: string, problems: string[]): string | undefined {

@@ -1,7 +1,7 @@
 // The process's long-lived parts: the database, the Kafka bus, metrics, realtime and services.
 // Built once here and decorated onto the app; closed here in the reverse order.
 import fp from 'fastify-plugin';
-import type { Config } from '../config.js';
+import { plaintextRemoteBrokers, type Config } from '../config.js';
 import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
@@ -67,6 +67,11 @@ export default fp(
         app.log.warn({ attempt, brokers: config.kafka.brokers, reason: (error as Error).message }, 'Kafka not reachable yet; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt)));
       }
+    }
+
+    const exposed = plaintextRemoteBrokers(config.kafka);
+    if (exposed.length > 0) {
+      app.log.warn({ brokers: exposed }, 'Kafka is reached without TLS over the network: set KAFKA_SSL and SASL (docs/security.md)');
     }
 
     const authService = createAuthService({ users: repos.users, sessionTtlMs: config.sessionTtlMs, argon2: config.argon2 });
