@@ -86,6 +86,7 @@ describe('record signatures', () => {
       const file = path.join(dir, 'nested', 'record-signing-keys');
       const first = loadOrCreateKeyFile(file);
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.readdirSync(path.dirname(file))).toEqual(['record-signing-keys']);
       const again = loadOrCreateKeyFile(file);
       expect(again.map((k) => k.id)).toEqual(first.map((k) => k.id));
       expect(again[0]!.secret.reveal().equals(first[0]!.secret.reveal())).toBe(true);

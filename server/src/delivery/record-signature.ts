@@ -57,11 +57,16 @@ export function loadOrCreateKeyFile(file: string): SigningKey[] {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const id = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
   const content = `# Signing keys for chat records, newest first (id:base64secret). See docs/security.md.\n${id}:${randomBytes(32).toString('base64')}\n`;
+  // Written aside, then linked into place: link() fails if the file exists, so two processes
+  // starting at once keep one key, and a crash mid-write never leaves half a key behind.
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content, { mode: 0o600 });
   try {
-    // 'wx': two processes starting at once must not overwrite each other's key.
-    fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+    fs.linkSync(temporary, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    fs.rmSync(temporary, { force: true });
   }
   return parseSigningKeys(fs.readFileSync(file, 'utf8'));
 }
