@@ -136,6 +136,12 @@ describe('Kafka with SASL/SCRAM over TLS and ACLs', () => {
     await acks.settled();
     await until(async () => (await inboxOffsets(bob.username)).get(partition) === Number(offset) + 1, 15_000, 'the inbox commit');
     socket.close();
+
+    // The operational calls need no more rights than the grants: readiness and consumer lag.
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain(`kafka_consumer_lag{group="${prefix}.history"}`);
   });
 
   it('refuses another principal: no produce to, no read of the messages topic, no inbox commit', async () => {
