@@ -3,7 +3,10 @@
 // deliver → ack → inbox-commit path; a second, authenticated principal cannot write the messages
 // topic, read it, or move an inbox group's offsets (which would hide a victim's unread messages).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, type KafkaCluster } from '../../scripts/lib/kafka-local.mjs';
@@ -142,6 +145,32 @@ describe('Kafka with SASL/SCRAM over TLS and ACLs', () => {
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain(`kafka_consumer_lag{group="${prefix}.history"}`);
+  });
+
+  it('a server with a wrong password or without ACLs stops at start, naming the refusal', async () => {
+    const security = kafka.security!;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-sec-'));
+    const common = {
+      KAFKA_BROKERS: kafka.bootstrap,
+      KAFKA_TOPIC_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: security.caFile,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    };
+    try {
+      const wrongPassword = `wrong-${randomBytes(6).toString('hex')}`;
+      const bad = startApp({ ...common, KAFKA_SASL_USERNAME: SERVER_USER, KAFKA_SASL_PASSWORD: wrongPassword });
+      await expect(bad).rejects.toThrow(/refused the server: .*authentication failed/i);
+      await expect(bad).rejects.not.toThrow(wrongPassword);
+      // An authenticated principal without grants on the prefix: the topic creation is refused.
+      const foreignUser = security.users[FOREIGN_USER]!;
+      await expect(startApp({ ...common, KAFKA_SASL_USERNAME: foreignUser.username, KAFKA_SASL_PASSWORD_FILE: foreignUser.passwordFile })).rejects.toThrow(
+        /refused the server: .*not authorized/i,
+      );
+    } finally {
+      removeDir(dataDir);
+    }
   });
 
   it('refuses another principal: no produce to, no read of the messages topic, no inbox commit', async () => {
