@@ -9,6 +9,10 @@ export const RecordHeaders = {
   messageId: 'message-id',
   schemaVersion: 'schema-version',
   contentType: 'content-type',
+  /** HMAC-SHA256 (base64url) over the record; see server/src/delivery/record-signature.ts. */
+  signature: 'signature',
+  /** Which of the servers' signing keys made `signature`, so keys can rotate. */
+  signatureKeyId: 'signature-key-id',
 } as const;
 
 /** Header names on dead-letter records (`<topic>.dlq`). */

@@ -10,11 +10,29 @@ export interface KafkaNode {
   exited: Promise<number | string | null> | undefined;
 }
 
+export interface ScramUser {
+  username: string;
+  password: string;
+  /** The same password in a 0600 file, for KAFKA_SASL_PASSWORD_FILE. */
+  passwordFile: string;
+}
+
+/** A secure cluster's material: SASL_SSL only, SCRAM-SHA-512, ACLs enforced. */
+export interface KafkaSecurity {
+  dir: string;
+  caFile: string;
+  keystoreFile: string;
+  /** The super user. */
+  admin: ScramUser;
+  users: Record<string, ScramUser>;
+}
+
 export interface KafkaCluster {
   version: string;
   nodes: KafkaNode[];
   dataDir: string;
   bootstrap: string;
+  security: KafkaSecurity | undefined;
   startNode(id: number): Promise<void>;
   killNode(id: number): Promise<void>;
   stopNode(id: number, graceMs?: number): Promise<void>;
@@ -29,6 +47,8 @@ export function startKafka(options?: {
   dataDir?: string;
   heap?: string;
   version?: string;
+  /** SASL_SSL only, with these SCRAM users besides an `admin` super user; no ACLs yet. */
+  secure?: { users?: string[] };
   log?: (line: string) => void;
 }): Promise<KafkaCluster>;
 

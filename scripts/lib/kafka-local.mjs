@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kafkajsSecurity, prepareSecurity, scramFormatArgs, secureProperties } from './kafka-secure.mjs';
 import { PrereqError, checkJava, checkMaven, javaBinary } from './prereqs.mjs';
 
 const POM = fileURLToPath(new URL('../kafka/pom.xml', import.meta.url));
@@ -138,7 +139,7 @@ export function reapOrphans() {
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-function nodeProperties({ nodeId, nodes, dataDir, brokerCount }) {
+function nodeProperties({ nodeId, nodes, dataDir, brokerCount, security }) {
   const node = nodes.find((n) => n.id === nodeId);
   const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
   const replicas = brokerCount === 1 ? 1 : 3;
@@ -148,11 +149,15 @@ function nodeProperties({ nodeId, nodes, dataDir, brokerCount }) {
     'process.roles=broker,controller',
     `node.id=${nodeId}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
+    ...(security
+      ? secureProperties(security, node)
+      : [
+          `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+          `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          'controller.listener.names=CONTROLLER',
+          'inter.broker.listener.name=PLAINTEXT',
+        ]),
     `log.dirs=${path.join(dataDir, `node-${nodeId}`, 'log')}`,
     // Groups start at once instead of waiting 3 s for more members: tests and `npm start` are snappier.
     'group.initial.rebalance.delay.ms=0',
@@ -265,9 +270,11 @@ function spawnJava(args, options) {
  * @param {number} [options.port] first client port; 0 picks free ports (tests)
  * @param {string} [options.dataDir] kept across runs when given; a fresh temp dir otherwise
  * @param {string} [options.heap] JVM max heap per node
+ * @param {{ users?: string[] }} [options.secure] SASL_SSL only, SCRAM users (plus an admin), ACLs
+ *   enforced; see kafka-secure.mjs. The cluster's `security` then holds the CA and passwords.
  * @param {(line: string) => void} [options.log]
  */
-export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '512m', version, log = () => {} } = {}) {
+export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '512m', version, secure, log = () => {} } = {}) {
   checkJava();
   if (![1, 3].includes(brokers)) throw new PrereqError(`--brokers must be 1 or 3, not ${brokers}`);
   reapOrphans();
@@ -290,9 +297,10 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
   }
 
   const clusterId = existingClusterId(root, 1) ?? newClusterId();
+  const security = secure ? prepareSecurity(root, secure.users ?? [], existingClusterId(root, 1) !== undefined) : undefined;
   for (const node of nodes) {
     ensurePrivateDir(node.dir, log);
-    writePrivateFile(path.join(node.dir, 'server.properties'), nodeProperties({ nodeId: node.id, nodes, dataDir: root, brokerCount: brokers }));
+    writePrivateFile(path.join(node.dir, 'server.properties'), nodeProperties({ nodeId: node.id, nodes, dataDir: root, brokerCount: brokers, security }));
     writePrivateFile(path.join(node.dir, 'log4j2.properties'), LOG4J2);
   }
   // Format every node's storage (in parallel: each is a JVM start). --ignore-formatted keeps a reused dir.
@@ -306,7 +314,8 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
               nodeDir: node.dir,
               heap: '256m',
               mainClass: 'kafka.tools.StorageTool',
-              args: ['format', '-t', clusterId, '-c', path.join(node.dir, 'server.properties'), '--ignore-formatted'],
+              // SCRAM users must exist before the first start: the brokers authenticate to each other with one.
+              args: ['format', '-t', clusterId, '-c', path.join(node.dir, 'server.properties'), '--ignore-formatted', ...(security ? scramFormatArgs(security) : [])],
             }),
             { stdio: ['ignore', 'pipe', 'pipe'] },
           );
@@ -324,6 +333,8 @@ export async function startKafka({ brokers = 1, port = 9092, dataDir, heap = '51
     nodes,
     dataDir: root,
     bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
+    /** With `secure`: the CA file, the admin and the SCRAM users (passwords and their 0600 files). */
+    security,
     /** Starts (or restarts) one node. */
     startNode: async (id) => {
       const node = nodes.find((n) => n.id === id);
@@ -423,6 +434,7 @@ export async function waitForBrokers(cluster, expected, timeoutMs = 60_000) {
       }
     }
     const kafka = new Kafka({
+      ...(cluster.security ? kafkajsSecurity(cluster.security) : {}),
       clientId: 'kafka-local-probe',
       brokers: cluster.nodes.filter((n) => n.child && n.child.exitCode === null).map((n) => `127.0.0.1:${n.port}`),
       logLevel: logLevel.NOTHING,

@@ -1,10 +1,14 @@
 // The server's one validated configuration. Only this file reads process.env.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseTrustProxy, type TrustProxy } from './net/client-address.js';
+import { parseSigningKeys, type SigningKey } from './delivery/record-signature.js';
+import { Secret } from './secret.js';
 
 const Int = (def: number, min: number, max: number) => Type.Integer({ default: def, minimum: min, maximum: max });
+const Bool = (def: boolean) => Type.Union([Type.Literal('true'), Type.Literal('false')], { default: String(def) });
 
 const EnvSchema = Type.Object({
   PORT: Int(3000, 0, 65535),
@@ -18,6 +22,14 @@ const EnvSchema = Type.Object({
   KAFKA_SEND_TIMEOUT_MS: Int(5000, 100, 120_000),
   KAFKA_CONNECT_TIMEOUT_MS: Int(3000, 100, 60_000),
   INBOX_COMMIT_INTERVAL_MS: Int(200, 10, 60_000),
+  KAFKA_SSL: Bool(false),
+  KAFKA_SSL_CA_FILE: Type.String({ default: '' }),
+  KAFKA_SASL_MECHANISM: Type.Union([Type.Literal('none'), Type.Literal('scram-sha-512'), Type.Literal('scram-sha-256')], { default: 'none' }),
+  KAFKA_SASL_USERNAME: Type.String({ default: '', pattern: '^[^\\s]{0,256}$' }),
+  KAFKA_SASL_PASSWORD: Type.String({ default: '' }),
+  KAFKA_SASL_PASSWORD_FILE: Type.String({ default: '' }),
+  RECORD_SIGNING_KEYS: Type.String({ default: '' }),
+  RECORD_SIGNING_KEYS_FILE: Type.String({ default: '' }),
   DATA_DIR: Type.String({ default: 'data', minLength: 1 }),
   DATABASE_FILE: Type.String({ default: '' }),
   WEB_DIST: Type.String({ default: 'web/dist' }),
@@ -46,7 +58,7 @@ const EnvSchema = Type.Object({
 });
 type Env = Static<typeof EnvSchema>;
 // Their values never appear in error messages (which go to logs).
-const SECRET_VARIABLES = new Set(['METRICS_TOKEN']);
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'KAFKA_SASL_PASSWORD', 'RECORD_SIGNING_KEYS']);
 
 export interface Config {
   port: number;
@@ -64,6 +76,14 @@ export interface Config {
     sendTimeoutMs: number;
     connectTimeoutMs: number;
     inboxCommitIntervalMs: number;
+    /** TLS to the brokers; `ca` replaces the system CAs when given (a private CA). */
+    ssl: { ca?: string[] } | undefined;
+    sasl: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
+  };
+  recordSigning: {
+    /** Newest first. Undefined: none configured, so `generatedKeyFile` is read or created. */
+    keys: SigningKey[] | undefined;
+    generatedKeyFile: string;
   };
   /** DATA_DIR, absolute: the server's own directory, kept owner-only (0700). */
   dataDir: string;
@@ -109,22 +129,95 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
   if (!Value.Check(EnvSchema, converted)) {
     const problems = [...Value.Errors(EnvSchema, converted)].map((e) => {
-      const key = e.path.slice(1);
-      const shown = SECRET_VARIABLES.has(key) ? '(hidden)' : JSON.stringify(raw[key]);
-      return `${key}=${shown}: ${e.message}`;
+      const name = e.path.slice(1);
+      // A secret's value is never echoed, not even a wrong one.
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(raw[name]);
+      return `${name}=${shown}: ${e.message}`;
     });
     throw new ConfigError(problems);
   }
-  let trustProxy: TrustProxy;
+  const problems: string[] = [];
+  let trustProxy: TrustProxy = false;
   try {
     trustProxy = parseTrustProxy(converted.TRUST_PROXY);
   } catch (error) {
-    throw new ConfigError([`TRUST_PROXY=${JSON.stringify(converted.TRUST_PROXY)}: ${(error as Error).message}`]);
+    problems.push(`TRUST_PROXY=${JSON.stringify(converted.TRUST_PROXY)}: ${(error as Error).message}`);
   }
-  return fromEnv(converted, trustProxy);
+  const kafkaSecurity = readKafkaSecurity(converted, problems);
+  const signingKeys = readSigningKeys(converted, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return fromEnv(converted, trustProxy, kafkaSecurity, signingKeys);
 }
 
-function fromEnv(env: Env, trustProxy: TrustProxy): Config {
+/**
+ * Brokers reached in plaintext that are not on this machine: anyone on that network path can
+ * read every message and, without SASL and ACLs, write and commit as it likes. The server warns.
+ */
+export function plaintextRemoteBrokers(kafka: Pick<Config['kafka'], 'brokers' | 'ssl'>): string[] {
+  if (kafka.ssl) return [];
+  return kafka.brokers.filter((broker) => {
+    const host = broker.slice(0, broker.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+    return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+  });
+}
+
+function readFile(variable: string, file: string, problems: string[]): string | undefined {
+  try {
+    return fs.readFileSync(path.resolve(file), 'utf8');
+  } catch (error) {
+    problems.push(`${variable}=${JSON.stringify(file)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+function readKafkaSecurity(env: Env, problems: string[]): Pick<Config['kafka'], 'ssl' | 'sasl'> {
+  const ssl = env.KAFKA_SSL === 'true';
+  if (!ssl && env.KAFKA_SSL_CA_FILE) problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true');
+  const ca = ssl && env.KAFKA_SSL_CA_FILE ? readFile('KAFKA_SSL_CA_FILE', env.KAFKA_SSL_CA_FILE, problems) : undefined;
+  if (env.KAFKA_SASL_MECHANISM === 'none') {
+    if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD || env.KAFKA_SASL_PASSWORD_FILE) {
+      problems.push('KAFKA_SASL_USERNAME/PASSWORD are set but KAFKA_SASL_MECHANISM is none');
+    }
+    return { ssl: ssl ? (ca ? { ca: [ca] } : {}) : undefined, sasl: undefined };
+  }
+  // SCRAM never sends the password, but without TLS every message would cross the wire in clear
+  // next to a credential that looks like protection: refuse the combination outright.
+  if (!ssl) problems.push(`KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs KAFKA_SSL=true`);
+  if (!env.KAFKA_SASL_USERNAME) problems.push(`KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME`);
+  let password: string | undefined;
+  if (env.KAFKA_SASL_PASSWORD && env.KAFKA_SASL_PASSWORD_FILE) problems.push('set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both');
+  else if (env.KAFKA_SASL_PASSWORD_FILE) password = readFile('KAFKA_SASL_PASSWORD_FILE', env.KAFKA_SASL_PASSWORD_FILE, problems)?.trim();
+  else password = env.KAFKA_SASL_PASSWORD;
+  if (!password) problems.push(`KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs a password (KAFKA_SASL_PASSWORD_FILE or KAFKA_SASL_PASSWORD)`);
+  return {
+    ssl: ca ? { ca: [ca] } : {},
+    sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: new Secret(password ?? '') },
+  };
+}
+
+function readSigningKeys(env: Env, problems: string[]): SigningKey[] | undefined {
+  if (env.RECORD_SIGNING_KEYS && env.RECORD_SIGNING_KEYS_FILE) {
+    problems.push('set RECORD_SIGNING_KEYS or RECORD_SIGNING_KEYS_FILE, not both');
+    return undefined;
+  }
+  const [variable, text] = env.RECORD_SIGNING_KEYS_FILE
+    ? ['RECORD_SIGNING_KEYS_FILE', readFile('RECORD_SIGNING_KEYS_FILE', env.RECORD_SIGNING_KEYS_FILE, problems)]
+    : ['RECORD_SIGNING_KEYS', env.RECORD_SIGNING_KEYS || undefined];
+  if (text === undefined) return undefined;
+  try {
+    return parseSigningKeys(text);
+  } catch (error) {
+    problems.push(`${variable}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function fromEnv(
+  env: Env,
+  trustProxy: TrustProxy,
+  kafkaSecurity: Pick<Config['kafka'], 'ssl' | 'sasl'>,
+  signingKeys: SigningKey[] | undefined,
+): Config {
   const prefix = env.KAFKA_TOPIC_PREFIX;
   const messagesTopic = `${prefix}.messages`;
   const dataDir = path.resolve(env.DATA_DIR);
@@ -146,8 +239,10 @@ function fromEnv(env: Env, trustProxy: TrustProxy): Config {
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,
+      ...kafkaSecurity,
     },
     dataDir,
+    recordSigning: { keys: signingKeys, generatedKeyFile: path.join(dataDir, 'record-signing-keys') },
     databaseFile: env.DATABASE_FILE ? path.resolve(env.DATABASE_FILE) : path.join(dataDir, 'messenger.sqlite'),
     webDist: path.resolve(env.WEB_DIST),
     allowedOrigins: env.ALLOWED_ORIGINS

@@ -6,7 +6,7 @@ import type { MessagesRepository, StoredRecord } from '../db/messages.repository
 import type { KafkaBus, RawRecord } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { Realtime } from '../realtime/hub.js';
-import { decodeRecord } from './record-codec.js';
+import type { RecordCodec } from './record-codec.js';
 import { RecentIds } from './recent-ids.js';
 
 // Enough to cover a consumer replay after a restart or rebalance; clients dedupe the rest.
@@ -20,6 +20,7 @@ interface PendingStore {
 
 export function createDeliveryPipeline(deps: {
   bus: KafkaBus;
+  codec: RecordCodec;
   messages: MessagesRepository;
   realtime: Realtime;
   metrics: Metrics;
@@ -78,7 +79,7 @@ export function createDeliveryPipeline(deps: {
   return async function handleBatch(records: RawRecord[]): Promise<void> {
     const valid: StoredRecord[] = [];
     for (const raw of records) {
-      const decoded = decodeRecord(raw);
+      const decoded = deps.codec.decode(raw);
       if (!decoded.ok) {
         deps.logger.warn(
           { partition: raw.partition, offset: raw.offset, reason: decoded.reason, error: decoded.error },

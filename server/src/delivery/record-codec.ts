@@ -1,36 +1,71 @@
 // Encoding and checking chat records on the topic. Everything read from Kafka is untrusted until
-// it passes here: anything else writes to the topic too (kcat, other services, bugs).
+// it passes here: anything else writes to the topic too (kcat, other services, bugs). A record
+// must carry a valid signature by one of our keys before its content is even parsed.
 import { CHAT_RECORD_VERSION, ChatRecordV1, MAX_RECORD_BYTES, RecordHeaders } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../kafka/bus.js';
+import type { RecordSigner } from './record-signature.js';
 
 // Compiled once: this check runs for every record consumed, so it must be cheap.
 const recordChecker = TypeCompiler.Compile(ChatRecordV1);
 
-export function encodeRecord(record: ChatRecordV1): { value: string; headers: Record<string, string> } {
-  if (!recordChecker.Check(record)) {
-    const first = recordChecker.Errors(record).First();
-    throw new Error(`refusing to produce an invalid record: ${first?.path ?? ''} ${first?.message ?? ''}`);
-  }
+export type DecodeResult =
+  | { ok: true; record: ChatRecordV1 }
+  | {
+      ok: false;
+      reason: 'too_large' | 'empty' | 'unsigned' | 'bad_signature' | 'bad_json' | 'bad_schema' | 'key_mismatch';
+      error: string;
+    };
+
+export interface RecordCodec {
+  /** The value and headers (signature included) of a record for the messages topic. */
+  encode(record: ChatRecordV1): { value: string; headers: Record<string, string> };
+  decode(raw: RawRecord): DecodeResult;
+}
+
+export function createRecordCodec(signer: RecordSigner, messagesTopic: string): RecordCodec {
   return {
-    value: JSON.stringify(record),
-    headers: {
-      [RecordHeaders.messageId]: record.id,
-      [RecordHeaders.schemaVersion]: String(CHAT_RECORD_VERSION),
-      [RecordHeaders.contentType]: 'application/json',
+    encode(record) {
+      if (!recordChecker.Check(record)) {
+        const first = recordChecker.Errors(record).First();
+        throw new Error(`refusing to produce an invalid record: ${first?.path ?? ''} ${first?.message ?? ''}`);
+      }
+      const value = JSON.stringify(record);
+      const headers: Record<string, string> = {
+        [RecordHeaders.messageId]: record.id,
+        [RecordHeaders.schemaVersion]: String(CHAT_RECORD_VERSION),
+        [RecordHeaders.contentType]: 'application/json',
+      };
+      const signature = signer.sign({
+        topic: messagesTopic,
+        key: record.to,
+        value,
+        messageId: headers[RecordHeaders.messageId],
+        schemaVersion: headers[RecordHeaders.schemaVersion],
+      });
+      return { value, headers: { ...headers, ...signature } };
     },
+    decode: (raw) => decodeRecord(signer, raw),
   };
 }
 
-export type DecodeResult =
-  | { ok: true; record: ChatRecordV1 }
-  | { ok: false; reason: 'too_large' | 'empty' | 'bad_json' | 'bad_schema' | 'key_mismatch'; error: string };
-
-export function decodeRecord(raw: RawRecord): DecodeResult {
+function decodeRecord(signer: RecordSigner, raw: RawRecord): DecodeResult {
   if (!raw.value || raw.value.length === 0) return { ok: false, reason: 'empty', error: 'record has no value' };
   if (raw.value.length > MAX_RECORD_BYTES) {
     return { ok: false, reason: 'too_large', error: `value is ${raw.value.length} bytes; the limit is ${MAX_RECORD_BYTES}` };
   }
+  // Before parsing: a foreign writer's bytes are never interpreted, however well-formed.
+  const verified = signer.verify(
+    {
+      topic: raw.topic,
+      key: raw.key,
+      value: raw.value,
+      messageId: raw.headers[RecordHeaders.messageId],
+      schemaVersion: raw.headers[RecordHeaders.schemaVersion],
+    },
+    raw.headers,
+  );
+  if (!verified.ok) return verified;
   let value: unknown;
   try {
     value = JSON.parse(raw.value.toString('utf8'));

@@ -10,8 +10,10 @@ import {
   type IHeaders,
   type LogEntry,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Secret } from '../secret.js';
 import { withTimeout } from './timeout.js';
 
 export interface KafkaBusOptions {
@@ -26,6 +28,9 @@ export interface KafkaBusOptions {
   sendTimeoutMs: number;
   connectTimeoutMs: number;
   inboxCommitIntervalMs: number;
+  /** TLS to the brokers (system CAs unless `ca` is given); undefined: plaintext. */
+  ssl?: { ca?: string[] } | undefined;
+  sasl?: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
   logger: Logger;
 }
 
@@ -51,6 +56,14 @@ export class KafkaUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KafkaUnavailableError';
+  }
+}
+
+/** The brokers refused our credentials or our ACLs: retrying will not help, an operator must. */
+export class KafkaAccessDeniedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaAccessDeniedError';
   }
 }
 
@@ -98,6 +111,10 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    // The certificate is always verified (rejectUnauthorized stays on); a private CA is trusted
+    // by naming it, never by turning checks off. The internal cluster below inherits both.
+    ssl: options.ssl ? { ...(options.ssl.ca ? { ca: options.ssl.ca } : {}), rejectUnauthorized: true } : undefined,
+    sasl: options.sasl ? saslOptions(options.sasl) : undefined,
     connectionTimeout: options.connectTimeoutMs,
     requestTimeout: Math.max(options.sendTimeoutMs, 5000),
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
@@ -277,18 +294,27 @@ export function createKafkaBus(options: KafkaBusOptions) {
     inboxGroup: (username: string) => `${options.inboxGroupPrefix}${username}`,
     partitionFor,
 
-    /** Connects the producer and admin client and creates the topics if they are missing. */
+    /**
+     * Connects the producer and admin client and creates the topics if they are missing. Rejects
+     * with KafkaAccessDeniedError when the brokers refuse our credentials or ACLs.
+     */
     async connect(): Promise<void> {
-      await withTimeout(admin.connect(), options.connectTimeoutMs * 3, 'Kafka admin connect');
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: options.messagesTopic, numPartitions: options.partitions, replicationFactor: options.replicationFactor },
-          { topic: options.dlqTopic, numPartitions: 1, replicationFactor: options.replicationFactor },
-        ],
-      });
-      const metadata = await admin.fetchTopicMetadata({ topics: [options.messagesTopic] });
-      partitionCount = metadata.topics[0]?.partitions.length ?? options.partitions;
+      try {
+        await withTimeout(admin.connect(), options.connectTimeoutMs * 3, 'Kafka admin connect');
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            { topic: options.messagesTopic, numPartitions: options.partitions, replicationFactor: options.replicationFactor },
+            { topic: options.dlqTopic, numPartitions: 1, replicationFactor: options.replicationFactor },
+          ],
+        });
+        const metadata = await admin.fetchTopicMetadata({ topics: [options.messagesTopic] });
+        partitionCount = metadata.topics[0]?.partitions.length ?? options.partitions;
+      } catch (error) {
+        const denied = accessDenial(error);
+        if (denied) throw new KafkaAccessDeniedError(denied, { cause: error });
+        throw error;
+      }
       await producer.connect();
       await cluster.connect();
       commitTimer = setInterval(() => void flushInboxCommits(), options.inboxCommitIntervalMs);
@@ -479,6 +505,23 @@ export function createKafkaBus(options: KafkaBusOptions) {
 }
 
 export type KafkaBus = ReturnType<typeof createKafkaBus>;
+
+/** The broker's refusal (bad SCRAM credentials, a missing ACL) inside a kafkajs error, if any. */
+function accessDenial(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 4) return undefined;
+  const e = error as { name?: unknown; type?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
+  if (e.name === 'KafkaJSSASLAuthenticationError' || /AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED/.test(String(e.type))) return String(e.message);
+  for (const inner of [e.originalError, e.cause, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])]) {
+    const found = accessDenial(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function saslOptions(sasl: NonNullable<KafkaBusOptions['sasl']>): SASLOptions {
+  const credentials = { username: sasl.username, password: sasl.password.reveal() };
+  return sasl.mechanism === 'scram-sha-512' ? { mechanism: 'scram-sha-512', ...credentials } : { mechanism: 'scram-sha-256', ...credentials };
+}
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -2,12 +2,14 @@
 // Built once here and decorated onto the app; closed here in the reverse order.
 import fp from 'fastify-plugin';
 import path from 'node:path';
-import type { Config } from '../config.js';
+import { plaintextRemoteBrokers, type Config } from '../config.js';
 import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
-import { createKafkaBus, type KafkaBus } from '../kafka/bus.js';
+import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
+import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
+import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
@@ -19,6 +21,7 @@ declare module 'fastify' {
     database: OpenedDatabase;
     repos: { users: UsersRepository; messages: MessagesRepository; idempotency: IdempotencyRepository };
     bus: KafkaBus;
+    recordCodec: RecordCodec;
     metrics: Metrics;
     realtime: Realtime;
     authService: AuthService;
@@ -37,6 +40,10 @@ export default fp(
       onTightened: ({ path: target, was }) =>
         app.log.warn({ path: target, was: was.toString(8) }, 'data was readable by other local users; made it owner-only'),
     });
+    // Zero-config `npm start`: without configured keys, one is generated into the (now owner-only)
+    // data dir.
+    const signingKeys = config.recordSigning.keys ?? loadOrCreateKeyFile(config.recordSigning.generatedKeyFile);
+    const recordCodec = createRecordCodec(createRecordSigner(signingKeys), config.kafka.messagesTopic);
     const repos = {
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db),
@@ -52,14 +59,26 @@ export default fp(
         await bus.connect();
         break;
       } catch (error) {
-        if (Date.now() > deadline) {
+        // Refused credentials or ACLs do not heal by waiting: say so at once.
+        const denied = error instanceof KafkaAccessDeniedError;
+        if (denied || Date.now() > deadline) {
           await database.close();
           await bus.close();
-          throw new Error(`Kafka at ${config.kafka.brokers.join(',')} is unreachable: ${(error as Error).message}`);
+          const brokers = config.kafka.brokers.join(',');
+          throw new Error(
+            denied
+              ? `Kafka at ${brokers} refused the server: ${error.message}. Check KAFKA_SASL_* and the ACLs (docs/security.md).`
+              : `Kafka at ${brokers} is unreachable: ${(error as Error).message}`,
+          );
         }
-        app.log.warn({ attempt, brokers: config.kafka.brokers }, 'Kafka not reachable yet; retrying');
+        app.log.warn({ attempt, brokers: config.kafka.brokers, reason: (error as Error).message }, 'Kafka not reachable yet; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt)));
       }
+    }
+
+    const exposed = plaintextRemoteBrokers(config.kafka);
+    if (exposed.length > 0) {
+      app.log.warn({ brokers: exposed }, 'Kafka is reached without TLS over the network: set KAFKA_SSL and SASL (docs/security.md)');
     }
 
     const authService = createAuthService({
@@ -79,6 +98,7 @@ export default fp(
     });
     const sendService = createSendService({
       bus,
+      codec: recordCodec,
       users: repos.users,
       idempotency: repos.idempotency,
       metrics,
@@ -89,6 +109,7 @@ export default fp(
     app.decorate('database', database);
     app.decorate('repos', repos);
     app.decorate('bus', bus);
+    app.decorate('recordCodec', recordCodec);
     app.decorate('metrics', metrics);
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);

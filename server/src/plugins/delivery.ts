@@ -6,6 +6,7 @@ export default fp(
   async (app) => {
     const handleBatch = createDeliveryPipeline({
       bus: app.bus,
+      codec: app.recordCodec,
       messages: app.repos.messages,
       realtime: app.realtime,
       metrics: app.metrics,

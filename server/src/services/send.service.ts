@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { IdempotencyRepository } from '../db/idempotency.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
-import { encodeRecord } from '../delivery/record-codec.js';
+import type { RecordCodec } from '../delivery/record-codec.js';
 import { errors } from '../errors.js';
 import { KafkaUnavailableError, type KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 
 export function createSendService(deps: {
   bus: KafkaBus;
+  codec: RecordCodec;
   users: UsersRepository;
   idempotency: IdempotencyRepository;
   metrics: Metrics;
@@ -22,7 +23,7 @@ export function createSendService(deps: {
   const inFlight = new Map<string, Promise<SendResponse>>();
 
   async function produce(record: ChatRecordV1): Promise<{ partition: number; offset: number }> {
-    const { value, headers } = encodeRecord(record);
+    const { value, headers } = deps.codec.encode(record);
     const stop = deps.metrics.produceLatency.startTimer();
     try {
       const result = await deps.bus.produce(record.to, value, headers);
