@@ -22,6 +22,7 @@ const foreignTopic = `${FOREIGN_USER}.own`;
 
 let kafka: KafkaCluster;
 let t: TestApp;
+const METRICS_TOKEN = 'kafka-security-test-metrics-token';
 let admin: Admin;
 let foreign: Kafka;
 
@@ -47,6 +48,7 @@ beforeAll(async () => {
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
     KAFKA_SASL_USERNAME: serverUser.username,
     KAFKA_SASL_PASSWORD_FILE: serverUser.passwordFile,
+    METRICS_TOKEN,
   });
   admin = new Kafka({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING, ...kafkajsSecurity(security) }).admin();
   await admin.connect();
@@ -142,7 +144,7 @@ describe('Kafka with SASL/SCRAM over TLS and ACLs', () => {
 
     // The operational calls need no more rights than the grants: readiness and consumer lag.
     expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain(`kafka_consumer_lag{group="${prefix}.history"}`);
   });
