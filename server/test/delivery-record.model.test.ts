@@ -6,13 +6,14 @@
 import fc from 'fast-check';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { waitUntil } from './reliability/fault-helpers.js';
 import { collectMessages, connect, randomName, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
 
 const SCREENS = 3;
 const NUM_RUNS = 20;
 const MAX_COMMANDS = 20;
 // How often a reconnect had to offer some but not all messages: the case the bug lived in.
-const coverage = { partialCatchUps: 0, acksOutOfOrder: 0, commands: 0 };
+const coverage = { partialCatchUps: 0, acksOutOfOrder: 0, commands: 0, racedCatchUps: 0, raceLost: 0 };
 
 let t: TestApp;
 let admin: ReturnType<Kafka['admin']>;
@@ -84,6 +85,10 @@ class SendCommand implements fc.AsyncCommand<Model, Real> {
     const { id, offset, partition } = res.json<{ id: string; offset: string; partition: number }>();
     expect(partition).toBe(r.partition);
     m.sent.push({ id, offset: Number(offset) });
+    // Stored before any screen reconnects: a catch-up only offers what the history store holds
+    // (a message still on its way to the store reaches a reconnecting screen live instead).
+    const stored = async () => (await t.app.repos.messages.undelivered(r.bob.username, 1000)).some((u) => u.id === id);
+    await waitUntil(stored, 10_000, `message ${id} stored`, 5);
     // Every online screen gets it live (none is catching up: connects wait for sync:done).
     for (const [i, inbox] of r.inboxes.entries()) {
       if (!inbox) continue;
@@ -95,30 +100,40 @@ class SendCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `send${this.alsoToCarol ? '+carol' : ''}`;
 }
 
+/** One screen's part of an ack command: indexes into what it holds (repeats = duplicate acks). */
+interface ScreenAcks {
+  screen: number;
+  picks: number[];
+}
+
+/** Several screens acknowledge at once; `split`: one emit per id, all in flight together. */
 class AckCommand implements fc.AsyncCommand<Model, Real> {
-  /** picks index into what the screen holds (repeats = duplicate acks); split = one emit each, concurrently */
   constructor(
-    readonly screen: number,
-    readonly picks: number[],
+    readonly acks: ScreenAcks[],
     readonly split: boolean,
   ) {}
-  check = (m: Readonly<Model>) => (m.holds[this.screen]?.size ?? 0) > 0;
+  check = (m: Readonly<Model>) => this.acks.some((a) => (m.holds[a.screen]?.size ?? 0) > 0);
   async run(m: Model, r: Real): Promise<void> {
-    const held = [...(m.holds[this.screen] ?? [])];
-    const socket = r.screens[this.screen];
-    if (!socket) throw new Error('screen offline');
-    const ids = this.picks.map((p) => held[p % held.length] ?? '');
-    const fresh = new Set(ids.filter((id) => !m.acked.has(id)));
+    const emits: Promise<{ ok: boolean; data?: { acknowledged: number } }>[] = [];
+    const all: string[] = [];
+    for (const { screen, picks } of this.acks) {
+      const held = [...(m.holds[screen] ?? [])];
+      const socket = r.screens[screen];
+      if (!socket || held.length === 0) continue;
+      const ids = picks.map((p) => held[p % held.length] ?? '');
+      all.push(...ids);
+      for (const batch of this.split ? ids.map((id) => [id]) : [ids]) emits.push(socket.timeout(10_000).emitWithAck('message:ack', { ids: batch }));
+    }
+    const fresh = new Set(all.filter((id) => !m.acked.has(id)));
     if (unacked(m).some((s) => fresh.has(s.id) && s !== unacked(m)[0])) coverage.acksOutOfOrder += 1;
-    const batches = this.split ? ids.map((id) => [id]) : [ids];
-    const replies = await Promise.all(batches.map((b) => socket.timeout(10_000).emitWithAck('message:ack', { ids: b })));
-    const acknowledged = replies.reduce((n, reply) => n + (reply.ok ? reply.data.acknowledged : Number.NaN), 0);
-    // Each newly acknowledged message counts once, whichever emit carried it.
+    const replies = await Promise.all(emits);
+    const acknowledged = replies.reduce((n, reply) => n + (reply.ok ? (reply.data?.acknowledged ?? Number.NaN) : Number.NaN), 0);
+    // Each newly acknowledged message counts once, whichever screen and emit carried it.
     expect(acknowledged).toBe(fresh.size);
-    for (const id of ids) m.acked.add(id);
+    for (const id of all) m.acked.add(id);
     await checkCommitted(m, r, fresh.size > 0);
   }
-  toString = () => `ack(screen ${this.screen}, ${JSON.stringify(this.picks)}${this.split ? ', split' : ''})`;
+  toString = () => `ack(${this.acks.map((a) => `screen ${a.screen}: ${JSON.stringify(a.picks)}`).join('; ')}${this.split ? ', split' : ''})`;
 }
 
 class DisconnectCommand implements fc.AsyncCommand<Model, Real> {
@@ -133,6 +148,22 @@ class DisconnectCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `disconnect(screen ${this.screen})`;
 }
 
+/** Opens a socket for Bob and resolves with what catch-up offered, once it is over. */
+async function openScreen(r: Real, onConnect?: () => void) {
+  let done: Promise<{ delivered: number }> | undefined;
+  let inbox: ReturnType<typeof collectMessages> | undefined;
+  const socket = await connect(t, r.bob.token, {
+    before: (s) => {
+      done = waitFor(s, 'sync:done');
+      inbox = collectMessages(s);
+      if (onConnect) s.once('connect', onConnect);
+    },
+  });
+  const { delivered } = await (done as Promise<{ delivered: number }>);
+  if (!inbox) throw new Error('no inbox');
+  return { socket, inbox, delivered, offered: inbox.ids };
+}
+
 /** (Re)connects a screen and checks its catch-up: exactly the unacknowledged messages, in order. */
 class ConnectCommand implements fc.AsyncCommand<Model, Real> {
   constructor(readonly screen: number) {}
@@ -141,18 +172,10 @@ class ConnectCommand implements fc.AsyncCommand<Model, Real> {
     r.screens[this.screen]?.close();
     // Whatever the group says now is what catch-up will trust.
     await checkCommitted(m, r, false);
-    let done: Promise<{ delivered: number }> | undefined;
-    let inbox: ReturnType<typeof collectMessages> | undefined;
-    const socket = await connect(t, r.bob.token, {
-      before: (s) => {
-        done = waitFor(s, 'sync:done');
-        inbox = collectMessages(s);
-      },
-    });
-    const { delivered } = await (done as Promise<{ delivered: number }>);
+    const { socket, inbox, delivered, offered } = await openScreen(r);
     const expected = unacked(m).map((s) => s.id);
     if (expected.length > 0 && expected.length < m.sent.length) coverage.partialCatchUps += 1;
-    expect(inbox?.ids, 'catch-up must offer exactly the unacknowledged messages').toEqual(expected);
+    expect(offered, 'catch-up must offer exactly the unacknowledged messages').toEqual(expected);
     expect(delivered).toBe(expected.length);
     r.screens[this.screen] = socket;
     r.inboxes[this.screen] = inbox;
@@ -161,18 +184,65 @@ class ConnectCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `connect(screen ${this.screen})`;
 }
 
+/**
+ * A screen (re)connects while another one acknowledges: the catch-up races the ack round and
+ * its commit. It may or may not offer what is being acknowledged, but never anything acked
+ * before, never less than the rest, and always in order; later reconnects are exact again.
+ */
+class ConnectWhileAckingCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly screen: number,
+    readonly acker: number,
+    readonly picks: number[],
+    /** ack once the new socket is connected (its catch-up under way) rather than just before */
+    readonly late: boolean,
+  ) {}
+  check = (m: Readonly<Model>) => this.acker !== this.screen && (m.holds[this.acker]?.size ?? 0) > 0;
+  async run(m: Model, r: Real): Promise<void> {
+    r.screens[this.screen]?.close();
+    const held = [...(m.holds[this.acker] ?? [])];
+    const ids = this.picks.map((p) => held[p % held.length] ?? '');
+    const acker = r.screens[this.acker];
+    if (!acker) throw new Error('acking screen offline');
+    let acking: Promise<unknown> | undefined;
+    const ack = () => (acking = acker.timeout(10_000).emitWithAck('message:ack', { ids }));
+    if (!this.late) ack();
+    const { socket, inbox, offered } = await openScreen(r, this.late ? ack : undefined);
+    const reply = (await acking) as { ok: boolean } | undefined;
+    expect(reply?.ok).toBe(true);
+    const mayOffer = new Set(unacked(m).map((s) => s.id));
+    const mustOffer = new Set([...mayOffer].filter((id) => !ids.includes(id)));
+    const inOrder = m.sent.filter((s) => offered.includes(s.id)).map((s) => s.id);
+    expect(offered, 'offered out of order or twice').toEqual(inOrder);
+    expect(offered.filter((id) => !mayOffer.has(id)), 'offered an acknowledged message').toEqual([]);
+    expect([...mustOffer].filter((id) => !offered.includes(id)), 'left out an unacknowledged message').toEqual([]);
+    if ([...mayOffer].some((id) => ids.includes(id))) coverage.racedCatchUps += 1;
+    if (offered.some((id) => ids.includes(id))) coverage.raceLost += 1;
+    for (const id of ids) m.acked.add(id);
+    r.screens[this.screen] = socket;
+    r.inboxes[this.screen] = inbox;
+    m.holds[this.screen] = new Set(offered);
+    await checkCommitted(m, r, false);
+  }
+  toString = () => `connect(screen ${this.screen}) while screen ${this.acker} acks ${JSON.stringify(this.picks)}${this.late ? ' (late)' : ''}`;
+}
+
 const screen = fc.nat({ max: SCREENS - 1 });
+const screenAcks = fc.record({ screen, picks: fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 5 }) });
 const commands = [
   fc.boolean().map((carol) => new SendCommand(carol)),
   fc.boolean().map((carol) => new SendCommand(carol)),
   fc
-    .tuple(screen, fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 5 }), fc.boolean())
-    .map(([s, picks, split]) => new AckCommand(s, picks, split)),
+    .tuple(fc.array(screenAcks, { minLength: 1, maxLength: SCREENS }), fc.boolean())
+    .map(([acks, split]) => new AckCommand(acks, split)),
   fc
-    .tuple(screen, fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 5 }), fc.boolean())
-    .map(([s, picks, split]) => new AckCommand(s, picks, split)),
+    .tuple(fc.array(screenAcks, { minLength: 1, maxLength: SCREENS }), fc.boolean())
+    .map(([acks, split]) => new AckCommand(acks, split)),
   screen.map((s) => new DisconnectCommand(s)),
   screen.map((s) => new ConnectCommand(s)),
+  fc
+    .tuple(screen, screen, fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 5 }), fc.boolean())
+    .map(([s, acker, picks, late]) => new ConnectWhileAckingCommand(s, acker, picks, late)),
 ];
 
 /** A recipient name on `partition`: a bounded search (3 partitions, so a few tries at most). */
