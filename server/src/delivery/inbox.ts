@@ -38,6 +38,10 @@ const REMEMBERED_GROUPS = 100_000;
  * Turns rounds of acknowledgements into inbox commits. Each offset computed here is safe when
  * computed and stays safe (delivery marks are never removed), so the highest one wins: a round
  * finishing after a later one, or a screen acking older messages, never moves a group back.
+ * Across restarts no guard is needed: a message acknowledged now was undelivered, so it lies at
+ * or above any offset committed earlier from the same store. What this cannot order is two
+ * server processes whose commits for one group cross on the wire (OffsetCommit has no
+ * compare-and-set); the lower one is still safe, it only shows as lag until the next ack.
  */
 export function createInboxRecord(bus: Pick<KafkaBus, 'commitInbox'>, capacity = REMEMBERED_GROUPS) {
   const highest = new Map<string, number>();
