@@ -13,7 +13,7 @@ const SCREENS = 3;
 const NUM_RUNS = 20;
 const MAX_COMMANDS = 20;
 // How often a reconnect had to offer some but not all messages: the case the bug lived in.
-const coverage = { partialCatchUps: 0, acksOutOfOrder: 0, commands: 0, racedCatchUps: 0, raceLost: 0 };
+const coverage = { partialCatchUps: 0, acksOutOfOrder: 0, commands: 0, racedCatchUps: 0, raceLost: 0, restarts: 0 };
 
 let t: TestApp;
 let admin: ReturnType<Kafka['admin']>;
@@ -148,6 +148,22 @@ class DisconnectCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `disconnect(screen ${this.screen})`;
 }
 
+/** Restarts the server on the same topic and database: its in-memory state (consumer positions,
+ * the inbox commits' backwards guard) starts empty, Kafka and the store carry on. */
+class RestartCommand implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real): Promise<void> {
+    for (const s of r.screens) s?.close();
+    r.screens = [];
+    r.inboxes = [];
+    m.holds = [];
+    await t.close();
+    t = await startApp(t.env);
+    coverage.restarts += 1;
+  }
+  toString = () => 'restart';
+}
+
 /** Opens a socket for Bob and resolves with what catch-up offered, once it is over. */
 async function openScreen(r: Real, onConnect?: () => void) {
   let done: Promise<{ delivered: number }> | undefined;
@@ -240,6 +256,7 @@ const commands = [
     .map(([acks, split]) => new AckCommand(acks, split)),
   screen.map((s) => new DisconnectCommand(s)),
   screen.map((s) => new ConnectCommand(s)),
+  fc.constant(new RestartCommand()),
   fc
     .tuple(screen, screen, fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 5 }), fc.boolean())
     .map(([s, acker, picks, late]) => new ConnectWhileAckingCommand(s, acker, picks, late)),
