@@ -111,3 +111,20 @@ describe('the delivery record never runs ahead of what a client holds', () => {
     aliceTab.close();
   });
 });
+
+describe('inbox commits on the wire', () => {
+  it('a flush returns only once everything queued before it is committed, even with flushes already waiting', async () => {
+    const bus = t.app.bus;
+    const users = Array.from({ length: 64 }, (_, i) => `${Date.now().toString(36)}w${i}`);
+    bus.commitInbox(users[0] ?? '', 0, 1);
+    const first = bus.flushInboxCommits();
+    // Many groups behind it: their flush takes several rounds of commits.
+    for (const u of users) bus.commitInbox(u, 0, 5);
+    const second = bus.flushInboxCommits();
+    const third = bus.flushInboxCommits();
+    await third;
+    const offsets = await Promise.all(users.map((u) => committed(u, 0)));
+    expect(offsets.filter((o) => o !== 5)).toEqual([]);
+    await Promise.all([first, second]);
+  });
+});

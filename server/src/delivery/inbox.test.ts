@@ -96,7 +96,7 @@ describe('createInboxRecord', () => {
     inbox.record('b', at(5));
     inbox.record('c', at(5));
     inbox.record('b', at(4)); // remembered: not sent
-    inbox.record('a', at(4)); // forgotten: sent again (harmless: the bus keeps the highest queued)
+    inbox.record('a', at(4)); // forgotten: sent again (in the server a later offset is never lower; see createInboxRecord)
     expect(sent).toEqual([5, 5, 5, 4]);
   });
 });
