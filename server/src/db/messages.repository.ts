@@ -63,8 +63,11 @@ export interface AckRequest {
 export interface AckOutcome {
   /** the messages this request moved to delivered (repeats from other screens are not here) */
   changed: { id: string; sender: string; kafka_partition: number; kafka_offset: number }[];
-  /** whether the recipient still has undelivered messages once the whole round is applied */
-  left: boolean;
+  /**
+   * For each partition where the round moved any of the recipient's messages to delivered: the
+   * lowest offset of theirs still undelivered once the whole round is applied (null: none).
+   */
+  lowestUndelivered: ReadonlyMap<number, number | null>;
 }
 
 function markDeliveredWith(q: Db | Transaction<Database>, recipient: string, ids: string[], now: string) {
@@ -76,6 +79,20 @@ function markDeliveredWith(q: Db | Transaction<Database>, recipient: string, ids
     .where('delivered_at', 'is', null)
     .returning(['id', 'sender', 'kafka_partition', 'kafka_offset'])
     .execute();
+}
+
+// Served by the partial index messages_undelivered (recipient, kafka_partition, kafka_offset).
+function lowestUndeliveredWith(q: Db | Transaction<Database>, recipient: string, partition: number) {
+  return q
+    .selectFrom('messages')
+    .select('kafka_offset')
+    .where('recipient', '=', recipient)
+    .where('kafka_partition', '=', partition)
+    .where('delivered_at', 'is', null)
+    .orderBy('kafka_offset')
+    .limit(1)
+    .executeTakeFirst()
+    .then((row) => row?.kafka_offset ?? null);
 }
 
 function hasUndeliveredWith(q: Db | Transaction<Database>, recipient: string) {
@@ -209,11 +226,19 @@ export function createMessagesRepository(db: Db) {
       return db.transaction().execute(async (trx) => {
         const changed: AckOutcome['changed'][] = [];
         for (const r of requests) changed.push(r.ids.length === 0 ? [] : await markDeliveredWith(trx, r.recipient, r.ids, now));
-        const left = new Map<string, boolean>();
+        // Asked after every update of the round, inside its transaction: one answer per
+        // recipient and partition, whichever of their screens acknowledged what.
+        const touched = new Map<string, Set<number>>();
         for (const [i, r] of requests.entries()) {
-          if ((changed[i]?.length ?? 0) > 0 && !left.has(r.recipient)) left.set(r.recipient, await hasUndeliveredWith(trx, r.recipient));
+          for (const row of changed[i] ?? []) touched.set(r.recipient, (touched.get(r.recipient) ?? new Set()).add(row.kafka_partition));
         }
-        return requests.map((r, i) => ({ changed: changed[i] ?? [], left: left.get(r.recipient) ?? true }));
+        const lowest = new Map<string, Map<number, number | null>>();
+        for (const [recipient, partitions] of touched) {
+          const byPartition = new Map<number, number | null>();
+          for (const p of partitions) byPartition.set(p, await lowestUndeliveredWith(trx, recipient, p));
+          lowest.set(recipient, byPartition);
+        }
+        return requests.map((r, i) => ({ changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() }));
       });
     },
 

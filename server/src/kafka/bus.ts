@@ -229,7 +229,6 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const pendingCommits = new Map<string, Map<number, number>>();
   const coordinators = new Map<string, InternalBroker>();
   let commitTimer: NodeJS.Timeout | undefined;
-  let commitsRunning: Promise<void> | undefined;
 
   async function commitGroup(groupId: string, offsets: Map<number, number>) {
     const request = {
@@ -260,34 +259,42 @@ export function createKafkaBus(options: KafkaBusOptions) {
     }
   }
 
-  async function flushInboxCommits(): Promise<void> {
-    if (commitsRunning) await commitsRunning;
+  async function commitPending(): Promise<void> {
     if (pendingCommits.size === 0) return;
     const work = [...pendingCommits];
     pendingCommits.clear();
-    commitsRunning = (async () => {
-      for (let i = 0; i < work.length; i += COMMIT_CONCURRENCY) {
-        await Promise.all(
-          work.slice(i, i + COMMIT_CONCURRENCY).map(async ([groupId, offsets]) => {
-            try {
-              await commitGroup(groupId, offsets);
-            } catch (error) {
-              // Put it back unless something newer is queued: the next flush retries it. The
-              // history store already holds the delivery marks, so nothing is lost meanwhile.
-              const queued = pendingCommits.get(groupId) ?? new Map<number, number>();
-              for (const [p, o] of offsets) if ((queued.get(p) ?? -1) < o) queued.set(p, o);
-              pendingCommits.set(groupId, queued);
-              log.warn({ err: error, groupId }, 'inbox offset commit failed; will retry');
-            }
-          }),
-        );
-      }
-    })();
-    try {
-      await commitsRunning;
-    } finally {
-      commitsRunning = undefined;
+    for (let i = 0; i < work.length; i += COMMIT_CONCURRENCY) {
+      await Promise.all(
+        work.slice(i, i + COMMIT_CONCURRENCY).map(async ([groupId, offsets]) => {
+          try {
+            await commitGroup(groupId, offsets);
+          } catch (error) {
+            // Put it back unless something newer is queued: the next flush retries it. The
+            // history store already holds the delivery marks, so nothing is lost meanwhile.
+            const queued = pendingCommits.get(groupId) ?? new Map<number, number>();
+            for (const [p, o] of offsets) if ((queued.get(p) ?? -1) < o) queued.set(p, o);
+            pendingCommits.set(groupId, queued);
+            log.warn({ err: error, groupId }, 'inbox offset commit failed; will retry');
+          }
+        }),
+      );
     }
+  }
+
+  // Flushes run one after another, each after the ones before it: a flush resolves only once
+  // everything queued before it is committed or, on failure, queued again (a caller waiting
+  // behind a running flush used to return while another flush was still committing; found by
+  // test/delivery-record.test.ts), and a failed commit put back in the queue can never land
+  // after a newer one for the same group.
+  let flushes: Promise<void> = Promise.resolve();
+  let flushesWaiting = 0;
+  function flushInboxCommits(): Promise<void> {
+    flushesWaiting += 1;
+    const flush = flushes.then(commitPending).finally(() => {
+      flushesWaiting -= 1;
+    });
+    flushes = flush.catch(() => undefined);
+    return flush;
   }
 
   return {
@@ -317,7 +324,10 @@ export function createKafkaBus(options: KafkaBusOptions) {
       }
       await producer.connect();
       await cluster.connect();
-      commitTimer = setInterval(() => void flushInboxCommits(), options.inboxCommitIntervalMs);
+      // A tick while a flush still waits adds nothing: that flush takes whatever is queued.
+      commitTimer = setInterval(() => {
+        if (flushesWaiting === 0) void flushInboxCommits();
+      }, options.inboxCommitIntervalMs);
       commitTimer.unref();
     },
 

@@ -1,17 +1,16 @@
 // Acknowledgements from every socket, applied in rounds: one SQLite transaction per event-loop
 // turn instead of one commit per acknowledgement. A 20,000-message bench run made ~11,000 of
-// them, each an autocommitted UPDATE writing its pages to the WAL on its own.
+// them, each an autocommitted UPDATE writing its pages to the WAL on its own. Each round then
+// moves the recipients' inbox groups as far as the delivery record allows (delivery/inbox.ts).
 import type { AckOutcome, MessagesRepository } from '../db/messages.repository.js';
+import { createInboxRecord, type PartitionAcks } from '../delivery/inbox.js';
 import type { KafkaBus } from '../kafka/bus.js';
 
-export interface AckResult extends AckOutcome {
+export interface AckResult {
+  /** the messages this acknowledgement moved to delivered (repeats from other screens are not here) */
+  changed: AckOutcome['changed'];
   /** when the round marked them delivered */
   at: string;
-  /**
-   * The consumer's positions, read before the round counted what is left: every record below
-   * them is stored, so "nothing left" lets the recipient's group jump to them safely.
-   */
-  positions: ReadonlyMap<number, number>;
 }
 
 interface Waiting {
@@ -22,19 +21,45 @@ interface Waiting {
 }
 
 export function createAckBatcher(deps: { messages: MessagesRepository; bus: KafkaBus }) {
+  const inbox = createInboxRecord(deps.bus);
   let waiting: Waiting[] = [];
+
+  /** Commits, per recipient of the round, what all of the round's acknowledgements allow. */
+  function commit(round: Waiting[], outcomes: AckOutcome[], positions: ReadonlyMap<number, number>) {
+    const byRecipient = new Map<string, Map<number, PartitionAcks>>();
+    round.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (!outcome) return;
+      const partitions = byRecipient.get(w.recipient) ?? new Map<number, PartitionAcks>();
+      byRecipient.set(w.recipient, partitions);
+      for (const row of outcome.changed) {
+        const p = row.kafka_partition;
+        const lowestUnacked = outcome.lowestUndelivered.get(p);
+        // Not asked about this partition: commit nothing rather than guess "none left".
+        if (lowestUnacked === undefined) continue;
+        const acks = partitions.get(p) ?? { lowestUnacked, highestAcked: -1, position: positions.get(p) };
+        acks.highestAcked = Math.max(acks.highestAcked, row.kafka_offset);
+        partitions.set(p, acks);
+      }
+    });
+    for (const [recipient, partitions] of byRecipient) if (partitions.size > 0) inbox.record(recipient, partitions);
+  }
 
   async function applyRound(): Promise<void> {
     const round = waiting;
     waiting = [];
+    // Read before the round's transaction: everything below these positions is stored by then.
     const positions = deps.bus.consumedPositions();
     const at = new Date().toISOString();
+    let outcomes: AckOutcome[];
     try {
-      const outcomes = await deps.messages.markDeliveredMany(round, at);
-      round.forEach((w, i) => w.resolve({ ...(outcomes[i] ?? { changed: [], left: true }), at, positions }));
+      outcomes = await deps.messages.markDeliveredMany(round, at);
     } catch (error) {
       for (const w of round) w.reject(error);
+      return;
     }
+    commit(round, outcomes, positions);
+    round.forEach((w, i) => w.resolve({ changed: outcomes[i]?.changed ?? [], at }));
   }
 
   return {

@@ -1,5 +1,5 @@
-// Socket events about messages: acknowledgements (delivery receipts and per-recipient Kafka
-// commits), typing, and which conversation a visible tab shows.
+// Socket events about messages: acknowledgements (delivery receipts; the ack batcher records
+// them in the recipient's Kafka group), typing, and which conversation a visible tab shows.
 import { AckPayload, FocusPayload, TypingPayload, type Ack } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AckBatcher } from './ack-batcher.js';
@@ -77,29 +77,18 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
 }
 
 /**
- * Marks messages delivered, tells their senders, and records it in the recipient's Kafka group.
+ * Marks messages delivered (the batcher also moves the recipient's Kafka group) and tells their
+ * senders: "delivered" names exactly the ids this acknowledgement moved, never others.
  * Returns how many changed state (repeats from other screens count zero).
  */
 async function acknowledge(username: string, ids: string[], deps: Deps): Promise<number> {
-  const { changed, left, at: now, positions } = await deps.acks.acknowledge(username, ids);
+  const { changed, at } = await deps.acks.acknowledge(username, ids);
   if (changed.length === 0) return 0;
   deps.metrics.acked.inc(changed.length);
-
-  const highest = new Map<number, number>();
-  for (const row of changed) highest.set(row.kafka_partition, Math.max(highest.get(row.kafka_partition) ?? -1, row.kafka_offset));
-  // With nothing left undelivered, the group may jump to the consumer's position (read before
-  // the count) and show zero lag; otherwise it commits just past what was acknowledged.
-  const nothingLeft = !left;
-  for (const [partition, offset] of highest) {
-    const position = positions.get(partition);
-    const next = nothingLeft && position !== undefined ? Math.max(offset + 1, position) : offset + 1;
-    deps.bus.commitInbox(username, partition, next);
-  }
-
   const bySender = new Map<string, string[]>();
   for (const row of changed) bySender.set(row.sender, [...(bySender.get(row.sender) ?? []), row.id]);
   for (const [sender, senderIds] of bySender) {
-    deps.io.to(userRoom(sender)).emit('receipt:update', { peer: username, ids: senderIds, state: 'delivered', at: now });
+    deps.io.to(userRoom(sender)).emit('receipt:update', { peer: username, ids: senderIds, state: 'delivered', at });
   }
   return changed.length;
 }
