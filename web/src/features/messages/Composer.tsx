@@ -2,6 +2,7 @@
 import { SendIcon } from '../../components/Icons';
 import { MAX_TEXT_LENGTH, isBlankText } from '@messenger/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { registerSessionStore } from '../../lib/session-stores';
 
 const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
@@ -15,6 +16,7 @@ export interface ComposerProps {
 
 /** Unsent drafts per conversation, kept while the app is open. */
 const drafts = new Map<string, string>();
+registerSessionStore(() => drafts.clear());
 
 export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   const [text, setTextState] = useState(() => drafts.get(peer) ?? '');
