@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
+import { displayText } from '../../lib/bidi';
 import { navigate } from '../../lib/router';
 import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
@@ -77,7 +78,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         </button>
         <Avatar name={peer} online={online} />
         <div className="conversation-heading">
-          <h2 id="conversation-title">{peer}</h2>
+          <h2 id="conversation-title">
+            <bdi>{displayText(peer)}</bdi>
+          </h2>
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
             {online ? 'online' : 'offline'}
           </p>
@@ -85,7 +88,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       </header>
       {notFound ? (
         <div className="empty-main" role="alert">
-          <h2>No user named “{peer}”</h2>
+          <h2>
+            No user named “<bdi>{displayText(peer)}</bdi>”
+          </h2>
           <p className="muted">Check the name, or find people with “New chat”.</p>
         </div>
       ) : history.isPending ? (
@@ -102,7 +107,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       ) : rows.length === 0 ? (
         <div className="empty-main">
           <Avatar name={peer} />
-          <p className="muted">No messages yet. Say hi to {peer}!</p>
+          <p className="muted">
+            No messages yet. Say hi to <bdi>{peer}</bdi>!
+          </p>
         </div>
       ) : (
         <MessageList
