@@ -107,9 +107,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       ) : rows.length === 0 ? (
         <div className="empty-main">
           <Avatar name={peer} />
-          <p className="muted">
-            No messages yet. Say hi to <bdi>{peer}</bdi>!
-          </p>
+          <p className="muted">No messages yet. Say hi to {peer}!</p>
         </div>
       ) : (
         <MessageList

@@ -105,7 +105,7 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
             Loading earlier messages…
           </div>
         )}
-        {!hasOlder && rows.length > 0 && <div className="history-start">This is the beginning of your conversation with <bdi>{peer}</bdi>.</div>}
+        {!hasOlder && rows.length > 0 && <div className="history-start">This is the beginning of your conversation with {peer}.</div>}
         <div className="virtual-space" style={{ height: totalSize }}>
           <div className="virtual-items" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
             {items.map((item) => {

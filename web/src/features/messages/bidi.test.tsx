@@ -36,9 +36,4 @@ describe('bidi in message text', () => {
     expect(link.firstElementChild?.tagName).toBe('BDI');
     expect(link.textContent).toBe('https://example.com/gpj.exe');
   });
-
-  it('isolates the peer name in the conversation text', () => {
-    const { container } = renderText('hi', 'bob');
-    expect(container.querySelector('.history-start bdi')?.textContent).toBe('bob');
-  });
 });
