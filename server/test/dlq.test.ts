@@ -26,6 +26,10 @@ describe('poison records', () => {
       { key: bob.username, value: JSON.stringify({ v: 1, hello: 'world' }) },
       { key: bob.username, value: 'x'.repeat(200_000) },
       { key: 'someone-else', value: good('0192f5a4-7c1e-7a3b-9c4d-000000000001', 'wrong key') },
+      // A foreign writer's text that would show as an empty bubble, and one with no UTF-8 form
+      // (written as the JSON escape, as JSON.stringify does): both refused like any bad schema.
+      { key: bob.username, value: good('0192f5a4-7c1e-7a3b-9c4d-000000000003', '\u200b\u3164') },
+      { key: bob.username, value: good('0192f5a4-7c1e-7a3b-9c4d-000000000004', 'x\ud800') },
     ];
     await producer.send({ topic, messages: poison });
     const after = await producer.send({
@@ -55,9 +59,9 @@ describe('poison records', () => {
       });
     });
     await consumer.disconnect();
-    expect(dead.map((h) => h['dlq-reason'])).toEqual(['bad_json', 'bad_schema', 'too_large', 'key_mismatch']);
+    expect(dead.map((h) => h['dlq-reason'])).toEqual(['bad_json', 'bad_schema', 'too_large', 'key_mismatch', 'bad_schema', 'bad_schema']);
     const firstOffset = Number(after[0]?.baseOffset) - poison.length;
-    expect(dead.map((h) => Number(h['dlq-original-offset']))).toEqual([0, 1, 2, 3].map((i) => firstOffset + i));
+    expect(dead.map((h) => Number(h['dlq-original-offset']))).toEqual(poison.map((_, i) => firstOffset + i));
     for (const h of dead) {
       expect(h['dlq-original-topic']).toBe(topic);
       expect(h['dlq-original-partition']).toBe('0');
