@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatMessage, ChatRecordV1, check, Credentials, isBlankText, messageTextProblem, SendBody } from './index.js';
+import { ChatMessage, ChatRecordV1, check, cleanMessageText, Credentials, isBlankText, messageTextProblem, SendBody } from './index.js';
 
 const record = {
   v: 1,
@@ -45,6 +45,14 @@ describe('messageTextProblem', () => {
       expect(messageTextProblem(text)).toBeUndefined();
     },
   );
+});
+
+describe('cleanMessageText', () => {
+  it('drops refused controls, keeps tab and line breaks, and repairs lone surrogates', () => {
+    expect(cleanMessageText('a\u001b[1mb\u0000\u0085\tc\r\nd')).toBe('a[1mb\tc\r\nd');
+    expect(cleanMessageText('x\ud800y😀')).toBe('x\ufffdy😀');
+    expect(messageTextProblem(cleanMessageText('hi\u0007\udc00'))).toBeUndefined();
+  });
 });
 
 describe('the schemas apply it', () => {

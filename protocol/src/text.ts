@@ -15,9 +15,13 @@
 // displays isolate them instead: the web app with dir="auto"/<bdi>, the agent strips them.
 
 /** A code unit of a surrogate pair that has no partner. With the u flag, pairs are one code point. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+const SURROGATE = '[\\uD800-\\uDFFF]';
+/** C0 and C1 controls and DEL, except tab, LF and CR. */
+const CONTROL = '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]';
+const LONE_SURROGATE = new RegExp(SURROGATE, 'u');
+const LONE_SURROGATES = new RegExp(SURROGATE, 'gu');
+const FORBIDDEN_CONTROL = new RegExp(CONTROL, 'u');
+const FORBIDDEN_CONTROLS = new RegExp(CONTROL, 'gu');
 const INVISIBLE = /^[\s\p{Cc}\p{Default_Ignorable_Code_Point}\u2800\p{M}]*$/u;
 
 export type TextProblem = 'blank' | 'lone_surrogate' | 'control_character';
@@ -28,6 +32,14 @@ export function messageTextProblem(text: string): TextProblem | undefined {
   if (INVISIBLE.test(text)) return 'blank';
   if (FORBIDDEN_CONTROL.test(text)) return 'control_character';
   return undefined;
+}
+
+/**
+ * What a client can do with typed or pasted text before sending: drop the controls the server
+ * refuses (tab and line breaks stay) and turn lone surrogates into U+FFFD. Blank text stays blank.
+ */
+export function cleanMessageText(text: string): string {
+  return text.replace(FORBIDDEN_CONTROLS, '').replace(LONE_SURROGATES, '\uFFFD');
 }
 
 /** True when the text holds nothing a reader could see (see the rules above). */
