@@ -55,3 +55,64 @@ test('a failed message and a draft of user A leave no trace for user B signing i
   await expect(page.getByText('half-written draft of alice')).toHaveCount(0);
   await alice.context.close();
 });
+
+test('a send still on its way when A signs out does not land in B’s view when its answer arrives', async ({ browser }) => {
+  const carol = uniqueName('carol');
+  const bobName = uniqueName('bob');
+  const setup = await browser.newContext({ baseURL: BASE_URL });
+  await register(setup, carol);
+  await register(setup, bobName);
+  await setup.close();
+  const carolToken = await bearerToken(browser, carol);
+  const carolSends = async (text: string) => {
+    const res = await fetch(`${BASE_URL}/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${carolToken}` },
+      body: JSON.stringify({ to: bobName, text }),
+    });
+    expect(res.status).toBe(202);
+  };
+  await carolSends('hello bob, from carol');
+
+  const alice = await userSession(browser, 'alice');
+  const { page } = alice;
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByLabel('Search people').fill(carol);
+  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(carol) }).click();
+  await expect(page.getByRole('heading', { name: carol, level: 2 })).toBeVisible();
+
+  // The server really accepts Alice's message; only its answer reaches the tab late, after the
+  // tab belongs to Bob.
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let accepted = () => {};
+  const serverAccepted = new Promise<void>((resolve) => (accepted = resolve));
+  await page.route('**/send', async (route) => {
+    const response = await route.fetch();
+    expect(response.status()).toBe(202);
+    accepted();
+    await gate;
+    await route.fulfill({ response });
+  });
+  await sendText(page, 'in flight when alice signed out');
+  await serverAccepted;
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Username').fill(bobName);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Conversation list' }).getByRole('link', { name: new RegExp(carol) }).click();
+  await expect(messages(page).filter({ hasText: 'hello bob, from carol' })).toHaveCount(1);
+
+  const answered = page.waitForResponse('**/send');
+  release();
+  await answered;
+  // A later message through Kafka and the socket: by the time it shows, the late answer has long
+  // been handled.
+  await carolSends('after the late answer');
+  await expect(messages(page).filter({ hasText: 'after the late answer' })).toHaveCount(1);
+  await expect(page.getByText('in flight when alice signed out')).toHaveCount(0);
+  await expect(messages(page)).toHaveCount(2);
+  await page.unroute('**/send');
+  await alice.context.close();
+});
