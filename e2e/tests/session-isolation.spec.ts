@@ -116,3 +116,31 @@ test('a send still on its way when A signs out does not land in B’s view when 
   await page.unroute('**/send');
   await alice.context.close();
 });
+
+test('when A’s session is revoked on an open conversation, B signing in next does not land on it', async ({ browser }) => {
+  const carol = uniqueName('carol');
+  const bobName = uniqueName('bob');
+  const setup = await browser.newContext({ baseURL: BASE_URL });
+  await register(setup, carol);
+  await register(setup, bobName);
+  await setup.close();
+
+  const alice = await userSession(browser, 'alice');
+  const { page } = alice;
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByLabel('Search people').fill(carol);
+  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(carol) }).click();
+  await expect(page.getByRole('heading', { name: carol, level: 2 })).toBeVisible();
+
+  // Signed out from elsewhere (same cookie, another request): the server ends the tab's socket.
+  const logout = await alice.context.request.post(`${BASE_URL}/api/auth/logout`, { headers: { origin: BASE_URL } });
+  expect(logout.status()).toBe(204);
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await page.getByLabel('Username').fill(bobName);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Conversation list' })).toBeVisible();
+  await expect(page).toHaveURL(`${BASE_URL}/`);
+  await expect(page.getByRole('heading', { name: carol })).toHaveCount(0);
+  await alice.context.close();
+});
