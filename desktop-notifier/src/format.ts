@@ -5,9 +5,11 @@ export const APP_NAME = 'chat-notifier';
 export const MAX_BODY_CHARS = 200;
 export const MAX_TITLE_CHARS = 64;
 
-// C0 and C1 controls, DEL, bidi overrides/isolates and zero-width joiners that could disguise text.
+// C0 and C1 controls, DEL, bidi marks, embeddings, overrides and isolates, and the invisible
+// characters that could disguise text. Not ZWNJ/ZWJ (U+200C/U+200D): emoji sequences and
+// scripts such as Persian are spelt with them, and they cannot reorder or hide anything.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /** One line of plain text: control characters removed, white space runs collapsed. */
 export function plain(text: string): string {

@@ -1,5 +1,5 @@
-// Shows one OS notification through node-notifier, grouped per conversation where the OS can,
-// and opens the conversation in the browser when the OS reports a click.
+// Shows one OS notification (notify-send on Linux and the BSDs, node-notifier on macOS and Windows),
+// grouped per conversation where the OS can, and opens the conversation when the OS reports a click.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import nodeNotifier from 'node-notifier';
@@ -22,19 +22,26 @@ export interface NotifierOptions {
   log?: (line: string) => void;
 }
 
-/** notify-send arguments (Linux, BSD): category, app name, icon and a per-conversation stack tag. */
-export function linuxOptions(n: Formatted, bodyMarkup: boolean) {
-  return {
-    title: n.title,
-    message: bodyMarkup ? escapeMarkup(n.body) : n.body,
-    icon: ICON_PATH,
-    'app-name': APP_NAME,
-    category: 'im.received',
+/**
+ * notify-send's argv (Linux, BSD): category, app name, icon and a per-conversation stack tag, then
+ * `--` and the two positional arguments. Without the `--`, a sender named "-ucritical" or a text
+ * of "--help" is parsed as an option (GLib's parser takes options anywhere in argv), and the
+ * notification changes or is never shown. Every option is one `--name=value` element, so no
+ * value is ever read as a separate argument.
+ */
+export function notifySendArgs(n: Formatted, bodyMarkup: boolean): string[] {
+  return [
+    `--app-name=${APP_NAME}`,
+    `--icon=${ICON_PATH}`,
+    '--category=im.received',
     // dunst, Notify-OSD and others replace the previous notification with the same tag, so one
     // conversation shows one bubble (the latest message) instead of a pile.
-    hint: `string:x-canonical-private-synchronous:${APP_NAME}-${n.peer}`,
-    timeout: NOTIFICATION_SECONDS,
-  };
+    `--hint=string:x-canonical-private-synchronous:${APP_NAME}-${n.peer}`,
+    `--expire-time=${NOTIFICATION_SECONDS * 1000}`,
+    '--',
+    n.title,
+    bodyMarkup ? escapeMarkup(n.body) : n.body,
+  ];
 }
 
 export function macOptions(n: Formatted) {
@@ -115,15 +122,15 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     };
   }
 
-  const impl = new nodeNotifier.NotifySend({ withFallback: false });
-  const notify = impl.notify.bind(impl) as unknown as NotifyFn;
+  // Not node-notifier here: it runs notify-send through a shell with the title and body first
+  // and no `--`, so message fields became options. execFile passes argv as is, no shell.
   return {
     show(n) {
       return new Promise((resolve, reject) => {
-        notify(linuxOptions(n, opts.bodyMarkup), (err) => {
-          if (err instanceof Error) reject(err);
+        execFile('notify-send', notifySendArgs(n, opts.bodyMarkup), { timeout: 10_000 }, (error, _stdout, stderr) => {
+          if (error) reject(new Error(`notify-send failed: ${stderr.trim() || error.message}`));
           else {
-            if (typeof err === 'string' && err.trim()) log(`notify-send: ${err.trim()}`);
+            if (stderr.trim()) log(`notify-send: ${stderr.trim()}`);
             resolve();
           }
         });

@@ -12,7 +12,7 @@ import {
   seenFile,
   sessionFile,
 } from '../src/config.js';
-import { linuxOptions, stableId } from '../src/notify.js';
+import { notifySendArgs, stableId } from '../src/notify.js';
 import { quotedStrings } from '../src/selfcheck.js';
 
 const dirs: string[] = [];
@@ -72,16 +72,24 @@ describe('normalizeServer', () => {
 
 describe('notify-send options', () => {
   it('sets app name, icon, category and a per-conversation stack tag; escapes markup', () => {
-    const o = linuxOptions({ title: 'alice', body: 'a <b> & c', peer: 'alice' }, true);
-    expect(o).toMatchObject({
-      title: 'alice',
-      message: 'a &lt;b&gt; &amp; c',
-      'app-name': 'chat-notifier',
-      category: 'im.received',
-      hint: 'string:x-canonical-private-synchronous:chat-notifier-alice',
-    });
-    expect(fs.existsSync(o.icon)).toBe(true);
-    expect(linuxOptions({ title: 'a', body: '<b>', peer: 'a' }, false).message).toBe('<b>');
+    const args = notifySendArgs({ title: 'alice', body: 'a <b> & c', peer: 'alice' }, true);
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--app-name=chat-notifier',
+        '--category=im.received',
+        '--hint=string:x-canonical-private-synchronous:chat-notifier-alice',
+      ]),
+    );
+    const icon = args.find((a) => a.startsWith('--icon='))?.slice('--icon='.length) ?? '';
+    expect(fs.existsSync(icon)).toBe(true);
+    expect(args.slice(-3)).toEqual(['--', 'alice', 'a &lt;b&gt; &amp; c']);
+    expect(notifySendArgs({ title: 'a', body: '<b>', peer: 'a' }, false).at(-1)).toBe('<b>');
+  });
+  it('ends the options with -- so a title or body that starts with a dash stays text', () => {
+    const args = notifySendArgs({ title: '-ucritical', body: '--help', peer: '-ucritical' }, false);
+    expect(args.slice(-3)).toEqual(['--', '-ucritical', '--help']);
+    // Every option carries its value in the same element: nothing else can start a new option.
+    expect(args.slice(0, -3).every((a) => /^--[a-z-]+=/.test(a))).toBe(true);
   });
   it('gives Windows a stable positive id per conversation', () => {
     expect(stableId('alice')).toBe(stableId('alice'));

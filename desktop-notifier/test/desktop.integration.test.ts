@@ -138,11 +138,27 @@ describe.sequential('chat-notifier on a real desktop', () => {
     expect(latency).toBeLessThan(1000);
   });
 
-  it('shows text plain: control characters and newlines removed, markup escaped', async () => {
+  it('shows text plain: bidi controls and newlines removed, markup escaped', async () => {
     const tag = randomName('');
-    await send(alice, bob, `<b>bold</b> & \u0007bell\nsecond line ${tag}`);
-    const hits = await waitForNotification(`&lt;b&gt;bold&lt;/b&gt; &amp; bell second line ${tag}`);
+    // The server refuses C0/C1 controls now; bidi controls are allowed text, and an override
+    // would make "\u202Etxt.exe" read as "exe.txt" in the bubble, so the agent drops them.
+    await send(alice, bob, `<b>bold</b> & \u202Ebell\u2066\nsecond line ${tag} photo\u202Etxt.exe`);
+    const hits = await waitForNotification(`&lt;b&gt;bold&lt;/b&gt; &amp; bell second line ${tag} phototxt.exe`);
     expect(hits).toHaveLength(1);
+  });
+
+  it('shows a username and texts that look like notify-send options as given', async () => {
+    // Usernames may start with "-"; notify-send read "-ucritical" as --urgency=critical and
+    // "--help" as a request for help (exit 0, nothing shown).
+    const dashed = await register('-ucritical');
+    const tag = randomName('');
+    const texts = ['--help', `-t 1 ${tag}`, `--urgency=low ${tag}`, '--', '-'];
+    for (const text of texts) {
+      await send(dashed, bob, text);
+      const hits = await waitForNotification(text);
+      expect(hits).toHaveLength(1);
+      expect(hits[0]).toMatchObject({ summary: '-ucritical', body: text, appname: 'chat-notifier' });
+    }
   });
 
   it('stays quiet for own messages and for a conversation open in a visible tab, but acknowledges them', async () => {

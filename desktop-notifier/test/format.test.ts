@@ -19,6 +19,12 @@ describe('plain', () => {
     expect(plain('evil\u202egpj.exe')).toBe('evilgpj.exe');
     expect(plain('a\u200bb\ufeff')).toBe('ab');
   });
+  it('keeps the joiners that emoji and scripts such as Persian need', () => {
+    // ZWJ builds "woman technologist" from three emoji; ZWNJ is part of Persian spelling.
+    expect(plain('\u{1f469}\u{1f3fd}\u200d\u{1f4bb} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645')).toBe(
+      '\u{1f469}\u{1f3fd}\u200d\u{1f4bb} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645',
+    );
+  });
   it('never leaves a control character or a newline', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {

@@ -1,6 +1,7 @@
 // The contract every workspace imports. No barrel elsewhere: this package is the one boundary.
 export * from './primitives.js';
 export * from './password.js';
+export * from './text.js';
 export * from './record.js';
 export * from './message.js';
 export * from './errors.js';

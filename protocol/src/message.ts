@@ -1,6 +1,6 @@
 // A chat message as clients see it: the record plus where Kafka put it and its receipt state.
 import { Type, type Static } from '@sinclair/typebox';
-import { IsoTimestamp, MessageId, MessageText, Username } from './primitives.js';
+import { IsoTimestamp, MessageId, StoredMessageText, Username } from './primitives.js';
 
 export const ReceiptState = Type.Union([
   Type.Literal('sent'),
@@ -14,7 +14,7 @@ export const ChatMessage = Type.Object(
     id: MessageId,
     from: Username,
     to: Username,
-    text: MessageText,
+    text: StoredMessageText,
     sentAt: IsoTimestamp,
     partition: Type.Integer({ minimum: 0 }),
     offset: Type.String({ pattern: '^[0-9]+$', maxLength: 20 }),

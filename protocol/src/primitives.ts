@@ -1,5 +1,11 @@
 // Shared field schemas: the limits every boundary (HTTP, socket, Kafka record) enforces.
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { TEXT_FORMAT_CHECKS, TextFormats } from './text.js';
+
+// TypeBox's registry is global; registered here so that any schema below checks wherever it is used.
+for (const [name, check] of Object.entries(TEXT_FORMAT_CHECKS)) {
+  if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
+}
 
 export const USERNAME_PATTERN = '^[a-z0-9_.-]{3,32}$';
 export const MAX_TEXT_LENGTH = 4000;
@@ -19,8 +25,17 @@ export const MessageId = Type.String({
 });
 export type MessageId = Static<typeof MessageId>;
 
-export const MessageText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH });
-export const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH });
+/** Text as it enters (REST body, Kafka record): visible, well-formed, no stray controls (text.ts). */
+export const MessageText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH, format: TextFormats.message });
+/** Text as it leaves (history, live pushes): only the length, so rows stored before the text rules
+ * existed still load instead of breaking a whole page of history. */
+export const StoredMessageText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH });
+/** A lone surrogate would hash as U+FFFD, so two different passwords would both open the account. */
+export const Password = Type.String({
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: MAX_PASSWORD_LENGTH,
+  format: TextFormats.wellFormed,
+});
 export const IsoTimestamp = Type.String({ format: 'date-time', maxLength: 40 });
 
 /** Case folding for usernames: the one rule every client and the server apply. */
@@ -30,9 +45,4 @@ export function normalizeUsername(raw: string): string {
 
 export function isValidUsername(name: string): boolean {
   return new RegExp(USERNAME_PATTERN).test(name);
-}
-
-/** Text is sent as typed, but must hold something other than white space. */
-export function isBlankText(text: string): boolean {
-  return text.trim().length === 0;
 }

@@ -1,5 +1,6 @@
 // Builds the whole app (not listening). Tests build it directly; server.ts listens.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TEXT_FORMAT_CHECKS } from '@messenger/protocol';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -30,6 +31,11 @@ function validators() {
   const coercing = new Ajv({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(strict);
   addFormats.default(coercing);
+  // The contract's own formats (message text, well-formed text): the same checks TypeBox runs.
+  for (const [name, validate] of Object.entries(TEXT_FORMAT_CHECKS)) {
+    strict.addFormat(name, { type: 'string', validate });
+    coercing.addFormat(name, { type: 'string', validate });
+  }
   return { strict, coercing };
 }
 

@@ -69,6 +69,11 @@ describe('poison records', () => {
       signed(bob.username, JSON.stringify({ v: 1, hello: 'world' })),
       signed(bob.username, 'x'.repeat(200_000)),
       signed('someone-else', good('0192f5a4-7c1e-7a3b-9c4d-000000000001', 'wrong key')),
+      // A writer holding the key (a buggy producer) whose text would show as an empty bubble, and
+      // one with no UTF-8 form (written as the JSON escape, as JSON.stringify does): both refused
+      // like any bad schema.
+      signed(bob.username, good('0192f5a4-7c1e-7a3b-9c4d-000000000003', '\u200b\u3164')),
+      signed(bob.username, good('0192f5a4-7c1e-7a3b-9c4d-000000000004', 'x\ud800')),
     ];
     await producer.send({ topic, messages: poison });
     const after = await producer.send({
@@ -85,9 +90,9 @@ describe('poison records', () => {
 
     const keys = new Set([bob.username, 'someone-else']);
     const dead = await readDlq((key) => keys.has(key ?? ''), poison.length);
-    expect(dead.map((h) => h['dlq-reason'])).toEqual(['bad_json', 'bad_schema', 'too_large', 'key_mismatch']);
+    expect(dead.map((h) => h['dlq-reason'])).toEqual(['bad_json', 'bad_schema', 'too_large', 'key_mismatch', 'bad_schema', 'bad_schema']);
     const firstOffset = Number(after[0]?.baseOffset) - poison.length;
-    expect(dead.map((h) => Number(h['dlq-original-offset']))).toEqual([0, 1, 2, 3].map((i) => firstOffset + i));
+    expect(dead.map((h) => Number(h['dlq-original-offset']))).toEqual(poison.map((_, i) => firstOffset + i));
     for (const h of dead) {
       expect(h['dlq-original-topic']).toBe(topic);
       expect(h['dlq-original-partition']).toBe('0');

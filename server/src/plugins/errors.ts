@@ -1,7 +1,13 @@
 // The one error path: every failure leaves as { error: { code, message } } with a stable code.
 // 5xx bodies are generic; the details go to the log only.
-import type { ErrorBody, ErrorCode } from '@messenger/protocol';
-import type { FastifyError } from 'fastify';
+import {
+  messageTextProblem,
+  TEXT_PROBLEM_MESSAGES,
+  TextFormats,
+  type ErrorBody,
+  type ErrorCode,
+} from '@messenger/protocol';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 
@@ -21,6 +27,19 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message?:
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'The body is not valid JSON.' },
 };
 
+/** For a failed text format, says which rule the value broke (blank, surrogate, control) instead
+ * of Ajv's 'must match format "message-text"', which no client can act on. */
+function textFormatMessage(error: FastifyError, request: FastifyRequest): string | undefined {
+  const first = error.validation?.[0];
+  const format = first?.keyword === 'format' ? (first.params as { format?: unknown }).format : undefined;
+  if (format !== TextFormats.message && format !== TextFormats.wellFormed) return undefined;
+  const field = first?.instancePath.split('/').pop() ?? '';
+  const value = error.validationContext === 'body' ? (request.body as Record<string, unknown> | null)?.[field] : undefined;
+  const problem = typeof value === 'string' ? messageTextProblem(value) : undefined;
+  if (!problem || (format === TextFormats.wellFormed && problem !== 'lone_surrogate')) return undefined;
+  return `${error.validationContext ?? 'request'}${first?.instancePath ?? ''} ${TEXT_PROBLEM_MESSAGES[problem]}.`;
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
@@ -30,7 +49,8 @@ export default fp(
       }
       if (error.validation) {
         const where = error.validationContext ?? 'request';
-        return reply.code(400).send(body('validation_failed', `${where}: ${error.message}`));
+        const message = textFormatMessage(error, request) ?? `${where}: ${error.message}`;
+        return reply.code(400).send(body('validation_failed', message));
       }
       const known = error.code ? FASTIFY_CODES[error.code] : undefined;
       if (known) return reply.code(known.status).send(body(known.code, known.message ?? error.message));

@@ -1,7 +1,7 @@
 // Accepting a message: check the recipient, honour Idempotency-Key, produce, answer once Kafka
 // holds it. The sender is always the authenticated user, never a field of the request.
 import { RecentIds } from '../delivery/recent-ids.js';
-import { isBlankText, normalizeUsername, type ChatRecordV1, type SendResponse } from '@messenger/protocol';
+import { messageTextProblem, normalizeUsername, TEXT_PROBLEM_MESSAGES, type ChatRecordV1, type SendResponse } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { IdempotencyRepository } from '../db/idempotency.repository.js';
@@ -71,7 +71,9 @@ export function createSendService(deps: {
   return {
     async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
       const to = normalizeUsername(rawTo);
-      if (isBlankText(text)) throw errors.validation('The message text must not be blank.');
+      // The route's schema already refuses such text; this keeps the rule for any other caller.
+      const problem = messageTextProblem(text);
+      if (problem) throw errors.validation(`The message text ${TEXT_PROBLEM_MESSAGES[problem]}.`);
       if (!knownRecipients.has(to)) {
         if (!(await deps.users.exists(to))) throw errors.recipientNotFound(to);
         knownRecipients.add(to);

@@ -1,5 +1,6 @@
 // Client-only live state: connection status, who is typing, who is online.
 import { useSyncExternalStore } from 'react';
+import { registerSessionStore } from '../../lib/session-stores';
 import { createStore } from '../../lib/store';
 
 export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting';
@@ -63,3 +64,8 @@ export function setPresence(entries: Iterable<[string, boolean]>) {
 export function usePresence(username: string, fallback = false): boolean {
   return useSyncExternalStore(presence.subscribe, () => presence.get().get(username) ?? fallback);
 }
+
+registerSessionStore(() => {
+  typing.set(new Map());
+  presence.set(new Map());
+});

@@ -4,6 +4,7 @@ import type { Conversation } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLogout } from '../../api/logout';
+import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { AccountDialog } from '../account/AccountDialog';
 import { conversationPath, navigate } from '../../lib/router';
@@ -31,7 +32,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
         <div className="me">
           <Avatar name={me} />
           <div className="me-text">
-            <span className="me-name">{me}</span>
+            <bdi className="me-name">{me}</bdi>
             <span className="muted small">Your chats</span>
           </div>
         </div>
@@ -109,7 +110,6 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
 function ConversationItem({ me, conversation, active }: { me: string; conversation: Conversation; active: boolean }) {
   const online = usePresence(conversation.peer, conversation.online);
   const last = conversation.lastMessage;
-  const preview = last ? `${last.from === me ? 'You: ' : ''}${last.text}` : 'No messages yet';
   const unread = conversation.unread;
   return (
     <li>
@@ -127,7 +127,7 @@ function ConversationItem({ me, conversation, active }: { me: string; conversati
         <Avatar name={conversation.peer} online={online} />
         <span className="conversation-text">
           <span className="conversation-top">
-            <span className="conversation-peer">{conversation.peer}</span>
+            <bdi className="conversation-peer">{conversation.peer}</bdi>
             {last && (
               <time className="conversation-time" dateTime={last.sentAt}>
                 {formatStamp(last.sentAt)}
@@ -135,7 +135,16 @@ function ConversationItem({ me, conversation, active }: { me: string; conversati
             )}
           </span>
           <span className="conversation-bottom">
-            <span className="conversation-preview">{preview}</span>
+            <span className="conversation-preview">
+              {last ? (
+                <>
+                  {last.from === me && 'You: '}
+                  <bdi>{displayText(last.text)}</bdi>
+                </>
+              ) : (
+                'No messages yet'
+              )}
+            </span>
             {unread > 0 && (
               <span className="badge" aria-label={`${unread} unread`} data-testid="unread-badge">
                 {unread > 99 ? '99+' : unread}

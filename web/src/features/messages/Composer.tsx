@@ -1,7 +1,8 @@
 // Enter sends, Shift+Enter adds a line. Up to 4000 characters, with a counter.
 import { SendIcon } from '../../components/Icons';
-import { MAX_TEXT_LENGTH, isBlankText } from '@messenger/protocol';
+import { MAX_TEXT_LENGTH, cleanMessageText, isBlankText, messageTextProblem } from '@messenger/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { registerSessionStore } from '../../lib/session-stores';
 
 const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
@@ -15,6 +16,7 @@ export interface ComposerProps {
 
 /** Unsent drafts per conversation, kept while the app is open. */
 const drafts = new Map<string, string>();
+registerSessionStore(() => drafts.clear());
 
 export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   const [text, setTextState] = useState(() => drafts.get(peer) ?? '');
@@ -59,7 +61,10 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
     }
   }
 
-  function change(value: string) {
+  function change(raw: string) {
+    // Pasted terminal output can carry ESC sequences or NULs the server refuses; they show
+    // nothing, so they go before they can turn into a failed message.
+    const value = cleanMessageText(raw);
     setText(value);
     if (!onTyping) return;
     if (isBlankText(value)) return stopTyping();
@@ -74,7 +79,7 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (isBlankText(text) || text.length > MAX_TEXT_LENGTH) return;
+    if (messageTextProblem(text) !== undefined || text.length > MAX_TEXT_LENGTH) return;
     onSend(text);
     setText('');
     stopTyping();

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
+import { displayText } from '../../lib/bidi';
 import { navigate } from '../../lib/router';
 import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
@@ -80,7 +81,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         </button>
         <Avatar name={peer} online={online} />
         <div className="conversation-heading">
-          <h2 id="conversation-title">{peer}</h2>
+          <h2 id="conversation-title">
+            <bdi>{displayText(peer)}</bdi>
+          </h2>
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
             {online ? 'online' : 'offline'}
           </p>
@@ -88,7 +91,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       </header>
       {notFound ? (
         <div className="empty-main" role="alert">
-          <h2>No user named “{peer}”</h2>
+          <h2>
+            No user named “<bdi>{displayText(peer)}</bdi>”
+          </h2>
           <p className="muted">Check the name, or find people with “New chat”.</p>
         </div>
       ) : history.isPending ? (

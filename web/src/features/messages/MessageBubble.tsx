@@ -53,7 +53,9 @@ function Bubble({ text, sentAt, mine, state, id, grouped, error, onRetry, onDisc
       data-mine={mine}
     >
       <div className="bubble">
-        <p className="text">{linkify(text)}</p>
+        <p className="text" dir="auto">
+          {linkify(text)}
+        </p>
         <span className="meta">
           <time dateTime={sentAt} title={formatFull(sentAt)}>
             {formatTime(sentAt)}

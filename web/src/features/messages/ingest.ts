@@ -5,6 +5,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import type { Conversation } from '@messenger/protocol';
 import { fetchMessagesPage, type MessagesData } from '../../api/messages';
 import { queryKeys } from '../../api/keys';
+import { registerSessionStore } from '../../lib/session-stores';
 import { applyReceiptToPreview, bumpConversation, peerOf, setUnread } from '../conversations/conversationCache';
 import { isReading } from '../connection/viewState';
 import { applyReceipt, EarlyReceipts, hasMessage, markIncomingRead, upsertMessages } from './messageCache';
@@ -22,6 +23,10 @@ function countOnce(id: string): boolean {
   }
   return true;
 }
+registerSessionStore(() => {
+  counted.clear();
+  earlyReceipts.clear();
+});
 
 export interface IngestOptions {
   /** Live pushes count toward unread; catch-up batches do not (the server's count has them). */

@@ -1,6 +1,8 @@
 // Turns http(s) URLs in message text into safe links. Everything else stays plain text: React
-// escapes it, and nothing here ever builds HTML from the message.
+// escapes it, and nothing here ever builds HTML from the message. Bidi overrides are dropped and
+// each link label is isolated, so neither can make a link or file name read backwards (bidi.ts).
 import type { ReactNode } from 'react';
+import { displayText } from '../../lib/bidi';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
@@ -14,7 +16,8 @@ export function safeHref(candidate: string): string | null {
   }
 }
 
-export function linkify(text: string): ReactNode[] {
+export function linkify(original: string): ReactNode[] {
+  const text = displayText(original);
   const out: ReactNode[] = [];
   let last = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
@@ -28,7 +31,7 @@ export function linkify(text: string): ReactNode[] {
     if (start > last) out.push(text.slice(last, start));
     out.push(
       <a key={`${start}-${raw}`} href={href} target="_blank" rel="noopener noreferrer">
-        {raw}
+        <bdi>{raw}</bdi>
       </a>,
     );
     last = start + raw.length;

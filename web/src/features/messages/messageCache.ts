@@ -103,6 +103,10 @@ export class EarlyReceipts {
     }
   }
 
+  clear() {
+    this.states.clear();
+  }
+
   apply(message: ChatMessage): ChatMessage {
     const state = this.states.get(message.id);
     if (!state) return message;

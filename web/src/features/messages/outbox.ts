@@ -2,6 +2,7 @@
 // Each keeps its Idempotency-Key, so a retry can never send the text twice. Once the server
 // accepts one (202) it moves into the cached history under its real id and leaves the outbox.
 import { useSyncExternalStore } from 'react';
+import { registerSessionStore } from '../../lib/session-stores';
 import { createStore } from '../../lib/store';
 
 export interface OutboxEntry {
@@ -16,6 +17,7 @@ export interface OutboxEntry {
 }
 
 export const outbox = createStore<readonly OutboxEntry[]>([]);
+registerSessionStore(() => outbox.set([]));
 
 export function addToOutbox(entry: OutboxEntry) {
   outbox.set((all) => [...all, entry]);

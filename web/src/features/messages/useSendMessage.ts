@@ -28,6 +28,9 @@ export function useSendMessage(me: string) {
       updateOutbox(key, { status: 'sending', error: undefined });
       try {
         const accepted = await sendMessage(entry.to, entry.text, key);
+        // Signed out while it was on its way: the outbox was emptied, and the cache may already
+        // be someone else's, so the answer goes nowhere.
+        if (!outbox.get().some((e) => e.key === key)) return;
         ingestMessages(
           client,
           me,

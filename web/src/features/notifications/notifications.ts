@@ -2,6 +2,7 @@
 // for the conversation the user is looking at. Permission is asked only from a button.
 import type { ChatMessage } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
+import { displayText } from '../../lib/bidi';
 import { conversationPath, navigate } from '../../lib/router';
 import { createStore } from '../../lib/store';
 
@@ -31,9 +32,11 @@ function tabIsAttended(): boolean {
 
 export function notifyMessage(message: ChatMessage): void {
   if (currentPermission() !== 'granted' || tabIsAttended()) return;
-  const preview = message.text.length > 140 ? `${message.text.slice(0, 140)}…` : message.text;
+  const text = displayText(message.text);
+  const preview = text.length > 140 ? `${text.slice(0, 140)}…` : text;
   try {
-    const n = new Notification(message.from, { body: preview, tag: `chat-${message.from}`, icon: '/favicon.svg' });
+    // dir: 'auto' lets the OS lay out a right-to-left message; overrides were dropped (bidi.ts).
+    const n = new Notification(message.from, { body: preview, dir: 'auto', tag: `chat-${message.from}`, icon: '/favicon.svg' });
     n.onclick = () => {
       window.focus();
       navigate(conversationPath(message.from));

@@ -1,0 +1,73 @@
+// What counts as message text: the one rule the server, the web composer and the agent apply.
+//
+// A message must be well-formed Unicode (no lone surrogates), free of control characters other
+// than tab and line breaks, and hold at least one character a reader can see. The reasons:
+// - A lone surrogate has no UTF-8 form. JSON.stringify keeps it as "\ud800" on the Kafka topic
+//   while SQLite stores U+FFFD, so the live copy and the history would differ. Refused.
+// - Controls (NUL, ESC, BEL, C1…) show nothing, break argv (NUL) and terminals (ESC sequences in a
+//   bot's log). Tab, LF and CR are ordinary text; everything else in Cc is refused.
+// - "Blank" means every character is one of: white space (JS \s: Unicode White_Space + BOM),
+//   a control, a Default_Ignorable_Code_Point (zero-width space/joiners, word joiner, soft
+//   hyphen, bidi marks, Hangul fillers U+115F/U+1160/U+3164/U+FFA0, U+180E, variation
+//   selectors, tags), U+2800 BRAILLE PATTERN BLANK, or a combining mark (\p{M}: with no base
+//   it renders as nothing or a stray accent). Such a message would show as an empty bubble.
+// Bidi controls (U+202A–U+202E, U+2066–U+2069) are allowed (right-to-left writers use them);
+// displays isolate them instead: the web app with dir="auto"/<bdi>, the agent strips them.
+
+/** A code unit of a surrogate pair that has no partner. With the u flag, pairs are one code point. */
+const SURROGATE = '[\\uD800-\\uDFFF]';
+/** C0 and C1 controls and DEL, except tab, LF and CR. */
+const CONTROL = '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]';
+const LONE_SURROGATE = new RegExp(SURROGATE, 'u');
+const LONE_SURROGATES = new RegExp(SURROGATE, 'gu');
+const FORBIDDEN_CONTROL = new RegExp(CONTROL, 'u');
+const FORBIDDEN_CONTROLS = new RegExp(CONTROL, 'gu');
+const INVISIBLE = /^[\s\p{Cc}\p{Default_Ignorable_Code_Point}\u2800\p{M}]*$/u;
+
+export type TextProblem = 'blank' | 'lone_surrogate' | 'control_character';
+
+/** Why `text` is not acceptable message text (length aside), or undefined when it is. */
+export function messageTextProblem(text: string): TextProblem | undefined {
+  if (LONE_SURROGATE.test(text)) return 'lone_surrogate';
+  if (INVISIBLE.test(text)) return 'blank';
+  if (FORBIDDEN_CONTROL.test(text)) return 'control_character';
+  return undefined;
+}
+
+/**
+ * What a client can do with typed or pasted text before sending: drop the controls the server
+ * refuses (tab and line breaks stay) and turn lone surrogates into U+FFFD. Blank text stays blank.
+ */
+export function cleanMessageText(text: string): string {
+  return text.replace(FORBIDDEN_CONTROLS, '').replace(LONE_SURROGATES, '\uFFFD');
+}
+
+/** True when the text holds nothing a reader could see (see the rules above). */
+export function isBlankText(text: string): boolean {
+  return INVISIBLE.test(text);
+}
+
+/** True when every surrogate is paired, so the string has an exact UTF-8 form. */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+export const TEXT_PROBLEM_MESSAGES: Record<TextProblem, string> = {
+  blank: 'must hold something visible, not only white space, invisible or control characters',
+  lone_surrogate: 'must be well-formed Unicode (it holds an unpaired surrogate)',
+  control_character: 'must not hold control characters other than tab and line breaks',
+};
+
+/** JSON-schema format names, registered with TypeBox here and with Ajv by the server. */
+export const TextFormats = {
+  /** Message text: see messageTextProblem(). */
+  message: 'message-text',
+  /** Any other free text (passwords): only well-formedness is required. */
+  wellFormed: 'well-formed-text',
+} as const;
+
+/** The check behind each format, for validators (Ajv) that keep their own registry. */
+export const TEXT_FORMAT_CHECKS: Record<(typeof TextFormats)[keyof typeof TextFormats], (value: string) => boolean> = {
+  [TextFormats.message]: (value) => messageTextProblem(value) === undefined,
+  [TextFormats.wellFormed]: isWellFormedText,
+};
