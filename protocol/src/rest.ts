@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ChatMessage } from './message.js';
 import { IsoTimestamp, MAX_PASSWORD_LENGTH, MessageId, MessageText, Password, Username } from './primitives.js';
+import { TextFormats } from './text.js';
 
 export const Credentials = Type.Object(
   {
@@ -13,9 +14,10 @@ export const Credentials = Type.Object(
 );
 export type Credentials = Static<typeof Credentials>;
 
-// A password being chosen is only bounded here: the policy (password.ts) answers with a code
-// that says which rule it broke, which a schema's validation_failed cannot.
-const ChosenPassword = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
+// A password being chosen is only bounded (and well-formed, see Password) here: the policy
+// (password.ts) answers with a code that says which rule it broke, which a schema's
+// validation_failed cannot.
+const ChosenPassword = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, format: TextFormats.wellFormed });
 
 export const RegisterBody = Type.Object(
   {
@@ -28,7 +30,7 @@ export type RegisterBody = Static<typeof RegisterBody>;
 
 export const ChangePasswordBody = Type.Object(
   {
-    currentPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+    currentPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, format: TextFormats.wellFormed }),
     newPassword: ChosenPassword,
   },
   { additionalProperties: false },
