@@ -17,6 +17,7 @@ const EnvSchema = Type.Object({
   KAFKA_SEND_TIMEOUT_MS: Int(5000, 100, 120_000),
   KAFKA_CONNECT_TIMEOUT_MS: Int(3000, 100, 60_000),
   INBOX_COMMIT_INTERVAL_MS: Int(200, 10, 60_000),
+  KAFKA_JOIN_TIMEOUT_MS: Int(60_000, 1000, 3_600_000),
   DATA_DIR: Type.String({ default: 'data', minLength: 1 }),
   DATABASE_FILE: Type.String({ default: '' }),
   WEB_DIST: Type.String({ default: 'web/dist' }),
@@ -55,6 +56,8 @@ export interface Config {
     sendTimeoutMs: number;
     connectTimeoutMs: number;
     inboxCommitIntervalMs: number;
+    /** Longest the history consumer may go without a group assignment before the process exits. */
+    joinTimeoutMs: number;
   };
   databaseFile: string;
   webDist: string;
@@ -118,6 +121,7 @@ function fromEnv(env: Env): Config {
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,
+      joinTimeoutMs: env.KAFKA_JOIN_TIMEOUT_MS,
     },
     databaseFile: env.DATABASE_FILE ? path.resolve(env.DATABASE_FILE) : path.join(dataDir, 'messenger.sqlite'),
     webDist: path.resolve(env.WEB_DIST),

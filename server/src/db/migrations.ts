@@ -62,6 +62,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_kafka_group_members': {
+    async up(db: Kysely<unknown>) {
+      // The member id this store's consumer last held in each Kafka group, so that a restarted
+      // process can evict its dead predecessor instead of waiting for its session to expire.
+      await db.schema
+        .createTable('kafka_group_members')
+        .addColumn('group_id', 'text', (c) => c.primaryKey())
+        .addColumn('member_id', 'text', (c) => c.notNull())
+        .addColumn('joined_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -49,12 +49,19 @@ export interface IdempotencyTable {
   created_at: string;
 }
 
+export interface KafkaGroupMembersTable {
+  group_id: string;
+  member_id: string;
+  joined_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   messages: MessagesTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;
+  kafka_group_members: KafkaGroupMembersTable;
 }
 
 export function conversationKey(a: string, b: string): string {

@@ -47,6 +47,21 @@ export interface ProduceResult {
 
 export type BatchHandler = (records: RawRecord[]) => Promise<void>;
 
+/** `joining` until the history consumer holds its group assignment; again after a crash. */
+export type ConsumerState = 'stopped' | 'joining' | 'consuming';
+
+export interface ConsumerOptions {
+  handler: BatchHandler;
+  /** Delivery has stopped for good (repeated crashes, or no join within joinTimeoutMs). */
+  onFatal: (error: unknown) => void;
+  /** The member id this store's previous process held in the history group, if known. */
+  previousMemberId?: string | undefined;
+  /** Called on every join with our member id, to be remembered for the next start. */
+  onJoined?: (memberId: string) => void;
+  onStateChange?: (state: ConsumerState) => void;
+  joinTimeoutMs: number;
+}
+
 export class KafkaUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -77,10 +92,13 @@ interface InternalBroker {
     topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }): Promise<{ responses: { partitions: { partition: number; errorCode: number }[] }[] }>;
 }
+interface InternalCoordinator extends InternalBroker {
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<InternalCoordinator>;
 }
 
 const TRANSIENT_KAFKA_ERRORS =
@@ -91,6 +109,10 @@ const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
 const MAX_SEND_BATCH = 1000;
 const COMMIT_CONCURRENCY = 16;
 const MAX_CONCURRENT_PARTITIONS = 64;
+// How long the broker keeps a silent member in the group. Kafka's floor is 6 s
+// (group.min.session.timeout.ms); a batch that blocks longer than this costs a rebalance.
+const HISTORY_SESSION_TIMEOUT_MS = 10_000;
+const REBUILD_DELAY_MS = 1_000;
 const require = createRequire(import.meta.url);
 
 export function createKafkaBus(options: KafkaBusOptions) {
@@ -153,6 +175,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const partitioner = Partitioners.DefaultPartitioner();
   let partitionCount = options.partitions;
   let consumer: Consumer | undefined;
+  let consumerState: ConsumerState = 'stopped';
   let stopping = false;
   const positions = new Map<number, number>();
 
@@ -273,6 +296,30 @@ export function createKafkaBus(options: KafkaBusOptions) {
     }
   }
 
+  // A process killed without leaving (SIGKILL, OOM, power) keeps its seat in the history group
+  // until its session times out. The broker makes a new member's join wait for it (measured: the
+  // restarted server consumed ~10 s late, and Fastify's onReady gave up). kafkajs 2.2.4 has no
+  // static membership (group.instance.id) and no way to rejoin under a remembered member id, but
+  // any client may send LeaveGroup for a member id: we remember ours in the history store and,
+  // on the next start, tell the coordinator that member has left. Only our own previous id is
+  // ever evicted, so this stays right when several servers share one group. Best effort: if it
+  // fails, the join just waits for the old session to expire, as before.
+  async function evictPreviousMember(memberId: string): Promise<void> {
+    const groupId = options.historyGroup;
+    try {
+      const coordinator = await withTimeout(cluster.findGroupCoordinator({ groupId }), options.connectTimeoutMs * 2, 'group coordinator lookup');
+      await withTimeout(coordinator.leaveGroup({ groupId, memberId }), options.connectTimeoutMs * 2, 'LeaveGroup');
+      log.info({ groupId, memberId }, 'evicted our previous process from the history group');
+    } catch (error) {
+      // UNKNOWN_MEMBER_ID: it already left (a clean shutdown) or its session expired. Normal.
+      if ((error as { type?: string }).type === 'UNKNOWN_MEMBER_ID') return;
+      log.warn(
+        { err: error, groupId, memberId },
+        `could not evict our previous process from the history group; the join waits up to ${HISTORY_SESSION_TIMEOUT_MS} ms for its session to expire`,
+      );
+    }
+  }
+
   return {
     inboxGroup: (username: string) => `${options.inboxGroupPrefix}${username}`,
     partitionFor,
@@ -356,15 +403,59 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     /**
      * Consumes the messages topic in the history group, in partition order, batch by batch.
-     * A handler that throws is retried by kafkajs; a consumer that crashes for good is rebuilt,
-     * and after repeated crashes the process exits loudly rather than stop delivering silently.
+     * Returns at once: the group join runs in the background, because it can take as long as a
+     * dead predecessor's session (see evictPreviousMember) and startup must never hang on it.
+     * consumerState() says when we consume. A handler that throws is retried by kafkajs; a
+     * consumer that crashes for good is rebuilt; repeated crashes, or no join within
+     * joinTimeoutMs, call onFatal rather than leave a server that silently delivers nothing.
      */
-    async startConsumer(handler: BatchHandler, onFatal: (error: unknown) => void): Promise<void> {
+    startConsumer(consumerOptions: ConsumerOptions): void {
+      const { handler, onFatal, joinTimeoutMs } = consumerOptions;
       const crashes: number[] = [];
+      let joinWatchdog: NodeJS.Timeout | undefined;
+      const setState = (state: ConsumerState) => {
+        if (consumerState === state) return;
+        consumerState = state;
+        consumerOptions.onStateChange?.(state);
+      };
+      const joining = () => {
+        if (stopping) return;
+        setState('joining');
+        if (joinWatchdog) return;
+        joinWatchdog = setTimeout(() => {
+          if (consumerState !== 'joining' || stopping) return;
+          onFatal(new Error(`the history consumer did not join group ${options.historyGroup} within ${joinTimeoutMs} ms`));
+        }, joinTimeoutMs);
+        joinWatchdog.unref();
+      };
+      const joined = (memberId: string, durationMs: number) => {
+        clearTimeout(joinWatchdog);
+        joinWatchdog = undefined;
+        if (consumerState !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs }, 'history consumer joined its group');
+        setState('consuming');
+        consumerOptions.onJoined?.(memberId);
+      };
+      // A consumer that cannot start or crashed for good: rebuild it, a bounded number of times.
+      const rebuild = (c: Consumer, error: unknown) => {
+        if (stopping) return;
+        const now = Date.now();
+        crashes.push(now);
+        while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
+        if (crashes.length > 5) {
+          onFatal(error);
+          return;
+        }
+        joining();
+        void c
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref()))
+          .then(() => (stopping ? undefined : start()));
+      };
       const start = async (): Promise<void> => {
         const c = kafka.consumer({
           groupId: options.historyGroup,
-          sessionTimeout: 10_000,
+          sessionTimeout: HISTORY_SESSION_TIMEOUT_MS,
           heartbeatInterval: 1_000,
           rebalanceTimeout: 10_000,
           maxWaitTimeInMs: 250,
@@ -372,49 +463,54 @@ export function createKafkaBus(options: KafkaBusOptions) {
           retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
         });
         consumer = c;
+        c.on(c.events.GROUP_JOIN, (event) => joined(event.payload.memberId, event.payload.duration));
         c.on(c.events.CRASH, (event) => {
           const { error, restart } = event.payload;
           log.error({ err: error, restart }, 'Kafka consumer crashed');
-          if (restart || stopping) return;
-          const now = Date.now();
-          crashes.push(now);
-          while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
-          if (crashes.length > 5) {
-            onFatal(error);
-            return;
-          }
-          void c
-            .disconnect()
-            .catch(() => undefined)
-            .then(() => (stopping ? undefined : start()))
-            .catch(onFatal);
+          if (stopping) return;
+          // kafkajs restarts it itself when `restart`; either way it is not consuming until it rejoins.
+          if (restart) joining();
+          else rebuild(c, error);
         });
-        await c.connect();
-        await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
-        await c.run({
-          // Every partition of a fetch at once: the handler stores them in one transaction. Order
-          // within a partition holds (kafkajs hands over its next batch only after this one).
-          partitionsConsumedConcurrently: Math.min(partitionCount, MAX_CONCURRENT_PARTITIONS),
-          eachBatchAutoResolve: true,
-          autoCommitInterval: 1000,
-          eachBatch: async ({ batch, heartbeat }) => {
-            if (batch.messages.length === 0) return;
-            const records: RawRecord[] = batch.messages.map((m) => ({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: Number(m.offset),
-              key: m.key ? m.key.toString('utf8') : null,
-              value: m.value,
-              headers: decodeHeaders(m.headers),
-              timestamp: m.timestamp,
-            }));
-            await handler(records);
-            positions.set(batch.partition, Number(batch.lastOffset()) + 1);
-            await heartbeat();
-          },
-        });
+        try {
+          await c.connect();
+          await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
+          await c.run({
+            // Every partition of a fetch at once: the handler stores them in one transaction. Order
+            // within a partition holds (kafkajs hands over its next batch only after this one).
+            partitionsConsumedConcurrently: Math.min(partitionCount, MAX_CONCURRENT_PARTITIONS),
+            eachBatchAutoResolve: true,
+            autoCommitInterval: 1000,
+            eachBatch: async ({ batch, heartbeat }) => {
+              if (batch.messages.length === 0) return;
+              const records: RawRecord[] = batch.messages.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: Number(m.offset),
+                key: m.key ? m.key.toString('utf8') : null,
+                value: m.value,
+                headers: decodeHeaders(m.headers),
+                timestamp: m.timestamp,
+              }));
+              await handler(records);
+              positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+              await heartbeat();
+            },
+          });
+        } catch (error) {
+          log.error({ err: error }, 'Kafka consumer failed to start');
+          rebuild(c, error);
+        }
       };
-      await start();
+      joining();
+      void (async () => {
+        if (consumerOptions.previousMemberId) await evictPreviousMember(consumerOptions.previousMemberId);
+        if (!stopping) await start();
+      })();
+    },
+
+    consumerState(): ConsumerState {
+      return consumerState;
     },
 
     /** Per partition, the next offset the consumer will hand over (everything below is stored). */
@@ -470,6 +566,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     async close(): Promise<void> {
       stopping = true;
+      consumerState = 'stopped';
       if (commitTimer) clearInterval(commitTimer);
       await flushInboxCommits().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
       for (const q of queue.splice(0)) q.reject(new KafkaUnavailableError('The server is shutting down'));

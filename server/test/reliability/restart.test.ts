@@ -1,0 +1,243 @@
+// A server SIGKILLed under load and restarted at once comes back: /readyz answers 200 and live
+// delivery resumes, 20 times in a row, and no accepted message is lost. The dead process still
+// holds its seat in the history consumer group until its session times out; startup must not
+// hang on that join (it once failed with "A callback for 'onReady' hook timed out").
+// Also here, because it needs a broker of its own: a foreign dead member the server cannot evict.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
+import { randomName } from '../helpers/app.js';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { Inbox, adminFor, ownKafka, registerUser, sendMessage, waitUntil } from './fault-helpers.js';
+
+const RUNS = 20;
+const RATE_PER_SECOND = 250;
+const TICK_MS = 20;
+// Bounds on the load, whatever happens: at most this many distinct messages, this long.
+const MAX_MESSAGES = 60_000;
+const MAX_LOAD_MS = 15 * 60_000;
+
+let kafka: KafkaCluster;
+let server: ServerProcess | undefined;
+
+beforeAll(async () => {
+  kafka = await ownKafka(1);
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await kafka?.stop();
+}, 60_000);
+
+/**
+ * ~RATE_PER_SECOND sends, each with its own Idempotency-Key and retried with that key until it is
+ * accepted (a client's behaviour across a server restart). Collects the accepted ids.
+ */
+function startLoad(getUrl: () => string, from: { token: string }, to: string) {
+  const accepted = new Set<string>();
+  let started = 0;
+  let stopped = false;
+  const perTick = Math.max(1, Math.round((RATE_PER_SECOND * TICK_MS) / 1000));
+  const deadline = Date.now() + MAX_LOAD_MS;
+  const inFlight = new Set<Promise<void>>();
+  const sendOne = async (i: number) => {
+    const key = `restart-${i}`;
+    while (!stopped && Date.now() < deadline) {
+      const r = await sendMessage(getUrl(), from.token, to, `r${i}`, { 'idempotency-key': key }, 10_000);
+      if (r.status === 202) {
+        accepted.add(r.body.id);
+        return;
+      }
+      // Refused (server down) or 503: the next tick retries; the key keeps it one message.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopped || started >= MAX_MESSAGES || Date.now() > deadline) return;
+    // Back-pressure: a client does not pile up unbounded requests while the server is down.
+    if (inFlight.size > 4 * RATE_PER_SECOND) return;
+    for (let n = 0; n < perTick && started < MAX_MESSAGES; n++) {
+      const p = sendOne(started++).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }, TICK_MS);
+  return {
+    accepted,
+    get started() {
+      return started;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
+}
+
+describe('server SIGKILLed under load and restarted at once', () => {
+  it(`is ready and delivers again, ${RUNS} times out of ${RUNS}, losing nothing`, async () => {
+    server = await startServerProcess({ KAFKA_BROKERS: kafka.bootstrap });
+    const env = server.env;
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const inbox = new Inbox(server.url, bob);
+    await inbox.connect();
+    const load = startLoad(() => server!.url, alice, bob.username);
+    const runs: { readyMs: number; firstDeliveryMs: number }[] = [];
+    try {
+      // As in the report: the broker was SIGKILLed and restarted first (its group coordinator
+      // reloads the group), then the server.
+      await waitUntil(() => inbox.arrivals.size > 0, 60_000, 'a first delivery', 20);
+      await kafka.killNode(1);
+      await kafka.startNode(1);
+      await kafka.waitReady();
+      for (let run = 0; run < RUNS; run++) {
+        // Delivery is live on this incarnation: its consumer is in the group, heartbeating.
+        const before = inbox.arrivals.size;
+        await waitUntil(() => inbox.arrivals.size > before, 60_000, `a live delivery before kill ${run + 1}`, 20);
+        inbox.close();
+        server.child.kill('SIGKILL');
+        await server.exited;
+
+        const restartedAt = performance.now();
+        server = await startServerProcess(env);
+        const readyMs = performance.now() - restartedAt;
+        const connecting = inbox.connect();
+        const socket = inbox.socket!;
+        // message:new only comes from the consumer (catch-up comes as message:batch from the store).
+        const firstLive = new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no live delivery within 60 s after restart ${run + 1}`)), 60_000);
+          socket.once('message:new', () => {
+            clearTimeout(timer);
+            resolve(performance.now());
+          });
+        });
+        await connecting;
+        const firstDeliveryMs = (await firstLive) - restartedAt;
+        runs.push({ readyMs, firstDeliveryMs });
+        // For the report: did it evict its predecessor, and how long did the group join itself take.
+        const log = server.output.join('');
+        const evicted = log.includes('evicted our previous process');
+        const join = /"durationMs":(\d+)[^\n]*history consumer joined its group/.exec(log)?.[1] ?? '?';
+        console.log(
+          `restart ${run + 1}/${RUNS}: ready after ${Math.round(readyMs)} ms, first live delivery after ${Math.round(firstDeliveryMs)} ms ` +
+            `(predecessor evicted: ${evicted}; group join took ${join} ms)`,
+        );
+      }
+    } finally {
+      await load.stop();
+    }
+    const ready = stats(runs.map((r) => r.readyMs));
+    const delivery = stats(runs.map((r) => r.firstDeliveryMs));
+    console.log(
+      `restart → ready: min ${Math.round(ready.min!)} / median ${Math.round(ready.median!)} / max ${Math.round(ready.max!)} ms; ` +
+        `restart → first live delivery: min ${Math.round(delivery.min!)} / median ${Math.round(delivery.median!)} / max ${Math.round(delivery.max!)} ms ` +
+        `(${load.started} sends, ${load.accepted.size} accepted)`,
+    );
+    expect(runs).toHaveLength(RUNS);
+    // Nothing accepted across the 20 kills is lost.
+    await inbox.waitFor(load.accepted, 120_000);
+    inbox.close();
+    expect(server.output.join('')).not.toMatch(/unhandled rejection|onReady/);
+  }, 30 * 60_000);
+});
+
+interface Health {
+  status: string;
+  checks?: Record<string, boolean>;
+}
+
+async function readyz(url: string): Promise<{ status: number; body: Health } | undefined> {
+  try {
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    return { status: res.status, body: (await res.json()) as Health };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A member of `groupId` in another process, with a long session, that dies without leaving:
+ * what a crashed server of an older version (or any other client) leaves behind.
+ */
+async function deadMember(bootstrap: string, groupId: string, topic: string, sessionTimeout: number): Promise<void> {
+  const script = `
+    import { Kafka, logLevel } from 'kafkajs';
+    const kafka = new Kafka({ brokers: ${JSON.stringify(bootstrap.split(','))}, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: ${JSON.stringify(groupId)}, sessionTimeout: ${sessionTimeout}, rebalanceTimeout: ${sessionTimeout} });
+    consumer.on(consumer.events.GROUP_JOIN, () => console.log('joined'));
+    await consumer.connect();
+    await consumer.subscribe({ topic: ${JSON.stringify(topic)}, fromBeginning: true });
+    await consumer.run({ eachMessage: async () => {} });
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the dead-member-to-be never joined its group')), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!chunk.toString().includes('joined')) return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('a dead member the server cannot evict holds the history group', () => {
+  it('the server still starts at once, says 503 (consumer) meanwhile, then consumes as soon as the group lets it', async () => {
+    await server?.stop();
+    const prefix = randomName('g');
+    const topic = `${prefix}.messages`;
+    const admin = adminFor(kafka.bootstrap);
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+    await admin.disconnect();
+    // 20 s: well past Fastify's 10 s onReady timeout, which the old startup waited inside.
+    const SESSION_MS = 20_000;
+    await deadMember(kafka.bootstrap, `${prefix}.history`, topic, SESSION_MS);
+
+    const port = String(await freePort());
+    const startedAt = performance.now();
+    let startError: unknown;
+    const starting = startServerProcess({ KAFKA_BROKERS: kafka.bootstrap, KAFKA_TOPIC_PREFIX: prefix, PORT: port }).catch((error: unknown) => {
+      startError = error;
+      return undefined;
+    });
+    let first: { status: number; body: Health } | undefined;
+    await waitUntil(
+      async () => {
+        if (startError) throw startError;
+        return (first = await readyz(`http://127.0.0.1:${port}`)) !== undefined;
+      },
+      60_000,
+      'the server to answer /readyz',
+      50,
+    );
+    const answeredMs = performance.now() - startedAt;
+    // Listening, but not ready: the group still waits for the dead member.
+    expect(first).toEqual({ status: 503, body: { status: 'unavailable', checks: { kafka: true, database: true, consumer: false } } });
+    server = await starting;
+    if (!server) throw startError;
+    const readyMs = performance.now() - startedAt;
+    console.log(`dead foreign member (session ${SESSION_MS} ms): /readyz answered after ${Math.round(answeredMs)} ms, ready (consuming) after ${Math.round(readyMs)} ms`);
+
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const inbox = new Inbox(server.url, bob);
+    await inbox.connect();
+    const sent = await sendMessage(server.url, alice.token, bob.username, 'after the wait');
+    expect(sent.status).toBe(202);
+    await inbox.waitFor([sent.body.id], 30_000);
+    inbox.close();
+  }, 180_000);
+});
