@@ -52,6 +52,11 @@ export function createMetrics() {
       labelNames: ['group'] as const,
       registers: [registry],
     }),
+    readinessKafkaChecks: new Counter({
+      name: 'readiness_kafka_checks_total',
+      help: 'Kafka round trips made to answer GET /readyz (shared and cached, not one per call)',
+      registers: [registry],
+    }),
     undelivered: new Gauge({
       name: 'messages_undelivered',
       help: 'Messages stored but not yet acknowledged by any client of their recipient (sum over all inbox groups)',

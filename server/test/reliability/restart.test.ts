@@ -2,7 +2,8 @@
 // delivery resumes, 20 times in a row, and no accepted message is lost. The dead process still
 // holds its seat in the history consumer group until its session times out; startup must not
 // hang on that join (it once failed with "A callback for 'onReady' hook timed out").
-// Also here, because it needs a broker of its own: a foreign dead member the server cannot evict.
+// Also here, because they need a broker of their own: a foreign dead member the server cannot
+// evict, and /readyz under a burst of probes and across a broker outage.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,4 +241,45 @@ describe('a dead member the server cannot evict holds the history group', () => 
     await inbox.waitFor([sent.body.id], 30_000);
     inbox.close();
   }, 180_000);
+});
+
+describe('/readyz under a burst and across a broker outage', () => {
+  // Reuses the server of the tests before when they ran (-t picks these alone).
+  const running = async () => (server ??= await startServerProcess({ KAFKA_BROKERS: kafka.bootstrap }));
+
+  const checksMade = async (url: string) => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const match = /^readiness_kafka_checks_total (\d+)/m.exec(text);
+    if (!match) throw new Error('readiness_kafka_checks_total is not exported');
+    return Number(match[1]);
+  };
+
+  it('answers 1,000 concurrent probes with a bounded number of Kafka round trips', async () => {
+    const { url } = await running();
+    const PROBES = 1_000;
+    const before = await checksMade(url);
+    const startedAt = performance.now();
+    const answers = await Promise.all(Array.from({ length: PROBES }, () => readyz(url)));
+    const elapsedMs = performance.now() - startedAt;
+    const made = (await checksMade(url)) - before;
+    console.log(`${PROBES} concurrent /readyz in ${Math.round(elapsedMs)} ms made ${made} Kafka round trip(s)`);
+    expect(answers.filter((a) => a?.status === 200)).toHaveLength(PROBES);
+    // At most one round trip per cache period (1 s) of the burst, plus the one in flight.
+    expect(made).toBeLessThanOrEqual(Math.ceil(elapsedMs / 1000) + 1);
+  }, 120_000);
+
+  it('flips to 503 when the broker goes away and back to 200 when it returns', async () => {
+    const { url } = await running();
+    const killedAt = performance.now();
+    await kafka.killNode(1);
+    await waitUntil(async () => (await readyz(url))?.body.checks?.kafka === false, 30_000, '/readyz to report Kafka down', 200);
+    const downMs = performance.now() - killedAt;
+    expect((await readyz(url))?.status).toBe(503);
+    await kafka.startNode(1);
+    await kafka.waitReady();
+    const backAt = performance.now();
+    await waitUntil(async () => (await readyz(url))?.status === 200, 60_000, '/readyz to be ready again', 200);
+    console.log(`/readyz said 503 ${Math.round(downMs)} ms after the broker kill, 200 ${Math.round(performance.now() - backAt)} ms after it was back`);
+    expect((await readyz(url))?.body).toEqual({ status: 'ok', checks: { kafka: true, database: true, consumer: true } });
+  }, 120_000);
 });
