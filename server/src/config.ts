@@ -52,6 +52,8 @@ export interface Config {
     partitions: number;
     replicationFactor: number;
     historyGroup: string;
+    /** INSTANCE_ID ('' when unset): which process this is, among those sharing a store or a group. */
+    instanceId: string;
     inboxGroupPrefix: string;
     sendTimeoutMs: number;
     connectTimeoutMs: number;
@@ -117,6 +119,7 @@ function fromEnv(env: Env): Config {
       // Each server process materializes every message and routes it to its own sockets, so
       // several processes need distinct history groups (see docs/architecture.md).
       historyGroup: env.INSTANCE_ID ? `${prefix}.history.${env.INSTANCE_ID}` : `${prefix}.history`,
+      instanceId: env.INSTANCE_ID,
       inboxGroupPrefix: `${prefix}.inbox.`,
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,

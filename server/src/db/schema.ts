@@ -51,6 +51,8 @@ export interface IdempotencyTable {
 
 export interface KafkaGroupMembersTable {
   group_id: string;
+  /** INSTANCE_ID of the server process; '' when unset. */
+  instance_id: string;
   member_id: string;
   joined_at: string;
 }

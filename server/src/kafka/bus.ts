@@ -113,6 +113,7 @@ const MAX_CONCURRENT_PARTITIONS = 64;
 // (group.min.session.timeout.ms); a batch that blocks longer than this costs a rebalance.
 const HISTORY_SESSION_TIMEOUT_MS = 10_000;
 const REBUILD_DELAY_MS = 1_000;
+const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
 const require = createRequire(import.meta.url);
 
 export function createKafkaBus(options: KafkaBusOptions) {
@@ -300,10 +301,12 @@ export function createKafkaBus(options: KafkaBusOptions) {
   // until its session times out. The broker makes a new member's join wait for it (measured: the
   // restarted server consumed ~10 s late, and Fastify's onReady gave up). kafkajs 2.2.4 has no
   // static membership (group.instance.id) and no way to rejoin under a remembered member id, but
-  // any client may send LeaveGroup for a member id: we remember ours in the history store and,
-  // on the next start, tell the coordinator that member has left. Only our own previous id is
-  // ever evicted, so this stays right when several servers share one group. Best effort: if it
-  // fails, the join just waits for the old session to expire, as before.
+  // any client may send LeaveGroup for a member id: we remember ours in the history store (per
+  // INSTANCE_ID) and, on the next start, tell the coordinator that member has left. Only our own
+  // seat's previous id is evicted, so this stays right when several servers share one group, as
+  // long as each has its own INSTANCE_ID (what Kafka asks of group.instance.id too); were a live
+  // member evicted by mistake, it would just rejoin (one rebalance). Best effort: if it fails,
+  // the join waits for the old session to expire, as before.
   async function evictPreviousMember(memberId: string): Promise<void> {
     const groupId = options.historyGroup;
     try {
@@ -570,7 +573,12 @@ export function createKafkaBus(options: KafkaBusOptions) {
       if (commitTimer) clearInterval(commitTimer);
       await flushInboxCommits().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
       for (const q of queue.splice(0)) q.reject(new KafkaUnavailableError('The server is shutting down'));
-      await Promise.allSettled([consumer?.disconnect(), producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+      // A consumer still waiting in JoinGroup cannot leave before the broker answers, which can
+      // take a dead member's whole session (test/reliability/restart.test.ts, "stopped while
+      // its consumer still waits to join"); shutdown must not wait for that.
+      const consumerClosed = consumer ? withTimeout(consumer.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka consumer disconnect') : undefined;
+      const results = await Promise.allSettled([consumerClosed, producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+      for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'Kafka client did not close cleanly');
     },
   };
 }

@@ -6,6 +6,8 @@ export default fp(
   async (app) => {
     const log = app.log.child({ module: 'delivery' });
     const groupId = app.config.kafka.historyGroup;
+    // Our seat in the group: several processes may share one store, and in time one group.
+    const seat = { groupId, instanceId: app.config.kafka.instanceId };
     const handleBatch = createDeliveryPipeline({
       bus: app.bus,
       messages: app.repos.messages,
@@ -15,7 +17,7 @@ export default fp(
     });
     let remembered: string | undefined;
     app.addHook('onReady', async () => {
-      remembered = await app.repos.kafkaMembers.find(groupId);
+      remembered = await app.repos.kafkaMembers.find(seat);
       // Not awaited past this point: the join may wait on a dead predecessor's session, and the
       // server must listen (and /readyz answer 503 until it consumes) meanwhile.
       app.bus.startConsumer({
@@ -26,7 +28,7 @@ export default fp(
           if (memberId === remembered) return;
           remembered = memberId;
           app.repos.kafkaMembers
-            .remember(groupId, memberId, new Date().toISOString())
+            .remember(seat, memberId, new Date().toISOString())
             .catch((error: unknown) => log.warn({ err: error }, 'could not remember our history group member id'));
         },
         onStateChange: (state) => app.metrics.consumerConsuming.set({ group: groupId }, state === 'consuming' ? 1 : 0),

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
 import { randomName } from '../helpers/app.js';
+import { SERVER_ENTRY, tempDataDir, testServerEnv } from '../../../scripts/lib/server-process.mjs';
 import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { Inbox, adminFor, ownKafka, registerUser, sendMessage, waitUntil } from './fault-helpers.js';
 
@@ -241,6 +242,35 @@ describe('a dead member the server cannot evict holds the history group', () => 
     await inbox.waitFor([sent.body.id], 30_000);
     inbox.close();
   }, 180_000);
+});
+
+describe('a server stopped while its consumer still waits to join', () => {
+  it('shuts down cleanly on SIGTERM (exit 0) without waiting for the join', async () => {
+    const prefix = randomName('s');
+    const topic = `${prefix}.messages`;
+    const admin = adminFor(kafka.bootstrap);
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+    await admin.disconnect();
+    await deadMember(kafka.bootstrap, `${prefix}.history`, topic, 30_000);
+    const port = await freePort();
+    const env = testServerEnv({ kafkaBrokers: kafka.bootstrap, dataDir: tempDataDir('messenger-join-'), port, KAFKA_TOPIC_PREFIX: prefix });
+    const child = spawn(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+    try {
+      let first: { status: number; body: Health } | undefined;
+      await waitUntil(async () => (first = await readyz(`http://127.0.0.1:${port}`)) !== undefined, 60_000, 'the server to answer /readyz', 50);
+      expect(first?.body.checks?.consumer).toBe(false);
+      child.kill('SIGTERM');
+      // server.ts exits 1 if its shutdown takes past 15 s; a clean close is 0.
+      expect(await exited, output.join('').slice(-3000)).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
 });
 
 describe('/readyz under a burst and across a broker outage', () => {
