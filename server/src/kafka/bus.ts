@@ -12,7 +12,10 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import { createJoinTracker, type ConsumerState, type JoinTracker } from './join-tracker.js';
 import { withTimeout } from './timeout.js';
+
+export type { ConsumerState } from './join-tracker.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -46,9 +49,6 @@ export interface ProduceResult {
 }
 
 export type BatchHandler = (records: RawRecord[]) => Promise<void>;
-
-/** `joining` until the history consumer holds its group assignment; again after a crash. */
-export type ConsumerState = 'stopped' | 'joining' | 'consuming';
 
 export interface ConsumerOptions {
   handler: BatchHandler;
@@ -114,6 +114,7 @@ const MAX_CONCURRENT_PARTITIONS = 64;
 const HISTORY_SESSION_TIMEOUT_MS = 10_000;
 const REBUILD_DELAY_MS = 1_000;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
+const EVICT_RETRY_MS = 1_000;
 const require = createRequire(import.meta.url);
 
 export function createKafkaBus(options: KafkaBusOptions) {
@@ -176,7 +177,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const partitioner = Partitioners.DefaultPartitioner();
   let partitionCount = options.partitions;
   let consumer: Consumer | undefined;
-  let consumerState: ConsumerState = 'stopped';
+  let joinTracker: JoinTracker | undefined;
   let stopping = false;
   const positions = new Map<number, number>();
 
@@ -298,28 +299,31 @@ export function createKafkaBus(options: KafkaBusOptions) {
   }
 
   // A process killed without leaving (SIGKILL, OOM, power) keeps its seat in the history group
-  // until its session times out. The broker makes a new member's join wait for it (measured: the
-  // restarted server consumed ~10 s late, and Fastify's onReady gave up). kafkajs 2.2.4 has no
+  // until its session times out, and the broker makes a new member's join wait for it (measured:
+  // a restarted server consumed ~10 s late, and Fastify's onReady gave up). So does a consumer of
+  // ours that kafkajs restarts after a crash: it rejoins as a new member. kafkajs 2.2.4 has no
   // static membership (group.instance.id) and no way to rejoin under a remembered member id, but
-  // any client may send LeaveGroup for a member id: we remember ours in the history store (per
-  // INSTANCE_ID) and, on the next start, tell the coordinator that member has left. Only our own
-  // seat's previous id is evicted, so this stays right when several servers share one group, as
-  // long as each has its own INSTANCE_ID (what Kafka asks of group.instance.id too); were a live
-  // member evicted by mistake, it would just rejoin (one rebalance). Best effort: if it fails,
-  // the join waits for the old session to expire, as before.
-  async function evictPreviousMember(memberId: string): Promise<void> {
+  // any client may send LeaveGroup for a member id: we remember ours (in the history store, per
+  // INSTANCE_ID, across restarts) and evict it before (and while) we join. Only our own seat's
+  // ids are evicted, so this stays right when several servers share one group, as long as each
+  // has its own INSTANCE_ID (what Kafka asks of group.instance.id too); a live member evicted by
+  // mistake would just rejoin (one rebalance). Best effort: failing that, the join waits for the
+  // old session to expire, as before.
+  async function evictMember(memberId: string, attempt: number): Promise<boolean> {
     const groupId = options.historyGroup;
     try {
       const coordinator = await withTimeout(cluster.findGroupCoordinator({ groupId }), options.connectTimeoutMs * 2, 'group coordinator lookup');
       await withTimeout(coordinator.leaveGroup({ groupId, memberId }), options.connectTimeoutMs * 2, 'LeaveGroup');
-      log.info({ groupId, memberId }, 'evicted our previous process from the history group');
+      log.info({ groupId, memberId }, 'evicted a dead member of ours from the history group');
+      return true;
     } catch (error) {
       // UNKNOWN_MEMBER_ID: it already left (a clean shutdown) or its session expired. Normal.
-      if ((error as { type?: string }).type === 'UNKNOWN_MEMBER_ID') return;
-      log.warn(
-        { err: error, groupId, memberId },
-        `could not evict our previous process from the history group; the join waits up to ${HISTORY_SESSION_TIMEOUT_MS} ms for its session to expire`,
-      );
+      if ((error as { type?: string }).type === 'UNKNOWN_MEMBER_ID') return true;
+      const fields = { err: error, groupId, memberId, attempt };
+      const message = `could not evict a dead member of ours from the history group yet; the join waits up to ${HISTORY_SESSION_TIMEOUT_MS} ms for its session to expire`;
+      if (attempt === 0) log.warn(fields, message);
+      else log.debug(fields, message);
+      return false;
     }
   }
 
@@ -407,37 +411,24 @@ export function createKafkaBus(options: KafkaBusOptions) {
     /**
      * Consumes the messages topic in the history group, in partition order, batch by batch.
      * Returns at once: the group join runs in the background, because it can take as long as a
-     * dead predecessor's session (see evictPreviousMember) and startup must never hang on it.
+     * dead predecessor's session (see evictMember) and startup must never hang on it.
      * consumerState() says when we consume. A handler that throws is retried by kafkajs; a
      * consumer that crashes for good is rebuilt; repeated crashes, or no join within
      * joinTimeoutMs, call onFatal rather than leave a server that silently delivers nothing.
      */
     startConsumer(consumerOptions: ConsumerOptions): void {
-      const { handler, onFatal, joinTimeoutMs } = consumerOptions;
+      const { handler, onFatal } = consumerOptions;
       const crashes: number[] = [];
-      let joinWatchdog: NodeJS.Timeout | undefined;
-      const setState = (state: ConsumerState) => {
-        if (consumerState === state) return;
-        consumerState = state;
-        consumerOptions.onStateChange?.(state);
-      };
-      const joining = () => {
-        if (stopping) return;
-        setState('joining');
-        if (joinWatchdog) return;
-        joinWatchdog = setTimeout(() => {
-          if (consumerState !== 'joining' || stopping) return;
-          onFatal(new Error(`the history consumer did not join group ${options.historyGroup} within ${joinTimeoutMs} ms`));
-        }, joinTimeoutMs);
-        joinWatchdog.unref();
-      };
-      const joined = (memberId: string, durationMs: number) => {
-        clearTimeout(joinWatchdog);
-        joinWatchdog = undefined;
-        if (consumerState !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs }, 'history consumer joined its group');
-        setState('consuming');
-        consumerOptions.onJoined?.(memberId);
-      };
+      const tracker = createJoinTracker({
+        groupId: options.historyGroup,
+        joinTimeoutMs: consumerOptions.joinTimeoutMs,
+        evictRetryMs: EVICT_RETRY_MS,
+        evict: evictMember,
+        onStateChange: consumerOptions.onStateChange,
+        onJoined: consumerOptions.onJoined,
+        onJoinTimeout: onFatal,
+      });
+      joinTracker = tracker;
       // A consumer that cannot start or crashed for good: rebuild it, a bounded number of times.
       const rebuild = (c: Consumer, error: unknown) => {
         if (stopping) return;
@@ -448,7 +439,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
           onFatal(error);
           return;
         }
-        joining();
+        tracker.crashed();
         void c
           .disconnect()
           .catch(() => undefined)
@@ -466,13 +457,17 @@ export function createKafkaBus(options: KafkaBusOptions) {
           retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
         });
         consumer = c;
-        c.on(c.events.GROUP_JOIN, (event) => joined(event.payload.memberId, event.payload.duration));
+        c.on(c.events.GROUP_JOIN, (event) => {
+          const { memberId, duration } = event.payload;
+          if (tracker.state !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs: duration }, 'history consumer joined its group');
+          tracker.joined(memberId);
+        });
         c.on(c.events.CRASH, (event) => {
           const { error, restart } = event.payload;
           log.error({ err: error, restart }, 'Kafka consumer crashed');
           if (stopping) return;
           // kafkajs restarts it itself when `restart`; either way it is not consuming until it rejoins.
-          if (restart) joining();
+          if (restart) tracker.crashed();
           else rebuild(c, error);
         });
         try {
@@ -505,15 +500,14 @@ export function createKafkaBus(options: KafkaBusOptions) {
           rebuild(c, error);
         }
       };
-      joining();
       void (async () => {
-        if (consumerOptions.previousMemberId) await evictPreviousMember(consumerOptions.previousMemberId);
+        await tracker.starting(consumerOptions.previousMemberId);
         if (!stopping) await start();
       })();
     },
 
     consumerState(): ConsumerState {
-      return consumerState;
+      return joinTracker?.state ?? 'stopped';
     },
 
     /** Per partition, the next offset the consumer will hand over (everything below is stored). */
@@ -569,7 +563,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     async close(): Promise<void> {
       stopping = true;
-      consumerState = 'stopped';
+      joinTracker?.stop();
       if (commitTimer) clearInterval(commitTimer);
       await flushInboxCommits().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
       for (const q of queue.splice(0)) q.reject(new KafkaUnavailableError('The server is shutting down'));
