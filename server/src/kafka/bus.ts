@@ -327,6 +327,15 @@ export function createKafkaBus(options: KafkaBusOptions) {
     }
   }
 
+  async function ping(timeoutMs = 2000): Promise<boolean> {
+    try {
+      await withTimeout(admin.describeCluster(), timeoutMs, 'Kafka describeCluster');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   return {
     inboxGroup: (username: string) => `${options.inboxGroupPrefix}${username}`,
     partitionFor,
@@ -426,7 +435,9 @@ export function createKafkaBus(options: KafkaBusOptions) {
         evict: evictMember,
         onStateChange: consumerOptions.onStateChange,
         onJoined: consumerOptions.onJoined,
+        brokerReachable: () => ping(2000),
         onJoinTimeout: onFatal,
+        onOutage: () => log.warn({ groupId: options.historyGroup }, 'Kafka is unreachable; the history consumer waits to rejoin its group'),
       });
       joinTracker = tracker;
       // A consumer that cannot start or crashed for good: rebuild it, a bounded number of times.
@@ -552,14 +563,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
       return lag;
     },
 
-    async ping(timeoutMs = 2000): Promise<boolean> {
-      try {
-        await withTimeout(admin.describeCluster(), timeoutMs, 'Kafka describeCluster');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping,
 
     async close(): Promise<void> {
       stopping = true;

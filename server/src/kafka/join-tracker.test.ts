@@ -15,6 +15,7 @@ function tracker(overrides: Partial<JoinTrackerOptions> = {}) {
       return evictAnswers.shift() ?? true;
     },
     onStateChange: (state) => states.push(state),
+    brokerReachable: async () => true,
     onJoinTimeout: (error) => timeouts.push(error),
     ...overrides,
   });
@@ -71,6 +72,35 @@ describe('join tracker', () => {
     second.t.joined('m');
     await vi.advanceTimersByTimeAsync(10_000);
     expect(second.timeouts).toHaveLength(0);
+  });
+
+  it('does not give up on the join during a Kafka outage, only once the broker answers', async () => {
+    let reachable = false;
+    let outages = 0;
+    const { t, timeouts } = tracker({ joinTimeoutMs: 5_000, brokerReachable: async () => reachable, onOutage: () => (outages += 1) });
+    await t.starting(undefined);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(outages).toBe(3);
+    expect(timeouts).toHaveLength(0);
+    reachable = true;
+    // A whole period more after Kafka is back: a ping that answers says nothing yet of the group.
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(timeouts).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(timeouts).toHaveLength(1);
+  });
+
+  it("a join during the watchdog's ping, then a crash, starts a fresh period instead of failing", async () => {
+    let answerPing: ((reachable: boolean) => void) | undefined;
+    const { t, timeouts } = tracker({ joinTimeoutMs: 5_000, brokerReachable: () => new Promise((resolve) => (answerPing = resolve)) });
+    await t.starting(undefined);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(answerPing).toBeDefined();
+    t.joined('m1');
+    t.crashed();
+    answerPing?.(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(timeouts).toHaveLength(0);
   });
 
   it('does nothing more once stopped', async () => {

@@ -16,14 +16,23 @@ export interface JoinTrackerOptions {
   evict: (memberId: string, attempt: number) => Promise<boolean>;
   onStateChange?: ((state: ConsumerState) => void) | undefined;
   onJoined?: ((memberId: string) => void) | undefined;
-  /** No assignment within joinTimeoutMs. */
+  /**
+   * Asked when joinTimeoutMs passes without an assignment. A Kafka outage is not a join failure:
+   * readiness already says Kafka is down, and exiting would only stop a server that cannot
+   * start again until Kafka is back. So the watchdog fires only against a reachable broker.
+   */
+  brokerReachable: () => Promise<boolean>;
+  /** No assignment for joinTimeoutMs of a broker that answers. */
   onJoinTimeout: (error: Error) => void;
+  /** The watchdog expired during a Kafka outage; it waits until a joinTimeoutMs after Kafka is back. */
+  onOutage?: (() => void) | undefined;
 }
 
 export function createJoinTracker(options: JoinTrackerOptions) {
   let state: ConsumerState = 'stopped';
   let stopped = false;
   let watchdog: NodeJS.Timeout | undefined;
+  let watchdogRound = 0;
   let lastMemberId: string | undefined;
   const evicting = new Set<string>();
   // The loop below ends when we join or stop; the watchdog ends the process long before this.
@@ -35,19 +44,34 @@ export function createJoinTracker(options: JoinTrackerOptions) {
     options.onStateChange?.(next);
   };
 
-  const joining = () => {
-    if (stopped) return;
-    setState('joining');
-    if (watchdog) return;
+  const stillJoining = () => state === 'joining' && !stopped;
+
+  // After an outage the join gets a whole period more: the broker answering a ping the moment
+  // it is back says nothing yet about the group (found by restart.test.ts: a server that exited
+  // a second after its broker returned).
+  const armWatchdog = (afterOutage = false) => {
+    // A join (or stop) while the ping below is in flight makes this round stale.
+    const round = ++watchdogRound;
+    const current = () => round === watchdogRound && stillJoining();
     watchdog = setTimeout(() => {
-      watchdog = undefined;
-      if (state !== 'joining' || stopped) return;
-      options.onJoinTimeout(new Error(`the history consumer did not join group ${options.groupId} within ${options.joinTimeoutMs} ms`));
+      void (async () => {
+        if (!current()) return;
+        const reachable = await options.brokerReachable();
+        if (!current()) return;
+        if (!reachable) options.onOutage?.();
+        if (!reachable || afterOutage) return armWatchdog(!reachable);
+        watchdog = undefined;
+        options.onJoinTimeout(new Error(`the history consumer did not join group ${options.groupId} within ${options.joinTimeoutMs} ms`));
+      })();
     }, options.joinTimeoutMs);
     watchdog.unref();
   };
 
-  const stillJoining = () => state === 'joining' && !stopped;
+  const joining = () => {
+    if (stopped) return;
+    setState('joining');
+    if (!watchdog) armWatchdog();
+  };
 
   /** Resolves after the first attempt; retries in the background for as long as we are joining. */
   async function evictWhileJoining(memberId: string): Promise<void> {
@@ -83,6 +107,7 @@ export function createJoinTracker(options: JoinTrackerOptions) {
     joined(memberId: string): void {
       clearTimeout(watchdog);
       watchdog = undefined;
+      watchdogRound += 1;
       lastMemberId = memberId;
       setState('consuming');
       options.onJoined?.(memberId);
@@ -98,6 +123,7 @@ export function createJoinTracker(options: JoinTrackerOptions) {
       stopped = true;
       clearTimeout(watchdog);
       watchdog = undefined;
+      watchdogRound += 1;
       state = 'stopped';
     },
   };
