@@ -2,13 +2,14 @@
 // `npm start`: the whole messenger on one machine. Uses KAFKA_BROKERS when it is set; otherwise
 // starts (or reuses) a local Kafka on 127.0.0.1:9092. Builds what is stale, runs the server (which
 // creates its topics and serves the web app), and prints the URL. Ctrl-C stops everything.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { portInUse, startKafka, waitForBrokers } from './lib/kafka-local.mjs';
 import { PrereqError, checkNode, runMain } from './lib/prereqs.mjs';
+import { superviseServer } from './lib/supervise.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
@@ -98,40 +99,40 @@ await runMain(async () => {
 
   const port = process.env.PORT ?? '3000';
   const host = process.env.HOST ?? '127.0.0.1';
-  const server = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'server/dist/server.js')], {
-    cwd: ROOT,
-    env: { ...process.env, KAFKA_BROKERS: brokers, PORT: port, HOST: host, DATA_DIR: process.env.DATA_DIR ?? path.join(ROOT, 'data') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
   const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   let announced = false;
-  server.stdout.on('data', (chunk) => {
-    process.stdout.write(chunk);
-    if (!announced && chunk.toString().includes('Server listening at')) {
+  let stopping = false;
+  const supervisor = superviseServer({
+    command: process.execPath,
+    args: ['--enable-source-maps', path.join(ROOT, 'server/dist/server.js')],
+    spawnOptions: {
+      cwd: ROOT,
+      env: { ...process.env, KAFKA_BROKERS: brokers, PORT: port, HOST: host, DATA_DIR: process.env.DATA_DIR ?? path.join(ROOT, 'data') },
+    },
+    onOutput: (chunk) => process.stdout.write(chunk),
+    onListening: () => {
+      if (!announced) say(`The messenger is running at ${url}  (ready in ${elapsed()}; API docs at ${url}/docs). Ctrl-C stops it.`);
       announced = true;
-      say(`The messenger is running at ${url}  (ready in ${elapsed()}; API docs at ${url}/docs). Ctrl-C stops it.`);
-    }
+    },
+    onRestart: ({ code, signal, delayMs, restart, maxRestarts }) =>
+      console.error(`[start] The server exited (${code ?? signal}); restarting it in ${delayMs / 1000} s (restart ${restart} of at most ${maxRestarts}).`),
+    onGiveUp: ({ code, signal, listening, restarts }) => {
+      stopping = true;
+      const why = listening ? ` after ${restarts} restarts` : '';
+      console.error(`[start] The server exited (${code ?? signal})${why}; stopping Kafka.`);
+      void stopKafka().then(() => process.exit(code || 1));
+    },
   });
 
-  let stopping = false;
   const shutdown = async (signal) => {
     if (stopping) return;
     stopping = true;
     say(`${signal}: stopping the server and Kafka...`);
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
-    }
+    await supervisor.stop('SIGTERM');
     await stopKafka();
     say('Stopped.');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  server.once('exit', (code) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`[start] The server exited (${code}); stopping Kafka.`);
-    void stopKafka().then(() => process.exit(code || 1));
-  });
 });

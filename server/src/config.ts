@@ -22,6 +22,7 @@ const EnvSchema = Type.Object({
   KAFKA_SEND_TIMEOUT_MS: Int(5000, 100, 120_000),
   KAFKA_CONNECT_TIMEOUT_MS: Int(3000, 100, 60_000),
   INBOX_COMMIT_INTERVAL_MS: Int(200, 10, 60_000),
+  KAFKA_JOIN_TIMEOUT_MS: Int(60_000, 1000, 3_600_000),
   KAFKA_SSL: Bool(false),
   KAFKA_SSL_CA_FILE: Type.String({ default: '' }),
   KAFKA_SASL_MECHANISM: Type.Union([Type.Literal('none'), Type.Literal('scram-sha-512'), Type.Literal('scram-sha-256')], { default: 'none' }),
@@ -72,10 +73,14 @@ export interface Config {
     partitions: number;
     replicationFactor: number;
     historyGroup: string;
+    /** INSTANCE_ID ('' when unset): which process this is, among those sharing a store or a group. */
+    instanceId: string;
     inboxGroupPrefix: string;
     sendTimeoutMs: number;
     connectTimeoutMs: number;
     inboxCommitIntervalMs: number;
+    /** Longest the history consumer may go without a group assignment before the process exits. */
+    joinTimeoutMs: number;
     /** TLS to the brokers; `ca` replaces the system CAs when given (a private CA). */
     ssl: { ca?: string[] } | undefined;
     sasl: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
@@ -235,10 +240,12 @@ function fromEnv(
       // Each server process materializes every message and routes it to its own sockets, so
       // several processes need distinct history groups (see docs/architecture.md).
       historyGroup: env.INSTANCE_ID ? `${prefix}.history.${env.INSTANCE_ID}` : `${prefix}.history`,
+      instanceId: env.INSTANCE_ID,
       inboxGroupPrefix: `${prefix}.inbox.`,
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,
+      joinTimeoutMs: env.KAFKA_JOIN_TIMEOUT_MS,
       ...kafkaSecurity,
     },
     dataDir,

@@ -12,11 +12,11 @@ afterAll(async () => {
 });
 
 describe('operability', () => {
-  it('answers /healthz and /readyz with Kafka and the database checked', async () => {
+  it('answers /healthz and /readyz with Kafka, the database and the consumer checked', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ok', checks: { kafka: true, database: true } });
+    expect(ready.json()).toEqual({ status: 'ok', checks: { kafka: true, database: true, consumer: true } });
   });
 
   it('exposes Prometheus metrics for HTTP, produce, delivery, sockets and lag', async () => {
@@ -36,6 +36,7 @@ describe('operability', () => {
       'message_delivery_latency_seconds_bucket',
       'sockets_online',
       'kafka_consumer_lag{group=',
+      'kafka_consumer_consuming{group=',
       'process_resident_memory_bytes',
     ]) {
       expect(text).toContain(name);

@@ -62,6 +62,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_kafka_group_members': {
+    async up(db: Kysely<unknown>) {
+      // The member id each server process (INSTANCE_ID; '' when unset) last held in each Kafka
+      // group, so that a restarted process can evict its dead predecessor instead of waiting for
+      // its session to expire. Keyed by instance too: processes may share this file and a group.
+      await db.schema
+        .createTable('kafka_group_members')
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('member_id', 'text', (c) => c.notNull())
+        .addColumn('joined_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('kafka_group_members_pk', ['group_id', 'instance_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -49,12 +49,21 @@ export interface IdempotencyTable {
   created_at: string;
 }
 
+export interface KafkaGroupMembersTable {
+  group_id: string;
+  /** INSTANCE_ID of the server process; '' when unset. */
+  instance_id: string;
+  member_id: string;
+  joined_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   messages: MessagesTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;
+  kafka_group_members: KafkaGroupMembersTable;
 }
 
 export function conversationKey(a: string, b: string): string {

@@ -14,7 +14,10 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Secret } from '../secret.js';
+import { createJoinTracker, type ConsumerState, type JoinTracker } from './join-tracker.js';
 import { withTimeout } from './timeout.js';
+
+export type { ConsumerState } from './join-tracker.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -51,6 +54,18 @@ export interface ProduceResult {
 }
 
 export type BatchHandler = (records: RawRecord[]) => Promise<void>;
+
+export interface ConsumerOptions {
+  handler: BatchHandler;
+  /** Delivery has stopped for good (repeated crashes, or no join within joinTimeoutMs). */
+  onFatal: (error: unknown) => void;
+  /** The member id this store's previous process held in the history group, if known. */
+  previousMemberId?: string | undefined;
+  /** Called on every join with our member id, to be remembered for the next start. */
+  onJoined?: (memberId: string) => void;
+  onStateChange?: (state: ConsumerState) => void;
+  joinTimeoutMs: number;
+}
 
 export class KafkaUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -90,10 +105,13 @@ interface InternalBroker {
     topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }): Promise<{ responses: { partitions: { partition: number; errorCode: number }[] }[] }>;
 }
+interface InternalCoordinator extends InternalBroker {
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<InternalCoordinator>;
 }
 
 const TRANSIENT_KAFKA_ERRORS =
@@ -104,6 +122,12 @@ const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
 const MAX_SEND_BATCH = 1000;
 const COMMIT_CONCURRENCY = 16;
 const MAX_CONCURRENT_PARTITIONS = 64;
+// How long the broker keeps a silent member in the group. Kafka's floor is 6 s
+// (group.min.session.timeout.ms); a batch that blocks longer than this costs a rebalance.
+const HISTORY_SESSION_TIMEOUT_MS = 10_000;
+const REBUILD_DELAY_MS = 1_000;
+const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
+const EVICT_RETRY_MS = 1_000;
 const require = createRequire(import.meta.url);
 
 export function createKafkaBus(options: KafkaBusOptions) {
@@ -170,6 +194,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const partitioner = Partitioners.DefaultPartitioner();
   let partitionCount = options.partitions;
   let consumer: Consumer | undefined;
+  let joinTracker: JoinTracker | undefined;
   let stopping = false;
   const positions = new Map<number, number>();
 
@@ -297,6 +322,44 @@ export function createKafkaBus(options: KafkaBusOptions) {
     return flush;
   }
 
+  // A process killed without leaving (SIGKILL, OOM, power) keeps its seat in the history group
+  // until its session times out, and the broker makes a new member's join wait for it (measured:
+  // a restarted server consumed ~10 s late, and Fastify's onReady gave up). So does a consumer of
+  // ours that kafkajs restarts after a crash: it rejoins as a new member. kafkajs 2.2.4 has no
+  // static membership (group.instance.id) and no way to rejoin under a remembered member id, but
+  // any client may send LeaveGroup for a member id: we remember ours (in the history store, per
+  // INSTANCE_ID, across restarts) and evict it before (and while) we join. Only our own seat's
+  // ids are evicted, so this stays right when several servers share one group, as long as each
+  // has its own INSTANCE_ID (what Kafka asks of group.instance.id too); a live member evicted by
+  // mistake would just rejoin (one rebalance). Best effort: failing that, the join waits for the
+  // old session to expire, as before.
+  async function evictMember(memberId: string, attempt: number): Promise<boolean> {
+    const groupId = options.historyGroup;
+    try {
+      const coordinator = await withTimeout(cluster.findGroupCoordinator({ groupId }), options.connectTimeoutMs * 2, 'group coordinator lookup');
+      await withTimeout(coordinator.leaveGroup({ groupId, memberId }), options.connectTimeoutMs * 2, 'LeaveGroup');
+      log.info({ groupId, memberId }, 'evicted a dead member of ours from the history group');
+      return true;
+    } catch (error) {
+      // UNKNOWN_MEMBER_ID: it already left (a clean shutdown) or its session expired. Normal.
+      if ((error as { type?: string }).type === 'UNKNOWN_MEMBER_ID') return true;
+      const fields = { err: error, groupId, memberId, attempt };
+      const message = `could not evict a dead member of ours from the history group yet; the join waits up to ${HISTORY_SESSION_TIMEOUT_MS} ms for its session to expire`;
+      if (attempt === 0) log.warn(fields, message);
+      else log.debug(fields, message);
+      return false;
+    }
+  }
+
+  async function ping(timeoutMs = 2000): Promise<boolean> {
+    try {
+      await withTimeout(admin.describeCluster(), timeoutMs, 'Kafka describeCluster');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   return {
     inboxGroup: (username: string) => `${options.inboxGroupPrefix}${username}`,
     partitionFor,
@@ -392,15 +455,48 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     /**
      * Consumes the messages topic in the history group, in partition order, batch by batch.
-     * A handler that throws is retried by kafkajs; a consumer that crashes for good is rebuilt,
-     * and after repeated crashes the process exits loudly rather than stop delivering silently.
+     * Returns at once: the group join runs in the background, because it can take as long as a
+     * dead predecessor's session (see evictMember) and startup must never hang on it.
+     * consumerState() says when we consume. A handler that throws is retried by kafkajs; a
+     * consumer that crashes for good is rebuilt; repeated crashes, or no join within
+     * joinTimeoutMs, call onFatal rather than leave a server that silently delivers nothing.
      */
-    async startConsumer(handler: BatchHandler, onFatal: (error: unknown) => void): Promise<void> {
+    startConsumer(consumerOptions: ConsumerOptions): void {
+      const { handler, onFatal } = consumerOptions;
       const crashes: number[] = [];
+      const tracker = createJoinTracker({
+        groupId: options.historyGroup,
+        joinTimeoutMs: consumerOptions.joinTimeoutMs,
+        evictRetryMs: EVICT_RETRY_MS,
+        evict: evictMember,
+        onStateChange: consumerOptions.onStateChange,
+        onJoined: consumerOptions.onJoined,
+        brokerReachable: () => ping(2000),
+        onJoinTimeout: onFatal,
+        onOutage: () => log.warn({ groupId: options.historyGroup }, 'Kafka is unreachable; the history consumer waits to rejoin its group'),
+      });
+      joinTracker = tracker;
+      // A consumer that cannot start or crashed for good: rebuild it, a bounded number of times.
+      const rebuild = (c: Consumer, error: unknown) => {
+        if (stopping) return;
+        const now = Date.now();
+        crashes.push(now);
+        while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
+        if (crashes.length > 5) {
+          onFatal(error);
+          return;
+        }
+        tracker.crashed();
+        void c
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref()))
+          .then(() => (stopping ? undefined : start()));
+      };
       const start = async (): Promise<void> => {
         const c = kafka.consumer({
           groupId: options.historyGroup,
-          sessionTimeout: 10_000,
+          sessionTimeout: HISTORY_SESSION_TIMEOUT_MS,
           heartbeatInterval: 1_000,
           rebalanceTimeout: 10_000,
           maxWaitTimeInMs: 250,
@@ -408,49 +504,57 @@ export function createKafkaBus(options: KafkaBusOptions) {
           retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
         });
         consumer = c;
+        c.on(c.events.GROUP_JOIN, (event) => {
+          const { memberId, duration } = event.payload;
+          if (tracker.state !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs: duration }, 'history consumer joined its group');
+          tracker.joined(memberId);
+        });
         c.on(c.events.CRASH, (event) => {
           const { error, restart } = event.payload;
           log.error({ err: error, restart }, 'Kafka consumer crashed');
-          if (restart || stopping) return;
-          const now = Date.now();
-          crashes.push(now);
-          while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
-          if (crashes.length > 5) {
-            onFatal(error);
-            return;
-          }
-          void c
-            .disconnect()
-            .catch(() => undefined)
-            .then(() => (stopping ? undefined : start()))
-            .catch(onFatal);
+          if (stopping) return;
+          // kafkajs restarts it itself when `restart`; either way it is not consuming until it rejoins.
+          if (restart) tracker.crashed();
+          else rebuild(c, error);
         });
-        await c.connect();
-        await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
-        await c.run({
-          // Every partition of a fetch at once: the handler stores them in one transaction. Order
-          // within a partition holds (kafkajs hands over its next batch only after this one).
-          partitionsConsumedConcurrently: Math.min(partitionCount, MAX_CONCURRENT_PARTITIONS),
-          eachBatchAutoResolve: true,
-          autoCommitInterval: 1000,
-          eachBatch: async ({ batch, heartbeat }) => {
-            if (batch.messages.length === 0) return;
-            const records: RawRecord[] = batch.messages.map((m) => ({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: Number(m.offset),
-              key: m.key ? m.key.toString('utf8') : null,
-              value: m.value,
-              headers: decodeHeaders(m.headers),
-              timestamp: m.timestamp,
-            }));
-            await handler(records);
-            positions.set(batch.partition, Number(batch.lastOffset()) + 1);
-            await heartbeat();
-          },
-        });
+        try {
+          await c.connect();
+          await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
+          await c.run({
+            // Every partition of a fetch at once: the handler stores them in one transaction. Order
+            // within a partition holds (kafkajs hands over its next batch only after this one).
+            partitionsConsumedConcurrently: Math.min(partitionCount, MAX_CONCURRENT_PARTITIONS),
+            eachBatchAutoResolve: true,
+            autoCommitInterval: 1000,
+            eachBatch: async ({ batch, heartbeat }) => {
+              if (batch.messages.length === 0) return;
+              const records: RawRecord[] = batch.messages.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: Number(m.offset),
+                key: m.key ? m.key.toString('utf8') : null,
+                value: m.value,
+                headers: decodeHeaders(m.headers),
+                timestamp: m.timestamp,
+              }));
+              await handler(records);
+              positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+              await heartbeat();
+            },
+          });
+        } catch (error) {
+          log.error({ err: error }, 'Kafka consumer failed to start');
+          rebuild(c, error);
+        }
       };
-      await start();
+      void (async () => {
+        await tracker.starting(consumerOptions.previousMemberId);
+        if (!stopping) await start();
+      })();
+    },
+
+    consumerState(): ConsumerState {
+      return joinTracker?.state ?? 'stopped';
     },
 
     /** Per partition, the next offset the consumer will hand over (everything below is stored). */
@@ -495,21 +599,20 @@ export function createKafkaBus(options: KafkaBusOptions) {
       return lag;
     },
 
-    async ping(timeoutMs = 2000): Promise<boolean> {
-      try {
-        await withTimeout(admin.describeCluster(), timeoutMs, 'Kafka describeCluster');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping,
 
     async close(): Promise<void> {
       stopping = true;
+      joinTracker?.stop();
       if (commitTimer) clearInterval(commitTimer);
       await flushInboxCommits().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
       for (const q of queue.splice(0)) q.reject(new KafkaUnavailableError('The server is shutting down'));
-      await Promise.allSettled([consumer?.disconnect(), producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+      // A consumer still waiting in JoinGroup cannot leave before the broker answers, which can
+      // take a dead member's whole session (test/reliability/restart.test.ts, "stopped while
+      // its consumer still waits to join"); shutdown must not wait for that.
+      const consumerClosed = consumer ? withTimeout(consumer.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka consumer disconnect') : undefined;
+      const results = await Promise.allSettled([consumerClosed, producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+      for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'Kafka client did not close cleanly');
     },
   };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { plaintextRemoteBrokers, type Config } from '../config.js';
 import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
+import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
@@ -19,7 +20,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     database: OpenedDatabase;
-    repos: { users: UsersRepository; messages: MessagesRepository; idempotency: IdempotencyRepository };
+    repos: {
+      users: UsersRepository;
+      messages: MessagesRepository;
+      idempotency: IdempotencyRepository;
+      kafkaMembers: KafkaMembersRepository;
+    };
     bus: KafkaBus;
     recordCodec: RecordCodec;
     metrics: Metrics;
@@ -48,6 +54,7 @@ export default fp(
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db),
       idempotency: createIdempotencyRepository(database.db),
+      kafkaMembers: createKafkaMembersRepository(database.db),
     };
     const metrics = createMetrics();
     const bus = createKafkaBus({ ...config.kafka, logger: app.log.child({ module: 'kafka' }) as never });

@@ -51,6 +51,17 @@ export function createMetrics() {
       labelNames: ['group'] as const,
       registers: [registry],
     }),
+    consumerConsuming: new Gauge({
+      name: 'kafka_consumer_consuming',
+      help: '1 while the consumer group member holds its assignment and consumes, 0 while it (re)joins',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    readinessKafkaChecks: new Counter({
+      name: 'readiness_kafka_checks_total',
+      help: 'Kafka round trips made to answer GET /readyz (shared and cached, not one per call)',
+      registers: [registry],
+    }),
     undelivered: new Gauge({
       name: 'messages_undelivered',
       help: 'Messages stored but not yet acknowledged by any client of their recipient (sum over all inbox groups)',

@@ -79,6 +79,12 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const app = await buildApp(config, { logger: { level: config.logLevel, stream } });
   // Port 0 unless the test names one (to know the server's own origin before it starts).
   await app.listen({ port: env.PORT ? config.port : 0, host: '127.0.0.1' });
+  // The history consumer joins its group in the background (startup never waits on a group);
+  // tests start from a consuming server, as they did when startup waited for the join.
+  for (const deadline = Date.now() + 60_000; app.bus.consumerState() !== 'consuming'; ) {
+    if (Date.now() > deadline) throw new Error('the history consumer did not join its group within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return {

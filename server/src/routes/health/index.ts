@@ -1,8 +1,21 @@
-// Liveness (/healthz: the process answers) and readiness (/readyz: Kafka and the DB answer).
+// Liveness (/healthz: the process answers) and readiness (/readyz: Kafka and the DB answer, and
+// the history consumer holds its group assignment, so messages sent now get delivered).
 import { HealthResponse } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { cachedCheck } from './cached-check.js';
+
+// /readyz is unauthenticated and not rate-limited (probes must always get through), so it must
+// not cost a Kafka round trip per call: concurrent probes share one, and its answer is reused
+// this long. Readiness still follows Kafka within about this much plus the ping's own timeout.
+const KAFKA_CHECK_TTL_MS = 1000;
+const KAFKA_PING_TIMEOUT_MS = 2000;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const kafkaReachable = cachedCheck(() => {
+    app.metrics.readinessKafkaChecks.inc();
+    return app.bus.ping(KAFKA_PING_TIMEOUT_MS);
+  }, KAFKA_CHECK_TTL_MS);
+
   app.get(
     '/healthz',
     { schema: { tags: ['ops'], response: { 200: HealthResponse } }, config: { rateLimit: false } },
@@ -13,9 +26,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/readyz',
     { schema: { tags: ['ops'], response: { 200: HealthResponse, 503: HealthResponse } }, config: { rateLimit: false } },
     async (_request, reply) => {
-      const [kafka, database] = await Promise.all([app.bus.ping(2000), Promise.resolve(app.database.ping())]);
-      const ok = kafka && database;
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { kafka, database } });
+      const kafka = await kafkaReachable();
+      const database = app.database.ping();
+      const consumer = app.bus.consumerState() === 'consuming';
+      const ok = kafka && database && consumer;
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { kafka, database, consumer } });
     },
   );
 };
