@@ -32,6 +32,8 @@ export function testServerEnv({ kafkaBrokers, dataDir, port, ...overrides }) {
     SEND_RATE_PER_MINUTE: '1000000',
     API_RATE_PER_MINUTE: '1000000',
     SOCKET_HANDSHAKES_PER_MINUTE: '1000000',
+    // /metrics exists only with a token; tests that read it send this one.
+    METRICS_TOKEN: `test-metrics-${randomBytes(12).toString('hex')}`,
     ...Object.fromEntries(Object.entries(overrides).map(([name, value]) => [name, String(value)])),
   };
 }

@@ -277,21 +277,22 @@ describe('/readyz under a burst and across a broker outage', () => {
   // Reuses the server of the tests before when they ran (-t picks these alone).
   const running = async () => (server ??= await startServerProcess({ KAFKA_BROKERS: kafka.bootstrap }));
 
-  const checksMade = async (url: string) => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+  const checksMade = async ({ url, env }: ServerProcess) => {
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${env.METRICS_TOKEN ?? ''}` } })).text();
     const match = /^readiness_kafka_checks_total (\d+)/m.exec(text);
     if (!match) throw new Error('readiness_kafka_checks_total is not exported');
     return Number(match[1]);
   };
 
   it('answers 1,000 concurrent probes with a bounded number of Kafka round trips', async () => {
-    const { url } = await running();
+    const current = await running();
+    const { url } = current;
     const PROBES = 1_000;
-    const before = await checksMade(url);
+    const before = await checksMade(current);
     const startedAt = performance.now();
     const answers = await Promise.all(Array.from({ length: PROBES }, () => readyz(url)));
     const elapsedMs = performance.now() - startedAt;
-    const made = (await checksMade(url)) - before;
+    const made = (await checksMade(current)) - before;
     console.log(`${PROBES} concurrent /readyz in ${Math.round(elapsedMs)} ms made ${made} Kafka round trip(s)`);
     expect(answers.filter((a) => a?.status === 200)).toHaveLength(PROBES);
     // At most one round trip per cache period (1 s) of the burst, plus the one in flight.
