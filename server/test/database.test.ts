@@ -1,0 +1,92 @@
+// The history store behaves the same on SQLite and on Postgres (TEST_DB picks which; `npm test`
+// runs this file on both). These are the places where the two SQL dialects differ: upsert
+// arithmetic, 64-bit Kafka offsets, byte-order comparison of text, and LIKE escaping.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredRecord } from '../src/db/messages.repository.js';
+import { randomName, removeDir, startApp, type TestApp } from './helpers/app.js';
+import { testDb } from './helpers/database.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(async () => {
+  await t.close();
+  removeDir(t.dataDir);
+});
+
+const record = (from: string, to: string, sentAt: string, offset: number, partition = 0): StoredRecord => ({
+  id: randomName('m'),
+  from,
+  to,
+  text: `at ${sentAt}`,
+  sentAt,
+  partition,
+  offset,
+});
+
+describe(`the history store (${testDb})`, () => {
+  it('keeps the newest message as a conversation’s last, whatever order batches arrive in, and adds up unread', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const newer = record(alice, bob, '2026-01-02T00:00:00.000Z', 10);
+    const older = record(alice, bob, '2026-01-01T00:00:00.000Z', 11);
+    // The newer one is materialized first (another partition got ahead): the older one, stored
+    // later, must not become the conversation's last message.
+    expect(await messages.insertBatch([newer])).toEqual(new Set([newer.id]));
+    expect(await messages.insertBatch([older, older])).toEqual(new Set([older.id]));
+    // A replay of both stores nothing and counts nothing.
+    expect(await messages.insertBatch([newer, older])).toEqual(new Set());
+    const [bobSide] = await messages.conversations(bob, 10);
+    expect(bobSide).toMatchObject({ peer: alice, unread: 2, lastMessage: { id: newer.id, sentAt: newer.sentAt } });
+    const [aliceSide] = await messages.conversations(alice, 10);
+    expect(aliceSide).toMatchObject({ peer: bob, unread: 0, lastMessage: { id: newer.id } });
+  });
+
+  it('stores 64-bit Kafka offsets exactly, and finds the lowest undelivered one among them', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const big = 2 ** 40 + 7;
+    const rows = [record(alice, bob, '2026-01-01T00:00:00.000Z', big, 1), record(alice, bob, '2026-01-01T00:00:01.000Z', big + 1, 1)];
+    await messages.insertBatch(rows);
+    expect((await messages.undelivered(bob, 10)).map((m) => m.offset)).toEqual([String(big), String(big + 1)]);
+    const [outcome] = await messages.markDeliveredMany([{ recipient: bob, ids: [rows[0]!.id] }], new Date().toISOString());
+    expect(outcome?.changed).toEqual([{ id: rows[0]!.id, sender: alice, kafka_partition: 1, kafka_offset: big }]);
+    expect(outcome?.lowestUndelivered).toEqual(new Map([[1, big + 1]]));
+    expect(await messages.markDeliveredBelow(bob, 1, big + 2, new Date().toISOString())).toBe(1);
+    expect(await messages.hasUndelivered(bob)).toBe(false);
+  });
+
+  it('pages and marks read by (sent_at, id) in byte order, as SQLite compares text', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const at = '2026-03-01T00:00:00.000Z';
+    // Same timestamp: ids decide, compared byte by byte ('-' < '.' < '0' < '_' < 'a'), which a
+    // Postgres with a language collation would order differently.
+    const base = randomName('m');
+    const rows = ['x-1', 'x.1', 'x01', 'x_1', 'xa1'].map((suffix, i) => ({ ...record(alice, bob, at, 100 + i), id: `${base}${suffix}` }));
+    await messages.insertBatch([...rows].reverse());
+    const page = await messages.page(bob, alice, undefined, 10);
+    expect(page?.messages.map((m) => m.id)).toEqual(rows.map((r) => r.id).reverse());
+    const older = await messages.page(bob, alice, rows[2]!.id, 10);
+    expect(older?.messages.map((m) => m.id)).toEqual([rows[1]!.id, rows[0]!.id]);
+    const read = await messages.markRead(bob, alice, rows[2]!.id, new Date().toISOString());
+    expect(new Set(read)).toEqual(new Set(rows.slice(0, 3).map((r) => r.id)));
+    expect((await messages.conversations(bob, 10))[0]?.unread).toBe(2);
+  });
+
+  it('searches people by prefix with LIKE metacharacters taken literally', async () => {
+    const users = t.app.repos.users;
+    const stem = randomName('s');
+    const now = new Date().toISOString();
+    for (const name of [`${stem}_x`, `${stem}ax`, `${stem}%y`.replace('%', '.')]) expect(await users.create(name, 'hash', now)).toBe(true);
+    expect(await users.create(`${stem}_x`, 'hash', now)).toBe(false);
+    expect((await users.search(`${stem}_`, 'nobody', 10)).map((r) => r.username)).toEqual([`${stem}_x`]);
+    expect((await users.search(stem, 'nobody', 10)).map((r) => r.username)).toEqual([`${stem}.y`, `${stem}_x`, `${stem}ax`]);
+  });
+
+  it('answers readiness with the store', async () => {
+    expect(await t.app.database.ping()).toBe(true);
+    expect(t.app.database.dialect).toBe(testDb);
+  });
+});
