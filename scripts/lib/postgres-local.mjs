@@ -104,10 +104,14 @@ export function reapOrphans() {
       continue;
     }
     if (isAlive(record.owner)) continue;
-    // SIGQUIT: the postmaster takes its backends down with it at once.
+    // SIGQUIT: the postmaster takes its backends down with it at once. Its files are removed
+    // only once it is gone, so it cannot write into a directory being deleted.
     if (isAlive(record.pid) && isPostgres(record.pid)) {
       process.kill(record.pid, 'SIGQUIT');
       reaped += 1;
+      const deadline = Date.now() + 10_000;
+      while (isAlive(record.pid) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      if (isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
     }
     if (record.temporary) fs.rmSync(record.temporary, { recursive: true, force: true });
     fs.rmSync(file, { force: true });
