@@ -196,6 +196,11 @@ export async function startPostgres({ stateDir, port = 0, durable = Boolean(stat
       fs.rmSync(pwfile, { force: true });
     }
   }
+  if (!fs.existsSync(passwordFile)) {
+    throw new PrereqError(
+      `the Postgres cluster in ${cluster} exists but its password file ${passwordFile} is gone: restore it, or remove ${cluster} to start afresh (its data is lost)`,
+    );
+  }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
 
   const chosenPort = port === 0 ? await freePort() : port;

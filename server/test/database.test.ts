@@ -1,10 +1,12 @@
 // The history store behaves the same on SQLite and on Postgres (TEST_DB picks which; `npm test`
 // runs this file on both). These are the places where the two SQL dialects differ: upsert
 // arithmetic, 64-bit Kafka offsets, byte-order comparison of text, and LIKE escaping.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredRecord } from '../src/db/messages.repository.js';
+import { conversationKey } from '../src/db/schema.js';
 import { randomName, removeDir, startApp, type TestApp } from './helpers/app.js';
-import { testDb } from './helpers/database.js';
+import { onPostgres, testDb } from './helpers/database.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -90,3 +92,47 @@ describe(`the history store (${testDb})`, () => {
     expect(t.app.database.dialect).toBe(testDb);
   });
 });
+
+// SQLite runs one transaction at a time; Postgres runs them side by side. A read receipt that
+// recounts unread while the history consumer is storing a new message must not erase it.
+describe.skipIf(!onPostgres)('the history store under concurrent transactions (postgres)', () => {
+  it('a read receipt racing a new message leaves that message counted unread', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const first = record(alice, bob, '2026-04-01T00:00:00.000Z', 1);
+    await messages.insertBatch([first]);
+    // Another writer (a second instance's history consumer) is storing a newer message: its
+    // transaction holds the conversation row and is not committed yet.
+    const other = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO messages (id, sender, recipient, conversation, text, sent_at, kafka_partition, kafka_offset)
+         VALUES ($1, $2, $3, $4, 'new', '2026-04-01T00:00:01.000Z', 0, 2)`,
+        [randomName('m'), alice, bob, conversationKey(alice, bob)],
+      );
+      await other.query('UPDATE conversations SET unread = unread + 1 WHERE owner = $1 AND peer = $2', [bob, alice]);
+      const reading = messages.markRead(bob, alice, first.id, new Date().toISOString());
+      await waitForLockWait(other);
+      await other.query('COMMIT');
+      expect(await reading).toEqual([first.id]);
+    } finally {
+      await other.end();
+    }
+    expect((await messages.conversations(bob, 10))[0]?.unread).toBe(1);
+  });
+});
+
+/** Resolves once some other session of this database waits for a row lock (bounded). */
+async function waitForLockWait(client: pg.Client) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+    );
+    if (Number(rows[0]?.n) > 0) return;
+    if (Date.now() > deadline) throw new Error('no session waited for the lock within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

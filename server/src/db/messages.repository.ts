@@ -271,6 +271,16 @@ export function createMessagesRepository(db: Db) {
       const at = await positionIn(conversation, upTo);
       if (!at) return undefined;
       return db.transaction().execute(async (trx) => {
+        // Lock the conversation row first (a no-op write; SQLite has no FOR UPDATE and needs
+        // none, running one transaction at a time). On Postgres a history batch storing a new
+        // message holds this row until it commits, and the count below, a fresh snapshot, then
+        // includes that message instead of overwriting its +1 (test/database.test.ts).
+        await trx
+          .updateTable('conversations')
+          .set({ unread: sql`unread` })
+          .where('owner', '=', reader)
+          .where('peer', '=', peer)
+          .execute();
         const changed = await trx
           .updateTable('messages')
           .set({ read_at: now, delivered_at: sql`COALESCE(delivered_at, ${now})` })
