@@ -136,3 +136,30 @@ async function waitForLockWait(client: pg.Client) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe.skipIf(!onPostgres)('the history store when Postgres breaks a deadlock (postgres)', () => {
+  it('a read receipt chosen as the deadlock victim is run again and succeeds', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const first = record(alice, bob, '2026-05-01T00:00:00.000Z', 1);
+    await messages.insertBatch([first]);
+    const other = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    await other.connect();
+    try {
+      // The other writer holds the message; the read receipt takes the conversation row and
+      // waits for the message; then the other writer wants the conversation row: a cycle.
+      await other.query('BEGIN');
+      await other.query('UPDATE messages SET text = text WHERE id = $1', [first.id]);
+      const reading = messages.markRead(bob, alice, first.id, new Date().toISOString());
+      await waitForLockWait(other);
+      const otherDone = other.query('UPDATE conversations SET unread = unread WHERE owner = $1 AND peer = $2', [bob, alice]);
+      // The receipt waited first, so its deadlock check (after deadlock_timeout) aborts it.
+      await otherDone;
+      await other.query('COMMIT');
+      expect(await reading).toEqual([first.id]);
+    } finally {
+      await other.end();
+    }
+    expect((await messages.conversations(bob, 10))[0]?.unread).toBe(0);
+  });
+});

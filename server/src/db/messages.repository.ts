@@ -3,6 +3,7 @@
 import type { ChatMessage, ReceiptState } from '@messenger/protocol';
 import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
+import { transact } from './transaction.js';
 import type { Database } from './schema.js';
 import { conversationKey, type MessagesTable } from './schema.js';
 
@@ -128,7 +129,8 @@ export function createMessagesRepository(db: Db) {
     async insertBatch(records: StoredRecord[]): Promise<Set<string>> {
       const inserted = new Set<string>();
       if (records.length === 0) return inserted;
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
+        inserted.clear(); // a rerun after a deadlock starts from nothing
         for (let i = 0; i < records.length; i += INSERT_CHUNK) {
           const chunk = records.slice(i, i + INSERT_CHUNK);
           const rows = await trx
@@ -233,7 +235,7 @@ export function createMessagesRepository(db: Db) {
      * instead of one per acknowledgement. Outcomes are in request order.
      */
     async markDeliveredMany(requests: AckRequest[], now: string): Promise<AckOutcome[]> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const changed: AckOutcome['changed'][] = [];
         for (const r of requests) changed.push(r.ids.length === 0 ? [] : await markDeliveredWith(trx, r.recipient, r.ids, now));
         // Asked after every update of the round, inside its transaction: one answer per
@@ -270,7 +272,7 @@ export function createMessagesRepository(db: Db) {
       const conversation = conversationKey(reader, peer);
       const at = await positionIn(conversation, upTo);
       if (!at) return undefined;
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         // Lock the conversation row first (a no-op write; SQLite has no FOR UPDATE and needs
         // none, running one transaction at a time). On Postgres a history batch storing a new
         // message holds this row until it commits, and the count below, a fresh snapshot, then
