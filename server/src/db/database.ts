@@ -18,15 +18,15 @@ export interface OpenedDatabase {
 }
 
 export interface OpenOptions extends SqliteOptions {
-  /** Errors of idle pooled connections (Postgres only); pg replaces the connection. */
-  onIdleError?: (error: Error) => void;
+  /** A pooled connection failed (Postgres only); pg replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<OpenedDatabase> {
   const opened =
     config.kind === 'sqlite'
       ? openSqlite(config.file, options)
-      : openPostgres({ url: config.url.reveal(), poolMax: config.poolMax, onIdleError: options.onIdleError ?? (() => undefined) });
+      : openPostgres({ url: config.url.reveal(), poolMax: config.poolMax, onConnectionError: options.onConnectionError ?? (() => undefined) });
   const db = new Kysely<Database>({ dialect: opened.dialect });
   // On Postgres, Kysely holds an advisory lock while migrating: several instances starting at
   // once apply each migration exactly once.

@@ -9,8 +9,8 @@ export interface PostgresOptions {
   url: string;
   /** Connections this process may hold (DATABASE_POOL_MAX). */
   poolMax: number;
-  /** An idle connection failed (the server restarted, the network dropped): pg replaces it. */
-  onIdleError: (error: Error) => void;
+  /** A connection failed (Postgres restarted, the network dropped): pg replaces it. */
+  onConnectionError: (error: Error) => void;
 }
 
 // Kafka offsets and seq are BIGINT, which pg returns as strings by default. Every such value
@@ -40,8 +40,12 @@ export function openPostgres(options: PostgresOptions) {
     idleTimeoutMillis: 30_000,
     application_name: 'messenger',
   });
-  // Without a listener, an idle client's error (Postgres restarted) would crash the process.
-  pool.on('error', options.onIdleError);
+  // pg emits 'error' on a client whose connection drops, even while a query on it is failing
+  // already; the pool listens only to idle clients. Without a listener on each client a Postgres
+  // restart mid-query would crash the process (test/database-outage.test.ts). Each drop is told
+  // once, by the client's listener; the pool's is there so its re-emit of idle errors is heard.
+  pool.on('connect', (client) => client.on('error', options.onConnectionError));
+  pool.on('error', () => undefined);
   return {
     dialect: new PostgresDialect({ pool }),
     ping: async (): Promise<boolean> => {

@@ -39,7 +39,7 @@ export default fp(
       ownDir: inDataDir ? config.dataDir : undefined,
       onTightened: ({ path: target, was }) =>
         app.log.warn({ path: target, was: was.toString(8) }, 'data was readable by other local users; made it owner-only'),
-      onIdleError: (error) => app.log.warn({ reason: error.message }, 'an idle Postgres connection failed; it will be replaced'),
+      onConnectionError: (error) => app.log.warn({ reason: error.message }, 'a Postgres connection failed; it will be replaced'),
     });
     app.log.info(
       config.database.kind === 'sqlite' ? { database: 'sqlite', file: config.database.file } : { database: 'postgres', url: config.database.display },
