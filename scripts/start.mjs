@@ -2,12 +2,15 @@
 // `npm start`: the whole messenger on one machine. Uses KAFKA_BROKERS when it is set; otherwise
 // starts (or reuses) a local Kafka on 127.0.0.1:9092. Builds what is stale, runs the server (which
 // creates its topics and serves the web app), and prints the URL. Ctrl-C stops everything.
+// `npm start -- --db postgres` also starts a local Postgres (data/postgres) and points
+// DATABASE_URL at it; without the option the server keeps its embedded SQLite file.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { portInUse, startKafka, waitForBrokers } from './lib/kafka-local.mjs';
+import { ensureDatabase, startPostgres } from './lib/postgres-local.mjs';
 import { PrereqError, checkNode, runMain } from './lib/prereqs.mjs';
 import { superviseServer } from './lib/supervise.mjs';
 
@@ -57,18 +60,36 @@ async function reachableKafka(port) {
   }
 }
 
-const USAGE = `Usage: npm start [-- --help]
+const USAGE = `Usage: npm start [-- --db sqlite|postgres] [-- --help]
 
 Starts the whole messenger: a local Kafka on 127.0.0.1:9092 (or the cluster in KAFKA_BROKERS),
 then the server with the web app at http://localhost:3000 (PORT and HOST change it).
+--db postgres also starts a local Postgres (data in data/postgres; as the system user
+messenger-pg when run as root) unless DATABASE_URL names one. The default is the embedded SQLite.
 Ctrl-C stops everything. Configuration is by environment variables: see README.md.`;
 
 await runMain(async () => {
   checkNode();
-  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({
+    options: { help: { type: 'boolean', short: 'h', default: false }, db: { type: 'string', default: 'sqlite' } },
+  });
   if (values.help) {
     console.log(USAGE);
     return;
+  }
+  if (values.db !== 'sqlite' && values.db !== 'postgres') throw new PrereqError(`--db must be sqlite or postgres, not ${values.db}`);
+  const dataDir = process.env.DATA_DIR ?? path.join(ROOT, 'data');
+  let postgres;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (values.db === 'postgres') {
+    if (databaseUrl?.startsWith('postgres')) say('Using the Postgres in DATABASE_URL.');
+    else {
+      say('Starting a local Postgres...');
+      postgres = await startPostgres({ stateDir: path.join(dataDir, 'postgres'), port: Number(process.env.POSTGRES_PORT ?? 0), log: say });
+      await ensureDatabase(postgres.url('postgres'), 'messenger');
+      databaseUrl = postgres.url('messenger');
+      say(`Postgres ${postgres.version} is ready at ${postgres.safeUrl('messenger')} (password in ${path.join(dataDir, 'postgres', 'superuser-password')}).`);
+    }
   }
   let kafka;
   let brokers = process.env.KAFKA_BROKERS;
@@ -87,13 +108,15 @@ await runMain(async () => {
     }
   }
 
-  const stopKafka = async () => {
+  const stopServices = async () => {
+    if (postgres) await postgres.stop();
+    postgres = undefined;
     if (kafka) await kafka.stop();
   };
   try {
     build();
   } catch (error) {
-    await stopKafka();
+    await stopServices();
     throw error;
   }
 
@@ -107,7 +130,7 @@ await runMain(async () => {
     args: ['--enable-source-maps', path.join(ROOT, 'server/dist/server.js')],
     spawnOptions: {
       cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: brokers, PORT: port, HOST: host, DATA_DIR: process.env.DATA_DIR ?? path.join(ROOT, 'data') },
+      env: { ...process.env, KAFKA_BROKERS: brokers, PORT: port, HOST: host, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
     },
     onOutput: (chunk) => process.stdout.write(chunk),
     onListening: () => {
@@ -119,17 +142,17 @@ await runMain(async () => {
     onGiveUp: ({ code, signal, listening, restarts }) => {
       stopping = true;
       const why = listening ? ` after ${restarts} restarts` : '';
-      console.error(`[start] The server exited (${code ?? signal})${why}; stopping Kafka.`);
-      void stopKafka().then(() => process.exit(code || 1));
+      console.error(`[start] The server exited (${code ?? signal})${why}; stopping ${postgres ? 'Postgres and ' : ''}Kafka.`);
+      void stopServices().then(() => process.exit(code || 1));
     },
   });
 
   const shutdown = async (signal) => {
     if (stopping) return;
     stopping = true;
-    say(`${signal}: stopping the server and Kafka...`);
+    say(`${signal}: stopping the server${postgres ? ', Postgres' : ''} and Kafka...`);
     await supervisor.stop('SIGTERM');
-    await stopKafka();
+    await stopServices();
     say('Stopped.');
     process.exit(0);
   };

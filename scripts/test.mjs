@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, against one real Kafka broker shared by all test suites.
 //   build → typecheck → lint → one broker → unit + integration per workspace → e2e → compose file
+// The server suite runs twice: on the embedded SQLite, then on a real local Postgres started
+// once for the run (scripts/lib/postgres-local.mjs).
 // Options: --only <step,...> runs some steps (names below); --keep-going runs all even after a
 // failure (the default in CI, so one report shows everything). The exit code tells.
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startKafka } from './lib/kafka-local.mjs';
+import { startPostgres } from './lib/postgres-local.mjs';
 import { checkJava, checkNode, runMain } from './lib/prereqs.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** @typedef {{ name: string, needsKafka?: boolean, run: (env: NodeJS.ProcessEnv) => Promise<'passed' | 'failed' | string> }} Step */
+/** @typedef {{ name: string, needsKafka?: boolean, needsPostgres?: boolean, run: (env: NodeJS.ProcessEnv) => Promise<'passed' | 'failed' | string> }} Step */
 
 function sh(command, args, env) {
   return new Promise((resolve) => {
@@ -27,6 +30,17 @@ function sh(command, args, env) {
 const npm = (args) => (env) => sh('npm', args, env);
 const workspaceTest = (workspace) => npm(['run', 'test', '-w', workspace]);
 
+// Files that test Kafka or the build, not the store: the SQLite run already covers them, and
+// running them twice would cost minutes of the CI budget for nothing new.
+const SQLITE_ONLY = [
+  '**/kafka-security.test.ts',
+  '**/kafka-compat.test.ts',
+  '**/web-build.test.ts',
+  '**/scripts.test.ts',
+  '**/reliability/broker-kill.test.ts',
+  '**/reliability/cluster.test.ts',
+];
+
 /** @type {Step[]} */
 const STEPS = [
   { name: 'build', run: npm(['run', 'build']) },
@@ -34,6 +48,13 @@ const STEPS = [
   { name: 'lint', run: npm(['run', 'lint']) },
   { name: 'protocol', run: workspaceTest('protocol') },
   { name: 'server', needsKafka: true, run: workspaceTest('server') },
+  // The same suite on Postgres (TEST_DB, see scripts/lib/vitest-postgres-setup.mjs).
+  {
+    name: 'server-postgres',
+    needsKafka: true,
+    needsPostgres: true,
+    run: (env) => npm(['run', 'test', '-w', 'server', '--', ...SQLITE_ONLY.flatMap((f) => ['--exclude', f])])({ ...env, TEST_DB: 'postgres' }),
+  },
   { name: 'web', run: workspaceTest('web') },
   { name: 'desktop-notifier', needsKafka: true, run: workspaceTest('desktop-notifier') },
   { name: 'bench', needsKafka: true, run: workspaceTest('bench') },
@@ -64,7 +85,8 @@ await runMain(async () => {
   if (values.help) {
     console.log(`Usage: npm test [-- --only <step,...>] [-- --keep-going]
 
-Runs every check against one local Kafka broker it starts (or KAFKA_BROKERS when set).
+Runs every check against one local Kafka broker it starts (or KAFKA_BROKERS when set); the
+server suite runs on SQLite, then on a local Postgres it starts (or TEST_POSTGRES_URL when set).
 Steps, in order: ${STEPS.map((s) => s.name).join(', ')}.
 --keep-going runs all steps after a failure (the default when CI is set).`);
     return;
@@ -86,7 +108,16 @@ Steps, in order: ${STEPS.map((s) => s.name).join(', ')}.
     env.KAFKA_BROKERS = kafka.bootstrap;
     console.log(`[test] Kafka ${kafka.version} ready at ${kafka.bootstrap} in ${((Date.now() - kafkaStarted) / 1000).toFixed(1)} s; shared by every suite.`);
   }
+  let postgres;
+  if (steps.some((s) => s.needsPostgres) && !env.TEST_POSTGRES_URL) {
+    const postgresStarted = Date.now();
+    postgres = await startPostgres({ maxConnections: 400, log: (line) => console.log(`[test] ${line}`) });
+    env.TEST_POSTGRES_URL = postgres.url('postgres');
+    console.log(`[test] Postgres ${postgres.version} ready at 127.0.0.1:${postgres.port} in ${((Date.now() - postgresStarted) / 1000).toFixed(1)} s.`);
+  }
   const stopKafka = async () => {
+    if (postgres) await postgres.stop();
+    postgres = undefined;
     if (kafka) await kafka.stop();
     kafka = undefined;
   };

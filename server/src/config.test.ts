@@ -79,3 +79,44 @@ describe('Kafka security settings', () => {
     expect(problems({ RECORD_SIGNING_KEYS: `x:${a}`, RECORD_SIGNING_KEYS_FILE: keysFile }).join('\n')).toMatch(/not both/);
   });
 });
+
+describe('DATABASE_URL', () => {
+  it('defaults to the SQLite file in DATA_DIR, or DATABASE_FILE, or the path after sqlite:', () => {
+    expect(loadConfig({ DATA_DIR: dir }).database).toEqual({ kind: 'sqlite', file: path.join(dir, 'messenger.sqlite') });
+    expect(loadConfig({ DATA_DIR: dir, DATABASE_URL: 'sqlite:' }).database).toEqual({ kind: 'sqlite', file: path.join(dir, 'messenger.sqlite') });
+    expect(loadConfig({ DATABASE_FILE: path.join(dir, 'x.db') }).database).toEqual({ kind: 'sqlite', file: path.join(dir, 'x.db') });
+    expect(loadConfig({ DATABASE_URL: `sqlite:${dir}/y.db` }).database).toEqual({ kind: 'sqlite', file: path.join(dir, 'y.db') });
+    expect(loadConfig({ DATABASE_URL: `sqlite://${dir}/z.db` }).database).toEqual({ kind: 'sqlite', file: path.join(dir, 'z.db') });
+  });
+
+  it('takes postgres:// and postgresql:// URLs, keeping the password out of every printable form', () => {
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    for (const scheme of ['postgres', 'postgresql']) {
+      const config = loadConfig({ DATABASE_URL: `${scheme}://app:${password}@db.internal:5433/messenger`, DATABASE_POOL_MAX: '25' });
+      if (config.database.kind !== 'postgres') throw new Error('expected postgres');
+      expect(config.database.url.reveal()).toBe(`${scheme}://app:${password}@db.internal:5433/messenger`);
+      expect(config.database.display).toBe(`${scheme}://app@db.internal:5433/messenger`);
+      expect(config.database.poolMax).toBe(25);
+      expect(`${JSON.stringify(config)} ${inspect(config, { depth: 10 })}`).not.toContain(password);
+    }
+  });
+
+  it('refuses other schemes, URLs without a database, and DATABASE_FILE beside a Postgres URL, without echoing the URL', () => {
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const all = [
+      ...problems({ DATABASE_URL: `mysql://app:${password}@db/messenger` }),
+      ...problems({ DATABASE_URL: `postgres://app:${password}@db.internal` }),
+      ...problems({ DATABASE_URL: `postgres://app:${password}@db/messenger`, DATABASE_FILE: '/tmp/x.db' }),
+      ...problems({ DATABASE_URL: 'sqlite:/tmp/a.db', DATABASE_FILE: '/tmp/b.db' }),
+      ...problems({ DATABASE_POOL_MAX: '0' }),
+    ];
+    expect(all).toEqual([
+      expect.stringMatching(/^DATABASE_URL=\(hidden\): must be sqlite:\[path\] or postgres:\/\//),
+      expect.stringMatching(/^DATABASE_URL=\(hidden\): a postgres:\/\/ URL needs a host and a database name/),
+      'DATABASE_FILE applies to SQLite only, but DATABASE_URL is a postgres:// URL',
+      'DATABASE_URL names a SQLite file and DATABASE_FILE is set too: set one',
+      expect.stringMatching(/^DATABASE_POOL_MAX=0: /),
+    ]);
+    expect(all.join('\n')).not.toContain(password);
+  });
+});

@@ -33,6 +33,9 @@ const EnvSchema = Type.Object({
   RECORD_SIGNING_KEYS_FILE: Type.String({ default: '' }),
   DATA_DIR: Type.String({ default: 'data', minLength: 1 }),
   DATABASE_FILE: Type.String({ default: '' }),
+  // Empty or sqlite:[path]: the embedded SQLite file. postgres://…: a Postgres server.
+  DATABASE_URL: Type.String({ default: '' }),
+  DATABASE_POOL_MAX: Int(10, 1, 1000),
   WEB_DIST: Type.String({ default: 'web/dist' }),
   // Empty: only the server's own origin (see ownOrigins). The Vite dev server's proxy presents
   // its pages under the server's origin, so development needs no extra entry here.
@@ -59,7 +62,18 @@ const EnvSchema = Type.Object({
 });
 type Env = Static<typeof EnvSchema>;
 // Their values never appear in error messages (which go to logs).
-const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'KAFKA_SASL_PASSWORD', 'RECORD_SIGNING_KEYS']);
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'KAFKA_SASL_PASSWORD', 'RECORD_SIGNING_KEYS', 'DATABASE_URL']);
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'postgres';
+      /** May carry a password: revealed only to the pool. */
+      url: Secret<string>;
+      /** The URL without its password, for log lines. */
+      display: string;
+      poolMax: number;
+    };
 
 export interface Config {
   port: number;
@@ -92,7 +106,7 @@ export interface Config {
   };
   /** DATA_DIR, absolute: the server's own directory, kept owner-only (0700). */
   dataDir: string;
-  databaseFile: string;
+  database: DatabaseConfig;
   webDist: string;
   allowedOrigins: string[];
   sessionTtlMs: number;
@@ -150,8 +164,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const kafkaSecurity = readKafkaSecurity(converted, problems);
   const signingKeys = readSigningKeys(converted, problems);
+  const database = readDatabase(converted, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return fromEnv(converted, trustProxy, kafkaSecurity, signingKeys);
+  return fromEnv(converted, trustProxy, kafkaSecurity, signingKeys, database);
 }
 
 /**
@@ -217,11 +232,44 @@ function readSigningKeys(env: Env, problems: string[]): SigningKey[] | undefined
   }
 }
 
+/**
+ * DATABASE_URL picks the store. Unset, `sqlite:` or `sqlite:<path>`: the embedded file (by
+ * default DATABASE_FILE, else DATA_DIR/messenger.sqlite). `postgres://` or `postgresql://`: a
+ * Postgres server, the production choice. The URL is never echoed: it may hold a password.
+ */
+function readDatabase(env: Env, problems: string[]): DatabaseConfig {
+  const url = env.DATABASE_URL;
+  const defaultFile = env.DATABASE_FILE ? path.resolve(env.DATABASE_FILE) : path.join(path.resolve(env.DATA_DIR), 'messenger.sqlite');
+  if (url === '' || url.startsWith('sqlite:')) {
+    // sqlite:relative/file, sqlite:/absolute/file and sqlite:///absolute/file all name a file.
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file && env.DATABASE_FILE) problems.push('DATABASE_URL names a SQLite file and DATABASE_FILE is set too: set one');
+    return { kind: 'sqlite', file: file ? path.resolve(file) : defaultFile };
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    problems.push('DATABASE_URL=(hidden): must be sqlite:[path] or postgres://user:password@host[:port]/database');
+    return { kind: 'sqlite', file: defaultFile };
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push('DATABASE_URL=(hidden): not a valid URL (percent-encode special characters in the password)');
+  }
+  if (parsed && (!parsed.hostname || parsed.pathname.length <= 1)) {
+    problems.push('DATABASE_URL=(hidden): a postgres:// URL needs a host and a database name (postgres://user:password@host:5432/messenger)');
+  }
+  if (env.DATABASE_FILE) problems.push('DATABASE_FILE applies to SQLite only, but DATABASE_URL is a postgres:// URL');
+  const display = parsed ? `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}` : 'postgres://(invalid)';
+  return { kind: 'postgres', url: new Secret(url), display, poolMax: env.DATABASE_POOL_MAX };
+}
+
 function fromEnv(
   env: Env,
   trustProxy: TrustProxy,
   kafkaSecurity: Pick<Config['kafka'], 'ssl' | 'sasl'>,
   signingKeys: SigningKey[] | undefined,
+  database: DatabaseConfig,
 ): Config {
   const prefix = env.KAFKA_TOPIC_PREFIX;
   const messagesTopic = `${prefix}.messages`;
@@ -250,7 +298,7 @@ function fromEnv(
     },
     dataDir,
     recordSigning: { keys: signingKeys, generatedKeyFile: path.join(dataDir, 'record-signing-keys') },
-    databaseFile: env.DATABASE_FILE ? path.resolve(env.DATABASE_FILE) : path.join(dataDir, 'messenger.sqlite'),
+    database,
     webDist: path.resolve(env.WEB_DIST),
     allowedOrigins: env.ALLOWED_ORIGINS
       ? env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)

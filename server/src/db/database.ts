@@ -1,82 +1,41 @@
-// Opens the SQLite file (WAL, so readers never block the writer) and migrates it.
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+// Opens the configured store (DATABASE_URL: the embedded SQLite file, or Postgres) behind one
+// Kysely instance, and migrates it. Everything above this module runs the same queries on both.
+import { Kysely, Migrator } from 'kysely';
+import type { DatabaseConfig } from '../config.js';
 import { migrationProvider } from './migrations.js';
-import { ensurePrivateDatabaseFiles, ensurePrivateDir, type Tightened } from './private-files.js';
+import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
+import { openSqlite, type SqliteOptions } from './sqlite.js';
 
 export type Db = Kysely<Database>;
 
 export interface OpenedDatabase {
   db: Db;
-  /** True when a trivial query answers. */
-  ping(): boolean;
+  dialect: DatabaseConfig['kind'];
+  /** True when a trivial query answers (within 2 s on Postgres). */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-// Kysely asks better-sqlite3 to prepare every query it runs, and preparing (parsing and planning
-// the SQL) cost about as much as running it: /send, acks and the history consumer repeat the same
-// few statements thousands of times a second. Reuse them by SQL text. Safe because Kysely runs
-// one statement at a time on its single connection and the server never streams (iterate) a
-// query. Bounded: batch inserts vary in row count, so the cache is cleared if it ever fills.
-const STATEMENT_CACHE_SIZE = 2000;
-
-function cachePreparedStatements(sqlite: SQLite.Database): void {
-  const prepare = sqlite.prepare.bind(sqlite);
-  const cache = new Map<string, SQLite.Statement>();
-  sqlite.prepare = ((source: string) => {
-    let statement = cache.get(source);
-    if (!statement) {
-      statement = prepare(source);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-      cache.set(source, statement);
-    }
-    return statement;
-  }) as typeof sqlite.prepare;
+export interface OpenOptions extends SqliteOptions {
+  /** A pooled connection failed (Postgres only); pg replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
-export interface OpenOptions {
-  /**
-   * The data directory the server owns (DATA_DIR, when the file lives in it): created 0700 and
-   * tightened if it is more open. A directory named only through DATABASE_FILE is created 0700
-   * when missing but never chmodded: it may be shared, like /tmp.
-   */
-  ownDir?: string;
-  /** Told about every path whose permissions had to be tightened. */
-  onTightened?: (changed: Tightened) => void;
-}
-
-export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
-  const tightened = options.ownDir ? ensurePrivateDir(options.ownDir) : [];
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  tightened.push(...ensurePrivateDatabaseFiles(file));
-  for (const changed of tightened) options.onTightened?.(changed);
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode survives a process crash (kill -9); only a power loss can drop the last
-  // transactions, and Kafka still holds every acknowledged message for the history consumer.
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  cachePreparedStatements(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const opened =
+    config.kind === 'sqlite'
+      ? openSqlite(config.file, options)
+      : openPostgres({ url: config.url.reveal(), poolMax: config.poolMax, onConnectionError: options.onConnectionError ?? (() => undefined) });
+  const db = new Kysely<Database>({ dialect: opened.dialect });
+  // On Postgres, Kysely holds an advisory lock while migrating: several instances starting at
+  // once apply each migration exactly once.
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(config.kind) }).migrateToLatest();
   if (error) {
     await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Database migration ${failed} failed: ${String(error)}`);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // pg's connection errors name host and port, never the password.
+    throw new Error(failed ? `Database migration ${failed} failed: ${String(error)}` : `The ${config.kind} database cannot be opened: ${String(error)}`);
   }
-  return {
-    db,
-    ping: () => {
-      try {
-        return sqlite.prepare('SELECT 1 AS ok').get() !== undefined;
-      } catch {
-        return false;
-      }
-    },
-    close: () => db.destroy(),
-  };
+  return { db, dialect: config.kind, ping: opened.ping, close: () => db.destroy() };
 }

@@ -3,6 +3,7 @@
 import type { ChatMessage, ReceiptState } from '@messenger/protocol';
 import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
+import { transact } from './transaction.js';
 import type { Database } from './schema.js';
 import { conversationKey, type MessagesTable } from './schema.js';
 
@@ -33,7 +34,10 @@ const MESSAGE_COLUMNS = [
   'read_at',
 ] as const;
 
-// SQLite allows 32,766 bound variables per statement; 9 columns × 500 rows stays far below.
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+// SQLite allows 32,766 bound variables per statement, Postgres 65,535; 9 columns × 500 rows
+// stays far below both.
 const INSERT_CHUNK = 500;
 
 export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): ReceiptState {
@@ -125,7 +129,8 @@ export function createMessagesRepository(db: Db) {
     async insertBatch(records: StoredRecord[]): Promise<Set<string>> {
       const inserted = new Set<string>();
       if (records.length === 0) return inserted;
-      await db.transaction().execute(async (trx) => {
+      await transact(db, async (trx) => {
+        inserted.clear(); // a rerun after a deadlock starts from nothing
         for (let i = 0; i < records.length; i += INSERT_CHUNK) {
           const chunk = records.slice(i, i + INSERT_CHUNK);
           const rows = await trx
@@ -152,8 +157,11 @@ export function createMessagesRepository(db: Db) {
         // Aggregate per (owner, peer) first: one upsert per conversation side, portable to
         // databases that refuse to touch a row twice in one statement.
         const sides = new Map<string, { owner: string; peer: string; last: StoredRecord; unread: number }>();
+        // A record can repeat inside one batch (a producer retry wrote it twice): count it once.
+        const counted = new Set<string>();
         for (const r of records) {
-          if (!inserted.has(r.id)) continue;
+          if (!inserted.has(r.id) || counted.has(r.id)) continue;
+          counted.add(r.id);
           for (const [owner, peer, unread] of [
             [r.from, r.to, 0],
             [r.to, r.from, 1],
@@ -167,7 +175,10 @@ export function createMessagesRepository(db: Db) {
             }
           }
         }
-        const values = [...sides.values()].map((s) => ({
+        // In key order: two stores writing overlapping conversations (several instances, on
+        // Postgres) then lock the rows in one order and cannot deadlock.
+        const ordered = [...sides.values()].sort((a, b) => (a.owner === b.owner ? cmp(a.peer, b.peer) : cmp(a.owner, b.owner)));
+        const values = ordered.map((s) => ({
           owner: s.owner,
           peer: s.peer,
           last_message_id: s.last.id,
@@ -181,7 +192,8 @@ export function createMessagesRepository(db: Db) {
             .onConflict((oc) =>
               oc.columns(['owner', 'peer']).doUpdateSet({
                 last_message_id: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_message_id ELSE conversations.last_message_id END`,
-                last_sent_at: sql`MAX(excluded.last_sent_at, conversations.last_sent_at)`,
+                // CASE rather than MAX()/GREATEST(): SQLite has only the one, Postgres the other.
+                last_sent_at: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_sent_at ELSE conversations.last_sent_at END`,
                 unread: sql`conversations.unread + excluded.unread`,
               }),
             )
@@ -219,11 +231,11 @@ export function createMessagesRepository(db: Db) {
     hasUndelivered: (recipient: string): Promise<boolean> => hasUndeliveredWith(db, recipient),
 
     /**
-     * Many acknowledgements (from any number of sockets) in one transaction: one SQLite commit
+     * Many acknowledgements (from any number of sockets) in one transaction: one commit
      * instead of one per acknowledgement. Outcomes are in request order.
      */
     async markDeliveredMany(requests: AckRequest[], now: string): Promise<AckOutcome[]> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         const changed: AckOutcome['changed'][] = [];
         for (const r of requests) changed.push(r.ids.length === 0 ? [] : await markDeliveredWith(trx, r.recipient, r.ids, now));
         // Asked after every update of the round, inside its transaction: one answer per
@@ -260,7 +272,17 @@ export function createMessagesRepository(db: Db) {
       const conversation = conversationKey(reader, peer);
       const at = await positionIn(conversation, upTo);
       if (!at) return undefined;
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
+        // Lock the conversation row first (a no-op write; SQLite has no FOR UPDATE and needs
+        // none, running one transaction at a time). On Postgres a history batch storing a new
+        // message holds this row until it commits, and the count below, a fresh snapshot, then
+        // includes that message instead of overwriting its +1 (test/database.test.ts).
+        await trx
+          .updateTable('conversations')
+          .set({ unread: sql`unread` })
+          .where('owner', '=', reader)
+          .where('peer', '=', peer)
+          .execute();
         const changed = await trx
           .updateTable('messages')
           .set({ read_at: now, delivered_at: sql`COALESCE(delivered_at, ${now})` })

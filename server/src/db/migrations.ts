@@ -1,84 +1,109 @@
 // Schema migrations, applied in order at startup. Append only: never edit a shipped migration.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+// One list for both stores. Where SQLite and Postgres need different DDL, TYPES says so, and the
+// SQLite text of every shipped migration stays exactly what it was.
+import { sql, type ColumnDataType, type Expression, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-const migrations: Record<string, Migration> = {
-  '0001_initial': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('users')
-        .addColumn('username', 'text', (c) => c.primaryKey())
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('sessions')
-        .addColumn('token_hash', 'text', (c) => c.primaryKey())
-        .addColumn('username', 'text', (c) => c.notNull().references('users.username'))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .addColumn('revoked_at', 'text')
-        .execute();
-      await db.schema.createIndex('sessions_by_user').on('sessions').column('username').execute();
-      await db.schema
-        .createTable('messages')
-        // seq orders messages in the order this store materialized them; ids break ties.
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('id', 'text', (c) => c.notNull().unique())
-        .addColumn('sender', 'text', (c) => c.notNull())
-        .addColumn('recipient', 'text', (c) => c.notNull())
-        .addColumn('conversation', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('sent_at', 'text', (c) => c.notNull())
-        .addColumn('kafka_partition', 'integer', (c) => c.notNull())
-        .addColumn('kafka_offset', 'integer', (c) => c.notNull())
-        .addColumn('delivered_at', 'text')
-        .addColumn('read_at', 'text')
-        .execute();
-      await db.schema.createIndex('messages_by_conversation').on('messages').columns(['conversation', 'sent_at', 'id']).execute();
-      // Partial index: catch-up asks for one recipient's undelivered messages, which are few.
-      await sql`CREATE INDEX messages_undelivered ON messages (recipient, kafka_partition, kafka_offset) WHERE delivered_at IS NULL`.execute(db);
-      await sql`CREATE INDEX messages_unread ON messages (recipient, sender) WHERE read_at IS NULL`.execute(db);
-      await db.schema
-        .createTable('conversations')
-        .addColumn('owner', 'text', (c) => c.notNull())
-        .addColumn('peer', 'text', (c) => c.notNull())
-        .addColumn('last_message_id', 'text', (c) => c.notNull())
-        .addColumn('last_sent_at', 'text', (c) => c.notNull())
-        .addColumn('unread', 'integer', (c) => c.notNull().defaultTo(0))
-        .addPrimaryKeyConstraint('conversations_pk', ['owner', 'peer'])
-        .execute();
-      await db.schema.createIndex('conversations_by_recency').on('conversations').columns(['owner', 'last_sent_at']).execute();
-      await db.schema
-        .createTable('idempotency_keys')
-        .addColumn('sender', 'text', (c) => c.notNull())
-        .addColumn('idem_key', 'text', (c) => c.notNull())
-        .addColumn('request_hash', 'text', (c) => c.notNull())
-        .addColumn('message_id', 'text', (c) => c.notNull())
-        .addColumn('kafka_partition', 'integer')
-        .addColumn('kafka_offset', 'integer')
-        .addColumn('sent_at', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('idempotency_pk', ['sender', 'idem_key'])
-        .execute();
-    },
-  },
-  '0002_kafka_group_members': {
-    async up(db: Kysely<unknown>) {
-      // The member id each server process (INSTANCE_ID; '' when unset) last held in each Kafka
-      // group, so that a restarted process can evict its dead predecessor instead of waiting for
-      // its session to expire. Keyed by instance too: processes may share this file and a group.
-      await db.schema
-        .createTable('kafka_group_members')
-        .addColumn('group_id', 'text', (c) => c.notNull())
-        .addColumn('instance_id', 'text', (c) => c.notNull())
-        .addColumn('member_id', 'text', (c) => c.notNull())
-        .addColumn('joined_at', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('kafka_group_members_pk', ['group_id', 'instance_id'])
-        .execute();
-    },
-  },
+export type Dialect = 'sqlite' | 'postgres';
+
+interface ColumnTypes {
+  /**
+   * Text compared byte by byte, as SQLite's BINARY collation does: ISO timestamps, ids and
+   * usernames sort and compare alike on both stores, whatever locale the Postgres was made with.
+   */
+  text: ColumnDataType | Expression<unknown>;
+  /** Kafka offsets are 64-bit: SQLite's INTEGER already is, Postgres's is 32-bit. */
+  offset: ColumnDataType;
+}
+
+const TYPES: Record<Dialect, ColumnTypes> = {
+  sqlite: { text: 'text', offset: 'integer' },
+  postgres: { text: sql`text collate "C"`, offset: 'bigint' },
 };
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
+const migrations = (dialect: Dialect): Record<string, Migration> => {
+  const { text, offset } = TYPES[dialect];
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('username', text, (c) => c.primaryKey())
+          .addColumn('password_hash', text, (c) => c.notNull())
+          .addColumn('created_at', text, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', text, (c) => c.primaryKey())
+          .addColumn('username', text, (c) => c.notNull().references('users.username'))
+          .addColumn('created_at', text, (c) => c.notNull())
+          .addColumn('expires_at', text, (c) => c.notNull())
+          .addColumn('revoked_at', text)
+          .execute();
+        await db.schema.createIndex('sessions_by_user').on('sessions').column('username').execute();
+        await db.schema
+          .createTable('messages')
+          // seq orders messages in the order this store materialized them; ids break ties.
+          .addColumn('seq', dialect === 'sqlite' ? 'integer' : 'bigint', (c) =>
+            // SQLite: INTEGER PRIMARY KEY is the rowid. Postgres has no AUTOINCREMENT: an identity.
+            dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey().generatedByDefaultAsIdentity(),
+          )
+          .addColumn('id', text, (c) => c.notNull().unique())
+          .addColumn('sender', text, (c) => c.notNull())
+          .addColumn('recipient', text, (c) => c.notNull())
+          .addColumn('conversation', text, (c) => c.notNull())
+          .addColumn('text', text, (c) => c.notNull())
+          .addColumn('sent_at', text, (c) => c.notNull())
+          .addColumn('kafka_partition', 'integer', (c) => c.notNull())
+          .addColumn('kafka_offset', offset, (c) => c.notNull())
+          .addColumn('delivered_at', text)
+          .addColumn('read_at', text)
+          .execute();
+        await db.schema.createIndex('messages_by_conversation').on('messages').columns(['conversation', 'sent_at', 'id']).execute();
+        // Partial index: catch-up asks for one recipient's undelivered messages, which are few.
+        await sql`CREATE INDEX messages_undelivered ON messages (recipient, kafka_partition, kafka_offset) WHERE delivered_at IS NULL`.execute(db);
+        await sql`CREATE INDEX messages_unread ON messages (recipient, sender) WHERE read_at IS NULL`.execute(db);
+        await db.schema
+          .createTable('conversations')
+          .addColumn('owner', text, (c) => c.notNull())
+          .addColumn('peer', text, (c) => c.notNull())
+          .addColumn('last_message_id', text, (c) => c.notNull())
+          .addColumn('last_sent_at', text, (c) => c.notNull())
+          .addColumn('unread', 'integer', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('conversations_pk', ['owner', 'peer'])
+          .execute();
+        await db.schema.createIndex('conversations_by_recency').on('conversations').columns(['owner', 'last_sent_at']).execute();
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('sender', text, (c) => c.notNull())
+          .addColumn('idem_key', text, (c) => c.notNull())
+          .addColumn('request_hash', text, (c) => c.notNull())
+          .addColumn('message_id', text, (c) => c.notNull())
+          .addColumn('kafka_partition', 'integer')
+          .addColumn('kafka_offset', offset)
+          .addColumn('sent_at', text, (c) => c.notNull())
+          .addColumn('created_at', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('idempotency_pk', ['sender', 'idem_key'])
+          .execute();
+      },
+    },
+    '0002_kafka_group_members': {
+      async up(db: Kysely<unknown>) {
+        // The member id each server process (INSTANCE_ID; '' when unset) last held in each Kafka
+        // group, so that a restarted process can evict its dead predecessor instead of waiting for
+        // its session to expire. Keyed by instance too: processes may share this store and a group.
+        await db.schema
+          .createTable('kafka_group_members')
+          .addColumn('group_id', text, (c) => c.notNull())
+          .addColumn('instance_id', text, (c) => c.notNull())
+          .addColumn('member_id', text, (c) => c.notNull())
+          .addColumn('joined_at', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('kafka_group_members_pk', ['group_id', 'instance_id'])
+          .execute();
+      },
+    },
+  };
 };
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,6 +1,7 @@
 // Accounts: users and their hashed session tokens.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { transact } from './transaction.js';
 
 export function createUsersRepository(db: Db) {
   return {
@@ -56,7 +57,7 @@ export function createUsersRepository(db: Db) {
      * Returns the revoked token hashes, so their sockets can be closed.
      */
     setPassword(username: string, passwordHash: string, now: string, keepTokenHash: string): Promise<string[]> {
-      return db.transaction().execute(async (trx) => {
+      return transact(db, async (trx) => {
         await trx.updateTable('users').set({ password_hash: passwordHash }).where('username', '=', username).execute();
         const revoked = await trx
           .updateTable('sessions')

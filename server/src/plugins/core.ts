@@ -40,12 +40,17 @@ const CONNECT_DEADLINE_MS = 60_000;
 export default fp(
   async (app, opts: { config: Config }) => {
     const { config } = opts;
-    const inDataDir = !path.relative(config.dataDir, config.databaseFile).startsWith('..');
-    const database = await openDatabase(config.databaseFile, {
+    const inDataDir = config.database.kind === 'sqlite' && !path.relative(config.dataDir, config.database.file).startsWith('..');
+    const database = await openDatabase(config.database, {
       ownDir: inDataDir ? config.dataDir : undefined,
       onTightened: ({ path: target, was }) =>
         app.log.warn({ path: target, was: was.toString(8) }, 'data was readable by other local users; made it owner-only'),
+      onConnectionError: (error) => app.log.warn({ reason: error.message }, 'a Postgres connection failed; it will be replaced'),
     });
+    app.log.info(
+      config.database.kind === 'sqlite' ? { database: 'sqlite', file: config.database.file } : { database: 'postgres', url: config.database.display },
+      'database ready',
+    );
     // Zero-config `npm start`: without configured keys, one is generated into the (now owner-only)
     // data dir.
     const signingKeys = config.recordSigning.keys ?? loadOrCreateKeyFile(config.recordSigning.generatedKeyFile);

@@ -9,7 +9,8 @@ import {
 } from '@messenger/protocol';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { AppError, errors } from '../errors.js';
 
 function body(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
@@ -60,6 +61,12 @@ export default fp(
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
         // Fastify's own 4xx (bad JSON and the like): their messages are safe to show.
         return reply.code(error.statusCode).send(body('bad_request', error.message));
+      }
+      if (isDatabaseUnavailable(error)) {
+        // A restart or failover of the database: the client retries (test/database-outage.test.ts).
+        request.log.warn({ reason: error.message }, 'the database is unavailable');
+        const unavailable = errors.serviceUnavailable();
+        return reply.code(unavailable.status).headers(unavailable.headers).send(body(unavailable.code, unavailable.message));
       }
       request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send(body('internal_error', 'Something went wrong on our side.'));

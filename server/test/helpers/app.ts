@@ -1,4 +1,5 @@
-// Boots the real app against the test run's Kafka broker and a fresh SQLite file, on port 0.
+// Boots the real app against the test run's Kafka broker and a fresh database (a SQLite file, or
+// with TEST_DB=postgres a database of its own), on port 0.
 import type { ClientToServerEvents, ServerToClientEvents, SessionResponse } from '@messenger/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { buildApp } from '../../src/app.js';
 // Brings the app's decorations (repos, bus, database…) into the test's types.
 import type {} from '../../src/plugins/core.js';
 import { loadConfig } from '../../src/config.js';
+import { databaseEnv } from './database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -66,6 +68,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     REGISTER_RATE_PER_MINUTE: '1000',
     // Suites open many sockets from one address; the throttle has its own test (privacy.test.ts).
     SOCKET_HANDSHAKES_PER_MINUTE: '1000000',
+    ...(await databaseEnv(dataDir, env)),
     ...env,
   };
   const logs: string[] = [];

@@ -8,6 +8,7 @@ import {
   type ServerProcess,
 } from '../../../scripts/lib/server-process.mjs';
 import { randomName } from './app.js';
+import { databaseEnv } from './database.js';
 
 export { freePort, type ServerProcess };
 
@@ -17,6 +18,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   const port = env.PORT ?? String(await freePort());
   const fullEnv = {
     ...testServerEnv({ kafkaBrokers: inject('kafkaBrokers'), dataDir, port, KAFKA_TOPIC_PREFIX: randomName('p') }),
+    ...(await databaseEnv(dataDir, env)),
     ...env,
     DATA_DIR: dataDir,
     PORT: port,

@@ -201,10 +201,19 @@ export class Inbox {
 
 /** For failure messages: where are the missing messages (history store, topic), and the lag. */
 export async function whereAre(missing: string[], env: Record<string, string>, bootstrap: string): Promise<string> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(`${env.DATA_DIR}/messenger.sqlite`, { readonly: true });
-  const inStore = missing.filter((id) => db.prepare('select 1 from messages where id = ?').get(id)).length;
-  db.close();
+  let inStore: number;
+  if (env.DATABASE_URL?.startsWith('postgres')) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    inStore = (await client.query('select id from messages where id = any($1)', [missing])).rowCount ?? 0;
+    await client.end();
+  } else {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(`${env.DATA_DIR}/messenger.sqlite`, { readonly: true });
+    inStore = missing.filter((id) => db.prepare('select 1 from messages where id = ?').get(id)).length;
+    db.close();
+  }
   const topic = `${env.KAFKA_TOPIC_PREFIX}.messages`;
   const admin = adminFor(bootstrap);
   await admin.connect();

@@ -1,0 +1,65 @@
+// The production store's connection pool: the one module that imports `pg`. Kysely's
+// PostgresDialect runs every query through this pool; later parts (a shared socket.io adapter,
+// LISTEN/NOTIFY) take their connections from here too, so one limit and one error path hold.
+import { PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+export interface PostgresOptions {
+  /** The connection URL; it may carry a password, so it is never logged. */
+  url: string;
+  /** Connections this process may hold (DATABASE_POOL_MAX). */
+  poolMax: number;
+  /** A connection failed (Postgres restarted, the network dropped): pg replaces it. */
+  onConnectionError: (error: Error) => void;
+}
+
+// Kafka offsets and seq are BIGINT, which pg returns as strings by default. Every such value
+// the messenger stores is far below 2^53, so numbers are exact; anything larger is refused loudly
+// rather than rounded.
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`BIGINT ${text} does not fit a JavaScript number`);
+  return value;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+const PING_TIMEOUT_MS = 2000;
+
+export function openPostgres(options: PostgresOptions) {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    types,
+    // A database that does not answer fails the request (503 via the error handler) instead of
+    // queueing it forever.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'messenger',
+  });
+  // pg emits 'error' on a client whose connection drops, even while a query on it is failing
+  // already; the pool listens only to idle clients. Without a listener on each client a Postgres
+  // restart mid-query would crash the process (test/database-outage.test.ts). Each drop is told
+  // once, by the client's listener; the pool's is there so its re-emit of idle errors is heard.
+  pool.on('connect', (client) => client.on('error', options.onConnectionError));
+  pool.on('error', () => undefined);
+  return {
+    dialect: new PostgresDialect({ pool }),
+    ping: async (): Promise<boolean> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([pool.query('SELECT 1 AS ok').then((r) => r.rowCount === 1), timeout]);
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,165 @@
+// The history store behaves the same on SQLite and on Postgres (TEST_DB picks which; `npm test`
+// runs this file on both). These are the places where the two SQL dialects differ: upsert
+// arithmetic, 64-bit Kafka offsets, byte-order comparison of text, and LIKE escaping.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredRecord } from '../src/db/messages.repository.js';
+import { conversationKey } from '../src/db/schema.js';
+import { randomName, removeDir, startApp, type TestApp } from './helpers/app.js';
+import { onPostgres, testDb } from './helpers/database.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(async () => {
+  await t.close();
+  removeDir(t.dataDir);
+});
+
+const record = (from: string, to: string, sentAt: string, offset: number, partition = 0): StoredRecord => ({
+  id: randomName('m'),
+  from,
+  to,
+  text: `at ${sentAt}`,
+  sentAt,
+  partition,
+  offset,
+});
+
+describe(`the history store (${testDb})`, () => {
+  it('keeps the newest message as a conversation’s last, whatever order batches arrive in, and adds up unread', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const newer = record(alice, bob, '2026-01-02T00:00:00.000Z', 10);
+    const older = record(alice, bob, '2026-01-01T00:00:00.000Z', 11);
+    // The newer one is materialized first (another partition got ahead): the older one, stored
+    // later, must not become the conversation's last message.
+    expect(await messages.insertBatch([newer])).toEqual(new Set([newer.id]));
+    expect(await messages.insertBatch([older, older])).toEqual(new Set([older.id]));
+    // A replay of both stores nothing and counts nothing.
+    expect(await messages.insertBatch([newer, older])).toEqual(new Set());
+    const [bobSide] = await messages.conversations(bob, 10);
+    expect(bobSide).toMatchObject({ peer: alice, unread: 2, lastMessage: { id: newer.id, sentAt: newer.sentAt } });
+    const [aliceSide] = await messages.conversations(alice, 10);
+    expect(aliceSide).toMatchObject({ peer: bob, unread: 0, lastMessage: { id: newer.id } });
+  });
+
+  it('stores 64-bit Kafka offsets exactly, and finds the lowest undelivered one among them', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const big = 2 ** 40 + 7;
+    const rows = [record(alice, bob, '2026-01-01T00:00:00.000Z', big, 1), record(alice, bob, '2026-01-01T00:00:01.000Z', big + 1, 1)];
+    await messages.insertBatch(rows);
+    expect((await messages.undelivered(bob, 10)).map((m) => m.offset)).toEqual([String(big), String(big + 1)]);
+    const [outcome] = await messages.markDeliveredMany([{ recipient: bob, ids: [rows[0]!.id] }], new Date().toISOString());
+    expect(outcome?.changed).toEqual([{ id: rows[0]!.id, sender: alice, kafka_partition: 1, kafka_offset: big }]);
+    expect(outcome?.lowestUndelivered).toEqual(new Map([[1, big + 1]]));
+    expect(await messages.markDeliveredBelow(bob, 1, big + 2, new Date().toISOString())).toBe(1);
+    expect(await messages.hasUndelivered(bob)).toBe(false);
+  });
+
+  it('pages and marks read by (sent_at, id) in byte order, as SQLite compares text', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const at = '2026-03-01T00:00:00.000Z';
+    // Same timestamp: ids decide, compared byte by byte ('-' < '.' < '0' < '_' < 'a'), which a
+    // Postgres with a language collation would order differently.
+    const base = randomName('m');
+    const rows = ['x-1', 'x.1', 'x01', 'x_1', 'xa1'].map((suffix, i) => ({ ...record(alice, bob, at, 100 + i), id: `${base}${suffix}` }));
+    await messages.insertBatch([...rows].reverse());
+    const page = await messages.page(bob, alice, undefined, 10);
+    expect(page?.messages.map((m) => m.id)).toEqual(rows.map((r) => r.id).reverse());
+    const older = await messages.page(bob, alice, rows[2]!.id, 10);
+    expect(older?.messages.map((m) => m.id)).toEqual([rows[1]!.id, rows[0]!.id]);
+    const read = await messages.markRead(bob, alice, rows[2]!.id, new Date().toISOString());
+    expect(new Set(read)).toEqual(new Set(rows.slice(0, 3).map((r) => r.id)));
+    expect((await messages.conversations(bob, 10))[0]?.unread).toBe(2);
+  });
+
+  it('searches people by prefix with LIKE metacharacters taken literally', async () => {
+    const users = t.app.repos.users;
+    const stem = randomName('s');
+    const now = new Date().toISOString();
+    for (const name of [`${stem}_x`, `${stem}ax`, `${stem}%y`.replace('%', '.')]) expect(await users.create(name, 'hash', now)).toBe(true);
+    expect(await users.create(`${stem}_x`, 'hash', now)).toBe(false);
+    expect((await users.search(`${stem}_`, 'nobody', 10)).map((r) => r.username)).toEqual([`${stem}_x`]);
+    expect((await users.search(stem, 'nobody', 10)).map((r) => r.username)).toEqual([`${stem}.y`, `${stem}_x`, `${stem}ax`]);
+  });
+
+  it('answers readiness with the store', async () => {
+    expect(await t.app.database.ping()).toBe(true);
+    expect(t.app.database.dialect).toBe(testDb);
+  });
+});
+
+// SQLite runs one transaction at a time; Postgres runs them side by side. A read receipt that
+// recounts unread while the history consumer is storing a new message must not erase it.
+describe.skipIf(!onPostgres)('the history store under concurrent transactions (postgres)', () => {
+  it('a read receipt racing a new message leaves that message counted unread', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const first = record(alice, bob, '2026-04-01T00:00:00.000Z', 1);
+    await messages.insertBatch([first]);
+    // Another writer (a second instance's history consumer) is storing a newer message: its
+    // transaction holds the conversation row and is not committed yet.
+    const other = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO messages (id, sender, recipient, conversation, text, sent_at, kafka_partition, kafka_offset)
+         VALUES ($1, $2, $3, $4, 'new', '2026-04-01T00:00:01.000Z', 0, 2)`,
+        [randomName('m'), alice, bob, conversationKey(alice, bob)],
+      );
+      await other.query('UPDATE conversations SET unread = unread + 1 WHERE owner = $1 AND peer = $2', [bob, alice]);
+      const reading = messages.markRead(bob, alice, first.id, new Date().toISOString());
+      await waitForLockWait(other);
+      await other.query('COMMIT');
+      expect(await reading).toEqual([first.id]);
+    } finally {
+      await other.end();
+    }
+    expect((await messages.conversations(bob, 10))[0]?.unread).toBe(1);
+  });
+});
+
+/** Resolves once some other session of this database waits for a row lock (bounded). */
+async function waitForLockWait(client: pg.Client) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+    );
+    if (Number(rows[0]?.n) > 0) return;
+    if (Date.now() > deadline) throw new Error('no session waited for the lock within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.skipIf(!onPostgres)('the history store when Postgres breaks a deadlock (postgres)', () => {
+  it('a read receipt chosen as the deadlock victim is run again and succeeds', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const first = record(alice, bob, '2026-05-01T00:00:00.000Z', 1);
+    await messages.insertBatch([first]);
+    const other = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    await other.connect();
+    try {
+      // The other writer holds the message; the read receipt takes the conversation row and
+      // waits for the message; then the other writer wants the conversation row: a cycle.
+      await other.query('BEGIN');
+      await other.query('UPDATE messages SET text = text WHERE id = $1', [first.id]);
+      const reading = messages.markRead(bob, alice, first.id, new Date().toISOString());
+      await waitForLockWait(other);
+      const otherDone = other.query('UPDATE conversations SET unread = unread WHERE owner = $1 AND peer = $2', [bob, alice]);
+      // The receipt waited first, so its deadlock check (after deadlock_timeout) aborts it.
+      await otherDone;
+      await other.query('COMMIT');
+      expect(await reading).toEqual([first.id]);
+    } finally {
+      await other.end();
+    }
+    expect((await messages.conversations(bob, 10))[0]?.unread).toBe(0);
+  });
+});
