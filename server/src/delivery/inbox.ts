@@ -1,5 +1,6 @@
 // The per-recipient delivery record: how far a recipient's inbox group may be committed. All the
-// offset arithmetic for the groups `<prefix>.inbox.<user>` lives here; kafka/bus.ts only sends.
+// offset arithmetic for the groups `<prefix>.inbox.<user>` lives here; kafka/inbox-commits.ts
+// only sends.
 //
 // The rule: the committed offset on a partition is the lowest offset of a message to the
 // recipient that no client of theirs acknowledged, or, when every one is acknowledged, an offset
