@@ -93,7 +93,7 @@ interface RawBroker {
   }): Promise<unknown>;
 }
 
-/** kafkajs' broker-level client, as server/src/kafka/bus.ts reaches it for inbox commits. */
+/** kafkajs' broker-level client, as server/src/kafka/internals.ts reaches it for inbox commits. */
 function rawCluster(client: Kafka): {
   connect(): Promise<void>;
   disconnect(): Promise<void>;

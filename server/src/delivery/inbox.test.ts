@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createInboxRecord, inboxCommitOffset } from './inbox.js';
+import { aboveCommitted, createInboxRecord, inboxCommitOffset, roundAcks } from './inbox.js';
 
 /**
  * One partition: records in offset order, each the recipient's ("mine") or someone else's; the
@@ -98,5 +98,40 @@ describe('createInboxRecord', () => {
     inbox.record('b', at(4)); // remembered: not sent
     inbox.record('a', at(4)); // forgotten: sent again (in the server a later offset is never lower; see createInboxRecord)
     expect(sent).toEqual([5, 5, 5, 4]);
+  });
+});
+
+describe('roundAcks', () => {
+  it('folds a round per recipient and partition: highest ack, the store’s lowest unacked, the position read before', () => {
+    const round = [{ recipient: 'ann' }, { recipient: 'bob' }, { recipient: 'ann' }];
+    const row = (kafka_partition: number, kafka_offset: number) => ({ id: `${kafka_partition}:${kafka_offset}`, sender: 'x', kafka_partition, kafka_offset });
+    const outcomes = [
+      { changed: [row(0, 6), row(1, 2)], lowestUndelivered: new Map([[0, 7], [1, null]]) },
+      { changed: [row(0, 5)], lowestUndelivered: new Map([[0, null]]) },
+      // A second screen of ann's in the same round, acking an older one: the highest ack still wins.
+      { changed: [row(0, 4), row(2, 9)], lowestUndelivered: new Map([[0, 7]]) },
+    ];
+    const folded = roundAcks(round, outcomes, new Map([[0, 8], [1, 3]]));
+    expect(folded.get('ann')).toEqual(
+      new Map([
+        [0, { lowestUnacked: 7, highestAcked: 6, position: 8 }],
+        [1, { lowestUnacked: null, highestAcked: 2, position: 3 }],
+      ]),
+    );
+    // Partition 2 is missing: the store gave no lowest-undelivered answer, so nothing is guessed.
+    expect(folded.get('ann')?.has(2)).toBe(false);
+    expect(folded.get('bob')).toEqual(new Map([[0, { lowestUnacked: null, highestAcked: 5, position: 8 }]]));
+  });
+
+  it('skips a request without an outcome', () => {
+    expect(roundAcks([{ recipient: 'ann' }], [undefined], new Map()).size).toBe(0);
+  });
+});
+
+describe('aboveCommitted', () => {
+  it('keeps the messages at or above their partition’s committed offset; a partition without one keeps all', () => {
+    const m = (partition: number, offset: number) => ({ partition, offset: String(offset) });
+    const pending = [m(0, 3), m(0, 5), m(1, 9), m(2, 0)];
+    expect(aboveCommitted(pending, new Map([[0, 5], [1, 10]]))).toEqual([m(0, 5), m(2, 0)]);
   });
 });

@@ -1,11 +1,13 @@
 // The per-recipient delivery record: how far a recipient's inbox group may be committed. All the
-// offset arithmetic for the groups `<prefix>.inbox.<user>` lives here; kafka/bus.ts only sends.
+// offset arithmetic for the groups `<prefix>.inbox.<user>` lives here; kafka/inbox-commits.ts
+// only sends.
 //
 // The rule: the committed offset on a partition is the lowest offset of a message to the
 // recipient that no client of theirs acknowledged, or, when every one is acknowledged, an offset
 // below which everything is stored. Catch-up treats everything below the committed offset as
 // delivered, so a commit that runs ahead of an unacknowledged message loses it for good (issue
 // 12, item 2: an ack of m2 alone used to commit past m1). It never moves backwards either.
+import type { AckOutcome } from '../db/messages.repository.js';
 import type { KafkaBus } from '../kafka/bus.js';
 
 /** What one round of acknowledgements tells us about one partition of one recipient. */
@@ -28,6 +30,40 @@ export interface PartitionAcks {
 export function inboxCommitOffset(p: PartitionAcks): number {
   if (p.lowestUnacked !== null) return p.lowestUnacked;
   return Math.max(p.highestAcked + 1, p.position ?? 0);
+}
+
+/**
+ * Folds one round of acknowledgements (the store's outcome per request, in request order) into
+ * PartitionAcks per recipient and partition. `positions` are the history consumer's, read
+ * before the round's transaction. A partition the store gave no lowest-undelivered answer for
+ * is left out: committing nothing beats guessing "none left".
+ */
+export function roundAcks(
+  round: readonly { recipient: string }[],
+  outcomes: readonly (AckOutcome | undefined)[],
+  positions: ReadonlyMap<number, number>,
+): Map<string, Map<number, PartitionAcks>> {
+  const byRecipient = new Map<string, Map<number, PartitionAcks>>();
+  round.forEach((w, i) => {
+    const outcome = outcomes[i];
+    if (!outcome) return;
+    const partitions = byRecipient.get(w.recipient) ?? new Map<number, PartitionAcks>();
+    byRecipient.set(w.recipient, partitions);
+    for (const row of outcome.changed) {
+      const p = row.kafka_partition;
+      const lowestUnacked = outcome.lowestUndelivered.get(p);
+      if (lowestUnacked === undefined) continue;
+      const acks = partitions.get(p) ?? { lowestUnacked, highestAcked: -1, position: positions.get(p) };
+      acks.highestAcked = Math.max(acks.highestAcked, row.kafka_offset);
+      partitions.set(p, acks);
+    }
+  });
+  return byRecipient;
+}
+
+/** The messages at or above their partition's committed inbox offset: those a catch-up still sends. */
+export function aboveCommitted<T extends { partition: number; offset: string }>(messages: readonly T[], committed: ReadonlyMap<number, number>): T[] {
+  return messages.filter((m) => Number(m.offset) >= (committed.get(m.partition) ?? 0));
 }
 
 // One entry per recipient (their messages share one partition): enough for every user active

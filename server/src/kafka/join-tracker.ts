@@ -2,8 +2,8 @@
 // assignment, `consuming` after, `joining` again after a crash. It guards the join two ways: a
 // watchdog (no assignment within joinTimeoutMs is fatal, never a silent non-consuming server),
 // and the eviction of member ids we held before (a previous process's, or ours before a crash),
-// which the broker would otherwise wait on until their sessions expire. No kafkajs here: bus.ts
-// feeds it the consumer's events, which keeps this testable on its own.
+// which the broker would otherwise wait on until their sessions expire. No kafkajs here:
+// history-consumer.ts feeds it the consumer's events, which keeps this testable on its own.
 
 export type ConsumerState = 'stopped' | 'joining' | 'consuming';
 

@@ -3,7 +3,7 @@
 // them, each an autocommitted UPDATE writing its pages to the WAL on its own. Each round then
 // moves the recipients' inbox groups as far as the delivery record allows (delivery/inbox.ts).
 import type { AckOutcome, MessagesRepository } from '../db/messages.repository.js';
-import { createInboxRecord, type PartitionAcks } from '../delivery/inbox.js';
+import { createInboxRecord, roundAcks } from '../delivery/inbox.js';
 import type { KafkaBus } from '../kafka/bus.js';
 
 export interface AckResult {
@@ -26,23 +26,7 @@ export function createAckBatcher(deps: { messages: MessagesRepository; bus: Kafk
 
   /** Commits, per recipient of the round, what all of the round's acknowledgements allow. */
   function commit(round: Waiting[], outcomes: AckOutcome[], positions: ReadonlyMap<number, number>) {
-    const byRecipient = new Map<string, Map<number, PartitionAcks>>();
-    round.forEach((w, i) => {
-      const outcome = outcomes[i];
-      if (!outcome) return;
-      const partitions = byRecipient.get(w.recipient) ?? new Map<number, PartitionAcks>();
-      byRecipient.set(w.recipient, partitions);
-      for (const row of outcome.changed) {
-        const p = row.kafka_partition;
-        const lowestUnacked = outcome.lowestUndelivered.get(p);
-        // Not asked about this partition: commit nothing rather than guess "none left".
-        if (lowestUnacked === undefined) continue;
-        const acks = partitions.get(p) ?? { lowestUnacked, highestAcked: -1, position: positions.get(p) };
-        acks.highestAcked = Math.max(acks.highestAcked, row.kafka_offset);
-        partitions.set(p, acks);
-      }
-    });
-    for (const [recipient, partitions] of byRecipient) if (partitions.size > 0) inbox.record(recipient, partitions);
+    for (const [recipient, partitions] of roundAcks(round, outcomes, positions)) if (partitions.size > 0) inbox.record(recipient, partitions);
   }
 
   async function applyRound(): Promise<void> {

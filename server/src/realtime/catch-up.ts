@@ -3,7 +3,8 @@
 // When Kafka has no offsets (expired, deleted, or Kafka unreachable) the store's own delivery
 // marks decide, so catch-up survives offsets.retention.minutes and topic retention.
 import type { ChatMessage } from '@messenger/protocol';
-import type { ChatSocket, RealtimeDeps } from './hub.js';
+import { aboveCommitted } from '../delivery/inbox.js';
+import type { ChatSocket, RealtimeDeps } from './context.js';
 
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
@@ -46,5 +47,5 @@ async function dropWhatKafkaSaysWasDelivered(
   for (const [partition, offset] of committed) {
     await deps.messages.markDeliveredBelow(username, partition, offset, now);
   }
-  return pending.filter((m) => Number(m.offset) >= (committed.get(m.partition) ?? 0));
+  return aboveCommitted(pending, committed);
 }

@@ -1,52 +1,17 @@
 // socket.io: authenticated handshakes, one room per user, and the pushes the delivery pipeline
 // and the REST routes ask for. Handlers live in <area>.handlers.ts.
-import {
-  MAX_ACK_IDS,
-  MAX_SOCKET_PACKET_BYTES,
-  SOCKET_PATH,
-  type ChatMessage,
-  type ClientToServerEvents,
-  type ReceiptState,
-  type ServerToClientEvents,
-} from '@messenger/protocol';
-import type { Server as HttpServer } from 'node:http';
-import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
-import type { Config } from '../config.js';
-import type { MessagesRepository } from '../db/messages.repository.js';
-import type { KafkaBus } from '../kafka/bus.js';
-import type { Metrics } from '../plugins/metrics.js';
-import type { AuthService } from '../services/auth.service.js';
+import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ChatMessage, type ReceiptState } from '@messenger/protocol';
+import { Server } from 'socket.io';
+import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
-import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
+import { userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { readSessionCookie } from './session-cookie.js';
-
-export interface SocketData {
-  username: string;
-  tokenHash: string;
-  expiresAt: string;
-  client: 'web' | 'agent' | 'bot';
-  limiter: EventLimiter;
-}
-
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-
-export interface RealtimeDeps {
-  server: HttpServer;
-  config: Config;
-  auth: AuthService;
-  messages: MessagesRepository;
-  bus: KafkaBus;
-  metrics: Metrics;
-  logger: Logger;
-}
 
 // The largest packet a well-behaved client sends is a full message:ack: MAX_ACK_IDS ids of 36
 // characters, each quoted and comma-separated (39 bytes), plus the event frame. 500 ids are
@@ -54,7 +19,6 @@ export interface RealtimeDeps {
 // chunks the protocol allows was disconnected, reconnected, got the same backlog again, forever.
 const MAX_PACKET_BYTES = Math.max(MAX_SOCKET_PACKET_BYTES, MAX_ACK_IDS * 39 + 1024);
 
-export const userRoom = (username: string) => `user:${username}`;
 const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;
 // setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
 const MAX_SESSION_CHECK_MS = 24 * 3_600_000;

@@ -3,8 +3,7 @@
 import { AckPayload, FocusPayload, TypingPayload, type Ack } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AckBatcher } from './ack-batcher.js';
-import type { ChatServer, ChatSocket, RealtimeDeps } from './hub.js';
-import { userRoom } from './hub.js';
+import { userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
 import type { PresenceRegistry } from './presence.js';
 
 const ackCheck = TypeCompiler.Compile(AckPayload);

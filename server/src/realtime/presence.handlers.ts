@@ -5,7 +5,7 @@ import { PresenceQuery } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
 import type { MessagesRepository } from '../db/messages.repository.js';
-import type { ChatServer, ChatSocket } from './hub.js';
+import type { ChatServer, ChatSocket } from './context.js';
 import { invalid } from './messages.handlers.js';
 import type { PresenceRegistry } from './presence.js';
 

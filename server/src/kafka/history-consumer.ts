@@ -1,0 +1,220 @@
+// The history consumer: the messages topic read in order in the history group, batch by batch,
+// into the store. Its join (tracked, with dead members of ours evicted), its rebuild after a
+// crash, and its positions (how far the store is filled, per partition) live here.
+import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaAdmin } from './admin.js';
+import type { GroupInternals } from './internals.js';
+import { createJoinTracker, type ConsumerState, type JoinTracker } from './join-tracker.js';
+import { withTimeout } from './timeout.js';
+import type { ConsumerOptions, KafkaBusOptions, RawRecord } from './types.js';
+
+const MAX_CONCURRENT_PARTITIONS = 64;
+// How long the broker keeps a silent member in the group. Kafka's floor is 6 s
+// (group.min.session.timeout.ms); a batch that blocks longer than this costs a rebalance.
+const HISTORY_SESSION_TIMEOUT_MS = 10_000;
+const REBUILD_DELAY_MS = 1_000;
+const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
+const EVICT_RETRY_MS = 1_000;
+
+type HistoryOptions = Pick<KafkaBusOptions, 'messagesTopic' | 'historyGroup' | 'connectTimeoutMs'>;
+
+export function createHistoryConsumer(deps: {
+  kafka: Kafka;
+  options: HistoryOptions;
+  log: Logger;
+  admin: KafkaAdmin;
+  internals: GroupInternals;
+  /** The messages topic's partition count, known once the bus is connected. */
+  partitionCount: () => number;
+}) {
+  const { kafka, options, log, admin } = deps;
+  let consumer: Consumer | undefined;
+  let joinTracker: JoinTracker | undefined;
+  let stopping = false;
+  const positions = new Map<number, number>();
+
+  // A process killed without leaving (SIGKILL, OOM, power) keeps its seat in the history group
+  // until its session times out, and the broker makes a new member's join wait for it (measured:
+  // a restarted server consumed ~10 s late, and Fastify's onReady gave up). So does a consumer of
+  // ours that kafkajs restarts after a crash: it rejoins as a new member. kafkajs 2.2.4 has no
+  // static membership (group.instance.id) and no way to rejoin under a remembered member id, but
+  // any client may send LeaveGroup for a member id: we remember ours (in the history store, per
+  // INSTANCE_ID, across restarts) and evict it before (and while) we join. Only our own seat's
+  // ids are evicted, so this stays right when several servers share one group, as long as each
+  // has its own INSTANCE_ID (what Kafka asks of group.instance.id too); a live member evicted by
+  // mistake would just rejoin (one rebalance). Best effort: failing that, the join waits for the
+  // old session to expire, as before.
+  async function evictMember(memberId: string, attempt: number): Promise<boolean> {
+    const groupId = options.historyGroup;
+    try {
+      await deps.internals.leaveGroup(groupId, memberId, options.connectTimeoutMs * 2);
+      log.info({ groupId, memberId }, 'evicted a dead member of ours from the history group');
+      return true;
+    } catch (error) {
+      // UNKNOWN_MEMBER_ID: it already left (a clean shutdown) or its session expired. Normal.
+      if ((error as { type?: string }).type === 'UNKNOWN_MEMBER_ID') return true;
+      const fields = { err: error, groupId, memberId, attempt };
+      const message = `could not evict a dead member of ours from the history group yet; the join waits up to ${HISTORY_SESSION_TIMEOUT_MS} ms for its session to expire`;
+      if (attempt === 0) log.warn(fields, message);
+      else log.debug(fields, message);
+      return false;
+    }
+  }
+
+  /**
+   * Everything below the history group's committed offset is stored (the group commits only
+   * after the handler stored a batch), so those offsets are positions too, until the consumer
+   * hands over batches of its own.
+   */
+  async function seedPositions(): Promise<void> {
+    try {
+      const committed = await withTimeout(admin.committedOffsets(options.historyGroup), options.connectTimeoutMs * 2, 'history offsets');
+      for (const [partition, offset] of committed) if (offset > (positions.get(partition) ?? -1)) positions.set(partition, offset);
+    } catch (error) {
+      // Without them an ack commits just past itself: safe, only the lag reads higher.
+      log.debug({ err: error }, 'could not read the history offsets to seed the positions');
+    }
+  }
+
+  return {
+    /**
+     * Consumes the messages topic in the history group, in partition order, batch by batch.
+     * Returns at once: the group join runs in the background, because it can take as long as a
+     * dead predecessor's session (see evictMember) and startup must never hang on it.
+     * state() says when we consume. A handler that throws is retried by kafkajs; a consumer
+     * that crashes for good is rebuilt; repeated crashes, or no join within joinTimeoutMs, call
+     * onFatal rather than leave a server that silently delivers nothing.
+     */
+    start(consumerOptions: ConsumerOptions): void {
+      const { handler, onFatal } = consumerOptions;
+      const crashes: number[] = [];
+      const tracker = createJoinTracker({
+        groupId: options.historyGroup,
+        joinTimeoutMs: consumerOptions.joinTimeoutMs,
+        evictRetryMs: EVICT_RETRY_MS,
+        evict: evictMember,
+        onStateChange: consumerOptions.onStateChange,
+        onJoined: consumerOptions.onJoined,
+        brokerReachable: () => admin.ping(2000),
+        onJoinTimeout: onFatal,
+        onOutage: () => log.warn({ groupId: options.historyGroup }, 'Kafka is unreachable; the history consumer waits to rejoin its group'),
+      });
+      joinTracker = tracker;
+      // A consumer that cannot start or crashed for good: rebuild it, a bounded number of times.
+      const rebuild = (c: Consumer, error: unknown) => {
+        if (stopping) return;
+        const now = Date.now();
+        crashes.push(now);
+        while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
+        if (crashes.length > 5) {
+          onFatal(error);
+          return;
+        }
+        tracker.crashed();
+        void c
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref()))
+          .then(() => (stopping ? undefined : run()));
+      };
+      const run = async (): Promise<void> => {
+        const c = kafka.consumer({
+          groupId: options.historyGroup,
+          sessionTimeout: HISTORY_SESSION_TIMEOUT_MS,
+          heartbeatInterval: 1_000,
+          rebalanceTimeout: 10_000,
+          maxWaitTimeInMs: 250,
+          allowAutoTopicCreation: false,
+          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+        });
+        consumer = c;
+        c.on(c.events.GROUP_JOIN, (event) => {
+          const { memberId, duration } = event.payload;
+          if (tracker.state !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs: duration }, 'history consumer joined its group');
+          // Consuming only once the positions say what is stored: an ack round right after a
+          // restart otherwise knew no position, committed just past its own highest ack, and a
+          // recipient with nothing left showed other users' records as lag (found by the
+          // delivery-record model test).
+          void seedPositions().finally(() => tracker.joined(memberId));
+        });
+        c.on(c.events.CRASH, (event) => {
+          const { error, restart } = event.payload;
+          log.error({ err: error, restart }, 'Kafka consumer crashed');
+          if (stopping) return;
+          // kafkajs restarts it itself when `restart`; either way it is not consuming until it rejoins.
+          if (restart) tracker.crashed();
+          else rebuild(c, error);
+        });
+        try {
+          await c.connect();
+          await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
+          await c.run({
+            // Every partition of a fetch at once: the handler stores them in one transaction. Order
+            // within a partition holds (kafkajs hands over its next batch only after this one).
+            partitionsConsumedConcurrently: Math.min(deps.partitionCount(), MAX_CONCURRENT_PARTITIONS),
+            eachBatchAutoResolve: true,
+            autoCommitInterval: 1000,
+            eachBatch: async ({ batch, heartbeat }) => {
+              if (batch.messages.length === 0) return;
+              const records: RawRecord[] = batch.messages.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: Number(m.offset),
+                key: m.key ? m.key.toString('utf8') : null,
+                value: m.value,
+                headers: decodeHeaders(m.headers),
+                timestamp: m.timestamp,
+              }));
+              await handler(records);
+              positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+              await heartbeat();
+            },
+          });
+        } catch (error) {
+          log.error({ err: error }, 'Kafka consumer failed to start');
+          rebuild(c, error);
+        }
+      };
+      void (async () => {
+        await tracker.starting(consumerOptions.previousMemberId);
+        if (!stopping) await run();
+      })();
+    },
+
+    state(): ConsumerState {
+      return joinTracker?.state ?? 'stopped';
+    },
+
+    /** Per partition, the next offset the consumer will hand over (everything below is stored). */
+    positions(): ReadonlyMap<number, number> {
+      return new Map(positions);
+    },
+
+    /** No rebuild, no rejoin from now on. */
+    stop(): void {
+      stopping = true;
+      joinTracker?.stop();
+    },
+
+    /**
+     * A consumer still waiting in JoinGroup cannot leave before the broker answers, which can
+     * take a dead member's whole session (test/reliability/restart.test.ts, "stopped while its
+     * consumer still waits to join"); shutdown must not wait for that.
+     */
+    disconnect(): Promise<void> | undefined {
+      return consumer ? withTimeout(consumer.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka consumer disconnect') : undefined;
+    },
+  };
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}
