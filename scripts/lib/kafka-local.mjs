@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive, isProcessOf, reapOrphanRecords } from './orphans.mjs';
 import { kafkajsSecurity, prepareSecurity, scramFormatArgs, secureProperties } from './kafka-secure.mjs';
 import { PrereqError, checkJava, checkMaven, javaBinary } from './prereqs.mjs';
 
@@ -88,52 +89,18 @@ export async function portInUse(port) {
 
 const runDir = () => path.join(cacheRoot(), 'run');
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
-
-function isOurKafka(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
-  } catch {
-    // No /proc (macOS): trust the pid file only if the process is alive.
-    return process.platform !== 'linux' && isAlive(pid);
-  }
-}
-
 /** Kills brokers whose owning process is gone. */
 export function reapOrphans() {
-  let entries = [];
-  try {
-    entries = fs.readdirSync(runDir());
-  } catch {
-    return 0;
-  }
-  let reaped = 0;
-  for (const entry of entries) {
-    const file = path.join(runDir(), entry);
-    let record;
-    try {
-      record = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch {
-      fs.rmSync(file, { force: true });
-      continue;
-    }
-    if (isAlive(record.owner)) continue;
+  return reapOrphanRecords(runDir(), (record) => {
+    let killed = 0;
     for (const pid of record.jvms ?? []) {
-      if (isAlive(pid) && isOurKafka(pid)) {
+      if (isAlive(pid) && isProcessOf(pid, 'kafka.Kafka')) {
         process.kill(pid, 'SIGKILL');
-        reaped += 1;
+        killed += 1;
       }
     }
-    fs.rmSync(file, { force: true });
-  }
-  return reaped;
+    return killed;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, portInUse } from './kafka-local.mjs';
+import { isAlive, isProcessOf, reapOrphanRecords } from './orphans.mjs';
 import { PrereqError } from './prereqs.mjs';
 
 export const SERVICE_USER = 'messenger-pg';
@@ -68,55 +69,22 @@ function makeOwnedDir(dir, owner) {
 
 const runDir = () => path.join(os.tmpdir(), 'messenger-postgres-run');
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
-
-function isPostgres(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
-  } catch {
-    return process.platform !== 'linux' && isAlive(pid);
-  }
-}
-
 /** Stops postmasters whose owning process is gone, and removes their temporary clusters. */
 export function reapOrphans() {
-  let entries = [];
-  try {
-    entries = fs.readdirSync(runDir());
-  } catch {
-    return 0;
-  }
-  let reaped = 0;
-  for (const entry of entries) {
-    const file = path.join(runDir(), entry);
-    let record;
-    try {
-      record = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch {
-      fs.rmSync(file, { force: true });
-      continue;
-    }
-    if (isAlive(record.owner)) continue;
+  return reapOrphanRecords(runDir(), (record) => {
+    let stopped = 0;
     // SIGQUIT: the postmaster takes its backends down with it at once. Its files are removed
     // only once it is gone, so it cannot write into a directory being deleted.
-    if (isAlive(record.pid) && isPostgres(record.pid)) {
+    if (isAlive(record.pid) && isProcessOf(record.pid, 'postgres')) {
       process.kill(record.pid, 'SIGQUIT');
-      reaped += 1;
+      stopped = 1;
       const deadline = Date.now() + 10_000;
       while (isAlive(record.pid) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
       if (isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
     }
     if (record.temporary) fs.rmSync(record.temporary, { recursive: true, force: true });
-    fs.rmSync(file, { force: true });
-  }
-  return reaped;
+    return stopped;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
