@@ -26,8 +26,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/readyz',
     { schema: { tags: ['ops'], response: { 200: HealthResponse, 503: HealthResponse } }, config: { rateLimit: false } },
     async (_request, reply) => {
-      const kafka = await kafkaReachable();
-      const database = app.database.ping();
+      const [kafka, database] = await Promise.all([kafkaReachable(), app.database.ping()]);
       const consumer = app.bus.consumerState() === 'consuming';
       const ok = kafka && database && consumer;
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { kafka, database, consumer } });
