@@ -39,6 +39,7 @@ const SQLITE_ONLY = [
   '**/scripts.test.ts',
   '**/reliability/broker-kill.test.ts',
   '**/reliability/cluster.test.ts',
+  '**/reliability/late-kafka.test.ts',
 ];
 
 /** @type {Step[]} */

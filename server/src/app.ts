@@ -53,6 +53,11 @@ export async function buildApp(
     // request.ip and request.protocol believe X-Forwarded-For/-Proto only from trusted hops; the
     // rate limits, the login throttle and Secure cookies all follow from those two.
     trustProxy: config.trustProxy === false ? false : trustFunction(config.trustProxy),
+    // The core plugin waits up to 60 s for a Kafka that is still starting beside us (npm start,
+    // compose) and then fails with a clear message; Fastify's default 10 s would cut that wait
+    // short with "Plugin did not start in time". Nothing else waits on a plugin: the history
+    // consumer joins in the background.
+    pluginTimeout: 75_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: Fastify's default text/plain parser would turn a stray body into a string.
