@@ -7,6 +7,7 @@ import type { StoredRecord } from '../src/db/messages.repository.js';
 import { conversationKey } from '../src/db/schema.js';
 import { randomName, removeDir, startApp, type TestApp } from './helpers/app.js';
 import { onPostgres, testDb } from './helpers/database.js';
+import { waitUntil } from './helpers/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -126,15 +127,13 @@ describe.skipIf(!onPostgres)('the history store under concurrent transactions (p
 
 /** Resolves once some other session of this database waits for a row lock (bounded). */
 async function waitForLockWait(client: pg.Client) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  const lockWaits = async () => {
     const { rows } = await client.query<{ n: string }>(
       "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
     );
-    if (Number(rows[0]?.n) > 0) return;
-    if (Date.now() > deadline) throw new Error('no session waited for the lock within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return Number(rows[0]?.n) > 0;
+  };
+  await waitUntil(lockWaits, 10_000, 'another session to wait for the row lock', 20);
 }
 
 describe.skipIf(!onPostgres)('the history store when Postgres breaks a deadlock (postgres)', () => {

@@ -11,6 +11,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, type KafkaCluster } from '../../scripts/lib/kafka-local.mjs';
 import { grantAcls, kafkajsSecurity, serverAcls } from '../../scripts/lib/kafka-secure.mjs';
+import { waitUntil } from './helpers/wait.js';
 import { autoAck, collectMessages, connect, register, removeDir, send, startApp, type TestApp } from './helpers/app.js';
 
 const SERVER_USER = 'messenger-server';
@@ -74,13 +75,6 @@ async function inboxOffsets(username: string): Promise<Map<number, number>> {
   return new Map((topic?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, Number(p.offset)]));
 }
 
-async function until(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface RawBroker {
   findGroupCoordinator(request: { groupId: string }): Promise<unknown>;
@@ -139,7 +133,7 @@ describe('Kafka with SASL/SCRAM over TLS and ACLs', () => {
     await inbox.until(1);
     expect(inbox.texts).toEqual(['over TLS, as messenger-server']);
     await acks.settled();
-    await until(async () => (await inboxOffsets(bob.username)).get(partition) === Number(offset) + 1, 15_000, 'the inbox commit');
+    await waitUntil(async () => (await inboxOffsets(bob.username)).get(partition) === Number(offset) + 1, 15_000, 'the inbox commit');
     socket.close();
 
     // The operational calls need no more rights than the grants: readiness and consumer lag.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reapOrphans, startPostgres, type LocalPostgres } from '../../scripts/lib/postgres-local.mjs';
+import { waitUntil } from './helpers/wait.js';
 
 const LIB = fileURLToPath(new URL('../../scripts/lib/postgres-local.mjs', import.meta.url));
 
@@ -24,13 +25,6 @@ const alive = (pid: number) => {
 const uidOf = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const postmasterPid = (cluster: string) => Number(readFileSync(path.join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
 
-async function until(condition: () => boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function query(url: string, text: string) {
   const client = new pg.Client({ connectionString: url });
@@ -90,7 +84,7 @@ describe('the local Postgres', () => {
     await new Promise((resolve) => owner.once('exit', resolve));
     expect(alive(pid)).toBe(true);
     expect(reapOrphans()).toBeGreaterThanOrEqual(1);
-    await until(() => !alive(pid), 15_000, 'the orphaned postmaster to exit');
+    await waitUntil(() => !alive(pid), 15_000, 'the orphaned postmaster to exit', 50);
     expect(existsSync(path.dirname(started.cluster))).toBe(false);
   });
 });

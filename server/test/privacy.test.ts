@@ -16,6 +16,7 @@ import {
   type ClientSocket,
   type TestApp,
 } from './helpers/app.js';
+import { waitUntil } from './helpers/wait.js';
 
 const opened: TestApp[] = [];
 async function app(env: Record<string, string> = {}) {
@@ -30,14 +31,6 @@ afterAll(async () => {
   }
 });
 
-/** Polls `condition` every 20 ms until it holds, or fails after `ms`. */
-async function until(condition: () => boolean, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A round trip on `socket`: everything the server queued for it before the answer has arrived. */
 async function roundTrip(socket: ClientSocket, usernames: string[] = []) {
@@ -129,7 +122,7 @@ describe('socket limits', () => {
     const eve = await register(t);
     (await connect(t, eve.token)).close();
     sockets[0]?.close();
-    await until(() => t.app.realtime.presence.socketCount(bob.username) === 2);
+    await waitUntil(() => t.app.realtime.presence.socketCount(bob.username) === 2, 10_000, 'both of bob’s sockets', 20);
     const again = await connect(t, bob.token);
     await expect(connect(t, bob.token)).rejects.toThrow('too_many_sockets');
     for (const s of [...sockets, again]) s.close();

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { waitUntil } from './wait.js';
 // Brings the app's decorations (repos, bus, database…) into the test's types.
 import type {} from '../../src/plugins/core.js';
 import { loadConfig } from '../../src/config.js';
@@ -84,10 +85,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   await app.listen({ port: env.PORT ? config.port : 0, host: '127.0.0.1' });
   // The history consumer joins its group in the background (startup never waits on a group);
   // tests start from a consuming server, as they did when startup waited for the join.
-  for (const deadline = Date.now() + 60_000; app.bus.consumerState() !== 'consuming'; ) {
-    if (Date.now() > deadline) throw new Error('the history consumer did not join its group within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(() => app.bus.consumerState() === 'consuming', 60_000, 'the history consumer to join its group', 20);
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return {

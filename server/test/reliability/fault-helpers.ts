@@ -6,6 +6,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { io as ioClient } from 'socket.io-client';
 import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
 import { randomName, type ClientSocket } from '../helpers/app.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Starts a Kafka owned by the calling test file (never the shared one: these tests kill it). */
 export async function ownKafka(brokers: 1 | 3 = 1): Promise<KafkaCluster> {
@@ -17,14 +18,7 @@ export function adminFor(bootstrap: string): Admin {
   return new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
 }
 
-export async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number, what: string, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
+export { waitUntil };
 
 export interface HttpResult<T> {
   status: number;
