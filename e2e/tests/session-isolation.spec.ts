@@ -1,14 +1,35 @@
 // Signing out leaves nothing behind for the next person on the same tab: no failed message to
 // see or Retry under their cookie, no draft, no cached conversation.
+import type { Browser, Page } from '@playwright/test';
 import { BASE_URL, PASSWORD, bearerToken, composer, expect, messages, register, sendText, test, uniqueName, userSession } from './fixtures.js';
 
-test('a failed message and a draft of user A leave no trace for user B signing in on the same tab', async ({ browser }) => {
-  const carol = uniqueName('carol');
-  const bobName = uniqueName('bob');
+
+/** Carol and Bob, made through the API in a throwaway context: [carol, bob]. */
+async function registerCarolAndBob(browser: Browser): Promise<[string, string]> {
+  const names: [string, string] = [uniqueName('carol'), uniqueName('bob')];
   const setup = await browser.newContext({ baseURL: BASE_URL });
-  await register(setup, carol);
-  await register(setup, bobName);
+  for (const name of names) await register(setup, name);
   await setup.close();
+  return names;
+}
+
+// Both below stay in the page (no navigation): a reload would hide a leak by wiping module state.
+
+async function startChatFromSearch(page: Page, peer: string): Promise<void> {
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByLabel('Search people').fill(peer);
+  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(peer) }).click();
+  await expect(page.getByRole('heading', { name: peer, level: 2 })).toBeVisible();
+}
+
+async function signInOnThisTab(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a failed message and a draft of user A leave no trace for user B signing in on the same tab', async ({ browser }) => {
+  const [carol, bobName] = await registerCarolAndBob(browser);
   // Carol writes to Bob, so Bob has a conversation with carol to click on later.
   const carolToken = await bearerToken(browser, carol);
   const hello = await fetch(`${BASE_URL}/send`, {
@@ -23,10 +44,7 @@ test('a failed message and a draft of user A leave no trace for user B signing i
   // The same JavaScript realm throughout: a reload would hide a leak by wiping module state.
   await page.evaluate(() => ((window as unknown as { sameTab: number }).sameTab = 1));
 
-  await page.getByRole('button', { name: 'New chat' }).click();
-  await page.getByLabel('Search people').fill(carol);
-  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(carol) }).click();
-  await expect(page.getByRole('heading', { name: carol, level: 2 })).toBeVisible();
+  await startChatFromSearch(page, carol);
 
   // A real failure: the request to /send never reaches the server.
   await page.route('**/send', (route) => route.abort('connectionrefused'));
@@ -39,9 +57,7 @@ test('a failed message and a draft of user A leave no trace for user B signing i
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
-  await page.getByLabel('Username').fill(bobName);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnThisTab(page, bobName);
   await expect(page.getByRole('navigation', { name: 'Conversation list' })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { sameTab?: number }).sameTab)).toBe(1);
 
@@ -57,12 +73,7 @@ test('a failed message and a draft of user A leave no trace for user B signing i
 });
 
 test('a send still on its way when A signs out does not land in B’s view when its answer arrives', async ({ browser }) => {
-  const carol = uniqueName('carol');
-  const bobName = uniqueName('bob');
-  const setup = await browser.newContext({ baseURL: BASE_URL });
-  await register(setup, carol);
-  await register(setup, bobName);
-  await setup.close();
+  const [carol, bobName] = await registerCarolAndBob(browser);
   const carolToken = await bearerToken(browser, carol);
   const carolSends = async (text: string) => {
     const res = await fetch(`${BASE_URL}/send`, {
@@ -76,10 +87,7 @@ test('a send still on its way when A signs out does not land in B’s view when 
 
   const alice = await userSession(browser, 'alice');
   const { page } = alice;
-  await page.getByRole('button', { name: 'New chat' }).click();
-  await page.getByLabel('Search people').fill(carol);
-  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(carol) }).click();
-  await expect(page.getByRole('heading', { name: carol, level: 2 })).toBeVisible();
+  await startChatFromSearch(page, carol);
 
   // The server really accepts Alice's message; only its answer reaches the tab late, after the
   // tab belongs to Bob.
@@ -98,9 +106,7 @@ test('a send still on its way when A signs out does not land in B’s view when 
   await serverAccepted;
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('Username').fill(bobName);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnThisTab(page, bobName);
   await page.getByRole('navigation', { name: 'Conversation list' }).getByRole('link', { name: new RegExp(carol) }).click();
   await expect(messages(page).filter({ hasText: 'hello bob, from carol' })).toHaveCount(1);
 
@@ -118,27 +124,17 @@ test('a send still on its way when A signs out does not land in B’s view when 
 });
 
 test('when A’s session is revoked on an open conversation, B signing in next does not land on it', async ({ browser }) => {
-  const carol = uniqueName('carol');
-  const bobName = uniqueName('bob');
-  const setup = await browser.newContext({ baseURL: BASE_URL });
-  await register(setup, carol);
-  await register(setup, bobName);
-  await setup.close();
+  const [carol, bobName] = await registerCarolAndBob(browser);
 
   const alice = await userSession(browser, 'alice');
   const { page } = alice;
-  await page.getByRole('button', { name: 'New chat' }).click();
-  await page.getByLabel('Search people').fill(carol);
-  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(carol) }).click();
-  await expect(page.getByRole('heading', { name: carol, level: 2 })).toBeVisible();
+  await startChatFromSearch(page, carol);
 
   // Signed out from elsewhere (same cookie, another request): the server ends the tab's socket.
   const logout = await alice.context.request.post(`${BASE_URL}/api/auth/logout`, { headers: { origin: BASE_URL } });
   expect(logout.status()).toBe(204);
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
-  await page.getByLabel('Username').fill(bobName);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnThisTab(page, bobName);
   await expect(page.getByRole('navigation', { name: 'Conversation list' })).toBeVisible();
   await expect(page).toHaveURL(`${BASE_URL}/`);
   await expect(page.getByRole('heading', { name: carol })).toHaveCount(0);
