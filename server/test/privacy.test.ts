@@ -85,6 +85,23 @@ describe('presence and typing reach only people who share a conversation', () =>
     mallorySocket.close();
   });
 
+  it('tells two strangers each other’s presence once their first message makes them peers', async () => {
+    // The web app asks for presence when a conversation opens; a new conversation's peer reads
+    // offline then, and nothing used to correct it until a reconnect (a flaky e2e showed it).
+    const alice = await register(t);
+    const bob = await register(t);
+    const aliceSocket = await connect(t, alice.token);
+    const bobSocket = await connect(t, bob.token);
+    expect(await roundTrip(aliceSocket, [bob.username])).toEqual({ ok: true, data: { online: [] } });
+    const aliceHears = waitFor(aliceSocket, 'presence:update', (p) => p.username === bob.username);
+    const bobHears = waitFor(bobSocket, 'presence:update', (p) => p.username === alice.username);
+    expect((await send(t, alice.token, bob.username, 'hi, stranger')).statusCode).toBe(202);
+    expect(await aliceHears).toEqual({ username: bob.username, online: true });
+    expect(await bobHears).toEqual({ username: alice.username, online: true });
+    aliceSocket.close();
+    bobSocket.close();
+  });
+
   it('forwards typing from a stranger only once a conversation exists', async () => {
     const bob = await register(t);
     const mallory = await register(t);

@@ -2,6 +2,8 @@
 // and the REST routes ask for. Handlers live in <area>.handlers.ts.
 import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ChatMessage, type ReceiptState } from '@messenger/protocol';
 import { Server } from 'socket.io';
+import { conversationKey } from '../db/schema.js';
+import { RecentIds } from '../delivery/recent-ids.js';
 import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
@@ -19,6 +21,8 @@ import { readSessionCookie } from './session-cookie.js';
 // chunks the protocol allows was disconnected, reconnected, got the same backlog again, forever.
 const MAX_PACKET_BYTES = Math.max(MAX_SOCKET_PACKET_BYTES, MAX_ACK_IDS * 39 + 1024);
 
+// Pairs already told each other's presence; more only means a repeated (correct) update.
+const INTRODUCED_PAIRS = 100_000;
 const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;
 // setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
 const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
@@ -103,6 +107,18 @@ export function createRealtime(deps: RealtimeDeps) {
       .catch((error: unknown) => logger.warn({ err: error }, 'presence broadcast failed'));
   }
 
+  // Presence goes only to people who share a conversation, and a conversation starts with its
+  // first stored message (this push comes after the store). Each side asked about the other
+  // when it opened the conversation and heard "offline"; without this it stayed so until a
+  // reconnect. One set lookup per message; a pair is introduced again after a restart, which
+  // only repeats a correct answer.
+  const introduced = new RecentIds(INTRODUCED_PAIRS);
+  function introduce(a: string, b: string) {
+    if (a === b || !introduced.add(conversationKey(a, b))) return;
+    io.to(userRoom(a)).emit('presence:update', { username: b, online: presence.isOnline(b) });
+    io.to(userRoom(b)).emit('presence:update', { username: a, online: presence.isOnline(a) });
+  }
+
   function watchSessionExpiry(socket: ChatSocket) {
     const wait = Math.min(Math.max(0, Date.parse(socket.data.expiresAt) - Date.now()), MAX_SESSION_CHECK_MS);
     const timer = setTimeout(() => {
@@ -168,6 +184,7 @@ export function createRealtime(deps: RealtimeDeps) {
 
     /** Pushes a stored message to every screen of its recipient and its sender's other screens. */
     deliver(message: ChatMessage) {
+      introduce(message.from, message.to);
       const held = syncing.get(message.to);
       if (held) for (const buffer of held.values()) buffer.push(message);
       io.to(userRoom(message.to))
