@@ -33,10 +33,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
 
-  // Ask who is online when the conversation opens (and after reconnects), and again when its
-  // first message is stored: the server tells presence only to people who share a conversation,
-  // so a new conversation's peer reads offline until then.
-  const started = messages.length > 0;
+  // Ask who is online when the conversation opens (and after reconnects). A new conversation's
+  // peer reads offline until its first message is stored: the server then sends both sides a
+  // presence:update (presence goes only to people who share a conversation).
   useEffect(() => {
     if (!socket) return;
     const ask = () =>
@@ -48,7 +47,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
     return () => {
       socket.off('connect', ask);
     };
-  }, [socket, peer, started]);
+  }, [socket, peer]);
 
   // Read receipts: while visible, everything from the peer up to the newest is read.
   const lastMarked = useRef<string | null>(null);
