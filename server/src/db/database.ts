@@ -3,7 +3,7 @@
 import { Kysely, Migrator } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { migrationProvider } from './migrations.js';
-import { openPostgres } from './postgres.js';
+import { openPostgres, type Listening } from './postgres.js';
 import type { Database } from './schema.js';
 import { openSqlite, type SqliteOptions } from './sqlite.js';
 
@@ -14,6 +14,11 @@ export interface OpenedDatabase {
   dialect: DatabaseConfig['kind'];
   /** True when a trivial query answers (within 2 s on Postgres). */
   ping(): Promise<boolean>;
+  /**
+   * Postgres only: hears NOTIFY on `channel` (other processes' announcements). Undefined on
+   * SQLite, where one process at a time writes and readers poll instead.
+   */
+  listen: ((channel: string, onPayload: (payload: string) => void, onDown: (error: Error) => void) => Listening) | undefined;
   close(): Promise<void>;
 }
 
@@ -37,5 +42,6 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
     // pg's connection errors name host and port, never the password.
     throw new Error(failed ? `Database migration ${failed} failed: ${String(error)}` : `The ${config.kind} database cannot be opened: ${String(error)}`);
   }
-  return { db, dialect: config.kind, ping: opened.ping, close: () => db.destroy() };
+  const listen = 'listen' in opened ? opened.listen : undefined;
+  return { db, dialect: config.kind, ping: opened.ping, listen, close: () => db.destroy() };
 }

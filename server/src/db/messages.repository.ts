@@ -5,6 +5,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
+import { writeStoredPositions } from './stored-positions.repository.js';
 import { conversationKey, type MessagesTable } from './schema.js';
 
 export interface StoredRecord {
@@ -110,7 +111,16 @@ function hasUndeliveredWith(q: Db | Transaction<Database>, recipient: string) {
     .then((row) => row !== undefined);
 }
 
-export function createMessagesRepository(db: Db) {
+/** Where a stored batch came from: the store's positions move with its rows, in one transaction. */
+export interface StoredThrough {
+  topic: string;
+  /** per partition, the offset after the batch's last record (stored or dead-lettered) */
+  positions: ReadonlyMap<number, number>;
+}
+
+export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 'postgres' } = { dialect: 'sqlite' }) {
+  // Only Postgres has other processes to tell (LISTEN/NOTIFY); SQLite's readers poll the table.
+  const announce = options.dialect === 'postgres';
   /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */
   async function positionIn(conversation: string, id: string) {
     return db
@@ -123,14 +133,16 @@ export function createMessagesRepository(db: Db) {
 
   return {
     /**
-     * Stores records that are not stored yet and updates both sides' conversation rows.
-     * Returns the ids that were new. Idempotent: replays after a crash insert nothing twice.
+     * Stores records that are not stored yet and updates both sides' conversation rows, and with
+     * `through` moves the store's positions in the same transaction. Returns the ids that were
+     * new. Idempotent: replays after a crash insert nothing twice.
      */
-    async insertBatch(records: StoredRecord[]): Promise<Set<string>> {
+    async insertBatch(records: StoredRecord[], through?: StoredThrough): Promise<Set<string>> {
       const inserted = new Set<string>();
-      if (records.length === 0) return inserted;
+      if (records.length === 0 && (!through || through.positions.size === 0)) return inserted;
       await transact(db, async (trx) => {
         inserted.clear(); // a rerun after a deadlock starts from nothing
+        if (through) await writeStoredPositions(trx, { ...through, announce });
         for (let i = 0; i < records.length; i += INSERT_CHUNK) {
           const chunk = records.slice(i, i + INSERT_CHUNK);
           const rows = await trx

@@ -101,6 +101,21 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
           .execute();
       },
     },
+    '0003_stored_positions': {
+      async up(db: Kysely<unknown>) {
+        // How far the history store is filled, per partition of the messages topic: everything
+        // below next_offset is stored (or was poison). Written in the transaction that stores a
+        // batch, so it never runs ahead of the rows. Every instance's live consumer pushes a
+        // record only once it is below this mark, whichever instance stored it.
+        await db.schema
+          .createTable('stored_positions')
+          .addColumn('topic', text, (c) => c.notNull())
+          .addColumn('kafka_partition', 'integer', (c) => c.notNull())
+          .addColumn('next_offset', offset, (c) => c.notNull())
+          .addPrimaryKeyConstraint('stored_positions_pk', ['topic', 'kafka_partition'])
+          .execute();
+      },
+    },
   };
 };
 

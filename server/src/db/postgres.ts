@@ -28,6 +28,12 @@ const types = {
 };
 
 const PING_TIMEOUT_MS = 2000;
+const LISTEN_RETRY_MS = 1000;
+
+/** A LISTEN held open on one pooled connection; re-established after the connection drops. */
+export interface Listening {
+  close(): Promise<void>;
+}
 
 export function openPostgres(options: PostgresOptions) {
   const pool = new pg.Pool({
@@ -46,7 +52,58 @@ export function openPostgres(options: PostgresOptions) {
   // once, by the client's listener; the pool's is there so its re-emit of idle errors is heard.
   pool.on('connect', (client) => client.on('error', options.onConnectionError));
   pool.on('error', () => undefined);
+  /**
+   * LISTENs on `channel` over a connection of its own (taken from the pool, so the one limit
+   * holds), and hands every payload to `onPayload`. A dropped connection is replaced after a
+   * second; notifications sent meanwhile are lost, so callers must not rely on them alone.
+   */
+  function listen(channel: string, onPayload: (payload: string) => void, onDown: (error: Error) => void): Listening {
+    let closed = false;
+    let client: pg.PoolClient | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async () => {
+      if (closed) return;
+      let c: pg.PoolClient | undefined;
+      try {
+        c = await pool.connect();
+        const held = c;
+        held.on('notification', (n) => {
+          if (n.channel === channel && n.payload !== undefined) onPayload(n.payload);
+        });
+        held.once('error', (error: Error) => {
+          held.release(error);
+          if (client === held) client = undefined;
+          onDown(error);
+          if (!closed) retry = setTimeout(() => void connect(), LISTEN_RETRY_MS);
+        });
+        await held.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        if (closed) {
+          held.release();
+          return;
+        }
+        client = held;
+      } catch (error) {
+        c?.release(error as Error);
+        onDown(error as Error);
+        if (!closed) retry = setTimeout(() => void connect(), LISTEN_RETRY_MS);
+      }
+    };
+    void connect();
+    return {
+      async close() {
+        closed = true;
+        clearTimeout(retry);
+        const held = client;
+        client = undefined;
+        if (!held) return;
+        await held.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+        held.release();
+      },
+    };
+  }
+
   return {
+    listen,
     dialect: new PostgresDialect({ pool }),
     ping: async (): Promise<boolean> => {
       let timer: NodeJS.Timeout | undefined;

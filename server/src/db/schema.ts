@@ -57,6 +57,13 @@ export interface KafkaGroupMembersTable {
   joined_at: string;
 }
 
+export interface StoredPositionsTable {
+  topic: string;
+  kafka_partition: number;
+  /** Everything of the partition below this offset is in the history store. */
+  next_offset: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -64,6 +71,7 @@ export interface Database {
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;
   kafka_group_members: KafkaGroupMembersTable;
+  stored_positions: StoredPositionsTable;
 }
 
 export function conversationKey(a: string, b: string): string {
