@@ -9,6 +9,11 @@ export const RecordHeaders = {
   messageId: 'message-id',
   schemaVersion: 'schema-version',
   contentType: 'content-type',
+  /**
+   * The sender, so a consumer can route a record without parsing it (the key is the recipient).
+   * Not signed: only a hint for skipping; the signed value's `from` is what counts.
+   */
+  sender: 'sender',
   /** HMAC-SHA256 (base64url) over the record; see server/src/delivery/record-signature.ts. */
   signature: 'signature',
   /** Which of the servers' signing keys made `signature`, so keys can rotate. */

@@ -35,6 +35,7 @@ export function createRecordCodec(signer: RecordSigner, messagesTopic: string): 
         [RecordHeaders.messageId]: record.id,
         [RecordHeaders.schemaVersion]: String(CHAT_RECORD_VERSION),
         [RecordHeaders.contentType]: 'application/json',
+        [RecordHeaders.sender]: record.from,
       };
       const signature = signer.sign({
         topic: messagesTopic,
