@@ -122,7 +122,7 @@ export function kafkajsSecurity(security, user = security.admin) {
 
 /**
  * The ACLs a messenger server needs on its topic prefix, and nothing more: topics (create the
- * messages topic and its DLQ, write, read) and groups (the history group and every inbox group).
+ * messages topic and its DLQ, write, read) and groups (the history group, the live groups and every inbox group).
  * docs/security.md lists the same grants as kafka-acls.sh lines.
  */
 export function serverAcls(username, topicPrefix) {

@@ -87,6 +87,8 @@ export interface Config {
     partitions: number;
     replicationFactor: number;
     historyGroup: string;
+    /** Each process's live group is this plus a random suffix, new on every start. */
+    liveGroupPrefix: string;
     /** INSTANCE_ID ('' when unset): which process this is, among those sharing a store or a group. */
     instanceId: string;
     inboxGroupPrefix: string;
@@ -285,9 +287,11 @@ function fromEnv(
       dlqTopic: `${messagesTopic}.dlq`,
       partitions: env.TOPIC_PARTITIONS,
       replicationFactor: env.TOPIC_REPLICATION_FACTOR,
-      // Each server process materializes every message and routes it to its own sockets, so
-      // several processes need distinct history groups (see docs/architecture.md).
-      historyGroup: env.INSTANCE_ID ? `${prefix}.history.${env.INSTANCE_ID}` : `${prefix}.history`,
+      // One history group for every instance: each message is stored once per cluster, the
+      // partitions split among the instances. Each instance pushes to its own sockets from a live
+      // group of its own (docs/architecture.md, "Several instances").
+      historyGroup: `${prefix}.history`,
+      liveGroupPrefix: `${prefix}.live.${env.INSTANCE_ID || 'server'}`,
       instanceId: env.INSTANCE_ID,
       inboxGroupPrefix: `${prefix}.inbox.`,
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,

@@ -1,82 +1,72 @@
-// The one place fan-out happens: each batch consumed from Kafka is checked (poison goes to the
-// DLQ), stored in the history store, and only then pushed to the recipients' and senders' rooms.
-// Storing first is what makes catch-up gap-free: a socket joins its room before it queries.
+// The history group's half of delivery: each batch this instance's history consumer holds is
+// checked (poison goes to the DLQ) and stored, and the store's positions move in the same
+// transaction. Pushing is the live pipeline's (live-pipeline.ts), on every instance; it pushes a
+// record only once the positions say it is stored, whichever instance stored it.
 import type { Logger } from 'pino';
 import type { MessagesRepository, StoredRecord } from '../db/messages.repository.js';
 import type { KafkaBus, RawRecord } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
-import type { Realtime } from '../realtime/hub.js';
 import type { RecordCodec } from './record-codec.js';
-import { RecentIds } from './recent-ids.js';
-
-// Enough to cover a consumer replay after a restart or rebalance; clients dedupe the rest.
-const RECENT_CAPACITY = 200_000;
+import type { StoredWatermark } from './stored-watermark.js';
 
 interface PendingStore {
   records: StoredRecord[];
+  partition: number;
+  /** the offset after the batch's last record, stored or dead-lettered */
+  next: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
-export function createDeliveryPipeline(deps: {
+export function createStorePipeline(deps: {
   bus: KafkaBus;
   codec: RecordCodec;
   messages: MessagesRepository;
-  realtime: Realtime;
+  watermark: StoredWatermark;
+  topic: string;
   metrics: Metrics;
   logger: Logger;
 }) {
-  const emitted = new RecentIds(RECENT_CAPACITY);
-
   // The consumer hands over the partitions of one fetch concurrently. Their batches are stored in
-  // one transaction and pushed together: a SQLite commit per partition batch, each waiting its
-  // turn on a busy event loop, made messages wait ~300 ms in the consumer at 2,000 msg/s.
-  // Order still holds where it matters: within a partition (one recipient's messages) records
-  // keep their order, and kafkajs never hands over a partition's next batch before this one ends.
+  // one transaction: a SQLite commit per partition batch, each waiting its turn on a busy event
+  // loop, made messages wait ~300 ms in the consumer at 2,000 msg/s. Order still holds where it
+  // matters: within a partition (one recipient's messages) records keep their order, and kafkajs
+  // never hands over a partition's next batch before this one ends.
   let pending: PendingStore[] = [];
 
-  function store(records: StoredRecord[]): Promise<void> {
+  function store(batch: Omit<PendingStore, 'resolve' | 'reject'>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      pending.push({ records, resolve, reject });
-      if (pending.length === 1) setImmediate(() => void storeAndPush());
+      pending.push({ ...batch, resolve, reject });
+      if (pending.length === 1) setImmediate(() => void storeRound());
     });
   }
 
-  async function storeAndPush(): Promise<void> {
+  async function storeRound(): Promise<void> {
     const round = pending;
     pending = [];
+    const positions = new Map<number, number>();
+    for (const p of round) positions.set(p.partition, Math.max(p.next, positions.get(p.partition) ?? -1));
     try {
-      await deps.messages.insertBatch(round.flatMap((p) => p.records));
+      await deps.messages.insertBatch(
+        round.flatMap((p) => p.records),
+        { topic: deps.topic, positions },
+      );
     } catch (error) {
       // Every batch of the round fails and is retried by the consumer; the insert is idempotent.
       for (const p of round) p.reject(error);
       return;
     }
-    const now = Date.now();
-    for (const { records, resolve } of round) {
-      for (const r of records) push(r, now);
-      deps.metrics.consumed.inc(records.length);
-      resolve();
+    // Committed: this process's live pipeline may push them now; other instances hear it by NOTIFY.
+    deps.watermark.advance(positions);
+    for (const p of round) {
+      deps.metrics.consumed.inc(p.records.length);
+      p.resolve();
     }
   }
 
-  function push(r: StoredRecord, now: number): void {
-    if (!emitted.add(r.id)) return;
-    deps.realtime.deliver({
-      id: r.id,
-      from: r.from,
-      to: r.to,
-      text: r.text,
-      sentAt: r.sentAt,
-      partition: r.partition,
-      offset: String(r.offset),
-      state: 'sent',
-    });
-    const sentAt = Date.parse(r.sentAt);
-    if (Number.isFinite(sentAt)) deps.metrics.deliveryLatency.observe(Math.max(0, now - sentAt) / 1000);
-  }
-
   return async function handleBatch(records: RawRecord[]): Promise<void> {
+    const last = records.at(-1);
+    if (!last) return;
     const valid: StoredRecord[] = [];
     for (const raw of records) {
       const decoded = deps.codec.decode(raw);
@@ -92,6 +82,7 @@ export function createDeliveryPipeline(deps: {
       const r = decoded.record;
       valid.push({ id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, partition: raw.partition, offset: raw.offset });
     }
-    if (valid.length > 0) await store(valid);
+    // Even a batch of poison only moves the positions: live pipelines wait on them.
+    await store({ records: valid, partition: last.partition, next: last.offset + 1 });
   };
 }

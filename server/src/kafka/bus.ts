@@ -1,16 +1,19 @@
 // The facade the rest of the server sees as KafkaBus: produce a chat record, consume the messages
-// topic in order, dead-letter poison, and commit per-recipient groups. It only composes the
-// modules beside it (client, producer, history-consumer, inbox-commits, admin, internals) and
+// topic in order (the shared history group, and this process's live group), dead-letter poison,
+// and commit per-recipient groups. It only composes the modules beside it (client, producer,
+// history-consumer, live-consumer, inbox-commits, admin, internals) and
 // orders their start and shutdown. server/src/kafka/ is the only place that imports kafkajs.
 import { createKafkaAdmin } from './admin.js';
 import { createKafkaClient } from './client.js';
 import { createHistoryConsumer } from './history-consumer.js';
 import { createInboxCommits } from './inbox-commits.js';
 import { createGroupInternals } from './internals.js';
+import { createLiveConsumer } from './live-consumer.js';
 import { createChatProducer } from './producer.js';
 import type { KafkaBusOptions } from './types.js';
 
 export type { ConsumerState } from './join-tracker.js';
+export type { LiveConsumerOptions, LiveState } from './live-consumer.js';
 export {
   KafkaAccessDeniedError,
   KafkaUnavailableError,
@@ -31,6 +34,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
   const producer = createChatProducer(kafka, options, () => partitionCount);
   const inbox = createInboxCommits({ options, log, internals, admin });
   const history = createHistoryConsumer({ kafka, options, log, admin, internals, partitionCount: () => partitionCount });
+  const live = createLiveConsumer({ kafka, options, log, partitionCount: () => partitionCount });
 
   return {
     inboxGroup: inbox.inboxGroup,
@@ -52,7 +56,11 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     startConsumer: history.start,
     consumerState: history.state,
-    consumedPositions: history.positions,
+    historyOffsets: () => admin.committedOffsets(options.historyGroup),
+
+    startLiveConsumer: live.start,
+    liveState: live.state,
+    liveGroup: live.groupId,
 
     commitInbox: inbox.commitInbox,
     flushInboxCommits: inbox.flush,
@@ -64,10 +72,11 @@ export function createKafkaBus(options: KafkaBusOptions) {
     async close(): Promise<void> {
       producer.stop();
       history.stop();
+      live.stop();
       inbox.stop();
       await inbox.flush().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
       const producerClosed = producer.close();
-      const results = await Promise.allSettled([history.disconnect(), producerClosed, admin.disconnect(), internals.disconnect()]);
+      const results = await Promise.allSettled([history.disconnect(), live.disconnect(), producerClosed, admin.disconnect(), internals.disconnect()]);
       for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'Kafka client did not close cleanly');
     },
   };

@@ -1,13 +1,14 @@
 // The history consumer: the messages topic read in order in the history group, batch by batch,
 // into the store. Its join (tracked, with dead members of ours evicted), its rebuild after a
-// crash, and its positions (how far the store is filled, per partition) live here.
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+// crash live here. How far the store is filled is the stored watermark's (delivery/).
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaAdmin } from './admin.js';
 import type { GroupInternals } from './internals.js';
 import { createJoinTracker, type ConsumerState, type JoinTracker } from './join-tracker.js';
 import { withTimeout } from './timeout.js';
-import type { ConsumerOptions, KafkaBusOptions, RawRecord } from './types.js';
+import { rawRecords } from './raw-records.js';
+import type { ConsumerOptions, KafkaBusOptions } from './types.js';
 
 const MAX_CONCURRENT_PARTITIONS = 64;
 // How long the broker keeps a silent member in the group. Kafka's floor is 6 s
@@ -32,7 +33,6 @@ export function createHistoryConsumer(deps: {
   let consumer: Consumer | undefined;
   let joinTracker: JoinTracker | undefined;
   let stopping = false;
-  const positions = new Map<number, number>();
 
   // A process killed without leaving (SIGKILL, OOM, power) keeps its seat in the history group
   // until its session times out, and the broker makes a new member's join wait for it (measured:
@@ -59,21 +59,6 @@ export function createHistoryConsumer(deps: {
       if (attempt === 0) log.warn(fields, message);
       else log.debug(fields, message);
       return false;
-    }
-  }
-
-  /**
-   * Everything below the history group's committed offset is stored (the group commits only
-   * after the handler stored a batch), so those offsets are positions too, until the consumer
-   * hands over batches of its own.
-   */
-  async function seedPositions(): Promise<void> {
-    try {
-      const committed = await withTimeout(admin.committedOffsets(options.historyGroup), options.connectTimeoutMs * 2, 'history offsets');
-      for (const [partition, offset] of committed) if (offset > (positions.get(partition) ?? -1)) positions.set(partition, offset);
-    } catch (error) {
-      // Without them an ack commits just past itself: safe, only the lag reads higher.
-      log.debug({ err: error }, 'could not read the history offsets to seed the positions');
     }
   }
 
@@ -132,11 +117,7 @@ export function createHistoryConsumer(deps: {
         c.on(c.events.GROUP_JOIN, (event) => {
           const { memberId, duration } = event.payload;
           if (tracker.state !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs: duration }, 'history consumer joined its group');
-          // Consuming only once the positions say what is stored: an ack round right after a
-          // restart otherwise knew no position, committed just past its own highest ack, and a
-          // recipient with nothing left showed other users' records as lag (found by the
-          // delivery-record model test).
-          void seedPositions().finally(() => tracker.joined(memberId));
+          tracker.joined(memberId);
         });
         c.on(c.events.CRASH, (event) => {
           const { error, restart } = event.payload;
@@ -157,17 +138,7 @@ export function createHistoryConsumer(deps: {
             autoCommitInterval: 1000,
             eachBatch: async ({ batch, heartbeat }) => {
               if (batch.messages.length === 0) return;
-              const records: RawRecord[] = batch.messages.map((m) => ({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: Number(m.offset),
-                key: m.key ? m.key.toString('utf8') : null,
-                value: m.value,
-                headers: decodeHeaders(m.headers),
-                timestamp: m.timestamp,
-              }));
-              await handler(records);
-              positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+              await handler(rawRecords(batch));
               await heartbeat();
             },
           });
@@ -186,11 +157,6 @@ export function createHistoryConsumer(deps: {
       return joinTracker?.state ?? 'stopped';
     },
 
-    /** Per partition, the next offset the consumer will hand over (everything below is stored). */
-    positions(): ReadonlyMap<number, number> {
-      return new Map(positions);
-    },
-
     /** No rebuild, no rejoin from now on. */
     stop(): void {
       stopping = true;
@@ -206,15 +172,4 @@ export function createHistoryConsumer(deps: {
       return consumer ? withTimeout(consumer.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka consumer disconnect') : undefined;
     },
   };
-}
-
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-  }
-  return out;
 }

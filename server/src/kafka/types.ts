@@ -12,6 +12,7 @@ export interface KafkaBusOptions {
   partitions: number;
   replicationFactor: number;
   historyGroup: string;
+  liveGroupPrefix: string;
   inboxGroupPrefix: string;
   sendTimeoutMs: number;
   connectTimeoutMs: number;

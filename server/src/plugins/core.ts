@@ -10,6 +10,8 @@ import { createMessagesRepository, type MessagesRepository } from '../db/message
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
+import { StoredWatermark } from '../delivery/stored-watermark.js';
+import { createStoredPositionsRepository, parseStoredAnnouncement, STORED_CHANNEL } from '../db/stored-positions.repository.js';
 import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
@@ -28,6 +30,8 @@ declare module 'fastify' {
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
+    /** How far the history store is filled, per partition (delivery/stored-watermark.ts). */
+    storedWatermark: StoredWatermark;
     metrics: Metrics;
     realtime: Realtime;
     authService: AuthService;
@@ -57,11 +61,13 @@ export default fp(
     const recordCodec = createRecordCodec(createRecordSigner(signingKeys), config.kafka.messagesTopic);
     const repos = {
       users: createUsersRepository(database.db),
-      messages: createMessagesRepository(database.db),
+      messages: createMessagesRepository(database.db, { dialect: database.dialect }),
       idempotency: createIdempotencyRepository(database.db),
       kafkaMembers: createKafkaMembersRepository(database.db),
     };
     const metrics = createMetrics();
+    const storedPositions = createStoredPositionsRepository(database.db);
+    const storedWatermark = new StoredWatermark(() => storedPositions.read(config.kafka.messagesTopic), app.log.child({ module: 'delivery' }) as never);
     const bus = createKafkaBus({ ...config.kafka, logger: app.log.child({ module: 'kafka' }) as never });
 
     // Kafka may still be starting next to us (npm start, compose): retry, but never forever.
@@ -88,6 +94,17 @@ export default fp(
       }
     }
 
+    // Other instances' stores, heard at once (Postgres). Without it, or while it is down, the
+    // watermark polls the table.
+    const listening = database.listen?.(
+      STORED_CHANNEL,
+      (payload) => {
+        const positions = parseStoredAnnouncement(payload, config.kafka.messagesTopic);
+        if (positions) storedWatermark.advance(positions);
+      },
+      (error) => app.log.warn({ reason: error.message }, 'lost the LISTEN connection for stored positions; polling until it is back'),
+    );
+
     const exposed = plaintextRemoteBrokers(config.kafka);
     if (exposed.length > 0) {
       app.log.warn({ brokers: exposed }, 'Kafka is reached without TLS over the network: set KAFKA_SSL and SASL (docs/security.md)');
@@ -105,6 +122,7 @@ export default fp(
       auth: authService,
       messages: repos.messages,
       bus,
+      storedPositions: () => storedWatermark.positions(),
       metrics,
       logger: app.log.child({ module: 'realtime' }) as never,
     });
@@ -122,6 +140,7 @@ export default fp(
     app.decorate('repos', repos);
     app.decorate('bus', bus);
     app.decorate('recordCodec', recordCodec);
+    app.decorate('storedWatermark', storedWatermark);
     app.decorate('metrics', metrics);
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
@@ -142,6 +161,8 @@ export default fp(
     app.addHook('onClose', async () => {
       clearInterval(sweep);
       await bus.close();
+      storedWatermark.stop();
+      await listening?.close();
       await database.close();
     });
   },

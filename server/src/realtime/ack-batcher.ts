@@ -20,7 +20,7 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-export function createAckBatcher(deps: { messages: MessagesRepository; bus: KafkaBus }) {
+export function createAckBatcher(deps: { messages: MessagesRepository; bus: KafkaBus; storedPositions: () => ReadonlyMap<number, number> }) {
   const inbox = createInboxRecord(deps.bus);
   let waiting: Waiting[] = [];
 
@@ -33,7 +33,7 @@ export function createAckBatcher(deps: { messages: MessagesRepository; bus: Kafk
     const round = waiting;
     waiting = [];
     // Read before the round's transaction: everything below these positions is stored by then.
-    const positions = deps.bus.consumedPositions();
+    const positions = deps.storedPositions();
     const at = new Date().toISOString();
     let outcomes: AckOutcome[];
     try {

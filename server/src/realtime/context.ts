@@ -28,6 +28,8 @@ export interface RealtimeDeps {
   auth: AuthService;
   messages: MessagesRepository;
   bus: KafkaBus;
+  /** Per partition, how far the history store is filled (everything below is stored). */
+  storedPositions: () => ReadonlyMap<number, number>;
   metrics: Metrics;
   logger: Logger;
 }

@@ -30,7 +30,7 @@ const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
 export function createRealtime(deps: RealtimeDeps) {
   const { config, logger, metrics } = deps;
   const presence = new PresenceRegistry();
-  const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus });
+  const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus, storedPositions: deps.storedPositions });
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
   const syncing = new Map<string, Map<string, ChatMessage[]>>();
@@ -182,16 +182,23 @@ export function createRealtime(deps: RealtimeDeps) {
     io,
     presence,
 
-    /** Pushes a stored message to every screen of its recipient and its sender's other screens. */
+    /**
+     * Pushes a stored message to this process's screens of its recipient and its sender. Every
+     * instance's live pipeline calls this for its own sockets, so it never reaches past them.
+     */
     deliver(message: ChatMessage) {
       introduce(message.from, message.to);
       const held = syncing.get(message.to);
       if (held) for (const buffer of held.values()) buffer.push(message);
-      io.to(userRoom(message.to))
+      io.local
+        .to(userRoom(message.to))
         .except(held ? [...held.keys()] : [])
         .emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
-      io.to(userRoom(message.from)).emit('message:new', { message, readingNow: false });
+      io.local.to(userRoom(message.from)).emit('message:new', { message, readingNow: false });
     },
+
+    /** True when the user has a socket on this process (the live pipeline skips everyone else). */
+    hasLocalSockets: (username: string) => presence.socketCount(username) > 0,
 
     receipt(to: string, peer: string, ids: string[], state: ReceiptState, at: string) {
       if (ids.length > 0) io.to(userRoom(to)).emit('receipt:update', { peer, ids, state, at });

@@ -83,9 +83,14 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const app = await buildApp(config, { logger: { level: config.logLevel, stream } });
   // Port 0 unless the test names one (to know the server's own origin before it starts).
   await app.listen({ port: env.PORT ? config.port : 0, host: '127.0.0.1' });
-  // The history consumer joins its group in the background (startup never waits on a group);
+  // The consumers join their groups in the background (startup never waits on a group);
   // tests start from a consuming server, as they did when startup waited for the join.
-  await waitUntil(() => app.bus.consumerState() === 'consuming', 60_000, 'the history consumer to join its group', 20);
+  await waitUntil(
+    () => app.bus.consumerState() === 'consuming' && app.bus.liveState() === 'consuming',
+    60_000,
+    'the history and live consumers to join their groups',
+    20,
+  );
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return {

@@ -1,5 +1,5 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: Kafka and the DB answer, and
-// the history consumer holds its group assignment, so messages sent now get delivered).
+// both consumers hold their group assignments, so messages sent now get stored and pushed).
 import { HealthResponse } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { cachedCheck } from './cached-check.js';
@@ -27,7 +27,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['ops'], response: { 200: HealthResponse, 503: HealthResponse } }, config: { rateLimit: false } },
     async (_request, reply) => {
       const [kafka, database] = await Promise.all([kafkaReachable(), app.database.ping()]);
-      const consumer = app.bus.consumerState() === 'consuming';
+      // Both consumers: the shared history group (storing) and our own live group (pushing).
+      const consumer = app.bus.consumerState() === 'consuming' && app.bus.liveState() === 'consuming';
       const ok = kafka && database && consumer;
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { kafka, database, consumer } });
     },

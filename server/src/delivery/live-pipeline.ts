@@ -1,0 +1,83 @@
+// The live half of delivery, on every instance: each record of the topic, once it is stored
+// (stored-watermark.ts), is pushed to this instance's sockets of its recipient and its sender.
+// Most records concern nobody connected here; those are skipped on the key (the recipient) and
+// the `sender` header, before the signature is checked or the value parsed.
+import { RecordHeaders } from '@messenger/protocol';
+import type { Logger } from 'pino';
+import type { RawRecord } from '../kafka/bus.js';
+import type { Metrics } from '../plugins/metrics.js';
+import type { Realtime } from '../realtime/hub.js';
+import { RecentIds } from './recent-ids.js';
+import type { RecordCodec } from './record-codec.js';
+import type { StoredWatermark } from './stored-watermark.js';
+
+// Enough to cover a consumer replay after a rejoin; clients dedupe the rest.
+const RECENT_CAPACITY = 200_000;
+// How long to wait for the store before telling the group we are still alive.
+const HEARTBEAT_MS = 1_000;
+
+export function createLivePipeline(deps: {
+  codec: RecordCodec;
+  realtime: Pick<Realtime, 'deliver' | 'hasLocalSockets'>;
+  watermark: StoredWatermark;
+  metrics: Metrics;
+  logger: Logger;
+}) {
+  const emitted = new RecentIds(RECENT_CAPACITY);
+  const local = (username: string | null | undefined) => username !== null && username !== undefined && deps.realtime.hasLocalSockets(username);
+
+  function push(raw: RawRecord, now: number): void {
+    const sender = raw.headers[RecordHeaders.sender];
+    // A record without the header (written before it existed) cannot be skipped on its sender.
+    if (!local(raw.key) && sender !== undefined && !local(sender)) return;
+    const id = raw.headers[RecordHeaders.messageId];
+    if (id !== undefined && emitted.has(id)) return;
+    const decoded = deps.codec.decode(raw);
+    // Poison is the store pipeline's to dead-letter; here it is just not pushed.
+    if (!decoded.ok) return;
+    const r = decoded.record;
+    if (!emitted.add(r.id)) return;
+    deps.realtime.deliver({
+      id: r.id,
+      from: r.from,
+      to: r.to,
+      text: r.text,
+      sentAt: r.sentAt,
+      partition: raw.partition,
+      offset: String(raw.offset),
+      state: 'sent',
+    });
+    const sentAt = Date.parse(r.sentAt);
+    if (Number.isFinite(sentAt)) deps.metrics.deliveryLatency.observe(Math.max(0, now - sentAt) / 1000);
+  }
+
+  /**
+   * One partition's records in offset order: each is pushed once the store holds it. Returns the
+   * offset after the last one pushed (or skipped); it stops early when told to.
+   */
+  return async function handleLive(
+    records: RawRecord[],
+    control: { heartbeat: () => Promise<void>; running: () => boolean },
+  ): Promise<number> {
+    const first = records[0];
+    if (!first) return 0;
+    let reached = first.offset;
+    let i = 0;
+    while (i < records.length && control.running()) {
+      const next = records[i];
+      if (!next) break;
+      const stored = await deps.watermark.until(next.partition, next.offset, HEARTBEAT_MS);
+      // A long wait for the store (a rebalance of the history group) must not cost our seat.
+      await control.heartbeat();
+      if (stored === undefined) continue;
+      const now = Date.now();
+      for (; i < records.length; i++) {
+        const raw = records[i];
+        if (!raw || raw.offset >= stored) break;
+        push(raw, now);
+        reached = raw.offset + 1;
+      }
+    }
+    return reached;
+  };
+}

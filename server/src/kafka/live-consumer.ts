@@ -1,0 +1,149 @@
+// The live consumer: each process reads the whole messages topic in a consumer group of its own
+// and hands every record to the live pipeline, which pushes to this process's sockets. Its group
+// has one member, so no other instance starting, stopping or dying ever rebalances it, and its
+// name is new on every start, so a killed predecessor's seat never delays the join. It commits
+// nothing: where to read is given at start (how far the store is filled) and then kept in memory
+// across rejoins; an empty group without offsets is dropped by the broker.
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { withTimeout } from './timeout.js';
+import { rawRecords } from './raw-records.js';
+import type { KafkaBusOptions, RawRecord } from './types.js';
+
+const MAX_CONCURRENT_PARTITIONS = 64;
+const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
+const REBUILD_DELAY_MS = 1_000;
+const START_ATTEMPTS = 30;
+
+export type LiveState = 'stopped' | 'joining' | 'consuming';
+
+export interface LiveConsumerOptions {
+  /** Per partition, where to start: everything below is stored, and pushed by whoever did it then. */
+  startAt: () => Promise<ReadonlyMap<number, number>>;
+  /**
+   * One partition's records in offset order. Returns the offset after the last record it handled:
+   * it may stop early, when `running()` turns false (shutdown, or a rejoin made the batch stale),
+   * and the rest is read again. `heartbeat` keeps the member alive while it waits.
+   */
+  handler: (records: RawRecord[], control: { heartbeat: () => Promise<void>; running: () => boolean }) => Promise<number>;
+  onStateChange?: (state: LiveState) => void;
+  onFatal: (error: unknown) => void;
+}
+
+export function createLiveConsumer(deps: {
+  kafka: Kafka;
+  options: Pick<KafkaBusOptions, 'messagesTopic' | 'liveGroupPrefix'>;
+  log: Logger;
+  partitionCount: () => number;
+}) {
+  const { kafka, options, log } = deps;
+  const groupId = `${options.liveGroupPrefix}.${randomUUID().slice(0, 8)}`;
+  let consumer: Consumer | undefined;
+  let state: LiveState = 'stopped';
+  let stopping = false;
+  // Per partition, the next offset to hand over; seeded once, then moved by every batch.
+  const next = new Map<number, number>();
+
+  return {
+    groupId,
+
+    start(live: LiveConsumerOptions): void {
+      const setState = (s: LiveState) => {
+        if (s === state) return;
+        state = s;
+        live.onStateChange?.(s);
+      };
+      const crashes: number[] = [];
+      const rebuild = (c: Consumer, error: unknown) => {
+        if (stopping) return;
+        const now = Date.now();
+        crashes.push(now);
+        while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
+        if (crashes.length > 5) return live.onFatal(error);
+        setState('joining');
+        void c
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref()))
+          .then(() => (stopping ? undefined : run()));
+      };
+      const run = async (): Promise<void> => {
+        const c = kafka.consumer({
+          groupId,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 1_000,
+          maxWaitTimeInMs: 250,
+          allowAutoTopicCreation: false,
+          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+        });
+        consumer = c;
+        c.on(c.events.GROUP_JOIN, (event) => {
+          // Each (re)join: read on from where we were, never from a group offset (there is none).
+          // kafkajs drops any fetch answer for a partition with a seek pending.
+          for (const partition of event.payload.memberAssignment[options.messagesTopic] ?? []) {
+            const offset = next.get(partition);
+            if (offset !== undefined) c.seek({ topic: options.messagesTopic, partition, offset: String(offset) });
+          }
+          setState('consuming');
+        });
+        c.on(c.events.CRASH, (event) => {
+          const { error, restart } = event.payload;
+          log.error({ err: error, restart, groupId }, 'Kafka live consumer crashed');
+          if (stopping) return;
+          if (restart) setState('joining');
+          else rebuild(c, error);
+        });
+        try {
+          setState('joining');
+          await c.connect();
+          // Partitions the store has no position for are read from their beginning.
+          await c.subscribe({ topic: options.messagesTopic, fromBeginning: true });
+          await c.run({
+            partitionsConsumedConcurrently: Math.min(deps.partitionCount(), MAX_CONCURRENT_PARTITIONS),
+            autoCommit: false,
+            eachBatchAutoResolve: true,
+            eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+              if (batch.messages.length === 0) return;
+              const running = () => !stopping && isRunning() && !isStale();
+              const reached = await live.handler(rawRecords(batch), { heartbeat, running });
+              if (reached > (next.get(batch.partition) ?? -1)) next.set(batch.partition, reached);
+              // Stopped early: a rejoin seeks back to `reached` (see GROUP_JOIN).
+            },
+          });
+        } catch (error) {
+          log.error({ err: error, groupId }, 'Kafka live consumer failed to start');
+          rebuild(c, error);
+        }
+      };
+      void (async () => {
+        // Without a start the consumer would read every partition from its beginning: correct
+        // (a record is pushed only once stored) but slow, so wait for one (the store may be
+        // restarting too), and give up loudly rather than idle.
+        for (let attempt = 1; !stopping; attempt++) {
+          try {
+            for (const [partition, offset] of await live.startAt()) if (!next.has(partition)) next.set(partition, offset);
+            break;
+          } catch (error) {
+            if (attempt >= START_ATTEMPTS) return live.onFatal(error);
+            log.warn({ err: error, attempt }, 'cannot read where the store stands yet; the live consumer waits');
+            await new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref());
+          }
+        }
+        if (!stopping) await run();
+      })();
+    },
+
+    state(): LiveState {
+      return state;
+    },
+
+    stop(): void {
+      stopping = true;
+    },
+
+    disconnect(): Promise<void> | undefined {
+      return consumer ? withTimeout(consumer.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka live consumer disconnect') : undefined;
+    },
+  };
+}
