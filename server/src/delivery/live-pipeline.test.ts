@@ -31,7 +31,7 @@ function setup(local: string[]) {
     metrics: createMetrics(),
     logger: log,
   });
-  const control = { heartbeat: async () => undefined, running: () => true };
+  const control = { running: () => true, waitMs: 10_000 };
   return { pushed, watermark, control, handle, decodes: () => decodes };
 }
 
@@ -65,18 +65,17 @@ describe('the live pipeline', () => {
     expect(decodes()).toBe(2);
   });
 
-  it('stops early when told, returning how far it got', async () => {
+  it('waits no longer than it is given, and stops when told, returning how far it got', async () => {
     const { pushed, watermark, handle } = setup(['bob']);
     watermark.advance(new Map([[0, 1]]));
-    let running = true;
-    const done = handle([record(0, 'alice', 'bob'), record(1, 'alice', 'bob')], {
-      heartbeat: async () => {
-        // Shutdown begins while the first record is handled; the second is left for a rejoin.
-        running = false;
-      },
-      running: () => running,
-    });
-    expect(await done).toBe(1);
+    const records = [record(0, 'alice', 'bob'), record(1, 'alice', 'bob')];
+    // Offset 1 is not stored: the caller gets 1 back and goes on with the record at 1 later.
+    expect(await handle(records, { running: () => true, waitMs: 20 })).toBe(1);
     expect(pushed.map((m) => m.text)).toEqual(['m0']);
+    watermark.advance(new Map([[0, 2]]));
+    expect(await handle(records.slice(1), { running: () => false, waitMs: 10_000 })).toBe(1);
+    expect(pushed).toHaveLength(1);
+    expect(await handle(records.slice(1), { running: () => true, waitMs: 10_000 })).toBe(2);
+    expect(pushed.map((m) => m.text)).toEqual(['m0', 'm1']);
   });
 });

@@ -13,8 +13,6 @@ import type { StoredWatermark } from './stored-watermark.js';
 
 // Enough to cover a consumer replay after a rejoin; clients dedupe the rest.
 const RECENT_CAPACITY = 200_000;
-// How long to wait for the store before telling the group we are still alive.
-const HEARTBEAT_MS = 1_000;
 
 export function createLivePipeline(deps: {
   codec: RecordCodec;
@@ -52,24 +50,21 @@ export function createLivePipeline(deps: {
   }
 
   /**
-   * One partition's records in offset order: each is pushed once the store holds it. Returns the
-   * offset after the last one pushed (or skipped); it stops early when told to.
+   * One partition's records in offset order: each is pushed once the store holds it. Waits at
+   * most `waitMs` in all for the store, and stops early when `running()` turns false. Returns the
+   * offset after the last record pushed (or skipped): the caller goes on from there.
    */
-  return async function handleLive(
-    records: RawRecord[],
-    control: { heartbeat: () => Promise<void>; running: () => boolean },
-  ): Promise<number> {
+  return async function handleLive(records: RawRecord[], control: { running: () => boolean; waitMs: number }): Promise<number> {
     const first = records[0];
     if (!first) return 0;
+    const deadline = Date.now() + control.waitMs;
     let reached = first.offset;
     let i = 0;
     while (i < records.length && control.running()) {
       const next = records[i];
       if (!next) break;
-      const stored = await deps.watermark.until(next.partition, next.offset, HEARTBEAT_MS);
-      // A long wait for the store (a rebalance of the history group) must not cost our seat.
-      await control.heartbeat();
-      if (stored === undefined) continue;
+      const stored = await deps.watermark.until(next.partition, next.offset, Math.max(0, deadline - Date.now()));
+      if (stored === undefined) break;
       const now = Date.now();
       for (; i < records.length; i++) {
         const raw = records[i];

@@ -15,6 +15,9 @@ const MAX_CONCURRENT_PARTITIONS = 64;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
 const REBUILD_DELAY_MS = 1_000;
 const START_ATTEMPTS = 30;
+// How long a batch may wait inline (holding up the fetch loop) before its partition is paused.
+const INLINE_WAIT_MS = 100;
+const BACKGROUND_WAIT_MS = 1_000;
 
 export type LiveState = 'stopped' | 'joining' | 'consuming';
 
@@ -22,11 +25,10 @@ export interface LiveConsumerOptions {
   /** Per partition, where to start: everything below is stored, and pushed by whoever did it then. */
   startAt: () => Promise<ReadonlyMap<number, number>>;
   /**
-   * One partition's records in offset order. Returns the offset after the last record it handled:
-   * it may stop early, when `running()` turns false (shutdown, or a rejoin made the batch stale),
-   * and the rest is read again. `heartbeat` keeps the member alive while it waits.
+   * One partition's records in offset order. Waits at most `waitMs` for whatever it waits on, and
+   * stops when `running()` turns false; returns the offset after the last record it handled.
    */
-  handler: (records: RawRecord[], control: { heartbeat: () => Promise<void>; running: () => boolean }) => Promise<number>;
+  handler: (records: RawRecord[], control: { running: () => boolean; waitMs: number }) => Promise<number>;
   onStateChange?: (state: LiveState) => void;
   onFatal: (error: unknown) => void;
 }
@@ -44,6 +46,8 @@ export function createLiveConsumer(deps: {
   let stopping = false;
   // Per partition, the next offset to hand over; seeded once, then moved by every batch.
   const next = new Map<number, number>();
+  // Per partition, bumped by each (re)join: work begun before it stops.
+  const generations = new Map<number, number>();
 
   return {
     groupId,
@@ -82,6 +86,7 @@ export function createLiveConsumer(deps: {
           // Each (re)join: read on from where we were, never from a group offset (there is none).
           // kafkajs drops any fetch answer for a partition with a seek pending.
           for (const partition of event.payload.memberAssignment[options.messagesTopic] ?? []) {
+            generations.set(partition, (generations.get(partition) ?? 0) + 1);
             const offset = next.get(partition);
             if (offset !== undefined) c.seek({ topic: options.messagesTopic, partition, offset: String(offset) });
           }
@@ -103,12 +108,39 @@ export function createLiveConsumer(deps: {
             partitionsConsumedConcurrently: Math.min(deps.partitionCount(), MAX_CONCURRENT_PARTITIONS),
             autoCommit: false,
             eachBatchAutoResolve: true,
-            eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+            eachBatch: async ({ batch, pause, isRunning }) => {
               if (batch.messages.length === 0) return;
-              const running = () => !stopping && isRunning() && !isStale();
-              const reached = await live.handler(rawRecords(batch), { heartbeat, running });
-              if (reached > (next.get(batch.partition) ?? -1)) next.set(batch.partition, reached);
-              // Stopped early: a rejoin seeks back to `reached` (see GROUP_JOIN).
+              const { partition } = batch;
+              const generation = generations.get(partition) ?? 0;
+              const running = () => !stopping && isRunning() && generation === (generations.get(partition) ?? 0);
+              const records = rawRecords(batch);
+              const end = Number(batch.lastOffset()) + 1;
+              const moved = (reached: number) => {
+                if (generation === (generations.get(partition) ?? 0) && reached > (next.get(partition) ?? -1)) next.set(partition, reached);
+              };
+              let reached = await live.handler(records, { running, waitMs: INLINE_WAIT_MS });
+              moved(reached);
+              if (reached >= end || !running()) return;
+              // The handler waits on something slow for this partition (the store, while the
+              // partition's history owner rebalances or is dead). kafkajs fetches again only once
+              // every batch of a fetch is handled, so waiting here would stop every partition:
+              // pause this one and go on with it off the fetch loop.
+              const resume = pause();
+              void (async () => {
+                while (reached < end && running()) {
+                  reached = await live.handler(
+                    records.filter((r) => r.offset >= reached),
+                    { running, waitMs: BACKGROUND_WAIT_MS },
+                  );
+                  moved(reached);
+                }
+              })()
+                .catch((error: unknown) => log.error({ err: error, partition }, 'the live consumer failed on a paused partition'))
+                .finally(() => {
+                  // Stopped early (a rejoin): the rejoin seeks back to `next`. Resume either way,
+                  // or the partition would stay paused across the rejoin.
+                  if (!stopping) resume();
+                });
             },
           });
         } catch (error) {
