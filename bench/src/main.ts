@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, SERVER_ENTRY, externalServer, startKafka, startServer, type KafkaHandle, type ServerHandle } from './env.js';
 import { evaluateTargets, html, markdown, type Results } from './report.js';
-import { checkScaleSettings, scale } from './scale.js';
+import { checkScaleSettings, scale, stopScaleProcesses } from './scale.js';
 import { catchUp, connections, fanIn, ramp, settingsFor, steady, type Context } from './scenarios.js';
 
 const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'scale'] as const;
@@ -93,6 +93,7 @@ async function main() {
   let kafka: KafkaHandle | undefined;
   let server: ServerHandle | undefined;
   async function cleanup() {
+    await stopScaleProcesses();
     await server?.stop().catch(() => undefined);
     await kafka?.stop().catch(() => undefined);
   }

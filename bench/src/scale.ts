@@ -36,6 +36,8 @@ export interface ScaleInstance {
   /** records this instance's history consumer took in during the run (each one stored and routed) */
   consumed: number;
   socketsOnline: number;
+  /** warnings and errors it logged during the run */
+  logLines: number;
 }
 
 export interface ScalePoint {
@@ -51,8 +53,12 @@ export interface ScalePoint {
   sendErrors: Record<string, number>;
   disconnects: number;
   achievedRate: number;
+  /** POST /send start → the recipient's socket has it, ms */
   p50: number;
   p99: number;
+  /** POST /send start → its 202, ms: the part of the latency before Kafka holds the message */
+  answerP50: number;
+  answerP99: number;
   /** user + system CPU of every instance process over the run, summed */
   serverCpuSeconds: number;
   cpuMsPerMessage: number;
@@ -87,6 +93,19 @@ export interface ScaleOptions {
   log: (line: string) => void;
 }
 
+// What is running right now, so that a signal to the bench (main.ts) can stop it: instances
+// first, then the Postgres they use.
+const liveServers = new Set<ServerHandle>();
+let livePostgres: LocalPostgres | undefined;
+
+/** Stops whatever a scale run has started and not yet stopped (for signal handlers). */
+export async function stopScaleProcesses(): Promise<void> {
+  await Promise.all([...liveServers].map((x) => x.stop().catch(() => undefined)));
+  liveServers.clear();
+  await livePostgres?.stop().catch(() => undefined);
+  livePostgres = undefined;
+}
+
 export function checkScaleSettings(s: ScaleSettings): string[] {
   const problems: string[] = [];
   if (s.instances.length === 0 || s.instances.length > 6) problems.push('instances: 1 to 6 counts');
@@ -107,6 +126,7 @@ export async function scale(opts: ScaleOptions): Promise<ScaleResult> {
   opts.log('scale: starting a local Postgres (scripts/lib/postgres-local.mjs)…');
   // Each instance opens up to DATABASE_POOL_MAX (10) connections.
   const pg = await startPostgres({ maxConnections: 20 + MAX_INSTANCES * 15 });
+  livePostgres = pg;
   const points: ScalePoint[] = [];
   try {
     for (const n of s.instances) {
@@ -120,6 +140,7 @@ export async function scale(opts: ScaleOptions): Promise<ScaleResult> {
       }
     }
   } finally {
+    livePostgres = undefined;
     await pg.stop();
   }
   const base = points[0]?.cpuMsPerMessage ?? NaN;
@@ -175,7 +196,9 @@ async function runPoint(opts: ScaleOptions, pg: LocalPostgres, n: number): Promi
     opts.log(`scale: starting ${n} instance(s) on ${pg.safeUrl(database)}…`);
     // One at a time: the first creates the topics and runs the migrations, the others find them.
     for (let i = 1; i <= n; i++) {
-      servers.push(await startServer({ kafka: opts.kafka, env: { ...shared, INSTANCE_ID: `i${i}` }, log: opts.log }));
+      const server = await startServer({ kafka: opts.kafka, env: { ...shared, INSTANCE_ID: `i${i}` }, log: opts.log });
+      servers.push(server);
+      liveServers.add(server);
     }
     // An instance that joins a group moves partitions away from the others (a rebalance), so
     // the load starts only once every instance holds its assignment again.
@@ -191,6 +214,7 @@ async function runPoint(opts: ScaleOptions, pg: LocalPostgres, n: number): Promi
 
       const before = await Promise.all(servers.map(scrapeMetrics));
       const cpu0 = servers.map(cpuOf);
+      const lines0 = servers.map((x) => x.loggedLines?.() ?? 0);
       const m0 = machineCpu();
       opts.log(`scale: ${n} instance(s), ${s.rate}/s for ${s.durationS} s, ${s.users} users…`);
       const r = await cluster.run({ rate: s.rate, durationS: s.durationS, warmupS: s.warmupS, textBytes: opts.textBytes, drainTimeoutS: s.drainTimeoutS });
@@ -204,6 +228,7 @@ async function runPoint(opts: ScaleOptions, pg: LocalPostgres, n: number): Promi
         sendsAccepted: delta(i, SENDS_ACCEPTED),
         consumed: delta(i, 'messages_consumed_total'),
         socketsOnline: metric(after[i] ?? new Map(), 'sockets_online') ?? 0,
+        logLines: (x.loggedLines?.() ?? 0) - (lines0[i] ?? 0),
       }));
       return point(n, s, r, perInstance, m0 && m1 ? ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 : NaN);
     } finally {
@@ -211,7 +236,10 @@ async function runPoint(opts: ScaleOptions, pg: LocalPostgres, n: number): Promi
     }
   } finally {
     await Promise.all(servers.map((x) => x.stop().catch(() => undefined)));
-    for (const x of servers) if (x.env.DATA_DIR) rmSync(x.env.DATA_DIR, { recursive: true, force: true });
+    for (const x of servers) {
+      liveServers.delete(x);
+      if (x.env.DATA_DIR) rmSync(x.env.DATA_DIR, { recursive: true, force: true });
+    }
   }
 }
 
@@ -236,6 +264,8 @@ function point(n: number, s: ScaleSettings, r: LoadRunResult, perInstance: Scale
     achievedRate: r.achievedRate,
     p50: round(r.latency.p50, 2),
     p99: round(r.latency.p99, 2),
+    answerP50: round(r.answerLatency.p50, 2),
+    answerP99: round(r.answerLatency.p99, 2),
     serverCpuSeconds: round(cpu, 2),
     cpuMsPerMessage: r.delivered > 0 ? round((cpu * 1000) / r.delivered, 4) : NaN,
     cpuRatio: NaN,
