@@ -2,7 +2,7 @@
 //   [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
 // runs the scenarios, writes bench/results/<stamp>.{json,md,html} and prints the summary.
 // `scale` runs only when named: it starts its own Postgres and 1, 2, 3 server instances.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -95,6 +95,8 @@ async function main() {
   async function cleanup() {
     await stopScaleProcesses();
     await server?.stop().catch(() => undefined);
+    // An owned server's temporary data dir (SQLite file, key); never an external server's.
+    if (server?.child && server.env.DATA_DIR) rmSync(server.env.DATA_DIR, { recursive: true, force: true });
     await kafka?.stop().catch(() => undefined);
   }
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
