@@ -59,6 +59,8 @@ export interface ServerHandle {
   env: Record<string, string>;
   /** The bearer token its /metrics answers (METRICS_TOKEN); none for the relay. */
   metricsToken?: string;
+  /** Lines an owned server has logged so far (at LOG_LEVEL=warn: warnings and errors). */
+  loggedLines?: () => number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,8 @@ export function benchServerEnv(kafka: string, extra: Record<string, string> = {}
   };
 }
 
+const MAX_SERVER_LINES_SHOWN = 50;
+
 export async function startServer(opts: {
   kafka: string;
   env?: Record<string, string>;
@@ -105,17 +109,28 @@ export async function startServer(opts: {
         PORT: port,
       };
   const server = await startServerProcess({ env, nodeArgs: opts.nodeArgs ?? [], cwd: dataDir, keepOutput: 200 });
-  // LOG_LEVEL=warn: what the server prints from here on is worth seeing in the bench log.
-  server.child.stderr?.on('data', (d: Buffer) => {
-    const line = d.toString().trim();
-    if (line) opts.log(`server: ${line.slice(0, 300)}`);
-  });
+  // LOG_LEVEL=warn: what the server prints from here on is worth seeing in the bench log. Its
+  // logger writes to stdout (the warnings of a run went unseen while only stderr was read);
+  // a server that warns per message would flood the log, so only the first lines are shown.
+  let logged = 0;
+  const name = env.INSTANCE_ID ? `server ${env.INSTANCE_ID}` : 'server';
+  const show = (d: Buffer) => {
+    for (const line of d.toString().split('\n')) {
+      if (!line.trim()) continue;
+      logged++;
+      if (logged <= MAX_SERVER_LINES_SHOWN) opts.log(`${name}: ${line.trim().slice(0, 300)}`);
+      else if (logged === MAX_SERVER_LINES_SHOWN + 1) opts.log(`${name}: (further lines not shown)`);
+    }
+  };
+  server.child.stdout?.on('data', show);
+  server.child.stderr?.on('data', show);
   return {
     url: server.url,
     pid: server.child.pid,
     child: server.child,
     env,
     metricsToken: env.METRICS_TOKEN,
+    loggedLines: () => logged,
     async stop() {
       await server.stop('SIGTERM', 20_000);
     },

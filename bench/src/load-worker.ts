@@ -13,7 +13,7 @@ interface ChatMsg {
 }
 
 let workerId = 0;
-let url = '';
+let urls: string[] = [];
 let users: WorkerUser[] = [];
 let recipients: string[] = [];
 let socketsPerUser = 1;
@@ -76,14 +76,18 @@ ackTimer.unref();
 
 async function connectAll(concurrency: number, timeoutMs: number) {
   const started = Date.now();
-  const targets: WorkerUser[] = [];
-  for (const u of users) for (let k = 0; k < socketsPerUser; k++) targets.push(u);
+  // Socket number `slot` over all workers goes to instance slot % N: the generators stand in
+  // for a load balancer, and a user's sockets land on different instances.
+  const targets: { u: WorkerUser; url: string }[] = [];
+  for (const u of users) {
+    for (let k = 0; k < socketsPerUser; k++) targets.push({ u, url: urls[(u.index * socketsPerUser + k) % urls.length] ?? '' });
+  }
   let next = 0;
   let connected = 0;
   let failed = 0;
   let firstError: string | undefined;
   const deadline = started + timeoutMs;
-  async function one(u: WorkerUser) {
+  async function one({ u, url }: { u: WorkerUser; url: string }) {
     const token = u.token;
     const socket = io(url, {
       transports: ['websocket'],
@@ -114,8 +118,8 @@ async function connectAll(concurrency: number, timeoutMs: number) {
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, async () => {
       while (next < targets.length && Date.now() < deadline) {
-        const u = targets[next++];
-        if (u) await one(u);
+        const t = targets[next++];
+        if (t) await one(t);
       }
     }),
   );
@@ -139,7 +143,9 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   const sentPerSecond: number[] = [];
   const senders = users.filter((u) => u.index < c.activeCount);
   const targets = recipients.slice(0, c.activeCount);
-  const pool = new Pool(url, { connections: c.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  // POSTs go to the instances round-robin, over the same number of connections in total.
+  const perInstance = Math.max(1, Math.ceil(c.connections / urls.length));
+  const pools = urls.map((u) => new Pool(u, { connections: perInstance, pipelining: 1, keepAliveTimeout: 60_000 }));
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const wall0 = Date.now();
@@ -161,6 +167,8 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
     const text = head + pad.slice(0, Math.max(1, c.textBytes - head.length));
     const sec = Math.floor((t0 - runStart) / 1000);
     if (sec >= 0 && sec < 3600) sentPerSecond[sec] = (sentPerSecond[sec] ?? 0) + 1;
+    const pool = pools[seq % pools.length];
+    if (!pool) return;
     outstanding++;
     pool
       .request({
@@ -208,7 +216,7 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
   send({ type: 'sent', issued, accepted: accepted.length });
-  await pool.close();
+  await Promise.all(pools.map((p) => p.close()));
   collectBase = {
     accepted,
     sendErrors,
@@ -247,7 +255,7 @@ process.on('message', (m: ToWorker) => {
     switch (m.cmd) {
       case 'init':
         workerId = m.workerId;
-        url = m.url;
+        urls = m.urls;
         users = m.users;
         recipients = m.recipients;
         socketsPerUser = m.socketsPerUser;

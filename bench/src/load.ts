@@ -83,8 +83,13 @@ export class LoadCluster {
     readonly socketCount: number,
   ) {}
 
-  /** Forks `workerCount` processes and splits the users (and their sockets) between them. */
-  static async start(opts: { url: string; users: BenchUser[]; workers: number; socketsPerUser?: number }): Promise<LoadCluster> {
+  /**
+   * Forks `workerCount` processes and splits the users (and their sockets) between them. With
+   * several URLs (server instances behind no balancer), sockets and POSTs go to them round-robin.
+   */
+  static async start(opts: { url: string | string[]; users: BenchUser[]; workers: number; socketsPerUser?: number }): Promise<LoadCluster> {
+    const urls = typeof opts.url === 'string' ? [opts.url] : opts.url;
+    if (urls.length === 0) throw new Error('LoadCluster: no server URL');
     const n = Math.max(1, Math.min(opts.workers, opts.users.length));
     const recipients = opts.users.map((u) => u.username);
     const workers: Worker[] = [];
@@ -94,7 +99,7 @@ export class LoadCluster {
       workers.push(worker);
       const mine = opts.users.map((u, index) => ({ ...u, index })).filter((_, index) => index % n === w);
       await worker.request(
-        { cmd: 'init', workerId: w, url: opts.url, users: mine, recipients, socketsPerUser: opts.socketsPerUser ?? 1 },
+        { cmd: 'init', workerId: w, urls, users: mine, recipients, socketsPerUser: opts.socketsPerUser ?? 1 },
         'ready',
         30_000,
       );

@@ -1,16 +1,20 @@
-// npm run bench [-- --quick] [--scenario steady|ramp|connections|fanin|catchup] [--server URL]
+// npm run bench [-- --quick] [--scenario steady|ramp|connections|fanin|catchup|scale] [--server URL]
 //   [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
 // runs the scenarios, writes bench/results/<stamp>.{json,md,html} and prints the summary.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// `scale` runs only when named: it starts its own Postgres and 1, 2, 3 server instances.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, SERVER_ENTRY, externalServer, startKafka, startServer, type KafkaHandle, type ServerHandle } from './env.js';
 import { evaluateTargets, html, markdown, type Results } from './report.js';
+import { checkScaleSettings, scale, stopScaleProcesses } from './scale.js';
 import { catchUp, connections, fanIn, ramp, settingsFor, steady, type Context } from './scenarios.js';
 
-const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup'] as const;
+const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'scale'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** What runs without --scenario: everything but `scale`, which needs Postgres and owns its servers. */
+const DEFAULT_SCENARIOS: Scenario[] = ['steady', 'ramp', 'connections', 'fanin', 'catchup'];
 
 function usage(): never {
   console.log(`usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join('|')}]... [--server http://127.0.0.1:PORT] [--profile] [--out DIR]
@@ -18,7 +22,11 @@ function usage(): never {
   --scenario     run only these (repeatable, or comma-separated)
   --server URL   use a running server (loopback only); needs KAFKA_BROKERS for the floor
   --metrics-token T  that server's METRICS_TOKEN, for the figures read from its /metrics
-  --profile      run the server under node --cpu-prof (profile written to the results dir)
+  --profile      run the server under node --cpu-prof (profile written to the results dir; not for scale)
+  --scale-instances 1,2,3   instance counts of the scale scenario (default 1,2,3)
+  --scale-rate N            its offered msg/s, the same at every count (default 1000; quick 500)
+  --scale-duration S        its seconds per count, warm-up included (default 33; quick 10)
+  --scale-users N           its users online and sending (default 300; quick 100)
   KAFKA_BROKERS  use a running Kafka instead of starting one`);
   process.exit(0);
 }
@@ -32,6 +40,10 @@ async function main() {
       'metrics-token': { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
+      'scale-instances': { type: 'string' },
+      'scale-rate': { type: 'string' },
+      'scale-duration': { type: 'string' },
+      'scale-users': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -48,8 +60,22 @@ async function main() {
       process.exit(1);
     }
   }
-  const run = new Set<Scenario>(chosen.length ? (chosen as Scenario[]) : SCENARIOS);
+  const run = new Set<Scenario>(chosen.length ? (chosen as Scenario[]) : DEFAULT_SCENARIOS);
   const settings = settingsFor(values.quick);
+  if (values['scale-instances'] !== undefined) settings.scale.instances = values['scale-instances'].split(',').map((x) => Number(x.trim()));
+  if (values['scale-rate'] !== undefined) settings.scale.rate = Number(values['scale-rate']);
+  if (values['scale-duration'] !== undefined) settings.scale.durationS = Number(values['scale-duration']);
+  if (values['scale-users'] !== undefined) settings.scale.users = Number(values['scale-users']);
+  if (run.has('scale')) {
+    const problems = checkScaleSettings(settings.scale);
+    if (values.server) problems.push('scale starts its own instances; it cannot use --server');
+    if (problems.length) {
+      console.error(`bench: ${problems.join('; ')}`);
+      process.exit(1);
+    }
+  }
+  // The single server is for the other scenarios; an idle one would only add noise to scale's.
+  const needsServer = [...run].some((s) => s !== 'scale');
   const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, 'bench/results'));
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -67,7 +93,10 @@ async function main() {
   let kafka: KafkaHandle | undefined;
   let server: ServerHandle | undefined;
   async function cleanup() {
+    await stopScaleProcesses();
     await server?.stop().catch(() => undefined);
+    // An owned server's temporary data dir (SQLite file, key); never an external server's.
+    if (server?.child && server.env.DATA_DIR) rmSync(server.env.DATA_DIR, { recursive: true, force: true });
     await kafka?.stop().catch(() => undefined);
   }
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
@@ -99,7 +128,9 @@ async function main() {
   try {
     kafka = await startKafka(log);
     log(`Kafka at ${kafka.bootstrap}`);
-    if (values.server) {
+    if (!needsServer) {
+      log('scale only: no shared server');
+    } else if (values.server) {
       server = externalServer(values.server, values['metrics-token']);
       log(`using the running server at ${server.url}`);
     } else {
@@ -107,7 +138,8 @@ async function main() {
       server = await startServer({ kafka: kafka.bootstrap, env: { TOPIC_PARTITIONS: String(settings.partitions) }, nodeArgs, log });
       log(`server at ${server.url} (pid ${server.pid})`);
     }
-    const ctx: Context = {
+    const kafkaBootstrap = kafka.bootstrap;
+    const ctx: Context | undefined = server && {
       server,
       serverNodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${outDir}`] : [],
       kafka: kafka.bootstrap,
@@ -117,12 +149,30 @@ async function main() {
       registration: results.registration,
     };
     // Connections first: its RSS baseline is then not disturbed by garbage from message load.
+    const on = (f: (c: Context) => Promise<void>) => () => (ctx ? f(ctx) : Promise.reject(new Error('no server was started')));
     const steps: [Scenario, () => Promise<void>][] = [
-      ['connections', async () => void (results.connections = await connections(ctx))],
-      ['steady', async () => void (results.steady = await steady(ctx))],
-      ['ramp', async () => void (results.ramp = await ramp(ctx))],
-      ['fanin', async () => void (results.fanIn = await fanIn(ctx))],
-      ['catchup', async () => void (results.catchUp = await catchUp(ctx))],
+      ['connections', on(async (c) => void (results.connections = await connections(c)))],
+      ['steady', on(async (c) => void (results.steady = await steady(c)))],
+      ['ramp', on(async (c) => void (results.ramp = await ramp(c)))],
+      ['fanin', on(async (c) => void (results.fanIn = await fanIn(c)))],
+      ['catchup', on(async (c) => void (results.catchUp = await catchUp(c)))],
+      // Last: it starts and stops servers of its own, while the shared one (if any) sits idle.
+      [
+        'scale',
+        async () => {
+          // An idle shared server would only add noise on a 2-core machine: the scale points
+          // bring their own instances.
+          if (ctx?.server.child) await ctx.server.stop();
+          results.scale = await scale({
+            kafka: kafkaBootstrap,
+            settings: settings.scale,
+            partitions: settings.partitions,
+            textBytes: settings.textBytes,
+            workers: settings.workers,
+            log,
+          });
+        },
+      ],
     ];
     for (const [name, fn] of steps) {
       if (!run.has(name)) continue;
@@ -131,9 +181,9 @@ async function main() {
       log(`— ${name} —`);
       try {
         await fn();
-        server = ctx.server;
+        server = ctx?.server;
       } catch (e) {
-        server = ctx.server;
+        server = ctx?.server;
         results.errors[name] = e instanceof Error ? (e.stack ?? e.message) : String(e);
         log(`${name} failed: ${results.errors[name]?.split('\n')[0]}`);
       }

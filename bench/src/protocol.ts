@@ -7,7 +7,15 @@ export interface WorkerUser extends BenchUser {
 }
 
 export type ToWorker =
-  | { cmd: 'init'; workerId: number; url: string; users: WorkerUser[]; recipients: string[]; socketsPerUser: number }
+  | {
+      cmd: 'init';
+      workerId: number;
+      /** server instances: sockets and POSTs are spread over them round-robin */
+      urls: string[];
+      users: WorkerUser[];
+      recipients: string[];
+      socketsPerUser: number;
+    }
   | { cmd: 'connect'; concurrency: number; timeoutMs: number }
   | {
       cmd: 'run';

@@ -1,5 +1,6 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
 import type { Histogram } from './stats.js';
+import type { ScaleResult } from './scale.js';
 import type { CatchUpResult, ConnectionsResult, FanInResult, RampResult, Settings, SteadyResult } from './scenarios.js';
 
 export interface Results {
@@ -15,6 +16,7 @@ export interface Results {
   connections?: ConnectionsResult;
   fanIn?: FanInResult;
   catchUp?: CatchUpResult;
+  scale?: ScaleResult;
   errors: Record<string, string>;
   targets: Target[];
 }
@@ -91,6 +93,16 @@ export function evaluateTargets(r: Results): Target[] {
       ...(full ? {} : { note: 'linear projection (quick run)' }),
     });
   }
+  if (r.scale) {
+    const g = r.scale.goal;
+    const base = r.scale.points[0]?.instances ?? 1;
+    t.push({
+      name: `scale: CPU/message at ${g.instances} vs ${base} instance(s)`,
+      target: `≤ ${g.maxRatio}×, zero loss`,
+      measured: `${fmt(g.ratio, 2)}× (${r.scale.points.map((p) => `${p.instances}: ${fmt(p.cpuMsPerMessage, 3)} ms`).join(', ')}), lost ${g.lost}`,
+      met: g.met,
+    });
+  }
   return t;
 }
 
@@ -149,11 +161,27 @@ export function markdown(r: Results): string {
     L.push('', '## Catch-up', '');
     L.push(`${c.accepted} of ${c.messages} messages accepted for an offline user in ${c.sendMs} ms (stored ${c.storeWaitMs} ms later). On connect: all ${c.received} received in **${fmt(c.catchUpMs)} ms** (sync:done at ${fmt(c.syncDoneMs)} ms), in order: ${c.inOrder}, lost ${c.lost}, duplicates ${c.duplicates}.`);
   }
+  if (r.scale) L.push(...scaleMarkdown(r.scale));
   if (Object.keys(r.errors).length) {
     L.push('', '## Errors', '');
     for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v.split('\n')[0]}`);
   }
   return L.join('\n') + '\n';
+}
+
+function scaleMarkdown(sc: ScaleResult): string[] {
+  const s = sc.settings;
+  const L = ['', `## Scale-out: ${s.rate} msg/s offered to ${s.instances.join(', ')} instance(s), ${s.users} users, ${s.durationS} s (warm-up ${s.warmupS} s)`, ''];
+  L.push(`Instances share one topic prefix (${sc.partitions} partitions), one Postgres ${sc.postgres} database and one record-signing key; sockets and POSTs go to them round-robin. CPU is summed over every instance process (/proc), from just before the first send to the end of the drain, divided by messages delivered.`, '');
+  L.push('| instances | achieved/s | p50 ms | p99 ms | 202 p50/p99 ms | accepted | delivered | lost | dup | server CPU s (all) | CPU ms/msg | ×(first) | consumed/msg | machine busy % | per instance: CPU s / 202s / sockets / log lines |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of sc.points) {
+    const per = p.perInstance.map((x) => `${x.instanceId} ${fmt(x.cpuSeconds, 2)} / ${x.sendsAccepted} / ${x.socketsOnline} / ${x.logLines}`).join('; ');
+    const flags = `${p.generatorSaturated ? ' (generator saturated)' : ''}${p.backpressured ? ' (backpressure)' : ''}${Object.keys(p.sendErrors).length ? ` send errors ${JSON.stringify(p.sendErrors)}` : ''}`;
+    L.push(`| ${p.instances} | ${fmt(p.achievedRate)}${flags} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${fmt(p.answerP50, 1)} / ${fmt(p.answerP99, 1)} | ${p.accepted} | ${p.delivered} | ${p.lost} | ${p.duplicates} | ${fmt(p.serverCpuSeconds, 2)} | ${fmt(p.cpuMsPerMessage, 3)} | ${fmt(p.cpuRatio, 2)} | ${fmt(p.consumedPerMessage, 2)} | ${fmt(p.machineBusyPercent)} | ${per} |`);
+  }
+  const g = sc.goal;
+  L.push('', `Goal: CPU per message at ${g.instances} instances ≤ ${g.maxRatio}× that at ${sc.points[0]?.instances ?? 1}, with zero loss: **${fmt(g.ratio, 2)}×, lost ${g.lost} (${verdict(g.met)})**. consumed/msg is how many times the instances' history consumers took in (stored and routed) each message: once per instance while each has its own history group, once in all when they share one; above that, records were consumed again (a batch retried, or a group rejoin replaying from its last commit). Log lines are the warnings and errors each instance printed during the run (first lines in the bench log).`);
+  return L;
 }
 
 // --- HTML with inline SVG -----------------------------------------------------------------
@@ -258,6 +286,9 @@ export function html(r: Results): string {
   }
   if (r.fanIn) {
     parts.push(lineChart('Fan-in: server CPU per message vs users online', 'users online', [{ name: 'CPU ms/message', points: r.fanIn.points.map((p) => [p.online, p.cpuMsPerMessage]) }], 'ms'));
+  }
+  if (r.scale) {
+    parts.push(lineChart('Scale-out: server CPU per message (all instances) vs instances', 'instances', [{ name: 'CPU ms/message', points: r.scale.points.map((p) => [p.instances, p.cpuMsPerMessage]) }], 'ms'));
   }
   const md = markdown(r);
   return `<!doctype html><html><head><meta charset="utf-8"><title>messenger bench ${esc(r.startedAt)}</title>

@@ -16,6 +16,7 @@ import {
 import { runFloor, type FloorResult } from './floor.js';
 import { LoadCluster, type LoadRunResult } from './load.js';
 import { machineCpu, sampleProc, watchProc, type ProcSample } from './proc.js';
+import type { ScaleSettings } from './scale.js';
 import { round } from './stats.js';
 
 export interface Settings {
@@ -28,6 +29,7 @@ export interface Settings {
   connections: { sockets: number; users: number };
   fanIn: { users: number[]; rate: number; durationS: number };
   catchUp: { messages: number };
+  scale: ScaleSettings;
 }
 
 export function settingsFor(quick: boolean): Settings {
@@ -42,6 +44,7 @@ export function settingsFor(quick: boolean): Settings {
         connections: { sockets: 2000, users: 500 },
         fanIn: { users: [100, 250, 500], rate: 500, durationS: 5 },
         catchUp: { messages: 2000 },
+        scale: { instances: [1, 2, 3], rate: 500, durationS: 10, warmupS: 2, users: 100, drainTimeoutS: 30 },
       }
     : {
         quick,
@@ -53,6 +56,7 @@ export function settingsFor(quick: boolean): Settings {
         connections: { sockets: 10000, users: 10000 },
         fanIn: { users: [100, 1000, 10000], rate: 1000, durationS: 20 },
         catchUp: { messages: 10000 },
+        scale: { instances: [1, 2, 3], rate: 1000, durationS: 33, warmupS: 3, users: 300, drainTimeoutS: 30 },
       };
 }
 

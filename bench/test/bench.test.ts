@@ -2,7 +2,7 @@
 // accepted message reaches its recipient exactly once. Only counts are asserted, never times:
 // the machine is shared and wall-clock limits would make this test flaky.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { SERVER_ENTRY, registerUsers, siblingEntry, startServer, type ServerHandle } from '../src/env.js';
 import { LoadCluster } from '../src/load.js';
 import { catchUp, settingsFor, type Context } from '../src/scenarios.js';
@@ -25,6 +25,8 @@ describe('bench harness', () => {
 
   afterAll(async () => {
     await server?.stop();
+    // The server's SQLite file and key live there; nothing else removes it.
+    if (server?.env.DATA_DIR) rmSync(server.env.DATA_DIR, { recursive: true, force: true });
   });
 
   it('delivers every accepted message once: U=10, R=50/s, T=3 s', async () => {
