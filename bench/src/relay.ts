@@ -35,14 +35,12 @@ const server = http.createServer((req, res) => {
       to: body.to,
       text: body.text,
       sentAt: new Date().toISOString(),
-      partition: 0,
-      offset: String(offset++),
       state: 'sent',
     };
     io.to(`user:${message.to}`).emit('message:new', { message, readingNow: false });
     io.to(`user:${from}`).emit('message:new', { message, readingNow: false });
     res.writeHead(202, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: message.id, partition: 0, offset: message.offset, sentAt: message.sentAt }));
+    res.end(JSON.stringify({ id: message.id, partition: 0, offset: String(offset++), sentAt: message.sentAt }));
   });
 });
 

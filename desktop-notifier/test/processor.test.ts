@@ -22,8 +22,6 @@ function msg(from: string, text: string, to = 'me'): ChatMessage {
     to,
     text,
     sentAt: new Date().toISOString(),
-    partition: 0,
-    offset: '0',
     state: 'sent',
   };
 }

@@ -1,4 +1,6 @@
-// A chat message as clients see it: the record plus where Kafka put it and its receipt state.
+// A chat message as clients see it: the record plus its receipt state. Where Kafka put it
+// (partition, offset) stays on the server, which needs it for the delivery record; only the
+// sender's POST /send answer carries it (SendResponse), for scripts that look the record up.
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoTimestamp, MessageId, StoredMessageText, Username } from './primitives.js';
 
@@ -16,8 +18,6 @@ export const ChatMessage = Type.Object(
     to: Username,
     text: StoredMessageText,
     sentAt: IsoTimestamp,
-    partition: Type.Integer({ minimum: 0 }),
-    offset: Type.String({ pattern: '^[0-9]+$', maxLength: 20 }),
     state: ReceiptState,
   },
   { $id: 'ChatMessage' },

@@ -76,6 +76,8 @@ export const SendBody = Type.Object(
 );
 export type SendBody = Static<typeof SendBody>;
 
+// The only client-facing payload with the Kafka position: a script or bot that sent a message can
+// find its record (kcat -p <partition> -o <offset>). Messages pushed or listed to clients omit it.
 export const SendResponse = Type.Object({
   id: MessageId,
   partition: Type.Integer({ minimum: 0 }),

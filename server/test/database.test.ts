@@ -52,7 +52,7 @@ describe(`the history store (${testDb})`, () => {
     const big = 2 ** 40 + 7;
     const rows = [record(alice, bob, '2026-01-01T00:00:00.000Z', big, 1), record(alice, bob, '2026-01-01T00:00:01.000Z', big + 1, 1)];
     await messages.insertBatch(rows);
-    expect((await messages.undelivered(bob, 10)).map((m) => m.offset)).toEqual([String(big), String(big + 1)]);
+    expect((await messages.undelivered(bob, 10)).map((m) => m.offset)).toEqual([big, big + 1]);
     const [outcome] = await messages.markDeliveredMany([{ recipient: bob, ids: [rows[0]!.id] }], new Date().toISOString());
     expect(outcome?.changed).toEqual([{ id: rows[0]!.id, sender: alice, kafka_partition: 1, kafka_offset: big }]);
     expect(outcome?.lowestUndelivered).toEqual(new Map([[1, big + 1]]));

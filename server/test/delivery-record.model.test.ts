@@ -89,7 +89,7 @@ class SendCommand implements fc.AsyncCommand<Model, Real> {
     m.sent.push({ id, offset: Number(offset) });
     // Stored before any screen reconnects: a catch-up only offers what the history store holds
     // (a message still on its way to the store reaches a reconnecting screen live instead).
-    const stored = async () => (await t.app.repos.messages.undelivered(r.bob.username, 1000)).some((u) => u.id === id);
+    const stored = async () => (await t.app.repos.messages.undelivered(r.bob.username, 1000)).some((u) => u.message.id === id);
     await waitUntil(stored, 10_000, `message ${id} stored`, 5);
     // Every online screen gets it live (none is catching up: connects wait for sync:done).
     for (const [i, inbox] of r.inboxes.entries()) {

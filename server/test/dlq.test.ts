@@ -139,7 +139,7 @@ describe('poison records', () => {
     socket.close();
 
     const stored = await t.app.repos.messages.undelivered(bob.username, 100);
-    expect(stored.map((m) => m.text)).toEqual(['genuine, after the forgeries']);
+    expect(stored.map((p) => p.message.text)).toEqual(['genuine, after the forgeries']);
     expect(await t.app.repos.messages.peersOf(bob.username)).toEqual([alice.username]);
 
     const dead = await readDlq((key) => key === bob.username, 2);

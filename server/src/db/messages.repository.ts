@@ -18,22 +18,11 @@ export interface StoredRecord {
   offset: number;
 }
 
-type MessageRow = Pick<
-  MessagesTable,
-  'id' | 'sender' | 'recipient' | 'text' | 'sent_at' | 'kafka_partition' | 'kafka_offset' | 'delivered_at' | 'read_at'
->;
+// What a client is shown of a stored message; the Kafka position is selected only where the
+// server needs it (undelivered()).
+type MessageRow = Pick<MessagesTable, 'id' | 'sender' | 'recipient' | 'text' | 'sent_at' | 'delivered_at' | 'read_at'>;
 
-const MESSAGE_COLUMNS = [
-  'id',
-  'sender',
-  'recipient',
-  'text',
-  'sent_at',
-  'kafka_partition',
-  'kafka_offset',
-  'delivered_at',
-  'read_at',
-] as const;
+const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'text', 'sent_at', 'delivered_at', 'read_at'] as const;
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -47,6 +36,7 @@ export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): R
   return 'sent';
 }
 
+/** The message as clients see it: a fresh object with the contract's keys and nothing else. */
 export function toChatMessage(row: MessageRow): ChatMessage {
   return {
     id: row.id,
@@ -54,10 +44,19 @@ export function toChatMessage(row: MessageRow): ChatMessage {
     to: row.recipient,
     text: row.text,
     sentAt: row.sent_at,
-    partition: row.kafka_partition,
-    offset: String(row.kafka_offset),
     state: stateOf(row),
   };
+}
+
+/**
+ * A message still to be delivered, with where Kafka put it: catch-up compares that with the
+ * recipient's inbox group (delivery/inbox.ts) and sends only `message`, so the position never
+ * reaches a client.
+ */
+export interface PendingMessage {
+  message: ChatMessage;
+  partition: number;
+  offset: number;
 }
 
 export interface AckRequest {
@@ -216,17 +215,17 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     },
 
     /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
-    async undelivered(recipient: string, limit: number): Promise<ChatMessage[]> {
+    async undelivered(recipient: string, limit: number): Promise<PendingMessage[]> {
       const rows = await db
         .selectFrom('messages')
-        .select(MESSAGE_COLUMNS)
+        .select([...MESSAGE_COLUMNS, 'kafka_partition', 'kafka_offset'])
         .where('recipient', '=', recipient)
         .where('delivered_at', 'is', null)
         .orderBy('kafka_partition')
         .orderBy('kafka_offset')
         .limit(limit)
         .execute();
-      return rows.map(toChatMessage);
+      return rows.map((row) => ({ message: toChatMessage(row), partition: row.kafka_partition, offset: row.kafka_offset }));
     },
 
     /** All messages no client of their recipient acknowledged yet (the inbox groups' backlog). */

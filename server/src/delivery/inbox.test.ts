@@ -130,7 +130,7 @@ describe('roundAcks', () => {
 
 describe('aboveCommitted', () => {
   it('keeps the messages at or above their partition’s committed offset; a partition without one keeps all', () => {
-    const m = (partition: number, offset: number) => ({ partition, offset: String(offset) });
+    const m = (partition: number, offset: number) => ({ partition, offset });
     const pending = [m(0, 3), m(0, 5), m(1, 9), m(2, 0)];
     expect(aboveCommitted(pending, new Map([[0, 5], [1, 10]]))).toEqual([m(0, 5), m(2, 0)]);
   });

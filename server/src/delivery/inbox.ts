@@ -62,8 +62,8 @@ export function roundAcks(
 }
 
 /** The messages at or above their partition's committed inbox offset: those a catch-up still sends. */
-export function aboveCommitted<T extends { partition: number; offset: string }>(messages: readonly T[], committed: ReadonlyMap<number, number>): T[] {
-  return messages.filter((m) => Number(m.offset) >= (committed.get(m.partition) ?? 0));
+export function aboveCommitted<T extends { partition: number; offset: number }>(messages: readonly T[], committed: ReadonlyMap<number, number>): T[] {
+  return messages.filter((m) => m.offset >= (committed.get(m.partition) ?? 0));
 }
 
 // One entry per recipient (their messages share one partition): enough for every user active

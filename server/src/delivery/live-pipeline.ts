@@ -35,16 +35,7 @@ export function createLivePipeline(deps: {
     if (!decoded.ok) return;
     const r = decoded.record;
     if (!emitted.add(r.id)) return;
-    deps.realtime.deliver({
-      id: r.id,
-      from: r.from,
-      to: r.to,
-      text: r.text,
-      sentAt: r.sentAt,
-      partition: raw.partition,
-      offset: String(raw.offset),
-      state: 'sent',
-    });
+    deps.realtime.deliver({ id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent' });
     const sentAt = Date.parse(r.sentAt);
     if (Number.isFinite(sentAt)) deps.metrics.deliveryLatency.observe(Math.max(0, now - sentAt) / 1000);
   }

@@ -3,6 +3,7 @@
 // When Kafka has no offsets (expired, deleted, or Kafka unreachable) the store's own delivery
 // marks decide, so catch-up survives offsets.retention.minutes and topic retention.
 import type { ChatMessage } from '@messenger/protocol';
+import type { PendingMessage } from '../db/messages.repository.js';
 import { aboveCommitted } from '../delivery/inbox.js';
 import type { ChatSocket, RealtimeDeps } from './context.js';
 
@@ -15,8 +16,10 @@ const MAX_CATCH_UP = 100_000;
  */
 export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: () => ChatMessage[]): Promise<void> {
   const { username } = socket.data;
-  let pending = await deps.messages.undelivered(username, MAX_CATCH_UP);
-  if (pending.length > 0) pending = await dropWhatKafkaSaysWasDelivered(username, pending, deps);
+  const undelivered = await deps.messages.undelivered(username, MAX_CATCH_UP);
+  const owed = undelivered.length > 0 ? await dropWhatKafkaSaysWasDelivered(username, undelivered, deps) : [];
+  // The Kafka positions stop here: a client is sent the message alone.
+  const pending = owed.map((p) => p.message);
   const sent = new Set(pending.map((m) => m.id));
   for (const m of endSync()) {
     if (!sent.has(m.id)) {
@@ -32,9 +35,9 @@ export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: (
 
 async function dropWhatKafkaSaysWasDelivered(
   username: string,
-  pending: ChatMessage[],
+  pending: PendingMessage[],
   deps: RealtimeDeps,
-): Promise<ChatMessage[]> {
+): Promise<PendingMessage[]> {
   let committed: Map<number, number>;
   try {
     committed = await deps.bus.fetchInboxOffsets(username);

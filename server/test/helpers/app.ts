@@ -187,11 +187,11 @@ export function waitFor<E extends keyof ServerToClientEvents>(
 
 /** Collects every message a socket receives (live and catch-up), deduped by id as clients do. */
 export function collectMessages(socket: ClientSocket) {
-  const byId = new Map<string, { text: string; from: string; offset: string }>();
+  const byId = new Map<string, { text: string; from: string }>();
   const order: string[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   let raw = 0;
-  const add = (m: { id: string; text: string; from: string; offset: string }) => {
+  const add = (m: { id: string; text: string; from: string }) => {
     raw += 1;
     if (byId.has(m.id)) return;
     byId.set(m.id, m);

@@ -13,8 +13,6 @@ export function msg(partial: Partial<ChatMessage> & { text: string }, at = Date.
     from: 'bob',
     to: 'alice',
     sentAt: new Date(at).toISOString(),
-    partition: 0,
-    offset: String(seq),
     state: 'sent',
     ...partial,
   };

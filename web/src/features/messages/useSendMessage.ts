@@ -34,7 +34,7 @@ export function useSendMessage(me: string) {
         ingestMessages(
           client,
           me,
-          [{ id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, partition: accepted.partition, offset: accepted.offset, state: 'sent' }],
+          [{ id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, state: 'sent' }],
           { live: true },
         );
         removeFromOutbox(key);
