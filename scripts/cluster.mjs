@@ -8,9 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, portInUse, startKafka } from './lib/kafka-local.mjs';
-import { checkHaproxy, haproxyConfig, haproxyUser, startHaproxy } from './lib/haproxy.mjs';
+import { freePort, portInUse, reapOrphans as reapOrphanBrokers, startKafka } from './lib/kafka-local.mjs';
+import { checkHaproxy, haproxyConfig, haproxyUser, reapOrphans as reapOrphanBalancers, startHaproxy } from './lib/haproxy.mjs';
 import { ROOT, appPostgres, buildApp } from './lib/launch.mjs';
+import { reapOrphans as reapOrphanPostgres } from './lib/postgres-local.mjs';
+import { isAlive, isProcessOf, reapOrphanRecords } from './lib/orphans.mjs';
 import { PrereqError, UsageError, checkJava, checkNode, runMain } from './lib/prereqs.mjs';
 import { superviseServer } from './lib/supervise.mjs';
 
@@ -18,6 +20,29 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line) => console.log(`[cluster] ${line}`);
 const NAMES = 'abcdefghi';
+const SERVER = path.join(ROOT, 'server/dist/server.js');
+
+// A cluster SIGKILLed leaves its processes running. The brokers, Postgres and HAProxy have run
+// records in their libs; the instances are ours, so we keep theirs (their pids, and a --fresh
+// data dir). The next start stops them all, then removes the dir, once nothing writes into it.
+const RUN_DIR = path.join(os.tmpdir(), 'messenger-cluster-run');
+const runRecord = path.join(RUN_DIR, `${process.pid}.json`);
+function reapOrphans() {
+  let stopped = reapOrphanBalancers() + reapOrphanBrokers() + reapOrphanPostgres();
+  const dirs = [];
+  reapOrphanRecords(RUN_DIR, ({ pids = [], temporary }) => {
+    for (const pid of pids) {
+      if (isAlive(pid) && isProcessOf(pid, SERVER)) {
+        process.kill(pid, 'SIGKILL');
+        stopped += 1;
+      }
+    }
+    if (temporary) dirs.push(temporary);
+    return 0;
+  });
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  return stopped;
+}
 
 const USAGE = `Usage: npm run cluster -- [options]
 
@@ -61,13 +86,38 @@ async function choosePorts(first, count, what) {
   return ports;
 }
 
+/**
+ * Whether a log line is a passed health check. The balancer asks each instance GET /readyz every
+ * second, and the server logs every request (two lines): kept, they would drown everything else.
+ * A failing check still shows its answer.
+ */
+function healthCheckFilter() {
+  const checks = new Set();
+  return (line) => {
+    if (!line.includes('"reqId"')) return false;
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return false;
+    }
+    if (entry.req?.url === '/readyz') {
+      if (checks.size > 1_000) checks.clear(); // requests that never completed: bounded
+      checks.add(entry.reqId);
+      return true;
+    }
+    return checks.delete(entry.reqId) && entry.res?.statusCode === 200;
+  };
+}
+
 /** Prefixes each complete line of a child's output with its name; keeps a partial line for later. */
 function linePrefixer(prefix, write) {
   let partial = '';
+  const isHealthCheck = healthCheckFilter();
   return (chunk) => {
     const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop() ?? '';
-    for (const line of lines) write(`${prefix}${line}\n`);
+    for (const line of lines) if (!isHealthCheck(line)) write(`${prefix}${line}\n`);
   };
 }
 
@@ -105,24 +155,38 @@ await runMain(async () => {
   // Every missing piece is named before anything starts, so a newcomer fixes them in one go.
   const haproxy = checkHaproxy();
   if (!process.env.KAFKA_BROKERS) checkJava();
+  const reaped = reapOrphans();
+  if (reaped > 0) say(`Stopped ${reaped} process${reaped > 1 ? 'es' : ''} left running by a cluster that was killed.`);
 
+  const lbHost = process.env.HOST ?? '127.0.0.1';
+  const [balancerPort, ...instancePorts] = await choosePorts(lbPort, count + 1, 'the balancer and instances');
+  const url = `http://${lbHost === '127.0.0.1' || lbHost === '0.0.0.0' ? 'localhost' : lbHost}:${balancerPort}`;
   const fresh = values.fresh ? fs.mkdtempSync(path.join(os.tmpdir(), 'messenger-cluster-')) : undefined;
   const dataDir = path.resolve(fresh ?? values.data ?? path.join(ROOT, 'data', 'cluster'));
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lbHost = process.env.HOST ?? '127.0.0.1';
-  const [balancerPort, ...instancePorts] = lbPort === 0 ? await choosePorts(0, count + 1, 'the cluster') : await choosePorts(lbPort, count + 1, 'the balancer and instances');
-  const url = `http://${lbHost === '127.0.0.1' || lbHost === '0.0.0.0' ? 'localhost' : lbHost}:${balancerPort}`;
 
   // Started pieces, stopped in reverse on the way out (or when a start fails half-way).
   let postgres;
   let kafka;
   let balancer;
   const supervisors = new Map();
+  const recordInstances = () => {
+    fs.mkdirSync(RUN_DIR, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(runRecord, JSON.stringify({ owner: process.pid, pids: [...supervisors.values()].map((s) => s.child.pid), temporary: fresh }));
+  };
+  // If we exit without stopAll() (an uncaught error), the instances go with us.
+  const killInstancesSync = () => {
+    for (const s of supervisors.values()) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    fs.rmSync(runRecord, { force: true });
+  };
+  process.on('exit', killInstancesSync);
+  recordInstances();
   let stopping = false;
   let announced = false;
   const stopAll = async () => {
     if (balancer) await balancer.stop();
     await Promise.all([...supervisors.values()].map((s) => s.stop('SIGTERM')));
+    fs.rmSync(runRecord, { force: true });
     await Promise.all([postgres?.stop(), kafka?.stop()]);
     if (fresh) fs.rmSync(fresh, { recursive: true, force: true });
   };
@@ -144,7 +208,7 @@ await runMain(async () => {
     if (brokers) say(`Using the Kafka cluster at ${brokers} (KAFKA_BROKERS).`);
     else {
       say('Starting 3 Kafka brokers (KRaft, replication factor 3, min.insync.replicas 2)...');
-      kafka = await startKafka({ brokers: 3, port: kafkaPort, dataDir: fresh ? undefined : path.join(dataDir, 'kafka'), log: say });
+      kafka = await startKafka({ brokers: 3, port: kafkaPort, dataDir: path.join(dataDir, 'kafka'), log: say });
       brokers = kafka.bootstrap;
       say(`Kafka ${kafka.version} is ready at ${brokers} (${elapsed()}).`);
     }
@@ -176,10 +240,11 @@ await runMain(async () => {
       const write = linePrefixer(`[${instance.name}] `, (line) => process.stdout.write(line));
       const supervisor = superviseServer({
         command: process.execPath,
-        args: ['--enable-source-maps', path.join(ROOT, 'server/dist/server.js')],
+        args: ['--enable-source-maps', SERVER],
         spawnOptions: { cwd: ROOT, env },
         onOutput: write,
         onListening: (child) => {
+          recordInstances();
           if (announced) say(`Instance ${instance.name} is back (pid ${child.pid}).`);
         },
         onRestart: ({ code, signal, delayMs, restart, maxRestarts }) =>
@@ -195,6 +260,7 @@ await runMain(async () => {
       });
       supervisors.set(instance.name, supervisor);
     }
+    recordInstances();
 
     const ready = await Promise.all(instances.map((s) => waitReady(s.url, () => stopping || !supervisors.has(s.name), 120_000)));
     if (stopping) return;

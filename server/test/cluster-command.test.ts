@@ -97,7 +97,7 @@ function received(socket: ClientSocket, text: string, ms = 20_000): Promise<stri
 
 beforeAll(async () => {
   // A clean environment, as on a newcomer's machine: not the test run's broker or database.
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   for (const name of ['JAVA_HOME', 'KAFKA_CACHE_DIR', 'XDG_CACHE_HOME', 'POSTGRES_BIN', 'HAPROXY_BIN']) {
     if (process.env[name]) env[name] = process.env[name] as string;
   }
