@@ -53,7 +53,7 @@ the URL (the balancer) and each instance (URL, pid, INSTANCE_ID). Ctrl-C stops e
 
 Options:
   --instances <n>   server instances, 1 to 9 (default 3)
-  --port <n>        the balancer's port (default 3000); instance i listens on port+i.
+  --port <n>        the balancer's port (default PORT or 3000); instance i listens on port+i.
                     0 picks free ports for all of them
   --kafka-port <n>  first broker's client port (default 19092); broker i listens on it+i-1.
                     0 picks free ports
@@ -137,7 +137,7 @@ await runMain(async () => {
   const { values } = parseArgs({
     options: {
       instances: { type: 'string', default: '3' },
-      port: { type: 'string', default: '3000' },
+      port: { type: 'string', default: process.env.PORT ?? '3000' },
       'kafka-port': { type: 'string', default: '19092' },
       data: { type: 'string' },
       fresh: { type: 'boolean', default: false },
