@@ -66,7 +66,16 @@ async function register(username: string): Promise<string> {
 function connect(token: string, transports: ('websocket' | 'polling')[]): Promise<ClientSocket> {
   // withCredentials: in Node, socket.io-client then keeps a cookie jar, as a browser would, so
   // the balancer's stickiness cookie comes back on each long-polling request.
-  const socket: ClientSocket = ioClient(url, { auth: { token, client: 'web' }, transports, upgrade: false, reconnection: false, forceNew: true, withCredentials: true });
+  // The Origin a browser sends from the app served through the balancer: the instances must allow it.
+  const socket: ClientSocket = ioClient(url, {
+    auth: { token, client: 'web' },
+    transports,
+    upgrade: false,
+    reconnection: false,
+    forceNew: true,
+    withCredentials: true,
+    extraHeaders: { origin: url },
+  });
   sockets.push(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${transports.join('+')} socket: connect timed out`)), 15_000);
@@ -141,6 +150,12 @@ describe('npm run cluster', () => {
       seen.add(response.headers.get('x-messenger-instance') ?? '?');
     }
     expect([...seen].sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('serves the web app through the balancer', async () => {
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('delivers a POST /send through the balancer to sockets connected through it, over WebSocket and over long-polling', async () => {
