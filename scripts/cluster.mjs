@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, portInUse, reapOrphans as reapOrphanBrokers, startKafka } from './lib/kafka-local.mjs';
-import { checkHaproxy, haproxyConfig, haproxyUser, reapOrphans as reapOrphanBalancers, startHaproxy } from './lib/haproxy.mjs';
+import { freePort, portInUse, startKafka } from './lib/kafka-local.mjs';
+import { checkHaproxy, haproxyConfig, haproxyUser, startHaproxy } from './lib/haproxy.mjs';
+import { RUN_DIR, SERVER, linePrefixer, reapOrphans, waitReady } from './lib/instances.mjs';
 import { ROOT, appPostgres, buildApp } from './lib/launch.mjs';
-import { reapOrphans as reapOrphanPostgres } from './lib/postgres-local.mjs';
-import { isAlive, isProcessOf, reapOrphanRecords } from './lib/orphans.mjs';
 import { PrereqError, UsageError, checkJava, checkNode, runMain } from './lib/prereqs.mjs';
 import { superviseServer } from './lib/supervise.mjs';
 
@@ -20,29 +19,7 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line) => console.log(`[cluster] ${line}`);
 const NAMES = 'abcdefghi';
-const SERVER = path.join(ROOT, 'server/dist/server.js');
-
-// A cluster SIGKILLed leaves its processes running. The brokers, Postgres and HAProxy have run
-// records in their libs; the instances are ours, so we keep theirs (their pids, and a --fresh
-// data dir). The next start stops them all, then removes the dir, once nothing writes into it.
-const RUN_DIR = path.join(os.tmpdir(), 'messenger-cluster-run');
 const runRecord = path.join(RUN_DIR, `${process.pid}.json`);
-function reapOrphans() {
-  let stopped = reapOrphanBalancers() + reapOrphanBrokers() + reapOrphanPostgres();
-  const dirs = [];
-  reapOrphanRecords(RUN_DIR, ({ pids = [], temporary }) => {
-    for (const pid of pids) {
-      if (isAlive(pid) && isProcessOf(pid, SERVER)) {
-        process.kill(pid, 'SIGKILL');
-        stopped += 1;
-      }
-    }
-    if (temporary) dirs.push(temporary);
-    return 0;
-  });
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  return stopped;
-}
 
 const USAGE = `Usage: npm run cluster -- [options]
 
@@ -84,52 +61,6 @@ async function choosePorts(first, count, what) {
     ports.push(port);
   }
   return ports;
-}
-
-/**
- * Whether a log line is a passed health check. The balancer asks each instance GET /readyz every
- * second, and the server logs every request (two lines): kept, they would drown everything else.
- * A failing check still shows its answer.
- */
-function healthCheckFilter() {
-  const checks = new Set();
-  return (line) => {
-    if (!line.includes('"reqId"')) return false;
-    let entry;
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      return false;
-    }
-    if (entry.req?.url === '/readyz') {
-      if (checks.size > 1_000) checks.clear(); // requests that never completed: bounded
-      checks.add(entry.reqId);
-      return true;
-    }
-    return checks.delete(entry.reqId) && entry.res?.statusCode === 200;
-  };
-}
-
-/** Prefixes each complete line of a child's output with its name; keeps a partial line for later. */
-function linePrefixer(prefix, write) {
-  let partial = '';
-  const isHealthCheck = healthCheckFilter();
-  return (chunk) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (!isHealthCheck(line)) write(`${prefix}${line}\n`);
-  };
-}
-
-async function waitReady(url, isGone, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (isGone()) return false;
-    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
-    if (ok) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
 }
 
 await runMain(async () => {
