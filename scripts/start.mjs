@@ -4,50 +4,18 @@
 // creates its topics and serves the web app), and prints the URL. Ctrl-C stops everything.
 // `npm start -- --db postgres` also starts a local Postgres (data/postgres) and points
 // DATABASE_URL at it; without the option the server keeps its embedded SQLite file.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+// `npm start -- --instances 3` is `npm run cluster` (scripts/cluster.mjs), which it runs.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { portInUse, startKafka, waitForBrokers } from './lib/kafka-local.mjs';
-import { ensureDatabase, startPostgres } from './lib/postgres-local.mjs';
-import { PrereqError, checkNode, runMain } from './lib/prereqs.mjs';
+import { ROOT, appPostgres, buildApp } from './lib/launch.mjs';
+import { PrereqError, UsageError, checkNode, runMain } from './lib/prereqs.mjs';
 import { superviseServer } from './lib/supervise.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line) => console.log(`[start] ${line}`);
-
-/** Newest modification time under `dir` (skipping dependencies and build output). */
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-function run(command, args, what) {
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new PrereqError(`${what} failed (exit ${result.status ?? result.signal}); see the output above.`);
-}
-
-function build() {
-  if (!fs.existsSync(path.join(ROOT, 'node_modules'))) {
-    throw new PrereqError('dependencies are not installed: run `npm ci` first.');
-  }
-  // tsc -b is incremental: a no-op when nothing changed.
-  run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], 'Building the server (tsc -b)');
-  const webIndex = path.join(ROOT, 'web/dist/index.html');
-  const webSources = Math.max(newestMtime(path.join(ROOT, 'web')), newestMtime(path.join(ROOT, 'protocol/src')));
-  if (!fs.existsSync(webIndex) || fs.statSync(webIndex).mtimeMs < webSources) {
-    say('Building the web app (vite build)...');
-    run('npm', ['run', '--silent', 'build', '-w', 'web'], 'Building the web app');
-  }
-}
 
 /** A Kafka already listening on the port (say, from `npm run kafka`) is reused, not fought over. */
 async function reachableKafka(port) {
@@ -60,37 +28,47 @@ async function reachableKafka(port) {
   }
 }
 
-const USAGE = `Usage: npm start [-- --db sqlite|postgres] [-- --help]
+const USAGE = `Usage: npm start [-- --db sqlite|postgres] [-- --instances <n>] [-- --help]
 
 Starts the whole messenger: a local Kafka on 127.0.0.1:9092 (or the cluster in KAFKA_BROKERS),
 then the server with the web app at http://localhost:3000 (PORT and HOST change it).
 --db postgres also starts a local Postgres (data in data/postgres; as the system user
 messenger-pg when run as root) unless DATABASE_URL names one. The default is the embedded SQLite.
+--instances 2..9 runs a local cluster instead (npm run cluster: 3 Kafka brokers, Postgres, that
+many servers behind HAProxy); it needs Postgres, so --db sqlite is refused with it.
 Ctrl-C stops everything. Configuration is by environment variables: see README.md.`;
+
+/** `npm start -- --instances n`: hands over to scripts/cluster.mjs, passing signals on. */
+function runCluster(instances) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts/cluster.mjs'), '--instances', String(instances)], { stdio: 'inherit' });
+  // A terminal's Ctrl-C reaches the child by itself (same process group); a SIGTERM sent to us
+  // alone (a service manager) is passed on, and we leave when it has stopped everything.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 
 await runMain(async () => {
   checkNode();
   const { values } = parseArgs({
-    options: { help: { type: 'boolean', short: 'h', default: false }, db: { type: 'string', default: 'sqlite' } },
+    options: { help: { type: 'boolean', short: 'h', default: false }, db: { type: 'string' }, instances: { type: 'string', default: '1' } },
   });
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  if (values.db !== 'sqlite' && values.db !== 'postgres') throw new PrereqError(`--db must be sqlite or postgres, not ${values.db}`);
+  if (values.db !== undefined && values.db !== 'sqlite' && values.db !== 'postgres') throw new PrereqError(`--db must be sqlite or postgres, not ${values.db}`);
+  const instances = Number(values.instances);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 9) throw new UsageError(`--instances must be a whole number from 1 to 9, not ${values.instances}`);
+  if (instances > 1) {
+    if (values.db === 'sqlite') throw new UsageError('--instances needs --db postgres: several servers cannot share one SQLite file');
+    runCluster(instances);
+    return;
+  }
   const dataDir = process.env.DATA_DIR ?? path.join(ROOT, 'data');
   let postgres;
   let databaseUrl = process.env.DATABASE_URL;
-  if (values.db === 'postgres') {
-    if (databaseUrl?.startsWith('postgres')) say('Using the Postgres in DATABASE_URL.');
-    else {
-      say('Starting a local Postgres...');
-      postgres = await startPostgres({ stateDir: path.join(dataDir, 'postgres'), port: Number(process.env.POSTGRES_PORT ?? 0), log: say });
-      await ensureDatabase(postgres.url('postgres'), 'messenger');
-      databaseUrl = postgres.url('messenger');
-      say(`Postgres ${postgres.version} is ready at ${postgres.safeUrl('messenger')} (password in ${path.join(dataDir, 'postgres', 'superuser-password')}).`);
-    }
-  }
+  if (values.db === 'postgres') ({ databaseUrl, postgres } = await appPostgres({ stateDir: path.join(dataDir, 'postgres'), log: say }));
   let kafka;
   let brokers = process.env.KAFKA_BROKERS;
   if (brokers) {
@@ -114,7 +92,7 @@ await runMain(async () => {
     if (kafka) await kafka.stop();
   };
   try {
-    build();
+    buildApp({ log: say });
   } catch (error) {
     await stopServices();
     throw error;

@@ -37,6 +37,7 @@ const SQLITE_ONLY = [
   '**/kafka-compat.test.ts',
   '**/web-build.test.ts',
   '**/scripts.test.ts',
+  '**/cluster-command.test.ts',
   '**/reliability/broker-kill.test.ts',
   '**/reliability/cluster.test.ts',
   '**/reliability/late-kafka.test.ts',
@@ -69,7 +70,10 @@ const STEPS = [
         if (env.CI) return 'failed (docker CLI with the compose plugin is not installed)';
         return 'skipped (no docker CLI with compose: install it to check docker-compose.yml)';
       }
-      return sh('docker', ['compose', '-f', 'docker-compose.yml', 'config', '-q'], env);
+      // Both the default stack and the `cluster` profile (which adds services) must parse.
+      const plain = await sh('docker', ['compose', '-f', 'docker-compose.yml', 'config', '-q'], env);
+      if (plain !== 'passed') return plain;
+      return sh('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'cluster', 'config', '-q'], env);
     },
   },
 ];

@@ -7,9 +7,15 @@ import path from 'node:path';
 export function isAlive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return error.code === 'EPERM';
+  }
+  // A zombie (dead, not yet reaped by its parent) still answers signal 0: an owner SIGKILLed a
+  // moment ago is one until its shell waits for it, and its services must be reaped all the same.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (error) {
+    return error.code !== 'ENOENT'; // no /proc (macOS): trust the signal
   }
 }
 

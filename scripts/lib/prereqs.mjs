@@ -6,6 +6,11 @@ export class PrereqError extends Error {
   name = 'PrereqError';
 }
 
+/** A bad command-line value: one line, exit 2, like parseArgs' own errors. */
+export class UsageError extends Error {
+  name = 'UsageError';
+}
+
 const INSTALL_JAVA =
   'install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17) ' +
   'or set JAVA_HOME, or point KAFKA_BROKERS at a running Kafka';
@@ -61,6 +66,10 @@ export async function runMain(main) {
     if (error instanceof PrereqError) {
       console.error(`error: ${error.message}`);
       process.exit(1);
+    }
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message} (see --help)`);
+      process.exit(2);
     }
     if (typeof error?.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS_')) {
       console.error(`error: ${error.message.split('\n')[0]} (see --help)`);

@@ -32,7 +32,31 @@ describe('prerequisite and config errors', () => {
     expect(result.stderr).toBe('error: --brokers must be 1 or 3, not 2');
   });
 
-  it.each(['scripts/start.mjs', 'scripts/test.mjs', 'scripts/kafka.mjs'])('%s rejects an unknown option in one line, starting nothing', (script) => {
+  it('npm run cluster without HAProxy says so in one line, with the fix, and starts nothing', () => {
+    const result = run('scripts/cluster.mjs', ['--fresh'], { HAPROXY_BIN: '/nonexistent-haproxy' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: HAProxy was not found \(\/nonexistent-haproxy\).*apt-get install haproxy/);
+    expect(result.stderr.split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+
+  it.each([
+    [['--instances', '12'], 'error: --instances must be a whole number from 1 to 9, not 12 (see --help)'],
+    [['--port', 'http'], 'error: --port must be a whole number from 0 to 65526, not http (see --help)'],
+  ])('npm run cluster rejects %j in one line (exit 2)', (args, message) => {
+    const result = run('scripts/cluster.mjs', args, {});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('npm start -- --instances refuses SQLite, which several servers cannot share', () => {
+    const result = run('scripts/start.mjs', ['--instances', '3', '--db', 'sqlite'], {});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('error: --instances needs --db postgres: several servers cannot share one SQLite file (see --help)');
+  });
+
+  it.each(['scripts/start.mjs', 'scripts/test.mjs', 'scripts/kafka.mjs', 'scripts/cluster.mjs'])('%s rejects an unknown option in one line, starting nothing', (script) => {
     const result = run(script, ['--bogus'], {});
     expect(result.status).toBe(2);
     expect(result.stderr).toBe("error: Unknown option '--bogus' (see --help)");
