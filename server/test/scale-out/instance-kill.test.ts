@@ -23,6 +23,9 @@ const LOAD_DEADLINE_MS = 120_000;
 const DELIVERY_DEADLINE_MS = 120_000;
 // B dies with roughly this many of Bob's messages already on his screen (the rest are in flight).
 const KILL_AFTER_DELIVERED = 400;
+// Bob's socket on the dead B may count as open until the cluster notices B died (the issue asks
+// for "a bounded time", e.g. a presence lease), so his going offline is awaited that much longer.
+const DEAD_INSTANCE_NOTICED_MS = 60_000;
 
 async function onlineAmong(socket: RecordedSocket, usernames: string[]): Promise<string[]> {
   const answer = await socket.socket.timeout(10_000).emitWithAck('presence:query', { usernames });
@@ -35,7 +38,6 @@ describeScaleOut('instance B SIGKILLed during a 2,000-message send', () => {
   let alice: User, bob: User;
   let aliceOnA: RecordedSocket;
   let bobClient: FailoverRecipient;
-  let delivered = false;
 
   beforeAll(async () => {
     cluster = await Cluster.start(['a', 'b', 'c']);
@@ -87,11 +89,12 @@ describeScaleOut('instance B SIGKILLed during a 2,000-message send', () => {
     expect(report.unexpected, 'delivered messages no 202 named').toBe(0);
     // One message per Idempotency-Key: no text appears under two ids.
     expect(new Set(bobClient.texts.values()).size).toBe(bobClient.texts.size);
-    delivered = true;
   }, 600_000);
 
   it("afterwards Bob's presence is right: online on C, offline when he closes", async () => {
-    expect(delivered, 'needs the first test').toBe(true);
+    // Needs only what the first test set up: Bob's client, moved to C.
+    expect(bobClient?.current, 'needs the first test').toBe('c');
+    expect(bobClient.socket?.connected, "Bob's socket on C").toBe(true);
     // Alice, on A, asks about Bob, whose only socket is on C now.
     await waitUntil(
       async () => (await onlineAmong(aliceOnA, [bob.username])).includes(bob.username),
@@ -110,7 +113,7 @@ describeScaleOut('instance B SIGKILLed during a 2,000-message send', () => {
     await aliceOnA.waitFor(
       'presence:update',
       (p) => p.username === bob.username && !p.online && aliceOnA.of('presence:update').indexOf(p) >= before,
-      15_000,
+      DEAD_INSTANCE_NOTICED_MS,
       'Bob offline on A after he closed his socket on C',
     );
     expect(await onlineAmong(aliceOnA, [bob.username])).toEqual([]);
