@@ -25,11 +25,19 @@ export function describeScaleOut(name: string, body: () => void): void {
   else describe.skip(`${name} [needs TEST_DB=postgres: instances on several hosts cannot share a SQLite file]`, body);
 }
 
-// Children still running when the worker exits (a crash, a timeout) die with it.
+// Children still running when the worker ends (a crash, a timeout, the runner stopping it) die
+// with it. On a signal the default action follows once they are killed: the listener is `once`.
 const living = new Set<ServerProcess>();
-process.once('exit', () => {
+const killLiving = () => {
   for (const server of living) server.child.kill('SIGKILL');
-});
+};
+process.once('exit', killLiving);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killLiving();
+    process.kill(process.pid, signal);
+  });
+}
 
 export interface Instance {
   readonly id: string;
