@@ -181,6 +181,13 @@ export class RecordedSocket {
     return found!;
   }
 
+  /** Asks this socket's instance which of `usernames` are online (peers only, per the protocol). */
+  async online(usernames: string[]): Promise<string[]> {
+    const answer = await this.socket.timeout(10_000).emitWithAck('presence:query', { usernames });
+    if (!answer.ok) throw new Error(`presence:query: ${answer.error.code}`);
+    return answer.data.online;
+  }
+
   close(): void {
     this.socket.close();
   }

@@ -27,12 +27,6 @@ const KILL_AFTER_DELIVERED = 400;
 // for "a bounded time", e.g. a presence lease), so his going offline is awaited that much longer.
 const DEAD_INSTANCE_NOTICED_MS = 60_000;
 
-async function onlineAmong(socket: RecordedSocket, usernames: string[]): Promise<string[]> {
-  const answer = await socket.socket.timeout(10_000).emitWithAck('presence:query', { usernames });
-  if (!answer.ok) throw new Error(`presence:query: ${answer.error.code}`);
-  return answer.data.online;
-}
-
 describeScaleOut('instance B SIGKILLed during a 2,000-message send', () => {
   let cluster: Cluster;
   let alice: User, bob: User;
@@ -97,7 +91,7 @@ describeScaleOut('instance B SIGKILLed during a 2,000-message send', () => {
     expect(bobClient.socket?.connected, "Bob's socket on C").toBe(true);
     // Alice, on A, asks about Bob, whose only socket is on C now.
     await waitUntil(
-      async () => (await onlineAmong(aliceOnA, [bob.username])).includes(bob.username),
+      async () => (await aliceOnA.online([bob.username])).includes(bob.username),
       15_000,
       "A to report Bob (on C) online",
     ).catch((error: unknown) => {
@@ -116,6 +110,6 @@ describeScaleOut('instance B SIGKILLed during a 2,000-message send', () => {
       DEAD_INSTANCE_NOTICED_MS,
       'Bob offline on A after he closed his socket on C',
     );
-    expect(await onlineAmong(aliceOnA, [bob.username])).toEqual([]);
+    expect(await aliceOnA.online([bob.username])).toEqual([]);
   }, 120_000);
 });

@@ -22,13 +22,6 @@ async function send(url: string, from: User, to: string, text: string): Promise<
   return res.body.id;
 }
 
-/** Asks `socket`'s instance which of `usernames` are online. */
-async function onlineAmong(socket: RecordedSocket, usernames: string[]): Promise<string[]> {
-  const answer = await socket.socket.timeout(10_000).emitWithAck('presence:query', { usernames });
-  if (!answer.ok) throw new Error(`presence:query: ${answer.error.code}`);
-  return answer.data.online;
-}
-
 describeScaleOut('three instances: Alice on A, Bob on B, Carol on C', () => {
   let cluster: Cluster;
   let alice: User, bob: User, carol: User, dave: User;
@@ -56,7 +49,7 @@ describeScaleOut('three instances: Alice on A, Bob on B, Carol on C', () => {
   }, 60_000);
 
   it('messages cross instances both ways, whichever instance takes the POST', async () => {
-    // Posted to C, where neither of them is; then to A, where only the recipient is not.
+    // Posted to C, where neither of them is; then to A, where the recipient is and the sender is not.
     const aliceToBob = await send(cluster.url('c'), alice, bob.username, 'hello Bob, from C');
     const bobToAlice = await send(cluster.url('a'), bob, alice.username, 'hello Alice, from A');
     await onB.waitFor('message:new', (p) => p.message.id === aliceToBob, EVENT_MS, "Alice's message on Bob's socket (B)");
@@ -107,15 +100,15 @@ describeScaleOut('three instances: Alice on A, Bob on B, Carol on C', () => {
   it('presence crosses instances: online while any socket is open, offline when the last closes', async () => {
     expect(first, 'needs the conversation the first test starts').toBeDefined();
     // Each asks its own instance about the other, who is connected to another instance.
-    expect(await onlineAmong(onA, [bob.username]), "A's answer about Bob (on B)").toEqual([bob.username]);
-    expect(await onlineAmong(onB, [alice.username]), "B's answer about Alice (on A)").toEqual([alice.username]);
+    expect(await onA.online([bob.username]), "A's answer about Bob (on B)").toEqual([bob.username]);
+    expect(await onB.online([alice.username]), "B's answer about Alice (on A)").toEqual([alice.username]);
 
     const before = onA.of('presence:update').length;
     const aboutBob = () => onA.of('presence:update').slice(before).filter((p) => p.username === bob.username);
     onB.close();
     try {
       await waitUntil(() => aboutBob().some((p) => !p.online), EVENT_MS, 'Bob offline, on A');
-      expect(await onlineAmong(onA, [bob.username])).toEqual([]);
+      expect(await onA.online([bob.username])).toEqual([]);
     } finally {
       // The tests after this one need Bob's socket on B, whatever happened here.
       onB = await connectRecorded(cluster.url('b'), bob);
@@ -163,6 +156,25 @@ describeScaleOut('three instances: Alice on A, Bob on B, Carol on C', () => {
     // Alice's session is untouched.
     expect(onA.disconnected).toBeUndefined();
     expect(await getStatus(cluster.url('b'), ApiPaths.me, alice.token)).toBe(200);
+  });
+
+  it('signing out everywhere on B closes the sockets on A and C, and every instance refuses the token', async () => {
+    // Alice has a second screen, on C; both instances have just accepted her token.
+    const aliceOnC = await connectRecorded(cluster.url('c'), alice);
+    try {
+      for (const id of ['a', 'c']) expect(await getStatus(cluster.url(id), ApiPaths.me, alice.token)).toBe(200);
+      const out = await post(cluster.url('b'), ApiPaths.logoutEverywhere, {}, { token: alice.token });
+      expect(out.status).toBe(204);
+      for (const id of ['a', 'c']) {
+        expect.soft(await getStatus(cluster.url(id), ApiPaths.me, alice.token), `the signed-out token on ${id.toUpperCase()}`).toBe(401);
+      }
+      for (const [name, socket] of [['A', onA], ['C', aliceOnC]] as const) {
+        await socket.waitFor('session:revoked', () => true, EVENT_MS, `session:revoked on Alice's socket (${name})`);
+        await expectDisconnected(socket);
+      }
+    } finally {
+      aliceOnC.close();
+    }
   });
 });
 
