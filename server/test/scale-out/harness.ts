@@ -211,8 +211,8 @@ export class FailoverRecipient {
   /** Arrivals per id over all connections: what a screen shows after dedupe by id is its keys. */
   readonly union = new Map<string, number>();
   readonly texts = new Map<string, string>();
-  /** performance.now() of each id's first arrival. */
-  readonly firstArrival: number[] = [];
+  /** performance.now() of each id's first arrival, in arrival order. */
+  readonly firstArrival = new Map<string, number>();
   /** Failures to reconnect; a test asserts there are none. */
   readonly failures: string[] = [];
   socket: ClientSocket | undefined;
@@ -305,7 +305,7 @@ export class FailoverRecipient {
       this.union.set(m.id, n);
       if (n === 1) {
         this.texts.set(m.id, m.text);
-        this.firstArrival.push(performance.now());
+        this.firstArrival.set(m.id, performance.now());
       }
       mine.push(m.id);
     }
@@ -335,7 +335,8 @@ export class FailoverRecipient {
   /** Longest time between two consecutive first arrivals. */
   longestGapMs(): number {
     let longest = 0;
-    for (let i = 1; i < this.firstArrival.length; i++) longest = Math.max(longest, this.firstArrival[i]! - this.firstArrival[i - 1]!);
+    const times = [...this.firstArrival.values()];
+    for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
     return longest;
   }
 
@@ -358,6 +359,8 @@ export class FailoverRecipient {
 export interface Load {
   /** Idempotency-Key → the id of the accepted (202) message. */
   readonly accepted: Map<string, string>;
+  /** Message id → performance.now() of its 202. */
+  readonly acceptedAt: Map<string, number>;
   /** Answers other than 202, 503 and no answer: each one is a defect. */
   readonly refused: string[];
   readonly attempts: number;
@@ -365,6 +368,8 @@ export interface Load {
   readonly started: number;
   /** Lets messages up to `count` (in total) go. */
   release(count: number): void;
+  /** Changes the pace from the next message on. */
+  setRate(perSecond: number): void;
   /** Resolves when every released message is accepted or the deadline passed. */
   done(): Promise<void>;
 }
@@ -385,10 +390,12 @@ export function startLoad(options: {
   deadlineMs: number;
   released?: number;
 }): Load {
-  const { total, ratePerSecond, concurrency } = options;
+  const { total, concurrency } = options;
+  let ratePerSecond = options.ratePerSecond;
   const tag = randomName('m');
   const deadline = Date.now() + options.deadlineMs;
   const accepted = new Map<string, string>();
+  const acceptedAt = new Map<string, number>();
   const refused: string[] = [];
   let released = options.released ?? total;
   // Workers with nothing released to send park here; release(), done() and the deadline wake them.
@@ -414,6 +421,7 @@ export function startLoad(options: {
       });
       if (res.status === 202) {
         accepted.set(key, res.body.id);
+        acceptedAt.set(res.body.id, performance.now());
         return;
       }
       if (res.status !== 503 && res.status !== 0) {
@@ -444,6 +452,7 @@ export function startLoad(options: {
 
   return {
     accepted,
+    acceptedAt,
     refused,
     get attempts() {
       return attempts;
@@ -457,6 +466,10 @@ export function startLoad(options: {
     release(count: number) {
       released = Math.min(total, Math.max(released, count));
       wakeAll();
+    },
+    setRate(perSecond: number) {
+      ratePerSecond = perSecond;
+      nextSlot = Math.min(nextSlot, performance.now() + 1000 / perSecond);
     },
     async done() {
       released = total;
@@ -477,6 +490,8 @@ export interface DeliveryReport {
   connections: number;
   retries: number;
   longestGapMs: number;
+  /** The longest any accepted message waited between its 202 and the recipient's screen. */
+  longestWaitMs: number;
 }
 
 /** The numbers the closing note quotes, printed as one line and returned for the assertions. */
@@ -492,12 +507,16 @@ export function reportDeliveries(label: string, load: Load, recipient: FailoverR
     connections: recipient.connections.length,
     retries: load.retries,
     longestGapMs: Math.round(recipient.longestGapMs()),
+    longestWaitMs: Math.round(
+      Math.max(0, ...[...load.acceptedAt].map(([id, at]) => (recipient.firstArrival.get(id) ?? performance.now()) - at)),
+    ),
   };
   console.log(
     `${label}: sent ${report.sent}, accepted ${report.accepted}, delivered ${report.delivered}, lost ${report.lost}, ` +
       `unexpected ${report.unexpected}, repeated on one connection ${report.repeatedOnOneConnection}, ` +
       `connections ${report.connections} (${recipient.connections.map((c) => c.instance).join(' → ')}), ` +
-      `send retries ${report.retries}, longest gap between deliveries ${report.longestGapMs} ms`,
+      `send retries ${report.retries}, longest gap between deliveries ${report.longestGapMs} ms, ` +
+      `longest wait from 202 to screen ${report.longestWaitMs} ms`,
   );
   return report;
 }
