@@ -3,17 +3,9 @@
 // once. Afterwards his presence is right: Alice sees him online, then offline when he leaves.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/wait.js';
-import {
-  Cluster,
-  FailoverRecipient,
-  connectRecorded,
-  describeScaleOut,
-  registerOn,
-  reportDeliveries,
-  startLoad,
-  type RecordedSocket,
-  type User,
-} from './harness.js';
+import { FailoverRecipient, connectRecorded, registerOn, type RecordedSocket, type User } from './clients.js';
+import { Cluster, describeScaleOut } from './cluster.js';
+import { reportDeliveries, startLoad } from './load.js';
 
 const TOTAL = 2_000;
 const RATE_PER_SECOND = 200;

@@ -4,7 +4,9 @@
 // follows the restarts from instance to instance by itself and ends with every accepted message
 // exactly once. Then the same with SIGKILL instead of SIGTERM.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Cluster, FailoverRecipient, describeScaleOut, registerOn, reportDeliveries, startLoad } from './harness.js';
+import { FailoverRecipient, registerOn } from './clients.js';
+import { Cluster, describeScaleOut } from './cluster.js';
+import { reportDeliveries, startLoad } from './load.js';
 
 const TOTAL = 2_000;
 // The send spans every restart: a slow pace while instances go down and up, with the last tenth

@@ -5,7 +5,8 @@ import { ApiPaths, type SendResponse } from '@messenger/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/wait.js';
 import { post } from '../reliability/fault-helpers.js';
-import { Cluster, connectRecorded, describeScaleOut, registerOn, type RecordedSocket, type User } from './harness.js';
+import { Cluster, describeScaleOut } from './cluster.js';
+import { connectRecorded, registerOn, type RecordedSocket, type User } from './clients.js';
 
 // Long enough for a loaded CI machine; an event that crosses instances arrives in milliseconds.
 const EVENT_MS = 15_000;
