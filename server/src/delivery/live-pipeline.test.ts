@@ -7,7 +7,7 @@ import { createMetrics } from '../plugins/metrics.js';
 import { createLivePipeline } from './live-pipeline.js';
 import { createRecordCodec } from './record-codec.js';
 import { createRecordSigner, parseSigningKeys } from './record-signature.js';
-import { StoredWatermark } from './stored-watermark.js';
+import { Watermark } from './watermark.js';
 
 const TOPIC = 't.messages';
 const codec = createRecordCodec(createRecordSigner(parseSigningKeys(`k:${randomBytes(32).toString('base64')}`)), TOPIC);
@@ -23,7 +23,7 @@ function setup(local: string[]) {
   const pushed: ChatMessage[] = [];
   let decodes = 0;
   const counting = { ...codec, decode: (raw: RawRecord) => ((decodes += 1), codec.decode(raw)) };
-  const watermark = new StoredWatermark(async () => new Map(), log);
+  const watermark = new Watermark(async () => new Map(), log);
   const handle = createLivePipeline({
     codec: counting,
     realtime: { deliver: (m) => pushed.push(m), hasLocalSockets: (u) => local.includes(u) },

@@ -1,5 +1,5 @@
 // The live half of delivery, on every instance: each record of the topic, once it is stored
-// (stored-watermark.ts), is pushed to this instance's sockets of its recipient and its sender.
+// (watermark.ts), is pushed to this instance's sockets of its recipient and its sender.
 // Most records concern nobody connected here; those are skipped on the key (the recipient) and
 // the `sender` header, before the signature is checked or the value parsed.
 import { RecordHeaders } from '@messenger/protocol';
@@ -9,7 +9,7 @@ import type { Metrics } from '../plugins/metrics.js';
 import type { Realtime } from '../realtime/hub.js';
 import { RecentIds } from './recent-ids.js';
 import type { RecordCodec } from './record-codec.js';
-import type { StoredWatermark } from './stored-watermark.js';
+import type { Watermark } from './watermark.js';
 
 // Enough to cover a consumer replay after a rejoin; clients dedupe the rest.
 const RECENT_CAPACITY = 200_000;
@@ -17,7 +17,7 @@ const RECENT_CAPACITY = 200_000;
 export function createLivePipeline(deps: {
   codec: RecordCodec;
   realtime: Pick<Realtime, 'deliver' | 'hasLocalSockets'>;
-  watermark: StoredWatermark;
+  watermark: Watermark;
   metrics: Metrics;
   logger: Logger;
 }) {

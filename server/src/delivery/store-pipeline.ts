@@ -7,7 +7,7 @@ import type { MessagesRepository, StoredRecord } from '../db/messages.repository
 import type { KafkaBus, RawRecord } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { RecordCodec } from './record-codec.js';
-import type { StoredWatermark } from './stored-watermark.js';
+import type { Watermark } from './watermark.js';
 
 interface PendingStore {
   records: StoredRecord[];
@@ -22,7 +22,7 @@ export function createStorePipeline(deps: {
   bus: KafkaBus;
   codec: RecordCodec;
   messages: MessagesRepository;
-  watermark: StoredWatermark;
+  watermark: Watermark;
   topic: string;
   metrics: Metrics;
   logger: Logger;

@@ -29,6 +29,8 @@ export interface LiveConsumerOptions {
    * stops when `running()` turns false; returns the offset after the last record it handled.
    */
   handler: (records: RawRecord[], control: { running: () => boolean; waitMs: number }) => Promise<number>;
+  /** Everything of `partition` below `next` is handled (from the start positions on). */
+  onProgress?: (partition: number, next: number) => void;
   onStateChange?: (state: LiveState) => void;
   onFatal: (error: unknown) => void;
 }
@@ -116,7 +118,9 @@ export function createLiveConsumer(deps: {
               const records = rawRecords(batch);
               const end = Number(batch.lastOffset()) + 1;
               const moved = (reached: number) => {
-                if (generation === (generations.get(partition) ?? 0) && reached > (next.get(partition) ?? -1)) next.set(partition, reached);
+                if (generation !== (generations.get(partition) ?? 0) || reached <= (next.get(partition) ?? -1)) return;
+                next.set(partition, reached);
+                live.onProgress?.(partition, reached);
               };
               let reached = await live.handler(records, { running, waitMs: INLINE_WAIT_MS });
               moved(reached);
@@ -154,7 +158,11 @@ export function createLiveConsumer(deps: {
         // restarting too), and give up loudly rather than idle.
         for (let attempt = 1; !stopping; attempt++) {
           try {
-            for (const [partition, offset] of await live.startAt()) if (!next.has(partition)) next.set(partition, offset);
+            for (const [partition, offset] of await live.startAt()) {
+              if (next.has(partition)) continue;
+              next.set(partition, offset);
+              live.onProgress?.(partition, offset);
+            }
             break;
           } catch (error) {
             if (attempt >= START_ATTEMPTS) return live.onFatal(error);

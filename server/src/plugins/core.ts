@@ -10,7 +10,7 @@ import { createMessagesRepository, type MessagesRepository } from '../db/message
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
-import { StoredWatermark } from '../delivery/stored-watermark.js';
+import { Watermark } from '../delivery/watermark.js';
 import { createStoredPositionsRepository, parseStoredAnnouncement, STORED_CHANNEL } from '../db/stored-positions.repository.js';
 import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
@@ -30,8 +30,10 @@ declare module 'fastify' {
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
-    /** How far the history store is filled, per partition (delivery/stored-watermark.ts). */
-    storedWatermark: StoredWatermark;
+    /** How far the history store is filled, per partition (delivery/watermark.ts). */
+    storedWatermark: Watermark;
+    /** How far this process's live consumer has pushed, per partition. */
+    pushedWatermark: Watermark;
     metrics: Metrics;
     realtime: Realtime;
     authService: AuthService;
@@ -67,7 +69,8 @@ export default fp(
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
-    const storedWatermark = new StoredWatermark(() => storedPositions.read(config.kafka.messagesTopic), app.log.child({ module: 'delivery' }) as never);
+    const storedWatermark = new Watermark(() => storedPositions.read(config.kafka.messagesTopic), app.log.child({ module: 'delivery' }) as never);
+    const pushedWatermark = new Watermark(undefined, app.log.child({ module: 'delivery' }) as never);
     const bus = createKafkaBus({ ...config.kafka, logger: app.log.child({ module: 'kafka' }) as never });
 
     // Kafka may still be starting next to us (npm start, compose): retry, but never forever.
@@ -123,6 +126,7 @@ export default fp(
       messages: repos.messages,
       bus,
       storedPositions: () => storedWatermark.positions(),
+      pushed: pushedWatermark,
       metrics,
       logger: app.log.child({ module: 'realtime' }) as never,
     });
@@ -141,6 +145,7 @@ export default fp(
     app.decorate('bus', bus);
     app.decorate('recordCodec', recordCodec);
     app.decorate('storedWatermark', storedWatermark);
+    app.decorate('pushedWatermark', pushedWatermark);
     app.decorate('metrics', metrics);
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
@@ -162,6 +167,7 @@ export default fp(
       clearInterval(sweep);
       await bus.close();
       storedWatermark.stop();
+      pushedWatermark.stop();
       await listening?.close();
       await database.close();
     });

@@ -9,6 +9,9 @@ import type { ChatSocket, RealtimeDeps } from './context.js';
 
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
+// How long catch-up waits for this process's live consumer to pass its backlog. Past it the
+// client may get a message twice (it dedupes by id); nothing is lost either way.
+const PUSHED_WAIT_MS = 5_000;
 
 /**
  * Sends the backlog, then the live messages that arrived meanwhile (`endSync` hands them over
@@ -18,6 +21,7 @@ export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: (
   const { username } = socket.data;
   const undelivered = await deps.messages.undelivered(username, MAX_CATCH_UP);
   const owed = undelivered.length > 0 ? await dropWhatKafkaSaysWasDelivered(username, undelivered, deps) : [];
+  await untilPushedPast(owed, deps);
   // The Kafka positions stop here: a client is sent the message alone.
   const pending = owed.map((p) => p.message);
   const sent = new Set(pending.map((m) => m.id));
@@ -51,4 +55,24 @@ async function dropWhatKafkaSaysWasDelivered(
     await deps.messages.markDeliveredBelow(username, partition, offset, now);
   }
   return aboveCommitted(pending, committed);
+}
+
+/**
+ * The backlog is what the store holds; this process's live consumer may not have pushed all of it
+ * yet (it just started, or another instance stored it a moment ago). Pushed later, after
+ * `sync:done`, such a message would reach the socket a second time. Pushed while the socket still
+ * syncs, it is held and dropped as a repeat of the backlog. So wait for the live consumer to pass
+ * the backlog's last offset on each partition.
+ */
+async function untilPushedPast(owed: PendingMessage[], deps: RealtimeDeps): Promise<void> {
+  const last = new Map<number, number>();
+  for (const p of owed) last.set(p.partition, Math.max(p.offset, last.get(p.partition) ?? -1));
+  const deadline = Date.now() + PUSHED_WAIT_MS;
+  for (const [partition, offset] of last) {
+    const pushed = await deps.pushed.until(partition, offset, Math.max(0, deadline - Date.now())).catch(() => undefined);
+    if (pushed === undefined) {
+      deps.logger.debug({ partition, offset }, 'the live consumer is behind the backlog; a repeat may follow');
+      return;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
+import type { Watermark } from '../delivery/watermark.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
@@ -30,6 +31,8 @@ export interface RealtimeDeps {
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;
+  /** How far this process's live consumer has pushed, per partition (catch-up waits on it). */
+  pushed: Pick<Watermark, 'until'>;
   metrics: Metrics;
   logger: Logger;
 }

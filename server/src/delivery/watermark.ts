@@ -1,20 +1,24 @@
-// How far the history store is filled, per partition, as this process knows it: everything below
-// a partition's mark is stored (or was dead-lettered). It only moves forward. This process's own
-// history consumer moves it at once; other instances' stores reach it by NOTIFY (Postgres), and a
-// poll of the stored_positions table covers what a notification missed (a dropped LISTEN
-// connection, SQLite processes sharing one file).
+// Per partition of the messages topic, an offset below which everything has happened, as this
+// process knows it. Two are kept:
+// - stored: everything below is in the history store (or was dead-lettered). Our own history
+//   consumer moves it at once; other instances' stores reach it by NOTIFY (Postgres), and a poll
+//   of the stored_positions table covers what a notification missed (a dropped LISTEN
+//   connection, SQLite processes sharing one file).
+// - pushed: this process's live consumer has pushed (or skipped) everything below.
 //
-// The live pipeline pushes a record only once it is below the mark. That is what keeps catch-up
-// gap-free when the instance that stores a message is not the one that pushes it: a socket joins
-// its room, then queries the store; anything pushed before the join was below the mark, so it is
-// stored and the query finds it; anything after the join reaches the socket live.
+// The live pipeline pushes a record only once it is below `stored`. That keeps catch-up gap-free
+// when the instance that stores a message is not the one that pushes it: a socket joins its room,
+// then queries the store; anything pushed before the join was stored, so the query finds it;
+// anything after the join reaches the socket live. Catch-up waits for `pushed` to pass its
+// backlog before it ends, so a backlog message pushed late is caught as a repeat while the socket
+// still syncs, never sent to it twice.
 import type { Logger } from 'pino';
 
 const POLL_MS = 250;
 
 export class StoppedError extends Error {
   constructor() {
-    super('the stored watermark stopped');
+    super('the watermark stopped');
     this.name = 'StoppedError';
   }
 }
@@ -26,15 +30,16 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-export class StoredWatermark {
+export class Watermark {
   private readonly marks = new Map<number, number>();
   private waiters: Waiter[] = [];
   private poll: NodeJS.Timeout | undefined;
   private polling = false;
   private stopped = false;
 
+  /** `read`, when given, is polled while anyone waits (where the marks also live elsewhere). */
   constructor(
-    private readonly read: () => Promise<ReadonlyMap<number, number>>,
+    private readonly read: (() => Promise<ReadonlyMap<number, number>>) | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -58,9 +63,9 @@ export class StoredWatermark {
     if (still.length === 0) this.stopPolling();
   }
 
-  /** Reads the table once (at start, and while anyone waits). */
+  /** Reads the marks once (at start, and while anyone waits). */
   async refresh(): Promise<void> {
-    this.advance(await this.read());
+    if (this.read) this.advance(await this.read());
   }
 
   /** Every partition's mark: what is known to be stored. */
@@ -107,12 +112,12 @@ export class StoredWatermark {
   }
 
   private startPolling(): void {
-    if (this.poll) return;
+    if (this.poll || !this.read) return;
     this.poll = setInterval(() => {
       if (this.polling) return;
       this.polling = true;
       this.refresh()
-        .catch((error: unknown) => this.log.debug({ err: error }, 'could not read the stored positions'))
+        .catch((error: unknown) => this.log.debug({ err: error }, 'could not read the positions'))
         .finally(() => {
           this.polling = false;
         });
