@@ -23,6 +23,8 @@ const EnvSchema = Type.Object({
   KAFKA_CONNECT_TIMEOUT_MS: Int(3000, 100, 60_000),
   INBOX_COMMIT_INTERVAL_MS: Int(200, 10, 60_000),
   KAFKA_JOIN_TIMEOUT_MS: Int(60_000, 1000, 3_600_000),
+  // Kafka refuses less than group.min.session.timeout.ms (6 s by default).
+  KAFKA_SESSION_TIMEOUT_MS: Int(10_000, 6_000, 300_000),
   KAFKA_SSL: Bool(false),
   KAFKA_SSL_CA_FILE: Type.String({ default: '' }),
   KAFKA_SASL_MECHANISM: Type.Union([Type.Literal('none'), Type.Literal('scram-sha-512'), Type.Literal('scram-sha-256')], { default: 'none' }),
@@ -97,6 +99,11 @@ export interface Config {
     inboxCommitIntervalMs: number;
     /** Longest the history consumer may go without a group assignment before the process exits. */
     joinTimeoutMs: number;
+    /**
+     * How long the shared history group waits for a silent member: an instance that dies holds
+     * its partitions (nothing of them is stored or pushed) this long before the group moves them.
+     */
+    sessionTimeoutMs: number;
     /** TLS to the brokers; `ca` replaces the system CAs when given (a private CA). */
     ssl: { ca?: string[] } | undefined;
     sasl: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
@@ -298,6 +305,7 @@ function fromEnv(
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,
       joinTimeoutMs: env.KAFKA_JOIN_TIMEOUT_MS,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
       ...kafkaSecurity,
     },
     dataDir,

@@ -11,14 +11,11 @@ import { rawRecords } from './raw-records.js';
 import type { ConsumerOptions, KafkaBusOptions } from './types.js';
 
 const MAX_CONCURRENT_PARTITIONS = 64;
-// How long the broker keeps a silent member in the group. Kafka's floor is 6 s
-// (group.min.session.timeout.ms); a batch that blocks longer than this costs a rebalance.
-const HISTORY_SESSION_TIMEOUT_MS = 10_000;
 const REBUILD_DELAY_MS = 1_000;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
 const EVICT_RETRY_MS = 1_000;
 
-type HistoryOptions = Pick<KafkaBusOptions, 'messagesTopic' | 'historyGroup' | 'connectTimeoutMs'>;
+type HistoryOptions = Pick<KafkaBusOptions, 'messagesTopic' | 'historyGroup' | 'connectTimeoutMs' | 'sessionTimeoutMs'>;
 
 export function createHistoryConsumer(deps: {
   kafka: Kafka;
@@ -55,7 +52,7 @@ export function createHistoryConsumer(deps: {
       // UNKNOWN_MEMBER_ID: it already left (a clean shutdown) or its session expired. Normal.
       if ((error as { type?: string }).type === 'UNKNOWN_MEMBER_ID') return true;
       const fields = { err: error, groupId, memberId, attempt };
-      const message = `could not evict a dead member of ours from the history group yet; the join waits up to ${HISTORY_SESSION_TIMEOUT_MS} ms for its session to expire`;
+      const message = `could not evict a dead member of ours from the history group yet; the join waits up to ${options.sessionTimeoutMs} ms for its session to expire`;
       if (attempt === 0) log.warn(fields, message);
       else log.debug(fields, message);
       return false;
@@ -106,7 +103,9 @@ export function createHistoryConsumer(deps: {
       const run = async (): Promise<void> => {
         const c = kafka.consumer({
           groupId: options.historyGroup,
-          sessionTimeout: HISTORY_SESSION_TIMEOUT_MS,
+          // How long the broker keeps a silent member: a dead instance's partitions are neither
+          // stored nor pushed this long. Kafka's floor is 6 s (group.min.session.timeout.ms).
+          sessionTimeout: options.sessionTimeoutMs,
           heartbeatInterval: 1_000,
           rebalanceTimeout: 10_000,
           maxWaitTimeInMs: 250,

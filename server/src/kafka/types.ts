@@ -17,6 +17,8 @@ export interface KafkaBusOptions {
   sendTimeoutMs: number;
   connectTimeoutMs: number;
   inboxCommitIntervalMs: number;
+  /** The history group's session timeout: how long a dead instance holds its partitions. */
+  sessionTimeoutMs: number;
   /** TLS to the brokers (system CAs unless `ca` is given); undefined: plaintext. */
   ssl?: { ca?: string[] } | undefined;
   sasl?: { mechanism: 'scram-sha-512' | 'scram-sha-256'; username: string; password: Secret<string> } | undefined;
