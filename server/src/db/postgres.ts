@@ -4,6 +4,8 @@
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 
+export type PostgresPool = pg.Pool;
+
 export interface PostgresOptions {
   /** The connection URL; it may carry a password, so it is never logged. */
   url: string;
@@ -47,6 +49,7 @@ export function openPostgres(options: PostgresOptions) {
   pool.on('connect', (client) => client.on('error', options.onConnectionError));
   pool.on('error', () => undefined);
   return {
+    pool,
     dialect: new PostgresDialect({ pool }),
     ping: async (): Promise<boolean> => {
       let timer: NodeJS.Timeout | undefined;

@@ -7,12 +7,15 @@ import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
+import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
+import { createDomainEvents } from '../services/domain-events.js';
+import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -32,10 +35,14 @@ declare module 'fastify' {
     realtime: Realtime;
     authService: AuthService;
     sendService: SendService;
+    readService: ReadService;
   }
 }
 
 const CONNECT_DEADLINE_MS = 60_000;
+// How long one process trusts a checked session (SQLite: the only process). Postgres means
+// several processes, where a sign-out on one must bind the others at once: no cache there.
+const SQLITE_SESSION_CACHE_MS = 5_000;
 
 export default fp(
   async (app, opts: { config: Config }) => {
@@ -93,8 +100,12 @@ export default fp(
       app.log.warn({ brokers: exposed }, 'Kafka is reached without TLS over the network: set KAFKA_SSL and SASL (docs/security.md)');
     }
 
+    const events = createDomainEvents();
+    const postgresPool = database.postgresPool;
     const authService = createAuthService({
       users: repos.users,
+      events,
+      sessionCacheMs: postgresPool ? 0 : SQLITE_SESSION_CACHE_MS,
       sessionTtlMs: config.sessionTtlMs,
       argon2: config.argon2,
       loginLimits: { perAccount: config.limits.loginPerMinute, perAddress: config.limits.loginPerAddressPerMinute },
@@ -107,7 +118,11 @@ export default fp(
       bus,
       metrics,
       logger: app.log.child({ module: 'realtime' }) as never,
+      events,
+      cluster: postgresPool ? { pool: postgresPool, presence: createPresenceRepository(database.db) } : undefined,
     });
+    await realtime.start();
+    const readService = createReadService({ messages: repos.messages, events });
     const sendService = createSendService({
       bus,
       codec: recordCodec,
@@ -126,6 +141,7 @@ export default fp(
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
+    app.decorate('readService', readService);
 
     // Expired sessions and week-old idempotency keys are swept hourly.
     const sweep = setInterval(() => {

@@ -6,9 +6,12 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
+import type { PresenceRepository } from '../db/presence.repository.js';
+import type { PostgresPool } from '../db/postgres.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
+import type { DomainEvents } from '../services/domain-events.js';
 import type { EventLimiter } from './event-limiter.js';
 
 export interface SocketData {
@@ -19,8 +22,24 @@ export interface SocketData {
   limiter: EventLimiter;
 }
 
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/**
+ * Between server processes (serverSideEmit, Postgres only): close these sockets on every
+ * process. One event per revocation, so each process tells its sockets why before closing them;
+ * a room emit and a disconnectSockets() are two NOTIFYs whose order across processes is not kept.
+ */
+export interface ServerSideEvents {
+  'sessions:close': (event: { tokenHashes: string[]; reason: string }) => void;
+  'user:close': (event: { username: string; reason: string }) => void;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+
+/** Set when several processes share a Postgres store: socket.io and presence span them. */
+export interface ClusterDeps {
+  pool: PostgresPool;
+  presence: PresenceRepository;
+}
 
 export interface RealtimeDeps {
   server: HttpServer;
@@ -30,6 +49,8 @@ export interface RealtimeDeps {
   bus: KafkaBus;
   metrics: Metrics;
   logger: Logger;
+  events: DomainEvents;
+  cluster: ClusterDeps | undefined;
 }
 
 export const userRoom = (username: string) => `user:${username}`;

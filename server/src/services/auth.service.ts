@@ -4,6 +4,7 @@ import { isValidUsername, normalizeUsername } from '@messenger/protocol';
 import { createHash, randomBytes } from 'node:crypto';
 import type { UsersRepository } from '../db/users.repository.js';
 import { errors } from '../errors.js';
+import type { DomainEvents } from './domain-events.js';
 import { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
 
@@ -19,9 +20,15 @@ export interface AuthServiceOptions {
   sessionTtlMs: number;
   argon2: { memoryCost: number; timeCost: number };
   loginLimits: { perAccount: number; perAddress: number };
+  /** Told of every revocation once it is stored; the realtime hub closes the sockets. */
+  events: DomainEvents;
+  /**
+   * How long a checked session is trusted without asking the store again. 0 turns the cache off:
+   * with several processes on one Postgres, a sign-out on one must bind the others at once.
+   */
+  sessionCacheMs: number;
 }
 
-const SESSION_RECHECK_MS = 5_000;
 const MAX_CACHED_SESSIONS = 50_000;
 const LOGIN_WINDOW_MS = 60_000;
 // Worst case each tracked account holds perAccount small records: with the defaults, ~10k
@@ -32,7 +39,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: AuthServiceOptions) {
+export function createAuthService({ users, sessionTtlMs, argon2, loginLimits, events, sessionCacheMs }: AuthServiceOptions) {
   // Algorithm.Argon2id is a const enum, which isolated modules cannot read; its value is 2.
   const ARGON2ID = 2 as Algorithm;
   const argonOptions = { algorithm: ARGON2ID, memoryCost: argon2.memoryCost, timeCost: argon2.timeCost, parallelism: 1 };
@@ -56,12 +63,14 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
     return user;
   }
 
-  // Every request authenticates; a session checked in the last few seconds is not looked up
-  // again. Logout on this process drops it at once; another process sharing the database sees a
-  // revocation within SESSION_RECHECK_MS. Unknown tokens are never cached.
+  // Every request authenticates; a session checked in the last `sessionCacheMs` is not looked
+  // up again. A revocation drops it at once on this process, which is the only one on SQLite.
+  // Several processes share Postgres, where the cache is off (see core.ts): a cached session
+  // there would outlive a sign-out made on another process. Unknown tokens are never cached.
   const recentSessions = new Map<string, { session: Session; until: number }>();
   function remember(session: Session, now: number) {
-    const until = Math.min(now + SESSION_RECHECK_MS, Date.parse(session.expiresAt));
+    if (sessionCacheMs <= 0) return;
+    const until = Math.min(now + sessionCacheMs, Date.parse(session.expiresAt));
     recentSessions.set(session.tokenHash, { session, until });
     if (recentSessions.size > MAX_CACHED_SESSIONS) {
       const oldest = recentSessions.keys().next().value;
@@ -132,6 +141,7 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
     async logout(session: Session) {
       recentSessions.delete(session.tokenHash);
       await users.revokeSession(session.tokenHash, new Date().toISOString());
+      events.emit('sessionsRevoked', { tokenHashes: [session.tokenHash], reason: 'logged out' });
     },
 
     /**
@@ -145,6 +155,7 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
       const passwordHash = await hash(newPassword, argonOptions);
       const revoked = await users.setPassword(session.username, passwordHash, new Date().toISOString(), session.tokenHash);
       forget(revoked);
+      if (revoked.length > 0) events.emit('sessionsRevoked', { tokenHashes: revoked, reason: 'password changed' });
       return revoked;
     },
 
@@ -152,6 +163,7 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits }: 
     async logoutEverywhere(username: string) {
       const revoked = await users.revokeAllSessions(username, new Date().toISOString());
       forget(revoked);
+      events.emit('userSignedOut', { username, reason: 'signed out everywhere' });
       return revoked;
     },
   };
