@@ -3,7 +3,7 @@
 import { Kysely, Migrator } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { migrationProvider } from './migrations.js';
-import { openPostgres, type PostgresPool } from './postgres.js';
+import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { openSqlite, type SqliteOptions } from './sqlite.js';
 
@@ -12,8 +12,6 @@ export type Db = Kysely<Database>;
 export interface OpenedDatabase {
   db: Db;
   dialect: DatabaseConfig['kind'];
-  /** Postgres only: the pool itself, for the socket.io adapter's LISTEN connection and NOTIFYs. */
-  postgresPool: PostgresPool | undefined;
   /** True when a trivial query answers (within 2 s on Postgres). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -39,6 +37,5 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
     // pg's connection errors name host and port, never the password.
     throw new Error(failed ? `Database migration ${failed} failed: ${String(error)}` : `The ${config.kind} database cannot be opened: ${String(error)}`);
   }
-  const postgresPool = 'pool' in opened ? opened.pool : undefined;
-  return { db, dialect: config.kind, postgresPool, ping: opened.ping, close: () => db.destroy() };
+  return { db, dialect: config.kind, ping: opened.ping, close: () => db.destroy() };
 }

@@ -1,10 +1,10 @@
-// The production store's connection pool: the one module that imports `pg`. Kysely's
-// PostgresDialect runs every query through this pool; later parts (a shared socket.io adapter,
-// LISTEN/NOTIFY) take their connections from here too, so one limit and one error path hold.
+// The production store's connection pools: the one module that imports `pg`. Kysely's
+// PostgresDialect runs every query through the main pool; the socket.io adapter's LISTEN/NOTIFY
+// has a small pool of its own (see openPubSubPool). Both share one error path.
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 
-export type PostgresPool = pg.Pool;
+export type PubSubPool = ReturnType<typeof openPubSubPool>;
 
 export interface PostgresOptions {
   /** The connection URL; it may carry a password, so it is never logged. */
@@ -31,7 +31,7 @@ const types = {
 
 const PING_TIMEOUT_MS = 2000;
 
-export function openPostgres(options: PostgresOptions) {
+function createPool(options: PostgresOptions, applicationName: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
@@ -40,7 +40,7 @@ export function openPostgres(options: PostgresOptions) {
     // queueing it forever.
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    application_name: 'messenger',
+    application_name: applicationName,
   });
   // pg emits 'error' on a client whose connection drops, even while a query on it is failing
   // already; the pool listens only to idle clients. Without a listener on each client a Postgres
@@ -48,8 +48,34 @@ export function openPostgres(options: PostgresOptions) {
   // once, by the client's listener; the pool's is there so its re-emit of idle errors is heard.
   pool.on('connect', (client) => client.on('error', options.onConnectionError));
   pool.on('error', () => undefined);
+  return pool;
+}
+
+// Connections of the socket.io adapter's pool: one LISTENs, the others send NOTIFYs.
+const PUBSUB_POOL_MAX = 4;
+const PUBSUB_END_WAIT_MS = 2000;
+
+/**
+ * The socket.io Postgres adapter's own pool, apart from the query pool. The adapter keeps its
+ * LISTEN connection checked out, and when that connection drops it takes a new one without
+ * releasing the dead one; pool.end() then waits for it forever. On the shared pool that hung
+ * shutdown after a Postgres outage (test/database-outage.test.ts); here `close` stops waiting.
+ */
+export function openPubSubPool(options: Omit<PostgresOptions, 'poolMax'>) {
+  const pool = createPool({ ...options, poolMax: PUBSUB_POOL_MAX }, 'messenger-pubsub');
   return {
     pool,
+    async close(): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pool.end(), new Promise((resolve) => (timer = setTimeout(resolve, PUBSUB_END_WAIT_MS)))]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function openPostgres(options: PostgresOptions) {
+  const pool = createPool(options, 'messenger');
+  return {
     dialect: new PostgresDialect({ pool }),
     ping: async (): Promise<boolean> => {
       let timer: NodeJS.Timeout | undefined;

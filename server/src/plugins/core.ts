@@ -7,6 +7,7 @@ import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
+import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
@@ -101,11 +102,11 @@ export default fp(
     }
 
     const events = createDomainEvents();
-    const postgresPool = database.postgresPool;
+    const postgres = config.database.kind === 'postgres' ? config.database : undefined;
     const authService = createAuthService({
       users: repos.users,
       events,
-      sessionCacheMs: postgresPool ? 0 : SQLITE_SESSION_CACHE_MS,
+      sessionCacheMs: postgres ? 0 : SQLITE_SESSION_CACHE_MS,
       sessionTtlMs: config.sessionTtlMs,
       argon2: config.argon2,
       loginLimits: { perAccount: config.limits.loginPerMinute, perAddress: config.limits.loginPerAddressPerMinute },
@@ -119,9 +120,24 @@ export default fp(
       metrics,
       logger: app.log.child({ module: 'realtime' }) as never,
       events,
-      cluster: postgresPool ? { pool: postgresPool, presence: createPresenceRepository(database.db) } : undefined,
+      cluster: postgres
+        ? {
+            pubsub: openPubSubPool({
+              url: postgres.url.reveal(),
+              onConnectionError: (error) => app.log.warn({ reason: error.message }, 'a Postgres pub/sub connection failed; it will be replaced'),
+            }),
+            presence: createPresenceRepository(database.db),
+          }
+        : undefined,
     });
-    await realtime.start();
+    try {
+      await realtime.start();
+    } catch (error) {
+      await realtime.close().catch(() => undefined);
+      await bus.close();
+      await database.close();
+      throw error;
+    }
     const readService = createReadService({ messages: repos.messages, events });
     const sendService = createSendService({
       bus,

@@ -7,7 +7,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
 import type { PresenceRepository } from '../db/presence.repository.js';
-import type { PostgresPool } from '../db/postgres.js';
+import type { PubSubPool } from '../db/postgres.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
@@ -37,7 +37,8 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Serv
 
 /** Set when several processes share a Postgres store: socket.io and presence span them. */
 export interface ClusterDeps {
-  pool: PostgresPool;
+  /** The socket.io adapter's own connections; realtime closes it. */
+  pubsub: PubSubPool;
   presence: PresenceRepository;
 }
 

@@ -247,7 +247,7 @@ export function createRealtime(deps: RealtimeDeps) {
     /** Joins the cluster (Postgres): listening for the others, and visible to them. */
     async start(): Promise<void> {
       if (!deps.cluster) return;
-      await attachPostgresAdapter(io, deps.cluster.pool, logger);
+      await attachPostgresAdapter(io, deps.cluster.pubsub, logger);
       await directory.start();
     },
 
@@ -276,6 +276,7 @@ export function createRealtime(deps: RealtimeDeps) {
         io.local.disconnectSockets(true);
         void io.close(() => resolve());
       });
+      await deps.cluster?.pubsub.close();
     },
   };
 }

@@ -4,14 +4,14 @@
 // one of its internals (see `listening`).
 import { createAdapter } from '@socket.io/postgres-adapter';
 import type { Logger } from 'pino';
-import type { PostgresPool } from '../db/postgres.js';
+import type { PubSubPool } from '../db/postgres.js';
 import type { ChatServer } from './context.js';
 
 const LISTEN_DEADLINE_MS = 10_000;
 
-export async function attachPostgresAdapter(io: ChatServer, pool: PostgresPool, logger: Logger): Promise<void> {
+export async function attachPostgresAdapter(io: ChatServer, pubsub: PubSubPool, logger: Logger): Promise<void> {
   io.adapter(
-    createAdapter(pool, {
+    createAdapter(pubsub.pool, {
       // Without a handler the adapter only writes failures to `debug`; a dropped LISTEN
       // connection is retried by the adapter itself (every ~2 s).
       errorHandler: (error: Error) => logger.warn({ reason: error.message }, 'socket.io postgres adapter error'),
@@ -20,8 +20,8 @@ export async function attachPostgresAdapter(io: ChatServer, pool: PostgresPool, 
   // The adapter takes a pool connection and LISTENs in the background, and says nothing when it
   // is done; events other processes publish before that are lost to this one. Startup waits
   // until its pub/sub client holds the listening connection (the private `client.client`), so
-  // a server that answers /readyz hears the cluster. Checked by presence: a client missing it
-  // would fail test/cross-instance-events.test.ts, whose first emits follow startup at once.
+  // a server that answers /readyz hears the cluster: test/cross-instance-events.test.ts emits
+  // across instances right after they start.
   const adapter = io.of('/').adapter as unknown as { client?: { client?: unknown } };
   const deadline = Date.now() + LISTEN_DEADLINE_MS;
   while (adapter.client?.client === undefined) {

@@ -61,9 +61,12 @@ export function createClusterDirectory(options: ClusterDirectoryOptions): Presen
   // One user's joins and leaves on this process reach the database in the order they happened,
   // so a quick close-and-reopen never ends with the row missing.
   const chains = new Map<string, Promise<void>>();
+  // Users whose last update failed (Postgres away): the next heartbeat records them again.
+  const unrecorded = new Set<string>();
   function serialize(username: string, step: () => Promise<void>) {
     const next = (chains.get(username) ?? Promise.resolve()).then(step).catch((error: unknown) => {
-      logger.warn({ err: error, username }, 'presence update failed; the next heartbeat repairs it');
+      unrecorded.add(username);
+      logger.warn({ err: error, username }, 'presence update failed; the next heartbeat retries it');
     });
     chains.set(username, next);
     void next.finally(() => {
@@ -90,7 +93,9 @@ export function createClusterDirectory(options: ClusterDirectoryOptions): Presen
     const renewed = await repo.renew(instanceId, leaseEnd());
     // Our lease ran out (a stall longer than the lease) and a survivor reaped our users:
     // record every user we hold again, announcing those who had gone "offline".
-    if (!renewed) for (const username of local.usernames()) record(username);
+    const again = renewed ? [...unrecorded] : local.usernames();
+    unrecorded.clear();
+    for (const username of again) record(username);
     for (const username of await repo.reap(new Date().toISOString())) announce(username, false);
   }
 
