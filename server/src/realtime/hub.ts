@@ -21,6 +21,7 @@ import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
+import { createDeliveredReceipts } from './receipts.js';
 import { readSessionCookie } from './session-cookie.js';
 
 // The largest packet a well-behaved client sends is a full message:ack: MAX_ACK_IDS ids of 36
@@ -54,6 +55,8 @@ export function createRealtime(deps: RealtimeDeps) {
       })
     : createLocalDirectory(presence, broadcastPresence);
   const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus });
+  // To the sender's screens on every process.
+  const receipts = createDeliveredReceipts((sender, update) => io.to(userRoom(sender)).emit('receipt:update', update));
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
   const syncing = new Map<string, Map<string, ChatMessage[]>>();
@@ -223,7 +226,7 @@ export function createRealtime(deps: RealtimeDeps) {
     });
     socket.on('error', () => undefined);
 
-    registerMessageHandlers(socket, { ...deps, io, presence, acks });
+    registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts });
     registerPresenceHandlers(socket, { directory, messages: deps.messages, logger });
 
     socket.on('disconnect', () => {

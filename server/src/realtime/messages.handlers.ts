@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AckBatcher } from './ack-batcher.js';
 import { userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
 import type { PresenceRegistry } from './presence.js';
+import type { DeliveredReceipts } from './receipts.js';
 
 const ackCheck = TypeCompiler.Compile(AckPayload);
 const typingCheck = TypeCompiler.Compile(TypingPayload);
@@ -14,7 +15,7 @@ const TYPING_THROTTLE_MS = 1000;
 // Bounds the per-socket memory of typing: known peers, and when each was last told.
 const MAX_KNOWN_PEERS = 1000;
 
-type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher };
+type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher; receipts: DeliveredReceipts };
 
 export function invalid<T>(message: string): Ack<T> {
   return { ok: false, error: { code: 'validation_failed', message } };
@@ -86,8 +87,6 @@ async function acknowledge(username: string, ids: string[], deps: Deps): Promise
   deps.metrics.acked.inc(changed.length);
   const bySender = new Map<string, string[]>();
   for (const row of changed) bySender.set(row.sender, [...(bySender.get(row.sender) ?? []), row.id]);
-  for (const [sender, senderIds] of bySender) {
-    deps.io.to(userRoom(sender)).emit('receipt:update', { peer: username, ids: senderIds, state: 'delivered', at });
-  }
+  for (const [sender, senderIds] of bySender) deps.receipts.add(sender, username, senderIds, at);
   return changed.length;
 }
