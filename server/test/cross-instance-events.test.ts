@@ -171,7 +171,9 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(bob.token) })).statusCode).toBe(200);
     const revoked = waitFor(bobOnB, 'session:revoked');
     const closed = new Promise<string>((resolve) => bobOnB.once('disconnect', resolve));
+    const asked = Date.now();
     expect((await a.app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(bob.token) })).statusCode).toBe(204);
+    console.log(`sign-out answered in ${Date.now() - asked} ms, after the other instance confirmed`);
     expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(bob.token) })).statusCode).toBe(401);
     expect(await revoked).toEqual({ reason: 'logged out' });
     expect(await closed).toBe('io server disconnect');
@@ -189,6 +191,25 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     expect((await a.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(401);
     expect(await revoked).toEqual({ reason: 'signed out everywhere' });
     expect(await closed).toBe('io server disconnect');
+  });
+
+  it('a password change on A ends the other sessions on B: their sockets and their REST tokens', async () => {
+    const { alice } = await pair();
+    const second = await b.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: alice.username, password: alice.password } });
+    const otherToken = second.json<{ token: string }>().token;
+    const onB = await on(b, otherToken);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(200);
+    const revoked = waitFor(onB, 'session:revoked');
+    const changed = await a.app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: bearer(alice.token),
+      payload: { currentPassword: alice.password, newPassword: 'a quite different passphrase' },
+    });
+    expect(changed.statusCode).toBe(204);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(401);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(alice.token) })).statusCode).toBe(200);
+    expect(await revoked).toEqual({ reason: 'password changed' });
   });
 
   it("a SIGKILLed instance's users go offline for their peers on the survivors within the lease", async () => {

@@ -41,9 +41,6 @@ declare module 'fastify' {
 }
 
 const CONNECT_DEADLINE_MS = 60_000;
-// How long one process trusts a checked session (SQLite: the only process). Postgres means
-// several processes, where a sign-out on one must bind the others at once: no cache there.
-const SQLITE_SESSION_CACHE_MS = 5_000;
 
 export default fp(
   async (app, opts: { config: Config }) => {
@@ -106,7 +103,6 @@ export default fp(
     const authService = createAuthService({
       users: repos.users,
       events,
-      sessionCacheMs: postgres ? 0 : SQLITE_SESSION_CACHE_MS,
       sessionTtlMs: config.sessionTtlMs,
       argon2: config.argon2,
       loginLimits: { perAccount: config.limits.loginPerMinute, perAddress: config.limits.loginPerAddressPerMinute },

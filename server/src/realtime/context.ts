@@ -23,13 +23,14 @@ export interface SocketData {
 }
 
 /**
- * Between server processes (serverSideEmit, Postgres only): close these sockets on every
- * process. One event per revocation, so each process tells its sockets why before closing them;
- * a room emit and a disconnectSockets() are two NOTIFYs whose order across processes is not kept.
+ * Between server processes (serverSideEmit, Postgres only): these sessions are revoked; drop
+ * them from the session cache, close their sockets, then acknowledge. One event per revocation,
+ * so each process tells its sockets why before closing them (a room emit and a
+ * disconnectSockets() would be two NOTIFYs whose order across processes is not kept).
  */
 export interface ServerSideEvents {
-  'sessions:close': (event: { tokenHashes: string[]; reason: string }) => void;
-  'user:close': (event: { username: string; reason: string }) => void;
+  'sessions:close': (event: { tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
+  'user:close': (event: { username: string; tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;

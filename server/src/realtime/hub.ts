@@ -22,6 +22,7 @@ import { createClusterDirectory, createLocalDirectory } from './presence-directo
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
 import { createDeliveredReceipts } from './receipts.js';
+import { SESSION_RECHECK_MS } from '../services/auth.service.js';
 import { readSessionCookie } from './session-cookie.js';
 
 // The largest packet a well-behaved client sends is a full message:ack: MAX_ACK_IDS ids of 36
@@ -39,7 +40,13 @@ const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
 const sessionsCloseCheck = TypeCompiler.Compile(
   Type.Object({ tokenHashes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100_000 }), reason: Type.String({ maxLength: 200 }) }),
 );
-const userCloseCheck = TypeCompiler.Compile(Type.Object({ username: Type.String({ maxLength: 64 }), reason: Type.String({ maxLength: 200 }) }));
+const userCloseCheck = TypeCompiler.Compile(
+  Type.Object({
+    username: Type.String({ maxLength: 64 }),
+    tokenHashes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100_000 }),
+    reason: Type.String({ maxLength: 200 }),
+  }),
+);
 
 export function createRealtime(deps: RealtimeDeps) {
   const { config, logger, metrics } = deps;
@@ -153,7 +160,24 @@ export function createRealtime(deps: RealtimeDeps) {
       .catch((error: unknown) => logger.warn({ err: error }, 'presence introduction failed'));
   }
 
-  // Revocations: this process closes its own sockets and tells the others to close theirs.
+  // Revocations: this process closes its own sockets; every other process drops the sessions
+  // from its cache and closes its sockets, and the revoking request is answered once all have
+  // confirmed. A process that stays silent (dead, not yet noticed by the adapter's heartbeat)
+  // is waited for at most SESSION_RECHECK_MS: by then anything it had cached has expired.
+  async function tellOthers(send: () => Promise<unknown>) {
+    if (!deps.cluster) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no confirmation within ${SESSION_RECHECK_MS} ms`)), SESSION_RECHECK_MS);
+    });
+    try {
+      await Promise.race([send(), late]);
+    } catch (error) {
+      logger.warn({ reason: (error as Error).message }, 'not every process confirmed a revocation; their caches expire within the recheck interval');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   function closeSessions(tokenHashes: string[], reason: string) {
     for (const tokenHash of tokenHashes) {
       io.local.to(sessionRoom(tokenHash)).emit('session:revoked', { reason });
@@ -164,19 +188,25 @@ export function createRealtime(deps: RealtimeDeps) {
     io.local.to(userRoom(username)).emit('session:revoked', { reason });
     io.local.in(userRoom(username)).disconnectSockets(true);
   }
-  deps.events.on('sessionsRevoked', ({ tokenHashes, reason }) => {
+  deps.events.on('sessionsRevoked', async ({ tokenHashes, reason }) => {
     closeSessions(tokenHashes, reason);
-    if (deps.cluster) io.serverSideEmit('sessions:close', { tokenHashes, reason });
+    await tellOthers(() => io.serverSideEmitWithAck('sessions:close', { tokenHashes, reason }));
   });
-  deps.events.on('userSignedOut', ({ username, reason }) => {
+  deps.events.on('userSignedOut', async ({ username, tokenHashes, reason }) => {
     closeUser(username, reason);
-    if (deps.cluster) io.serverSideEmit('user:close', { username, reason });
+    await tellOthers(() => io.serverSideEmitWithAck('user:close', { username, tokenHashes, reason }));
   });
-  io.on('sessions:close', (event) => {
-    if (sessionsCloseCheck.Check(event)) closeSessions(event.tokenHashes, event.reason);
+  io.on('sessions:close', (event, done) => {
+    if (!sessionsCloseCheck.Check(event)) return typeof done === 'function' ? done(false) : undefined;
+    deps.auth.forget(event.tokenHashes);
+    closeSessions(event.tokenHashes, event.reason);
+    if (typeof done === 'function') done(true);
   });
-  io.on('user:close', (event) => {
-    if (userCloseCheck.Check(event)) closeUser(event.username, event.reason);
+  io.on('user:close', (event, done) => {
+    if (!userCloseCheck.Check(event)) return typeof done === 'function' ? done(false) : undefined;
+    deps.auth.forget(event.tokenHashes);
+    closeUser(event.username, event.reason);
+    if (typeof done === 'function') done(true);
   });
   // The sender sees "read"; the reader's other screens clear their unread badge.
   deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {

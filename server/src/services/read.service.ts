@@ -10,7 +10,7 @@ export function createReadService(deps: { messages: MessagesRepository; events: 
       const readAt = new Date().toISOString();
       const ids = await deps.messages.markRead(reader, sender, upTo, readAt);
       if (!ids) return undefined;
-      if (ids.length > 0) deps.events.emit('messagesRead', { reader, sender, ids, at: readAt });
+      if (ids.length > 0) void deps.events.emit('messagesRead', { reader, sender, ids, at: readAt });
       return { readAt };
     },
   };
