@@ -56,3 +56,4 @@ export interface RealtimeDeps {
 }
 
 export const userRoom = (username: string) => `user:${username}`;
+export const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;

@@ -5,8 +5,6 @@
 // and revocations reach every process. Chat messages do not: each process pushes them to its own
 // sockets from its own Kafka consumer, so `deliver` emits locally.
 import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ChatMessage } from '@messenger/protocol';
-import { Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Server } from 'socket.io';
 import { conversationKey } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
@@ -14,7 +12,7 @@ import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
 import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
-import { userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
+import { sessionRoom, userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
@@ -22,7 +20,7 @@ import { createClusterDirectory, createLocalDirectory } from './presence-directo
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
 import { createDeliveredReceipts } from './receipts.js';
-import { SESSION_RECHECK_MS } from '../services/auth.service.js';
+import { registerRevocations } from './revocation.js';
 import { readSessionCookie } from './session-cookie.js';
 
 // The largest packet a well-behaved client sends is a full message:ack: MAX_ACK_IDS ids of 36
@@ -33,20 +31,8 @@ const MAX_PACKET_BYTES = Math.max(MAX_SOCKET_PACKET_BYTES, MAX_ACK_IDS * 39 + 10
 
 // Pairs already told each other's presence; more only means a repeated (correct) update.
 const INTRODUCED_PAIRS = 100_000;
-const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;
 // setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
 const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
-// What another process asks us to close arrives over Postgres: checked like any other input.
-const sessionsCloseCheck = TypeCompiler.Compile(
-  Type.Object({ tokenHashes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100_000 }), reason: Type.String({ maxLength: 200 }) }),
-);
-const userCloseCheck = TypeCompiler.Compile(
-  Type.Object({
-    username: Type.String({ maxLength: 64 }),
-    tokenHashes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100_000 }),
-    reason: Type.String({ maxLength: 200 }),
-  }),
-);
 
 export function createRealtime(deps: RealtimeDeps) {
   const { config, logger, metrics } = deps;
@@ -160,54 +146,7 @@ export function createRealtime(deps: RealtimeDeps) {
       .catch((error: unknown) => logger.warn({ err: error }, 'presence introduction failed'));
   }
 
-  // Revocations: this process closes its own sockets; every other process drops the sessions
-  // from its cache and closes its sockets, and the revoking request is answered once all have
-  // confirmed. A process that stays silent (dead, not yet noticed by the adapter's heartbeat)
-  // is waited for at most SESSION_RECHECK_MS: by then anything it had cached has expired.
-  async function tellOthers(send: () => Promise<unknown>) {
-    if (!deps.cluster) return;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no confirmation within ${SESSION_RECHECK_MS} ms`)), SESSION_RECHECK_MS);
-    });
-    try {
-      await Promise.race([send(), late]);
-    } catch (error) {
-      logger.warn({ reason: (error as Error).message }, 'not every process confirmed a revocation; their caches expire within the recheck interval');
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  function closeSessions(tokenHashes: string[], reason: string) {
-    for (const tokenHash of tokenHashes) {
-      io.local.to(sessionRoom(tokenHash)).emit('session:revoked', { reason });
-      io.local.in(sessionRoom(tokenHash)).disconnectSockets(true);
-    }
-  }
-  function closeUser(username: string, reason: string) {
-    io.local.to(userRoom(username)).emit('session:revoked', { reason });
-    io.local.in(userRoom(username)).disconnectSockets(true);
-  }
-  deps.events.on('sessionsRevoked', async ({ tokenHashes, reason }) => {
-    closeSessions(tokenHashes, reason);
-    await tellOthers(() => io.serverSideEmitWithAck('sessions:close', { tokenHashes, reason }));
-  });
-  deps.events.on('userSignedOut', async ({ username, tokenHashes, reason }) => {
-    closeUser(username, reason);
-    await tellOthers(() => io.serverSideEmitWithAck('user:close', { username, tokenHashes, reason }));
-  });
-  io.on('sessions:close', (event, done) => {
-    if (!sessionsCloseCheck.Check(event)) return typeof done === 'function' ? done(false) : undefined;
-    deps.auth.forget(event.tokenHashes);
-    closeSessions(event.tokenHashes, event.reason);
-    if (typeof done === 'function') done(true);
-  });
-  io.on('user:close', (event, done) => {
-    if (!userCloseCheck.Check(event)) return typeof done === 'function' ? done(false) : undefined;
-    deps.auth.forget(event.tokenHashes);
-    closeUser(event.username, event.reason);
-    if (typeof done === 'function') done(true);
-  });
+  registerRevocations({ io, auth: deps.auth, events: deps.events, clustered: deps.cluster !== undefined, logger });
   // The sender sees "read"; the reader's other screens clear their unread badge.
   deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
