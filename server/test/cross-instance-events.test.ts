@@ -212,6 +212,29 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     expect(await revoked).toEqual({ reason: 'password changed' });
   });
 
+  it('an instance that shuts down cleanly takes its users offline for their peers at once, not a lease later', async () => {
+    const { alice, bob: dora } = await pair();
+    // A lease far beyond the wait below: only the shutdown itself can announce "offline" in time.
+    const d = await startApp({
+      KAFKA_TOPIC_PREFIX: a.prefix,
+      DATA_DIR: a.dataDir,
+      INSTANCE_ID: 'd',
+      KAFKA_CLIENT_ID: randomName('d'),
+      PRESENCE_LEASE_MS: '120000',
+    });
+    try {
+      const aliceOnA = await on(a, alice.token);
+      const online = nextPresence(aliceOnA, dora.username, true);
+      await on(d, dora.token);
+      await online;
+      const offline = nextPresence(aliceOnA, dora.username, false, 30_000);
+      await d.close();
+      await offline;
+    } finally {
+      await d.close();
+    }
+  });
+
   it("a SIGKILLed instance's users go offline for their peers on the survivors within the lease", async () => {
     const { alice, bob: carol } = await pair();
     const c = await startServerProcess({

@@ -119,8 +119,8 @@ export function createRealtime(deps: RealtimeDeps) {
 
   // Called once per real transition in the whole cluster (presence-directory.ts); one emit
   // names every peer's room, so the adapter sends it to the other processes as one NOTIFY.
-  function broadcastPresence(username: string, online: boolean) {
-    deps.messages
+  function broadcastPresence(username: string, online: boolean): Promise<void> {
+    return deps.messages
       .peersOf(username)
       .then((peers) => {
         if (peers.length > 0) io.to(peers.map(userRoom)).emit('presence:update', { username, online });

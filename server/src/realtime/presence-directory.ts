@@ -25,12 +25,13 @@ export interface PresenceDirectory {
   close(): Promise<void>;
 }
 
-type Announce = (username: string, online: boolean) => void;
+/** Tells the user's peers; resolves once the update is handed to socket.io. */
+type Announce = (username: string, online: boolean) => Promise<void>;
 
 export function createLocalDirectory(local: PresenceRegistry, announce: Announce): PresenceDirectory {
   return {
-    joined: (username) => announce(username, true),
-    left: (username) => announce(username, false),
+    joined: (username) => void announce(username, true),
+    left: (username) => void announce(username, false),
     onlineAmong: async (usernames) => new Set(usernames.filter((u) => local.isOnline(u))),
     start: async () => undefined,
     close: async () => undefined,
@@ -80,9 +81,9 @@ export function createClusterDirectory(options: ClusterDirectoryOptions): Presen
       // queued: the database ends up matching this process, whatever happened in between.
       if (closed) return;
       if (local.isOnline(username)) {
-        if (await repo.join(instanceId, username)) announce(username, true);
+        if (await repo.join(instanceId, username)) await announce(username, true);
       } else if (await repo.leave(instanceId, username)) {
-        announce(username, false);
+        await announce(username, false);
       }
     });
   }
@@ -96,7 +97,7 @@ export function createClusterDirectory(options: ClusterDirectoryOptions): Presen
     const again = renewed ? [...unrecorded] : local.usernames();
     unrecorded.clear();
     for (const username of again) record(username);
-    for (const username of await repo.reap(new Date().toISOString())) announce(username, false);
+    await Promise.all((await repo.reap(new Date().toISOString())).map((username) => announce(username, false)));
   }
 
   function tick() {
@@ -126,10 +127,11 @@ export function createClusterDirectory(options: ClusterDirectoryOptions): Presen
       await beating;
       await Promise.allSettled(chains.values());
       // Ending the lease makes our rows reapable; reaping them at once tells peers now instead
-      // of after a lease (their clients reconnect elsewhere and come back online there).
+      // of after a lease (their clients reconnect elsewhere and come back online there). Awaited:
+      // the updates must leave before socket.io and its Postgres connections close.
       try {
         await repo.endLease(instanceId);
-        for (const username of await repo.reap(new Date().toISOString())) announce(username, false);
+        await Promise.all((await repo.reap(new Date().toISOString())).map((username) => announce(username, false)));
       } catch (error) {
         logger.warn({ err: error }, 'presence withdrawal failed; the survivors reap it when the lease ends');
       }
