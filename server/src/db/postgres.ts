@@ -1,6 +1,6 @@
-// The production store's connection pools: the one module that imports `pg`. Kysely's
+// The production store's connections: the one module that imports `pg`. Kysely's
 // PostgresDialect runs every query through the main pool; the socket.io adapter's LISTEN/NOTIFY
-// has a small pool of its own (see openPubSubPool). Both share one error path.
+// has connections of its own (see openPubSubPool). All share one error path.
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 
@@ -51,23 +51,45 @@ function createPool(options: PostgresOptions, applicationName: string): pg.Pool 
   return pool;
 }
 
-// Connections of the socket.io adapter's pool: one LISTENs, the others send NOTIFYs.
-const PUBSUB_POOL_MAX = 4;
 const PUBSUB_END_WAIT_MS = 2000;
 
 /**
- * The socket.io Postgres adapter's own pool, apart from the query pool. The adapter keeps its
- * LISTEN connection checked out, and when that connection drops it takes a new one without
- * releasing the dead one; pool.end() then waits for it forever. On the shared pool that hung
- * shutdown after a Postgres outage (test/database-outage.test.ts); here `close` stops waiting.
+ * What @socket.io/postgres-adapter takes as its "pool", built for two of its habits:
+ * - It publishes with `pool.query()` and emits to local sockets only once that query returns.
+ *   On a pool of several connections two NOTIFYs race, and typing "true" then "false" arrived
+ *   reversed, even on the same process (test/realtime-extras.test.ts on Postgres). Here every
+ *   publish goes through one connection, in order.
+ * - It holds its LISTEN connection from `pool.connect()` and, when that connection drops, takes
+ *   a new one without releasing the dead one: a real pool loses a slot each time, and pool.end()
+ *   waits for it forever (shutdown hung after test/database-outage.test.ts). Here `connect()`
+ *   opens a client of its own, which nothing needs to return.
+ * Only `connect` and `query` are used by the adapter (0.5.x); the cast to pg.Pool says so.
  */
 export function openPubSubPool(options: Omit<PostgresOptions, 'poolMax'>) {
-  const pool = createPool({ ...options, poolMax: PUBSUB_POOL_MAX }, 'messenger-pubsub');
+  const publisher = createPool({ ...options, poolMax: 1 }, 'messenger-publish');
+  const listeners = new Set<pg.Client>();
+  const facade = {
+    query: publisher.query.bind(publisher),
+    async connect() {
+      const client = new pg.Client({ connectionString: options.url, types, application_name: 'messenger-listen' });
+      client.on('error', options.onConnectionError);
+      listeners.add(client);
+      client.once('end', () => listeners.delete(client));
+      try {
+        await client.connect();
+      } catch (error) {
+        listeners.delete(client);
+        throw error;
+      }
+      return Object.assign(client, { release: () => void client.end().catch(() => undefined) });
+    },
+  };
   return {
-    pool,
+    pool: facade as unknown as pg.Pool,
     async close(): Promise<void> {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([pool.end(), new Promise((resolve) => (timer = setTimeout(resolve, PUBSUB_END_WAIT_MS)))]);
+      const ended = Promise.all([publisher.end(), ...[...listeners].map((c) => c.end().catch(() => undefined))]);
+      await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, PUBSUB_END_WAIT_MS)))]);
       clearTimeout(timer);
     },
   };
