@@ -112,7 +112,13 @@ export function createClusterDirectory(options: ClusterDirectoryOptions): Presen
   return {
     joined: record,
     left: record,
-    onlineAmong: (usernames) => repo.onlineAmong(usernames),
+    // This process's own sockets count at once: their row may still be on its way to the
+    // database (the first message of a new pair asks right after both connected).
+    async onlineAmong(usernames) {
+      const online = await repo.onlineAmong(usernames);
+      for (const username of usernames) if (local.isOnline(username)) online.add(username);
+      return online;
+    },
 
     async start() {
       await repo.renew(instanceId, leaseEnd());
