@@ -22,11 +22,15 @@ import { onPostgres } from './helpers/database.js';
 import { startServerProcess, type ServerProcess } from './helpers/process.js';
 import { waitUntil } from './helpers/wait.js';
 
-// Short, so the dead-instance case runs in seconds; the default (15 s) is bounded the same way.
-const LEASE_MS = 1500;
-// A dead process's users go offline within a lease plus one heartbeat (a third of a lease);
-// the rest is slack for a loaded machine.
-const OFFLINE_DEADLINE_MS = Math.ceil((LEASE_MS * 4) / 3) + 8_000;
+// The survivors' lease: long enough that a loaded test machine never stalls one of them past it
+// (a stalled process is taken for dead, and its users flap offline and back).
+const LEASE_MS = 6000;
+// The victim's lease: short, so the dead-instance case runs in seconds.
+const VICTIM_LEASE_MS = 1500;
+// A dead process's users go offline within its lease plus one heartbeat of a survivor (a third
+// of the survivor's lease); the rest is slack for a loaded machine. With the default (15 s
+// everywhere) that is within 20 s.
+const OFFLINE_DEADLINE_MS = VICTIM_LEASE_MS + LEASE_MS / 3 + 8_000;
 
 let a: TestApp;
 let b: TestApp;
@@ -242,7 +246,7 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
       DATA_DIR: a.dataDir,
       INSTANCE_ID: 'c',
       KAFKA_CLIENT_ID: randomName('c'),
-      PRESENCE_LEASE_MS: String(LEASE_MS),
+      PRESENCE_LEASE_MS: String(VICTIM_LEASE_MS),
     });
     processes.push(c);
     const aliceOnA = await on(a, alice.token);
@@ -254,7 +258,7 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     const killedAt = Date.now();
     await c.stop('SIGKILL');
     await offline;
-    console.log(`presence: offline for the peer ${Date.now() - killedAt} ms after SIGKILL (lease ${LEASE_MS} ms)`);
+    console.log(`presence: offline for the peer ${Date.now() - killedAt} ms after SIGKILL (victim's lease ${VICTIM_LEASE_MS} ms, survivors' heartbeat ${LEASE_MS / 3} ms)`);
     const asked = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [carol.username] });
     expect(asked).toEqual({ ok: true, data: { online: [] } });
   });
