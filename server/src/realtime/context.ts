@@ -56,4 +56,16 @@ export interface RealtimeDeps {
 }
 
 export const userRoom = (username: string) => `user:${username}`;
+
+/** Runs one socket's database-bound handlers one after another, in the order its events came. */
+export type InOrder = <T>(task: () => Promise<T>) => Promise<T>;
+
+export function createInOrder(): InOrder {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>) => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
 export const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;

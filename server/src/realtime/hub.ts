@@ -12,7 +12,7 @@ import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
 import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
-import { sessionRoom, userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
+import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
@@ -195,8 +195,9 @@ export function createRealtime(deps: RealtimeDeps) {
     });
     socket.on('error', () => undefined);
 
-    registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts });
-    registerPresenceHandlers(socket, { directory, messages: deps.messages, logger });
+    const inOrder = createInOrder();
+    registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts, inOrder });
+    registerPresenceHandlers(socket, { directory, messages: deps.messages, logger, inOrder });
 
     socket.on('disconnect', () => {
       endSync(socket);
