@@ -53,6 +53,9 @@ const EnvSchema = Type.Object({
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
   SOCKETS_PER_USER: Int(20, 1, 10_000),
   SOCKET_HANDSHAKES_PER_MINUTE: Int(120, 1, 1_000_000),
+  // Postgres only: how long a server process counts as alive after its last heartbeat. Users
+  // of a process that dies go offline for their peers within 4/3 of this.
+  PRESENCE_LEASE_MS: Int(15_000, 1000, 300_000),
   // Empty: /metrics does not exist. Set: it answers only `Authorization: Bearer <token>`.
   METRICS_TOKEN: Type.String({ default: '', pattern: '^$|^[A-Za-z0-9._~+/=-]{16,256}$' }),
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 1_048_576),
@@ -134,6 +137,8 @@ export interface Config {
     socketsPerUser: number;
     socketHandshakesPerMinute: number;
   };
+  /** Postgres only: a process's presence lease (PRESENCE_LEASE_MS); renewed every third of it. */
+  presenceLeaseMs: number;
   /** The bearer token /metrics requires; undefined when /metrics is off. */
   metricsToken: string | undefined;
   argon2: { memoryCost: number; timeCost: number };
@@ -328,6 +333,7 @@ function fromEnv(
       socketsPerUser: env.SOCKETS_PER_USER,
       socketHandshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,
     },
+    presenceLeaseMs: env.PRESENCE_LEASE_MS,
     metricsToken: env.METRICS_TOKEN || undefined,
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },
     logLevel: env.LOG_LEVEL,

@@ -101,7 +101,34 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
           .execute();
       },
     },
-    '0003_stored_positions': {
+    '0003_cluster_presence': {
+      async up(db: Kysely<unknown>) {
+        // Who is online across server processes sharing a Postgres store (realtime/
+        // presence-directory.ts). One row per live process, renewed while it runs: a process that
+        // dies without a goodbye stops renewing, and the survivors reap its rows. One row per
+        // (process, user) with a socket there, written only when the process's first socket of
+        // that user opens or its last one closes. SQLite runs one process and keeps presence in
+        // memory, so there the tables stay empty.
+        await db.schema
+          .createTable('server_instances')
+          .addColumn('instance_id', text, (c) => c.primaryKey())
+          .addColumn('lease_until', text, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('presence')
+          .addColumn('instance_id', text, (c) => c.notNull())
+          .addColumn('username', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('presence_pk', ['instance_id', 'username'])
+          .execute();
+        await db.schema.createIndex('presence_by_user').on('presence').column('username').execute();
+        if (dialect === 'postgres') {
+          // @socket.io/postgres-adapter sends packets over NOTIFY's 8000-byte limit through this
+          // table (its documented schema); it deletes rows older than its cleanup interval.
+          await sql`CREATE TABLE socket_io_attachments (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`.execute(db);
+        }
+      },
+    },
+    '0004_stored_positions': {
       async up(db: Kysely<unknown>) {
         // How far the history store is filled, per partition of the messages topic: everything
         // below next_offset is stored (or was poison). Written in the transaction that stores a

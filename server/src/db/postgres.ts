@@ -1,8 +1,10 @@
-// The production store's connection pool: the one module that imports `pg`. Kysely's
-// PostgresDialect runs every query through this pool; later parts (a shared socket.io adapter,
-// LISTEN/NOTIFY) take their connections from here too, so one limit and one error path hold.
+// The production store's connections: the one module that imports `pg`. Kysely's
+// PostgresDialect runs every query through the main pool; the socket.io adapter's LISTEN/NOTIFY
+// has connections of its own (see openPubSubPool). All share one error path.
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
+
+export type PubSubPool = ReturnType<typeof openPubSubPool>;
 
 export interface PostgresOptions {
   /** The connection URL; it may carry a password, so it is never logged. */
@@ -35,7 +37,7 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export function openPostgres(options: PostgresOptions) {
+function createPool(options: PostgresOptions, applicationName: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
@@ -44,7 +46,7 @@ export function openPostgres(options: PostgresOptions) {
     // queueing it forever.
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    application_name: 'messenger',
+    application_name: applicationName,
   });
   // pg emits 'error' on a client whose connection drops, even while a query on it is failing
   // already; the pool listens only to idle clients. Without a listener on each client a Postgres
@@ -52,6 +54,55 @@ export function openPostgres(options: PostgresOptions) {
   // once, by the client's listener; the pool's is there so its re-emit of idle errors is heard.
   pool.on('connect', (client) => client.on('error', options.onConnectionError));
   pool.on('error', () => undefined);
+  return pool;
+}
+
+const PUBSUB_END_WAIT_MS = 2000;
+
+/**
+ * What @socket.io/postgres-adapter takes as its "pool", built for two of its habits:
+ * - It publishes with `pool.query()` and emits to local sockets only once that query returns.
+ *   On a pool of several connections two NOTIFYs race, and typing "true" then "false" arrived
+ *   reversed, even on the same process (test/realtime-extras.test.ts on Postgres). Here every
+ *   publish goes through one connection, in order.
+ * - It holds its LISTEN connection from `pool.connect()` and, when that connection drops, takes
+ *   a new one without releasing the dead one: a real pool loses a slot each time, and pool.end()
+ *   waits for it forever (shutdown hung after test/database-outage.test.ts). Here `connect()`
+ *   opens a client of its own, which nothing needs to return.
+ * Only `connect` and `query` are used by the adapter (0.5.x); the cast to pg.Pool says so.
+ */
+export function openPubSubPool(options: Omit<PostgresOptions, 'poolMax'>) {
+  const publisher = createPool({ ...options, poolMax: 1 }, 'messenger-publish');
+  const listeners = new Set<pg.Client>();
+  const facade = {
+    query: publisher.query.bind(publisher),
+    async connect() {
+      const client = new pg.Client({ connectionString: options.url, types, application_name: 'messenger-listen' });
+      client.on('error', options.onConnectionError);
+      listeners.add(client);
+      client.once('end', () => listeners.delete(client));
+      try {
+        await client.connect();
+      } catch (error) {
+        listeners.delete(client);
+        throw error;
+      }
+      return Object.assign(client, { release: () => void client.end().catch(() => undefined) });
+    },
+  };
+  return {
+    pool: facade as unknown as pg.Pool,
+    async close(): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      const ended = Promise.all([publisher.end(), ...[...listeners].map((c) => c.end().catch(() => undefined))]);
+      await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, PUBSUB_END_WAIT_MS)))]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function openPostgres(options: PostgresOptions) {
+  const pool = createPool(options, 'messenger');
   /**
    * LISTENs on `channel` over a connection of its own (taken from the pool, so the one limit
    * holds), and hands every payload to `onPayload`. A dropped connection is replaced after a

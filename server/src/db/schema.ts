@@ -64,6 +64,18 @@ export interface StoredPositionsTable {
   next_offset: number;
 }
 
+/** A server process sharing the store, and until when it counts as alive. */
+export interface ServerInstancesTable {
+  instance_id: string;
+  lease_until: string;
+}
+
+/** That process holds at least one socket of that user. */
+export interface PresenceTable {
+  instance_id: string;
+  username: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -71,6 +83,8 @@ export interface Database {
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;
   kafka_group_members: KafkaGroupMembersTable;
+  server_instances: ServerInstancesTable;
+  presence: PresenceTable;
   stored_positions: StoredPositionsTable;
 }
 

@@ -7,6 +7,8 @@ import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
+import { openPubSubPool } from '../db/postgres.js';
+import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
@@ -15,6 +17,8 @@ import { createStoredPositionsRepository, parseStoredAnnouncement, STORED_CHANNE
 import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
+import { createDomainEvents } from '../services/domain-events.js';
+import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -38,6 +42,7 @@ declare module 'fastify' {
     realtime: Realtime;
     authService: AuthService;
     sendService: SendService;
+    readService: ReadService;
   }
 }
 
@@ -113,8 +118,11 @@ export default fp(
       app.log.warn({ brokers: exposed }, 'Kafka is reached without TLS over the network: set KAFKA_SSL and SASL (docs/security.md)');
     }
 
+    const events = createDomainEvents();
+    const postgres = config.database.kind === 'postgres' ? config.database : undefined;
     const authService = createAuthService({
       users: repos.users,
+      events,
       sessionTtlMs: config.sessionTtlMs,
       argon2: config.argon2,
       loginLimits: { perAccount: config.limits.loginPerMinute, perAddress: config.limits.loginPerAddressPerMinute },
@@ -129,7 +137,26 @@ export default fp(
       pushed: pushedWatermark,
       metrics,
       logger: app.log.child({ module: 'realtime' }) as never,
+      events,
+      cluster: postgres
+        ? {
+            pubsub: openPubSubPool({
+              url: postgres.url.reveal(),
+              onConnectionError: (error) => app.log.warn({ reason: error.message }, 'a Postgres pub/sub connection failed; it will be replaced'),
+            }),
+            presence: createPresenceRepository(database.db),
+          }
+        : undefined,
     });
+    try {
+      await realtime.start();
+    } catch (error) {
+      await realtime.close().catch(() => undefined);
+      await bus.close();
+      await database.close();
+      throw error;
+    }
+    const readService = createReadService({ messages: repos.messages, events });
     const sendService = createSendService({
       bus,
       codec: recordCodec,
@@ -150,6 +177,7 @@ export default fp(
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
+    app.decorate('readService', readService);
 
     // Expired sessions and week-old idempotency keys are swept hourly.
     const sweep = setInterval(() => {

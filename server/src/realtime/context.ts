@@ -6,10 +6,13 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
+import type { PresenceRepository } from '../db/presence.repository.js';
+import type { PubSubPool } from '../db/postgres.js';
 import type { Watermark } from '../delivery/watermark.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
+import type { DomainEvents } from '../services/domain-events.js';
 import type { EventLimiter } from './event-limiter.js';
 
 export interface SocketData {
@@ -20,8 +23,26 @@ export interface SocketData {
   limiter: EventLimiter;
 }
 
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/**
+ * Between server processes (serverSideEmit, Postgres only): these sessions are revoked; drop
+ * them from the session cache, close their sockets, then acknowledge. One event per revocation,
+ * so each process tells its sockets why before closing them (a room emit and a
+ * disconnectSockets() would be two NOTIFYs whose order across processes is not kept).
+ */
+export interface ServerSideEvents {
+  'sessions:close': (event: { tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
+  'user:close': (event: { username: string; tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+
+/** Set when several processes share a Postgres store: socket.io and presence span them. */
+export interface ClusterDeps {
+  /** The socket.io adapter's own connections; realtime closes it. */
+  pubsub: PubSubPool;
+  presence: PresenceRepository;
+}
 
 export interface RealtimeDeps {
   server: HttpServer;
@@ -35,6 +56,21 @@ export interface RealtimeDeps {
   pushed: Pick<Watermark, 'until'>;
   metrics: Metrics;
   logger: Logger;
+  events: DomainEvents;
+  cluster: ClusterDeps | undefined;
 }
 
 export const userRoom = (username: string) => `user:${username}`;
+
+/** Runs one socket's database-bound handlers one after another, in the order its events came. */
+export type InOrder = <T>(task: () => Promise<T>) => Promise<T>;
+
+export function createInOrder(): InOrder {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>) => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+export const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;

@@ -1,6 +1,10 @@
-// socket.io: authenticated handshakes, one room per user, and the pushes the delivery pipeline
-// and the REST routes ask for. Handlers live in <area>.handlers.ts.
-import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ChatMessage, type ReceiptState } from '@messenger/protocol';
+// socket.io: authenticated handshakes, one room per user, the pushes the delivery pipeline asks
+// for, and what the services' domain events mean for sockets. Handlers live in <area>.handlers.ts.
+//
+// On Postgres several processes share the work (postgres-adapter.ts): typing, presence, receipts
+// and revocations reach every process. Chat messages do not: each process pushes them to its own
+// sockets from its own Kafka consumer, so `deliver` emits locally.
+import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ChatMessage } from '@messenger/protocol';
 import { Server } from 'socket.io';
 import { conversationKey } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
@@ -8,11 +12,15 @@ import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
 import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
-import { userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
+import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
+import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
+import { attachPostgresAdapter } from './postgres-adapter.js';
+import { createDeliveredReceipts } from './receipts.js';
+import { registerRevocations } from './revocation.js';
 import { readSessionCookie } from './session-cookie.js';
 
 // The largest packet a well-behaved client sends is a full message:ack: MAX_ACK_IDS ids of 36
@@ -23,14 +31,25 @@ const MAX_PACKET_BYTES = Math.max(MAX_SOCKET_PACKET_BYTES, MAX_ACK_IDS * 39 + 10
 
 // Pairs already told each other's presence; more only means a repeated (correct) update.
 const INTRODUCED_PAIRS = 100_000;
-const sessionRoom = (tokenHash: string) => `session:${tokenHash.slice(0, 32)}`;
 // setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
 const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
 
 export function createRealtime(deps: RealtimeDeps) {
   const { config, logger, metrics } = deps;
   const presence = new PresenceRegistry();
+  const directory = deps.cluster
+    ? createClusterDirectory({
+        repo: deps.cluster.presence,
+        local: presence,
+        announce: broadcastPresence,
+        logger,
+        leaseMs: config.presenceLeaseMs,
+        instanceName: config.kafka.instanceId,
+      })
+    : createLocalDirectory(presence, broadcastPresence);
   const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus, storedPositions: deps.storedPositions });
+  // To the sender's screens on every process.
+  const receipts = createDeliveredReceipts((sender, update) => io.to(userRoom(sender)).emit('receipt:update', update));
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
   const syncing = new Map<string, Map<string, ChatMessage[]>>();
@@ -98,11 +117,13 @@ export function createRealtime(deps: RealtimeDeps) {
   });
   io.use((socket, next) => socketCap.middleware(socket, next));
 
-  function broadcastPresence(username: string, online: boolean) {
-    deps.messages
+  // Called once per real transition in the whole cluster (presence-directory.ts); one emit
+  // names every peer's room, so the adapter sends it to the other processes as one NOTIFY.
+  function broadcastPresence(username: string, online: boolean): Promise<void> {
+    return deps.messages
       .peersOf(username)
       .then((peers) => {
-        for (const peer of peers) io.to(userRoom(peer)).emit('presence:update', { username, online });
+        if (peers.length > 0) io.to(peers.map(userRoom)).emit('presence:update', { username, online });
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'presence broadcast failed'));
   }
@@ -111,13 +132,26 @@ export function createRealtime(deps: RealtimeDeps) {
   // first stored message (this push comes after the store). Each side asked about the other
   // when it opened the conversation and heard "offline"; without this it stayed so until a
   // reconnect. One set lookup per message; a pair is introduced again after a restart, which
-  // only repeats a correct answer.
+  // only repeats a correct answer. Like the message, it goes to this process's sockets: every
+  // process that pushes the message introduces the pair to its own.
   const introduced = new RecentIds(INTRODUCED_PAIRS);
   function introduce(a: string, b: string) {
     if (a === b || !introduced.add(conversationKey(a, b))) return;
-    io.to(userRoom(a)).emit('presence:update', { username: b, online: presence.isOnline(b) });
-    io.to(userRoom(b)).emit('presence:update', { username: a, online: presence.isOnline(a) });
+    directory
+      .onlineAmong([a, b])
+      .then((online) => {
+        io.local.to(userRoom(a)).emit('presence:update', { username: b, online: online.has(b) });
+        io.local.to(userRoom(b)).emit('presence:update', { username: a, online: online.has(a) });
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'presence introduction failed'));
   }
+
+  registerRevocations({ io, auth: deps.auth, events: deps.events, clustered: deps.cluster !== undefined, logger });
+  // The sender sees "read"; the reader's other screens clear their unread badge.
+  deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {
+    io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
+    io.to(userRoom(reader)).emit('receipt:update', { peer: sender, ids, state: 'read', at });
+  });
 
   function watchSessionExpiry(socket: ChatSocket) {
     const wait = Math.min(Math.max(0, Date.parse(socket.data.expiresAt) - Date.now()), MAX_SESSION_CHECK_MS);
@@ -143,7 +177,7 @@ export function createRealtime(deps: RealtimeDeps) {
     // anything routed before it is already in the history store that catch-up reads.
     void socket.join([userRoom(username), sessionRoom(tokenHash)]);
     metrics.socketsOnline.inc();
-    if (presence.add(username, socket.id)) broadcastPresence(username, true);
+    if (presence.add(username, socket.id)) directory.joined(username);
     socketCap.admitted(socket);
     metrics.usersOnline.set(presence.users);
     watchSessionExpiry(socket);
@@ -161,13 +195,14 @@ export function createRealtime(deps: RealtimeDeps) {
     });
     socket.on('error', () => undefined);
 
-    registerMessageHandlers(socket, { ...deps, io, presence, acks });
-    registerPresenceHandlers(socket, { io, presence, messages: deps.messages, logger });
+    const inOrder = createInOrder();
+    registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts, inOrder });
+    registerPresenceHandlers(socket, { directory, messages: deps.messages, logger, inOrder });
 
     socket.on('disconnect', () => {
       endSync(socket);
       metrics.socketsOnline.dec();
-      if (presence.remove(username, socket.id)) broadcastPresence(username, false);
+      if (presence.remove(username, socket.id)) directory.left(username);
       metrics.usersOnline.set(presence.users);
     });
 
@@ -182,9 +217,16 @@ export function createRealtime(deps: RealtimeDeps) {
     io,
     presence,
 
+    /** Joins the cluster (Postgres): listening for the others, and visible to them. */
+    async start(): Promise<void> {
+      if (!deps.cluster) return;
+      await attachPostgresAdapter(io, deps.cluster.pubsub, logger);
+      await directory.start();
+    },
+
     /**
-     * Pushes a stored message to this process's screens of its recipient and its sender. Every
-     * instance's live pipeline calls this for its own sockets, so it never reaches past them.
+     * Pushes a stored message to this process's screens of its recipient and of its sender (the
+     * sender's other screens). Only local sockets: each process pushes from its own consumer.
      */
     deliver(message: ChatMessage) {
       introduce(message.from, message.to);
@@ -200,29 +242,17 @@ export function createRealtime(deps: RealtimeDeps) {
     /** True when the user has a socket on this process (the live pipeline skips everyone else). */
     hasLocalSockets: (username: string) => presence.socketCount(username) > 0,
 
-    receipt(to: string, peer: string, ids: string[], state: ReceiptState, at: string) {
-      if (ids.length > 0) io.to(userRoom(to)).emit('receipt:update', { peer, ids, state, at });
-    },
+    /** Those of `usernames` with an open socket on any process. */
+    onlineAmong: (usernames: readonly string[]) => directory.onlineAmong(usernames),
 
-    /** Tells every socket of a session it is over, then closes them. */
-    revokeSession(tokenHash: string, reason: string) {
-      io.to(sessionRoom(tokenHash)).emit('session:revoked', { reason });
-      io.in(sessionRoom(tokenHash)).disconnectSockets(true);
-    },
-
-    /** Tells every socket of a user (all sessions) it is over, then closes them. */
-    disconnectUser(username: string, reason: string) {
-      io.to(userRoom(username)).emit('session:revoked', { reason });
-      io.in(userRoom(username)).disconnectSockets(true);
-    },
-
-    isOnline: (username: string) => presence.isOnline(username),
-
-    close(): Promise<void> {
-      return new Promise((resolve) => {
-        io.disconnectSockets(true);
+    async close(): Promise<void> {
+      // Peers hear "offline" for the users only we held now, not a lease later.
+      await directory.close();
+      await new Promise<void>((resolve) => {
+        io.local.disconnectSockets(true);
         void io.close(() => resolve());
       });
+      await deps.cluster?.pubsub.close();
     },
   };
 }

@@ -3,8 +3,9 @@
 import { AckPayload, FocusPayload, TypingPayload, type Ack } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AckBatcher } from './ack-batcher.js';
-import { userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
+import { userRoom, type ChatServer, type ChatSocket, type InOrder, type RealtimeDeps } from './context.js';
 import type { PresenceRegistry } from './presence.js';
+import type { DeliveredReceipts } from './receipts.js';
 
 const ackCheck = TypeCompiler.Compile(AckPayload);
 const typingCheck = TypeCompiler.Compile(TypingPayload);
@@ -14,7 +15,7 @@ const TYPING_THROTTLE_MS = 1000;
 // Bounds the per-socket memory of typing: known peers, and when each was last told.
 const MAX_KNOWN_PEERS = 1000;
 
-type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher };
+type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher; receipts: DeliveredReceipts; inOrder: InOrder };
 
 export function invalid<T>(message: string): Ack<T> {
   return { ok: false, error: { code: 'validation_failed', message } };
@@ -38,10 +39,10 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
   // Typing goes only to someone who shares a conversation with the typist: a stranger must not
   // learn that this user is online and composing. Known peers are remembered per socket (a
   // conversation, once it exists, stays); others are asked of the database each time, because
-  // the first message may have created the conversation since. Checks run one after another,
-  // so a "false" never overtakes the "true" before it.
+  // the first message may have created the conversation since. Checks run in the socket's order
+  // (with its presence queries), so a "false" never overtakes the "true" before it, and a
+  // presence answer means every earlier typing event was forwarded or dropped.
   const knownPeers = new Set<string>();
-  let typingChain = Promise.resolve();
   const mayKnowTyping = async (to: string) => {
     if (knownPeers.has(to)) return true;
     if (!(await deps.messages.peersAmong(username, [to])).has(to)) return false;
@@ -61,8 +62,8 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
     } else {
       lastTyping.delete(to);
     }
-    typingChain = typingChain
-      .then(() => mayKnowTyping(to))
+    deps
+      .inOrder(() => mayKnowTyping(to))
       .then((allowed) => {
         if (allowed) socket.to(userRoom(to)).emit('typing:update', { from: username, typing });
       })
@@ -86,8 +87,6 @@ async function acknowledge(username: string, ids: string[], deps: Deps): Promise
   deps.metrics.acked.inc(changed.length);
   const bySender = new Map<string, string[]>();
   for (const row of changed) bySender.set(row.sender, [...(bySender.get(row.sender) ?? []), row.id]);
-  for (const [sender, senderIds] of bySender) {
-    deps.io.to(userRoom(sender)).emit('receipt:update', { peer: username, ids: senderIds, state: 'delivered', at });
-  }
+  for (const [sender, senderIds] of bySender) deps.receipts.add(sender, username, senderIds, at);
   return changed.length;
 }

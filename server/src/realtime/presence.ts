@@ -36,6 +36,11 @@ export class PresenceRegistry {
     return this.sockets.has(username);
   }
 
+  /** The users with a socket on this process. */
+  usernames(): string[] {
+    return [...this.sockets.keys()];
+  }
+
   get users(): number {
     return this.sockets.size;
   }

@@ -125,7 +125,7 @@ export async function send(t: TestApp, token: string, to: string, text: string, 
 
 /** A socket.io client as the browser or the agent would open it; resolves once connected. */
 export function connect(
-  t: TestApp,
+  t: Pick<TestApp, 'url'>,
   token: string,
   options: { origin?: string; headers?: Record<string, string>; before?: (socket: ClientSocket) => void } = {},
 ): Promise<ClientSocket> {

@@ -77,7 +77,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const session = request.session;
       if (!session) throw errors.unauthorized();
       await app.authService.logout(session);
-      app.realtime.revokeSession(session.tokenHash, 'logged out');
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
@@ -97,7 +96,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const session = request.session;
       if (!session) throw errors.unauthorized();
       await app.authService.logoutEverywhere(session.username);
-      app.realtime.disconnectUser(session.username, 'signed out everywhere');
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
@@ -122,8 +120,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const session = request.session;
       if (!session) throw errors.unauthorized();
       const { currentPassword, newPassword } = request.body;
-      const revoked = await app.authService.changePassword(session, currentPassword, newPassword, request.ip);
-      for (const tokenHash of revoked) app.realtime.revokeSession(tokenHash, 'password changed');
+      await app.authService.changePassword(session, currentPassword, newPassword, request.ip);
       return reply.code(204).send(null);
     },
   );

@@ -14,7 +14,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, realtime } = app;
+  const { repos, realtime, readService } = app;
 
   function me(session: { username: string } | null): string {
     if (!session) throw errors.unauthorized();
@@ -39,7 +39,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const rows = await repos.messages.conversations(me(request.session), 200);
-      return { conversations: rows.map((c) => ({ ...c, online: realtime.isOnline(c.peer) })) };
+      const online = await realtime.onlineAmong(rows.map((c) => c.peer));
+      return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer) })) };
     },
   );
 
@@ -79,13 +80,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = me(request.session);
       const peer = await peerOf(request.params.peer);
-      const readAt = new Date().toISOString();
-      const ids = await repos.messages.markRead(user, peer, request.body.upTo, readAt);
-      if (!ids) throw errors.messageNotFound();
       // The sender sees "read"; the reader's other screens clear their unread badge.
-      realtime.receipt(peer, user, ids, 'read', readAt);
-      realtime.receipt(user, peer, ids, 'read', readAt);
-      return { peer, upTo: request.body.upTo, readAt };
+      const read = await readService.markRead(user, peer, request.body.upTo);
+      if (!read) throw errors.messageNotFound();
+      return { peer, upTo: request.body.upTo, readAt: read.readAt };
     },
   );
 };

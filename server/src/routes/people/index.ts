@@ -20,8 +20,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const me = request.session?.username;
       if (!me) throw errors.unauthorized();
       const rows = await app.repos.users.search(normalizeUsername(request.query.q), me, request.query.limit ?? 20);
-      const online = rows.map((r) => r.username).filter((u) => app.realtime.isOnline(u));
-      const peers = await app.repos.messages.peersAmong(me, online);
+      const online = await app.realtime.onlineAmong(rows.map((r) => r.username));
+      const peers = await app.repos.messages.peersAmong(me, [...online]);
       return { users: rows.map((r) => ({ username: r.username, online: peers.has(r.username) })) };
     },
   );

@@ -1,0 +1,35 @@
+import type { ReceiptUpdate } from '@messenger/protocol';
+import { describe, expect, it } from 'vitest';
+import { createDeliveredReceipts } from './receipts.js';
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('delivered receipts', () => {
+  it('sends one update per sender and recipient for an ack round, holding every id of it', async () => {
+    const sent: [string, ReceiptUpdate][] = [];
+    const receipts = createDeliveredReceipts((sender, update) => sent.push([sender, update]));
+    const at = '2026-01-01T00:00:00.000Z';
+    receipts.add('alice', 'bob', ['m1'], at);
+    receipts.add('alice', 'bob', ['m2', 'm3'], at);
+    receipts.add('carol', 'bob', ['m4'], at);
+    receipts.add('alice', 'dave', ['m5'], at);
+    receipts.add('alice', 'bob', [], at);
+    expect(sent).toEqual([]);
+    await nextTurn();
+    expect(sent).toEqual([
+      ['alice', { peer: 'bob', ids: ['m1', 'm2', 'm3'], state: 'delivered', at }],
+      ['carol', { peer: 'bob', ids: ['m4'], state: 'delivered', at }],
+      ['alice', { peer: 'dave', ids: ['m5'], state: 'delivered', at }],
+    ]);
+  });
+
+  it('keeps rounds apart: a later round is a later update', async () => {
+    const sent: ReceiptUpdate[] = [];
+    const receipts = createDeliveredReceipts((_sender, update) => sent.push(update));
+    receipts.add('alice', 'bob', ['m1'], '2026-01-01T00:00:00.000Z');
+    await nextTurn();
+    receipts.add('alice', 'bob', ['m2'], '2026-01-01T00:00:00.001Z');
+    await nextTurn();
+    expect(sent.map((u) => u.ids)).toEqual([['m1'], ['m2']]);
+  });
+});

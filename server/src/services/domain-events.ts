@@ -1,0 +1,32 @@
+// What the services tell the rest of the server after a change is stored: sessions ended,
+// messages read. Routes ask a service; the service stores, then emits here; the realtime hub
+// subscribes and tells the sockets (on every instance). No module here imports the hub, and the
+// hub imports only these types, so neither side can form an import cycle through the other.
+// A service that must not answer before the listeners are done (a revocation must bind every
+// process first) awaits `emit`; listeners report their own failures and never reject.
+export interface DomainEventMap {
+  /** These sessions ended (sign-out, or every other session of a user at a password change). */
+  sessionsRevoked: { tokenHashes: string[]; reason: string };
+  /** Every session of the user ended (sign out everywhere); `tokenHashes` are those sessions. */
+  userSignedOut: { username: string; tokenHashes: string[]; reason: string };
+  /** `reader` read `ids`, which `sender` sent, at `at`. */
+  messagesRead: { reader: string; sender: string; ids: string[]; at: string };
+}
+
+type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;
+
+export function createDomainEvents() {
+  // Keyed by event name; `on` and `emit` keep each list's listeners and payloads of one type.
+  const listeners = new Map<keyof DomainEventMap, Listener<never>[]>();
+  return {
+    on<K extends keyof DomainEventMap>(name: K, listener: Listener<K>): void {
+      listeners.set(name, [...(listeners.get(name) ?? []), listener as Listener<never>]);
+    },
+    /** Calls every listener now; resolves when all of them are done. */
+    async emit<K extends keyof DomainEventMap>(name: K, event: DomainEventMap[K]): Promise<void> {
+      await Promise.allSettled(((listeners.get(name) ?? []) as Listener<K>[]).map(async (listener) => listener(event)));
+    },
+  };
+}
+
+export type DomainEvents = ReturnType<typeof createDomainEvents>;

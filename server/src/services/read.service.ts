@@ -1,0 +1,19 @@
+// Read receipts: a reader marks a conversation read up to a message; once stored, the domain
+// events tell the sender's screens and the reader's other screens (wherever they are connected).
+import type { MessagesRepository } from '../db/messages.repository.js';
+import type { DomainEvents } from './domain-events.js';
+
+export function createReadService(deps: { messages: MessagesRepository; events: DomainEvents }) {
+  return {
+    /** Marks `sender`'s messages to `reader` read up to `upTo`; undefined when `upTo` is not theirs. */
+    async markRead(reader: string, sender: string, upTo: string): Promise<{ readAt: string } | undefined> {
+      const readAt = new Date().toISOString();
+      const ids = await deps.messages.markRead(reader, sender, upTo, readAt);
+      if (!ids) return undefined;
+      if (ids.length > 0) void deps.events.emit('messagesRead', { reader, sender, ids, at: readAt });
+      return { readAt };
+    },
+  };
+}
+
+export type ReadService = ReturnType<typeof createReadService>;

@@ -1,0 +1,265 @@
+// Typing, presence, receipts and sign-outs between server processes that share one Postgres
+// database and one topic: Alice's socket is on instance A, Bob's on B, and each hears the other
+// as if they were on one process. A process killed with SIGKILL (no goodbye) takes its users
+// offline for their peers on the survivors within the presence lease. Postgres only: SQLite
+// runs one process, and socket.io's in-memory adapter has no other process to tell.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  autoAck,
+  bearer,
+  collectMessages,
+  connect,
+  randomName,
+  register,
+  removeDir,
+  send,
+  startApp,
+  waitFor,
+  type ClientSocket,
+  type TestApp,
+} from './helpers/app.js';
+import { onPostgres } from './helpers/database.js';
+import { startServerProcess, type ServerProcess } from './helpers/process.js';
+import { waitUntil } from './helpers/wait.js';
+
+// The survivors' lease: long enough that a loaded test machine never stalls one of them past it
+// (a stalled process is taken for dead, and its users flap offline and back).
+const LEASE_MS = 6000;
+// The victim's lease: short, so the dead-instance case runs in seconds.
+const VICTIM_LEASE_MS = 1500;
+// A dead process's users go offline within its lease plus one heartbeat of a survivor (a third
+// of the survivor's lease); the rest is slack for a loaded machine. With the default (15 s
+// everywhere) that is within 20 s.
+const OFFLINE_DEADLINE_MS = VICTIM_LEASE_MS + LEASE_MS / 3 + 8_000;
+
+let a: TestApp;
+let b: TestApp;
+const sockets: ClientSocket[] = [];
+const processes: ServerProcess[] = [];
+
+async function on(t: { url: string }, token: string) {
+  const socket = await connect(t, token);
+  sockets.push(socket);
+  return socket;
+}
+
+/**
+ * The next presence:update about `username` from now on. (`waitFor` also replays what the
+ * socket heard before, which may be the "offline" that introduced the pair at their first message.)
+ */
+function nextPresence(socket: ClientSocket, username: string, online: boolean, ms = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off('presence:update', listener);
+      reject(new Error(`timed out after ${ms} ms waiting for ${username} to be ${online ? 'online' : 'offline'}`));
+    }, ms);
+    const listener = (p: { username: string; online: boolean }) => {
+      if (p.username !== username || p.online !== online) return;
+      clearTimeout(timer);
+      socket.off('presence:update', listener);
+      resolve();
+    };
+    socket.on('presence:update', listener);
+  });
+}
+
+/** Two people who share a conversation (peers see each other's presence and typing). */
+async function pair() {
+  const alice = await register(a);
+  const bob = await register(a);
+  expect((await send(a, alice.token, bob.username, 'hello')).statusCode).toBe(202);
+  return { alice, bob };
+}
+
+describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres)', () => {
+  beforeAll(async () => {
+    a = await startApp({ INSTANCE_ID: 'a', PRESENCE_LEASE_MS: String(LEASE_MS) });
+    b = await startApp({
+      KAFKA_TOPIC_PREFIX: a.prefix,
+      DATA_DIR: a.dataDir,
+      INSTANCE_ID: 'b',
+      KAFKA_CLIENT_ID: randomName('b'),
+      PRESENCE_LEASE_MS: String(LEASE_MS),
+    });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    for (const p of processes) await p.stop('SIGKILL');
+    await b?.close();
+    await a?.close();
+    if (a) removeDir(a.dataDir);
+  });
+
+  it('presence, typing, delivered and read receipts reach the peer on the other instance', async () => {
+    const { alice, bob } = await pair();
+    const aliceOnA = await on(a, alice.token);
+    const bobOnline = nextPresence(aliceOnA, bob.username, true);
+    const bobOnB = await on(b, bob.token);
+    const bobMessages = collectMessages(bobOnB);
+    autoAck(bobOnB, bob.username);
+    await bobOnline;
+
+    // Both REST answers (any instance) see the other's socket, wherever it is.
+    const onA = await a.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(alice.token) });
+    expect(onA.json<{ conversations: { peer: string; online: boolean }[] }>().conversations).toContainEqual(
+      expect.objectContaining({ peer: bob.username, online: true }),
+    );
+    const people = await b.app.inject({ method: 'GET', url: `/api/people?q=${alice.username}`, headers: bearer(bob.token) });
+    expect(people.json<{ users: { username: string; online: boolean }[] }>().users).toEqual([{ username: alice.username, online: true }]);
+    const asked = await bobOnB.timeout(10_000).emitWithAck('presence:query', { usernames: [alice.username] });
+    expect(asked).toEqual({ ok: true, data: { online: [alice.username] } });
+
+    const typing = waitFor(aliceOnA, 'typing:update', (p) => p.from === bob.username && p.typing);
+    bobOnB.emit('typing:set', { to: alice.username, typing: true });
+    await typing;
+
+    // Alice posts on A; Bob's screen on B acknowledges; "delivered" reaches Alice on A.
+    const posted = await send(a, alice.token, bob.username, 'across');
+    expect(posted.statusCode).toBe(202);
+    const { id } = posted.json<{ id: string }>();
+    const delivered = waitFor(aliceOnA, 'receipt:update', (r) => r.state === 'delivered' && r.ids.includes(id));
+    await bobMessages.until(2);
+    expect(await delivered).toMatchObject({ peer: bob.username });
+
+    // Bob reads through B's REST; "read" reaches Alice on A.
+    const read = waitFor(aliceOnA, 'receipt:update', (r) => r.state === 'read' && r.ids.includes(id));
+    const readRes = await b.app.inject({ method: 'POST', url: `/api/conversations/${alice.username}/read`, headers: bearer(bob.token), payload: { upTo: id } });
+    expect(readRes.statusCode).toBe(200);
+    expect(await read).toMatchObject({ peer: bob.username });
+
+    // Bob's last socket closes: Alice hears "offline" once, and REST agrees.
+    const offline = nextPresence(aliceOnA, bob.username, false);
+    bobOnB.close();
+    await offline;
+    const after = await a.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(alice.token) });
+    expect(after.json<{ conversations: { peer: string; online: boolean }[] }>().conversations).toContainEqual(
+      expect.objectContaining({ peer: bob.username, online: false }),
+    );
+  });
+
+  it('a user with sockets on both instances stays online until the last one closes', async () => {
+    const { alice, bob } = await pair();
+    const aliceOnA = await on(a, alice.token);
+    const online = nextPresence(aliceOnA, bob.username, true);
+    const first = await on(a, bob.token);
+    await online;
+    const updates: boolean[] = [];
+    aliceOnA.on('presence:update', (p) => {
+      if (p.username === bob.username) updates.push(p.online);
+    });
+    const second = await on(b, bob.token);
+    const firstClosed = new Promise((resolve) => first.once('disconnect', resolve));
+    first.close();
+    await firstClosed;
+    // Once A has withdrawn its row, Bob is still on B: he reads as online, and no "offline" went out.
+    await waitUntil(
+      async () => (await a.app.database.db.selectFrom('presence').select('instance_id').where('username', '=', bob.username).execute()).length === 1,
+      10_000,
+      "A to withdraw bob's presence row",
+    );
+    const asked = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [bob.username] });
+    expect(asked).toEqual({ ok: true, data: { online: [bob.username] } });
+    expect(updates).not.toContain(false);
+    // His last socket closes: now "offline".
+    const offline = nextPresence(aliceOnA, bob.username, false);
+    second.close();
+    await offline;
+    const after = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [bob.username] });
+    expect(after).toEqual({ ok: true, data: { online: [] } });
+  });
+
+  it('signing out on A closes the session on B at once: its socket and its REST token', async () => {
+    const { bob } = await pair();
+    const bobOnB = await on(b, bob.token);
+    // B has just checked the token (the moment a cache would keep it).
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(bob.token) })).statusCode).toBe(200);
+    const revoked = waitFor(bobOnB, 'session:revoked');
+    const closed = new Promise<string>((resolve) => bobOnB.once('disconnect', resolve));
+    const asked = Date.now();
+    expect((await a.app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(bob.token) })).statusCode).toBe(204);
+    console.log(`sign-out answered in ${Date.now() - asked} ms, after the other instance confirmed`);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(bob.token) })).statusCode).toBe(401);
+    expect(await revoked).toEqual({ reason: 'logged out' });
+    expect(await closed).toBe('io server disconnect');
+  });
+
+  it('signing out everywhere on B closes every session of the user on A', async () => {
+    const { alice } = await pair();
+    const second = await a.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: alice.username, password: alice.password } });
+    const otherToken = second.json<{ token: string }>().token;
+    const onA = await on(a, otherToken);
+    expect((await a.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(200);
+    const revoked = waitFor(onA, 'session:revoked');
+    const closed = new Promise<string>((resolve) => onA.once('disconnect', resolve));
+    expect((await b.app.inject({ method: 'POST', url: '/api/auth/logout-everywhere', headers: bearer(alice.token) })).statusCode).toBe(204);
+    expect((await a.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(401);
+    expect(await revoked).toEqual({ reason: 'signed out everywhere' });
+    expect(await closed).toBe('io server disconnect');
+  });
+
+  it('a password change on A ends the other sessions on B: their sockets and their REST tokens', async () => {
+    const { alice } = await pair();
+    const second = await b.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: alice.username, password: alice.password } });
+    const otherToken = second.json<{ token: string }>().token;
+    const onB = await on(b, otherToken);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(200);
+    const revoked = waitFor(onB, 'session:revoked');
+    const changed = await a.app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: bearer(alice.token),
+      payload: { currentPassword: alice.password, newPassword: 'a quite different passphrase' },
+    });
+    expect(changed.statusCode).toBe(204);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(otherToken) })).statusCode).toBe(401);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(alice.token) })).statusCode).toBe(200);
+    expect(await revoked).toEqual({ reason: 'password changed' });
+  });
+
+  it('an instance that shuts down cleanly takes its users offline for their peers at once, not a lease later', async () => {
+    const { alice, bob: dora } = await pair();
+    // A lease far beyond the wait below: only the shutdown itself can announce "offline" in time.
+    const d = await startApp({
+      KAFKA_TOPIC_PREFIX: a.prefix,
+      DATA_DIR: a.dataDir,
+      INSTANCE_ID: 'd',
+      KAFKA_CLIENT_ID: randomName('d'),
+      PRESENCE_LEASE_MS: '120000',
+    });
+    try {
+      const aliceOnA = await on(a, alice.token);
+      const online = nextPresence(aliceOnA, dora.username, true);
+      await on(d, dora.token);
+      await online;
+      const offline = nextPresence(aliceOnA, dora.username, false, 30_000);
+      await d.close();
+      await offline;
+    } finally {
+      await d.close();
+    }
+  });
+
+  it("a SIGKILLed instance's users go offline for their peers on the survivors within the lease", async () => {
+    const { alice, bob: carol } = await pair();
+    const c = await startServerProcess({
+      KAFKA_TOPIC_PREFIX: a.prefix,
+      DATA_DIR: a.dataDir,
+      INSTANCE_ID: 'c',
+      KAFKA_CLIENT_ID: randomName('c'),
+      PRESENCE_LEASE_MS: String(VICTIM_LEASE_MS),
+    });
+    processes.push(c);
+    const aliceOnA = await on(a, alice.token);
+    const online = nextPresence(aliceOnA, carol.username, true);
+    await on(c, carol.token);
+    await online;
+
+    const offline = nextPresence(aliceOnA, carol.username, false, OFFLINE_DEADLINE_MS);
+    const killedAt = Date.now();
+    await c.stop('SIGKILL');
+    await offline;
+    console.log(`presence: offline for the peer ${Date.now() - killedAt} ms after SIGKILL (victim's lease ${VICTIM_LEASE_MS} ms, survivors' heartbeat ${LEASE_MS / 3} ms)`);
+    const asked = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [carol.username] });
+    expect(asked).toEqual({ ok: true, data: { online: [] } });
+  });
+});
