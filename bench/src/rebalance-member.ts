@@ -23,7 +23,11 @@ function parse(value: Buffer | string | null | undefined): { seq: number; sentAt
 
 async function runKafkajs(): Promise<() => Promise<void>> {
   const { Kafka, logLevel } = await import('kafkajs');
-  const kafka = new Kafka({ clientId: config.name, brokers: config.brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: config.name,
+    brokers: config.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   // The server's history consumer settings (server/src/kafka/history-consumer.ts).
   const consumer = kafka.consumer({
     groupId: config.groupId,
@@ -34,7 +38,12 @@ async function runKafkajs(): Promise<() => Promise<void>> {
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const partitions = Object.values(payload.memberAssignment).flat();
-    void send({ type: 'assigned', at: Date.now(), partitions });
+    void send({
+      type: 'assigned',
+      at: Date.now(),
+      memberId: payload.memberId,
+      partitions,
+    });
   });
   await consumer.connect();
   await consumer.subscribe({ topic: config.topic, fromBeginning: true });
@@ -58,7 +67,10 @@ async function runPlatformatic(): Promise<() => Promise<void>> {
   const { Consumer, stringDeserializers } = await import('@platformatic/kafka');
   const group =
     config.protocol === 'consumer'
-      ? { groupProtocol: 'consumer' as const, ...(config.groupInstanceId ? { groupInstanceId: config.groupInstanceId } : {}) }
+      ? {
+          groupProtocol: 'consumer' as const,
+          ...(config.groupInstanceId ? { groupInstanceId: config.groupInstanceId } : {}),
+        }
       : {
           groupProtocol: 'classic' as const,
           sessionTimeout: config.sessionTimeoutMs,
@@ -74,18 +86,32 @@ async function runPlatformatic(): Promise<() => Promise<void>> {
     maxWaitTime: config.maxWaitMs,
     ...group,
   });
-  consumer.on('consumer:group:join', (payload: { assignments?: { partitions: number[] }[] }) => {
-    void send({ type: 'assigned', at: Date.now(), partitions: (payload.assignments ?? []).flatMap((a) => a.partitions) });
+  consumer.on('consumer:group:join', (payload: { memberId: string; assignments?: { partitions: number[] }[] }) => {
+    const partitions = (payload.assignments ?? []).flatMap((a) => a.partitions);
+    void send({
+      type: 'assigned',
+      at: Date.now(),
+      memberId: payload.memberId,
+      partitions,
+    });
   });
   // autocommit: false on purpose. Its autocommit marks a batch's offsets when the batch is
   // fetched, before the application has seen a record of it: a crash in between loses records.
-  const stream = await consumer.consume({ topics: [config.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+  const stream = await consumer.consume({
+    topics: [config.topic],
+    mode: 'committed',
+    fallbackMode: 'earliest',
+    autocommit: false,
+  });
   // Report, then commit the newest offset per partition; coalesced per tick like kafkajs' batches.
   let pending: { rows: Row[]; commits: Map<number, () => unknown> } | undefined;
   stream.on('data', (message: { partition: number; value: string; commit: (cb?: (e?: unknown) => void) => unknown }) => {
     const r = parse(message.value);
     if (!pending) {
-      const batch = { rows: [] as Row[], commits: new Map<number, () => unknown>() };
+      const batch = {
+        rows: [] as Row[],
+        commits: new Map<number, () => unknown>(),
+      };
       pending = batch;
       setImmediate(() => {
         pending = undefined;
@@ -98,7 +124,7 @@ async function runPlatformatic(): Promise<() => Promise<void>> {
     // A commit that fails (a rebalance took the partition) only means the new owner repeats it.
     pending.commits.set(message.partition, () => message.commit(() => undefined));
   });
-  stream.on('error', (error: Error) => void send({ type: 'error', message: error.message }));
+  stream.on('error', (error: Error) => void send({ type: 'error', message: describe(error) }));
   return async () => {
     await stream.close();
     await consumer.close();
@@ -125,7 +151,23 @@ async function main() {
   await send({ type: 'started', at: Date.now() });
 }
 
+/** The message with the Kafka error codes @platformatic/kafka nests inside it. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const nested = (error as { errors?: unknown[] }).errors ?? [];
+  let codes: string[] = [];
+  try {
+    codes =
+      JSON.stringify((error as { response?: unknown }).response ?? '', (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).match(
+        /"errorCode":\s*[1-9]\d*/g,
+      ) ?? [];
+  } catch {
+    // a response that does not serialize: the message alone
+  }
+  return [error.message, ...nested.map(describe), ...codes].join('; ');
+}
+
 main().catch(async (error: unknown) => {
-  await send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  await send({ type: 'error', message: describe(error) });
   process.exit(1);
 });

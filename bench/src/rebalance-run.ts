@@ -1,13 +1,16 @@
 // One measured group: a paced producer, N member processes of one consumer group, and a fixed
-// sequence of events (a member joins, leaves cleanly, is SIGKILLed, is SIGKILLed and restarted
-// under the same identity), each started only once the group is steady again.
+// sequence of events, each started only once the group is steady again: a member joins; it leaves
+// cleanly; m1 is SIGKILLed; m2 is SIGKILLed and restarted at once under the same identity (a
+// rolling restart; the same group.instance.id when static); m3 is SIGKILLed and its replacement
+// first evicts the dead member id with LeaveGroup (what server/src/kafka/history-consumer.ts does
+// for kafkajs, which has no static membership; classic protocol only).
 import { fork, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { siblingEntry } from './env.js';
 import { analyzeWindow, countLoss, type Consumed, type WindowStats } from './rebalance-stats.js';
 import type { ClientName, GroupProtocol, MemberConfig, MemberMessage } from './rebalance-types.js';
 
-export const EVENTS = ['join', 'leave', 'kill', 'restart'] as const;
+export const EVENTS = ['join', 'leave', 'kill', 'restart', 'evict'] as const;
 export type EventName = (typeof EVENTS)[number];
 
 export interface Variant {
@@ -58,10 +61,19 @@ const CURRENT_MS = 1_000;
 
 export async function runVariant(variant: Variant, o: RunOptions): Promise<VariantResult> {
   const id = `rebalance-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-  const kafka = new Kafka({ clientId: 'bench-rebalance', brokers: o.brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-rebalance',
+    brokers: o.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   const members = new Map<string, Member>();
+  const memberIds = new Map<string, string>();
   const consumed: Consumed[] = [];
   const last = new Map<number, Consumed>();
   let ownerChangedAt = Date.now();
@@ -83,9 +95,12 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
       rebalanceTimeoutMs: 10_000,
       maxWaitMs: 250,
     };
-    const child = fork(MEMBER_ENTRY, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(MEMBER_ENTRY, [JSON.stringify(config)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.on('message', (m: MemberMessage) => {
       if (m.type === 'error') o.log(`${name}: ${m.message}`);
+      if (m.type === 'assigned') memberIds.set(name, m.memberId);
       if (m.type !== 'records') return;
       for (const [partition, seq, sentAt, at] of m.rows) {
         const c = { partition, seq, sentAt, at, member: name };
@@ -95,7 +110,11 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
         if (!prev || prev.at <= at) last.set(partition, c);
       }
     });
-    const member = { name, child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+    const member = {
+      name,
+      child,
+      exited: new Promise<void>((resolve) => child.once('exit', () => resolve())),
+    };
     members.set(name, member);
     return member;
   };
@@ -137,7 +156,10 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
     if (!producing) return;
     const due = Math.floor(((Date.now() - startedAt) * o.rate) / 1000);
     for (let n = 0; seq < due && n < o.rate; n++, seq++) {
-      queue.push({ partition: seq % o.partitions, value: `${seq}|${Date.now()}` });
+      queue.push({
+        partition: seq % o.partitions,
+        value: `${seq}|${Date.now()}`,
+      });
     }
     void flush();
   };
@@ -145,7 +167,10 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
   const events: EventResult[] = [];
   try {
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: id, numPartitions: o.partitions }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: id, numPartitions: o.partitions }],
+    });
     await producer.connect();
     startProducing();
     for (let i = 1; i <= o.members; i++) spawn(`m${i}`);
@@ -156,8 +181,18 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
       const from = Date.now();
       const met = await waitFor(() => done(Date.now()), deadlineMs);
       const to = Date.now();
-      const stats = analyzeWindow(consumed, { from, to, partitions: o.partitions });
-      events.push({ event, member, stats, windowMs: to - from, timedOut: !met });
+      const stats = analyzeWindow(consumed, {
+        from,
+        to,
+        partitions: o.partitions,
+      });
+      events.push({
+        event,
+        member,
+        stats,
+        windowMs: to - from,
+        timedOut: !met,
+      });
       o.log(`${variant.label} ${event} ${member}: ${JSON.stringify(stats)}${met ? '' : ' (deadline)'}`);
     };
     const deadTimeoutMs = variant.protocol === 'consumer' ? o.consumerSessionTimeoutMs : variant.sessionTimeoutMs;
@@ -180,11 +215,20 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
       } else if (event === 'kill') {
         members.get('m1')?.child.kill('SIGKILL');
         await window('kill', 'm1', deadline, (now) => steady(now, 'm1'));
-      } else {
+      } else if (event === 'restart') {
         // A rolling restart: the process dies and comes back under the same group.instance.id.
         members.get('m2')?.child.kill('SIGKILL');
         spawn('m2r', 'm2');
         await window('restart', 'm2', deadline, (now) => consumed.some((c) => c.member === 'm2r') && steady(now, 'm2'));
+      } else if (variant.protocol === 'classic') {
+        const m = members.get('m3');
+        if (!m) continue;
+        m.child.kill('SIGKILL');
+        const dead = memberIds.get('m3');
+        await m.exited;
+        if (dead) await evictMember(o.brokers, `${id}.g`, dead, o.log);
+        spawn('m3r', 'm3');
+        await window('evict', 'm3', deadline, (now) => consumed.some((c) => c.member === 'm3r') && steady(now, 'm3'));
       }
     }
 
@@ -199,6 +243,28 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
     await admin.deleteGroups([`${id}.g`]).catch(() => undefined);
     await admin.deleteTopics({ topics: [id] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * LeaveGroup for a member id by a client that is not that member, through @platformatic/kafka's
+ * public admin API (kafkajs needs its private cluster for this: server/src/kafka/internals.ts).
+ */
+async function evictMember(brokers: string, groupId: string, memberId: string, log: (line: string) => void): Promise<void> {
+  const { Admin } = await import('@platformatic/kafka');
+  const admin = new Admin({
+    clientId: 'bench-rebalance-evict',
+    bootstrapBrokers: brokers.split(','),
+  });
+  try {
+    await admin.removeMembersFromConsumerGroup({
+      groupId,
+      members: [{ memberId }],
+    });
+  } catch (error) {
+    log(`evicting ${memberId} failed (the join waits for its session): ${(error as Error).message}`);
+  } finally {
+    await admin.close().catch(() => undefined);
   }
 }
 

@@ -83,7 +83,15 @@ export function analyzeWindow(consumed: readonly Consumed[], window: { from: num
     for (const r of rows) allTimes.push(r.at);
   }
   allTimes.push(Number.isFinite(lastBefore) ? lastBefore : from);
-  return { stayedPauseMs, movedPauseMs, allStopMs: maxGap(allTimes.sort((a, b) => a - b)), maxLatencyMs, stayed, moved, repeats };
+  return {
+    stayedPauseMs,
+    movedPauseMs,
+    allStopMs: maxGap(allTimes.sort((a, b) => a - b)),
+    maxLatencyMs,
+    stayed,
+    moved,
+    repeats,
+  };
 }
 
 function maxGap(sortedTimes: readonly number[]): number {

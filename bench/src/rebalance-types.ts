@@ -25,7 +25,7 @@ export type Row = [number, number, number, number];
 
 export type MemberMessage =
   | { type: 'started'; at: number }
-  | { type: 'assigned'; at: number; partitions: number[] }
+  | { type: 'assigned'; at: number; memberId: string; partitions: number[] }
   | { type: 'records'; rows: Row[] }
   | { type: 'left'; at: number }
   | { type: 'error'; message: string };

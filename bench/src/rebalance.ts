@@ -1,6 +1,6 @@
 // npm run rebalance -w bench -- [--client all|kafkajs|platformatic] [--protocol classic|consumer]
 //   [--static] [--members 3] [--session-timeout 10000] [--heartbeat 1000] [--rate 200]
-//   [--partitions 6] [--event join,leave,kill,restart] [--out DIR]
+//   [--partitions 6] [--event join,leave,kill,restart,evict] [--rounds 1] [--out DIR]
 // How long a consumer group stops when a member joins, leaves or dies: kafkajs (classic, eager)
 // against @platformatic/kafka (classic with or without static membership, and KIP-848).
 // Uses KAFKA_BROKERS or starts a local Kafka; writes bench/results/<stamp>-rebalance.{json,md}.
@@ -16,12 +16,54 @@ import { EVENTS, runVariant, type EventName, type Variant, type VariantResult } 
 
 /** The standard comparison (--client all): the server's settings first, then the alternatives. */
 const MATRIX: Variant[] = [
-  { label: 'kafkajs classic (eager), session 10 s', client: 'kafkajs', protocol: 'classic', static: false, sessionTimeoutMs: 10_000, heartbeatMs: 1_000 },
-  { label: 'kafkajs classic (eager), session 6 s', client: 'kafkajs', protocol: 'classic', static: false, sessionTimeoutMs: 6_000, heartbeatMs: 1_000 },
-  { label: 'platformatic classic, session 10 s', client: 'platformatic', protocol: 'classic', static: false, sessionTimeoutMs: 10_000, heartbeatMs: 1_000 },
-  { label: 'platformatic classic + static, session 10 s', client: 'platformatic', protocol: 'classic', static: true, sessionTimeoutMs: 10_000, heartbeatMs: 1_000 },
-  { label: 'platformatic KIP-848 consumer', client: 'platformatic', protocol: 'consumer', static: false, sessionTimeoutMs: 0, heartbeatMs: 0 },
-  { label: 'platformatic KIP-848 consumer + static', client: 'platformatic', protocol: 'consumer', static: true, sessionTimeoutMs: 0, heartbeatMs: 0 },
+  {
+    label: 'kafkajs classic (eager), session 10 s',
+    client: 'kafkajs',
+    protocol: 'classic',
+    static: false,
+    sessionTimeoutMs: 10_000,
+    heartbeatMs: 1_000,
+  },
+  {
+    label: 'kafkajs classic (eager), session 6 s',
+    client: 'kafkajs',
+    protocol: 'classic',
+    static: false,
+    sessionTimeoutMs: 6_000,
+    heartbeatMs: 1_000,
+  },
+  {
+    label: 'platformatic classic, session 10 s',
+    client: 'platformatic',
+    protocol: 'classic',
+    static: false,
+    sessionTimeoutMs: 10_000,
+    heartbeatMs: 1_000,
+  },
+  {
+    label: 'platformatic classic + static, session 10 s',
+    client: 'platformatic',
+    protocol: 'classic',
+    static: true,
+    sessionTimeoutMs: 10_000,
+    heartbeatMs: 1_000,
+  },
+  {
+    label: 'platformatic KIP-848 consumer',
+    client: 'platformatic',
+    protocol: 'consumer',
+    static: false,
+    sessionTimeoutMs: 0,
+    heartbeatMs: 0,
+  },
+  {
+    label: 'platformatic KIP-848 consumer + static',
+    client: 'platformatic',
+    protocol: 'consumer',
+    static: true,
+    sessionTimeoutMs: 0,
+    heartbeatMs: 0,
+  },
 ];
 
 const RUN_CAP_MS = 40 * 60_000;
@@ -38,12 +80,19 @@ async function main() {
       'session-timeout': { type: 'string', default: '10000' },
       heartbeat: { type: 'string', default: '1000' },
       event: { type: 'string', multiple: true },
+      rounds: { type: 'string', default: '1' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log((await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 6).join('\n'));
+    console.log(
+      (await import('node:fs'))
+        .readFileSync(new URL(import.meta.url), 'utf8')
+        .split('\n')
+        .slice(0, 6)
+        .join('\n'),
+    );
     return;
   }
   const events = (values.event ?? [EVENTS.join(',')]).flatMap((e) => e.split(',')).map((e) => e.trim()) as EventName[];
@@ -82,25 +131,28 @@ async function main() {
     const consumerSessionTimeoutMs = await brokerConfig(kafka.bootstrap, 'group.consumer.session.timeout.ms', 45_000);
     const consumerHeartbeatMs = await brokerConfig(kafka.bootstrap, 'group.consumer.heartbeat.interval.ms', 5_000);
     log(`broker: group.consumer.session.timeout.ms=${consumerSessionTimeoutMs}, group.consumer.heartbeat.interval.ms=${consumerHeartbeatMs}`);
-    for (const variant of variants) {
-      log(`— ${variant.label}`);
-      results.push(
-        await runVariant(variant, {
-          brokers: kafka.bootstrap,
-          members,
-          partitions: bounded(values.partitions, 'partitions', 1, 64),
-          rate: bounded(values.rate, 'rate', 1, 5_000),
-          events,
-          consumerSessionTimeoutMs,
-          log,
-        }),
-      );
+    const rounds = bounded(values.rounds, 'rounds', 1, 10);
+    for (let round = 1; round <= rounds; round++) {
+      for (const variant of variants) {
+        log(`— ${variant.label} (round ${round} of ${rounds})`);
+        results.push(
+          await runVariant(variant, {
+            brokers: kafka.bootstrap,
+            members,
+            partitions: bounded(values.partitions, 'partitions', 1, 64),
+            rate: bounded(values.rate, 'rate', 1, 5_000),
+            events,
+            consumerSessionTimeoutMs,
+            log,
+          }),
+        );
+      }
     }
   } finally {
     await kafka.stop();
   }
 
-  const md = markdown(results, members);
+  const md = markdown(results, members, bounded(values.partitions, 'partitions', 1, 64), bounded(values.rate, 'rate', 1, 5_000));
   console.log(`\n${md}`);
   const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, 'bench/results'));
   mkdirSync(outDir, { recursive: true });
@@ -118,13 +170,23 @@ function bounded(raw: string, name: string, min: number, max: number): number {
 
 /** A broker setting as the broker reports it (the first node), or `fallback`. */
 async function brokerConfig(bootstrap: string, name: string, fallback: number): Promise<number> {
-  const admin = new Kafka({ clientId: 'bench-rebalance-config', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'bench-rebalance-config',
+    brokers: bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   try {
     await admin.connect();
     const { brokers } = await admin.describeCluster();
     const res = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: BROKER_RESOURCE, name: String(brokers[0]?.nodeId ?? 1), configNames: [name] }],
+      resources: [
+        {
+          type: BROKER_RESOURCE,
+          name: String(brokers[0]?.nodeId ?? 1),
+          configNames: [name],
+        },
+      ],
     });
     const value = Number(res.resources[0]?.configEntries.find((e) => e.configName === name)?.configValue);
     return Number.isFinite(value) && value > 0 ? value : fallback;
@@ -135,23 +197,40 @@ async function brokerConfig(bootstrap: string, name: string, fallback: number): 
   }
 }
 
-const s = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+const sec = (ms: number | undefined) => (ms === undefined ? '–' : (ms / 1000).toFixed(1));
 
-function markdown(results: VariantResult[], members: number): string {
+/** "median (min–max)" in seconds over the rounds; one figure when there was one round. */
+function spread(values: (number | undefined)[]): string {
+  const v = values.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  if (v.length === 0) return '–';
+  const median = v[Math.floor((v.length - 1) / 2)];
+  return v.length === 1 ? sec(median) : `${sec(median)} (${sec(v[0])}–${sec(v.at(-1))})`;
+}
+
+function markdown(results: VariantResult[], members: number, partitions: number, rate: number): string {
+  const rounds = results.filter((r) => r.variant.label === results[0]?.variant.label).length;
   const lines = [
-    `Group of ${members} member processes, 6 partitions, 200 records/s. Pause = longest time a partition had nothing consumed; "stayed" = partitions whose member held them before and after the event, "moved" = the others; all-stop = longest time nothing at all was consumed.`,
+    `${members} member processes in one group, ${partitions} partitions, ${rate} records/s; seconds, ${rounds > 1 ? `median (min–max) of ${rounds} rounds` : 'one round'}.`,
+    'Pause: the longest time a partition had nothing consumed. Stayed: partitions the same member held before and after',
+    'the event. Moved: the others. All-stop: the longest time nothing at all was consumed. Latency: produce → consume.',
     '',
-    '| client / mode | event | stayed pause | moved pause | all-stop | max latency | repeats | lost (of accepted) |',
+    '| client / mode | event | stayed pause | moved pause | all-stop | max latency | repeats | lost |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  for (const r of results) {
-    for (const e of r.events) {
-      const st = e.stats;
+  const labels = [...new Set(results.map((r) => r.variant.label))];
+  for (const label of labels) {
+    const runs = results.filter((r) => r.variant.label === label);
+    const events = [...new Set(runs.flatMap((r) => r.events.map((e) => e.event)))];
+    for (const event of events) {
+      const es = runs.flatMap((r) => r.events.filter((e) => e.event === event));
+      const late = es.filter((e) => e.timedOut && e.event !== 'baseline').length;
       lines.push(
-        `| ${r.variant.label} | ${e.event}${e.timedOut && e.event !== 'baseline' ? ' (not steady by the deadline)' : ''} | ${s(st.stayedPauseMs)} | ${s(st.movedPauseMs)} (${st.moved.length}) | ${s(st.allStopMs)} | ${s(st.maxLatencyMs)} | ${st.repeats} | |`,
+        `| ${label} | ${event}${late ? ` (${late} not steady by the deadline)` : ''} | ${spread(es.map((e) => e.stats.stayedPauseMs))} | ${spread(es.map((e) => e.stats.movedPauseMs))} | ${spread(es.map((e) => e.stats.allStopMs))} | ${spread(es.map((e) => e.stats.maxLatencyMs))} | ${es.reduce((n, e) => n + e.stats.repeats, 0)} | |`,
       );
     }
-    lines.push(`| ${r.variant.label} | whole run | | | | | ${r.loss.duplicates} | ${r.loss.lost} of ${r.loss.acked} |`);
+    const lost = runs.reduce((n, r) => n + r.loss.lost, 0);
+    const acked = runs.reduce((n, r) => n + r.loss.acked, 0);
+    lines.push(`| ${label} | whole run | | | | | ${runs.reduce((n, r) => n + r.loss.duplicates, 0)} | ${lost} of ${acked} |`);
   }
   return lines.join('\n');
 }
