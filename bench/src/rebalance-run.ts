@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { siblingEntry } from './env.js';
+import { evictMember } from './rebalance-admin.js';
 import { analyzeWindow, countLoss, type Consumed, type WindowStats } from './rebalance-stats.js';
 import type { ClientName, GroupProtocol, MemberConfig, MemberMessage } from './rebalance-types.js';
 
@@ -243,28 +244,6 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
     await admin.deleteGroups([`${id}.g`]).catch(() => undefined);
     await admin.deleteTopics({ topics: [id] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
-  }
-}
-
-/**
- * LeaveGroup for a member id by a client that is not that member, through @platformatic/kafka's
- * public admin API (kafkajs needs its private cluster for this: server/src/kafka/internals.ts).
- */
-async function evictMember(brokers: string, groupId: string, memberId: string, log: (line: string) => void): Promise<void> {
-  const { Admin } = await import('@platformatic/kafka');
-  const admin = new Admin({
-    clientId: 'bench-rebalance-evict',
-    bootstrapBrokers: brokers.split(','),
-  });
-  try {
-    await admin.removeMembersFromConsumerGroup({
-      groupId,
-      members: [{ memberId }],
-    });
-  } catch (error) {
-    log(`evicting ${memberId} failed (the join waits for its session): ${(error as Error).message}`);
-  } finally {
-    await admin.close().catch(() => undefined);
   }
 }
 
