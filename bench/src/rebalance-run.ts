@@ -178,8 +178,9 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
     const allConsuming = () => new Set(consumed.map((c) => c.member)).size === o.members;
     if (!(await waitFor(() => allConsuming() && steady(Date.now()), 90_000))) throw new Error(`${variant.label}: the group never became steady`);
 
-    const window = async (event: EventResult['event'], member: string, deadlineMs: number, done: (now: number) => boolean) => {
-      const from = Date.now();
+    // `from` is the event itself: a window opened later would miss a pause that began and ended
+    // before it (the evict event's rebalance can finish while the replacement is still starting).
+    const window = async (event: EventResult['event'], member: string, deadlineMs: number, done: (now: number) => boolean, from = Date.now()) => {
       const met = await waitFor(() => done(Date.now()), deadlineMs);
       const to = Date.now();
       const stats = analyzeWindow(consumed, {
@@ -224,12 +225,13 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
       } else if (variant.protocol === 'classic') {
         const m = members.get('m3');
         if (!m) continue;
+        const killedAt = Date.now();
         m.child.kill('SIGKILL');
         const dead = memberIds.get('m3');
         await m.exited;
         if (dead) await evictMember(o.brokers, `${id}.g`, dead, o.log);
         spawn('m3r', 'm3');
-        await window('evict', 'm3', deadline, (now) => consumed.some((c) => c.member === 'm3r') && steady(now, 'm3'));
+        await window('evict', 'm3', deadline, (now) => consumed.some((c) => c.member === 'm3r') && steady(now, 'm3'), killedAt);
       }
     }
 
