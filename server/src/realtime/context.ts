@@ -14,6 +14,7 @@ import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { DomainEvents } from '../services/domain-events.js';
 import type { EventLimiter } from './event-limiter.js';
+import type { SenderReceipt } from './receipts.js';
 
 export interface SocketData {
   username: string;
@@ -32,6 +33,8 @@ export interface SocketData {
 export interface ServerSideEvents {
   'sessions:close': (event: { tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
   'user:close': (event: { username: string; tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
+  /** Delivered receipts another process gathered: push each to our sockets of its sender. */
+  'receipts:delivered': (batch: SenderReceipt[]) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;

@@ -19,7 +19,7 @@ import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
-import { createDeliveredReceipts } from './receipts.js';
+import { createDeliveredReceipts, type SenderReceipt } from './receipts.js';
 import { registerRevocations } from './revocation.js';
 import { readSessionCookie } from './session-cookie.js';
 
@@ -48,8 +48,13 @@ export function createRealtime(deps: RealtimeDeps) {
       })
     : createLocalDirectory(presence, broadcastPresence);
   const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus, storedPositions: deps.storedPositions });
-  // To the sender's screens on every process.
-  const receipts = createDeliveredReceipts((sender, update) => io.to(userRoom(sender)).emit('receipt:update', update));
+  // To the sender's screens here at once, and in batches to the other processes, which push
+  // them to theirs.
+  const pushReceipt = ({ sender, update }: SenderReceipt) => io.local.to(userRoom(sender)).emit('receipt:update', update);
+  const receipts = createDeliveredReceipts({
+    local: pushReceipt,
+    remote: deps.cluster ? (batch) => io.serverSideEmit('receipts:delivered', batch) : undefined,
+  });
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
   const syncing = new Map<string, Map<string, ChatMessage[]>>();
@@ -170,6 +175,12 @@ export function createRealtime(deps: RealtimeDeps) {
     socket.once('disconnect', () => clearTimeout(timer));
   }
 
+  // Other processes' delivered receipts (Postgres): each to our sockets of its sender, if any.
+  io.on('receipts:delivered', (batch) => {
+    if (!Array.isArray(batch)) return;
+    for (const r of batch) if (typeof r?.sender === 'string' && presence.socketCount(r.sender) > 0) pushReceipt(r);
+  });
+
   io.on('connection', (socket: ChatSocket) => {
     const { username, tokenHash } = socket.data;
     startSync(socket);
@@ -246,6 +257,7 @@ export function createRealtime(deps: RealtimeDeps) {
     onlineAmong: (usernames: readonly string[]) => directory.onlineAmong(usernames),
 
     async close(): Promise<void> {
+      receipts.flushRemote();
       // Peers hear "offline" for the users only we held now, not a lease later.
       await directory.close();
       await new Promise<void>((resolve) => {

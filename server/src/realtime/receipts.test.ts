@@ -7,7 +7,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 describe('delivered receipts', () => {
   it('sends one update per sender and recipient for an ack round, holding every id of it', async () => {
     const sent: [string, ReceiptUpdate][] = [];
-    const receipts = createDeliveredReceipts((sender, update) => sent.push([sender, update]));
+    const receipts = createDeliveredReceipts({ local: ({ sender, update }) => sent.push([sender, update]) });
     const at = '2026-01-01T00:00:00.000Z';
     receipts.add('alice', 'bob', ['m1'], at);
     receipts.add('alice', 'bob', ['m2', 'm3'], at);
@@ -25,11 +25,34 @@ describe('delivered receipts', () => {
 
   it('keeps rounds apart: a later round is a later update', async () => {
     const sent: ReceiptUpdate[] = [];
-    const receipts = createDeliveredReceipts((_sender, update) => sent.push(update));
+    const receipts = createDeliveredReceipts({ local: ({ update }) => sent.push(update) });
     receipts.add('alice', 'bob', ['m1'], '2026-01-01T00:00:00.000Z');
     await nextTurn();
     receipts.add('alice', 'bob', ['m2'], '2026-01-01T00:00:00.001Z');
     await nextTurn();
     expect(sent.map((u) => u.ids)).toEqual([['m1'], ['m2']]);
+  });
+
+  it('sends the other processes batches, not one event per receipt, and every receipt in them', async () => {
+    const local: string[] = [];
+    const remote: string[][] = [];
+    const receipts = createDeliveredReceipts({
+      local: ({ update }) => local.push(...update.ids),
+      remote: (batch) => remote.push(batch.flatMap((r) => r.update.ids)),
+    });
+    const ids: string[] = [];
+    for (let round = 0; round < 200; round++) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, round)).toISOString();
+      const id = `0192f5a4-7c1e-7a3b-9c4d-${String(round).padStart(12, '0')}`;
+      ids.push(id);
+      receipts.add(`sender${round % 50}`, `recipient${round % 7}`, [id], at);
+      await nextTurn();
+    }
+    expect(local).toEqual(ids);
+    receipts.flushRemote();
+    expect(remote.flat()).toEqual(ids);
+    // 200 receipts in a few NOTIFY-sized batches, not 200 emits.
+    expect(remote.length).toBeGreaterThan(1);
+    expect(remote.length).toBeLessThan(20);
   });
 });

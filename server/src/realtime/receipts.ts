@@ -1,16 +1,49 @@
 // "Delivered" receipts, gathered per ack round. Every acknowledgement of a round resolves in the
 // same turn with the same `at` (ack-batcher.ts); the receipts they produce for one sender about
-// one recipient leave together on the next turn. On Postgres each emit is a NOTIFY to every
-// process, so a recipient acking message by message costs one emit per round, not one per message.
+// one recipient leave together on the next turn, to this process's sockets of the sender.
+//
+// Other processes (Postgres) get them in batches: one serverSideEmit every REMOTE_EVERY_MS
+// carrying every receipt of that time, each process then pushing to its own sockets of each
+// sender. A room emit per receipt was one NOTIFY per acknowledged message on one publishing
+// connection: at 1,000 msg/s the adapter's queue waited past its 5 s connect timeout and dropped
+// receipts ("timeout exceeded when trying to connect", thousands of lines in the scale bench).
 import type { ReceiptUpdate } from '@messenger/protocol';
 
-export function createDeliveredReceipts(emit: (sender: string, update: ReceiptUpdate) => void) {
-  let pending = new Map<string, { sender: string; update: ReceiptUpdate }>();
+/** A receipt and whose screens it goes to. */
+export interface SenderReceipt {
+  sender: string;
+  update: ReceiptUpdate;
+}
+
+const REMOTE_EVERY_MS = 50;
+// Under NOTIFY's 8,000-byte payload limit with room for the adapter's framing, so a batch is one
+// NOTIFY rather than a row in its attachments table.
+const REMOTE_CHUNK_BYTES = 6_000;
+
+export function createDeliveredReceipts(deps: {
+  local: (receipt: SenderReceipt) => void;
+  /** To every other process; undefined when there are none (SQLite). */
+  remote?: ((batch: SenderReceipt[]) => void) | undefined;
+}) {
+  let pending = new Map<string, SenderReceipt>();
+  let outgoing: SenderReceipt[] = [];
+  let remoteTimer: NodeJS.Timeout | undefined;
 
   function flush() {
     const batch = pending;
     pending = new Map();
-    for (const { sender, update } of batch.values()) emit(sender, update);
+    for (const receipt of batch.values()) {
+      deps.local(receipt);
+      if (deps.remote) outgoing.push(receipt);
+    }
+    if (deps.remote && outgoing.length > 0 && !remoteTimer) remoteTimer = setTimeout(flushRemote, REMOTE_EVERY_MS);
+  }
+
+  function flushRemote() {
+    remoteTimer = undefined;
+    const batch = outgoing;
+    outgoing = [];
+    for (const chunk of chunks(batch)) deps.remote?.(chunk);
   }
 
   return {
@@ -23,7 +56,31 @@ export function createDeliveredReceipts(emit: (sender: string, update: ReceiptUp
       else pending.set(key, { sender, update: { peer: recipient, ids: [...ids], state: 'delivered', at } });
       if (pending.size === 1 && !entry) setImmediate(flush);
     },
+
+    /** Sends what waits for the other processes now (shutdown). */
+    flushRemote(): void {
+      clearTimeout(remoteTimer);
+      flushRemote();
+    },
   };
+}
+
+function chunks(batch: SenderReceipt[]): SenderReceipt[][] {
+  const out: SenderReceipt[][] = [];
+  let current: SenderReceipt[] = [];
+  let bytes = 0;
+  for (const receipt of batch) {
+    const size = JSON.stringify(receipt).length;
+    if (current.length > 0 && bytes + size > REMOTE_CHUNK_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(receipt);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 export type DeliveredReceipts = ReturnType<typeof createDeliveredReceipts>;
