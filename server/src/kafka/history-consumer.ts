@@ -8,10 +8,10 @@ import type { GroupInternals } from './internals.js';
 import { createJoinTracker, type ConsumerState, type JoinTracker } from './join-tracker.js';
 import { withTimeout } from './timeout.js';
 import { rawRecords } from './raw-records.js';
+import { createRebuilder } from './rebuild.js';
 import type { ConsumerOptions, KafkaBusOptions } from './types.js';
 
 const MAX_CONCURRENT_PARTITIONS = 64;
-const REBUILD_DELAY_MS = 1_000;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
 const EVICT_RETRY_MS = 1_000;
 
@@ -70,7 +70,6 @@ export function createHistoryConsumer(deps: {
      */
     start(consumerOptions: ConsumerOptions): void {
       const { handler, onFatal } = consumerOptions;
-      const crashes: number[] = [];
       const tracker = createJoinTracker({
         groupId: options.historyGroup,
         joinTimeoutMs: consumerOptions.joinTimeoutMs,
@@ -84,22 +83,7 @@ export function createHistoryConsumer(deps: {
       });
       joinTracker = tracker;
       // A consumer that cannot start or crashed for good: rebuild it, a bounded number of times.
-      const rebuild = (c: Consumer, error: unknown) => {
-        if (stopping) return;
-        const now = Date.now();
-        crashes.push(now);
-        while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
-        if (crashes.length > 5) {
-          onFatal(error);
-          return;
-        }
-        tracker.crashed();
-        void c
-          .disconnect()
-          .catch(() => undefined)
-          .then(() => new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref()))
-          .then(() => (stopping ? undefined : run()));
-      };
+      const rebuild = createRebuilder({ stopping: () => stopping, onRebuild: () => tracker.crashed(), onFatal, run: () => run() });
       const run = async (): Promise<void> => {
         const c = kafka.consumer({
           groupId: options.historyGroup,

@@ -9,11 +9,13 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { withTimeout } from './timeout.js';
 import { rawRecords } from './raw-records.js';
+import { createRebuilder } from './rebuild.js';
 import type { KafkaBusOptions, RawRecord } from './types.js';
 
 const MAX_CONCURRENT_PARTITIONS = 64;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
-const REBUILD_DELAY_MS = 1_000;
+// Between attempts to read where to start.
+const START_RETRY_MS = 1_000;
 const START_ATTEMPTS = 30;
 // How long a batch may wait inline (holding up the fetch loop) before its partition is paused.
 const INLINE_WAIT_MS = 100;
@@ -60,20 +62,7 @@ export function createLiveConsumer(deps: {
         state = s;
         live.onStateChange?.(s);
       };
-      const crashes: number[] = [];
-      const rebuild = (c: Consumer, error: unknown) => {
-        if (stopping) return;
-        const now = Date.now();
-        crashes.push(now);
-        while (crashes.length > 0 && (crashes[0] ?? now) < now - 60_000) crashes.shift();
-        if (crashes.length > 5) return live.onFatal(error);
-        setState('joining');
-        void c
-          .disconnect()
-          .catch(() => undefined)
-          .then(() => new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref()))
-          .then(() => (stopping ? undefined : run()));
-      };
+      const rebuild = createRebuilder({ stopping: () => stopping, onRebuild: () => setState('joining'), onFatal: live.onFatal, run: () => run() });
       const run = async (): Promise<void> => {
         const c = kafka.consumer({
           groupId,
@@ -167,7 +156,7 @@ export function createLiveConsumer(deps: {
           } catch (error) {
             if (attempt >= START_ATTEMPTS) return live.onFatal(error);
             log.warn({ err: error, attempt }, 'cannot read where the store stands yet; the live consumer waits');
-            await new Promise((resolve) => setTimeout(resolve, REBUILD_DELAY_MS).unref());
+            await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS).unref());
           }
         }
         if (!stopping) await run();
