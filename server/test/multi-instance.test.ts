@@ -48,4 +48,32 @@ describe('two server processes', () => {
     expect(secondSession.texts).not.toContain('one');
     onB.close();
   });
+
+  it('never pushes a message acknowledged on one process again from the other, even when that one is behind', async () => {
+    const alice = await register(a);
+    const bob = await register(a);
+    const onA = await connect(a, bob.token);
+    const first = collectMessages(onA);
+    const acks = autoAck(onA, bob.username);
+    const sent = await send(a, alice.token, bob.username, 'seen on A');
+    expect(sent.statusCode).toBe(202);
+    const { partition, offset } = sent.json<{ partition: number; offset: string }>();
+    await first.until(1);
+    await acks.settled();
+    onA.close();
+    expect((await send(a, alice.token, bob.username, 'while away')).statusCode).toBe(202);
+
+    // At once on B, whose live consumer may not have reached either message yet (on SQLite it
+    // learns of A's stores by polling): the first is delivered, so B must not push it; the
+    // second comes in the backlog, once.
+    const onB = await connect(b, bob.token);
+    const second = collectMessages(onB);
+    // Once B's live consumer is past it, a push would have happened.
+    expect(await b.app.pushedWatermark.until(partition, Number(offset), 20_000)).toBeGreaterThan(Number(offset));
+    expect((await send(b, alice.token, bob.username, 'after')).statusCode).toBe(202);
+    await second.until(2);
+    expect(second.texts).toEqual(['while away', 'after']);
+    expect(second.received).toBe(2);
+    onB.close();
+  });
 });

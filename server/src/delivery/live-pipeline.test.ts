@@ -26,7 +26,7 @@ function setup(local: string[]) {
   const watermark = new Watermark(async () => new Map(), log);
   const handle = createLivePipeline({
     codec: counting,
-    realtime: { deliver: (m) => pushed.push(m), hasLocalSockets: (u) => local.includes(u) },
+    realtime: { deliver: (p) => pushed.push(p.message), hasLocalSockets: (u) => local.includes(u) },
     watermark,
     metrics: createMetrics(),
     logger: log,

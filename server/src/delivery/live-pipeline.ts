@@ -35,7 +35,11 @@ export function createLivePipeline(deps: {
     if (!decoded.ok) return;
     const r = decoded.record;
     if (!emitted.add(r.id)) return;
-    deps.realtime.deliver({ id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent' });
+    deps.realtime.deliver({
+      message: { id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent' },
+      partition: raw.partition,
+      offset: raw.offset,
+    });
     const sentAt = Date.parse(r.sentAt);
     if (Number.isFinite(sentAt)) deps.metrics.deliveryLatency.observe(Math.max(0, now - sentAt) / 1000);
   }

@@ -135,6 +135,10 @@ export default fp(
       bus,
       storedPositions: () => storedWatermark.positions(),
       pushed: pushedWatermark,
+      storedNow: async () => {
+        await storedWatermark.refresh();
+        return storedWatermark.positions();
+      },
       metrics,
       logger: app.log.child({ module: 'realtime' }) as never,
       events,

@@ -2,10 +2,9 @@
 // The history store holds the messages; the recipient's Kafka group says what was delivered.
 // When Kafka has no offsets (expired, deleted, or Kafka unreachable) the store's own delivery
 // marks decide, so catch-up survives offsets.retention.minutes and topic retention.
-import type { ChatMessage } from '@messenger/protocol';
 import type { PendingMessage } from '../db/messages.repository.js';
 import { aboveCommitted } from '../delivery/inbox.js';
-import type { ChatSocket, RealtimeDeps } from './context.js';
+import type { ChatSocket, Positioned, RealtimeDeps } from './context.js';
 
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
@@ -17,15 +16,20 @@ const PUSHED_WAIT_MS = 5_000;
  * Sends the backlog, then the live messages that arrived meanwhile (`endSync` hands them over
  * and lets the socket receive live again), then `sync:done`.
  */
-export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: () => ChatMessage[]): Promise<void> {
+export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: () => Positioned[]): Promise<void> {
   const { username } = socket.data;
+  // Before the backlog query: everything below is in the store now, so the query finds what of
+  // it is undelivered; pushes of it are dropped (held ones below, later ones in the hub).
+  const storedAtSync = await deps.storedNow();
+  socket.data.storedAtSync = storedAtSync;
   const undelivered = await deps.messages.undelivered(username, MAX_CATCH_UP);
   const owed = undelivered.length > 0 ? await dropWhatKafkaSaysWasDelivered(username, undelivered, deps) : [];
   await untilPushedPast(owed, deps);
   // The Kafka positions stop here: a client is sent the message alone.
   const pending = owed.map((p) => p.message);
   const sent = new Set(pending.map((m) => m.id));
-  for (const m of endSync()) {
+  for (const { message: m, partition, offset } of endSync()) {
+    if (offset < (storedAtSync.get(partition) ?? 0)) continue;
     if (!sent.has(m.id)) {
       sent.add(m.id);
       pending.push(m);

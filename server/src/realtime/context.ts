@@ -1,6 +1,6 @@
 // What the hub, the socket handlers and catch-up share: the typed socket.io server and socket,
 // the hub's dependencies, and room names. It imports none of them, so none imports the hub.
-import type { ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
+import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
@@ -22,6 +22,18 @@ export interface SocketData {
   expiresAt: string;
   client: 'web' | 'agent' | 'bot';
   limiter: EventLimiter;
+  /**
+   * Per partition, how far the store was filled when catch-up began: a record below it reached
+   * this socket through catch-up (or was delivered before), so it is never pushed live to it.
+   */
+  storedAtSync?: ReadonlyMap<number, number>;
+}
+
+/** A message on its way to sockets, with where Kafka put it (which stays on the server). */
+export interface Positioned {
+  message: ChatMessage;
+  partition: number;
+  offset: number;
 }
 
 /**
@@ -57,6 +69,8 @@ export interface RealtimeDeps {
   storedPositions: () => ReadonlyMap<number, number>;
   /** How far this process's live consumer has pushed, per partition (catch-up waits on it). */
   pushed: Pick<Watermark, 'until'>;
+  /** Per partition, how far the store is filled right now (read from the store itself). */
+  storedNow: () => Promise<ReadonlyMap<number, number>>;
   metrics: Metrics;
   logger: Logger;
   events: DomainEvents;

@@ -4,7 +4,7 @@
 // On Postgres several processes share the work (postgres-adapter.ts): typing, presence, receipts
 // and revocations reach every process. Chat messages do not: each process pushes them to its own
 // sockets from its own Kafka consumer, so `deliver` emits locally.
-import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ChatMessage } from '@messenger/protocol';
+import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH } from '@messenger/protocol';
 import { Server } from 'socket.io';
 import { conversationKey } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
@@ -12,7 +12,7 @@ import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
 import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
-import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type RealtimeDeps } from './context.js';
+import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type Positioned, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
@@ -57,15 +57,28 @@ export function createRealtime(deps: RealtimeDeps) {
   });
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
-  const syncing = new Map<string, Map<string, ChatMessage[]>>();
+  const syncing = new Map<string, Map<string, Positioned[]>>();
 
   function startSync(socket: ChatSocket) {
-    const byUser = syncing.get(socket.data.username) ?? new Map<string, ChatMessage[]>();
+    const byUser = syncing.get(socket.data.username) ?? new Map<string, Positioned[]>();
     byUser.set(socket.id, []);
     syncing.set(socket.data.username, byUser);
   }
 
-  function endSync(socket: ChatSocket): ChatMessage[] {
+  // This process's live consumer can be behind the store (it just started; another instance
+  // stored the record). A record stored before a socket's catch-up began reached it in the
+  // backlog, or was delivered before (acknowledged on another instance): pushed now, a desktop
+  // agent would notify it again (test/multi-instance.test.ts caught one).
+  function syncedPast(username: string, { partition, offset }: Positioned): string[] {
+    const out: string[] = [];
+    for (const id of presence.socketIds(username)) {
+      const storedAt = io.sockets.sockets.get(id)?.data.storedAtSync?.get(partition);
+      if (storedAt !== undefined && offset < storedAt) out.push(id);
+    }
+    return out;
+  }
+
+  function endSync(socket: ChatSocket): Positioned[] {
     const byUser = syncing.get(socket.data.username);
     const held = byUser?.get(socket.id) ?? [];
     byUser?.delete(socket.id);
@@ -239,15 +252,19 @@ export function createRealtime(deps: RealtimeDeps) {
      * Pushes a stored message to this process's screens of its recipient and of its sender (the
      * sender's other screens). Only local sockets: each process pushes from its own consumer.
      */
-    deliver(message: ChatMessage) {
+    deliver(positioned: Positioned) {
+      const { message } = positioned;
       introduce(message.from, message.to);
       const held = syncing.get(message.to);
-      if (held) for (const buffer of held.values()) buffer.push(message);
+      if (held) for (const buffer of held.values()) buffer.push(positioned);
       io.local
         .to(userRoom(message.to))
-        .except(held ? [...held.keys()] : [])
+        .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
         .emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
-      io.local.to(userRoom(message.from)).emit('message:new', { message, readingNow: false });
+      io.local
+        .to(userRoom(message.from))
+        .except(syncedPast(message.from, positioned))
+        .emit('message:new', { message, readingNow: false });
     },
 
     /** True when the user has a socket on this process (the live pipeline skips everyone else). */

@@ -1,4 +1,6 @@
 // Who is online on this process, and which conversation each visible tab shows.
+const EMPTY: ReadonlySet<string> = new Set();
+
 export class PresenceRegistry {
   private readonly sockets = new Map<string, Set<string>>();
   private readonly focus = new Map<string, Map<string, string>>();
@@ -25,6 +27,11 @@ export class PresenceRegistry {
     if (set.size > 0) return false;
     this.sockets.delete(username);
     return true;
+  }
+
+  /** The ids of the user's sockets on this process. */
+  socketIds(username: string): ReadonlySet<string> {
+    return this.sockets.get(username) ?? EMPTY;
   }
 
   /** How many sockets the user has on this process. */
