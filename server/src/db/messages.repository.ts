@@ -117,7 +117,7 @@ export interface StoredThrough {
   positions: ReadonlyMap<number, number>;
 }
 
-export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 'postgres' } = { dialect: 'sqlite' }) {
+export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 'postgres' }) {
   // Only Postgres has other processes to tell (LISTEN/NOTIFY); SQLite's readers poll the table.
   const announce = options.dialect === 'postgres';
   /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */

@@ -9,6 +9,17 @@ const TRANSIENT_KAFKA_ERRORS =
 // duplicates from a client's retry are stopped by Idempotency-Key and by message-id dedupe.
 const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
 
+/**
+ * What both of our consumers (history and live) share: a heartbeat a second, fetches that wait
+ * at most 250 ms for data (delivery latency), no topic created by reading, bounded retries.
+ */
+export const CONSUMER_DEFAULTS = {
+  heartbeatInterval: 1_000,
+  maxWaitTimeInMs: 250,
+  allowAutoTopicCreation: false,
+  retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+} as const;
+
 export function createKafkaClient(options: KafkaBusOptions): Kafka {
   const log = options.logger;
   return new Kafka({

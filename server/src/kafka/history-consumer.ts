@@ -5,6 +5,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaAdmin } from './admin.js';
 import type { GroupInternals } from './internals.js';
+import { CONSUMER_DEFAULTS } from './client.js';
 import { createJoinTracker, type ConsumerState, type JoinTracker } from './join-tracker.js';
 import { withTimeout } from './timeout.js';
 import { rawRecords } from './raw-records.js';
@@ -90,11 +91,8 @@ export function createHistoryConsumer(deps: {
           // How long the broker keeps a silent member: a dead instance's partitions are neither
           // stored nor pushed this long. Kafka's floor is 6 s (group.min.session.timeout.ms).
           sessionTimeout: options.sessionTimeoutMs,
-          heartbeatInterval: 1_000,
           rebalanceTimeout: 10_000,
-          maxWaitTimeInMs: 250,
-          allowAutoTopicCreation: false,
-          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+          ...CONSUMER_DEFAULTS,
         });
         consumer = c;
         c.on(c.events.GROUP_JOIN, (event) => {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { withTimeout } from './timeout.js';
+import { CONSUMER_DEFAULTS } from './client.js';
 import { rawRecords } from './raw-records.js';
 import { createRebuilder } from './rebuild.js';
 import type { KafkaBusOptions, RawRecord } from './types.js';
@@ -31,8 +32,6 @@ export interface LiveConsumerOptions {
    * stops when `running()` turns false; returns the offset after the last record it handled.
    */
   handler: (records: RawRecord[], control: { running: () => boolean; waitMs: number }) => Promise<number>;
-  /** Everything of `partition` below `next` is handled (from the start positions on). */
-  onProgress?: (partition: number, next: number) => void;
   onStateChange?: (state: LiveState) => void;
   onFatal: (error: unknown) => void;
 }
@@ -67,10 +66,7 @@ export function createLiveConsumer(deps: {
         const c = kafka.consumer({
           groupId,
           sessionTimeout: 10_000,
-          heartbeatInterval: 1_000,
-          maxWaitTimeInMs: 250,
-          allowAutoTopicCreation: false,
-          retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+          ...CONSUMER_DEFAULTS,
         });
         consumer = c;
         c.on(c.events.GROUP_JOIN, (event) => {
@@ -109,7 +105,6 @@ export function createLiveConsumer(deps: {
               const moved = (reached: number) => {
                 if (generation !== (generations.get(partition) ?? 0) || reached <= (next.get(partition) ?? -1)) return;
                 next.set(partition, reached);
-                live.onProgress?.(partition, reached);
               };
               let reached = await live.handler(records, { running, waitMs: INLINE_WAIT_MS });
               moved(reached);
@@ -147,11 +142,7 @@ export function createLiveConsumer(deps: {
         // restarting too), and give up loudly rather than idle.
         for (let attempt = 1; !stopping; attempt++) {
           try {
-            for (const [partition, offset] of await live.startAt()) {
-              if (next.has(partition)) continue;
-              next.set(partition, offset);
-              live.onProgress?.(partition, offset);
-            }
+            for (const [partition, offset] of await live.startAt()) if (!next.has(partition)) next.set(partition, offset);
             break;
           } catch (error) {
             if (attempt >= START_ATTEMPTS) return live.onFatal(error);
