@@ -1,17 +1,13 @@
-// Per partition of the messages topic, an offset below which everything has happened, as this
-// process knows it. Two are kept:
-// - stored: everything below is in the history store (or was dead-lettered). Our own history
-//   consumer moves it at once; other instances' stores reach it by NOTIFY (Postgres), and a poll
-//   of the stored_positions table covers what a notification missed (a dropped LISTEN
-//   connection, SQLite processes sharing one file).
-// - pushed: this process's live consumer has pushed (or skipped) everything below.
+// Per partition of the messages topic, how far the history store is filled, as this process
+// knows it: everything below is stored (or was dead-lettered). It only moves forward. Our own
+// history consumer moves it at once; other instances' stores reach it by NOTIFY (Postgres), and a
+// poll of the stored_positions table covers what a notification missed (a dropped LISTEN
+// connection, SQLite processes sharing one file).
 //
 // The live pipeline pushes a record only once it is below `stored`. That keeps catch-up gap-free
 // when the instance that stores a message is not the one that pushes it: a socket joins its room,
 // then queries the store; anything pushed before the join was stored, so the query finds it;
-// anything after the join reaches the socket live. Catch-up waits for `pushed` to pass its
-// backlog before it ends, so a backlog message pushed late is caught as a repeat while the socket
-// still syncs, never sent to it twice.
+// anything after the join reaches the socket live.
 import type { Logger } from 'pino';
 
 const POLL_MS = 250;
@@ -37,9 +33,9 @@ export class Watermark {
   private polling = false;
   private stopped = false;
 
-  /** `read`, when given, is polled while anyone waits (where the marks also live elsewhere). */
+  /** `read` (the stored_positions table) is polled while anyone waits. */
   constructor(
-    private readonly read: (() => Promise<ReadonlyMap<number, number>>) | undefined,
+    private readonly read: () => Promise<ReadonlyMap<number, number>>,
     private readonly log: Logger,
   ) {}
 
@@ -65,7 +61,7 @@ export class Watermark {
 
   /** Reads the marks once (at start, and while anyone waits). */
   async refresh(): Promise<void> {
-    if (this.read) this.advance(await this.read());
+    this.advance(await this.read());
   }
 
   /** Every partition's mark: what is known to be stored. */
@@ -112,7 +108,7 @@ export class Watermark {
   }
 
   private startPolling(): void {
-    if (this.poll || !this.read) return;
+    if (this.poll) return;
     this.poll = setInterval(() => {
       if (this.polling) return;
       this.polling = true;

@@ -36,8 +36,6 @@ declare module 'fastify' {
     recordCodec: RecordCodec;
     /** How far the history store is filled, per partition (delivery/watermark.ts). */
     storedWatermark: Watermark;
-    /** How far this process's live consumer has pushed, per partition. */
-    pushedWatermark: Watermark;
     metrics: Metrics;
     realtime: Realtime;
     authService: AuthService;
@@ -75,7 +73,6 @@ export default fp(
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
     const storedWatermark = new Watermark(() => storedPositions.read(config.kafka.messagesTopic), app.log.child({ module: 'delivery' }) as never);
-    const pushedWatermark = new Watermark(undefined, app.log.child({ module: 'delivery' }) as never);
     const bus = createKafkaBus({ ...config.kafka, logger: app.log.child({ module: 'kafka' }) as never });
 
     // Kafka may still be starting next to us (npm start, compose): retry, but never forever.
@@ -134,7 +131,6 @@ export default fp(
       messages: repos.messages,
       bus,
       storedPositions: () => storedWatermark.positions(),
-      pushed: pushedWatermark,
       storedNow: async () => {
         await storedWatermark.refresh();
         return storedWatermark.positions();
@@ -176,7 +172,6 @@ export default fp(
     app.decorate('bus', bus);
     app.decorate('recordCodec', recordCodec);
     app.decorate('storedWatermark', storedWatermark);
-    app.decorate('pushedWatermark', pushedWatermark);
     app.decorate('metrics', metrics);
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
@@ -199,7 +194,6 @@ export default fp(
       clearInterval(sweep);
       await bus.close();
       storedWatermark.stop();
-      pushedWatermark.stop();
       await listening?.close();
       await database.close();
     });

@@ -72,7 +72,6 @@ export default fp(
           return watermark.positions();
         },
         handler: handleLive,
-        onProgress: (partition, next) => app.pushedWatermark.advance(new Map([[partition, next]])),
         onStateChange: (state) => app.metrics.consumerConsuming.set({ group: 'live' }, state === 'consuming' ? 1 : 0),
         onFatal: fatal,
       });

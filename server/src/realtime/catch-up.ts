@@ -8,9 +8,6 @@ import type { ChatSocket, Positioned, RealtimeDeps } from './context.js';
 
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
-// How long catch-up waits for this process's live consumer to pass its backlog. Past it the
-// client may get a message twice (it dedupes by id); nothing is lost either way.
-const PUSHED_WAIT_MS = 5_000;
 
 /**
  * Sends the backlog, then the live messages that arrived meanwhile (`endSync` hands them over
@@ -18,23 +15,20 @@ const PUSHED_WAIT_MS = 5_000;
  */
 export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, endSync: () => Positioned[]): Promise<void> {
   const { username } = socket.data;
-  // Before the backlog query: everything below is in the store now, so the query finds what of
-  // it is undelivered; pushes of it are dropped (held ones below, later ones in the hub).
+  // Where the store stands, read before the backlog query, splits the partition in two for this
+  // socket. Below it: stored, so the query finds what is undelivered; pushes of it are dropped
+  // (held ones here, later ones in the hub), since this instance's live consumer may be behind
+  // and push a record the client had in an earlier backlog or acknowledged on another instance.
+  // From it on: not stored yet when read, so not pushed yet either (pushed implies stored), and
+  // this instance's live consumer pushes it to the socket, which joined its room before.
   const storedAtSync = await deps.storedNow();
   socket.data.storedAtSync = storedAtSync;
-  const undelivered = await deps.messages.undelivered(username, MAX_CATCH_UP);
+  const below = (partition: number, offset: number) => offset < (storedAtSync.get(partition) ?? 0);
+  const undelivered = (await deps.messages.undelivered(username, MAX_CATCH_UP)).filter((p) => below(p.partition, p.offset));
   const owed = undelivered.length > 0 ? await dropWhatKafkaSaysWasDelivered(username, undelivered, deps) : [];
-  await untilPushedPast(owed, deps);
   // The Kafka positions stop here: a client is sent the message alone.
   const pending = owed.map((p) => p.message);
-  const sent = new Set(pending.map((m) => m.id));
-  for (const { message: m, partition, offset } of endSync()) {
-    if (offset < (storedAtSync.get(partition) ?? 0)) continue;
-    if (!sent.has(m.id)) {
-      sent.add(m.id);
-      pending.push(m);
-    }
-  }
+  for (const { message, partition, offset } of endSync()) if (!below(partition, offset)) pending.push(message);
   for (let i = 0; i < pending.length && socket.connected; i += BATCH_SIZE) {
     socket.emit('message:batch', { messages: pending.slice(i, i + BATCH_SIZE) });
   }
@@ -61,22 +55,3 @@ async function dropWhatKafkaSaysWasDelivered(
   return aboveCommitted(pending, committed);
 }
 
-/**
- * The backlog is what the store holds; this process's live consumer may not have pushed all of it
- * yet (it just started, or another instance stored it a moment ago). Pushed later, after
- * `sync:done`, such a message would reach the socket a second time. Pushed while the socket still
- * syncs, it is held and dropped as a repeat of the backlog. So wait for the live consumer to pass
- * the backlog's last offset on each partition.
- */
-async function untilPushedPast(owed: PendingMessage[], deps: RealtimeDeps): Promise<void> {
-  const last = new Map<number, number>();
-  for (const p of owed) last.set(p.partition, Math.max(p.offset, last.get(p.partition) ?? -1));
-  const deadline = Date.now() + PUSHED_WAIT_MS;
-  for (const [partition, offset] of last) {
-    const pushed = await deps.pushed.until(partition, offset, Math.max(0, deadline - Date.now())).catch(() => undefined);
-    if (pushed === undefined) {
-      deps.logger.debug({ partition, offset }, 'the live consumer is behind the backlog; a repeat may follow');
-      return;
-    }
-  }
-}

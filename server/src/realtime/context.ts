@@ -8,7 +8,6 @@ import type { Config } from '../config.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
 import type { PresenceRepository } from '../db/presence.repository.js';
 import type { PubSubPool } from '../db/postgres.js';
-import type { Watermark } from '../delivery/watermark.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
@@ -67,8 +66,6 @@ export interface RealtimeDeps {
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;
-  /** How far this process's live consumer has pushed, per partition (catch-up waits on it). */
-  pushed: Pick<Watermark, 'until'>;
   /** Per partition, how far the store is filled right now (read from the store itself). */
   storedNow: () => Promise<ReadonlyMap<number, number>>;
   metrics: Metrics;
