@@ -3,6 +3,7 @@
 // sender's POST /send answer carries it (SendResponse), for scripts that look the record up.
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoTimestamp, MessageId, StoredMessageText, Username } from './primitives.js';
+import { GroupRef } from './group-ref.js';
 
 export const ReceiptState = Type.Union([
   Type.Literal('sent'),
@@ -19,6 +20,11 @@ export const ChatMessage = Type.Object(
     text: StoredMessageText,
     sentAt: IsoTimestamp,
     state: ReceiptState,
+    /**
+     * Set on a group message. Each member has their own copy: `to` is the member the copy is for
+     * (the sender's own copy has `to` equal to `from`).
+     */
+    group: Type.Optional(GroupRef),
   },
   { $id: 'ChatMessage' },
 );

@@ -1,8 +1,11 @@
 // The Kafka record on the messages topic: versioned JSON value, key = recipient, id in a header.
 import { Type, type Static } from '@sinclair/typebox';
+import { GroupRef } from './group-ref.js';
 import { IsoTimestamp, MessageId, MessageText, Username } from './primitives.js';
 
 export const CHAT_RECORD_VERSION = 1;
+/** Version 2: a member's copy of a group message (version 1 plus `group`). 1:1 records stay version 1. */
+export const GROUP_RECORD_VERSION = 2;
 
 /** Header names on every record the server produces. */
 export const RecordHeaders = {
@@ -45,3 +48,24 @@ export const ChatRecordV1 = Type.Object(
   { additionalProperties: false, $id: 'ChatRecordV1' },
 );
 export type ChatRecordV1 = Static<typeof ChatRecordV1>;
+
+/**
+ * One member's copy of a group message, keyed by that member like any record: the member's inbox
+ * group counts it. Every copy of one message has the same id; the sender gets one too.
+ */
+export const ChatRecordV2 = Type.Object(
+  {
+    v: Type.Literal(GROUP_RECORD_VERSION),
+    id: MessageId,
+    from: Username,
+    to: Username,
+    text: MessageText,
+    sentAt: IsoTimestamp,
+    group: GroupRef,
+  },
+  { additionalProperties: false, $id: 'ChatRecordV2' },
+);
+export type ChatRecordV2 = Static<typeof ChatRecordV2>;
+
+export const ChatRecord = Type.Union([ChatRecordV1, ChatRecordV2]);
+export type ChatRecord = ChatRecordV1 | ChatRecordV2;

@@ -2,6 +2,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ErrorBody } from './errors.js';
 import { ChatMessage, ReceiptState } from './message.js';
+import { type GroupUpdate } from './group.js';
+import { GroupId } from './group-ref.js';
 import { IsoTimestamp, MessageId, Username } from './primitives.js';
 
 /** The socket.io path; the server and every client use it. */
@@ -40,8 +42,13 @@ export const SyncDone = Type.Object({ delivered: Type.Integer({ minimum: 0 }) })
 export type SyncDone = Static<typeof SyncDone>;
 
 export const ReceiptUpdate = Type.Object({
-  /** The other side of the conversation, from the point of view of the socket's user. */
+  /**
+   * The other side of the conversation, from the point of view of the socket's user. In a group:
+   * the member whose copy changed (the reader themself, for their own other screens).
+   */
   peer: Username,
+  /** Set when the messages are group messages. */
+  group: Type.Optional(GroupId),
   ids: Type.Array(MessageId),
   state: ReceiptState,
   at: IsoTimestamp,
@@ -51,7 +58,7 @@ export type ReceiptUpdate = Static<typeof ReceiptUpdate>;
 export const PresenceUpdate = Type.Object({ username: Username, online: Type.Boolean() });
 export type PresenceUpdate = Static<typeof PresenceUpdate>;
 
-export const TypingUpdate = Type.Object({ from: Username, typing: Type.Boolean() });
+export const TypingUpdate = Type.Object({ from: Username, typing: Type.Boolean(), group: Type.Optional(GroupId) });
 export type TypingUpdate = Static<typeof TypingUpdate>;
 
 export const SessionRevoked = Type.Object({ reason: Type.String() });
@@ -66,16 +73,18 @@ export const AckPayload = Type.Object(
 );
 export type AckPayload = Static<typeof AckPayload>;
 
-export const TypingPayload = Type.Object(
-  { to: Username, typing: Type.Boolean() },
-  { additionalProperties: false },
-);
+export const TypingPayload = Type.Union([
+  Type.Object({ to: Username, typing: Type.Boolean() }, { additionalProperties: false }),
+  Type.Object({ group: GroupId, typing: Type.Boolean() }, { additionalProperties: false }),
+]);
 export type TypingPayload = Static<typeof TypingPayload>;
 
 export const FocusPayload = Type.Object(
   {
     /** The conversation shown in a visible tab, or null when none is. */
     peer: Type.Union([Username, Type.Null()]),
+    /** Instead of `peer`: the group shown. */
+    group: Type.Optional(GroupId),
   },
   { additionalProperties: false },
 );
@@ -95,6 +104,7 @@ export const SocketEvents = {
   presenceUpdate: 'presence:update',
   typingUpdate: 'typing:update',
   sessionRevoked: 'session:revoked',
+  groupUpdate: 'group:update',
   messageAck: 'message:ack',
   typingSet: 'typing:set',
   focusSet: 'focus:set',
@@ -111,6 +121,8 @@ export interface ServerToClientEvents {
   'presence:update': (payload: PresenceUpdate) => void;
   'typing:update': (payload: TypingUpdate) => void;
   'session:revoked': (payload: SessionRevoked) => void;
+  /** A group of yours changed, or you left it or were removed (`group` null). */
+  'group:update': (payload: GroupUpdate) => void;
 }
 
 export interface ClientToServerEvents {

@@ -54,7 +54,7 @@ describe(`the history store (${testDb})`, () => {
     await messages.insertBatch(rows);
     expect((await messages.undelivered(bob, 10)).map((m) => m.offset)).toEqual([big, big + 1]);
     const [outcome] = await messages.markDeliveredMany([{ recipient: bob, ids: [rows[0]!.id] }], new Date().toISOString());
-    expect(outcome?.changed).toEqual([{ id: rows[0]!.id, sender: alice, kafka_partition: 1, kafka_offset: big }]);
+    expect(outcome?.changed).toEqual([{ id: rows[0]!.id, sender: alice, conversation: [alice, bob].sort().join('|'), kafka_partition: 1, kafka_offset: big }]);
     expect(outcome?.lowestUndelivered).toEqual(new Map([[1, big + 1]]));
     expect(await messages.markDeliveredBelow(bob, 1, big + 2, new Date().toISOString())).toBe(1);
     expect(await messages.hasUndelivered(bob)).toBe(false);

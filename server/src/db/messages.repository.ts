@@ -6,7 +6,7 @@ import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
 import { writeStoredPositions } from './stored-positions.repository.js';
-import { conversationKey, type MessagesTable } from './schema.js';
+import { conversationKey, groupConversation, groupOf, type MessagesTable } from './schema.js';
 
 export interface StoredRecord {
   id: string;
@@ -16,13 +16,15 @@ export interface StoredRecord {
   sentAt: string;
   partition: number;
   offset: number;
+  /** Set on a member's copy of a group message. */
+  group?: { id: string; name: string };
 }
 
 // What a client is shown of a stored message; the Kafka position is selected only where the
 // server needs it (undelivered()).
-type MessageRow = Pick<MessagesTable, 'id' | 'sender' | 'recipient' | 'text' | 'sent_at' | 'delivered_at' | 'read_at'>;
+type MessageRow = Pick<MessagesTable, 'id' | 'sender' | 'recipient' | 'conversation' | 'text' | 'sent_at' | 'delivered_at' | 'read_at' | 'group_name'>;
 
-const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'text', 'sent_at', 'delivered_at', 'read_at'] as const;
+export const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'conversation', 'text', 'sent_at', 'delivered_at', 'read_at', 'group_name'] as const;
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -38,7 +40,7 @@ export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): R
 
 /** The message as clients see it: a fresh object with the contract's keys and nothing else. */
 export function toChatMessage(row: MessageRow): ChatMessage {
-  return {
+  const message: ChatMessage = {
     id: row.id,
     from: row.sender,
     to: row.recipient,
@@ -46,7 +48,13 @@ export function toChatMessage(row: MessageRow): ChatMessage {
     sentAt: row.sent_at,
     state: stateOf(row),
   };
+  const group = groupOf(row.conversation);
+  if (group !== undefined) message.group = { id: group, name: row.group_name ?? '' };
+  return message;
 }
+
+/** A copy's identity: a group message has one row per member, under one id. */
+const copyKey = (id: string, recipient: string) => `${id}\n${recipient}`;
 
 /**
  * A message still to be delivered, with where Kafka put it: catch-up compares that with the
@@ -66,7 +74,7 @@ export interface AckRequest {
 
 export interface AckOutcome {
   /** the messages this request moved to delivered (repeats from other screens are not here) */
-  changed: { id: string; sender: string; kafka_partition: number; kafka_offset: number }[];
+  changed: { id: string; sender: string; conversation: string; kafka_partition: number; kafka_offset: number }[];
   /**
    * For each partition where the round moved any of the recipient's messages to delivered: the
    * lowest offset of theirs still undelivered once the whole round is applied (null: none).
@@ -81,7 +89,7 @@ function markDeliveredWith(q: Db | Transaction<Database>, recipient: string, ids
     .where('recipient', '=', recipient)
     .where('id', 'in', ids)
     .where('delivered_at', 'is', null)
-    .returning(['id', 'sender', 'kafka_partition', 'kafka_offset'])
+    .returning(['id', 'sender', 'conversation', 'kafka_partition', 'kafka_offset'])
     .execute();
 }
 
@@ -137,6 +145,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
      * new. Idempotent: replays after a crash insert nothing twice.
      */
     async insertBatch(records: StoredRecord[], through?: StoredThrough): Promise<Set<string>> {
+      // copies newly stored (copyKey); a 1:1 message has one copy
       const inserted = new Set<string>();
       if (records.length === 0 && (!through || through.positions.size === 0)) return inserted;
       await transact(db, async (trx) => {
@@ -147,23 +156,28 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           const rows = await trx
             .insertInto('messages')
             .values(
-              chunk.map((r) => ({
-                id: r.id,
-                sender: r.from,
-                recipient: r.to,
-                conversation: conversationKey(r.from, r.to),
-                text: r.text,
-                sent_at: r.sentAt,
-                kafka_partition: r.partition,
-                kafka_offset: r.offset,
-                delivered_at: null,
-                read_at: null,
-              })),
+              chunk.map((r) => {
+                // The sender's own copy of a group message is theirs already: delivered and read.
+                const own = r.group !== undefined && r.to === r.from ? r.sentAt : null;
+                return {
+                  id: r.id,
+                  sender: r.from,
+                  recipient: r.to,
+                  conversation: r.group ? groupConversation(r.group.id) : conversationKey(r.from, r.to),
+                  text: r.text,
+                  sent_at: r.sentAt,
+                  kafka_partition: r.partition,
+                  kafka_offset: r.offset,
+                  delivered_at: own,
+                  read_at: own,
+                  group_name: r.group?.name ?? null,
+                };
+              }),
             )
-            .onConflict((oc) => oc.column('id').doNothing())
-            .returning('id')
+            .onConflict((oc) => oc.columns(['id', 'recipient']).doNothing())
+            .returning(['id', 'recipient'])
             .execute();
-          for (const row of rows) inserted.add(row.id);
+          for (const row of rows) inserted.add(copyKey(row.id, row.recipient));
         }
         // Aggregate per (owner, peer) first: one upsert per conversation side, portable to
         // databases that refuse to touch a row twice in one statement.
@@ -171,12 +185,17 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         // A record can repeat inside one batch (a producer retry wrote it twice): count it once.
         const counted = new Set<string>();
         for (const r of records) {
-          if (!inserted.has(r.id) || counted.has(r.id)) continue;
-          counted.add(r.id);
-          for (const [owner, peer, unread] of [
-            [r.from, r.to, 0],
-            [r.to, r.from, 1],
-          ] as const) {
+          const key = copyKey(r.id, r.to);
+          if (!inserted.has(key) || counted.has(key)) continue;
+          counted.add(key);
+          // A group copy touches its member's side only: the group is the peer.
+          const touched: (readonly [string, string, number])[] = r.group
+            ? [[r.to, groupConversation(r.group.id), r.to === r.from ? 0 : 1]]
+            : [
+                [r.from, r.to, 0],
+                [r.to, r.from, 1],
+              ];
+          for (const [owner, peer, unread] of touched) {
             const key = `${owner}|${peer}`;
             const side = sides.get(key);
             if (!side) sides.set(key, { owner, peer, last: r, unread });
@@ -211,7 +230,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
             .execute();
         }
       });
-      return inserted;
+      return new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n'))));
     },
 
     /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
@@ -349,6 +368,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         .innerJoin('messages as m', 'm.id', 'c.last_message_id')
         .select(['c.peer', 'c.unread', ...MESSAGE_COLUMNS.map((col) => `m.${col}` as const)])
         .where('c.owner', '=', owner)
+        // Groups are listed by GET /api/groups; a 1:1 message has one row, so the id alone joins.
+        .where('c.peer', 'not like', '#%')
         .orderBy('c.last_sent_at', 'desc')
         .limit(limit)
         .execute();
@@ -367,12 +388,13 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         .select('peer')
         .where('owner', '=', username)
         .where('peer', 'in', [...new Set(candidates)])
+        .where('peer', 'not like', '#%')
         .execute();
       return new Set(rows.map((r) => r.peer));
     },
 
     async peersOf(username: string): Promise<string[]> {
-      const rows = await db.selectFrom('conversations').select('peer').where('owner', '=', username).execute();
+      const rows = await db.selectFrom('conversations').select('peer').where('owner', '=', username).where('peer', 'not like', '#%').execute();
       return rows.map((r) => r.peer);
     },
   };

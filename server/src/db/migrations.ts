@@ -143,6 +143,60 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
           .execute();
       },
     },
+    '0005_groups': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('groups')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('name', text, (c) => c.notNull())
+          .addColumn('created_by', text, (c) => c.notNull())
+          .addColumn('created_at', text, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('group_members')
+          .addColumn('group_id', text, (c) => c.notNull().references('groups.id'))
+          .addColumn('username', text, (c) => c.notNull().references('users.username'))
+          .addColumn('role', text, (c) => c.notNull())
+          .addColumn('joined_at', text, (c) => c.notNull())
+          .addColumn('muted', 'integer', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'username'])
+          .execute();
+        await db.schema.createIndex('group_members_by_user').on('group_members').column('username').execute();
+        // A group message is stored as one row per member (each member's copy, with its own
+        // Kafka position and delivery and read marks), so a message id is unique per recipient,
+        // no longer on its own. SQLite cannot drop a column's UNIQUE: the table is rebuilt.
+        if (dialect === 'sqlite') {
+          await sql`CREATE TABLE messages_v5 (
+            seq integer PRIMARY KEY AUTOINCREMENT,
+            id text NOT NULL,
+            sender text NOT NULL,
+            recipient text NOT NULL,
+            conversation text NOT NULL,
+            text text NOT NULL,
+            sent_at text NOT NULL,
+            kafka_partition integer NOT NULL,
+            kafka_offset integer NOT NULL,
+            delivered_at text,
+            read_at text,
+            group_name text,
+            UNIQUE (id, recipient)
+          )`.execute(db);
+          await sql`INSERT INTO messages_v5 (seq, id, sender, recipient, conversation, text, sent_at, kafka_partition, kafka_offset, delivered_at, read_at)
+            SELECT seq, id, sender, recipient, conversation, text, sent_at, kafka_partition, kafka_offset, delivered_at, read_at FROM messages`.execute(db);
+          await sql`DROP TABLE messages`.execute(db);
+          await sql`ALTER TABLE messages_v5 RENAME TO messages`.execute(db);
+          await db.schema.createIndex('messages_by_conversation').on('messages').columns(['conversation', 'sent_at', 'id']).execute();
+          await sql`CREATE INDEX messages_undelivered ON messages (recipient, kafka_partition, kafka_offset) WHERE delivered_at IS NULL`.execute(db);
+          await sql`CREATE INDEX messages_unread ON messages (recipient, sender) WHERE read_at IS NULL`.execute(db);
+        } else {
+          await sql`ALTER TABLE messages DROP CONSTRAINT messages_id_key`.execute(db);
+          await sql`ALTER TABLE messages ADD CONSTRAINT messages_id_recipient_key UNIQUE (id, recipient)`.execute(db);
+          await sql`ALTER TABLE messages ADD COLUMN group_name text collate "C"`.execute(db);
+        }
+        // A member's unread count in a group: their copies there not read yet.
+        await sql`CREATE INDEX messages_unread_by_conversation ON messages (recipient, conversation) WHERE read_at IS NULL`.execute(db);
+      },
+    },
   };
 };
 

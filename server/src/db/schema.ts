@@ -28,6 +28,8 @@ export interface MessagesTable {
   seq: Generated<number>;
   delivered_at: string | null;
   read_at: string | null;
+  /** A group message's group name when it was sent; the group id is in `conversation` (groupConversation()). */
+  group_name: string | null;
 }
 
 export interface ConversationsTable {
@@ -76,6 +78,22 @@ export interface PresenceTable {
   username: string;
 }
 
+export interface GroupsTable {
+  id: string;
+  name: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  username: string;
+  role: 'owner' | 'admin' | 'member';
+  joined_at: string;
+  /** 1: no notifications but mentions (the member's own setting) */
+  muted: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -86,8 +104,23 @@ export interface Database {
   server_instances: ServerInstancesTable;
   presence: PresenceTable;
   stored_positions: StoredPositionsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
 }
 
 export function conversationKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/**
+ * A group's conversation key, also its `peer` in the conversations table. Usernames cannot start
+ * with '#', so it never collides with a 1:1 conversation.
+ */
+export function groupConversation(groupId: string): string {
+  return `#${groupId}`;
+}
+
+/** The group id of a group conversation key, or undefined for a 1:1 one. */
+export function groupOf(conversation: string): string | undefined {
+  return conversation.startsWith('#') ? conversation.slice(1) : undefined;
 }

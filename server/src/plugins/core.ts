@@ -17,6 +17,8 @@ import { createStoredPositionsRepository, parseStoredAnnouncement, STORED_CHANNE
 import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
+import { createGroupMessagesRepository, type GroupMessagesRepository } from '../db/group-messages.repository.js';
+import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
 import { createDomainEvents } from '../services/domain-events.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
@@ -31,6 +33,8 @@ declare module 'fastify' {
       messages: MessagesRepository;
       idempotency: IdempotencyRepository;
       kafkaMembers: KafkaMembersRepository;
+      groups: GroupsRepository;
+      groupMessages: GroupMessagesRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -69,6 +73,8 @@ export default fp(
       messages: createMessagesRepository(database.db, { dialect: database.dialect }),
       idempotency: createIdempotencyRepository(database.db),
       kafkaMembers: createKafkaMembersRepository(database.db),
+      groups: createGroupsRepository(database.db),
+      groupMessages: createGroupMessagesRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);

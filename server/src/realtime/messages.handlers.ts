@@ -51,7 +51,8 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
     return true;
   };
   socket.on('typing:set', (payload) => {
-    if (!typingCheck.Check(payload) || payload.to === username) return;
+    // Group typing: handled by the group handlers (groups.handlers.ts).
+    if (!typingCheck.Check(payload) || !('to' in payload) || payload.to === username) return;
     const { to, typing } = payload;
     const now = Date.now();
     if (typing) {

@@ -1,0 +1,101 @@
+// A group's messages as each member sees them: their own copies (one row per member and
+// message, stored by messages.repository.ts's insertBatch), read marks, and who has what.
+import type { ChatMessage } from '@messenger/protocol';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
+import { groupConversation } from './schema.js';
+import { transact } from './transaction.js';
+
+export function createGroupMessagesRepository(db: Db) {
+  /** The member's copy of a group message: its (sent_at, id) position. */
+  async function copyOf(member: string, groupId: string, id: string) {
+    return db
+      .selectFrom('messages')
+      .select(['sent_at', 'id'])
+      .where('id', '=', id)
+      .where('recipient', '=', member)
+      .where('conversation', '=', groupConversation(groupId))
+      .executeTakeFirst();
+  }
+
+
+  return {
+    /** One page of a group as `member` sees it (their copies), newest first, older than `before` when given. */
+    async groupPage(member: string, groupId: string, before: string | undefined, limit: number) {
+      const conversation = groupConversation(groupId);
+      let query = db
+        .selectFrom('messages')
+        .select(MESSAGE_COLUMNS)
+        .where('conversation', '=', conversation)
+        .where('recipient', '=', member)
+        .orderBy('sent_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1);
+      if (before) {
+        const at = await copyOf(member, groupId, before);
+        if (!at) return undefined;
+        query = query.where((eb) =>
+          eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]),
+        );
+      }
+      const rows = await query.execute();
+      const more = rows.length > limit;
+      const messages = rows.slice(0, limit).map(toChatMessage);
+      return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
+    },
+
+    /** The member's latest copy in each of `groupIds`, for the group list. */
+    async lastInGroups(member: string, lastIds: readonly string[]): Promise<Map<string, ChatMessage>> {
+      if (lastIds.length === 0) return new Map();
+      const rows = await db.selectFrom('messages').select(MESSAGE_COLUMNS).where('recipient', '=', member).where('id', 'in', [...lastIds]).execute();
+      return new Map(rows.map((r) => [r.id, toChatMessage(r)]));
+    },
+
+    /**
+     * Marks the member's copies in the group read up to and including `upTo`; returns those
+     * changed with their senders (each sender hears "read" for their own messages).
+     */
+    async markGroupRead(member: string, groupId: string, upTo: string, now: string) {
+      const at = await copyOf(member, groupId, upTo);
+      if (!at) return undefined;
+      const conversation = groupConversation(groupId);
+      return transact(db, async (trx) => {
+        // Locks the member's row of the group first, as markRead does for a 1:1 conversation.
+        await trx.updateTable('conversations').set({ unread: sql`unread` }).where('owner', '=', member).where('peer', '=', conversation).execute();
+        const changed = await trx
+          .updateTable('messages')
+          .set({ read_at: now, delivered_at: sql`COALESCE(delivered_at, ${now})` })
+          .where('recipient', '=', member)
+          .where('conversation', '=', conversation)
+          .where('read_at', 'is', null)
+          .where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<=', at.id)])]))
+          .returning(['id', 'sender'])
+          .execute();
+        const left = await trx
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('recipient', '=', member)
+          .where('conversation', '=', conversation)
+          .where('read_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        await trx.updateTable('conversations').set({ unread: Number(left.n) }).where('owner', '=', member).where('peer', '=', conversation).execute();
+        return changed;
+      });
+    },
+
+    /** Every copy of one group message: who has it delivered and read. Undefined: no such message there. */
+    async groupCopies(groupId: string, id: string) {
+      const rows = await db
+        .selectFrom('messages')
+        .select(['sender', 'recipient', 'delivered_at', 'read_at'])
+        .where('id', '=', id)
+        .where('conversation', '=', groupConversation(groupId))
+        .execute();
+      return rows.length === 0 ? undefined : rows;
+    },
+
+  };
+}
+
+export type GroupMessagesRepository = ReturnType<typeof createGroupMessagesRepository>;
