@@ -287,6 +287,15 @@ export function createRealtime(deps: RealtimeDeps) {
         .emit('message:new', { message, readingNow: false });
     },
 
+    /** Senders' own copies of group messages, stored: delivered to them (no receipt: it is their own). */
+    acknowledgeOwnCopies(copies: readonly { sender: string; id: string }[]) {
+      const bySender = new Map<string, string[]>();
+      for (const { sender, id } of copies) bySender.set(sender, [...(bySender.get(sender) ?? []), id]);
+      for (const [sender, ids] of bySender) {
+        acks.acknowledge(sender, ids).catch((error: unknown) => logger.warn({ err: error, sender }, 'acknowledging own group copies failed'));
+      }
+    },
+
     /** True when the user has a socket on this process (the live pipeline skips everyone else). */
     hasLocalSockets: (username: string) => presence.socketCount(username) > 0,
 
