@@ -84,6 +84,21 @@ export function createGroupsRepository(db: Db) {
         .execute();
     },
 
+    /**
+     * The group's name and members, when `sender` is one of them (one query: it runs for every
+     * group message sent).
+     */
+    async fanOutTargets(groupId: string, sender: string): Promise<{ name: string; members: string[] } | undefined> {
+      const rows = await db
+        .selectFrom('group_members as m')
+        .innerJoin('groups as g', 'g.id', 'm.group_id')
+        .select(['g.name', 'm.username'])
+        .where('m.group_id', '=', groupId)
+        .execute();
+      if (!rows.some((r) => r.username === sender)) return undefined;
+      return { name: rows[0]?.name ?? '', members: rows.map((r) => r.username) };
+    },
+
     /** Usernames of the members, in username order. */
     async memberNames(groupId: string): Promise<string[]> {
       const rows = await db.selectFrom('group_members').select('username').where('group_id', '=', groupId).orderBy('username').execute();
