@@ -12,6 +12,8 @@ import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { DomainEvents } from '../services/domain-events.js';
+import type { GroupsService } from '../services/groups.service.js';
+import type { Peers } from '../services/peers.js';
 import type { EventLimiter } from './event-limiter.js';
 import type { SenderReceipt } from './receipts.js';
 
@@ -63,6 +65,10 @@ export interface RealtimeDeps {
   config: Config;
   auth: AuthService;
   messages: MessagesRepository;
+  /** Group views for `group:update` pushes. */
+  groups: GroupsService;
+  /** Who hears whose presence: conversation partners and co-members. */
+  peers: Peers;
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;

@@ -1,5 +1,5 @@
 // What the services tell the rest of the server after a change is stored: sessions ended,
-// messages read. Routes ask a service; the service stores, then emits here; the realtime hub
+// messages read, groups changed. Routes ask a service; the service stores, then emits here; the realtime hub
 // subscribes and tells the sockets (on every instance). No module here imports the hub, and the
 // hub imports only these types, so neither side can form an import cycle through the other.
 // A service that must not answer before the listeners are done (a revocation must bind every
@@ -11,6 +11,13 @@ export interface DomainEventMap {
   userSignedOut: { username: string; tokenHashes: string[]; reason: string };
   /** `reader` read `ids`, which `sender` sent, at `at`. */
   messagesRead: { reader: string; sender: string; ids: string[]; at: string };
+  /**
+   * A group changed: created, renamed, members added or removed (or left), a role, or one
+   * member's mute. `members` are all its members now; `removed` those who just left it.
+   * `only` is set when the change concerns that member's own view alone (their mute): the others
+   * need not hear of it.
+   */
+  groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;
