@@ -14,6 +14,7 @@ import {
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRESENCE_PUSH_MAX_CO_MEMBERS, PRESENCE_PUSH_MAX_GROUP_SIZE } from '../src/services/peers.js';
 import { bearer, connect, randomName, register, removeDir, startApp, waitFor, type TestApp } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
@@ -411,6 +412,39 @@ describe('presence among co-members', () => {
       bobSocket.close();
     }
   });
+
+  it('pushes a transition to online co-members of small groups only, and to a bounded number of them', async () => {
+    // Accounts and groups straight into the store: a thousand registrations would each hash a password.
+    const now = new Date().toISOString();
+    const made = async (n: number) => {
+      const names = Array.from({ length: n }, () => randomName('p'));
+      for (const name of names) await t.app.repos.users.create(name, 'not-a-hash', now);
+      return names;
+    };
+    const group = async (owner: string, members: string[]) => {
+      const id = randomUUID();
+      await t.app.repos.groups.create({ id, name: 'Load', created_by: owner, created_at: now }, owner, members);
+    };
+    const everyone = async (names: readonly string[]) => new Set(names);
+    const [hub] = await made(1) as [string];
+    const small = await made(3);
+    const big = await made(PRESENCE_PUSH_MAX_GROUP_SIZE);
+    await group(hub, small);
+    await group(hub, big);
+    expect((await t.app.peers.toTell(hub, everyone)).sort()).toEqual([...small].sort());
+    // Only those with a screen open are named.
+    expect(await t.app.peers.toTell(hub, async () => new Set([small[0] ?? '']))).toEqual([small[0]]);
+    // A big group's members still count as peers when asked.
+    expect(await t.app.peers.among(hub, [big[0] ?? '', 'nobody'])).toEqual(new Set([big[0]]));
+
+    // Many small groups: at most PRESENCE_PUSH_MAX_CO_MEMBERS hear one transition.
+    const [busy] = await made(1) as [string];
+    const others = await made(PRESENCE_PUSH_MAX_CO_MEMBERS + 50);
+    for (let i = 0; i < others.length; i += PRESENCE_PUSH_MAX_GROUP_SIZE - 1) await group(busy, others.slice(i, i + PRESENCE_PUSH_MAX_GROUP_SIZE - 1));
+    const told = await t.app.peers.toTell(busy, everyone);
+    expect(told.length).toBe(PRESENCE_PUSH_MAX_CO_MEMBERS);
+    expect(new Set(told).size).toBe(told.length);
+  }, 120_000);
 });
 
 describe('OpenAPI', () => {
