@@ -166,7 +166,7 @@ export function createRealtime(deps: RealtimeDeps) {
   }
 
   registerRevocations({ io, auth: deps.auth, events: deps.events, clustered: deps.cluster !== undefined, logger });
-  registerGroupUpdates({ io, events: deps.events, groups: deps.groups, onlineAmong: (names) => directory.onlineAmong(names), logger });
+  registerGroupUpdates({ io, events: deps.events, groups: deps.groups, hasLocalSockets: (u) => presence.socketCount(u) > 0, clustered: deps.cluster !== undefined, logger });
   // The sender sees "read"; the reader's other screens clear their unread badge.
   deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });

@@ -15,9 +15,10 @@ export interface DomainEventMap {
    * A group changed: created, renamed, members added or removed (or left), a role, or one
    * member's mute. `members` are all its members now; `removed` those who just left it.
    * `only` is set when the change concerns that member's own view alone (their mute): the others
-   * need not hear of it.
+   * need not hear of it. `remote`: the change was made on another process (Postgres) and
+   * relayed here, so that this process's sockets and caches learn of it too.
    */
-  groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string };
+  groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string; remote?: true };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;
