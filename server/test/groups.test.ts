@@ -157,6 +157,51 @@ describe('listing and renaming', () => {
   });
 });
 
+describe('unread counts and last messages', () => {
+  it("show each member's own count and own copy of the last message, in the list, the group and its pushes", async () => {
+    const [alice, bob, carol] = await users(3) as [User, User, User];
+    const group = await createGroup(alice, [bob, carol], 'Busy');
+    const quiet = await createGroup(alice, [bob], 'Quiet');
+    // Two messages from alice, each one copy per member, as the store pipeline writes them
+    // (the send path that produces them is tested with it).
+    let offset = 0;
+    const copies = (id: string, text: string, sentAt: string) =>
+      [alice, bob, carol].map((m) => ({ id, from: alice.username, to: m.username, text, sentAt, partition: 0, offset: offset++, group: { id: group.id, name: 'Busy' } }));
+    const first = randomUUID();
+    const second = randomUUID();
+    // Both after the quiet group's creation, so activity puts the busy group first.
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    await t.app.repos.messages.insertBatch([...copies(first, 'one', at(1000)), ...copies(second, `two @${bob.username}`, at(2000))]);
+    const last = second;
+
+    const bobs = (await call(bob, 'GET', GroupApiPaths.groups)).json<GroupsResponse>();
+    expect(isGroups.Check(bobs)).toBe(true);
+    // The group with the latest activity first.
+    expect(bobs.groups.map((g) => g.id)).toEqual([group.id, quiet.id]);
+    expect(bobs.groups[0]).toMatchObject({ unread: 2, lastMessage: { id: last, to: bob.username, from: alice.username, group: { id: group.id } } });
+    expect((await call(carol, 'GET', GroupApiPaths.group(group.id))).json<Group>()).toMatchObject({ unread: 2, lastMessage: { id: last, to: carol.username } });
+    // The sender's own copies are read.
+    expect((await call(alice, 'GET', GroupApiPaths.group(group.id))).json<Group>()).toMatchObject({ unread: 0, lastMessage: { id: last, to: alice.username, state: 'read' } });
+
+    // A push carries the same per-member view.
+    const bobSocket = await connect(t, bob.token);
+    const carolSocket = await connect(t, carol.token);
+    try {
+      const bobView = waitFor(bobSocket, 'group:update', (u) => u.group?.name === 'Busier');
+      const carolView = waitFor(carolSocket, 'group:update', (u) => u.group?.name === 'Busier');
+      expect((await call(alice, 'PATCH', GroupApiPaths.group(group.id), { name: 'Busier' })).statusCode).toBe(200);
+      expect(await bobView).toMatchObject({ group: { unread: 2, lastMessage: { id: last, to: bob.username } } });
+      expect(await carolView).toMatchObject({ group: { unread: 2, lastMessage: { id: last, to: carol.username } } });
+    } finally {
+      bobSocket.close();
+      carolSocket.close();
+    }
+    // Leaving takes the unread entry along.
+    expect((await call(carol, 'DELETE', GroupApiPaths.member(group.id, carol.username))).statusCode).toBe(204);
+    expect((await call(carol, 'GET', GroupApiPaths.groups)).json<GroupsResponse>().groups).toEqual([]);
+  });
+});
+
 describe('members and roles', () => {
   it('adds members (owner or admin), ignores those already in, names unknown users, and keeps the cap', async () => {
     const [alice, bob, carol, dave, erin] = await users(5) as [User, User, User, User, User];
