@@ -229,6 +229,15 @@ describe('members and roles', () => {
     }
   });
 
+  it('keeps the cap when adds race each other', async () => {
+    const [alice, bob, ...others] = await users(8) as [User, User, ...User[]];
+    const group = await createGroup(alice, [bob]);
+    // Six adds of one user each at once into a group of two with room for two more.
+    const answers = await Promise.all(others.map((u) => call(alice, 'POST', GroupApiPaths.members(group.id), { usernames: [u.username] })));
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 409, 409, 409, 409]);
+    expect((await membersOf(alice, group.id)).length).toBe(MAX);
+  });
+
   it('changes roles (owner only) and enforces who may remove whom', async () => {
     const [alice, bob, carol, dave] = await users(4) as [User, User, User, User];
     const group = await createGroup(alice, [bob, carol, dave]);
