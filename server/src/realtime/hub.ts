@@ -137,7 +137,8 @@ export function createRealtime(deps: RealtimeDeps) {
   io.use((socket, next) => socketCap.middleware(socket, next));
 
   // Called once per real transition in the whole cluster (presence-directory.ts); one emit
-  // names every peer's room (conversation partners and online co-members, services/peers.ts), so the adapter sends it to the other processes as one NOTIFY.
+  // names every peer's room (conversation partners, and online co-members of small groups:
+  // services/peers.ts), so the adapter sends it to the other processes as one NOTIFY.
   function broadcastPresence(username: string, online: boolean): Promise<void> {
     return deps.peers
       .toTell(username, (usernames) => directory.onlineAmong(usernames))
