@@ -148,7 +148,8 @@ export default fp(
       config,
       auth: authService,
       messages: repos.messages,
-      groups: groupsService,
+      groups: repos.groups,
+      groupsService,
       peers,
       bus,
       storedPositions: () => storedWatermark.positions(),
@@ -177,11 +178,12 @@ export default fp(
       await database.close();
       throw error;
     }
-    const readService = createReadService({ messages: repos.messages, events });
+    const readService = createReadService({ messages: repos.messages, groupMessages: repos.groupMessages, events });
     const sendService = createSendService({
       bus,
       codec: recordCodec,
       users: repos.users,
+      groups: repos.groups,
       idempotency: repos.idempotency,
       metrics,
       retryAfterSeconds: Math.max(1, Math.ceil(config.kafka.sendTimeoutMs / 1000)),
