@@ -53,6 +53,10 @@ const documented: Record<string, number[]> = {
   'DELETE /api/groups/:id/members/:username': [204, 400, 401, 403, 404, 413, 415],
   'PATCH /api/groups/:id/members/:username': [200, 400, 401, 403, 404, 413, 415],
   'PUT /api/groups/:id/mute': [200, 400, 401, 404, 413, 415],
+  'POST /api/groups/:id/messages': [202, 400, 401, 404, 409, 413, 415, 429, 503],
+  'GET /api/groups/:id/messages': [200, 400, 401, 404],
+  'POST /api/groups/:id/read': [200, 400, 401, 404, 413, 415],
+  'GET /api/groups/:id/messages/:messageId/receipts': [200, 400, 401, 404],
 };
 
 // Values that tend to break parsers and validators.
@@ -78,6 +82,11 @@ const body = fc.oneof(
   fc.record({ name: nasty, members: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('PEER')), { maxLength: 4 })) }, { requiredKeys: [] }),
   fc.record({ usernames: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('PEER')), { maxLength: 4 })) }, { requiredKeys: [] }),
   fc.record({ role: fc.oneof(nasty, fc.constantFrom('owner', 'admin', 'member')), muted: fc.oneof(nasty, fc.boolean()) }, { requiredKeys: [] }),
+  // Group-shaped socket payloads (typing:set, focus:set) and group sends.
+  fc.record(
+    { group: fc.oneof(nasty, fc.uuid(), fc.constant('GROUP')), typing: fc.oneof(nasty, fc.boolean()), peer: fc.oneof(nasty, fc.constant(null)), text: nasty },
+    { requiredKeys: [] },
+  ),
   fc.dictionary(fc.string({ maxLength: 12 }), nasty, { maxKeys: 4 }),
   nasty,
 );
@@ -123,7 +132,8 @@ describe('HTTP fuzzing', () => {
             pattern
               .replace(':peer', encodeURIComponent(p))
               .replace(':id', encodeURIComponent(p))
-              .replace(':username', encodeURIComponent(named(seg2))) + qs(q);
+              .replace(':username', encodeURIComponent(named(seg2)))
+              .replace(':messageId', encodeURIComponent(named(seg2))) + qs(q);
           const withPeer = (v: unknown): unknown => (v === 'PEER' ? peer : Array.isArray(v) ? v.map(withPeer) : v);
           const sent = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, withPeer(v)])) : payload;
           const headers: Record<string, string> = {};
@@ -141,7 +151,8 @@ describe('HTTP fuzzing', () => {
           expect(res.statusCode, `${method} ${url} → ${res.statusCode} ${res.body}`).toBeLessThan(500);
           if (res.statusCode >= 400) {
             // An empty path segment is another route, or none: 404 too.
-            const empty = (pattern.includes(':peer') || pattern.includes(':id')) && (p === '' || (pattern.includes(':username') && named(seg2) === ''));
+            const second = pattern.includes(':username') || pattern.includes(':messageId');
+            const empty = (pattern.includes(':peer') || pattern.includes(':id')) && (p === '' || (second && named(seg2) === ''));
             const allowed = empty ? [...(documented[route] ?? []), 404] : documented[route];
             expect(allowed, `${method} ${url} → ${res.statusCode} ${res.body}`).toContain(res.statusCode);
             const parsed = res.json<{ error: { code: string; message: string } }>();
@@ -168,16 +179,21 @@ describe('group routes fuzzing', () => {
       'POST /api/groups/:id/members': 'usernames',
       'PATCH /api/groups/:id/members/:username': 'role',
       'PUT /api/groups/:id/mute': 'muted',
+      'POST /api/groups/:id/messages': 'text',
+      'POST /api/groups/:id/read': 'upTo',
     };
     const keyOf = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.constantFrom('name', 'usernames', 'role', 'muted', 'x'));
     const valueOf = fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 4 }));
     const id = fc.oneof(fc.constant(foreignGroup), fc.constant(group), fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }));
-    const member = fc.oneof(fc.constant(peer), fc.string({ minLength: 1, maxLength: 40 }));
+    const member = fc.oneof(fc.constant(peer), fc.string({ minLength: 1, maxLength: 40 }), fc.uuid());
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...groupRoutes), id, member, keyOf, valueOf, async (route, gid, username, key, v) => {
         const payload: Record<string, unknown> = { [key || (field[route] ?? 'x')]: v };
         const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
-        const url = pattern.replace(':id', encodeURIComponent(gid)).replace(':username', encodeURIComponent(username));
+        const url = pattern
+          .replace(':id', encodeURIComponent(gid))
+          .replace(':username', encodeURIComponent(username))
+          .replace(':messageId', encodeURIComponent(username));
         const withPeer = (v: unknown): unknown => (v === 'PEER' ? peer : Array.isArray(v) ? v.map(withPeer) : v);
         const sent = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, withPeer(v)]));
         const res = await t.app.inject({
@@ -209,7 +225,8 @@ describe('socket fuzzing', () => {
     const events = ['message:ack', 'typing:set', 'focus:set', 'presence:query', 'no:such:event'] as const;
     let answered = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...events), body, async (event, payload) => {
+      fc.asyncProperty(fc.constantFrom(...events), body, async (event, raw) => {
+        const payload = typeof raw === 'object' && raw !== null && 'group' in raw && raw.group === 'GROUP' ? { ...raw, group } : raw;
         if (event === 'message:ack' || event === 'presence:query') {
           const reply = (await socket.timeout(5000).emitWithAck(event as 'presence:query', payload as never)) as {
             ok: boolean;
