@@ -159,8 +159,11 @@ describe('group messages', () => {
     const carolTab = await connect(t, carol.token);
     const carolInbox = collectMessages(carolTab);
     await carolInbox.until(1);
-    expect(await t.app.repos.groups.removeMember(group, carol.username)).toBe(true);
-    await t.app.repos.groups.addMembers(group, [erin.username], new Date().toISOString());
+    // Through the management API, as a client would.
+    const removed = await t.app.inject({ method: 'DELETE', url: GroupApiPaths.member(group, carol.username), headers: bearer(alice.token) });
+    expect(removed.statusCode).toBe(204);
+    const added = await t.app.inject({ method: 'POST', url: GroupApiPaths.members(group), headers: bearer(alice.token), payload: { usernames: [erin.username] } });
+    expect(added.statusCode).toBe(200);
 
     const after = await sendToGroup(alice.token, group, 'after');
     expect(after.statusCode).toBe(202);
