@@ -37,8 +37,8 @@ describe('groups scenario', () => {
 
     expect(r.users).toBe(12);
     expect(r.baseline).toMatchObject({ kind: 'direct', members: 1, lost: 0, duplicates: 0, sendErrors: {} });
-    expect(r.baseline.accepted).toBe(60);
-    expect(r.baseline.delivered).toBe(60);
+    expect(r.baseline.accepted).toBe(180);
+    expect(r.baseline.delivered).toBe(180);
     expect(r.phases.map((p) => [p.members, p.groups, p.rate])).toEqual([
       [3, 4, 20],
       [12, 1, 5],
