@@ -206,6 +206,16 @@ export async function groups(ctx: Context): Promise<GroupsResult> {
       );
       return p;
     };
+    // Both paths run once, unmeasured, before anything is measured: JIT compilation and first
+    // connections (the fan-out producer opens its transactional producer on the first group
+    // message) would otherwise be billed to whichever phase came first.
+    if (s.warmupS > 0) {
+      ctx.log(`groups: warming up both paths, ${s.warmupS} s each (not measured)…`);
+      const first = bySize.get(s.sizes[0] ?? 0) ?? [];
+      const base = { durationS: s.warmupS, warmupS: 0, textBytes: ctx.settings.textBytes, drainTimeoutS: s.drainTimeoutS };
+      await cluster.run({ ...base, rate: s.copiesPerSecond });
+      await cluster.run({ ...base, rate: s.copiesPerSecond / (s.sizes[0] ?? 1), groups: first });
+    }
     const baseline = await run('direct', 1, undefined);
     const phases: GroupsPhase[] = [];
     for (const size of s.sizes) phases.push(await run('group', size, bySize.get(size) ?? []));

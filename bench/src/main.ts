@@ -30,7 +30,7 @@ function usage(): never {
   --scale-users N           its users online and sending (default 300; quick 100)
   --groups-users N          users of the groups scenario, one socket each (default 1000; quick 300)
   --groups-sizes 10,100,1000  members per group, one phase each (default 10,100,1000; quick 10,100,300)
-  --groups-rate N           copies/s offered at every size, R = N ÷ members; also the 1:1 baseline's msg/s (default 2000; quick 1000)
+  --groups-rate N           copies/s offered at every size, R = N ÷ members; also the 1:1 baseline's msg/s (default 1000; quick 500)
   --groups-duration S       seconds per phase, warm-up included (default 30; quick 10)
   KAFKA_BROKERS  use a running Kafka instead of starting one`);
   process.exit(0);
