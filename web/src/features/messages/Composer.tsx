@@ -9,7 +9,10 @@ const TYPING_IDLE_MS = 3000;
 const COUNTER_FROM = MAX_TEXT_LENGTH - 500;
 
 export interface ComposerProps {
+  /** The conversation: keys the draft, and names it unless `label` does. */
   peer: string;
+  /** How to name the conversation in "Message …" (a group's name). */
+  label?: string;
   onSend: (text: string) => void;
   onTyping?: (typing: boolean) => void;
 }
@@ -18,7 +21,7 @@ export interface ComposerProps {
 const drafts = new Map<string, string>();
 registerSessionStore(() => drafts.clear());
 
-export function Composer({ peer, onSend, onTyping }: ComposerProps) {
+export function Composer({ peer, label = peer, onSend, onTyping }: ComposerProps) {
   const [text, setTextState] = useState(() => drafts.get(peer) ?? '');
   const setText = (value: string) => {
     setTextState(value);
@@ -98,13 +101,13 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   return (
     <form className="composer" onSubmit={submit} aria-label="Send a message">
       <label htmlFor={id} className="visually-hidden">
-        Message {peer}
+        Message {label}
       </label>
       <textarea
         id={id}
         ref={ref}
         rows={1}
-        placeholder={`Message ${peer}`}
+        placeholder={`Message ${label}`}
         maxLength={MAX_TEXT_LENGTH}
         value={text}
         onChange={(e) => change(e.target.value)}
