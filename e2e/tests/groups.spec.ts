@@ -2,7 +2,7 @@
 // /api/groups/:id/messages → one Kafka record per member → each member's socket): create a group,
 // chat, remove a member (who then gets nothing more), and @mention a member who muted the group.
 import type { Page } from '@playwright/test';
-import { BASE_URL, composer, expect, messages, screenshotPath, sendText, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, composer, expect, messages, screenshotPath, sendText, test, uniqueName, userSession, waitLive } from './fixtures.js';
 
 const texts = (page: Page) => messages(page).locator('.text').allTextContents();
 
@@ -96,6 +96,8 @@ test('three people: create a group, chat in one order, remove a member, mention 
   await bob.page.getByRole('button', { name: 'Mute group' }).click();
   await expect(bob.page.getByRole('button', { name: 'Mute group' })).toHaveAttribute('aria-pressed', 'true');
   await bob.page.goto('/');
+  // Live before the mention is sent: it is then counted as it arrives, like on a screen left open.
+  await waitLive(bob.page);
   const bobItem = bob.page.locator(`a[data-group="${id}"]`);
   await expect(bobItem).toHaveAttribute('data-muted', 'true');
   await expect(bob.page).toHaveTitle('Messenger');
