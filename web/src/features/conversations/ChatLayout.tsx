@@ -7,7 +7,7 @@ import { ConnectionBanner } from '../connection/ConnectionBanner';
 import { setOpenGroup, setOpenPeer, setVisible } from '../connection/viewState';
 import { groupAttention } from '../groups/groupCache';
 import { GroupView } from '../groups/GroupView';
-import { useMentionUnread } from '../groups/mention-unread';
+import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
 import { ConversationView } from '../messages/ConversationView';
 import { Sidebar } from './Sidebar';
 import { totalUnread } from './conversationCache';
@@ -16,6 +16,7 @@ export function ChatLayout({ me, peer, group = null }: { me: string; peer: strin
   const conversations = useConversations();
   const groups = useGroups();
   const mentioned = useMentionUnread();
+  useMutedMentionRecount(me, groups.data);
   // A muted group adds only its mentions of me (they notify even when muted).
   const unread = totalUnread(conversations.data) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
   const open = peer !== null || group !== null;

@@ -28,14 +28,19 @@ function group(partial: Partial<Group> = {}): Group {
   return { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role: 'owner', memberCount: 3, muted: false, unread: 0, lastMessage: null, ...partial };
 }
 
-function setup(history = [msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' })], receipts = { of: 2, delivered: [] as string[], read: [] as string[] }) {
+function setup(
+  history = [msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' })],
+  receipts = { of: 2, delivered: [] as string[], read: [] as string[] },
+  listed = group(),
+  open: string | null = GID,
+) {
   const calls: { url: string; init?: RequestInit }[] = [];
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {
       calls.push({ url, init });
       if (url === '/api/conversations') return json(200, { conversations: [] });
-      if (url === '/api/groups') return json(200, { groups: [group()] });
+      if (url === '/api/groups') return json(200, { groups: [listed] });
       if (url.startsWith(`/api/groups/${GID}/messages?`)) return json(200, { messages: [...history].reverse(), nextBefore: null });
       if (url.startsWith(`/api/groups/${GID}/messages/`)) return json(200, { id: url.split('/').at(-2), ...receipts });
       if (url === `/api/groups/${GID}/messages`) return json(202, { id: '0192f5a4-7c1e-7a3b-9c4d-0000000fffff', partition: 0, offset: '7', sentAt: new Date().toISOString() });
@@ -48,7 +53,7 @@ function setup(history = [msg({ text: 'welcome', from: 'bob', to: 'alice', group
   render(
     <QueryClientProvider client={client}>
       <SocketProvider me="alice" connect={() => fake.asSocket()} onSessionEnded={() => undefined}>
-        <ChatLayout me="alice" peer={null} group={GID} />
+        <ChatLayout me="alice" peer={null} group={open} />
       </SocketProvider>
     </QueryClientProvider>,
   );
@@ -128,5 +133,14 @@ describe('a group conversation', () => {
     expect(await screen.findByTestId('not-member')).toHaveTextContent('You are no longer a member of this group.');
     expect(screen.queryByRole('textbox', { name: 'Message Ops' })).toBeNull();
     expect(screen.queryByRole('link', { name: /Ops/ })).toBeNull();
+  });
+
+  it('after a reload, a muted group adds its unread mentions of me to the title, and nothing else', async () => {
+    const chatter = msg({ text: 'chatter', from: 'bob', to: 'alice', group: REF });
+    const ping = msg({ text: 'look @alice', from: 'bob', to: 'alice', group: REF });
+    const later = msg({ text: 'more chatter', from: 'carol', to: 'alice', group: REF });
+    setup([chatter, ping, later], undefined, group({ muted: true, unread: 3, lastMessage: later }), null);
+    await waitFor(() => expect(document.title).toBe('(1) Messenger'));
+    expect(document.querySelector(`a[data-group="${GID}"] [data-testid="unread-badge"]`)).toHaveAttribute('aria-label', 'muted, 3 unread, you were mentioned');
   });
 });
