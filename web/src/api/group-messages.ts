@@ -9,7 +9,7 @@ import {
   SendResponse,
 } from '@messenger/protocol';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { requestJson } from './http';
+import { ApiError, requestJson } from './http';
 import { queryKeys } from './keys';
 import { PAGE_SIZE, type MessagesData } from './messages';
 
@@ -30,7 +30,8 @@ export function useGroupMessages(id: string, enabled = true) {
     staleTime: Infinity,
     refetchOnWindowFocus: false,
     refetchOnReconnect: false,
-    retry: (count, error) => count < 2 && !('status' in error && error.status === 404),
+    // Not a member (or no such group): asking again will not change that.
+    retry: (count, error) => count < 2 && !(error instanceof ApiError && error.code === 'group_not_found'),
   });
 }
 

@@ -44,7 +44,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
   // Not in my list once it loaded (removed, left, or never a member), or the server says so.
-  const notMember = (groups.isSuccess && !group) || (history.error instanceof ApiError && history.error.status === 404);
+  const notMember = (groups.isSuccess && !group) || (history.error instanceof ApiError && history.error.code === 'group_not_found');
   const name = group?.name ?? messages.at(-1)?.group?.name ?? 'Group';
 
   // Read receipts: while visible, everything up to the newest message from others is read.

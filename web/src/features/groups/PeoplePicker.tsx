@@ -80,7 +80,7 @@ export function PeoplePicker({ exclude = [], actionLabel, onDone, onCancel, chos
             </button>
           </li>
         ))}
-        {debounced.trim() && people.isSuccess && offered.length === 0 && <li className="muted pad">Nobody else by that name.</li>}
+        {q.trim() && debounced === q && people.isSuccess && !people.isPlaceholderData && offered.length === 0 && <li className="muted pad">Nobody else by that name.</li>}
         {people.isError && <li className="form-error pad">Search failed.</li>}
       </ul>
       {actionLabel && (
