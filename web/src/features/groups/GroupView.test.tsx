@@ -41,6 +41,10 @@ function setup(
       calls.push({ url, init });
       if (url === '/api/conversations') return json(200, { conversations: [] });
       if (url === '/api/groups') return json(200, { groups: [listed] });
+      if (url === `/api/groups/${GID}/members`) {
+        const members = ['alice', 'bob', 'carol'].map((username) => ({ username, role: username === 'alice' ? 'owner' : 'member', joinedAt: listed.createdAt }));
+        return json(200, { members });
+      }
       if (url.startsWith(`/api/groups/${GID}/messages?`)) return json(200, { messages: [...history].reverse(), nextBefore: null });
       if (url.startsWith(`/api/groups/${GID}/messages/`)) return json(200, { id: url.split('/').at(-2), ...receipts });
       if (url === `/api/groups/${GID}/messages`) return json(202, { id: '0192f5a4-7c1e-7a3b-9c4d-0000000fffff', partition: 0, offset: '7', sentAt: new Date().toISOString() });

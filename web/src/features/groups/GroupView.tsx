@@ -7,7 +7,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { Avatar } from '../../components/Avatar';
 import { BackIcon, BellIcon, BellOffIcon, UsersIcon } from '../../components/Icons';
 import { markGroupRead, useGroupMessages } from '../../api/group-messages';
-import { setGroupMuted, useGroups } from '../../api/groups';
+import { setGroupMuted, useGroupMembers, useGroups } from '../../api/groups';
 import { ApiError } from '../../api/http';
 import { queryKeys } from '../../api/keys';
 import { displayText } from '../../lib/bidi';
@@ -41,6 +41,8 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const [muteError, setMuteError] = useState<string | null>(null);
   const panelId = useId();
 
+  const members = useGroupMembers(id, !!group);
+  const mentionable = useMemo(() => members.data?.map((m) => m.username).filter((u) => u !== me), [members.data, me]);
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
   // Not in my list once it loaded (removed, left, or never a member), or the server says so.
@@ -179,7 +181,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           You are no longer a member of this group.
         </p>
       ) : (
-        <Composer peer={groupOutboxKey(id)} label={name} onSend={onSend} onTyping={onTyping} />
+        <Composer peer={groupOutboxKey(id)} label={name} onSend={onSend} onTyping={onTyping} mentionCandidates={mentionable ?? []} />
       )}
     </section>
   );

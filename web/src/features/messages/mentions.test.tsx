@@ -1,7 +1,7 @@
 import { render } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { linkify } from './linkify';
-import { highlightMentions, mentionRanges } from './mentions';
+import { highlightMentions, mentionQueryAt, mentionRanges } from './mentions';
 
 describe('mentions', () => {
   it('finds mentions by the protocol rule: not in e-mail addresses, trailing dots dropped', () => {
@@ -21,5 +21,13 @@ describe('mentions', () => {
     expect([...all].map((e) => e.textContent)).toEqual(['@alice', '@bob']);
     expect(container.querySelector('a')?.textContent).toBe('https://example.com/@bob');
     expect(container.textContent).toBe('@alice see https://example.com/@bob cc @bob');
+  });
+
+  it('finds the mention being typed before the caret, not one in an e-mail address or already finished', () => {
+    expect(mentionQueryAt('hi @Bo', 6)).toEqual({ start: 3, query: 'bo' });
+    expect(mentionQueryAt('@', 1)).toEqual({ start: 0, query: '' });
+    expect(mentionQueryAt('mail dan@exa', 12)).toBeNull();
+    expect(mentionQueryAt('hi @bob there', 13)).toBeNull();
+    expect(mentionQueryAt('hi @bob there', 7)).toEqual({ start: 3, query: 'bob' });
   });
 });

@@ -40,3 +40,13 @@ export function highlightMentions(nodes: readonly ReactNode[], me: string): Reac
   });
   return out;
 }
+
+const TYPING_MENTION = /(^|[^\p{L}\p{N}_.@-])@([a-z0-9_.-]{0,32})$/iu;
+
+/** The `@name` being typed just before the caret, if any: where its `@` is, and the name so far. */
+export function mentionQueryAt(text: string, caret: number): { start: number; query: string } | null {
+  const match = TYPING_MENTION.exec(text.slice(0, caret));
+  if (!match) return null;
+  const query = match[2] ?? '';
+  return { start: caret - query.length - 1, query: query.toLowerCase() };
+}
