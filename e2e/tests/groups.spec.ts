@@ -9,7 +9,7 @@ const texts = (page: Page) => messages(page).locator('.text').allTextContents();
 async function openGroup(page: Page, id: string, name: string) {
   await page.locator(`a[data-group="${id}"]`).click();
   await expect(page.getByRole('heading', { name, level: 2 })).toBeVisible();
-  await expect(page.getByRole('log', { name: `Messages in ${name}` })).toBeVisible();
+  await expect(composer(page)).toBeVisible();
 }
 
 test('three people: create a group, chat in one order, remove a member, mention a muted member', async ({ browser }) => {
