@@ -38,15 +38,17 @@ test('three people: create a group, chat in one order, remove a member, mention 
   for (const person of [bob, carol]) await openGroup(person.page, id, name);
 
   // Everyone writes at once; every member sees each message once, in the same order.
-  const said = [`${alice.username} says one`, `${bob.username} says two`, `${carol.username} says three`];
+  const said = [`${alice.username} says one`, `${bob.username} says two`, `@${alice.username} says three`];
   await Promise.all([sendText(alice.page, said[0]!), sendText(bob.page, said[1]!), sendText(carol.page, said[2]!)]);
   for (const person of [alice, bob, carol]) await expect(messages(person.page)).toHaveCount(3);
   const order = await texts(alice.page);
   expect([...order].sort()).toEqual([...said].sort());
   expect(await texts(bob.page)).toEqual(order);
   expect(await texts(carol.page)).toEqual(order);
-  // Senders are named above their messages (others' only).
+  // Senders are named above their messages (others' only); a mention of me stands out.
   await expect(bob.page.locator(`[data-testid="message"][data-from="${alice.username}"]`)).toHaveCount(1);
+  await expect(alice.page.getByTestId('mention-me')).toHaveText(`@${alice.username}`);
+  await expect(bob.page.getByTestId('mention')).toHaveText(`@${alice.username}`);
 
   // Receipts on Alice's message: both others have it open, so both read it.
   await expect(alice.page.getByTestId('group-receipts')).toHaveText('Delivered to 2 of 2 · Read by 2 of 2');
