@@ -147,4 +147,25 @@ describe('a group conversation', () => {
     await waitFor(() => expect(document.title).toBe('(1) Messenger'));
     expect(document.querySelector(`a[data-group="${GID}"] [data-testid="unread-badge"]`)).toHaveAttribute('aria-label', 'muted, 3 unread, you were mentioned');
   });
+
+  it('a muted group notifies only for a mention of me', async () => {
+    const created: string[] = [];
+    vi.stubGlobal(
+      'Notification',
+      Object.assign(
+        function FakeNotification(title: string) {
+          created.push(title);
+        },
+        { permission: 'granted' },
+      ),
+    );
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    const { fake } = setup([], undefined, group({ muted: true }), null);
+    await waitFor(() => expect(document.querySelector(`a[data-group="${GID}"]`)).not.toBeNull());
+    act(() => fake.fire('message:new', { message: msg({ text: 'chatter', from: 'bob', to: 'alice', group: REF }), readingNow: false }));
+    expect(created).toEqual([]);
+    act(() => fake.fire('message:new', { message: msg({ text: 'look @alice', from: 'bob', to: 'alice', group: REF }), readingNow: false }));
+    expect(created).toEqual(['Ops · bob']);
+    vi.restoreAllMocks();
+  });
 });
