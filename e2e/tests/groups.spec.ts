@@ -74,6 +74,9 @@ test('three people: create a group, chat in one order, remove a member, mention 
   await panel.getByRole('button', { name: `Remove ${carol.username}`, exact: true }).click();
   await expect(panel.locator(`[data-member="${carol.username}"]`)).toHaveCount(0);
   await expect(alice.page.getByTestId('group-status')).toHaveText('2 members');
+  // The owner makes Bob an admin.
+  await panel.getByRole('button', { name: `Make ${bob.username} an admin` }).click();
+  await expect(panel.locator(`[data-member="${bob.username}"] .role`)).toHaveText('admin');
   await panel.getByRole('button', { name: 'Close' }).click();
   // Carol's screen says she is out; the group leaves her list; she has nothing to type into.
   await expect(carol.page.getByTestId('not-member')).toBeVisible();

@@ -5,8 +5,9 @@ import {
   GroupApiPaths,
   GroupMembersResponse,
   GroupsResponse,
+  GroupMember,
   type CreateGroupBody,
-  type GroupMember,
+  type SetRoleBody,
 } from '@messenger/protocol';
 import { useQuery } from '@tanstack/react-query';
 import { requestEmpty, requestJson } from './http';
@@ -50,6 +51,11 @@ export function useGroupMembers(id: string, enabled = true) {
 export async function addGroupMembers(id: string, usernames: string[]): Promise<GroupMember[]> {
   const answer = await requestJson(GroupApiPaths.members(id), GroupMembersResponse, { method: 'POST', body: { usernames } });
   return answer.members;
+}
+
+/** The owner makes a member an admin, or an admin a plain member again. */
+export function setGroupRole(id: string, username: string, role: SetRoleBody['role']): Promise<GroupMember> {
+  return requestJson(GroupApiPaths.member(id, username), GroupMember, { method: 'PATCH', body: { role } });
 }
 
 /** Removes a member; removing yourself is leaving the group. */

@@ -5,7 +5,7 @@ import type { Group, GroupMember, GroupRole } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Avatar } from '../../components/Avatar';
-import { addGroupMembers, removeGroupMember, renameGroup, useGroupMembers } from '../../api/groups';
+import { addGroupMembers, removeGroupMember, renameGroup, setGroupRole, useGroupMembers } from '../../api/groups';
 import { ApiError } from '../../api/http';
 import { queryKeys } from '../../api/keys';
 import { navigate } from '../../lib/router';
@@ -88,6 +88,13 @@ export function MembersPanel({ id, me, group, onClose }: { id: string; me: strin
     });
   }
 
+  async function changeRole(username: string, role: 'admin' | 'member') {
+    await run(async () => {
+      const updated = await setGroupRole(group.id, username, role);
+      client.setQueryData(queryKeys.groupMembers(group.id), (list: GroupMember[] | undefined) => list?.map((m) => (m.username === username ? updated : m)));
+    });
+  }
+
   async function leave() {
     await run(async () => {
       await removeGroupMember(group.id, me);
@@ -144,7 +151,15 @@ export function MembersPanel({ id, me, group, onClose }: { id: string; me: strin
       )}
       <ul className="member-list" aria-label="Members">
         {sorted.map((m) => (
-          <MemberRow key={m.username} member={m} me={me} removable={m.username !== me && canRemove(group.role, m.role)} onRemove={() => void remove(m.username)} />
+          <MemberRow
+            key={m.username}
+            member={m}
+            me={me}
+            removable={m.username !== me && canRemove(group.role, m.role)}
+            onRemove={() => void remove(m.username)}
+            // Only the owner changes roles.
+            onRole={group.role === 'owner' && m.role !== 'owner' ? (role) => void changeRole(m.username, role) : undefined}
+          />
         ))}
       </ul>
       <div className="leave-row">
@@ -167,7 +182,15 @@ export function MembersPanel({ id, me, group, onClose }: { id: string; me: strin
   );
 }
 
-function MemberRow({ member, me, removable, onRemove }: { member: GroupMember; me: string; removable: boolean; onRemove: () => void }) {
+interface MemberRowProps {
+  member: GroupMember;
+  me: string;
+  removable: boolean;
+  onRemove: () => void;
+  onRole?: (role: 'admin' | 'member') => void;
+}
+
+function MemberRow({ member, me, removable, onRemove, onRole }: MemberRowProps) {
   const online = usePresence(member.username);
   return (
     <li className="member" data-member={member.username}>
@@ -177,6 +200,16 @@ function MemberRow({ member, me, removable, onRemove }: { member: GroupMember; m
         {member.username === me && ' (you)'}
       </bdi>
       {member.role !== 'member' && <span className={`role role-${member.role}`}>{member.role}</span>}
+      {onRole && (
+        <button
+          type="button"
+          className="link muted"
+          aria-label={member.role === 'admin' ? `Make ${member.username} a member` : `Make ${member.username} an admin`}
+          onClick={() => onRole(member.role === 'admin' ? 'member' : 'admin')}
+        >
+          {member.role === 'admin' ? 'Unmake admin' : 'Make admin'}
+        </button>
+      )}
       {removable && (
         <button type="button" className="link muted" aria-label={`Remove ${member.username}`} onClick={onRemove}>
           Remove
