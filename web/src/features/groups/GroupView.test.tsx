@@ -119,14 +119,18 @@ describe('a group conversation', () => {
   });
 
   it('counts receipts on my latest message from the answer and live updates, and lists names on demand', async () => {
+    const earlier = msg({ text: 'earlier', from: 'alice', to: 'alice', group: REF, state: 'read' });
     const mine = msg({ text: 'mine', from: 'alice', to: 'alice', group: REF, state: 'read' });
-    const { fake } = setup([msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' }), mine], { of: 2, delivered: ['bob'], read: [] });
+    const { fake } = setup([earlier, msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' }), mine], { of: 2, delivered: ['bob'], read: [] });
     const summary = await screen.findByRole('button', { name: 'Delivered to 1 of 2 · Read by 0 of 2' });
     act(() => fake.fire('receipt:update', { peer: 'carol', group: GID, ids: [mine.id], state: 'read', at: new Date().toISOString() }));
     expect(summary).toHaveTextContent('Delivered to 2 of 2 · Read by 1 of 2');
     await userEvent.setup().click(summary);
     expect(summary).toHaveAttribute('aria-expanded', 'true');
     expect(screen.getByText('carol', { selector: 'dd' })).toBeInTheDocument();
+    // An earlier message of mine shows its receipts on demand.
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Receipts' }));
+    expect(await screen.findByRole('button', { name: 'Delivered to 1 of 2 · Read by 0 of 2' })).toBeInTheDocument();
   });
 
   it('once I am removed, says so and offers no composer; the group leaves the list', async () => {

@@ -68,11 +68,21 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
   const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
+  // Receipts show under my latest message; under an earlier one of mine, on demand.
   const lastMineId = useMemo(() => messages.findLast((m) => m.from === me)?.id, [messages, me]);
+  const [receiptsShown, setReceiptsShown] = useState<ReadonlySet<string>>(() => new Set());
   const others = Math.max(0, (group?.memberCount ?? 1) - 1);
   const footerFor = useCallback(
-    (m: ChatMessage) => (m.id === lastMineId ? <GroupReceiptLine group={id} messageId={m.id} fallbackOf={others} me={me} /> : null),
-    [lastMineId, id, others, me],
+    (m: ChatMessage) => {
+      if (m.from !== me) return null;
+      if (m.id === lastMineId || receiptsShown.has(m.id)) return <GroupReceiptLine group={id} messageId={m.id} fallbackOf={others} me={me} />;
+      return (
+        <button type="button" className="receipts-more" onClick={() => setReceiptsShown((shown) => new Set(shown).add(m.id))}>
+          Receipts
+        </button>
+      );
+    },
+    [lastMineId, receiptsShown, id, others, me],
   );
 
   async function toggleMute() {
