@@ -22,8 +22,10 @@ export default fp(
       index: ['index.html'],
       allowedPath: (pathName) => !pathName.endsWith('.map'),
     });
-    // Client-side routes such as /c/alice get the app shell; API paths keep their JSON 404s.
+    // Client-side routes such as /c/alice and /g/<group id> get the app shell; API paths keep
+    // their JSON 404s.
     app.get('/c/*', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+    app.get('/g/*', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
     app.get('/signin', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
     app.get('/signup', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
   },

@@ -5,4 +5,10 @@ export const queryKeys = {
   messages: (peer: string) => ['messages', peer] as const,
   messagesRoot: ['messages'] as const,
   people: (q: string) => ['people', q] as const,
+  groups: ['groups'] as const,
+  /** A group's history lives beside the 1:1 ones but never under a username's key. */
+  groupMessages: (id: string) => ['group-messages', id] as const,
+  groupMessagesRoot: ['group-messages'] as const,
+  groupMembers: (id: string) => ['group-members', id] as const,
+  groupReceipts: (id: string, messageId: string) => ['group-receipts', id, messageId] as const,
 };

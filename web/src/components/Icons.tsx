@@ -58,3 +58,16 @@ export const SendIcon = () => (
     <path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z" fill="currentColor" />
   </svg>
 );
+export const BellOffIcon = () => (
+  <Svg>
+    <path d="M8.7 3A6 6 0 0 1 18 8c0 2.9.6 4.9 1.3 6.3M17 17H3s3-2 3-9c0-.6.1-1.2.3-1.8" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0M2 2l20 20" />
+  </Svg>
+);
+export const UsersIcon = () => (
+  <Svg>
+    <path d="M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2" />
+    <circle cx="9" cy="7" r="4" />
+    <path d="M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75" />
+  </Svg>
+);

@@ -1,11 +1,12 @@
-// A small history-API router: the app has four routes and needs no library for them.
+// A small history-API router: the app has five routes and needs no library for them.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'home' }
-  | { name: 'conversation'; peer: string };
+  | { name: 'conversation'; peer: string }
+  | { name: 'group'; id: string };
 
 const listeners = new Set<() => void>();
 
@@ -29,6 +30,9 @@ export function parseRoute(pathname: string): Route {
       return { name: 'home' };
     }
   }
+  // Group ids are server-made lowercase UUIDs; anything else is not a group page.
+  const group = /^\/g\/([0-9a-f-]{36})\/?$/.exec(pathname);
+  if (group?.[1]) return { name: 'group', id: group[1] };
   return { name: 'home' };
 }
 
@@ -40,6 +44,7 @@ export function navigate(path: string, options: { replace?: boolean } = {}) {
 }
 
 export const conversationPath = (peer: string) => `/c/${encodeURIComponent(peer)}`;
+export const groupPath = (id: string) => `/g/${encodeURIComponent(id)}`;
 
 export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
@@ -49,11 +54,13 @@ export function useRoute(): Route {
   return parseRoute(usePathname());
 }
 
-// Where a signed-out visitor was going (e.g. /c/bob from a bookmark), to continue after sign-in.
+// Where a signed-out visitor was going (e.g. /c/bob or /g/<id> from a bookmark), to continue
+// after sign-in.
 let returnTo: string | null = null;
 
 export function rememberReturnTo(path: string) {
-  returnTo = parseRoute(path).name === 'conversation' ? path : null;
+  const name = parseRoute(path).name;
+  returnTo = name === 'conversation' || name === 'group' ? path : null;
 }
 
 export function takeReturnTo(): string {

@@ -2,6 +2,7 @@
 // checked with the protocol validators before it touches the cache.
 import {
   DeliveredMessage,
+  GroupUpdate,
   MAX_ACK_IDS,
   MessageBatch,
   PresenceUpdate,
@@ -11,9 +12,11 @@ import {
   SyncDone,
   TypingUpdate,
   check,
+  mentions,
   type ChatMessage,
   type ClientToServerEvents,
   type Conversation,
+  type Group,
   type ServerToClientEvents,
 } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
@@ -21,11 +24,13 @@ import { createContext, useContext, useEffect, useMemo, useState, type ReactNode
 import { io, type Socket } from 'socket.io-client';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
-import { fillGap, ingestMessages, ingestReceipt } from '../messages/ingest';
+import { applyGroupUpdate } from '../groups/groupCache';
+import { recordGroupReceipt } from '../groups/receipts';
+import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
 import { claimEcho } from '../messages/outbox';
 import { notifyMessage } from '../notifications/notifications';
-import { connection, presence, setPresence, setTyping } from './liveState';
-import { isReading, viewState } from './viewState';
+import { connection, presence, setGroupTyping, setPresence, setTyping } from './liveState';
+import { focusPayload, isReading, isReadingGroup, viewState } from './viewState';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -68,6 +73,12 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       for (let i = 0; i < ids.length; i += MAX_ACK_IDS) s.emit('message:ack', { ids: ids.slice(i, i + MAX_ACK_IDS) });
     };
 
+    // A muted group stays quiet, except for a message that mentions me.
+    const wantsNotification = (m: ChatMessage) => {
+      const group = client.getQueryData<Group[]>(queryKeys.groups)?.find((g) => g.id === m.group?.id);
+      return !group?.muted || mentions(m.text, me);
+    };
+
     const queryPresence = () => {
       const peers = new Set((client.getQueryData<Conversation[]>(queryKeys.conversations) ?? []).map((c) => c.peer));
       const open = viewState.get().openPeer;
@@ -83,8 +94,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
 
     s.on('connect', () => {
       connection.set((c) => ({ ...c, status: 'syncing' }));
-      const v = viewState.get();
-      s.emit('focus:set', { peer: v.visible ? v.openPeer : null });
+      s.emit('focus:set', focusPayload(viewState.get()));
     });
     s.on('disconnect', (reason) => {
       connection.set((c) => ({ ...c, status: 'reconnecting', caughtUpAt: null }));
@@ -123,8 +133,13 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       for (const m of fresh) {
         if (m.from === me) continue;
         // A message ends its sender's typing indicator.
-        setTyping(m.from, false);
-        if (!isReading(m.from)) notifyMessage(m);
+        if (m.group) {
+          setGroupTyping(m.group.id, m.from, false);
+          if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
+        } else {
+          setTyping(m.from, false);
+          if (!isReading(m.from)) notifyMessage(m);
+        }
       }
     });
     s.on('message:batch', (payload) => {
@@ -138,21 +153,39 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       connectedOnce = true;
       connection.set((c) => ({ status: 'live', everConnected: true, caughtUpAt: reconnect ? Date.now() : c.caughtUpAt }));
       void client.invalidateQueries({ queryKey: queryKeys.conversations }).then(queryPresence);
+      // Catch-up moved the groups' unread counts too: the server has them.
+      void client.invalidateQueries({ queryKey: queryKeys.groups });
       if (reconnect) {
         for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.messagesRoot })) {
           const peer = key[1];
           if (data && typeof peer === 'string') void fillGap(client, peer).catch(() => undefined);
         }
+        for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.groupMessagesRoot })) {
+          const group = key[1];
+          if (data && typeof group === 'string') void fillGroupGap(client, group).catch(() => undefined);
+        }
       }
     });
     s.on('receipt:update', (payload) => {
-      if (check(ReceiptUpdate, payload)) ingestReceipt(client, me, payload);
+      if (!check(ReceiptUpdate, payload)) return;
+      if (payload.group && payload.peer !== me) recordGroupReceipt(payload);
+      ingestReceipt(client, me, payload);
+    });
+    s.on('group:update', (payload) => {
+      if (!check(GroupUpdate, payload)) return;
+      client.setQueryData<Group[]>(queryKeys.groups, (list) => applyGroupUpdate(list, payload.id, payload.group));
+      // Members, roles or my membership changed: the member list is stale, and once I am out of
+      // the group so is everything else about it.
+      if (payload.group) void client.invalidateQueries({ queryKey: queryKeys.groupMembers(payload.id) });
+      else client.removeQueries({ queryKey: queryKeys.groupMembers(payload.id) });
     });
     s.on('presence:update', (payload) => {
       if (check(PresenceUpdate, payload)) setPresence([[payload.username, payload.online]]);
     });
     s.on('typing:update', (payload) => {
-      if (check(TypingUpdate, payload)) setTyping(payload.from, payload.typing);
+      if (!check(TypingUpdate, payload)) return;
+      if (payload.group) setGroupTyping(payload.group, payload.from, payload.typing);
+      else setTyping(payload.from, payload.typing);
     });
     s.on('session:revoked', (payload) => {
       if (check(SessionRevoked, payload)) onSessionEnded();
@@ -160,8 +193,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
 
     // Tell the server which conversation a visible tab shows (it skips notifying elsewhere).
     const unsubscribeView = viewState.subscribe(() => {
-      const v = viewState.get();
-      if (s.connected) s.emit('focus:set', { peer: v.visible ? v.openPeer : null });
+      if (s.connected) s.emit('focus:set', focusPayload(viewState.get()));
     });
 
     setSocket(s);

@@ -46,6 +46,53 @@ export function useIsTyping(peer: string): boolean {
   return useSyncExternalStore(typing.subscribe, () => (typing.get().get(peer) ?? 0) > Date.now());
 }
 
+/** Who is typing in each group: group id → (member → until when). */
+export const groupTyping = createStore<ReadonlyMap<string, ReadonlyMap<string, number>>>(new Map());
+
+export function setGroupTyping(group: string, from: string, isTyping: boolean, now = Date.now()) {
+  const update = (drop: (until: number) => boolean, add: number | null) =>
+    groupTyping.set((all) => {
+      const members = all.get(group);
+      if (add === null && (!members || !members.has(from) || !drop(members.get(from) ?? 0))) return all;
+      const nextMembers = new Map(members);
+      if (add === null) nextMembers.delete(from);
+      else nextMembers.set(from, add);
+      const next = new Map(all);
+      if (nextMembers.size === 0) next.delete(group);
+      else next.set(group, nextMembers);
+      return next;
+    });
+  if (!isTyping) return update(() => true, null);
+  update(() => false, now + TYPING_TTL_MS);
+  // As for 1:1: an indicator whose "stop" never came (a closed tab) expires on its own.
+  setTimeout(() => update((until) => until <= Date.now(), null), TYPING_TTL_MS + 50);
+}
+
+const NO_TYPERS: readonly string[] = [];
+let typersFrom: ReadonlyMap<string, ReadonlyMap<string, number>> | null = null;
+const typersCache = new Map<string, readonly string[]>();
+
+function selectTypers(group: string): readonly string[] {
+  const all = groupTyping.get();
+  if (all !== typersFrom) {
+    typersFrom = all;
+    typersCache.clear();
+  }
+  let names = typersCache.get(group);
+  if (!names) {
+    const now = Date.now();
+    const live = [...(all.get(group) ?? new Map<string, number>())].filter(([, until]) => until > now).map(([name]) => name);
+    names = live.length === 0 ? NO_TYPERS : live.sort();
+    typersCache.set(group, names);
+  }
+  return names;
+}
+
+/** The members typing in `group`, by name (a stable array while nothing changes). */
+export function useGroupTypers(group: string): readonly string[] {
+  return useSyncExternalStore(groupTyping.subscribe, () => selectTypers(group));
+}
+
 export const presence = createStore<ReadonlyMap<string, boolean>>(new Map());
 
 export function setPresence(entries: Iterable<[string, boolean]>) {
@@ -67,5 +114,6 @@ export function usePresence(username: string, fallback = false): boolean {
 
 registerSessionStore(() => {
   typing.set(new Map());
+  groupTyping.set(new Map());
   presence.set(new Map());
 });

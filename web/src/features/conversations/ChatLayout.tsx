@@ -1,20 +1,30 @@
-// The signed-in shell: sidebar and conversation side by side; on a phone, one at a time.
+// The signed-in shell: sidebar and conversation (or group) side by side; on a phone, one at a time.
 import { ChatIcon } from '../../components/Icons';
 import { useEffect } from 'react';
 import { useConversations } from '../../api/conversations';
+import { useGroups } from '../../api/groups';
 import { ConnectionBanner } from '../connection/ConnectionBanner';
-import { setOpenPeer, setVisible } from '../connection/viewState';
+import { setOpenGroup, setOpenPeer, setVisible } from '../connection/viewState';
+import { groupAttention } from '../groups/groupCache';
+import { GroupView } from '../groups/GroupView';
+import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
 import { ConversationView } from '../messages/ConversationView';
 import { Sidebar } from './Sidebar';
 import { totalUnread } from './conversationCache';
 
-export function ChatLayout({ me, peer }: { me: string; peer: string | null }) {
+export function ChatLayout({ me, peer, group = null }: { me: string; peer: string | null; group?: string | null }) {
   const conversations = useConversations();
-  const unread = totalUnread(conversations.data);
+  const groups = useGroups();
+  const mentioned = useMentionUnread();
+  useMutedMentionRecount(me, groups.data);
+  // A muted group adds only its mentions of me (they notify even when muted).
+  const unread = totalUnread(conversations.data) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
+  const open = peer !== null || group !== null;
 
   useEffect(() => {
     setOpenPeer(peer);
-  }, [peer]);
+    setOpenGroup(group);
+  }, [peer, group]);
 
   useEffect(() => {
     const update = () => setVisible(document.visibilityState === 'visible');
@@ -23,6 +33,7 @@ export function ChatLayout({ me, peer }: { me: string; peer: string | null }) {
     return () => {
       document.removeEventListener('visibilitychange', update);
       setOpenPeer(null);
+      setOpenGroup(null);
     };
   }, []);
 
@@ -31,11 +42,13 @@ export function ChatLayout({ me, peer }: { me: string; peer: string | null }) {
   }, [unread]);
 
   return (
-    <div className={`layout ${peer ? 'has-peer' : 'no-peer'}`}>
-      <Sidebar me={me} activePeer={peer} conversations={conversations} />
-      <main className="main" aria-label={peer ? `Conversation with ${peer}` : 'No conversation open'}>
+    <div className={`layout ${open ? 'has-peer' : 'no-peer'}`}>
+      <Sidebar me={me} activePeer={peer} activeGroup={group} conversations={conversations} groups={groups} />
+      <main className="main" aria-label={peer ? `Conversation with ${peer}` : group ? 'Group conversation' : 'No conversation open'}>
         <ConnectionBanner />
-        {peer ? (
+        {group ? (
+          <GroupView key={group} me={me} id={group} />
+        ) : peer ? (
           <ConversationView key={peer} me={me} peer={peer} />
         ) : (
           <div className="empty-main">

@@ -1,27 +1,48 @@
-// Conversation list by recency, with previews, unread badges and presence; plus the app menu.
-import { BellIcon, KeyIcon, LogOutIcon, PlusIcon } from '../../components/Icons';
-import type { Conversation } from '@messenger/protocol';
+// Conversations and groups by recency, with previews, unread badges and presence; plus the app
+// menu.
+import { BellIcon, KeyIcon, LogOutIcon, PlusIcon, UsersIcon } from '../../components/Icons';
+import type { Conversation, Group } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLogout } from '../../api/logout';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { AccountDialog } from '../account/AccountDialog';
+import { activityOf } from '../groups/groupCache';
+import { GroupListItem } from '../groups/GroupListItem';
+import { useMentionUnread } from '../groups/mention-unread';
+import { NewGroupDialog } from '../groups/NewGroupDialog';
 import { conversationPath, navigate } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
-import { Avatar } from './Avatar';
+import { Avatar } from '../../components/Avatar';
 
 interface SidebarProps {
   me: string;
   activePeer: string | null;
+  activeGroup: string | null;
   conversations: UseQueryResult<Conversation[]>;
+  groups: UseQueryResult<Group[]>;
 }
 
-export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
+type Item = { kind: 'conversation'; at: string; conversation: Conversation } | { kind: 'group'; at: string; group: Group };
+
+/** One list, newest activity first: 1:1 conversations by last message, groups by theirs (or creation). */
+function byActivity(conversations: Conversation[] = [], groups: Group[] = []): Item[] {
+  const items: Item[] = [
+    ...conversations.map((c): Item => ({ kind: 'conversation', at: c.lastMessage?.sentAt ?? '', conversation: c })),
+    ...groups.map((g): Item => ({ kind: 'group', at: activityOf(g), group: g })),
+  ];
+  return items.sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? 1 : -1));
+}
+
+export function Sidebar({ me, activePeer, activeGroup, conversations, groups }: SidebarProps) {
   const [searching, setSearching] = useState(false);
+  const [creatingGroup, setCreatingGroup] = useState(false);
+  const mentioned = useMentionUnread();
+  const items = byActivity(conversations.data, groups.data);
   const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
@@ -71,6 +92,7 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
         </div>
       </header>
       {accountOpen && <AccountDialog me={me} onClose={() => setAccountOpen(false)} />}
+      {creatingGroup && <NewGroupDialog onClose={() => setCreatingGroup(false)} />}
       <div className="sidebar-tools">
         {searching ? (
           <NewChat
@@ -81,9 +103,14 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
             }}
           />
         ) : (
-          <button type="button" className="primary wide new-chat" onClick={() => setSearching(true)}>
-            <PlusIcon /> New chat
-          </button>
+          <div className="new-buttons">
+            <button type="button" className="primary wide new-chat" onClick={() => setSearching(true)}>
+              <PlusIcon /> New chat
+            </button>
+            <button type="button" className="secondary wide new-chat" aria-haspopup="dialog" onClick={() => setCreatingGroup(true)}>
+              <UsersIcon /> New group
+            </button>
+          </div>
         )}
       </div>
       <nav className="conversation-list" aria-label="Conversation list">
@@ -96,11 +123,17 @@ export function Sidebar({ me, activePeer, conversations }: SidebarProps) {
             </button>
           </p>
         )}
-        {conversations.data?.length === 0 && <p className="muted pad">No conversations yet. Start one with “New chat”.</p>}
+        {conversations.data?.length === 0 && groups.data?.length === 0 && (
+          <p className="muted pad">No conversations yet. Start one with “New chat” or “New group”.</p>
+        )}
         <ul>
-          {conversations.data?.map((c) => (
-            <ConversationItem key={c.peer} me={me} conversation={c} active={c.peer === activePeer} />
-          ))}
+          {items.map((item) =>
+            item.kind === 'conversation' ? (
+              <ConversationItem key={item.conversation.peer} me={me} conversation={item.conversation} active={item.conversation.peer === activePeer} />
+            ) : (
+              <GroupListItem key={item.group.id} me={me} group={item.group} active={item.group.id === activeGroup} mentioned={mentioned.get(item.group.id) ?? 0} />
+            ),
+          )}
         </ul>
       </nav>
     </aside>

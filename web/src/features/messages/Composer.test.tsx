@@ -34,4 +34,23 @@ describe('Composer', () => {
     render(<Composer peer="draft-peer" onSend={() => undefined} />);
     expect(box()).toHaveValue('');
   });
+
+  it('offers members for an @mention: arrows pick, Enter inserts instead of sending, Escape closes', () => {
+    const onSend = vi.fn();
+    render(<Composer peer="#group-mention" label="Ops" onSend={onSend} mentionCandidates={['bob', 'bodhi', 'carol']} />);
+    fireEvent.change(box(), { target: { value: 'hi @bo', selectionStart: 6 } });
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['@bob', '@bodhi']);
+    fireEvent.keyDown(box(), { key: 'ArrowDown' });
+    expect(screen.getByRole('option', { selected: true })).toHaveTextContent('@bodhi');
+    fireEvent.keyDown(box(), { key: 'Enter' });
+    expect(box()).toHaveValue('hi @bodhi ');
+    expect(onSend).not.toHaveBeenCalled();
+    expect(screen.queryByRole('listbox')).toBeNull();
+    fireEvent.change(box(), { target: { value: 'hi @bodhi @c', selectionStart: 12 } });
+    expect(screen.getByRole('option')).toHaveTextContent('@carol');
+    fireEvent.keyDown(box(), { key: 'Escape' });
+    expect(screen.queryByRole('listbox')).toBeNull();
+    fireEvent.keyDown(box(), { key: 'Enter' });
+    expect(onSend).toHaveBeenCalledWith('hi @bodhi @c');
+  });
 });

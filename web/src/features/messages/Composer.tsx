@@ -1,24 +1,33 @@
-// Enter sends, Shift+Enter adds a line. Up to 4000 characters, with a counter.
+// Enter sends, Shift+Enter adds a line. Up to 4000 characters, with a counter. In a group, typing
+// `@` offers the members whose names start with what follows (arrows pick, Enter or Tab insert).
 import { SendIcon } from '../../components/Icons';
 import { MAX_TEXT_LENGTH, cleanMessageText, isBlankText, messageTextProblem } from '@messenger/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { registerSessionStore } from '../../lib/session-stores';
+import { mentionQueryAt } from './mentions';
 
 const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
 const COUNTER_FROM = MAX_TEXT_LENGTH - 500;
 
 export interface ComposerProps {
+  /** The conversation: keys the draft, and names it unless `label` does. */
   peer: string;
+  /** How to name the conversation in "Message …" (a group's name). */
+  label?: string;
   onSend: (text: string) => void;
   onTyping?: (typing: boolean) => void;
+  /** Who can be @mentioned here (a group's other members); no list, no suggestions. */
+  mentionCandidates?: readonly string[];
 }
+
+const MAX_SUGGESTIONS = 6;
 
 /** Unsent drafts per conversation, kept while the app is open. */
 const drafts = new Map<string, string>();
 registerSessionStore(() => drafts.clear());
 
-export function Composer({ peer, onSend, onTyping }: ComposerProps) {
+export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidates }: ComposerProps) {
   const [text, setTextState] = useState(() => drafts.get(peer) ?? '');
   const setText = (value: string) => {
     setTextState(value);
@@ -28,6 +37,10 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const counterId = useId();
+  const listId = useId();
+  const [caret, setCaret] = useState(0);
+  const [picked, setPicked] = useState(0);
+  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
   const typingSince = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -61,6 +74,21 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
     }
   }
 
+  const mention = mentionCandidates ? mentionQueryAt(text, caret) : null;
+  const suggestions = mention ? (mentionCandidates ?? []).filter((name) => name.startsWith(mention.query)).slice(0, MAX_SUGGESTIONS) : [];
+  const suggesting = mention !== null && suggestions.length > 0 && dismissedAt !== mention.start;
+  const active = Math.min(picked, suggestions.length - 1);
+
+  function insertMention(name: string) {
+    if (!mention) return;
+    const before = `${text.slice(0, mention.start)}@${name} `;
+    setText(before + text.slice(caret));
+    setCaret(before.length);
+    setPicked(0);
+    // After React writes the new value, put the caret right after the inserted name.
+    requestAnimationFrame(() => ref.current?.setSelectionRange(before.length, before.length));
+  }
+
   function change(raw: string) {
     // Pasted terminal output can carry ESC sequences or NULs the server refuses; they show
     // nothing, so they go before they can turn into a failed message.
@@ -87,6 +115,23 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   }
 
   function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (suggesting) {
+      const choice = suggestions[active];
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        return setPicked((active + step + suggestions.length) % suggestions.length);
+      }
+      if ((event.key === 'Enter' || event.key === 'Tab') && !event.shiftKey && choice && !event.nativeEvent.isComposing) {
+        event.preventDefault();
+        return insertMention(choice);
+      }
+      if (event.key === 'Escape') {
+        // Closes the suggestions only, not the panel or dialog around the composer.
+        event.stopPropagation();
+        return setDismissedAt(mention.start);
+      }
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -97,18 +142,44 @@ export function Composer({ peer, onSend, onTyping }: ComposerProps) {
   const blank = isBlankText(text);
   return (
     <form className="composer" onSubmit={submit} aria-label="Send a message">
+      {suggesting && (
+        <ul id={listId} className="mention-list" role="listbox" aria-label="Mention a member">
+          {suggestions.map((name, i) => (
+            <li
+              key={name}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === active}
+              // Keeps the focus in the text box, where typing goes on.
+              onMouseDown={(e) => {
+                e.preventDefault();
+                insertMention(name);
+              }}
+            >
+              @<bdi>{name}</bdi>
+            </li>
+          ))}
+        </ul>
+      )}
       <label htmlFor={id} className="visually-hidden">
-        Message {peer}
+        Message {label}
       </label>
       <textarea
         id={id}
         ref={ref}
         rows={1}
-        placeholder={`Message ${peer}`}
+        placeholder={`Message ${label}`}
         maxLength={MAX_TEXT_LENGTH}
         value={text}
-        onChange={(e) => change(e.target.value)}
+        onChange={(e) => {
+          change(e.target.value);
+          setCaret(e.target.selectionStart);
+        }}
+        onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
         onKeyDown={keyDown}
+        aria-autocomplete={mentionCandidates ? 'list' : undefined}
+        aria-controls={suggesting ? listId : undefined}
+        aria-activedescendant={suggesting ? `${listId}-${active}` : undefined}
         onBlur={stopTyping}
         aria-describedby={counterId}
         enterKeyHint="send"

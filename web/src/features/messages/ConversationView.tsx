@@ -11,7 +11,7 @@ import { navigate } from '../../lib/router';
 import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
 import { useViewState } from '../connection/viewState';
-import { Avatar } from '../conversations/Avatar';
+import { Avatar } from '../../components/Avatar';
 import { Composer } from './Composer';
 import { ingestOwnRead } from './ingest';
 import { flattenMessages } from './messageCache';

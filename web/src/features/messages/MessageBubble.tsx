@@ -1,8 +1,12 @@
-// One message. The text is always rendered as text (React escapes it); links come from linkify.
+// One message. The text is always rendered as text (React escapes it); links come from linkify,
+// mention highlights from mentions.tsx. In a group, a run of someone's messages opens with their
+// avatar and name.
 import type { ChatMessage } from '@messenger/protocol';
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
+import { Avatar } from '../../components/Avatar';
 import { formatFull, formatTime } from '../../lib/format';
 import { linkify } from './linkify';
+import { highlightMentions } from './mentions';
 import type { OutboxEntry } from './outbox';
 
 export type VisibleState = 'sending' | 'failed' | ChatMessage['state'];
@@ -33,6 +37,10 @@ export function StateMark({ state }: { state: VisibleState }) {
 
 interface BubbleProps {
   text: string;
+  me: string;
+  /** A group message from someone else that starts a run: whose it is. */
+  sender?: string;
+  footer?: ReactNode;
   sentAt: string;
   mine: boolean;
   state: VisibleState;
@@ -43,7 +51,7 @@ interface BubbleProps {
   onDiscard?: () => void;
 }
 
-function Bubble({ text, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
+function Bubble({ text, me, sender, footer, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
   return (
     <div
       className={`msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}`}
@@ -51,10 +59,17 @@ function Bubble({ text, sentAt, mine, state, id, grouped, error, onRetry, onDisc
       data-id={id}
       data-state={state}
       data-mine={mine}
+      data-from={sender}
     >
+      {sender && (
+        <div className="sender">
+          <Avatar name={sender} size="xs" />
+          <bdi className="sender-name">{sender}</bdi>
+        </div>
+      )}
       <div className="bubble">
         <p className="text" dir="auto">
-          {linkify(text)}
+          {highlightMentions(linkify(text), me)}
         </p>
         <span className="meta">
           <time dateTime={sentAt} title={formatFull(sentAt)}>
@@ -74,17 +89,33 @@ function Bubble({ text, sentAt, mine, state, id, grouped, error, onRetry, onDisc
           </button>
         </div>
       )}
+      {footer}
     </div>
   );
 }
 
-export const MessageBubble = memo(function MessageBubble({ message, me, grouped }: { message: ChatMessage; me: string; grouped: boolean }) {
-  return <Bubble id={message.id} text={message.text} sentAt={message.sentAt} mine={message.from === me} state={message.state} grouped={grouped} />;
+interface MessageBubbleProps {
+  message: ChatMessage;
+  me: string;
+  grouped: boolean;
+  footer?: ReactNode;
+}
+
+export const MessageBubble = memo(function MessageBubble({ message, me, grouped, footer }: MessageBubbleProps) {
+  const mine = message.from === me;
+  // My copy of a group message is stored delivered and read; what the others did with theirs is
+  // the footer's "Delivered to N of M", so the mark says only that it went out.
+  const state = message.group && mine ? 'sent' : message.state;
+  const sender = message.group && !mine && !grouped ? message.from : undefined;
+  return (
+    <Bubble id={message.id} text={message.text} me={me} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
+  );
 });
 
-export function PendingBubble({ entry, grouped, onRetry, onDiscard }: { entry: OutboxEntry; grouped: boolean; onRetry: (key: string) => void; onDiscard: (key: string) => void }) {
+export function PendingBubble({ entry, me, grouped, onRetry, onDiscard }: { entry: OutboxEntry; me: string; grouped: boolean; onRetry: (key: string) => void; onDiscard: (key: string) => void }) {
   return (
     <Bubble
+      me={me}
       text={entry.text}
       sentAt={entry.createdAt}
       mine

@@ -2,7 +2,8 @@
 // sticks to the bottom while you are there, loads older pages when you scroll near the top and
 // keeps your place when they arrive.
 import { useVirtualizer, type Rect } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ChatMessage } from '@messenger/protocol';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { MessageBubble, PendingBubble } from './MessageBubble';
 import type { Row } from './rows';
 
@@ -15,6 +16,10 @@ export interface MessageListProps {
   onLoadOlder: () => void;
   onRetry: (key: string) => void;
   onDiscard: (key: string) => void;
+  /** What to show under a message (a group's receipts under my latest one). */
+  footerFor?: (message: ChatMessage) => ReactNode;
+  /** How the list and its first line name the conversation: "Messages with bob", "Messages in Ops". */
+  title?: { list: string; start: string };
   /** For tests (jsdom has no layout). */
   initialRect?: Rect;
 }
@@ -22,7 +27,7 @@ export interface MessageListProps {
 const NEAR_TOP_PX = 400;
 const NEAR_BOTTOM_PX = 80;
 
-export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, initialRect }: MessageListProps) {
+export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, footerFor, title, initialRect }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [showJump, setShowJump] = useState(false);
@@ -95,7 +100,7 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
         role="log"
         aria-live="polite"
         aria-relevant="additions"
-        aria-label={`Messages with ${peer}`}
+        aria-label={title?.list ?? `Messages with ${peer}`}
         tabIndex={0}
         onScroll={onScroll}
         data-testid="message-list"
@@ -105,7 +110,7 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
             Loading earlier messages…
           </div>
         )}
-        {!hasOlder && rows.length > 0 && <div className="history-start">This is the beginning of your conversation with {peer}.</div>}
+        {!hasOlder && rows.length > 0 && <div className="history-start">{title?.start ?? `This is the beginning of your conversation with ${peer}.`}</div>}
         <div className="virtual-space" style={{ height: totalSize }}>
           <div className="virtual-items" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
             {items.map((item) => {
@@ -118,9 +123,9 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
                       <span>{row.label}</span>
                     </div>
                   ) : row.kind === 'message' ? (
-                    <MessageBubble message={row.message} me={me} grouped={row.grouped} />
+                    <MessageBubble message={row.message} me={me} grouped={row.grouped} footer={footerFor?.(row.message)} />
                   ) : (
-                    <PendingBubble entry={row.entry} grouped={row.grouped} onRetry={onRetry} onDiscard={onDiscard} />
+                    <PendingBubble entry={row.entry} me={me} grouped={row.grouped} onRetry={onRetry} onDiscard={onDiscard} />
                   )}
                 </div>
               );

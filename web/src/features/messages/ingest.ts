@@ -1,14 +1,16 @@
 // Writes what the socket and /send report into the query cache: messages (deduped by id),
 // receipts, previews and unread counts. Shared by the SocketProvider and the send hook.
-import type { ChatMessage, ReceiptUpdate } from '@messenger/protocol';
-import type { QueryClient } from '@tanstack/react-query';
-import type { Conversation } from '@messenger/protocol';
+import { mentions, type ChatMessage, type Conversation, type Group, type MessagesPage, type ReceiptUpdate } from '@messenger/protocol';
+import type { QueryClient, QueryKey } from '@tanstack/react-query';
+import { fetchGroupMessagesPage } from '../../api/group-messages';
 import { fetchMessagesPage, type MessagesData } from '../../api/messages';
 import { queryKeys } from '../../api/keys';
 import { registerSessionStore } from '../../lib/session-stores';
 import { applyReceiptToPreview, bumpConversation, peerOf, setUnread } from '../conversations/conversationCache';
-import { isReading } from '../connection/viewState';
-import { applyReceipt, EarlyReceipts, hasMessage, markIncomingRead, upsertMessages } from './messageCache';
+import { isReading, isReadingGroup } from '../connection/viewState';
+import { bumpGroup, setGroupUnread } from '../groups/groupCache';
+import { clearMentions, countMention } from '../groups/mention-unread';
+import { applyReceipt, EarlyReceipts, hasMessage, markIncomingRead, markReadUpTo, upsertMessages } from './messageCache';
 
 export const earlyReceipts = new EarlyReceipts();
 
@@ -36,18 +38,25 @@ export interface IngestOptions {
 /** Returns the messages that were new to this tab (not seen in the cache before). */
 export function ingestMessages(client: QueryClient, me: string, messages: readonly ChatMessage[], options: IngestOptions): ChatMessage[] {
   const fresh: ChatMessage[] = [];
+  // A 1:1 message belongs to the peer's history; a group copy (its `to` is me) to the group's.
   const byPeer = new Map<string, ChatMessage[]>();
+  const byGroup = new Map<string, ChatMessage[]>();
   for (const raw of messages) {
+    if (raw.group) {
+      byGroup.set(raw.group.id, [...(byGroup.get(raw.group.id) ?? []), raw]);
+      continue;
+    }
     const m = earlyReceipts.apply(raw);
     const peer = peerOf(m, me);
     byPeer.set(peer, [...(byPeer.get(peer) ?? []), m]);
   }
-  for (const [peer, list] of byPeer) {
-    const key = queryKeys.messages(peer);
-    const before = client.getQueryData<MessagesData>(key);
-    const known = new Set(before?.pages.flatMap((p) => p.messages.map((m) => m.id)));
+  const intoHistory = (key: QueryKey, list: ChatMessage[]) => {
+    const known = new Set(client.getQueryData<MessagesData>(key)?.pages.flatMap((p) => p.messages.map((m) => m.id)));
     for (const m of list) if (!known.has(m.id)) fresh.push(m);
     client.setQueryData<MessagesData>(key, (data) => upsertMessages(data, list));
+  };
+  for (const [peer, list] of byPeer) {
+    intoHistory(queryKeys.messages(peer), list);
     client.setQueryData<Conversation[]>(queryKeys.conversations, (conversations) => {
       let next = conversations;
       for (const m of list) {
@@ -58,10 +67,27 @@ export function ingestMessages(client: QueryClient, me: string, messages: readon
       return next;
     });
   }
+  for (const [group, list] of byGroup) {
+    intoHistory(queryKeys.groupMessages(group), list);
+    client.setQueryData<Group[]>(queryKeys.groups, (groups) => {
+      let next = groups;
+      for (const m of list) {
+        const count = options.live && m.from !== me && m.state !== 'read' && !isReadingGroup(group) && countOnce(m.id);
+        if (count && mentions(m.text, me)) countMention(group, m.id);
+        next = bumpGroup(next, m, me, count);
+      }
+      return next;
+    });
+    // A group the list does not know yet (just added to it): the server has its counts.
+    if (!client.getQueryData<Group[]>(queryKeys.groups)?.some((g) => g.id === group)) {
+      void client.invalidateQueries({ queryKey: queryKeys.groups });
+    }
+  }
   return fresh;
 }
 
 export function ingestReceipt(client: QueryClient, me: string, receipt: ReceiptUpdate) {
+  if (receipt.group) return ingestGroupReceipt(client, me, receipt.group, receipt);
   const ids = new Set(receipt.ids);
   for (const id of ids) earlyReceipts.remember(id, receipt.state);
   client.setQueryData<MessagesData>(queryKeys.messages(receipt.peer), (data) => applyReceipt(data, ids, receipt.state));
@@ -79,14 +105,41 @@ export function ingestOwnRead(client: QueryClient, peer: string, upTo: ChatMessa
 }
 
 /**
+ * A group receipt moves the member's own copies. Receipts about my own messages (another member
+ * got or read them) are counted by the groups feature; here only my copies matter: read on
+ * another of my screens.
+ */
+function ingestGroupReceipt(client: QueryClient, me: string, group: string, receipt: ReceiptUpdate) {
+  if (receipt.peer !== me) return;
+  const ids = new Set(receipt.ids);
+  client.setQueryData<MessagesData>(queryKeys.groupMessages(group), (data) => applyReceipt(data, ids, receipt.state));
+  if (receipt.state === 'read') void client.invalidateQueries({ queryKey: queryKeys.groups });
+}
+
+/** After this tab read a group up to `upTo`: my copies show read, the badge and mentions clear. */
+export function ingestOwnGroupRead(client: QueryClient, me: string, group: string, upTo: ChatMessage) {
+  client.setQueryData<MessagesData>(queryKeys.groupMessages(group), (data) => markReadUpTo(data, upTo, (m) => m.from !== me));
+  client.setQueryData<Group[]>(queryKeys.groups, (list) => setGroupUnread(list, group, 0));
+  clearMentions(group);
+}
+
+/**
  * After a reconnect: fetch the newest pages of a loaded conversation until they overlap what we
  * hold, and merge them. Fills any gap (messages sent from other screens, missed receipts).
  */
 export async function fillGap(client: QueryClient, peer: string, maxPages = 10): Promise<void> {
-  const key = queryKeys.messages(peer);
+  return fillHistoryGap(client, queryKeys.messages(peer), (before) => fetchMessagesPage(peer, before), maxPages);
+}
+
+/** The same for a group's history. */
+export async function fillGroupGap(client: QueryClient, group: string, maxPages = 10): Promise<void> {
+  return fillHistoryGap(client, queryKeys.groupMessages(group), (before) => fetchGroupMessagesPage(group, before), maxPages);
+}
+
+async function fillHistoryGap(client: QueryClient, key: QueryKey, fetchPage: (before: string | null) => Promise<MessagesPage>, maxPages: number) {
   let before: string | null = null;
   for (let i = 0; i < maxPages; i += 1) {
-    const page = await fetchMessagesPage(peer, before);
+    const page = await fetchPage(before);
     const data = client.getQueryData<MessagesData>(key);
     if (!data) return;
     const overlaps = page.messages.some((m) => hasMessage(data, m.id));

@@ -58,10 +58,15 @@ export function applyReceipt(data: MessagesData | undefined, ids: ReadonlySet<st
 
 /** Marks every message from `peer` up to and including `upTo` (by position) as read. */
 export function markIncomingRead(data: MessagesData | undefined, peer: string, upTo: ChatMessage): MessagesData | undefined {
+  return markReadUpTo(data, upTo, (m) => m.from === peer);
+}
+
+/** Marks the `incoming` messages up to and including `upTo` (by position) as read. */
+export function markReadUpTo(data: MessagesData | undefined, upTo: ChatMessage, incoming: (m: ChatMessage) => boolean): MessagesData | undefined {
   if (!data) return data;
   const ids = new Set<string>();
   for (const page of data.pages) {
-    for (const m of page.messages) if (m.from === peer && newestFirst(m, upTo) >= 0 && m.state !== 'read') ids.add(m.id);
+    for (const m of page.messages) if (incoming(m) && newestFirst(m, upTo) >= 0 && m.state !== 'read') ids.add(m.id);
   }
   return ids.size === 0 ? data : applyReceipt(data, ids, 'read');
 }

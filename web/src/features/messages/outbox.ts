@@ -7,7 +7,10 @@ import { createStore } from '../../lib/store';
 
 export interface OutboxEntry {
   key: string;
+  /** The conversation: the peer's username, or `#<groupId>` for a group (never a username). */
   to: string;
+  /** Set for a group message: where it goes, and the name its copies carry. */
+  group?: { id: string; name: string };
   text: string;
   createdAt: string;
   status: 'sending' | 'failed';
@@ -31,13 +34,20 @@ export function updateOutbox(key: string, patch: Partial<OutboxEntry>) {
  * The server echoes every message to its sender's sockets, sometimes before the 202 arrives.
  * The oldest matching entry still sending is that message: it hides, so it never shows twice.
  */
-export function claimEcho(message: { id: string; to: string; text: string }): boolean {
+export function claimEcho(message: { id: string; to: string; text: string; group?: { id: string } }): boolean {
   const all = outbox.get();
   if (all.some((e) => e.echoOf === message.id)) return true;
-  const entry = all.find((e) => e.status === 'sending' && !e.echoOf && e.to === message.to && e.text === message.text);
+  // My copy of a group message is addressed to me; the entry is filed under the group.
+  const to = message.group ? groupOutboxKey(message.group.id) : message.to;
+  const entry = all.find((e) => e.status === 'sending' && !e.echoOf && e.to === to && e.text === message.text);
   if (!entry) return false;
   updateOutbox(entry.key, { echoOf: message.id });
   return true;
+}
+
+/** The outbox's (and the drafts') name for a group: `#` is never part of a username. */
+export function groupOutboxKey(groupId: string): string {
+  return `#${groupId}`;
 }
 
 export function removeFromOutbox(key: string) {

@@ -3,10 +3,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { ApiError } from '../../api/http';
+import { sendGroupMessage } from '../../api/group-messages';
 import { sendMessage } from '../../api/send';
 import { newKey } from '../../lib/ids';
 import { ingestMessages } from './ingest';
-import { addToOutbox, outbox, removeFromOutbox, updateOutbox } from './outbox';
+import { addToOutbox, groupOutboxKey, outbox, removeFromOutbox, updateOutbox } from './outbox';
 
 function describe(error: unknown): string {
   if (error instanceof ApiError) {
@@ -27,16 +28,16 @@ export function useSendMessage(me: string) {
       if (!entry) return;
       updateOutbox(key, { status: 'sending', error: undefined });
       try {
-        const accepted = await sendMessage(entry.to, entry.text, key);
+        const { group } = entry;
+        const accepted = group ? await sendGroupMessage(group.id, entry.text, key) : await sendMessage(entry.to, entry.text, key);
         // Signed out while it was on its way: the outbox was emptied, and the cache may already
         // be someone else's, so the answer goes nowhere.
         if (!outbox.get().some((e) => e.key === key)) return;
-        ingestMessages(
-          client,
-          me,
-          [{ id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, state: 'sent' }],
-          { live: true },
-        );
+        // A group message: my own copy, addressed to me and stored delivered (the server's shape).
+        const message = group
+          ? { id: accepted.id, from: me, to: me, text: entry.text, sentAt: accepted.sentAt, state: 'delivered' as const, group }
+          : { id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, state: 'sent' as const };
+        ingestMessages(client, me, [message], { live: true });
         removeFromOutbox(key);
       } catch (error) {
         // The server already delivered it back to us: it was sent, only the answer got lost.
@@ -56,7 +57,16 @@ export function useSendMessage(me: string) {
     [attempt],
   );
 
+  const sendToGroup = useCallback(
+    (group: { id: string; name: string }, text: string) => {
+      const key = newKey();
+      addToOutbox({ key, to: groupOutboxKey(group.id), group, text, createdAt: new Date().toISOString(), status: 'sending' });
+      void attempt(key);
+    },
+    [attempt],
+  );
+
   const retry = useCallback((key: string) => void attempt(key), [attempt]);
   const discard = useCallback((key: string) => removeFromOutbox(key), []);
-  return { send, retry, discard };
+  return { send, sendToGroup, retry, discard };
 }

@@ -51,4 +51,17 @@ describe('notifications', () => {
     expect(FakeNotification.created).toHaveLength(0);
     FakeNotification.permission = 'granted';
   });
+
+  it('titles a group message "Group · Sender" and opens the group on click', () => {
+    vi.stubGlobal('Notification', FakeNotification);
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    vi.spyOn(window, 'focus').mockImplementation(() => undefined);
+    const id = '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f';
+    notifyMessage(msg({ text: 'deploy?', from: 'bob', group: { id, name: 'Ops' } }));
+    const [n] = FakeNotification.created;
+    expect(n?.title).toBe('Ops · bob');
+    expect(n?.options.tag).toBe(`group-${id}`);
+    n?.onclick?.();
+    expect(window.location.pathname).toBe(`/g/${id}`);
+  });
 });

@@ -3,7 +3,7 @@
 import type { ChatMessage } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
 import { displayText } from '../../lib/bidi';
-import { conversationPath, navigate } from '../../lib/router';
+import { conversationPath, groupPath, navigate } from '../../lib/router';
 import { createStore } from '../../lib/store';
 
 export type Permission = NotificationPermission | 'unsupported';
@@ -36,10 +36,14 @@ export function notifyMessage(message: ChatMessage): void {
   const preview = text.length > 140 ? `${text.slice(0, 140)}…` : text;
   try {
     // dir: 'auto' lets the OS lay out a right-to-left message; overrides were dropped (bidi.ts).
-    const n = new Notification(message.from, { body: preview, dir: 'auto', tag: `chat-${message.from}`, icon: '/favicon.svg' });
+    // A group message is titled "Group · Sender", like the desktop agent's.
+    const { group } = message;
+    const title = group ? `${group.name} · ${message.from}` : message.from;
+    const tag = group ? `group-${group.id}` : `chat-${message.from}`;
+    const n = new Notification(title, { body: preview, dir: 'auto', tag, icon: '/favicon.svg' });
     n.onclick = () => {
       window.focus();
-      navigate(conversationPath(message.from));
+      navigate(group ? groupPath(group.id) : conversationPath(message.from));
       n.close();
     };
   } catch {

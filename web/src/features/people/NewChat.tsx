@@ -1,7 +1,7 @@
 // "New chat": search people by name prefix and open a conversation with one of them.
 import { useEffect, useId, useRef, useState } from 'react';
 import { usePeople } from '../../api/people';
-import { Avatar } from '../conversations/Avatar';
+import { Avatar } from '../../components/Avatar';
 
 export function NewChat({ onPick, onClose }: { onPick: (username: string) => void; onClose: () => void }) {
   const [q, setQ] = useState('');

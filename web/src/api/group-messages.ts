@@ -1,0 +1,58 @@
+// Group messages: history (paged like 1:1, newest first), sending with an Idempotency-Key, the
+// read mark and receipts. Paths and shapes come from the protocol (GroupApiPaths).
+import {
+  GroupApiPaths,
+  GroupReadResponse,
+  GroupReceipts,
+  IDEMPOTENCY_HEADER,
+  MessagesPage,
+  SendResponse,
+} from '@messenger/protocol';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { ApiError, requestJson } from './http';
+import { queryKeys } from './keys';
+import { PAGE_SIZE, type MessagesData } from './messages';
+
+export function fetchGroupMessagesPage(id: string, before: string | null, signal?: AbortSignal, limit = PAGE_SIZE): Promise<MessagesPage> {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (before) params.set('before', before);
+  return requestJson(`${GroupApiPaths.messages(id)}?${params.toString()}`, MessagesPage, { signal });
+}
+
+export function useGroupMessages(id: string, enabled = true) {
+  return useInfiniteQuery<MessagesPage, Error, MessagesData, ReturnType<typeof queryKeys.groupMessages>, string | null>({
+    queryKey: queryKeys.groupMessages(id),
+    queryFn: ({ pageParam, signal }) => fetchGroupMessagesPage(id, pageParam, signal),
+    initialPageParam: null,
+    getNextPageParam: (last) => last.nextBefore,
+    enabled,
+    // As for 1:1 history: the socket keeps it current.
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
+    // Not a member (or no such group): asking again will not change that.
+    retry: (count, error) => count < 2 && !(error instanceof ApiError && error.code === 'group_not_found'),
+  });
+}
+
+export function sendGroupMessage(id: string, text: string, idempotencyKey: string) {
+  return requestJson(GroupApiPaths.messages(id), SendResponse, {
+    method: 'POST',
+    body: { text },
+    headers: { [IDEMPOTENCY_HEADER]: idempotencyKey },
+  });
+}
+
+export function markGroupRead(id: string, upTo: string) {
+  return requestJson(GroupApiPaths.read(id), GroupReadResponse, { method: 'POST', body: { upTo } });
+}
+
+export function useGroupReceipts(id: string, messageId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.groupReceipts(id, messageId),
+    queryFn: ({ signal }) => requestJson(GroupApiPaths.receipts(id, messageId), GroupReceipts, { signal }),
+    enabled,
+    // Live receipt:update events are merged on top (receipts.ts), so one answer is enough.
+    staleTime: Infinity,
+  });
+}

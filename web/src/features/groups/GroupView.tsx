@@ -1,0 +1,198 @@
+// One group: header (name, size, mute, members), the shared message list with senders, mention
+// highlights and receipts on my latest message, who is typing, the composer. Marks the group
+// read while visible. Once I am no longer a member it says so and takes nothing more.
+import type { ChatMessage } from '@messenger/protocol';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Avatar } from '../../components/Avatar';
+import { BackIcon, BellIcon, BellOffIcon, UsersIcon } from '../../components/Icons';
+import { markGroupRead, useGroupMessages } from '../../api/group-messages';
+import { setGroupMuted, useGroupMembers, useGroups } from '../../api/groups';
+import { ApiError } from '../../api/http';
+import { queryKeys } from '../../api/keys';
+import { displayText } from '../../lib/bidi';
+import { navigate } from '../../lib/router';
+import { useGroupTypers } from '../connection/liveState';
+import { useSocket } from '../connection/SocketProvider';
+import { useViewState } from '../connection/viewState';
+import { Composer } from '../messages/Composer';
+import { ingestOwnGroupRead } from '../messages/ingest';
+import { flattenMessages } from '../messages/messageCache';
+import { MessageList } from '../messages/MessageList';
+import { groupOutboxKey, useOutbox } from '../messages/outbox';
+import { buildRows } from '../messages/rows';
+import { useSendMessage } from '../messages/useSendMessage';
+import { applyGroupUpdate } from './groupCache';
+import { GroupReceiptLine } from './GroupReceiptLine';
+import { MembersPanel } from './MembersPanel';
+import { typingPhrase } from './typing-phrase';
+
+export function GroupView({ me, id }: { me: string; id: string }) {
+  const client = useQueryClient();
+  const socket = useSocket();
+  const groups = useGroups();
+  const group = groups.data?.find((g) => g.id === id);
+  const history = useGroupMessages(id);
+  const pending = useOutbox(groupOutboxKey(id));
+  const { sendToGroup, retry, discard } = useSendMessage(me);
+  const typers = useGroupTypers(id);
+  const { visible } = useViewState();
+  const [membersOpen, setMembersOpen] = useState(false);
+  const [muteError, setMuteError] = useState<string | null>(null);
+  const panelId = useId();
+
+  const members = useGroupMembers(id, !!group);
+  const mentionable = useMemo(() => members.data?.map((m) => m.username).filter((u) => u !== me), [members.data, me]);
+  const messages = useMemo(() => flattenMessages(history.data), [history.data]);
+  const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
+  // Not in my list once it loaded (removed, left, or never a member), or the server says so.
+  const notMember = (groups.isSuccess && !group) || (history.error instanceof ApiError && history.error.code === 'group_not_found');
+  const name = group?.name ?? messages.at(-1)?.group?.name ?? 'Group';
+
+  // Read receipts: while visible, everything up to the newest message from others is read.
+  const lastMarked = useRef<string | null>(null);
+  const newestIncoming = useMemo(() => messages.findLast((m) => m.from !== me), [messages, me]);
+  useEffect(() => {
+    if (notMember || !visible || !newestIncoming || newestIncoming.state === 'read' || lastMarked.current === newestIncoming.id) return;
+    lastMarked.current = newestIncoming.id;
+    const upTo = newestIncoming;
+    markGroupRead(id, upTo.id)
+      .then(() => ingestOwnGroupRead(client, me, id, upTo))
+      .catch(() => {
+        lastMarked.current = null;
+      });
+  }, [notMember, visible, newestIncoming, id, me, client]);
+
+  const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
+  const onSend = useCallback((text: string) => sendToGroup({ id, name }, text), [sendToGroup, id, name]);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
+  const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
+
+  // Receipts show under my latest message; under an earlier one of mine, on demand.
+  const lastMineId = useMemo(() => messages.findLast((m) => m.from === me)?.id, [messages, me]);
+  const [receiptsShown, setReceiptsShown] = useState<ReadonlySet<string>>(() => new Set());
+  const others = Math.max(0, (group?.memberCount ?? 1) - 1);
+  const footerFor = useCallback(
+    (m: ChatMessage) => {
+      if (m.from !== me) return null;
+      if (m.id === lastMineId || receiptsShown.has(m.id)) return <GroupReceiptLine group={id} messageId={m.id} fallbackOf={others} me={me} />;
+      return (
+        <button type="button" className="receipts-more" onClick={() => setReceiptsShown((shown) => new Set(shown).add(m.id))}>
+          Receipts
+        </button>
+      );
+    },
+    [lastMineId, receiptsShown, id, others, me],
+  );
+
+  async function toggleMute() {
+    if (!group) return;
+    setMuteError(null);
+    try {
+      const updated = await setGroupMuted(id, !group.muted);
+      client.setQueryData(queryKeys.groups, (list: typeof groups.data) => applyGroupUpdate(list, id, updated));
+    } catch (error) {
+      setMuteError(error instanceof ApiError ? error.message : 'Could not change the setting.');
+    }
+  }
+
+  const typing = typingPhrase(typers);
+  return (
+    <section className="conversation group-view" aria-labelledby="conversation-title" data-group={id}>
+      <header className="conversation-header">
+        <button type="button" className="icon-button back" aria-label="Back to conversations" onClick={() => navigate('/')}>
+          <BackIcon />
+        </button>
+        <Avatar name={name} colourKey={id} shape="group" />
+        <div className="conversation-heading">
+          <h2 id="conversation-title">
+            <bdi>{displayText(name)}</bdi>
+          </h2>
+          <p className="small muted" data-testid="group-status">
+            {notMember ? 'You are not a member' : group ? `${group.memberCount} ${group.memberCount === 1 ? 'member' : 'members'}${group.muted ? ' · muted' : ''}` : ''}
+          </p>
+        </div>
+        {group && (
+          <div className="group-actions">
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Mute group"
+              aria-pressed={group.muted}
+              title={group.muted ? 'Muted: only mentions of you notify. Click to unmute.' : 'Mute: only mentions of you will notify'}
+              onClick={() => void toggleMute()}
+            >
+              {group.muted ? <BellOffIcon /> : <BellIcon />}
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Members"
+              title="Members"
+              aria-expanded={membersOpen}
+              aria-controls={panelId}
+              onClick={() => setMembersOpen((o) => !o)}
+            >
+              <UsersIcon />
+            </button>
+          </div>
+        )}
+      </header>
+      {muteError && (
+        <p className="form-error pad" role="alert">
+          {muteError}
+        </p>
+      )}
+      {group && membersOpen && <MembersPanel id={panelId} me={me} group={group} onClose={() => setMembersOpen(false)} />}
+      {history.isPending && !notMember ? (
+        <div className="empty-main" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading messages…
+        </div>
+      ) : history.isError && !notMember ? (
+        <div className="empty-main" role="alert">
+          <p>Could not load messages.</p>
+          <button type="button" className="primary" onClick={() => void history.refetch()}>
+            Retry
+          </button>
+        </div>
+      ) : rows.length === 0 ? (
+        <div className="empty-main">
+          <Avatar name={name} colourKey={id} shape="group" />
+          <p className="muted">{notMember ? '' : `No messages yet. Say hi to ${name}!`}</p>
+        </div>
+      ) : (
+        <MessageList
+          rows={rows}
+          me={me}
+          peer={name}
+          title={{ list: `Messages in ${name}`, start: `This is the beginning of ${name} for you.` }}
+          hasOlder={!!hasNextPage}
+          loadingOlder={isFetchingNextPage}
+          onLoadOlder={onLoadOlder}
+          onRetry={retry}
+          onDiscard={discard}
+          footerFor={footerFor}
+        />
+      )}
+      <div className="typing-line" aria-live="polite">
+        {typing && !notMember && (
+          <span className="typing-indicator" data-testid="typing-indicator">
+            <span className="dots" aria-hidden="true">
+              <i />
+              <i />
+              <i />
+            </span>
+            {typing}
+          </span>
+        )}
+      </div>
+      {notMember ? (
+        <p className="not-member" role="status" data-testid="not-member">
+          You are no longer a member of this group.
+        </p>
+      ) : (
+        <Composer peer={groupOutboxKey(id)} label={name} onSend={onSend} onTyping={onTyping} mentionCandidates={mentionable ?? []} />
+      )}
+    </section>
+  );
+}
