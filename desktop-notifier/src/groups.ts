@@ -2,6 +2,7 @@
 // mute setting. The server owns the setting (the web app changes it too); the agent loads the list
 // with GET /api/groups on every (re)connect and follows `group:update` in between.
 import type { Group, GroupUpdate } from '@messenger/protocol';
+import { plain } from './format.js';
 
 export interface KnownGroup {
   id: string;
@@ -84,20 +85,22 @@ export type Resolved = { ok: true; group: Group } | { ok: false; reason: string 
 
 /**
  * The group a person means on the command line: its id, or its name (exact spelling first, then
- * ignoring case). Never guesses between two groups with the same name: it lists their ids.
+ * as shown, ignoring case: a name may hold bidi controls or zero-width characters nobody can type).
+ * Never guesses between two groups with the same name: it lists their ids.
  */
 export function resolveGroup(groups: readonly Group[], query: string): Resolved {
   const q = query.trim();
   const byId = groups.find((g) => g.id === q.toLowerCase());
   if (byId) return { ok: true, group: byId };
   const exact = groups.filter((g) => g.name === q);
-  const folded = exact.length > 0 ? exact : groups.filter((g) => g.name.toLowerCase() === q.toLowerCase());
+  const shown = (s: string) => plain(s).toLowerCase();
+  const folded = exact.length > 0 ? exact : groups.filter((g) => shown(g.name) === shown(q));
   const [only, ...more] = folded;
   if (only && more.length === 0) return { ok: true, group: only };
   if (only) {
     return {
       ok: false,
-      reason: `${folded.length} groups are named "${q}"; name one by its id:\n${folded.map((g) => `  ${g.id}  ${g.name}`).join('\n')}`,
+      reason: `${folded.length} groups are named "${q}"; name one by its id:\n${folded.map((g) => `  ${g.id}  ${plain(g.name)}`).join('\n')}`,
     };
   }
   if (groups.length === 0) return { ok: false, reason: `no group "${q}": you are not in any group` };
@@ -105,7 +108,7 @@ export function resolveGroup(groups: readonly Group[], query: string): Resolved 
     ok: false,
     reason: `no group "${q}" among yours:\n${[...groups]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((g) => `  ${g.id}  ${g.name}`)
+      .map((g) => `  ${g.id}  ${plain(g.name)}`)
       .join('\n')}`,
   };
 }

@@ -74,6 +74,11 @@ describe('resolveGroup', () => {
     expect(resolveGroup(groups, 'Ops')).toEqual({ ok: true, group: groups[1] });
     expect(resolveGroup(groups, 'ops')).toEqual({ ok: true, group: groups[2] });
   });
+  it('matches the name as shown: bidi controls and odd spacing in it do not have to be typed', () => {
+    const shown = [group(TEAM, 'Launch \u202Eteam'), group(OPS, 'On\u200Bcall  rota')];
+    expect(resolveGroup(shown, 'launch team')).toEqual({ ok: true, group: shown[0] });
+    expect(resolveGroup(shown, 'Oncall rota')).toEqual({ ok: true, group: shown[1] });
+  });
   it('explains a miss and an ambiguity, naming the choices', () => {
     const miss = resolveGroup(groups, 'Tea');
     expect(miss.ok).toBe(false);
