@@ -4,7 +4,8 @@ import { normalizeUsername } from '@messenger/protocol';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, socketAck, type RunningAgent } from './agent.js';
-import { ApiError, listGroups, login, logout, me, setGroupMuted } from './api.js';
+import { ApiError, listGroups, login, logout, me } from './api.js';
+import { ExitError, UsageError } from './cli-errors.js';
 import {
   ENV,
   defaultConfigDir,
@@ -16,8 +17,8 @@ import {
   seenFile,
   sessionFile,
 } from './config.js';
-import { GroupDirectory, resolveGroup } from './groups.js';
-import { plain } from './format.js';
+import { muteGroup, printGroups } from './group-commands.js';
+import { GroupDirectory } from './groups.js';
 import { createNotifier } from './notify.js';
 import { ask, askHidden, readStdin } from './prompt.js';
 import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
@@ -73,16 +74,6 @@ notify-send (Linux) does not report clicks.
 Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
 shown, 64 usage error.
 `;
-
-class UsageError extends Error {}
-class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -151,8 +142,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'status':
       return cmdStatus(dir);
     case 'mute':
-    case 'unmute':
-      return cmdMuteGroup(dir, values, command === 'mute');
+    case 'unmute': {
+      const query = values.group?.trim();
+      if (!query) throw new UsageError(`${command} needs --group NAME|ID (to silence a person on this machine: run --mute USER)`);
+      return muteGroup(requireSession(dir), query, command === 'mute');
+    }
     default:
       return cmdLogout(dir, values);
   }
@@ -313,17 +307,7 @@ async function cmdStatus(dir: string): Promise<number> {
         code = 1;
       }
     }
-    if (code === 0) {
-      try {
-        const groups = await listGroups(session.server, session.token);
-        console.log(`groups:     ${groups.length === 0 ? 'none' : groups.length}`);
-        for (const g of [...groups].sort((a, b) => a.name.localeCompare(b.name))) {
-          console.log(`  ${g.id}  ${plain(g.name)}${g.muted ? '  (muted: @mentions only)' : ''}`);
-        }
-      } catch (error) {
-        console.log(`groups:     cannot list them: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    if (code === 0) await printGroups(session);
     const store = new SeenStore(seenFile(dir, session.server, session.username));
     console.log(`remembered: ${store.size} notified message id(s)`);
   }
@@ -335,30 +319,6 @@ async function cmdStatus(dir: string): Promise<number> {
     if (code === 0) code = 3;
   }
   return code;
-}
-
-async function cmdMuteGroup(dir: string, values: Values, muted: boolean): Promise<number> {
-  const verb = muted ? 'mute' : 'unmute';
-  const query = values.group?.trim();
-  if (!query) throw new UsageError(`${verb} needs --group NAME|ID (to silence a person on this machine: run --mute USER)`);
-  const session = requireSession(dir);
-  try {
-    const resolved = resolveGroup(await listGroups(session.server, session.token), query);
-    if (!resolved.ok) throw new ExitError(resolved.reason, 1);
-    const group = await setGroupMuted(session.server, session.token, resolved.group.id, muted);
-    const name = plain(group.name);
-    console.log(
-      muted
-        ? `Muted "${name}" (${group.id}): only messages that @mention you will notify, here and in the web app.`
-        : `Unmuted "${name}" (${group.id}): its messages notify again.`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      throw new ExitError('the server refused the stored session (expired or logged out). Run "chat-notifier login".', 2);
-    }
-    throw error;
-  }
 }
 
 async function cmdLogout(dir: string, values: Values): Promise<number> {
