@@ -2,7 +2,7 @@
 import type { KafkaSecurity, ScramUser } from './kafka-local.mjs';
 
 export interface AclEntry {
-  resourceType: 'TOPIC' | 'GROUP';
+  resourceType: 'TOPIC' | 'GROUP' | 'TRANSACTIONAL_ID';
   resourceName: string;
   resourcePatternType: 'LITERAL' | 'PREFIXED';
   principal: string;

@@ -122,7 +122,8 @@ export function kafkajsSecurity(security, user = security.admin) {
 
 /**
  * The ACLs a messenger server needs on its topic prefix, and nothing more: topics (create the
- * messages topic and its DLQ, write, read) and groups (the history group, the live groups and every inbox group).
+ * messages topic and its DLQ, write, read), groups (the history group, the live groups and every inbox group)
+ * and transactional ids (each instance's group fan-out, `<prefix>.fanout.<instance>`).
  * docs/security.md lists the same grants as kafka-acls.sh lines.
  */
 export function serverAcls(username, topicPrefix) {
@@ -131,11 +132,12 @@ export function serverAcls(username, topicPrefix) {
   return [
     ...['CREATE', 'DESCRIBE', 'WRITE', 'READ'].map((operation) => ({ resourceType: 'TOPIC', ...prefixed, principal, operation })),
     ...['READ', 'DESCRIBE'].map((operation) => ({ resourceType: 'GROUP', ...prefixed, principal, operation })),
+    ...['WRITE', 'DESCRIBE'].map((operation) => ({ resourceType: 'TRANSACTIONAL_ID', resourceName: `${topicPrefix}.fanout.`, resourcePatternType: 'PREFIXED', principal, operation })),
   ];
 }
 
 /**
- * Creates ALLOW ACLs (as the admin). Each entry: { resourceType: 'TOPIC' | 'GROUP', resourceName,
+ * Creates ALLOW ACLs (as the admin). Each entry: { resourceType: 'TOPIC' | 'GROUP' | 'TRANSACTIONAL_ID', resourceName,
  * resourcePatternType: 'LITERAL' | 'PREFIXED', principal, operation }. Creating an existing ACL
  * is a no-op in Kafka, so this can run on every start.
  */

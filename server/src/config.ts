@@ -1,4 +1,5 @@
 // The server's one validated configuration. Only this file reads process.env.
+import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import fs from 'node:fs';
@@ -97,6 +98,7 @@ export interface Config {
     /** INSTANCE_ID ('' when unset): which process this is, among those sharing a store or a group. */
     instanceId: string;
     inboxGroupPrefix: string;
+    transactionalId: string;
     sendTimeoutMs: number;
     connectTimeoutMs: number;
     inboxCommitIntervalMs: number;
@@ -306,6 +308,10 @@ function fromEnv(
       liveGroupPrefix: `${prefix}.live.${env.INSTANCE_ID || 'server'}`,
       instanceId: env.INSTANCE_ID,
       inboxGroupPrefix: `${prefix}.inbox.`,
+      // Stable per named instance, so a restart fences the dead process's open transaction at
+      // once. Unnamed processes cannot know they are alone: a random id never fences another
+      // one, and a crashed one's transaction expires with its timeout instead.
+      transactionalId: `${prefix}.fanout.${env.INSTANCE_ID || `anon-${randomUUID().slice(0, 8)}`}`,
       sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
       connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
       inboxCommitIntervalMs: env.INBOX_COMMIT_INTERVAL_MS,

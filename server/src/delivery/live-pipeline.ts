@@ -1,7 +1,9 @@
 // The live half of delivery, on every instance: each record of the topic, once it is stored
 // (watermark.ts), is pushed to this instance's sockets of its recipient and its sender.
 // Most records concern nobody connected here; those are skipped on the key (the recipient) and
-// the `sender` header, before the signature is checked or the value parsed.
+// the `sender` header, before the signature is checked or the value parsed. A member's copy of a
+// group message (schema version 2) concerns its recipient only: the sender has a copy of their own.
+import { GROUP_RECORD_VERSION } from '@messenger/protocol';
 import { RecordHeaders } from '@messenger/protocol';
 import type { Logger } from 'pino';
 import type { RawRecord } from '../kafka/bus.js';
@@ -25,18 +27,23 @@ export function createLivePipeline(deps: {
   const local = (username: string | null | undefined) => username !== null && username !== undefined && deps.realtime.hasLocalSockets(username);
 
   function push(raw: RawRecord, now: number): void {
+    const copy = raw.headers[RecordHeaders.schemaVersion] === String(GROUP_RECORD_VERSION);
     const sender = raw.headers[RecordHeaders.sender];
-    // A record without the header (written before it existed) cannot be skipped on its sender.
-    if (!local(raw.key) && sender !== undefined && !local(sender)) return;
-    const id = raw.headers[RecordHeaders.messageId];
-    if (id !== undefined && emitted.has(id)) return;
+    if (copy) {
+      if (!local(raw.key)) return;
+      // A record without the header (written before it existed) cannot be skipped on its sender.
+    } else if (!local(raw.key) && sender !== undefined && !local(sender)) return;
+    const header = raw.headers[RecordHeaders.messageId];
+    // All copies of a group message share its id: one push per copy.
+    const seenAs = (id: string) => (copy ? `${id}>${raw.key ?? ''}` : id);
+    if (header !== undefined && emitted.has(seenAs(header))) return;
     const decoded = deps.codec.decode(raw);
     // Poison is the store pipeline's to dead-letter; here it is just not pushed.
     if (!decoded.ok) return;
     const r = decoded.record;
-    if (!emitted.add(r.id)) return;
+    if (!emitted.add(seenAs(r.id))) return;
     deps.realtime.deliver({
-      message: { id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent' },
+      message: { id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent', ...(r.v === 2 ? { group: r.group } : {}) },
       partition: raw.partition,
       offset: raw.offset,
     });

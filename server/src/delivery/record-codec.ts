@@ -1,16 +1,17 @@
 // Encoding and checking chat records on the topic. Everything read from Kafka is untrusted until
 // it passes here: anything else writes to the topic too (kcat, other services, bugs). A record
 // must carry a valid signature by one of our keys before its content is even parsed.
-import { CHAT_RECORD_VERSION, ChatRecordV1, MAX_RECORD_BYTES, RecordHeaders } from '@messenger/protocol';
+import { ChatRecord, MAX_RECORD_BYTES, RecordHeaders } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../kafka/bus.js';
 import type { RecordSigner } from './record-signature.js';
 
 // Compiled once: this check runs for every record consumed, so it must be cheap.
-const recordChecker = TypeCompiler.Compile(ChatRecordV1);
+// Version 1 (1:1) or 2 (a member's copy of a group message).
+const recordChecker = TypeCompiler.Compile(ChatRecord);
 
 export type DecodeResult =
-  | { ok: true; record: ChatRecordV1 }
+  | { ok: true; record: ChatRecord }
   | {
       ok: false;
       reason: 'too_large' | 'empty' | 'unsigned' | 'bad_signature' | 'bad_json' | 'bad_schema' | 'key_mismatch';
@@ -19,7 +20,7 @@ export type DecodeResult =
 
 export interface RecordCodec {
   /** The value and headers (signature included) of a record for the messages topic. */
-  encode(record: ChatRecordV1): { value: string; headers: Record<string, string> };
+  encode(record: ChatRecord): { value: string; headers: Record<string, string> };
   decode(raw: RawRecord): DecodeResult;
 }
 
@@ -33,7 +34,7 @@ export function createRecordCodec(signer: RecordSigner, messagesTopic: string): 
       const value = JSON.stringify(record);
       const headers: Record<string, string> = {
         [RecordHeaders.messageId]: record.id,
-        [RecordHeaders.schemaVersion]: String(CHAT_RECORD_VERSION),
+        [RecordHeaders.schemaVersion]: String(record.v),
         [RecordHeaders.contentType]: 'application/json',
         [RecordHeaders.sender]: record.from,
       };
@@ -75,7 +76,12 @@ function decodeRecord(signer: RecordSigner, raw: RawRecord): DecodeResult {
   }
   if (!recordChecker.Check(value)) {
     const first = recordChecker.Errors(value).First();
-    return { ok: false, reason: 'bad_schema', error: `${first?.path || '/'} ${first?.message ?? 'does not match ChatRecordV1'}` };
+    return { ok: false, reason: 'bad_schema', error: `${first?.path || '/'} ${first?.message ?? 'does not match ChatRecordV1 or ChatRecordV2'}` };
+  }
+  // The signed header and the value must agree on the version.
+  const version = raw.headers[RecordHeaders.schemaVersion];
+  if (version !== undefined && version !== String(value.v)) {
+    return { ok: false, reason: 'bad_schema', error: `schema-version header ${JSON.stringify(version)} but the value is version ${value.v}` };
   }
   // The key decides the partition and so the recipient's order; a mismatch means a foreign writer.
   if (raw.key !== value.to) {

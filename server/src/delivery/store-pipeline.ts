@@ -80,7 +80,16 @@ export function createStorePipeline(deps: {
         continue;
       }
       const r = decoded.record;
-      valid.push({ id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, partition: raw.partition, offset: raw.offset });
+      valid.push({
+        id: r.id,
+        from: r.from,
+        to: r.to,
+        text: r.text,
+        sentAt: r.sentAt,
+        partition: raw.partition,
+        offset: raw.offset,
+        ...(r.v === 2 ? { group: r.group } : {}),
+      });
     }
     // Even a batch of poison only moves the positions: live pipelines wait on them.
     await store({ records: valid, partition: last.partition, next: last.offset + 1 });

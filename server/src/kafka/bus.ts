@@ -9,6 +9,7 @@ import { createHistoryConsumer } from './history-consumer.js';
 import { createInboxCommits } from './inbox-commits.js';
 import { createGroupInternals } from './internals.js';
 import { createLiveConsumer } from './live-consumer.js';
+import { createFanOutProducer } from './fanout-producer.js';
 import { createChatProducer } from './producer.js';
 import type { KafkaBusOptions } from './types.js';
 
@@ -32,6 +33,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
   // The configured count until connect() reads the topic's real one.
   let partitionCount = options.partitions;
   const producer = createChatProducer(kafka, options, () => partitionCount);
+  const fanOut = createFanOutProducer(kafka, options, producer.partitionFor);
   const inbox = createInboxCommits({ options, log, internals, admin });
   const history = createHistoryConsumer({ kafka, options, log, admin, internals, partitionCount: () => partitionCount });
   const live = createLiveConsumer({ kafka, options, log, partitionCount: () => partitionCount });
@@ -52,6 +54,8 @@ export function createKafkaBus(options: KafkaBusOptions) {
     },
 
     produce: producer.produce,
+    /** All of a group message's copies, in one transaction. */
+    produceAll: fanOut.produceAll,
     deadLetter: producer.deadLetter,
 
     startConsumer: history.start,
@@ -71,12 +75,20 @@ export function createKafkaBus(options: KafkaBusOptions) {
 
     async close(): Promise<void> {
       producer.stop();
+      fanOut.stop();
       history.stop();
       live.stop();
       inbox.stop();
       await inbox.flush().catch((error: unknown) => log.warn({ err: error }, 'final inbox commit failed'));
       const producerClosed = producer.close();
-      const results = await Promise.allSettled([history.disconnect(), live.disconnect(), producerClosed, admin.disconnect(), internals.disconnect()]);
+      const results = await Promise.allSettled([
+        history.disconnect(),
+        live.disconnect(),
+        producerClosed,
+        fanOut.close(),
+        admin.disconnect(),
+        internals.disconnect(),
+      ]);
       for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'Kafka client did not close cleanly');
     },
   };

@@ -17,6 +17,9 @@ export const CONSUMER_DEFAULTS = {
   heartbeatInterval: 1_000,
   maxWaitTimeInMs: 250,
   allowAutoTopicCreation: false,
+  // Read committed (kafkajs' default, spelled out): a group message's copies are written in one
+  // transaction, and a half-written or aborted fan-out must never be stored or pushed.
+  readUncommitted: false,
   retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
 } as const;
 

@@ -101,7 +101,10 @@ export function createLiveConsumer(deps: {
               const generation = generations.get(partition) ?? 0;
               const running = () => !stopping && isRunning() && generation === (generations.get(partition) ?? 0);
               const records = rawRecords(batch);
-              const end = Number(batch.lastOffset()) + 1;
+              // After the last record, not batch.lastOffset(): a transaction's commit marker ends
+              // a batch without being a record, so the handler never reaches past it, and waiting
+              // for it to do so spun this loop forever (group fan-outs are transactions).
+              const end = (records.at(-1)?.offset ?? Number(batch.lastOffset())) + 1;
               const moved = (reached: number) => {
                 if (generation !== (generations.get(partition) ?? 0) || reached <= (next.get(partition) ?? -1)) return;
                 next.set(partition, reached);
@@ -116,10 +119,10 @@ export function createLiveConsumer(deps: {
               const resume = pause();
               void (async () => {
                 while (reached < end && running()) {
-                  reached = await live.handler(
-                    records.filter((r) => r.offset >= reached),
-                    { running, waitMs: BACKGROUND_WAIT_MS },
-                  );
+                  const rest = records.filter((r) => r.offset >= reached);
+                  // Nothing left to hand over would return at once: never spin on the event loop.
+                  if (rest.length === 0) break;
+                  reached = await live.handler(rest, { running, waitMs: BACKGROUND_WAIT_MS });
                   moved(reached);
                 }
               })()

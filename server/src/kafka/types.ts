@@ -14,6 +14,8 @@ export interface KafkaBusOptions {
   historyGroup: string;
   liveGroupPrefix: string;
   inboxGroupPrefix: string;
+  /** This process's transactional id for group fan-outs: stable per INSTANCE_ID (fanout-producer.ts). */
+  transactionalId: string;
   sendTimeoutMs: number;
   connectTimeoutMs: number;
   inboxCommitIntervalMs: number;

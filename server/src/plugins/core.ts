@@ -135,6 +135,7 @@ export default fp(
       config,
       auth: authService,
       messages: repos.messages,
+      groups: repos.groups,
       bus,
       storedPositions: () => storedWatermark.positions(),
       storedNow: async () => {
@@ -162,11 +163,12 @@ export default fp(
       await database.close();
       throw error;
     }
-    const readService = createReadService({ messages: repos.messages, events });
+    const readService = createReadService({ messages: repos.messages, groupMessages: repos.groupMessages, events });
     const sendService = createSendService({
       bus,
       codec: recordCodec,
       users: repos.users,
+      groups: repos.groups,
       idempotency: repos.idempotency,
       metrics,
       retryAfterSeconds: Math.max(1, Math.ceil(config.kafka.sendTimeoutMs / 1000)),

@@ -5,6 +5,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
+import type { GroupsRepository } from '../db/groups.repository.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
 import type { PresenceRepository } from '../db/presence.repository.js';
 import type { PubSubPool } from '../db/postgres.js';
@@ -63,6 +64,7 @@ export interface RealtimeDeps {
   config: Config;
   auth: AuthService;
   messages: MessagesRepository;
+  groups: GroupsRepository;
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;

@@ -6,7 +6,7 @@
 // sockets from its own Kafka consumer, so `deliver` emits locally.
 import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH } from '@messenger/protocol';
 import { Server } from 'socket.io';
-import { conversationKey } from '../db/schema.js';
+import { conversationKey, groupConversation } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
 import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
@@ -170,6 +170,14 @@ export function createRealtime(deps: RealtimeDeps) {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
     io.to(userRoom(reader)).emit('receipt:update', { peer: sender, ids, state: 'read', at });
   });
+  // In a group, each sender hears which of their messages this member read; the member's other
+  // screens hear all of them (peer: the member themself).
+  deps.events.on('groupMessagesRead', ({ reader, group, ids, bySender, at }) => {
+    for (const [sender, senderIds] of Object.entries(bySender)) {
+      if (sender !== reader) io.to(userRoom(sender)).emit('receipt:update', { peer: reader, group, ids: senderIds, state: 'read', at });
+    }
+    io.to(userRoom(reader)).emit('receipt:update', { peer: reader, group, ids, state: 'read', at });
+  });
 
   function watchSessionExpiry(socket: ChatSocket) {
     const wait = Math.min(Math.max(0, Date.parse(socket.data.expiresAt) - Date.now()), MAX_SESSION_CHECK_MS);
@@ -237,6 +245,17 @@ export function createRealtime(deps: RealtimeDeps) {
     });
   });
 
+  /** A member's copy of a group message: to that member's screens only (the sender has a copy too). */
+  function deliverCopy(positioned: Positioned, groupId: string) {
+    const { message } = positioned;
+    const held = syncing.get(message.to);
+    if (held) for (const buffer of held.values()) buffer.push(positioned);
+    io.local
+      .to(userRoom(message.to))
+      .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
+      .emit('message:new', { message, readingNow: message.to !== message.from && presence.isReading(message.to, groupConversation(groupId)) });
+  }
+
   return {
     io,
     presence,
@@ -254,6 +273,7 @@ export function createRealtime(deps: RealtimeDeps) {
      */
     deliver(positioned: Positioned) {
       const { message } = positioned;
+      if (message.group) return deliverCopy(positioned, message.group.id);
       introduce(message.from, message.to);
       const held = syncing.get(message.to);
       if (held) for (const buffer of held.values()) buffer.push(positioned);

@@ -2,6 +2,7 @@
 // them in the recipient's Kafka group), typing, and which conversation a visible tab shows.
 import { AckPayload, FocusPayload, TypingPayload, type Ack } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { groupConversation, groupOf } from '../db/schema.js';
 import type { AckBatcher } from './ack-batcher.js';
 import { userRoom, type ChatServer, type ChatSocket, type InOrder, type RealtimeDeps } from './context.js';
 import type { PresenceRegistry } from './presence.js';
@@ -51,18 +52,11 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
     return true;
   };
   socket.on('typing:set', (payload) => {
-    // Group typing: handled by the group handlers (groups.handlers.ts).
-    if (!typingCheck.Check(payload) || !('to' in payload) || payload.to === username) return;
+    if (!typingCheck.Check(payload)) return;
+    if ('group' in payload) return groupTyping(payload.group, payload.typing);
+    if (payload.to === username) return;
     const { to, typing } = payload;
-    const now = Date.now();
-    if (typing) {
-      if (now - (lastTyping.get(to) ?? 0) < TYPING_THROTTLE_MS) return;
-      // Names typed at need not be peers, so this map is bounded too.
-      if (lastTyping.size >= MAX_KNOWN_PEERS) lastTyping.clear();
-      lastTyping.set(to, now);
-    } else {
-      lastTyping.delete(to);
-    }
+    if (!throttled(to, typing)) return;
     deps
       .inOrder(() => mayKnowTyping(to))
       .then((allowed) => {
@@ -71,9 +65,38 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
       .catch((error: unknown) => deps.logger.warn({ err: error, username }, 'typing check failed'));
   });
 
+  // To the group's other members, checked against the membership each time (at most once a
+  // second per group for "true"): someone removed stops being heard, and stops hearing, at once.
+  function groupTyping(group: string, typing: boolean) {
+    const slot = groupConversation(group);
+    if (!throttled(slot, typing)) return;
+    deps
+      .inOrder(async () => ((await deps.groups.roleOf(group, username)) ? deps.groups.memberNames(group) : []))
+      .then((members) => {
+        const others = members.filter((m) => m !== username).map(userRoom);
+        if (others.length > 0) deps.io.to(others).emit('typing:update', { from: username, typing, group });
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error, username }, 'group typing failed'));
+  }
+
+  /** False when a "true" for this conversation was forwarded less than a throttle period ago. */
+  function throttled(slot: string, typing: boolean): boolean {
+    const now = Date.now();
+    if (!typing) {
+      lastTyping.delete(slot);
+      return true;
+    }
+    if (now - (lastTyping.get(slot) ?? 0) < TYPING_THROTTLE_MS) return false;
+    // Names typed at need not be peers, so this map is bounded too.
+    if (lastTyping.size >= MAX_KNOWN_PEERS) lastTyping.clear();
+    lastTyping.set(slot, now);
+    return true;
+  }
+
   socket.on('focus:set', (payload) => {
     if (!focusCheck.Check(payload)) return;
-    deps.presence.setFocus(username, socket.id, payload.peer);
+    // Only this user's own notifications depend on it, so a group need not be checked here.
+    deps.presence.setFocus(username, socket.id, payload.group !== undefined ? groupConversation(payload.group) : payload.peer);
   });
 }
 
@@ -86,8 +109,16 @@ async function acknowledge(username: string, ids: string[], deps: Deps): Promise
   const { changed, at } = await deps.acks.acknowledge(username, ids);
   if (changed.length === 0) return 0;
   deps.metrics.acked.inc(changed.length);
-  const bySender = new Map<string, string[]>();
-  for (const row of changed) bySender.set(row.sender, [...(bySender.get(row.sender) ?? []), row.id]);
-  for (const [sender, senderIds] of bySender) deps.receipts.add(sender, username, senderIds, at);
+  // Per sender and conversation: a group's receipts name the group.
+  const bySender = new Map<string, { sender: string; group: string | undefined; ids: string[] }>();
+  for (const row of changed) {
+    const key = `${row.sender}\n${row.conversation}`;
+    const entry = bySender.get(key) ?? { sender: row.sender, group: groupOf(row.conversation), ids: [] };
+    entry.ids.push(row.id);
+    bySender.set(key, entry);
+  }
+  for (const { sender, group, ids: senderIds } of bySender.values()) {
+    if (sender !== username) deps.receipts.add(sender, username, senderIds, at, group);
+  }
   return changed.length;
 }

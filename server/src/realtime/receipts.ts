@@ -47,13 +47,16 @@ export function createDeliveredReceipts(deps: {
   }
 
   return {
-    /** `recipient` received `ids` from `sender` at `at`; told to the sender's screens next turn. */
-    add(sender: string, recipient: string, ids: string[], at: string): void {
+    /**
+     * `recipient` received `ids` from `sender` at `at` (their copies of group `group`'s messages,
+     * when given); told to the sender's screens next turn.
+     */
+    add(sender: string, recipient: string, ids: string[], at: string, group?: string): void {
       if (ids.length === 0) return;
-      const key = `${sender}\n${recipient}\n${at}`;
+      const key = `${sender}\n${recipient}\n${at}\n${group ?? ''}`;
       const entry = pending.get(key);
       if (entry) entry.update.ids.push(...ids);
-      else pending.set(key, { sender, update: { peer: recipient, ids: [...ids], state: 'delivered', at } });
+      else pending.set(key, { sender, update: { peer: recipient, ids: [...ids], state: 'delivered', at, ...(group ? { group } : {}) } });
       if (pending.size === 1 && !entry) setImmediate(flush);
     },
 

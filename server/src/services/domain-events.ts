@@ -11,6 +11,8 @@ export interface DomainEventMap {
   userSignedOut: { username: string; tokenHashes: string[]; reason: string };
   /** `reader` read `ids`, which `sender` sent, at `at`. */
   messagesRead: { reader: string; sender: string; ids: string[]; at: string };
+  /** `reader` read their copies `ids` in group `group` at `at`; `bySender` groups them by sender. */
+  groupMessagesRead: { reader: string; group: string; ids: string[]; bySender: Record<string, string[]>; at: string };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

@@ -1,9 +1,10 @@
 // Accepting a message: check the recipient, honour Idempotency-Key, produce, answer once Kafka
 // holds it. The sender is always the authenticated user, never a field of the request.
 import { RecentIds } from '../delivery/recent-ids.js';
-import { messageTextProblem, normalizeUsername, TEXT_PROBLEM_MESSAGES, type ChatRecordV1, type SendResponse } from '@messenger/protocol';
+import { messageTextProblem, normalizeUsername, TEXT_PROBLEM_MESSAGES, type ChatRecord, type SendResponse } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import type { GroupsRepository } from '../db/groups.repository.js';
 import type { IdempotencyRepository } from '../db/idempotency.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { RecordCodec } from '../delivery/record-codec.js';
@@ -11,10 +12,17 @@ import { errors } from '../errors.js';
 import { KafkaUnavailableError, type KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 
+type Target = { kind: 'direct'; to: string } | { kind: 'group'; groupId: string };
+type Message = { kind: 'direct'; record: ChatRecord } | { kind: 'group'; copy: Omit<ChatRecord & { v: 2 }, 'to'>; members: string[] };
+
+/** What an Idempotency-Key's request hash covers besides the text: a 1:1 and a group target never match. */
+const targetKey = (target: Target) => (target.kind === 'direct' ? target.to : `#${target.groupId}`);
+
 export function createSendService(deps: {
   bus: KafkaBus;
   codec: RecordCodec;
   users: UsersRepository;
+  groups: Pick<GroupsRepository, 'findFor' | 'memberNames'>;
   idempotency: IdempotencyRepository;
   metrics: Metrics;
   retryAfterSeconds: number;
@@ -22,11 +30,27 @@ export function createSendService(deps: {
   // Concurrent requests with the same key share one produce.
   const inFlight = new Map<string, Promise<SendResponse>>();
 
-  async function produce(record: ChatRecordV1): Promise<{ partition: number; offset: number }> {
-    const { value, headers } = deps.codec.encode(record);
+  /**
+   * A message is one record (1:1) or one copy per member (a group), all produced together. The
+   * answer's position is the record's, or the sender's own copy's.
+   */
+  async function produce(message: Message): Promise<{ partition: number; offset: number }> {
     const stop = deps.metrics.produceLatency.startTimer();
     try {
-      const result = await deps.bus.produce(record.to, value, headers);
+      let result: { partition: number; offset: number };
+      if (message.kind === 'direct') {
+        const { value, headers } = deps.codec.encode(message.record);
+        result = await deps.bus.produce(message.record.to, value, headers);
+      } else {
+        const copies = message.members.map((to) => ({ ...message.copy, to }));
+        const positions = await deps.bus.produceAll(
+          copies.map((copy) => {
+            const { value, headers } = deps.codec.encode(copy);
+            return { key: copy.to, value, headers };
+          }),
+        );
+        result = positions[copies.findIndex((c) => c.to === c.from)] ?? positions[0] ?? { partition: 0, offset: -1 };
+      }
       stop({ outcome: 'ok' });
       return result;
     } catch (error) {
@@ -36,8 +60,8 @@ export function createSendService(deps: {
     }
   }
 
-  async function sendWithKey(from: string, to: string, text: string, key: string): Promise<SendResponse> {
-    const requestHash = createHash('sha256').update(`${to}\n${text}`).digest('hex');
+  async function sendWithKey(from: string, target: Target, text: string, key: string): Promise<SendResponse> {
+    const requestHash = createHash('sha256').update(`${targetKey(target)}\n${text}`).digest('hex');
     const existing = await deps.idempotency.find(from, key);
     if (existing) {
       if (existing.request_hash !== requestHash) throw errors.idempotencyConflict();
@@ -51,18 +75,53 @@ export function createSendService(deps: {
       }
       // Claimed but never confirmed (Kafka failed, or we crashed): produce again with the same
       // id. If the first attempt did land, the history store and clients dedupe by id.
-      const record: ChatRecordV1 = { v: 1, id: existing.message_id, from, to, text, sentAt: existing.sent_at };
-      const at = await produce(record);
+      const message = await compose(from, target, text, existing.message_id, existing.sent_at);
+      const at = await produce(message);
       await deps.idempotency.complete(from, key, at.partition, at.offset);
-      return { id: record.id, partition: at.partition, offset: String(at.offset), sentAt: record.sentAt };
+      return { id: existing.message_id, partition: at.partition, offset: String(at.offset), sentAt: existing.sent_at };
     }
     const sentAt = new Date().toISOString();
-    const record: ChatRecordV1 = { v: 1, id: uuidv7(), from, to, text, sentAt };
-    const claimed = await deps.idempotency.claim({ sender: from, key, requestHash, messageId: record.id, sentAt, now: sentAt });
-    if (!claimed) return sendWithKey(from, to, text, key);
-    const at = await produce(record);
+    const id = uuidv7();
+    const claimed = await deps.idempotency.claim({ sender: from, key, requestHash, messageId: id, sentAt, now: sentAt });
+    if (!claimed) return sendWithKey(from, target, text, key);
+    const at = await produce(await compose(from, target, text, id, sentAt));
     await deps.idempotency.complete(from, key, at.partition, at.offset);
-    return { id: record.id, partition: at.partition, offset: String(at.offset), sentAt };
+    return { id, partition: at.partition, offset: String(at.offset), sentAt };
+  }
+
+  /**
+   * The records of a message. A group's members are read at this moment: a member removed
+   * before it gets no copy, one added before it gets one. A retry (same Idempotency-Key) reads
+   * them again, so a copy already written for a member who left meanwhile is the only one they get.
+   */
+  async function compose(from: string, target: Target, text: string, id: string, sentAt: string): Promise<Message> {
+    if (target.kind === 'direct') return { kind: 'direct', record: { v: 1, id, from, to: target.to, text, sentAt } };
+    const group = await deps.groups.findFor(target.groupId, from);
+    if (!group) throw errors.groupNotFound();
+    const members = await deps.groups.memberNames(target.groupId);
+    return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: group.id, name: group.name } }, members };
+  }
+
+  async function accept(from: string, target: Target, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
+    if (idempotencyKey === undefined) {
+      const sentAt = new Date().toISOString();
+      const message = await compose(from, target, text, uuidv7(), sentAt);
+      const at = await produce(message);
+      const id = message.kind === 'direct' ? message.record.id : message.copy.id;
+      return { id, partition: at.partition, offset: String(at.offset), sentAt };
+    }
+    const slot = `${from}\n${idempotencyKey}`;
+    const running = inFlight.get(slot);
+    if (running) return running;
+    const promise = sendWithKey(from, target, text, idempotencyKey).finally(() => inFlight.delete(slot));
+    inFlight.set(slot, promise);
+    return promise;
+  }
+
+  function checkText(text: string) {
+    // The route's schema already refuses such text; this keeps the rule for any other caller.
+    const problem = messageTextProblem(text);
+    if (problem) throw errors.validation(`The message text ${TEXT_PROBLEM_MESSAGES[problem]}.`);
   }
 
   // Accounts are never deleted, so a recipient seen once exists for good: one query fewer per send.
@@ -71,25 +130,19 @@ export function createSendService(deps: {
   return {
     async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
       const to = normalizeUsername(rawTo);
-      // The route's schema already refuses such text; this keeps the rule for any other caller.
-      const problem = messageTextProblem(text);
-      if (problem) throw errors.validation(`The message text ${TEXT_PROBLEM_MESSAGES[problem]}.`);
+      checkText(text);
       if (!knownRecipients.has(to)) {
         if (!(await deps.users.exists(to))) throw errors.recipientNotFound(to);
         knownRecipients.add(to);
       }
       if (to === from) throw errors.validation('You cannot send a message to yourself.');
-      if (idempotencyKey === undefined) {
-        const record: ChatRecordV1 = { v: 1, id: uuidv7(), from, to, text, sentAt: new Date().toISOString() };
-        const at = await produce(record);
-        return { id: record.id, partition: at.partition, offset: String(at.offset), sentAt: record.sentAt };
-      }
-      const slot = `${from}\n${idempotencyKey}`;
-      const running = inFlight.get(slot);
-      if (running) return running;
-      const promise = sendWithKey(from, to, text, idempotencyKey).finally(() => inFlight.delete(slot));
-      inFlight.set(slot, promise);
-      return promise;
+      return accept(from, { kind: 'direct', to }, text, idempotencyKey);
+    },
+
+    /** To every member of a group the sender belongs to (404 group_not_found otherwise). */
+    async sendToGroup(from: string, groupId: string, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
+      checkText(text);
+      return accept(from, { kind: 'group', groupId }, text, idempotencyKey);
     },
   };
 }

@@ -1,14 +1,8 @@
 // POST /send: the public API for scripts, bots and the web app. Answers 202 once Kafka holds it.
-import { ErrorBody, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, SendBody, SendResponse } from '@messenger/protocol';
-import { Type } from '@sinclair/typebox';
+import { ErrorBody, IDEMPOTENCY_HEADER, SendBody, SendResponse } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
-
-const SendHeaders = Type.Object({
-  [IDEMPOTENCY_HEADER]: Type.Optional(
-    Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' }),
-  ),
-});
+import { SendHeaders } from '../idempotency-header.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(

@@ -1,0 +1,176 @@
+// Producing a group message's copies, one per member, in one Kafka transaction: either every
+// member's copy is on the topic or none is (our consumers read committed), so a server dying
+// halfway through a fan-out never leaves some members with the message and others without.
+// Fan-outs arriving while one transaction runs ride the next one together: a transaction costs
+// a few round trips (AddPartitionsToTxn, Produce, EndTxn), paid once per round, not per message.
+import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { KafkaUnavailableError, type KafkaBusOptions, type ProduceResult } from './types.js';
+
+/** Most copies one transaction carries; a fan-out is never split across two. */
+const MAX_TRANSACTION_RECORDS = 5000;
+
+export interface FanOutRecord {
+  key: string;
+  value: string;
+  headers: IHeaders;
+}
+
+interface QueuedFanOut {
+  records: FanOutRecord[];
+  partitions: number[];
+  settled: boolean;
+  resolve: (r: ProduceResult[]) => void;
+  reject: (e: unknown) => void;
+}
+
+type Options = Pick<KafkaBusOptions, 'messagesTopic' | 'sendTimeoutMs' | 'transactionalId'>;
+
+export function createFanOutProducer(kafka: Kafka, options: Options, partitionFor: (key: string) => number) {
+  const newProducer = (): Producer =>
+    kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // A stable id per instance: a restarted instance fences its dead predecessor and aborts
+      // the transaction it left open, instead of read-committed consumers waiting for it to time
+      // out (the last stable offset holds every partition it touched).
+      transactionalId: options.transactionalId,
+      transactionTimeout: Math.max(10_000, options.sendTimeoutMs * 2),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  // Created on the first group message: a server without groups never opens a transaction.
+  let producer: Producer | undefined;
+  let connecting: Promise<Producer> | undefined;
+  let stopping = false;
+
+  async function ready(): Promise<Producer> {
+    if (producer) return producer;
+    connecting ??= (async () => {
+      const p = newProducer();
+      try {
+        await p.connect();
+      } catch (error) {
+        await p.disconnect().catch(() => undefined);
+        throw error;
+      }
+      producer = p;
+      return p;
+    })().finally(() => (connecting = undefined));
+    return connecting;
+  }
+
+  /** After any failure: a fresh producer (same transactional id) aborts whatever was left open. */
+  async function discard(): Promise<void> {
+    const old = producer;
+    producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+  }
+
+  const queue: QueuedFanOut[] = [];
+  let inFlight = false;
+
+  async function flush(): Promise<void> {
+    if (inFlight) return;
+    const round: QueuedFanOut[] = [];
+    let size = 0;
+    while (queue.length > 0) {
+      const next = queue[0];
+      if (!next) break;
+      if (next.settled) {
+        queue.shift();
+        continue;
+      }
+      if (round.length > 0 && size + next.records.length > MAX_TRANSACTION_RECORDS) break;
+      queue.shift();
+      round.push(next);
+      size += next.records.length;
+    }
+    if (round.length === 0) return;
+    inFlight = true;
+    try {
+      const p = await ready();
+      const tx = await p.transaction();
+      let results;
+      try {
+        results = await tx.send({
+          topic: options.messagesTopic,
+          acks: -1,
+          timeout: options.sendTimeoutMs,
+          messages: round.flatMap((f) => f.records.map((r, i) => ({ ...r, partition: f.partitions[i] }))),
+        });
+        await tx.commit();
+      } catch (error) {
+        await tx.abort().catch(() => undefined);
+        throw error;
+      }
+      // Offsets as in producer.ts: the records of a partition follow its base offset in order.
+      const base = new Map(results.map((r) => [r.partition, Number(r.baseOffset)]));
+      const seen = new Map<number, number>();
+      for (const f of round) {
+        const at: ProduceResult[] = [];
+        for (const partition of f.partitions) {
+          const index = seen.get(partition) ?? 0;
+          seen.set(partition, index + 1);
+          const baseOffset = base.get(partition);
+          // Committed, so held; an unknown offset is only a missing detail for the answer.
+          at.push({ partition, offset: baseOffset === undefined ? -1 : baseOffset + index });
+        }
+        f.resolve(at);
+      }
+    } catch (error) {
+      await discard();
+      for (const f of round) f.reject(new KafkaUnavailableError('Kafka did not take the group message', { cause: error }));
+    } finally {
+      inFlight = false;
+      if (queue.length > 0) setImmediate(() => void flush());
+    }
+  }
+
+  return {
+    /**
+     * Resolves once every record is committed on the topic (acks=all), with each one's position
+     * in `records` order; rejects within sendTimeoutMs otherwise, and then none of them is visible.
+     */
+    produceAll(records: FanOutRecord[]): Promise<ProduceResult[]> {
+      if (stopping) return Promise.reject(new KafkaUnavailableError('The server is shutting down'));
+      return new Promise<ProduceResult[]>((resolve, reject) => {
+        const entry: QueuedFanOut = {
+          records,
+          partitions: records.map((r) => partitionFor(r.key)),
+          settled: false,
+          resolve: (r) => {
+            if (entry.settled) return;
+            entry.settled = true;
+            clearTimeout(timer);
+            resolve(r);
+          },
+          reject: (e) => {
+            if (entry.settled) return;
+            entry.settled = true;
+            clearTimeout(timer);
+            reject(e);
+          },
+        };
+        // Timed out while queued: dropped, never written late. Timed out inside a running
+        // transaction: the caller answers 503 and that transaction may still commit; the retry
+        // (same Idempotency-Key, same message id) is then a duplicate the store and clients drop.
+        const timer = setTimeout(
+          () => entry.reject(new KafkaUnavailableError(`Kafka did not take the group message within ${options.sendTimeoutMs} ms`)),
+          options.sendTimeoutMs,
+        );
+        queue.push(entry);
+        if (!inFlight) setImmediate(() => void flush());
+      });
+    },
+
+    stop(): void {
+      stopping = true;
+    },
+
+    async close(): Promise<void> {
+      for (const f of queue.splice(0)) f.reject(new KafkaUnavailableError('The server is shutting down'));
+      await discard();
+    },
+  };
+}
