@@ -17,6 +17,7 @@ import swaggerPlugin from './plugins/swagger.js';
 import webAppPlugin from './plugins/web-app.js';
 import authRoutes from './routes/auth/index.js';
 import conversationRoutes from './routes/conversations/index.js';
+import groupRoutes from './routes/groups/index.js';
 import groupMessageRoutes from './routes/groups/messages.js';
 import healthRoutes from './routes/health/index.js';
 import peopleRoutes from './routes/people/index.js';
@@ -86,6 +87,7 @@ export async function buildApp(
   await app.register(peopleRoutes);
   await app.register(sendRoutes);
   await app.register(conversationRoutes);
+  await app.register(groupRoutes);
   await app.register(groupMessageRoutes);
   await app.register(deliveryPlugin);
   await app.register(webAppPlugin);

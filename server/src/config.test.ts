@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_GROUP_MEMBERS } from '@messenger/protocol';
 import { ConfigError, loadConfig, plaintextRemoteBrokers } from './config.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-'));
@@ -118,5 +119,14 @@ describe('DATABASE_URL', () => {
       expect.stringMatching(/^DATABASE_POOL_MAX=0: /),
     ]);
     expect(all.join('\n')).not.toContain(password);
+  });
+});
+
+describe('GROUP_MAX_MEMBERS', () => {
+  it('defaults to the contract default and takes 2 to 10,000', () => {
+    expect(loadConfig({}).groups.maxMembers).toBe(DEFAULT_MAX_GROUP_MEMBERS);
+    expect(loadConfig({ GROUP_MAX_MEMBERS: '10000' }).groups.maxMembers).toBe(10_000);
+    expect(loadConfig({ GROUP_MAX_MEMBERS: '2' }).groups.maxMembers).toBe(2);
+    for (const bad of ['1', '10001', 'many']) expect(problems({ GROUP_MAX_MEMBERS: bad }).join('\n')).toMatch(/^GROUP_MAX_MEMBERS=/);
   });
 });

@@ -1,4 +1,5 @@
 // The server's one validated configuration. Only this file reads process.env.
+import { DEFAULT_MAX_GROUP_MEMBERS } from '@messenger/protocol';
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -57,6 +58,9 @@ const EnvSchema = Type.Object({
   // Postgres only: how long a server process counts as alive after its last heartbeat. Users
   // of a process that dies go offline for their peers within 4/3 of this.
   PRESENCE_LEASE_MS: Int(15_000, 1000, 300_000),
+  // Members per group, the owner included. A group message is one Kafka record per member
+  // (docs/architecture.md, "Groups"), so this bounds one send's transaction.
+  GROUP_MAX_MEMBERS: Int(DEFAULT_MAX_GROUP_MEMBERS, 2, 10_000),
   // Empty: /metrics does not exist. Set: it answers only `Authorization: Bearer <token>`.
   METRICS_TOKEN: Type.String({ default: '', pattern: '^$|^[A-Za-z0-9._~+/=-]{16,256}$' }),
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 1_048_576),
@@ -138,6 +142,10 @@ export interface Config {
     socketEventsPerSecond: number;
     socketsPerUser: number;
     socketHandshakesPerMinute: number;
+  };
+  groups: {
+    /** The most members a group may have, the owner included (GROUP_MAX_MEMBERS). */
+    maxMembers: number;
   };
   /** Postgres only: a process's presence lease (PRESENCE_LEASE_MS); renewed every third of it. */
   presenceLeaseMs: number;
@@ -339,6 +347,7 @@ function fromEnv(
       socketsPerUser: env.SOCKETS_PER_USER,
       socketHandshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,
     },
+    groups: { maxMembers: env.GROUP_MAX_MEMBERS },
     presenceLeaseMs: env.PRESENCE_LEASE_MS,
     metricsToken: env.METRICS_TOKEN || undefined,
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },

@@ -21,6 +21,7 @@ export const errors = {
   validation: (message: string) => new AppError('validation_failed', message),
   recipientNotFound: (name: string) => new AppError('recipient_not_found', `No user named "${name}".`),
   notFound: (message = 'Not found.') => new AppError('not_found', message),
+  // Also for a group that exists but the asker is not in: its existence is not revealed.
   groupNotFound: () => new AppError('group_not_found', 'No such group, or you are not a member.'),
   groupFull: (max: number) => new AppError('group_full', `A group has at most ${max} members.`),
   messageNotFound: () => new AppError('message_not_found', 'No such message in this conversation.'),

@@ -3,7 +3,9 @@
 // as if they were on one process. A process killed with SIGKILL (no goodbye) takes its users
 // offline for their peers on the survivors within the presence lease. Postgres only: SQLite
 // runs one process, and socket.io's in-memory adapter has no other process to tell.
+import { GroupApiPaths, type Group } from '@messenger/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GroupChange } from '../src/services/groups.service.js';
 import {
   autoAck,
   bearer,
@@ -135,6 +137,42 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     expect(after.json<{ conversations: { peer: string; online: boolean }[] }>().conversations).toContainEqual(
       expect.objectContaining({ peer: bob.username, online: false }),
     );
+  });
+
+  it('group changes made on A reach members on B (group:update, co-member presence) and the listeners of B', async () => {
+    const [alice, bob, carol] = [await register(a), await register(a), await register(a)];
+    const bobOnB = await on(b, bob.token);
+    const carolOnB = await on(b, carol.token);
+    const heardOnB: GroupChange[] = [];
+    b.app.groupsService.onChanged((change) => {
+      heardOnB.push(change);
+    });
+    const created = waitFor(bobOnB, 'group:update', (u) => u.group?.name === 'Across');
+    const res = await a.app.inject({
+      method: 'POST',
+      url: GroupApiPaths.groups,
+      headers: bearer(alice.token),
+      payload: { name: 'Across', members: [bob.username, carol.username] },
+    });
+    expect(res.statusCode).toBe(201);
+    const { id } = res.json<Group>();
+    expect(await created).toMatchObject({ id, group: { role: 'member', memberCount: 3 } });
+
+    // Sharing a group and no conversation, bob on B still hears alice come online on A.
+    const aliceOnline = nextPresence(bobOnB, alice.username, true);
+    await on(a, alice.token);
+    await aliceOnline;
+
+    const carolGone = waitFor(carolOnB, 'group:update', (u) => u.id === id && u.group === null);
+    expect((await a.app.inject({ method: 'DELETE', url: GroupApiPaths.member(id, carol.username), headers: bearer(alice.token) })).statusCode).toBe(204);
+    await carolGone;
+    // B's caches hear it too, marked as made elsewhere.
+    await waitUntil(
+      () => heardOnB.some((c) => c.groupId === id && c.removed.includes(carol.username) && c.remote === true),
+      10_000,
+      "B's listeners to hear of the removal",
+    );
+    expect(heardOnB.filter((c) => c.groupId === id).every((c) => c.remote === true)).toBe(true);
   });
 
   it('a user with sockets on both instances stays online until the last one closes', async () => {

@@ -1,16 +1,31 @@
 // Property-based fuzzing of every HTTP endpoint and socket event: only documented 4xx answers,
 // never a 5xx, and the server stays healthy afterwards.
+import { GroupApiPaths, type Group } from '@messenger/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, register, removeDir, startApp, type ClientSocket, type TestApp } from './helpers/app.js';
+import { bearer, connect, register, removeDir, startApp, type ClientSocket, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 let token = '';
 let peer = '';
+/** A group the fuzzing user owns (until the fuzzing makes them leave it), with `peer` in it. */
+let group = '';
+/** A group the fuzzing user is not in. */
+let foreignGroup = '';
+let foreignOwner = '';
 beforeAll(async () => {
   t = await startApp({ SEND_RATE_PER_MINUTE: '1000000', API_RATE_PER_MINUTE: '1000000', SOCKET_EVENTS_PER_SECOND: '10000' });
   token = (await register(t)).token;
-  peer = (await register(t)).username;
+  const other = await register(t);
+  peer = other.username;
+  const create = async (owner: string, members: string[]) => {
+    const res = await t.app.inject({ method: 'POST', url: GroupApiPaths.groups, headers: bearer(owner), payload: { name: 'Fuzz', members } });
+    if (res.statusCode !== 201) throw new Error(`create group: ${res.statusCode} ${res.body}`);
+    return res.json<Group>().id;
+  };
+  group = await create(token, [peer]);
+  foreignGroup = await create(other.token, []);
+  foreignOwner = other.token;
 });
 afterAll(async () => {
   await t?.close();
@@ -29,6 +44,19 @@ const documented: Record<string, number[]> = {
   'GET /api/conversations': [200, 401],
   'GET /api/conversations/:peer/messages': [200, 400, 401, 404],
   'POST /api/conversations/:peer/read': [200, 400, 401, 404, 413, 415],
+  'POST /api/groups': [201, 400, 401, 404, 409, 413, 415],
+  'GET /api/groups': [200, 401],
+  'GET /api/groups/:id': [200, 400, 401, 404],
+  'PATCH /api/groups/:id': [200, 400, 401, 403, 404, 413, 415],
+  'GET /api/groups/:id/members': [200, 400, 401, 404],
+  'POST /api/groups/:id/members': [200, 400, 401, 403, 404, 409, 413, 415],
+  'DELETE /api/groups/:id/members/:username': [204, 400, 401, 403, 404, 413, 415],
+  'PATCH /api/groups/:id/members/:username': [200, 400, 401, 403, 404, 413, 415],
+  'PUT /api/groups/:id/mute': [200, 400, 401, 404, 413, 415],
+  'POST /api/groups/:id/messages': [202, 400, 401, 404, 409, 413, 415, 429, 503],
+  'GET /api/groups/:id/messages': [200, 400, 401, 404],
+  'POST /api/groups/:id/read': [200, 400, 401, 404, 413, 415],
+  'GET /api/groups/:id/messages/:messageId/receipts': [200, 400, 401, 404],
 };
 
 // Values that tend to break parsers and validators.
@@ -51,10 +79,26 @@ const body = fc.oneof(
   fc.record({ to: nasty, text: nasty }, { requiredKeys: [] }),
   fc.record({ username: nasty, password: nasty }, { requiredKeys: [] }),
   fc.record({ upTo: nasty }, { requiredKeys: [] }),
+  fc.record({ name: nasty, members: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('PEER')), { maxLength: 4 })) }, { requiredKeys: [] }),
+  fc.record({ usernames: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('PEER')), { maxLength: 4 })) }, { requiredKeys: [] }),
+  fc.record({ role: fc.oneof(nasty, fc.constantFrom('owner', 'admin', 'member')), muted: fc.oneof(nasty, fc.boolean()) }, { requiredKeys: [] }),
+  // Group-shaped socket payloads (typing:set, focus:set) and group sends.
+  fc.record(
+    { group: fc.oneof(nasty, fc.uuid(), fc.constant('GROUP')), typing: fc.oneof(nasty, fc.boolean()), peer: fc.oneof(nasty, fc.constant(null)), text: nasty },
+    { requiredKeys: [] },
+  ),
   fc.dictionary(fc.string({ maxLength: 12 }), nasty, { maxKeys: 4 }),
   nasty,
 );
-const segment = fc.oneof(fc.string({ maxLength: 40 }), fc.constant('PEER'), fc.constant('%2e%2e'), fc.constant(''));
+const segment = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constant('PEER'),
+  fc.constant('GROUP'),
+  fc.constant('FOREIGN_GROUP'),
+  fc.uuid(),
+  fc.constant('%2e%2e'),
+  fc.constant(''),
+);
 const query = fc.dictionary(fc.constantFrom('q', 'limit', 'before', 'x'), fc.string({ maxLength: 40 }), { maxKeys: 3 });
 const authHeader = fc.oneof(
   fc.constant<string | undefined>(undefined),
@@ -76,13 +120,22 @@ describe('HTTP fuzzing', () => {
         fc.constantFrom(...routes),
         body,
         segment,
+        segment,
         query,
         authHeader,
         fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', undefined),
-        async (route, payload, seg, q, auth, contentType) => {
-          const [method, pattern] = route.split(' ') as ['GET' | 'POST', string];
-          const p = seg === 'PEER' ? peer : seg;
-          const url = pattern.replace(':peer', encodeURIComponent(p)) + qs(q);
+        async (route, payload, seg, seg2, q, auth, contentType) => {
+          const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
+          const named = (s: string) => ({ PEER: peer, GROUP: group, FOREIGN_GROUP: foreignGroup })[s] ?? s;
+          const p = named(seg);
+          const url =
+            pattern
+              .replace(':peer', encodeURIComponent(p))
+              .replace(':id', encodeURIComponent(p))
+              .replace(':username', encodeURIComponent(named(seg2)))
+              .replace(':messageId', encodeURIComponent(named(seg2))) + qs(q);
+          const withPeer = (v: unknown): unknown => (v === 'PEER' ? peer : Array.isArray(v) ? v.map(withPeer) : v);
+          const sent = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, withPeer(v)])) : payload;
           const headers: Record<string, string> = {};
           // Logging the fuzzing user out would turn every later authenticated case into a 401.
           const logsOut = route === 'POST /api/auth/logout' || route === 'POST /api/auth/logout-everywhere';
@@ -93,11 +146,14 @@ describe('HTTP fuzzing', () => {
             method,
             url,
             headers,
-            ...(method === 'POST' ? { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) } : {}),
+            ...(method !== 'GET' ? { payload: typeof sent === 'string' ? sent : JSON.stringify(sent) } : {}),
           });
           expect(res.statusCode, `${method} ${url} → ${res.statusCode} ${res.body}`).toBeLessThan(500);
           if (res.statusCode >= 400) {
-            const allowed = pattern.includes(':peer') && p === '' ? [...(documented[route] ?? []), 404] : documented[route];
+            // An empty path segment is another route, or none: 404 too.
+            const second = pattern.includes(':username') || pattern.includes(':messageId');
+            const empty = (pattern.includes(':peer') || pattern.includes(':id')) && (p === '' || (second && named(seg2) === ''));
+            const allowed = empty ? [...(documented[route] ?? []), 404] : documented[route];
             expect(allowed, `${method} ${url} → ${res.statusCode} ${res.body}`).toContain(res.statusCode);
             const parsed = res.json<{ error: { code: string; message: string } }>();
             expect(typeof parsed.error.code).toBe('string');
@@ -111,6 +167,57 @@ describe('HTTP fuzzing', () => {
   }, 300_000);
 });
 
+describe('group routes fuzzing', () => {
+  it('never lets anything through to a group the asker is not in, and never answers 5xx', async () => {
+    // Well-formed requests (a session, JSON) with arbitrary values, so they reach the handlers:
+    // the fuzzing user owns `group` and is a stranger to `foreignGroup`.
+    const groupRoutes = Object.keys(documented).filter((r) => r.includes(':id'));
+    const value = fc.oneof(nasty, fc.constant('PEER'), fc.uuid(), fc.constantFrom('owner', 'admin', 'member'), fc.boolean());
+    // Mostly the field the route reads, so the values reach the handler; sometimes another one.
+    const field: Record<string, string> = {
+      'PATCH /api/groups/:id': 'name',
+      'POST /api/groups/:id/members': 'usernames',
+      'PATCH /api/groups/:id/members/:username': 'role',
+      'PUT /api/groups/:id/mute': 'muted',
+      'POST /api/groups/:id/messages': 'text',
+      'POST /api/groups/:id/read': 'upTo',
+    };
+    const keyOf = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.constantFrom('name', 'usernames', 'role', 'muted', 'x'));
+    const valueOf = fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 4 }));
+    const id = fc.oneof(fc.constant(foreignGroup), fc.constant(group), fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }));
+    const member = fc.oneof(fc.constant(peer), fc.string({ minLength: 1, maxLength: 40 }), fc.uuid());
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...groupRoutes), id, member, keyOf, valueOf, async (route, gid, username, key, v) => {
+        const payload: Record<string, unknown> = { [key || (field[route] ?? 'x')]: v };
+        const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
+        const url = pattern
+          .replace(':id', encodeURIComponent(gid))
+          .replace(':username', encodeURIComponent(username))
+          .replace(':messageId', encodeURIComponent(username));
+        const withPeer = (v: unknown): unknown => (v === 'PEER' ? peer : Array.isArray(v) ? v.map(withPeer) : v);
+        const sent = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, withPeer(v)]));
+        const res = await t.app.inject({
+          method,
+          url,
+          headers: { ...bearer(token), ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+          ...(method === 'GET' || method === 'DELETE' ? {} : { payload: JSON.stringify(sent) }),
+        });
+        expect(res.statusCode, `${method} ${url} → ${res.statusCode} ${res.body}`).toBeLessThan(500);
+        if (res.statusCode >= 400) expect(documented[route], `${method} ${url} → ${res.body}`).toContain(res.statusCode);
+        if (gid !== group) {
+          // Not the caller's group: refused as absent (or the body refused first), never 403 or 2xx.
+          expect([400, 404], `${method} ${url} → ${res.statusCode} ${res.body}`).toContain(res.statusCode);
+          if (res.statusCode === 404) expect(res.json<{ error: { code: string } }>().error.code).toBe('group_not_found');
+        }
+      }),
+      { numRuns: 600 },
+    );
+    const members = await t.app.inject({ method: 'GET', url: GroupApiPaths.members(foreignGroup), headers: bearer(foreignOwner) });
+    expect(members.json<{ members: { username: string }[] }>().members.map((m) => m.username)).toEqual([peer]);
+    expect((await t.app.inject({ method: 'GET', url: GroupApiPaths.group(foreignGroup), headers: bearer(foreignOwner) })).json<Group>().name).toBe('Fuzz');
+  }, 300_000);
+});
+
 describe('socket fuzzing', () => {
   it('survives arbitrary payloads on every client event and keeps serving', async () => {
     // A fresh user: the HTTP fuzzing may have logged the first one out.
@@ -118,7 +225,8 @@ describe('socket fuzzing', () => {
     const events = ['message:ack', 'typing:set', 'focus:set', 'presence:query', 'no:such:event'] as const;
     let answered = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...events), body, async (event, payload) => {
+      fc.asyncProperty(fc.constantFrom(...events), body, async (event, raw) => {
+        const payload = typeof raw === 'object' && raw !== null && 'group' in raw && raw.group === 'GROUP' ? { ...raw, group } : raw;
         if (event === 'message:ack' || event === 'presence:query') {
           const reply = (await socket.timeout(5000).emitWithAck(event as 'presence:query', payload as never)) as {
             ok: boolean;

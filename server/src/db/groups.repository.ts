@@ -1,10 +1,40 @@
 // Groups and their members: who is in which group, with which role, and whether they muted it.
 // The messages of a group are in the messages table, one copy per member (messages.repository.ts).
-import type { GroupRole } from '@messenger/protocol';
-import { sql } from 'kysely';
+import type { ChatMessage, GroupRole } from '@messenger/protocol';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
-import { groupConversation, type GroupMembersTable, type GroupsTable } from './schema.js';
+import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
+import { groupConversation, type Database, type GroupMembersTable, type GroupsTable } from './schema.js';
 import { transact } from './transaction.js';
+
+// Statements name at most this many usernames: SQLite and Postgres both cap a statement's parameters.
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/**
+ * Takes the group's row lock for the rest of the transaction, so membership changes of one group
+ * happen one at a time: two concurrent adds cannot both pass the cap, and an owner who leaves
+ * hands over to someone still there. A no-op UPDATE locks on both SQLite and Postgres, where
+ * SELECT ... FOR UPDATE exists only on one.
+ */
+async function lockGroup(trx: Transaction<Database>, groupId: string): Promise<boolean> {
+  const result = await trx.updateTable('groups').set({ name: sql`name` }).where('id', '=', groupId).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** One member's view of a group: their role, mute and unread count, and their copy of its last message. */
+export interface MemberView {
+  username: string;
+  role: GroupRole;
+  muted: boolean;
+  unread: number;
+  lastMessage: ChatMessage | null;
+}
 
 export interface GroupRow extends GroupsTable {
   role: GroupRole;
@@ -53,9 +83,9 @@ export function createGroupsRepository(db: Db) {
       return { ...row, member_count: await memberCount(groupId) };
     },
 
-    /** The groups of `username`, with their unread count and last message id (if any). */
-    async listFor(username: string) {
-      return db
+    /** The groups of `username` (or just `only` among them), with their unread count and last message id (if any). */
+    async listFor(username: string, only?: string) {
+      let query = db
         .selectFrom('group_members as m')
         .innerJoin('groups as g', 'g.id', 'm.group_id')
         .leftJoin('conversations as c', (join) =>
@@ -80,8 +110,69 @@ export function createGroupsRepository(db: Db) {
         ])
         .where('m.username', '=', username)
         .orderBy(sql`coalesce(c.last_sent_at, g.created_at)`, 'desc')
-        .limit(500)
+        .orderBy('g.id')
+        .limit(500);
+      if (only !== undefined) query = query.where('g.id', '=', only);
+      const rows = await query.execute();
+      // Postgres returns count(*) as a bigint string.
+      return rows.map((r) => ({ ...r, member_count: Number(r.member_count ?? 0), unread: Number(r.unread ?? 0) }));
+    },
+
+    /**
+     * The group as each of `usernames` sees it (those who are members): a handful of statements
+     * for any number of members, so a change in a big group is not one query per member.
+     */
+    async viewsFor(groupId: string, usernames: readonly string[]): Promise<{ group: GroupsTable; memberCount: number; views: MemberView[] } | undefined> {
+      const group = await db.selectFrom('groups').selectAll().where('id', '=', groupId).executeTakeFirst();
+      if (!group) return undefined;
+      const conversation = groupConversation(groupId);
+      const views: MemberView[] = [];
+      for (const chunk of chunks([...new Set(usernames)])) {
+        const rows = await db
+          .selectFrom('group_members as m')
+          .leftJoin('conversations as c', (join) => join.onRef('c.owner', '=', 'm.username').on('c.peer', '=', conversation))
+          .select(['m.username', 'm.role', 'm.muted', 'c.unread', 'c.last_message_id'])
+          .where('m.group_id', '=', groupId)
+          .where('m.username', 'in', chunk)
+          .execute();
+        const lastIds = [...new Set(rows.flatMap((r) => (r.last_message_id ? [r.last_message_id] : [])))];
+        const copies = new Map<string, ChatMessage>();
+        if (lastIds.length > 0) {
+          const found = await db
+            .selectFrom('messages')
+            .select(MESSAGE_COLUMNS)
+            .where('conversation', '=', conversation)
+            .where('id', 'in', lastIds)
+            .where('recipient', 'in', rows.map((r) => r.username))
+            .execute();
+          for (const m of found) copies.set(`${m.recipient}\n${m.id}`, toChatMessage(m));
+        }
+        for (const r of rows) {
+          views.push({
+            username: r.username,
+            role: r.role,
+            muted: r.muted === 1,
+            unread: Number(r.unread ?? 0),
+            lastMessage: (r.last_message_id && copies.get(`${r.username}\n${r.last_message_id}`)) || null,
+          });
+        }
+      }
+      return { group, memberCount: await memberCount(groupId), views };
+    },
+
+    /**
+     * The group's name and members, when `sender` is one of them (one query: it runs for every
+     * group message sent).
+     */
+    async fanOutTargets(groupId: string, sender: string): Promise<{ name: string; members: string[] } | undefined> {
+      const rows = await db
+        .selectFrom('group_members as m')
+        .innerJoin('groups as g', 'g.id', 'm.group_id')
+        .select(['g.name', 'm.username'])
+        .where('m.group_id', '=', groupId)
         .execute();
+      if (!rows.some((r) => r.username === sender)) return undefined;
+      return { name: rows[0]?.name ?? '', members: rows.map((r) => r.username) };
     },
 
     /** Usernames of the members, in username order. */
@@ -102,6 +193,15 @@ export function createGroupsRepository(db: Db) {
 
     memberCount,
 
+    member(groupId: string, username: string): Promise<MemberRow | undefined> {
+      return db
+        .selectFrom('group_members')
+        .select(['username', 'role', 'joined_at'])
+        .where('group_id', '=', groupId)
+        .where('username', '=', username)
+        .executeTakeFirst();
+    },
+
     async roleOf(groupId: string, username: string): Promise<GroupRole | undefined> {
       const row = await db
         .selectFrom('group_members')
@@ -112,35 +212,78 @@ export function createGroupsRepository(db: Db) {
       return row?.role;
     },
 
-    /** Adds those not yet members; returns who was added. */
-    async addMembers(groupId: string, usernames: readonly string[], now: string): Promise<string[]> {
-      if (usernames.length === 0) return [];
+    /**
+     * Adds those of `usernames` not yet members, unless the group would then have more than
+     * `max`: 'full', and nobody is added. Returns who was added.
+     */
+    async addMembers(groupId: string, usernames: readonly string[], now: string, max: number): Promise<string[] | 'full'> {
+      const wanted = [...new Set(usernames)];
+      if (wanted.length === 0) return [];
       return transact(db, async (trx) => {
-        const added: string[] = [];
-        for (let i = 0; i < usernames.length; i += 500) {
-          const rows = await trx
-            .insertInto('group_members')
-            .values(usernames.slice(i, i + 500).map((username) => ({ group_id: groupId, username, role: 'member' as const, joined_at: now, muted: 0 })))
-            .onConflict((oc) => oc.columns(['group_id', 'username']).doNothing())
-            .returning('username')
-            .execute();
-          added.push(...rows.map((r) => r.username));
+        if (!(await lockGroup(trx, groupId))) return [];
+        const already = new Set<string>();
+        for (const chunk of chunks(wanted)) {
+          const rows = await trx.selectFrom('group_members').select('username').where('group_id', '=', groupId).where('username', 'in', chunk).execute();
+          for (const r of rows) already.add(r.username);
         }
-        return added;
+        const fresh = wanted.filter((u) => !already.has(u));
+        const count = await trx
+          .selectFrom('group_members')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('group_id', '=', groupId)
+          .executeTakeFirstOrThrow();
+        if (Number(count.n) + fresh.length > max) return 'full';
+        for (const chunk of chunks(fresh)) {
+          await trx
+            .insertInto('group_members')
+            .values(chunk.map((username) => ({ group_id: groupId, username, role: 'member' as const, joined_at: now, muted: 0 })))
+            .execute();
+        }
+        return fresh;
       });
     },
 
-    /** Removes a member; their copies stay (history up to the removal), their unread entry goes. */
-    async removeMember(groupId: string, username: string): Promise<boolean> {
+    /**
+     * Removes a member; their copies stay (history up to the removal), their unread entry goes.
+     * When the owner goes, the longest-standing admin, else member, becomes owner in the same
+     * transaction, so a group with members always has exactly one owner.
+     */
+    async removeMember(groupId: string, username: string): Promise<{ removed: boolean; newOwner?: string }> {
       return transact(db, async (trx) => {
-        const result = await trx.deleteFrom('group_members').where('group_id', '=', groupId).where('username', '=', username).executeTakeFirst();
+        await lockGroup(trx, groupId);
+        const gone = await trx
+          .deleteFrom('group_members')
+          .where('group_id', '=', groupId)
+          .where('username', '=', username)
+          .returning('role')
+          .executeTakeFirst();
+        if (!gone) return { removed: false };
         await trx.deleteFrom('conversations').where('owner', '=', username).where('peer', '=', groupConversation(groupId)).execute();
-        return Number(result.numDeletedRows) > 0;
+        if (gone.role !== 'owner') return { removed: true };
+        const next = await trx
+          .selectFrom('group_members')
+          .select('username')
+          .where('group_id', '=', groupId)
+          .orderBy(sql`case when role = 'admin' then 0 else 1 end`)
+          .orderBy('joined_at')
+          .orderBy('username')
+          .limit(1)
+          .executeTakeFirst();
+        if (!next) return { removed: true };
+        await trx.updateTable('group_members').set({ role: 'owner' }).where('group_id', '=', groupId).where('username', '=', next.username).execute();
+        return { removed: true, newOwner: next.username };
       });
     },
 
-    async setRole(groupId: string, username: string, role: GroupRole): Promise<boolean> {
-      const result = await db.updateTable('group_members').set({ role }).where('group_id', '=', groupId).where('username', '=', username).executeTakeFirst();
+    /** Sets a member's role; never the owner's, whose role moves only by hand-over (removeMember). */
+    async setRole(groupId: string, username: string, role: Exclude<GroupRole, 'owner'>): Promise<boolean> {
+      const result = await db
+        .updateTable('group_members')
+        .set({ role })
+        .where('group_id', '=', groupId)
+        .where('username', '=', username)
+        .where('role', '!=', 'owner')
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
 
@@ -156,6 +299,33 @@ export function createGroupsRepository(db: Db) {
         .where('username', '=', username)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+
+    /**
+     * Whom to tell when `username` comes or goes: members of their groups of at most
+     * `maxGroupSize` members, at most `limit` of them. Bigger groups learn presence by asking
+     * (presence:query), so one user in many big groups cannot make every transition a broadcast
+     * to thousands.
+     */
+    async coMembersOf(username: string, maxGroupSize: number, limit: number): Promise<string[]> {
+      const rows = await db
+        .selectFrom('group_members as mine')
+        .innerJoin('group_members as theirs', 'theirs.group_id', 'mine.group_id')
+        .select('theirs.username')
+        .distinct()
+        .where('mine.username', '=', username)
+        .where('theirs.username', '!=', username)
+        .where((eb) =>
+          eb(
+            eb.selectFrom('group_members as size').select((e) => e.fn.countAll<number>().as('n')).whereRef('size.group_id', '=', 'mine.group_id'),
+            '<=',
+            maxGroupSize,
+          ),
+        )
+        .orderBy('theirs.username')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.username);
     },
 
     /** Groups `username` shares with any of `candidates`: those candidates. */

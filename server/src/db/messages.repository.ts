@@ -157,7 +157,9 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
             .insertInto('messages')
             .values(
               chunk.map((r) => {
-                // The sender's own copy of a group message is theirs already: delivered and read.
+                // The sender's own copy of a group message is read already. Its delivery goes
+                // through an acknowledgement like any other (store-pipeline.ts), so that their
+                // inbox group's commit moves past it.
                 const own = r.group !== undefined && r.to === r.from ? r.sentAt : null;
                 return {
                   id: r.id,
@@ -168,7 +170,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
                   sent_at: r.sentAt,
                   kafka_partition: r.partition,
                   kafka_offset: r.offset,
-                  delivered_at: own,
+                  delivered_at: null,
                   read_at: own,
                   group_name: r.group?.name ?? null,
                 };

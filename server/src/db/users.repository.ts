@@ -20,6 +20,17 @@ export function createUsersRepository(db: Db) {
       const row = await db.selectFrom('users').select('username').where('username', '=', username).executeTakeFirst();
       return row !== undefined;
     },
+    /** Those of `usernames` that are accounts. */
+    async existingAmong(usernames: readonly string[]): Promise<Set<string>> {
+      const found = new Set<string>();
+      const unique = [...new Set(usernames)];
+      // Chunked: SQLite and Postgres both cap the parameters of one statement.
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = await db.selectFrom('users').select('username').where('username', 'in', unique.slice(i, i + 500)).execute();
+        for (const r of rows) found.add(r.username);
+      }
+      return found;
+    },
     /** Prefix search; LIKE metacharacters in the query are escaped. */
     search(prefix: string, exclude: string, limit: number) {
       const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);

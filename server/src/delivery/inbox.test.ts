@@ -104,7 +104,7 @@ describe('createInboxRecord', () => {
 describe('roundAcks', () => {
   it('folds a round per recipient and partition: highest ack, the store’s lowest unacked, the position read before', () => {
     const round = [{ recipient: 'ann' }, { recipient: 'bob' }, { recipient: 'ann' }];
-    const row = (kafka_partition: number, kafka_offset: number) => ({ id: `${kafka_partition}:${kafka_offset}`, sender: 'x', kafka_partition, kafka_offset });
+    const row = (kafka_partition: number, kafka_offset: number) => ({ id: `${kafka_partition}:${kafka_offset}`, sender: 'x', conversation: 'b|x', kafka_partition, kafka_offset });
     const outcomes = [
       { changed: [row(0, 6), row(1, 2)], lowestUndelivered: new Map([[0, 7], [1, null]]) },
       { changed: [row(0, 5)], lowestUndelivered: new Map([[0, null]]) },

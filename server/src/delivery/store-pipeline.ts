@@ -26,6 +26,11 @@ export function createStorePipeline(deps: {
   topic: string;
   metrics: Metrics;
   logger: Logger;
+  /**
+   * Senders' own copies of group messages, once stored: acknowledged on their behalf, so their
+   * inbox group does not count their own messages as lag (a bot that only sends would grow it).
+   */
+  onOwnCopies?: (copies: { sender: string; id: string }[]) => void;
 }) {
   // The consumer hands over the partitions of one fetch concurrently. Their batches are stored in
   // one transaction: a SQLite commit per partition batch, each waiting its turn on a busy event
@@ -58,6 +63,8 @@ export function createStorePipeline(deps: {
     }
     // Committed: this process's live pipeline may push them now; other instances hear it by NOTIFY.
     deps.watermark.advance(positions);
+    const own = round.flatMap((p) => p.records.filter((r) => r.group !== undefined && r.to === r.from).map((r) => ({ sender: r.from, id: r.id })));
+    if (own.length > 0) deps.onOwnCopies?.(own);
     for (const p of round) {
       deps.metrics.consumed.inc(p.records.length);
       p.resolve();

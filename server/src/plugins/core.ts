@@ -20,6 +20,8 @@ import { createAuthService, type AuthService } from '../services/auth.service.js
 import { createGroupMessagesRepository, type GroupMessagesRepository } from '../db/group-messages.repository.js';
 import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
 import { createDomainEvents } from '../services/domain-events.js';
+import { createGroupsService, type GroupsService } from '../services/groups.service.js';
+import { createPeers, type Peers } from '../services/peers.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -45,6 +47,9 @@ declare module 'fastify' {
     authService: AuthService;
     sendService: SendService;
     readService: ReadService;
+    groupsService: GroupsService;
+    /** Who counts as whose peer for presence (services/peers.ts). */
+    peers: Peers;
   }
 }
 
@@ -130,12 +135,22 @@ export default fp(
       argon2: config.argon2,
       loginLimits: { perAccount: config.limits.loginPerMinute, perAddress: config.limits.loginPerAddressPerMinute },
     });
+    const groupsService = createGroupsService({
+      groups: repos.groups,
+      groupMessages: repos.groupMessages,
+      users: repos.users,
+      events,
+      maxMembers: config.groups.maxMembers,
+    });
+    const peers = createPeers({ messages: repos.messages, groups: repos.groups });
     const realtime = createRealtime({
       server: app.server,
       config,
       auth: authService,
       messages: repos.messages,
       groups: repos.groups,
+      groupsService,
+      peers,
       bus,
       storedPositions: () => storedWatermark.positions(),
       storedNow: async () => {
@@ -185,6 +200,8 @@ export default fp(
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
     app.decorate('readService', readService);
+    app.decorate('groupsService', groupsService);
+    app.decorate('peers', peers);
 
     // Expired sessions and week-old idempotency keys are swept hourly.
     const sweep = setInterval(() => {

@@ -24,6 +24,7 @@ export default fp(
       topic: messagesTopic,
       metrics: app.metrics,
       logger: log as never,
+      onOwnCopies: (copies) => app.realtime.acknowledgeOwnCopies(copies),
     });
     const handleLive = createLivePipeline({
       codec: app.recordCodec,

@@ -12,7 +12,9 @@ import type { PubSubPool } from '../db/postgres.js';
 import type { KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { AuthService } from '../services/auth.service.js';
-import type { DomainEvents } from '../services/domain-events.js';
+import type { DomainEventMap, DomainEvents } from '../services/domain-events.js';
+import type { GroupsService } from '../services/groups.service.js';
+import type { Peers } from '../services/peers.js';
 import type { EventLimiter } from './event-limiter.js';
 import type { SenderReceipt } from './receipts.js';
 
@@ -47,6 +49,8 @@ export interface ServerSideEvents {
   'user:close': (event: { username: string; tokenHashes: string[]; reason: string }, done: (ok: boolean) => void) => void;
   /** Delivered receipts another process gathered: push each to our sockets of its sender. */
   'receipts:delivered': (batch: SenderReceipt[]) => void;
+  /** A group changed on another process: our listeners (member-list caches) hear it too. */
+  'group:changed': (change: DomainEventMap['groupChanged']) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
@@ -65,6 +69,10 @@ export interface RealtimeDeps {
   auth: AuthService;
   messages: MessagesRepository;
   groups: GroupsRepository;
+  /** Group views for `group:update` pushes. */
+  groupsService: GroupsService;
+  /** Who hears whose presence: conversation partners and co-members. */
+  peers: Peers;
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;

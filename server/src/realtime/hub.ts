@@ -14,6 +14,7 @@ import { catchUp } from './catch-up.js';
 import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
 import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type Positioned, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
+import { registerGroupUpdates } from './groups.js';
 import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
@@ -136,10 +137,11 @@ export function createRealtime(deps: RealtimeDeps) {
   io.use((socket, next) => socketCap.middleware(socket, next));
 
   // Called once per real transition in the whole cluster (presence-directory.ts); one emit
-  // names every peer's room, so the adapter sends it to the other processes as one NOTIFY.
+  // names every peer's room (conversation partners, and online co-members of small groups:
+  // services/peers.ts), so the adapter sends it to the other processes as one NOTIFY.
   function broadcastPresence(username: string, online: boolean): Promise<void> {
-    return deps.messages
-      .peersOf(username)
+    return deps.peers
+      .toTell(username, (usernames) => directory.onlineAmong(usernames))
       .then((peers) => {
         if (peers.length > 0) io.to(peers.map(userRoom)).emit('presence:update', { username, online });
       })
@@ -165,6 +167,7 @@ export function createRealtime(deps: RealtimeDeps) {
   }
 
   registerRevocations({ io, auth: deps.auth, events: deps.events, clustered: deps.cluster !== undefined, logger });
+  registerGroupUpdates({ io, events: deps.events, groups: deps.groupsService, hasLocalSockets: (u) => presence.socketCount(u) > 0, clustered: deps.cluster !== undefined, logger });
   // The sender sees "read"; the reader's other screens clear their unread badge.
   deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
@@ -229,7 +232,7 @@ export function createRealtime(deps: RealtimeDeps) {
 
     const inOrder = createInOrder();
     registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts, inOrder });
-    registerPresenceHandlers(socket, { directory, messages: deps.messages, logger, inOrder });
+    registerPresenceHandlers(socket, { directory, peers: deps.peers, logger, inOrder });
 
     socket.on('disconnect', () => {
       endSync(socket);
@@ -285,6 +288,15 @@ export function createRealtime(deps: RealtimeDeps) {
         .to(userRoom(message.from))
         .except(syncedPast(message.from, positioned))
         .emit('message:new', { message, readingNow: false });
+    },
+
+    /** Senders' own copies of group messages, stored: delivered to them (no receipt: it is their own). */
+    acknowledgeOwnCopies(copies: readonly { sender: string; id: string }[]) {
+      const bySender = new Map<string, string[]>();
+      for (const { sender, id } of copies) bySender.set(sender, [...(bySender.get(sender) ?? []), id]);
+      for (const [sender, ids] of bySender) {
+        acks.acknowledge(sender, ids).catch((error: unknown) => logger.warn({ err: error, sender }, 'acknowledging own group copies failed'));
+      }
     },
 
     /** True when the user has a socket on this process (the live pipeline skips everyone else). */

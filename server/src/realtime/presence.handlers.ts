@@ -1,10 +1,10 @@
 // Socket events about presence: who among a list of people is online right now. Only people
-// who share a conversation with the asker are reported; a stranger reads as offline, so the
+// who share a conversation or a group with the asker are reported; a stranger reads as offline, so the
 // answer tells nothing about someone the asker has never written with.
 import { PresenceQuery } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
-import type { MessagesRepository } from '../db/messages.repository.js';
+import type { Peers } from '../services/peers.js';
 import type { ChatSocket, InOrder } from './context.js';
 import { invalid } from './messages.handlers.js';
 import type { PresenceDirectory } from './presence-directory.js';
@@ -13,7 +13,7 @@ const queryCheck = TypeCompiler.Compile(PresenceQuery);
 
 export function registerPresenceHandlers(
   socket: ChatSocket,
-  deps: { directory: PresenceDirectory; messages: MessagesRepository; logger: Logger; inOrder: InOrder },
+  deps: { directory: PresenceDirectory; peers: Peers; logger: Logger; inOrder: InOrder },
 ): void {
   const { username } = socket.data;
   socket.on('presence:query', (payload, ack) => {
@@ -23,7 +23,7 @@ export function registerPresenceHandlers(
     deps
       .inOrder(async () => {
         const online = await deps.directory.onlineAmong(payload.usernames);
-        const peers = await deps.messages.peersAmong(username, [...online]);
+        const peers = await deps.peers.among(username, [...online]);
         return payload.usernames.filter((u) => online.has(u) && peers.has(u));
       })
       .then((online) => ack({ ok: true, data: { online } }))

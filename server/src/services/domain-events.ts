@@ -1,5 +1,5 @@
 // What the services tell the rest of the server after a change is stored: sessions ended,
-// messages read. Routes ask a service; the service stores, then emits here; the realtime hub
+// messages read, groups changed. Routes ask a service; the service stores, then emits here; the realtime hub
 // subscribes and tells the sockets (on every instance). No module here imports the hub, and the
 // hub imports only these types, so neither side can form an import cycle through the other.
 // A service that must not answer before the listeners are done (a revocation must bind every
@@ -13,6 +13,14 @@ export interface DomainEventMap {
   messagesRead: { reader: string; sender: string; ids: string[]; at: string };
   /** `reader` read their copies `ids` in group `group` at `at`; `bySender` groups them by sender. */
   groupMessagesRead: { reader: string; group: string; ids: string[]; bySender: Record<string, string[]>; at: string };
+  /**
+   * A group changed: created, renamed, members added or removed (or left), a role, or one
+   * member's mute. `members` are all its members now; `removed` those who just left it.
+   * `only` is set when the change concerns that member's own view alone (their mute): the others
+   * need not hear of it. `remote`: the change was made on another process (Postgres) and
+   * relayed here, so that this process's sockets and caches learn of it too.
+   */
+  groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string; remote?: true };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

@@ -22,7 +22,7 @@ export function createSendService(deps: {
   bus: KafkaBus;
   codec: RecordCodec;
   users: UsersRepository;
-  groups: Pick<GroupsRepository, 'findFor' | 'memberNames'>;
+  groups: Pick<GroupsRepository, 'fanOutTargets'>;
   idempotency: IdempotencyRepository;
   metrics: Metrics;
   retryAfterSeconds: number;
@@ -96,10 +96,9 @@ export function createSendService(deps: {
    */
   async function compose(from: string, target: Target, text: string, id: string, sentAt: string): Promise<Message> {
     if (target.kind === 'direct') return { kind: 'direct', record: { v: 1, id, from, to: target.to, text, sentAt } };
-    const group = await deps.groups.findFor(target.groupId, from);
+    const group = await deps.groups.fanOutTargets(target.groupId, from);
     if (!group) throw errors.groupNotFound();
-    const members = await deps.groups.memberNames(target.groupId);
-    return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: group.id, name: group.name } }, members };
+    return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: target.groupId, name: group.name } }, members: group.members };
   }
 
   async function accept(from: string, target: Target, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {

@@ -1,5 +1,5 @@
 // People search, to start a conversation. `online` is true only for people who share a
-// conversation with the searcher: a stranger's presence is nobody else's business.
+// conversation or a group with the searcher: a stranger's presence is nobody else's business.
 import { ErrorBody, PeopleQuery, PeopleResponse, normalizeUsername } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
@@ -21,7 +21,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!me) throw errors.unauthorized();
       const rows = await app.repos.users.search(normalizeUsername(request.query.q), me, request.query.limit ?? 20);
       const online = await app.realtime.onlineAmong(rows.map((r) => r.username));
-      const peers = await app.repos.messages.peersAmong(me, [...online]);
+      const peers = await app.peers.among(me, [...online]);
       return { users: rows.map((r) => ({ username: r.username, online: peers.has(r.username) })) };
     },
   );
