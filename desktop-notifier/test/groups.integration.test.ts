@@ -145,10 +145,13 @@ afterAll(async () => {
 
 describe.sequential('chat-notifier in a group', () => {
   it('shows a group message once, titled "Group · Sender" with the name stripped of bidi controls', async () => {
+    const before = await desktop.count();
     const text = unique('standup moved to 10:30');
     await sendToGroup(alice, text);
-    const hits = await waitForNotification(text);
+    // The bubble on screen, before collecting (which closes it) moves it to the history.
+    await waitUntil('dunst to show the group notification', async () => (await desktop.count()) > before, 10_000, 10);
     await desktop.screenshot(path.join(ARTIFACTS, 'group-notification.png'));
+    const hits = await waitForNotification(text);
     expect(hits).toHaveLength(1);
     expect(hits[0]).toMatchObject({ summary: `${SHOWN_NAME} · ${alice.username}`, body: text, appname: 'chat-notifier' });
   });
