@@ -250,6 +250,26 @@ describe.sequential('chat-notifier in a group', () => {
     }
   });
 
+  it('removed: the agent hears it and nothing of the group comes after; added back: it notifies again', async () => {
+    const mark = agent?.text().length ?? 0;
+    const removed = await api(alice, 'DELETE', GroupApiPaths.member(team.id, bob.username));
+    expect(removed.status).toBe(204);
+    await agent?.waitFor(`group ${team.id}: no longer a member`, 10_000, mark);
+    const missed = unique('said after bob was removed');
+    const missedId = await sendToGroup(alice, missed);
+
+    const added = await api(alice, 'POST', GroupApiPaths.members(team.id), { usernames: [bob.username] });
+    expect(added.status).toBe(200);
+    await agent?.waitFor(`group ${team.id}: joined`, 10_000, mark);
+    const back = unique('welcome back');
+    await sendToGroup(alice, back);
+    expect(await waitForNotification(back)).toHaveLength(1);
+    // A copy for bob would sit before "welcome back" in his inbox partition: by now it would have
+    // been shown, or at least logged by id.
+    expect((await notifications()).filter((n) => n.body === missed)).toEqual([]);
+    expect(agent?.text().slice(mark)).not.toContain(missedId);
+  });
+
   it('mute --group refuses a group I am not in, listing mine; nothing was ever shown twice', async () => {
     const miss = await cli('mute', '--group', 'no such group');
     expect(miss.code).toBe(1);
