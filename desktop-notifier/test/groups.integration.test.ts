@@ -6,6 +6,7 @@ import { Group, GroupApiPaths, SOCKET_PATH, SessionResponse, parse } from '@mess
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -147,9 +148,11 @@ describe.sequential('chat-notifier in a group', () => {
   it('shows a group message once, titled "Group · Sender" with the name stripped of bidi controls', async () => {
     const before = await desktop.count();
     const text = unique('standup moved to 10:30');
+    const t0 = performance.now();
     await sendToGroup(alice, text);
     // The bubble on screen, before collecting (which closes it) moves it to the history.
     await waitUntil('dunst to show the group notification', async () => (await desktop.count()) > before, 10_000, 10);
+    console.log(`[desktop-notifier] POST group message (3 members) → visible in dunst: ${(performance.now() - t0).toFixed(0)} ms`);
     await desktop.screenshot(path.join(ARTIFACTS, 'group-notification.png'));
     const hits = await waitForNotification(text);
     expect(hits).toHaveLength(1);
