@@ -5,6 +5,7 @@
 // can only cause a re-delivery that the seen-store swallows; it never loses a notification.
 import {
   DeliveredMessage,
+  GroupUpdate,
   MAX_ACK_IDS,
   MessageBatch,
   SOCKET_PATH,
@@ -13,10 +14,12 @@ import {
   type Ack,
   type ChatMessage,
   type ClientToServerEvents,
+  type Group,
   type ServerToClientEvents,
 } from '@messenger/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { formatSummary } from './format.js';
+import type { GroupDirectory } from './groups.js';
 import type { Notifier } from './notify.js';
 import { decide, type Policy, type Verdict } from './quiet.js';
 import type { SeenStore } from './seen-store.js';
@@ -34,6 +37,11 @@ export interface ProcessorDeps {
   ack: (ids: string[]) => Promise<boolean>;
   now?: () => Date;
   log?: (line: string) => void;
+}
+
+/** "alice", or "alice in group <id>" (log lines: ids, never message text). */
+function where(message: ChatMessage): string {
+  return message.group ? `${message.from} in group ${message.group.id}` : message.from;
 }
 
 export interface Outcome {
@@ -82,32 +90,39 @@ export class Processor {
     const toNotify = new Map<string, ChatMessage[]>();
     const batchSeen = new Set<string>();
     const handled: string[] = [];
+    const ours = new Set<string>();
     for (const { message, readingNow } of items) {
       const seen = store.has(message.id) || batchSeen.has(message.id);
       batchSeen.add(message.id);
       const verdict = decide(policy, message, { readingNow, seen, now });
       outcomes.push({ id: message.id, verdict });
-      if (verdict === 'notify') toNotify.set(message.from, [...(toNotify.get(message.from) ?? []), message]);
-      else handled.push(`skip ${message.id} from ${message.from}: ${verdict}`);
+      // My own 1:1 message is addressed to the peer, not mine to acknowledge; my copy of my own
+      // group message is addressed to me (the server stores it delivered; acking it is a no-op).
+      if (verdict !== 'own' || message.to === policy.me) ours.add(message.id);
+      // One bubble per conversation: a sender's 1:1 chat and each group apart.
+      const key = message.group ? `#${message.group.id}` : message.from;
+      if (verdict === 'notify') toNotify.set(key, [...(toNotify.get(key) ?? []), message]);
+      else handled.push(`skip ${message.id} from ${where(message)}: ${verdict}`);
     }
 
     const failed = new Set<string>();
-    for (const [sender, messages] of toNotify) {
+    for (const messages of toNotify.values()) {
       const ids = messages.map((m) => m.id);
+      const from = where(messages[messages.length - 1] as ChatMessage);
       try {
-        await this.deps.notifier.show(formatSummary(messages));
+        await this.deps.notifier.show(formatSummary(messages, policy.me));
         this.consecutiveFailures = 0;
-        handled.push(`notified ${ids.join(',')} from ${sender}`);
+        handled.push(`notified ${ids.join(',')} from ${from}`);
       } catch (error) {
         this.consecutiveFailures++;
         for (const id of ids) failed.add(id);
-        this.log(`could not show the notification from ${sender}: ${error instanceof Error ? error.message : String(error)}`);
+        this.log(`could not show the notification from ${from}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
 
-    // Own messages are not ours to acknowledge (they are addressed to the peer). Failed ones stay
-    // unrecorded and unacknowledged, so the server offers them again on the next connect.
-    const done = [...new Set(outcomes.filter((o) => o.verdict !== 'own' && !failed.has(o.id)).map((o) => o.id))];
+    // Failed ones stay unrecorded and unacknowledged, so the server offers them again on the next
+    // connect.
+    const done = [...new Set(outcomes.filter((o) => ours.has(o.id) && !failed.has(o.id)).map((o) => o.id))];
     if (done.length > 0) {
       store.add(done);
       for (let i = 0; i < done.length; i += MAX_ACK_IDS) {
@@ -132,6 +147,8 @@ export interface AgentOptions {
   tokenStillValid: () => Promise<boolean | null>;
   /** Stop after this many notifications in a row could not be shown. */
   maxConsecutiveFailures?: number;
+  /** My groups' mute settings: loaded on every connect, kept current from `group:update`. */
+  groups?: { directory: GroupDirectory; load: () => Promise<Group[]> };
 }
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -206,11 +223,47 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       .catch((error: unknown) => log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
   };
 
+  const groups = opts.groups;
+  /**
+   * Queued on the processor like a message, so the catch-up that follows this connect is judged
+   * with the current mute settings (a group muted while the agent was off stays quiet). A failed
+   * load keeps what was known; the next reconnect tries again.
+   */
+  const refreshGroups = (g: NonNullable<typeof groups>) =>
+    void opts.processor.enqueue(async () => {
+      const ticket = g.directory.beginLoad();
+      try {
+        g.directory.finishLoad(ticket, await g.load());
+        const all = g.directory.list();
+        const muted = all.filter((x) => x.muted).map((x) => x.id);
+        log(`groups: ${all.length}${muted.length > 0 ? `; muted: ${muted.join(', ')}` : ''}`);
+      } catch (error) {
+        g.directory.abandonLoad(ticket);
+        log(`could not load your groups (${error instanceof Error ? error.message : String(error)}); keeping the last known mute settings`);
+      }
+    });
+
   socket.on('connect', () => {
     manualAttempts = 0;
     syncing = true;
     held = [];
     log(`connected to ${opts.server}; catching up`);
+    if (groups) refreshGroups(groups);
+  });
+
+  socket.on('group:update', (payload) => {
+    if (!groups) return;
+    if (!check(GroupUpdate, payload)) return log('ignored a malformed group:update');
+    // In line with the messages: one that arrived before a mute is judged as it was sent.
+    void opts.processor.enqueue(() => {
+      const before = groups.directory.get(payload.id);
+      groups.directory.apply(payload);
+      const after = groups.directory.get(payload.id);
+      if (!after) log(`group ${payload.id}: no longer a member`);
+      else if (!before) log(`group ${payload.id}: joined${after.muted ? ' (muted)' : ''}`);
+      else if (before.muted !== after.muted) log(`group ${payload.id}: ${after.muted ? 'muted' : 'unmuted'}`);
+      return Promise.resolve();
+    });
   });
 
   socket.on('message:batch', (payload) => {

@@ -3,7 +3,11 @@ import {
   ApiPaths,
   Credentials,
   ErrorBody,
+  Group,
+  GroupApiPaths,
+  GroupsResponse,
   MeResponse,
+  MuteBody,
   SessionResponse,
   check,
   normalizeUsername,
@@ -60,4 +64,19 @@ export async function me(server: string, token: string): Promise<MeResponse> {
   const res = await call(server, ApiPaths.me, { method: 'GET', token });
   if (!res.ok) throw await failure(res);
   return parse(MeResponse, await res.json(), '/api/me response');
+}
+
+/** My groups, each with my role and my mute setting. */
+export async function listGroups(server: string, token: string): Promise<Group[]> {
+  const res = await call(server, GroupApiPaths.groups, { method: 'GET', token });
+  if (!res.ok) throw await failure(res);
+  return parse(GroupsResponse, await res.json(), '/api/groups response').groups;
+}
+
+/** Mutes or unmutes a group for me, everywhere (the web app shows the same setting). */
+export async function setGroupMuted(server: string, token: string, id: string, muted: boolean): Promise<Group> {
+  const body = parse(MuteBody, { muted }, 'mute body');
+  const res = await call(server, GroupApiPaths.mute(id), { method: 'PUT', token, body: JSON.stringify(body) });
+  if (!res.ok) throw await failure(res);
+  return parse(Group, await res.json(), 'mute response');
 }

@@ -4,7 +4,8 @@ import { normalizeUsername } from '@messenger/protocol';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, socketAck, type RunningAgent } from './agent.js';
-import { ApiError, login, logout, me } from './api.js';
+import { ApiError, listGroups, login, logout, me } from './api.js';
+import { ExitError, UsageError } from './cli-errors.js';
 import {
   ENV,
   defaultConfigDir,
@@ -16,6 +17,8 @@ import {
   seenFile,
   sessionFile,
 } from './config.js';
+import { muteGroup, printGroups } from './group-commands.js';
+import { GroupDirectory } from './groups.js';
 import { createNotifier } from './notify.js';
 import { ask, askHidden, readStdin } from './prompt.js';
 import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
@@ -28,6 +31,8 @@ Usage:
   chat-notifier login  --server URL [--username NAME] [--password-stdin]
   chat-notifier run    [--mute USER]... [--quiet-hours HH:MM-HH:MM] [--skip-self-check]
   chat-notifier status
+  chat-notifier mute   --group NAME|ID
+  chat-notifier unmute --group NAME|ID
   chat-notifier logout [--force]
   chat-notifier help
 
@@ -36,7 +41,11 @@ Commands:
            Prompts for the username and (hidden) password unless given.
   run      Stay connected in the foreground and show one notification per incoming
            message. Reconnects with backoff and catches up; never notifies twice.
-  status   Show the stored session, whether the server accepts it, and the self-check.
+  status   Show the stored session, whether the server accepts it, your groups (and which
+           are muted), and the self-check.
+  mute     Mute a group: no notifications from it except messages that @mention you.
+           The setting is yours on the server: the web app and every agent follow it.
+  unmute   Notify a group's messages again.
   logout   Revoke the session on the server and delete the stored token.
 
 Options:
@@ -44,7 +53,9 @@ Options:
   --username NAME         Username (login). Env: ${ENV.username}
   --password-stdin        Read the password from standard input (login).
                           Or set ${ENV.password}. Never pass it as an argument.
-  --mute USER             Do not notify for this sender (repeatable). Env: ${ENV.mute}=a,b
+  --mute USER             Do not notify for this sender (repeatable), in groups too, on this
+                          machine only. Env: ${ENV.mute}=a,b
+  --group NAME|ID         mute/unmute: the group, by its name or id (status lists both).
   --quiet-hours A-B       Do-not-disturb window in local time, e.g. 22:00-07:00 (may cross
                           midnight). Env: ${ENV.quietHours}
                           Muted and quiet messages are still acknowledged and never shown later.
@@ -64,16 +75,6 @@ Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notif
 shown, 64 usage error.
 `;
 
-class UsageError extends Error {}
-class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
 const OPTIONS = {
   server: { type: 'string' },
   username: { type: 'string' },
@@ -83,6 +84,7 @@ const OPTIONS = {
   'skip-self-check': { type: 'boolean' },
   force: { type: 'boolean' },
   'config-dir': { type: 'string' },
+  group: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -93,6 +95,8 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   login: ['server', 'username', 'password-stdin'],
   run: ['mute', 'quiet-hours', 'skip-self-check', 'server'],
   status: [],
+  mute: ['group'],
+  unmute: ['group'],
   logout: ['force'],
 };
 
@@ -137,6 +141,12 @@ export async function main(argv: string[]): Promise<number> {
       return cmdRun(dir, values);
     case 'status':
       return cmdStatus(dir);
+    case 'mute':
+    case 'unmute': {
+      const query = values.group?.trim();
+      if (!query) throw new UsageError(`${command} needs --group NAME|ID (to silence a person on this machine: run --mute USER)`);
+      return muteGroup(requireSession(dir), query, command === 'mute');
+    }
     default:
       return cmdLogout(dir, values);
   }
@@ -218,8 +228,9 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   const store = new SeenStore(seenFile(dir, session.server, session.username));
   if (store.recovered) console.error(`warning: the seen-messages file was damaged; moved to ${store.recovered}`);
   let agent: RunningAgent | undefined;
+  const groups = new GroupDirectory();
   const processor = new Processor({
-    policy: { me: session.username, muted, quiet },
+    policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id) },
     store,
     notifier: createNotifier({ server: session.server, bodyMarkup, log: info }),
     ack: (ids) => (agent ? socketAck(agent.socket)(ids) : Promise.resolve(false)),
@@ -252,6 +263,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       token: session.token,
       processor,
       log: info,
+      groups: { directory: groups, load: () => listGroups(session.server, session.token) },
       tokenStillValid: async () => {
         try {
           await me(session.server, session.token);
@@ -295,6 +307,7 @@ async function cmdStatus(dir: string): Promise<number> {
         code = 1;
       }
     }
+    if (code === 0) await printGroups(session);
     const store = new SeenStore(seenFile(dir, session.server, session.username));
     console.log(`remembered: ${store.size} notified message id(s)`);
   }

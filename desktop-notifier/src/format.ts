@@ -1,9 +1,10 @@
 // Turns a chat message into what the OS shows: plain, short, and safe for every notifier.
-import type { ChatMessage } from '@messenger/protocol';
+import { mentions, type ChatMessage } from '@messenger/protocol';
 
 export const APP_NAME = 'chat-notifier';
 export const MAX_BODY_CHARS = 200;
-export const MAX_TITLE_CHARS = 64;
+/** Room for "<group name> · <sender> mentioned you" with a 32-character sender. */
+export const MAX_TITLE_CHARS = 80;
 
 // C0 and C1 controls, DEL, bidi marks, embeddings, overrides and isolates, and the invisible
 // characters that could disguise text. Not ZWNJ/ZWJ (U+200C/U+200D): emoji sequences and
@@ -31,30 +32,71 @@ export function escapeMarkup(text: string): string {
 export interface Formatted {
   title: string;
   body: string;
-  /** The conversation, for grouping and for the click target. */
-  peer: string;
+  /**
+   * The conversation, for grouping bubbles: the sender's username, or `#<groupId>` for a group
+   * (the server's conversation key; `#` is not allowed in usernames, so the two never collide).
+   */
+  conversation: string;
+  /** The web app's page for it, the click target: `/c/<user>` or `/g/<groupId>`. */
+  path: string;
 }
 
-/** Title = sender, body = the text as one plain, truncated line. */
-export function formatMessage(message: Pick<ChatMessage, 'from' | 'text'>, maxBody = MAX_BODY_CHARS): Formatted {
-  const body = truncate(plain(message.text), maxBody);
+/** The parts of a message the notification shows. */
+export type Shown = Pick<ChatMessage, 'from' | 'text' | 'group'>;
+
+/** A group's name gets what the sender leaves of the title, but never less than this. */
+const MIN_GROUP_IN_TITLE = 16;
+const MENTION_MARK = ' mentioned you';
+
+function isMention(message: Shown, me: string | undefined): boolean {
+  // In a 1:1 chat every message is for me; the marker only tells a mention apart in a group.
+  return message.group !== undefined && me !== undefined && mentions(message.text, me);
+}
+
+/**
+ * Title = sender (1:1) or "Group · Sender" (group; "… mentioned you" when the text @mentions `me`),
+ * body = the text as one plain, truncated line. The group name comes from the message (its name
+ * when sent) and is stripped like any text a stranger could choose.
+ */
+export function formatMessage(message: Shown, me?: string): Formatted {
+  const body = truncate(plain(message.text), MAX_BODY_CHARS);
+  const sender = plain(message.from);
+  if (!message.group) {
+    return {
+      title: truncate(sender, MAX_TITLE_CHARS),
+      body: body.length > 0 ? body : '(empty message)',
+      conversation: message.from,
+      path: `/c/${encodeURIComponent(message.from)}`,
+    };
+  }
+  const { id, name } = message.group;
+  const who = `${sender}${isMention(message, me) ? MENTION_MARK : ''}`;
+  // The name is cut, not the sender or the marker: who wrote, and that it is for me, matter most.
+  const room = Math.max(MIN_GROUP_IN_TITLE, MAX_TITLE_CHARS - 3 - Array.from(who).length);
+  const title = `${truncate(plain(name) || 'Group', room)} · ${who}`;
   return {
-    title: truncate(plain(message.from), MAX_TITLE_CHARS),
+    title: truncate(title, MAX_TITLE_CHARS),
     body: body.length > 0 ? body : '(empty message)',
-    peer: message.from,
+    conversation: `#${id}`,
+    path: `/g/${encodeURIComponent(id)}`,
   };
 }
 
-/** Several catch-up messages from one sender become one notification. */
-export function formatSummary(messages: Pick<ChatMessage, 'from' | 'text'>[]): Formatted {
+/**
+ * Several catch-up messages of one conversation become one notification: the latest text and the
+ * count, or, when some of them mention `me`, the latest of those (a mention matters more than
+ * the chatter after it).
+ */
+export function formatSummary(messages: Shown[], me?: string): Formatted {
   const last = messages[messages.length - 1];
   if (!last) throw new Error('formatSummary needs at least one message');
-  const one = formatMessage(last);
+  const lead = messages.findLast((m) => isMention(m, me)) ?? last;
+  const one = formatMessage(lead, me);
   if (messages.length === 1) return one;
   return { ...one, body: truncate(`(${messages.length} new) ${one.body}`, MAX_BODY_CHARS) };
 }
 
-/** The web app's page for a conversation. */
-export function conversationUrl(server: string, peer: string): string {
-  return `${server.replace(/\/+$/, '')}/c/${encodeURIComponent(peer)}`;
+/** The web app's page `path` (from Formatted) on `server`. */
+export function appUrl(server: string, path: string): string {
+  return `${server.replace(/\/+$/, '')}${path}`;
 }

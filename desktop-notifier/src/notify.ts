@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import nodeNotifier from 'node-notifier';
-import { APP_NAME, conversationUrl, escapeMarkup, type Formatted } from './format.js';
+import { APP_NAME, appUrl, escapeMarkup, type Formatted } from './format.js';
 
 export const ICON_PATH = fileURLToPath(new URL('../assets/icon.png', import.meta.url));
 /** Seconds a notification stays up (servers may override it). */
@@ -35,8 +35,8 @@ export function notifySendArgs(n: Formatted, bodyMarkup: boolean): string[] {
     `--icon=${ICON_PATH}`,
     '--category=im.received',
     // dunst, Notify-OSD and others replace the previous notification with the same tag, so one
-    // conversation shows one bubble (the latest message) instead of a pile.
-    `--hint=string:x-canonical-private-synchronous:${APP_NAME}-${n.peer}`,
+    // conversation (a person, or a group: `#<id>`) shows one bubble (the latest) instead of a pile.
+    `--hint=string:x-canonical-private-synchronous:${APP_NAME}-${n.conversation}`,
     `--expire-time=${NOTIFICATION_SECONDS * 1000}`,
     '--',
     n.title,
@@ -49,7 +49,7 @@ export function macOptions(n: Formatted) {
     title: n.title,
     message: n.body,
     icon: ICON_PATH,
-    group: `${APP_NAME}.${n.peer}`,
+    group: `${APP_NAME}.${n.conversation}`,
     sound: false,
     wait: true,
     timeout: NOTIFICATION_SECONDS,
@@ -67,7 +67,7 @@ export function windowsOptions(n: Formatted, appID = process.env.CHAT_NOTIFIER_W
     message: n.body,
     icon: ICON_PATH,
     ...(appID ? { appID } : {}),
-    id: stableId(n.peer),
+    id: stableId(n.conversation),
     sound: false,
     wait: true,
   };
@@ -114,7 +114,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
             return;
           }
           if (response === 'activate' || metadata?.activationType === 'contentsClicked') {
-            openUrl(conversationUrl(opts.server, n.peer), platform);
+            openUrl(appUrl(opts.server, n.path), platform);
           }
         });
         return Promise.resolve();

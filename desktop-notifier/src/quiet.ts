@@ -1,4 +1,5 @@
-// Do-not-disturb hours ("22:00-07:00", may cross midnight) and muted senders.
+// Do-not-disturb hours ("22:00-07:00", may cross midnight), muted senders and muted groups.
+import { mentions, type ChatMessage } from '@messenger/protocol';
 
 export interface QuietHours {
   /** Minutes after local midnight. */
@@ -39,20 +40,28 @@ export type Verdict = 'notify' | 'own' | 'reading' | 'muted' | 'quiet' | 'seen';
 
 export interface Policy {
   me: string;
+  /** Senders muted on this machine (--mute): never shown, in 1:1 chats and groups alike. */
   muted: ReadonlySet<string>;
   quiet: QuietHours | null;
+  /** The member's own per-group setting, kept on the server and shared with the web app. */
+  groupMuted: (groupId: string) => boolean;
 }
 
-/** Whether a message should raise a notification, and if not, why not. */
+/**
+ * Whether a message should raise a notification, and if not, why not. A muted group still
+ * notifies a message that @mentions me (that is what muting a group promises, here and in the web
+ * app); the choices made on this machine (--mute, quiet hours) and an open tab still win.
+ */
 export function decide(
   policy: Policy,
-  message: { from: string },
+  message: Pick<ChatMessage, 'from' | 'text' | 'group'>,
   opts: { readingNow: boolean; seen: boolean; now: Date },
 ): Verdict {
   if (message.from === policy.me) return 'own';
   if (opts.seen) return 'seen';
   if (opts.readingNow) return 'reading';
   if (policy.muted.has(message.from)) return 'muted';
+  if (message.group && policy.groupMuted(message.group.id) && !mentions(message.text, policy.me)) return 'muted';
   if (policy.quiet && inQuietHours(policy.quiet, opts.now)) return 'quiet';
   return 'notify';
 }

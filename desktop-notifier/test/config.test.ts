@@ -72,7 +72,7 @@ describe('normalizeServer', () => {
 
 describe('notify-send options', () => {
   it('sets app name, icon, category and a per-conversation stack tag; escapes markup', () => {
-    const args = notifySendArgs({ title: 'alice', body: 'a <b> & c', peer: 'alice' }, true);
+    const args = notifySendArgs({ title: 'alice', body: 'a <b> & c', conversation: 'alice', path: '/c/alice' }, true);
     expect(args).toEqual(
       expect.arrayContaining([
         '--app-name=chat-notifier',
@@ -83,10 +83,13 @@ describe('notify-send options', () => {
     const icon = args.find((a) => a.startsWith('--icon='))?.slice('--icon='.length) ?? '';
     expect(fs.existsSync(icon)).toBe(true);
     expect(args.slice(-3)).toEqual(['--', 'alice', 'a &lt;b&gt; &amp; c']);
-    expect(notifySendArgs({ title: 'a', body: '<b>', peer: 'a' }, false).at(-1)).toBe('<b>');
+    // A group's bubbles stack apart from its members' 1:1 chats.
+    const group = notifySendArgs({ title: 'Team · alice', body: 'x', conversation: '#0b6c1f1e-3a52-4f0e-9d1a-6d2f0f4b8c11', path: '/g/x' }, true);
+    expect(group).toContain('--hint=string:x-canonical-private-synchronous:chat-notifier-#0b6c1f1e-3a52-4f0e-9d1a-6d2f0f4b8c11');
+    expect(notifySendArgs({ title: 'a', body: '<b>', conversation: 'a', path: '/c/a' }, false).at(-1)).toBe('<b>');
   });
   it('ends the options with -- so a title or body that starts with a dash stays text', () => {
-    const args = notifySendArgs({ title: '-ucritical', body: '--help', peer: '-ucritical' }, false);
+    const args = notifySendArgs({ title: '-ucritical', body: '--help', conversation: '-ucritical', path: '/c/-ucritical' }, false);
     expect(args.slice(-3)).toEqual(['--', '-ucritical', '--help']);
     // Every option carries its value in the same element: nothing else can start a new option.
     expect(args.slice(0, -3).every((a) => /^--[a-z-]+=/.test(a))).toBe(true);

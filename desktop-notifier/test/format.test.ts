@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_BODY_CHARS,
-  conversationUrl,
+  MAX_TITLE_CHARS,
+  appUrl,
   escapeMarkup,
   formatMessage,
   formatSummary,
@@ -57,7 +58,8 @@ describe('formatMessage', () => {
     expect(formatMessage({ from: 'alice', text: 'see you\nat 5' })).toEqual({
       title: 'alice',
       body: 'see you at 5',
-      peer: 'alice',
+      conversation: 'alice',
+      path: '/c/alice',
     });
   });
   it('truncates long bodies', () => {
@@ -77,17 +79,63 @@ describe('formatSummary', () => {
       { from: 'bob', text: 'two' },
       { from: 'bob', text: 'three' },
     ]);
-    expect(s).toEqual({ title: 'bob', body: '(3 new) three', peer: 'bob' });
+    expect(s).toEqual({ title: 'bob', body: '(3 new) three', conversation: 'bob', path: '/c/bob' });
     expect(formatSummary([{ from: 'bob', text: 'only' }]).body).toBe('only');
   });
 });
 
-describe('escapeMarkup and conversationUrl', () => {
+const TEAM = { id: '0b6c1f1e-3a52-4f0e-9d1a-6d2f0f4b8c11', name: 'Team' };
+
+describe('group messages', () => {
+  it('titles them "Group · Sender", one conversation per group, opened at /g/<id>', () => {
+    expect(formatMessage({ from: 'alice', text: 'standup in 5', group: TEAM }, 'mia')).toEqual({
+      title: 'Team · alice',
+      body: 'standup in 5',
+      conversation: `#${TEAM.id}`,
+      path: `/g/${TEAM.id}`,
+    });
+  });
+  it('strips controls and bidi tricks from the group name, and keeps the title short', () => {
+    const evil = { ...TEAM, name: 'Pay\u202Eroll\u0007 team\nnow' };
+    expect(formatMessage({ from: 'alice', text: 'x', group: evil }, 'mia').title).toBe('Payroll team now · alice');
+    const long = { ...TEAM, name: 'n'.repeat(64) };
+    const title = formatMessage({ from: 'a'.repeat(32), text: '@mia x', group: long }, 'mia').title;
+    expect(Array.from(title).length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+    expect(title.endsWith(`· ${'a'.repeat(32)} mentioned you`)).toBe(true);
+    expect(title).toContain('…');
+  });
+  it('marks a message that mentions me', () => {
+    expect(formatMessage({ from: 'alice', text: 'ping @Mia please', group: TEAM }, 'mia').title).toBe('Team · alice mentioned you');
+    expect(formatMessage({ from: 'alice', text: 'mail mia@example.com', group: TEAM }, 'mia').title).toBe('Team · alice');
+    // A 1:1 message is addressed to me anyway: no marker.
+    expect(formatMessage({ from: 'alice', text: '@mia hi' }, 'mia').title).toBe('alice');
+  });
+  it('a catch-up summary of a group leads with the latest mention of me', () => {
+    const s = formatSummary(
+      [
+        { from: 'alice', text: 'one', group: TEAM },
+        { from: 'bob', text: '@mia can you look?', group: TEAM },
+        { from: 'carol', text: 'three', group: TEAM },
+      ],
+      'mia',
+    );
+    expect(s).toEqual({
+      title: 'Team · bob mentioned you',
+      body: '(3 new) @mia can you look?',
+      conversation: `#${TEAM.id}`,
+      path: `/g/${TEAM.id}`,
+    });
+    expect(formatSummary([{ from: 'alice', text: 'a', group: TEAM }, { from: 'bob', text: 'b', group: TEAM }], 'mia').title).toBe('Team · bob');
+  });
+});
+
+describe('escapeMarkup and appUrl', () => {
   it('escapes markup characters', () => {
     expect(escapeMarkup('<b>a & b</b>')).toBe('&lt;b&gt;a &amp; b&lt;/b&gt;');
   });
   it('builds the web app link', () => {
-    expect(conversationUrl('https://chat.example.com/', 'alice')).toBe('https://chat.example.com/c/alice');
-    expect(conversationUrl('http://h:3000', 'a.b-c')).toBe('http://h:3000/c/a.b-c');
+    expect(appUrl('https://chat.example.com/', formatMessage({ from: 'alice', text: 'x' }).path)).toBe('https://chat.example.com/c/alice');
+    expect(appUrl('http://h:3000', formatMessage({ from: 'a.b-c', text: 'x' }).path)).toBe('http://h:3000/c/a.b-c');
+    expect(appUrl('http://h:3000/', formatMessage({ from: 'a', text: 'x', group: TEAM }).path)).toBe(`http://h:3000/g/${TEAM.id}`);
   });
 });

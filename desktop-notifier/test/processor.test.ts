@@ -1,5 +1,5 @@
 // The agent's per-message logic with a fake notifier and a fake ack: dedupe, skips, acks, failures.
-import type { ChatMessage } from '@messenger/protocol';
+import type { ChatMessage, GroupRef } from '@messenger/protocol';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function msg(from: string, text: string, to = 'me'): ChatMessage {
+function msg(from: string, text: string, to = 'mia', group?: GroupRef): ChatMessage {
   return {
     id: randomUUID(),
     from,
@@ -23,11 +23,18 @@ function msg(from: string, text: string, to = 'me'): ChatMessage {
     text,
     sentAt: new Date().toISOString(),
     state: 'sent',
+    ...(group ? { group } : {}),
   };
 }
+const TEAM: GroupRef = { id: randomUUID(), name: 'Team' };
+const OPS: GroupRef = { id: randomUUID(), name: 'Ops' };
+/** A member's copy of a group message: addressed to that member. */
+const inGroup = (group: GroupRef, from: string, text: string, to = 'mia') => msg(from, text, to, group);
 const live = (message: ChatMessage, readingNow = false): Incoming => ({ message, readingNow });
 
-function setup(opts: { muted?: string[]; quiet?: string; now?: Date; failShow?: boolean; failAck?: boolean } = {}) {
+function setup(
+  opts: { muted?: string[]; mutedGroups?: string[]; quiet?: string; now?: Date; failShow?: boolean; failAck?: boolean } = {},
+) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proc-'));
   dirs.push(dir);
   const file = path.join(dir, 'seen.json');
@@ -35,7 +42,12 @@ function setup(opts: { muted?: string[]; quiet?: string; now?: Date; failShow?: 
   const acked: string[][] = [];
   const make = () =>
     new Processor({
-      policy: { me: 'me', muted: new Set(opts.muted ?? []), quiet: opts.quiet ? parseQuietHours(opts.quiet) : null },
+      policy: {
+        me: 'mia',
+        muted: new Set(opts.muted ?? []),
+        quiet: opts.quiet ? parseQuietHours(opts.quiet) : null,
+        groupMuted: (id) => (opts.mutedGroups ?? []).includes(id),
+      },
       store: new SeenStore(file),
       notifier: {
         show: (n) => {
@@ -60,7 +72,7 @@ describe('Processor', () => {
     const p = t.make();
     const m = msg('alice', 'hi');
     await p.process([live(m)]);
-    expect(t.shown).toEqual([{ title: 'alice', body: 'hi', peer: 'alice' }]);
+    expect(t.shown).toEqual([{ title: 'alice', body: 'hi', conversation: 'alice', path: '/c/alice' }]);
     expect(t.acked).toEqual([[m.id]]);
     expect(new SeenStore(t.file).has(m.id)).toBe(true);
   });
@@ -80,7 +92,7 @@ describe('Processor', () => {
 
   it('is silent for own messages and does not acknowledge them', async () => {
     const t = setup();
-    await t.make().process([live(msg('me', 'from my phone', 'alice'))]);
+    await t.make().process([live(msg('mia', 'from my phone', 'alice'))]);
     expect(t.shown).toEqual([]);
     expect(t.acked).toEqual([]);
   });
@@ -106,8 +118,8 @@ describe('Processor', () => {
     const batch = [msg('alice', 'one'), msg('bob', 'yo'), msg('alice', 'two'), msg('alice', 'three')];
     await t.make().process(batch.map((m) => live(m)));
     expect(t.shown).toEqual([
-      { title: 'alice', body: '(3 new) three', peer: 'alice' },
-      { title: 'bob', body: 'yo', peer: 'bob' },
+      { title: 'alice', body: '(3 new) three', conversation: 'alice', path: '/c/alice' },
+      { title: 'bob', body: 'yo', conversation: 'bob', path: '/c/bob' },
     ]);
     expect(t.acked.flat().sort()).toEqual(batch.map((m) => m.id).sort());
   });
@@ -146,5 +158,51 @@ describe('Processor', () => {
     const ms = Array.from({ length: 20 }, (_, i) => msg(`user${i % 3}`, `t${i}`));
     await Promise.all(ms.map((m) => p.process([live(m)])));
     expect(t.shown.map((n) => n.body)).toEqual(ms.map((m) => m.text));
+  });
+
+  it('titles a group message "Group · Sender" and acknowledges the copy', async () => {
+    const t = setup();
+    const m = inGroup(TEAM, 'alice', 'standup in 5');
+    await t.make().process([live(m)]);
+    expect(t.shown).toEqual([{ title: 'Team · alice', body: 'standup in 5', conversation: `#${TEAM.id}`, path: `/g/${TEAM.id}` }]);
+    expect(t.acked).toEqual([[m.id]]);
+  });
+
+  it('a muted group: silent but acknowledged and recorded; a mention of me still shows, marked', async () => {
+    const t = setup({ mutedGroups: [TEAM.id] });
+    const quiet = inGroup(TEAM, 'alice', 'deploy finished');
+    const mention = inGroup(TEAM, 'bob', 'deploy failed, @mia please look');
+    const p = t.make();
+    await p.process([live(quiet)]);
+    expect(t.shown).toEqual([]);
+    expect(t.acked).toEqual([[quiet.id]]);
+    expect(new SeenStore(t.file).has(quiet.id)).toBe(true);
+    await p.process([live(mention)]);
+    expect(t.shown.map((n) => n.title)).toEqual(['Team · bob mentioned you']);
+  });
+
+  it('catch-up: one notification per conversation, groups apart from 1:1 chats with the same people', async () => {
+    const t = setup({ mutedGroups: [OPS.id] });
+    const batch = [
+      inGroup(TEAM, 'alice', 'one'),
+      msg('alice', 'private'),
+      inGroup(TEAM, 'bob', 'two'),
+      inGroup(OPS, 'carol', 'noise'),
+      inGroup(OPS, 'carol', 'more noise'),
+    ];
+    await t.make().process(batch.map((m) => live(m)));
+    expect(t.shown.map((n) => [n.title, n.body])).toEqual([
+      ['Team · bob', '(2 new) two'],
+      ['alice', 'private'],
+    ]);
+    expect(t.acked.flat().sort()).toEqual(batch.map((m) => m.id).sort());
+  });
+
+  it('my own copy of my group message is addressed to me: acknowledged, never shown', async () => {
+    const t = setup();
+    const own = inGroup(TEAM, 'mia', 'sent from my phone', 'mia');
+    await t.make().process([live(own)]);
+    expect(t.shown).toEqual([]);
+    expect(t.acked).toEqual([[own.id]]);
   });
 });

@@ -52,18 +52,39 @@ describe('inQuietHours', () => {
 });
 
 describe('decide', () => {
-  const policy: Policy = { me: 'me', muted: new Set(['spam']), quiet: parseQuietHours('22:00-07:00') };
+  const mutedGroups = new Set(['11111111-1111-4111-8111-111111111111']);
+  const policy: Policy = {
+    me: 'mia',
+    muted: new Set(['spam']),
+    quiet: parseQuietHours('22:00-07:00'),
+    groupMuted: (id) => mutedGroups.has(id),
+  };
+  const quietGroup = { id: '11111111-1111-4111-8111-111111111111', name: 'Announcements' };
+  const loudGroup = { id: '22222222-2222-4222-8222-222222222222', name: 'Team' };
   const day = at(12, 0);
   const night = at(23, 0);
   const base = { readingNow: false, seen: false, now: day };
   it('notifies a normal message', () => {
-    expect(decide(policy, { from: 'alice' }, base)).toBe('notify');
+    expect(decide(policy, { from: 'alice', text: 'hi' }, base)).toBe('notify');
   });
   it('skips own, seen, reading, muted and quiet messages, in that order', () => {
-    expect(decide(policy, { from: 'me' }, { ...base, seen: true })).toBe('own');
-    expect(decide(policy, { from: 'alice' }, { ...base, seen: true, readingNow: true })).toBe('seen');
-    expect(decide(policy, { from: 'alice' }, { ...base, readingNow: true })).toBe('reading');
-    expect(decide(policy, { from: 'spam' }, { ...base, now: night })).toBe('muted');
-    expect(decide(policy, { from: 'alice' }, { ...base, now: night })).toBe('quiet');
+    const hi = (from: string) => ({ from, text: 'hi' });
+    expect(decide(policy, hi('mia'), { ...base, seen: true })).toBe('own');
+    expect(decide(policy, hi('alice'), { ...base, seen: true, readingNow: true })).toBe('seen');
+    expect(decide(policy, hi('alice'), { ...base, readingNow: true })).toBe('reading');
+    expect(decide(policy, hi('spam'), { ...base, now: night })).toBe('muted');
+    expect(decide(policy, hi('alice'), { ...base, now: night })).toBe('quiet');
+  });
+  it('skips a muted group unless the message mentions me', () => {
+    expect(decide(policy, { from: 'alice', text: 'deploy done', group: quietGroup }, base)).toBe('muted');
+    expect(decide(policy, { from: 'alice', text: 'deploy done @MIA', group: quietGroup }, base)).toBe('notify');
+    expect(decide(policy, { from: 'alice', text: 'mail mia@example.com', group: quietGroup }, base)).toBe('muted');
+    expect(decide(policy, { from: 'alice', text: 'deploy done', group: loudGroup }, base)).toBe('notify');
+  });
+  it('a mention does not override what the person chose on this machine: muted sender, quiet hours, reading', () => {
+    const mention = { from: 'alice', text: '@mia look', group: quietGroup };
+    expect(decide(policy, { ...mention, from: 'spam' }, base)).toBe('muted');
+    expect(decide(policy, mention, { ...base, now: night })).toBe('quiet');
+    expect(decide(policy, mention, { ...base, readingNow: true })).toBe('reading');
   });
 });

@@ -54,15 +54,7 @@ export type ChatRecordV1 = Static<typeof ChatRecordV1>;
  * group counts it. Every copy of one message has the same id; the sender gets one too.
  */
 export const ChatRecordV2 = Type.Object(
-  {
-    v: Type.Literal(GROUP_RECORD_VERSION),
-    id: MessageId,
-    from: Username,
-    to: Username,
-    text: MessageText,
-    sentAt: IsoTimestamp,
-    group: GroupRef,
-  },
+  { ...ChatRecordV1.properties, v: Type.Literal(GROUP_RECORD_VERSION), group: GroupRef },
   { additionalProperties: false, $id: 'ChatRecordV2' },
 );
 export type ChatRecordV2 = Static<typeof ChatRecordV2>;

@@ -3,7 +3,7 @@
 import type { ChatMessage } from '@messenger/protocol';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
+import { MESSAGE_COLUMNS, pageOf, toChatMessage } from './messages.repository.js';
 import { groupConversation } from './schema.js';
 import { transact } from './transaction.js';
 
@@ -23,26 +23,9 @@ export function createGroupMessagesRepository(db: Db) {
   return {
     /** One page of a group as `member` sees it (their copies), newest first, older than `before` when given. */
     async groupPage(member: string, groupId: string, before: string | undefined, limit: number) {
-      const conversation = groupConversation(groupId);
-      let query = db
-        .selectFrom('messages')
-        .select(MESSAGE_COLUMNS)
-        .where('conversation', '=', conversation)
-        .where('recipient', '=', member)
-        .orderBy('sent_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      if (before) {
-        const at = await copyOf(member, groupId, before);
-        if (!at) return undefined;
-        query = query.where((eb) =>
-          eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]),
-        );
-      }
-      const rows = await query.execute();
-      const more = rows.length > limit;
-      const messages = rows.slice(0, limit).map(toChatMessage);
-      return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
+      const at = before ? await copyOf(member, groupId, before) : undefined;
+      if (before && !at) return undefined;
+      return pageOf(db, { conversation: groupConversation(groupId), recipient: member }, at, limit);
     },
 
     /** The member's latest copy in each of `groupIds`, for the group list. */

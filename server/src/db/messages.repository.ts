@@ -125,6 +125,32 @@ export interface StoredThrough {
   positions: ReadonlyMap<number, number>;
 }
 
+/** Where a message sits in its conversation's order: every view pages by (sent_at, id). */
+export interface Position {
+  sent_at: string;
+  id: string;
+}
+
+/**
+ * One page of a conversation (a member's copies only, with `recipient`), newest first, older
+ * than `at` when given; `nextBefore` names the oldest on the page when there are more.
+ */
+export async function pageOf(db: Db, where: { conversation: string; recipient?: string }, at: Position | undefined, limit: number) {
+  let query = db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('conversation', '=', where.conversation)
+    .orderBy('sent_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1);
+  if (where.recipient !== undefined) query = query.where('recipient', '=', where.recipient);
+  if (at) query = query.where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]));
+  const rows = await query.execute();
+  const more = rows.length > limit;
+  const messages = rows.slice(0, limit).map(toChatMessage);
+  return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
+}
+
 export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 'postgres' }) {
   // Only Postgres has other processes to tell (LISTEN/NOTIFY); SQLite's readers poll the table.
   const announce = options.dialect === 'postgres';
@@ -344,24 +370,9 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     /** One page of a conversation, newest first, older than `before` when given. */
     async page(me: string, peer: string, before: string | undefined, limit: number) {
       const conversation = conversationKey(me, peer);
-      let query = db
-        .selectFrom('messages')
-        .select(MESSAGE_COLUMNS)
-        .where('conversation', '=', conversation)
-        .orderBy('sent_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      if (before) {
-        const at = await positionIn(conversation, before);
-        if (!at) return undefined;
-        query = query.where((eb) =>
-          eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]),
-        );
-      }
-      const rows = await query.execute();
-      const more = rows.length > limit;
-      const messages = rows.slice(0, limit).map(toChatMessage);
-      return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
+      const at = before ? await positionIn(conversation, before) : undefined;
+      if (before && !at) return undefined;
+      return pageOf(db, { conversation }, at, limit);
     },
 
     async conversations(owner: string, limit: number) {

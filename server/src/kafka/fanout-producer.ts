@@ -4,6 +4,7 @@
 // Fan-outs arriving while one transaction runs ride the next one together: a transaction costs
 // a few round trips (AddPartitionsToTxn, Produce, EndTxn), paid once per round, not per message.
 import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { queuedWithDeadline, type Settlement } from './queued-send.js';
 import { KafkaUnavailableError, type KafkaBusOptions, type ProduceResult } from './types.js';
 
 /** Most copies one transaction carries; a fan-out is never split across two. */
@@ -15,12 +16,9 @@ export interface FanOutRecord {
   headers: IHeaders;
 }
 
-interface QueuedFanOut {
+interface QueuedFanOut extends Settlement<ProduceResult[]> {
   records: FanOutRecord[];
   partitions: number[];
-  settled: boolean;
-  resolve: (r: ProduceResult[]) => void;
-  reject: (e: unknown) => void;
 }
 
 type Options = Pick<KafkaBusOptions, 'messagesTopic' | 'sendTimeoutMs' | 'transactionalId'>;
@@ -134,34 +132,18 @@ export function createFanOutProducer(kafka: Kafka, options: Options, partitionFo
      */
     produceAll(records: FanOutRecord[]): Promise<ProduceResult[]> {
       if (stopping) return Promise.reject(new KafkaUnavailableError('The server is shutting down'));
-      return new Promise<ProduceResult[]>((resolve, reject) => {
-        const entry: QueuedFanOut = {
-          records,
-          partitions: records.map((r) => partitionFor(r.key)),
-          settled: false,
-          resolve: (r) => {
-            if (entry.settled) return;
-            entry.settled = true;
-            clearTimeout(timer);
-            resolve(r);
-          },
-          reject: (e) => {
-            if (entry.settled) return;
-            entry.settled = true;
-            clearTimeout(timer);
-            reject(e);
-          },
-        };
-        // Timed out while queued: dropped, never written late. Timed out inside a running
-        // transaction: the caller answers 503 and that transaction may still commit; the retry
-        // (same Idempotency-Key, same message id) is then a duplicate the store and clients drop.
-        const timer = setTimeout(
-          () => entry.reject(new KafkaUnavailableError(`Kafka did not take the group message within ${options.sendTimeoutMs} ms`)),
-          options.sendTimeoutMs,
-        );
-        queue.push(entry);
-        if (!inFlight) setImmediate(() => void flush());
-      });
+      // Timed out while queued: dropped, never written late. Timed out inside a running
+      // transaction: the caller answers 503 and that transaction may still commit; the retry
+      // (same Idempotency-Key, same message id) is then a duplicate the store and clients drop.
+      return queuedWithDeadline<ProduceResult[], Omit<QueuedFanOut, keyof Settlement<ProduceResult[]>>>(
+        { records, partitions: records.map((r) => partitionFor(r.key)) },
+        options.sendTimeoutMs,
+        () => new KafkaUnavailableError(`Kafka did not take the group message within ${options.sendTimeoutMs} ms`),
+        (entry) => {
+          queue.push(entry);
+          if (!inFlight) setImmediate(() => void flush());
+        },
+      );
     },
 
     stop(): void {

@@ -1,18 +1,16 @@
 // Producing: the chat records (one request in flight, everything arriving meanwhile batched into
 // the next), the producer replaced after any failure, partition choice, and dead-lettering.
 import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { queuedWithDeadline, type Settlement } from './queued-send.js';
 import { KafkaUnavailableError, type KafkaBusOptions, type ProduceResult, type RawRecord } from './types.js';
 
 const MAX_SEND_BATCH = 1000;
 
-interface QueuedSend {
+interface QueuedSend extends Settlement<ProduceResult> {
   key: string;
   value: string;
   headers: IHeaders;
   partition: number;
-  settled: boolean;
-  resolve: (r: ProduceResult) => void;
-  reject: (e: unknown) => void;
 }
 
 type ProducerOptions = Pick<KafkaBusOptions, 'messagesTopic' | 'dlqTopic' | 'sendTimeoutMs'>;
@@ -115,34 +113,16 @@ export function createChatProducer(kafka: Kafka, options: ProducerOptions, parti
     /** Resolves once Kafka (acks=all) holds the record; rejects within sendTimeoutMs otherwise. */
     produce(key: string, value: string, headers: Record<string, string>): Promise<ProduceResult> {
       if (stopping) return Promise.reject(new KafkaUnavailableError('The server is shutting down'));
-      return new Promise<ProduceResult>((resolve, reject) => {
-        const entry: QueuedSend = {
-          key,
-          value,
-          headers,
-          partition: partitionFor(key),
-          settled: false,
-          resolve: (r) => {
-            if (entry.settled) return;
-            entry.settled = true;
-            clearTimeout(timer);
-            resolve(r);
-          },
-          reject: (e) => {
-            if (entry.settled) return;
-            entry.settled = true;
-            clearTimeout(timer);
-            reject(e);
-          },
-        };
-        // A send still queued when its time runs out is dropped, never written late.
-        const timer = setTimeout(
-          () => entry.reject(new KafkaUnavailableError(`Kafka did not acknowledge within ${options.sendTimeoutMs} ms`)),
-          options.sendTimeoutMs,
-        );
-        queue.push(entry);
-        scheduleFlush();
-      });
+      // A send still queued when its time runs out is dropped, never written late.
+      return queuedWithDeadline<ProduceResult, Omit<QueuedSend, keyof Settlement<ProduceResult>>>(
+        { key, value, headers, partition: partitionFor(key) },
+        options.sendTimeoutMs,
+        () => new KafkaUnavailableError(`Kafka did not acknowledge within ${options.sendTimeoutMs} ms`),
+        (entry) => {
+          queue.push(entry);
+          scheduleFlush();
+        },
+      );
     },
 
     /** Copies a record that failed validation to `<topic>.dlq`, with why and where it came from. */

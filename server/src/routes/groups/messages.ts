@@ -11,11 +11,10 @@ import {
   MessagesPage,
   MessagesQuery,
   ReadBody,
-  SendResponse,
 } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
-import { SendHeaders } from '../idempotency-header.js';
+import { SendHeaders, SendResponses } from '../send-schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -44,17 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         params: GroupParams,
         body: GroupSendBody,
         headers: SendHeaders,
-        response: {
-          202: SendResponse,
-          400: ErrorBody,
-          401: ErrorBody,
-          404: ErrorBody,
-          409: ErrorBody,
-          413: ErrorBody,
-          415: ErrorBody,
-          429: ErrorBody,
-          503: ErrorBody,
-        },
+        response: SendResponses,
       },
       preHandler: app.requireUser,
       config: { rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },

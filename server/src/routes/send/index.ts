@@ -1,8 +1,8 @@
 // POST /send: the public API for scripts, bots and the web app. Answers 202 once Kafka holds it.
-import { ErrorBody, IDEMPOTENCY_HEADER, SendBody, SendResponse } from '@messenger/protocol';
+import { IDEMPOTENCY_HEADER, SendBody } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
-import { SendHeaders } from '../idempotency-header.js';
+import { SendHeaders, SendResponses } from '../send-schema.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -15,17 +15,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Produces one record keyed by the recipient to the messages topic (acks=all, idempotent producer) and answers 202 only after Kafka acknowledged it. The same Idempotency-Key from the same sender always yields the same message id.',
         body: SendBody,
         headers: SendHeaders,
-        response: {
-          202: SendResponse,
-          400: ErrorBody,
-          401: ErrorBody,
-          404: ErrorBody,
-          409: ErrorBody,
-          413: ErrorBody,
-          415: ErrorBody,
-          429: ErrorBody,
-          503: ErrorBody,
-        },
+        response: SendResponses,
       },
       preHandler: app.requireUser,
       config: { rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },
