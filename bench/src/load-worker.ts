@@ -1,8 +1,10 @@
 // A load generator process: holds sockets (one per user, or several), acknowledges like a real
-// client, and POSTs /send at a fixed open-loop rate. Runs under child_process.fork.
+// client, and POSTs /send (or a group's messages) at a fixed open-loop rate. Runs under
+// child_process.fork.
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { Pool } from 'undici';
+import { CopyTally } from './group-tally.js';
 import type { FromWorker, ToWorker, WorkerResult, WorkerUser } from './protocol.js';
 import { nowMs } from './stats.js';
 
@@ -10,6 +12,7 @@ interface ChatMsg {
   id: string;
   to: string;
   text: string;
+  group?: { id: string };
 }
 
 let workerId = 0;
@@ -32,6 +35,8 @@ let deliveredPerSecond: number[] = [];
 let acknowledged = 0;
 let ackErrors = 0;
 let disconnects = 0;
+/** group mode: every member's copy counted apart (all copies of a message share its text) */
+let tally: CopyTally | undefined;
 
 function send(m: FromWorker) {
   process.send?.(m);
@@ -52,10 +57,19 @@ function onMessage(socket: Socket, username: string, message: ChatMsg) {
   const parts = text.split('|', 5);
   const key = `${parts[2]}.${parts[3]}`;
   const sentAt = Number(parts[4]);
-  const n = received.get(key) ?? 0;
-  received.set(key, n + 1);
-  if (n > 0) return;
-  if (sentAt >= warmupEnd) latencies.push(at - sentAt);
+  if (tally) {
+    // A run is one kind or the other: a 1:1 message in a group run is not ours to count.
+    if (!message.group) {
+      stray++;
+      return;
+    }
+    if (!tally.add(key, username, sentAt, at)) return;
+  } else {
+    const n = received.get(key) ?? 0;
+    received.set(key, n + 1);
+    if (n > 0) return;
+    if (sentAt >= warmupEnd) latencies.push(at - sentAt);
+  }
   const sec = Math.floor((at - runStart) / 1000);
   if (sec >= 0 && sec < 3600) deliveredPerSecond[sec] = (deliveredPerSecond[sec] ?? 0) + 1;
 }
@@ -138,11 +152,19 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   acknowledged = 0;
   ackErrors = 0;
   disconnects = 0;
+  tally = c.groups ? new CopyTally() : undefined;
   const accepted: string[] = [];
+  const expected: [string, number][] = [];
   const sendErrors: Record<string, number> = {};
   const sentPerSecond: number[] = [];
   const senders = users.filter((u) => u.index < c.activeCount);
   const targets = recipients.slice(0, c.activeCount);
+  // Group mode: the groups this worker has members of, each with those members as its senders.
+  const byIndex = new Map(users.map((u) => [u.index, u]));
+  const groups = (c.groups ?? [])
+    .map((g) => ({ path: `/api/groups/${encodeURIComponent(g.id)}/messages`, size: g.members.length, senders: g.members.flatMap((i) => byIndex.get(i) ?? []) }))
+    .filter((g) => g.senders.length > 0);
+  if (c.groups && groups.length === 0) throw new Error(`worker ${workerId} holds no member of any group`);
   // POSTs go to the instances round-robin, over the same number of connections in total.
   const perInstance = Math.max(1, Math.ceil(c.connections / urls.length));
   const pools = urls.map((u) => new Pool(u, { connections: perInstance, pipelining: 1, keepAliveTimeout: 60_000 }));
@@ -156,11 +178,24 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   const pad = 'x'.repeat(Math.max(0, c.textBytes));
   const total = Math.floor((c.rate * c.durationMs) / 1000);
 
-  function fire() {
+  /** Who sends, where, and the body around `text`; undefined when there is nobody to send to. */
+  function pick(): { sender: WorkerUser; path: string; body: (text: string) => object; copies: number } | undefined {
+    if (c.groups) {
+      const g = groups[Math.floor(Math.random() * groups.length)];
+      const sender = g?.senders[Math.floor(Math.random() * g.senders.length)];
+      return g && sender ? { sender, path: g.path, body: (text) => ({ text }), copies: g.size } : undefined;
+    }
     const sender = senders[Math.floor(Math.random() * senders.length)];
-    if (!sender || targets.length < 2) return;
+    if (!sender || targets.length < 2) return undefined;
     let to = targets[Math.floor(Math.random() * targets.length)];
     while (to === sender.username) to = targets[Math.floor(Math.random() * targets.length)];
+    return { sender, path: '/send', body: (text) => ({ to, text }), copies: 1 };
+  }
+
+  function fire() {
+    const target = pick();
+    if (!target) return;
+    const { sender } = target;
     const seq = issued++;
     const t0 = nowMs();
     const head = `b|${tag}|${workerId}|${seq}|${t0.toFixed(3)}|`;
@@ -173,14 +208,15 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
     pool
       .request({
         method: 'POST',
-        path: '/send',
+        path: target.path,
         headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ to, text }),
+        body: JSON.stringify(target.body(text)),
       })
       .then(async (res) => {
         await res.body.dump();
         if (res.statusCode === 202) {
           accepted.push(`${workerId}.${seq}`);
+          if (c.groups) expected.push([`${workerId}.${seq}`, target.copies]);
           if (t0 >= warmupEnd) answerLatencies.push(nowMs() - t0);
         }
         else sendErrors[String(res.statusCode)] = (sendErrors[String(res.statusCode)] ?? 0) + 1;
@@ -215,10 +251,11 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   while (outstanding > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
-  send({ type: 'sent', issued, accepted: accepted.length });
+  send({ type: 'sent', issued, accepted: accepted.length, expected: c.groups ? expected.reduce((a, [, n]) => a + n, 0) : accepted.length });
   await Promise.all(pools.map((p) => p.close()));
   collectBase = {
     accepted,
+    groupExpected: c.groups ? expected : undefined,
     sendErrors,
     sentPerSecond: Array.from(sentPerSecond, (v) => v ?? 0),
     capped,
@@ -233,12 +270,14 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
 let collectBase: Pick<
   WorkerResult,
   'accepted' | 'sendErrors' | 'sentPerSecond' | 'capped' | 'maxSlipMs' | 'cpuUserMs' | 'cpuSystemMs' | 'eventLoopUtilization' | 'wallMs'
-> = { accepted: [], sendErrors: {}, sentPerSecond: [], capped: 0, maxSlipMs: 0, cpuUserMs: 0, cpuSystemMs: 0, eventLoopUtilization: 0, wallMs: 0 };
+> & { groupExpected?: [string, number][] } = { accepted: [], sendErrors: {}, sentPerSecond: [], capped: 0, maxSlipMs: 0, cpuUserMs: 0, cpuSystemMs: 0, eventLoopUtilization: 0, wallMs: 0 };
 
 function result(): WorkerResult {
+  const { groupExpected, ...base } = collectBase;
   return {
     workerId,
-    ...collectBase,
+    ...base,
+    ...(groupExpected && tally ? { group: { expected: groupExpected, arrivals: tally.arrivals(), duplicates: tally.duplicates } } : {}),
     received: [...received],
     stray,
     latencies: Float64Array.from(latencies),
@@ -268,7 +307,7 @@ process.on('message', (m: ToWorker) => {
         await run(m);
         break;
       case 'count':
-        send({ type: 'count', received: received.size });
+        send({ type: 'count', received: tally ? tally.copies : received.size });
         break;
       case 'collect':
         send({ type: 'result', result: result() });

@@ -1,7 +1,8 @@
 // Drives the load worker processes: connect sockets, run open-loop /send load, gather results.
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry, type BenchUser } from './env.js';
-import type { FromWorker, ToWorker, WorkerResult } from './protocol.js';
+import { judgeGroupRun, type GroupJudgement } from './group-tally.js';
+import type { FromWorker, RunGroup, ToWorker, WorkerResult } from './protocol.js';
 import { histogram, round, summarize, type Histogram, type LatencySummary } from './stats.js';
 
 const WORKER_ENTRY = siblingEntry('load-worker.js');
@@ -15,6 +16,11 @@ export interface GeneratorStats {
   disconnects: number;
 }
 
+/**
+ * One run. In a group run `delivered`, `lost`, `duplicates` and `deliveredRate` count copies (one
+ * per member of the message's group, the sender included), `latency` is send → the last member's
+ * copy, and `group` has the details.
+ */
 export interface LoadRunResult {
   targetRate: number;
   durationS: number;
@@ -41,6 +47,7 @@ export interface LoadRunResult {
   generatorSaturated: boolean;
   /** the server answered too slowly: requests outstanding hit the cap, so sends fell behind schedule */
   backpressured: boolean;
+  group?: Omit<GroupJudgement, 'lastMember' | 'histogram'>;
 }
 
 class Worker {
@@ -128,6 +135,8 @@ export class LoadCluster {
     activeCount?: number;
     drainTimeoutS?: number;
     connectionsPerWorker?: number;
+    /** group mode: send to these groups (members by index in the cluster's user list) */
+    groups?: RunGroup[];
   }): Promise<LoadRunResult> {
     const tag = Math.random().toString(36).slice(2, 8);
     const n = this.workers.length;
@@ -147,26 +156,29 @@ export class LoadCluster {
             activeCount: opts.activeCount ?? Number.MAX_SAFE_INTEGER,
             maxOutstanding: 5000,
             connections: opts.connectionsPerWorker ?? 128,
+            ...(opts.groups ? { groups: opts.groups } : {}),
           },
           'sent',
           durationMs + 120_000,
         ),
       ),
     );
-    const accepted = sent.reduce((a, s) => a + s.accepted, 0);
-    // Wait (bounded) until every accepted message reached its recipient.
+    const expected = sent.reduce((a, s) => a + s.expected, 0);
+    // Wait (bounded) until every accepted message reached its recipient (each member, in a group).
     const drainStart = Date.now();
     const drainUntil = drainStart + (opts.drainTimeoutS ?? 15) * 1000;
     for (;;) {
       const counts = await Promise.all(this.workers.map((w) => w.request({ cmd: 'count' }, 'count', 10_000)));
-      if (counts.reduce((a, c) => a + c.received, 0) >= accepted || Date.now() > drainUntil) break;
+      if (counts.reduce((a, c) => a + c.received, 0) >= expected || Date.now() > drainUntil) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const drainMs = Date.now() - drainStart;
     // Let the last acknowledgements go out before collecting.
     await new Promise((r) => setTimeout(r, 300));
     const results = (await Promise.all(this.workers.map((w) => w.request({ cmd: 'collect' }, 'result', 60_000)))).map((r) => r.result);
-    return aggregate(results, opts.rate, opts.durationS, sent.reduce((a, s) => a + s.issued, 0), drainMs);
+    const issued = sent.reduce((a, s) => a + s.issued, 0);
+    const r = aggregate(results, opts.rate, opts.durationS, issued, drainMs);
+    return opts.groups ? withGroups(r, results, startAt + Math.round((opts.warmupS ?? 0) * 1000)) : r;
   }
 
   async close(): Promise<void> {
@@ -188,6 +200,28 @@ export class LoadCluster {
       ),
     );
   }
+}
+
+/** A group run's verdict in place of the 1:1 counts: copies, and latency to the last member. */
+function withGroups(r: LoadRunResult, results: WorkerResult[], warmupEnd: number): LoadRunResult {
+  const j = judgeGroupRun(
+    results.flatMap((w) => w.group?.expected ?? []),
+    results.map((w) => w.group?.arrivals ?? []),
+    results.reduce((a, w) => a + (w.group?.duplicates ?? 0), 0),
+    warmupEnd,
+  );
+  const { lastMember, histogram: h, ...group } = j;
+  return {
+    ...r,
+    delivered: j.delivered,
+    lost: j.lost,
+    duplicates: j.duplicates,
+    deliveredNotAccepted: j.deliveredNotAccepted,
+    deliveredRate: round(j.delivered / r.durationS, 1),
+    latency: lastMember,
+    histogram: h,
+    group,
+  };
 }
 
 function addSeries(into: number[], from: number[]) {

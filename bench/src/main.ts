@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--scenario steady|ramp|connections|fanin|catchup|scale] [--server URL]
+// npm run bench [-- --quick] [--scenario steady|ramp|connections|fanin|catchup|groups|scale] [--server URL]
 //   [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
 // runs the scenarios, writes bench/results/<stamp>.{json,md,html} and prints the summary.
 // `scale` runs only when named: it starts its own Postgres and 1, 2, 3 server instances.
@@ -8,13 +8,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, SERVER_ENTRY, externalServer, startKafka, startServer, type KafkaHandle, type ServerHandle } from './env.js';
 import { evaluateTargets, html, markdown, type Results } from './report.js';
+import { checkGroupsSettings, groups } from './groups.js';
 import { checkScaleSettings, scale, stopScaleProcesses } from './scale.js';
 import { catchUp, connections, fanIn, ramp, settingsFor, steady, type Context } from './scenarios.js';
 
-const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'scale'] as const;
+const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'groups', 'scale'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --scenario: everything but `scale`, which needs Postgres and owns its servers. */
-const DEFAULT_SCENARIOS: Scenario[] = ['steady', 'ramp', 'connections', 'fanin', 'catchup'];
+const DEFAULT_SCENARIOS: Scenario[] = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'groups'];
 
 function usage(): never {
   console.log(`usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join('|')}]... [--server http://127.0.0.1:PORT] [--profile] [--out DIR]
@@ -27,6 +28,10 @@ function usage(): never {
   --scale-rate N            its offered msg/s, the same at every count (default 1000; quick 500)
   --scale-duration S        its seconds per count, warm-up included (default 33; quick 10)
   --scale-users N           its users online and sending (default 300; quick 100)
+  --groups-users N          users of the groups scenario, one socket each (default 1000; quick 300)
+  --groups-sizes 10,100,1000  members per group, one phase each (default 10,100,1000; quick 10,100,300)
+  --groups-rate N           copies/s offered at every size, R = N ÷ members; also the 1:1 baseline's msg/s (default 1000; quick 500)
+  --groups-duration S       seconds per phase, warm-up included (default 30; quick 10)
   KAFKA_BROKERS  use a running Kafka instead of starting one`);
   process.exit(0);
 }
@@ -44,6 +49,10 @@ async function main() {
       'scale-rate': { type: 'string' },
       'scale-duration': { type: 'string' },
       'scale-users': { type: 'string' },
+      'groups-users': { type: 'string' },
+      'groups-sizes': { type: 'string' },
+      'groups-rate': { type: 'string' },
+      'groups-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -66,6 +75,19 @@ async function main() {
   if (values['scale-rate'] !== undefined) settings.scale.rate = Number(values['scale-rate']);
   if (values['scale-duration'] !== undefined) settings.scale.durationS = Number(values['scale-duration']);
   if (values['scale-users'] !== undefined) settings.scale.users = Number(values['scale-users']);
+  if (values['groups-users'] !== undefined) settings.groups.users = Number(values['groups-users']);
+  if (values['groups-sizes'] !== undefined) settings.groups.sizes = values['groups-sizes'].split(',').map((x) => Number(x.trim()));
+  // Sizes past the users (a smaller --groups-users) shrink to one group of everyone.
+  else settings.groups.sizes = [...new Set(settings.groups.sizes.map((n) => Math.min(n, settings.groups.users)))];
+  if (values['groups-rate'] !== undefined) settings.groups.copiesPerSecond = Number(values['groups-rate']);
+  if (values['groups-duration'] !== undefined) settings.groups.durationS = Number(values['groups-duration']);
+  if (run.has('groups')) {
+    const problems = checkGroupsSettings(settings.groups);
+    if (problems.length) {
+      console.error(`bench: groups: ${problems.join('; ')}`);
+      process.exit(1);
+    }
+  }
   if (run.has('scale')) {
     const problems = checkScaleSettings(settings.scale);
     if (values.server) problems.push('scale starts its own instances; it cannot use --server');
@@ -156,6 +178,7 @@ async function main() {
       ['ramp', on(async (c) => void (results.ramp = await ramp(c)))],
       ['fanin', on(async (c) => void (results.fanIn = await fanIn(c)))],
       ['catchup', on(async (c) => void (results.catchUp = await catchUp(c)))],
+      ['groups', on(async (c) => void (results.groups = await groups(c)))],
       // Last: it starts and stops servers of its own, while the shared one (if any) sits idle.
       [
         'scale',

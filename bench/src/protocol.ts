@@ -1,9 +1,16 @@
 // Messages between the orchestrator (main.ts) and the load worker processes (load-worker.ts).
 import type { BenchUser } from './env.js';
+import type { Arrival } from './group-tally.js';
 
 export interface WorkerUser extends BenchUser {
   /** Position in the run's user list: users below `activeCount` send and receive. */
   index: number;
+}
+
+/** A group the run sends to: its id and its members, by their index in the run's user list. */
+export interface RunGroup {
+  id: string;
+  members: number[];
 }
 
 export type ToWorker =
@@ -29,6 +36,11 @@ export type ToWorker =
       activeCount: number;
       maxOutstanding: number;
       connections: number;
+      /**
+       * Group mode: each send goes to POST /api/groups/:id/messages of a random group, from a
+       * random member of it this worker holds; every member's copy is counted apart.
+       */
+      groups?: RunGroup[];
     }
   | { cmd: 'count' }
   | { cmd: 'collect' }
@@ -57,12 +69,20 @@ export interface WorkerResult {
   eventLoopUtilization: number;
   wallMs: number;
   disconnects: number;
+  /** group mode: what this worker's members got, and what each accepted message owes */
+  group?: {
+    /** accepted message key → members of its group when sent */
+    expected: [string, number][];
+    arrivals: Arrival[];
+    duplicates: number;
+  };
 }
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'connected'; ms: number; connected: number; failed: number; firstError?: string }
-  | { type: 'sent'; issued: number; accepted: number }
+  /** expected: deliveries owed for what was accepted (= accepted, or copies in group mode) */
+  | { type: 'sent'; issued: number; accepted: number; expected: number }
   | { type: 'count'; received: number }
   | { type: 'result'; result: WorkerResult }
   | { type: 'error'; message: string };

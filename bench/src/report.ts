@@ -1,4 +1,5 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
+import type { GroupsResult } from './groups.js';
 import type { Histogram } from './stats.js';
 import type { ScaleResult } from './scale.js';
 import type { CatchUpResult, ConnectionsResult, FanInResult, RampResult, Settings, SteadyResult } from './scenarios.js';
@@ -16,6 +17,7 @@ export interface Results {
   connections?: ConnectionsResult;
   fanIn?: FanInResult;
   catchUp?: CatchUpResult;
+  groups?: GroupsResult;
   scale?: ScaleResult;
   errors: Record<string, string>;
   targets: Target[];
@@ -93,6 +95,16 @@ export function evaluateTargets(r: Results): Target[] {
       ...(full ? {} : { note: 'linear projection (quick run)' }),
     });
   }
+  if (r.groups) {
+    const g = r.groups.goal;
+    const b = r.groups.baselineCpuMsPerCopy;
+    t.push({
+      name: 'groups: CPU per delivered copy vs a 1:1 message',
+      target: `≤ ${g.maxRatio}× at every size, zero loss, no duplicates`,
+      measured: `worst ${fmt(g.worstRatio, 2)}× (${g.worstMembers} members; ${r.groups.phases.map((p) => `${p.members}: ${fmt(p.cpuMsPerCopy, 3)}`).join(', ')} ms vs 1:1 ${fmt(b, 3)} ms), lost ${g.lost}, dup ${g.duplicates}`,
+      met: g.met,
+    });
+  }
   if (r.scale) {
     const g = r.scale.goal;
     const base = r.scale.points[0]?.instances ?? 1;
@@ -161,12 +173,28 @@ export function markdown(r: Results): string {
     L.push('', '## Catch-up', '');
     L.push(`${c.accepted} of ${c.messages} messages accepted for an offline user in ${c.sendMs} ms (stored ${c.storeWaitMs} ms later). On connect: all ${c.received} received in **${fmt(c.catchUpMs)} ms** (sync:done at ${fmt(c.syncDoneMs)} ms), in order: ${c.inOrder}, lost ${c.lost}, duplicates ${c.duplicates}.`);
   }
+  if (r.groups) L.push(...groupsMarkdown(r.groups));
   if (r.scale) L.push(...scaleMarkdown(r.scale));
   if (Object.keys(r.errors).length) {
     L.push('', '## Errors', '');
     for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v.split('\n')[0]}`);
   }
   return L.join('\n') + '\n';
+}
+
+function groupsMarkdown(g: GroupsResult): string[] {
+  const s = g.settings;
+  const [before, after] = g.baselines;
+  const L = ['', `## Groups: ${g.users} users in groups of ${s.sizes.join(', ')}, ${s.copiesPerSecond} copies/s, ${s.durationS} s per phase (warm-up ${s.warmupS} s)`, ''];
+  L.push(`Each size is its own phase on the same server and the same ${g.users} sockets (one per user, acking every 100 ms like a client): R = ${s.copiesPerSecond} ÷ members group messages/s, each from a random member of a random group, through POST /api/groups/:id/messages. A copy is one member's message (the sender's own copy included: the server writes, stores and pushes it like the others). Latency runs from POST start to the LAST member's socket having its copy. The 1:1 rows are POST /send at ${s.copiesPerSecond} msg/s on the same sockets, just before and just after the group phases; ×(1:1) divides by their mean (${fmt(g.baselineCpuMsPerCopy, 4)} ms), and their difference (${fmt(before?.cpuMsPerCopy, 4)} vs ${fmt(after?.cpuMsPerCopy, 4)} ms) is how much the shared machine drifted meanwhile. CPU is the server process's user + system time from the first send to the end of the drain, over copies delivered. Groups were created through POST /api/groups in ${(g.createGroupsMs / 1000).toFixed(1)} s; sockets connected in ${(g.connectMs / 1000).toFixed(1)} s.`, '');
+  L.push('| members | groups | R msg/s | achieved msg/s | copies/s delivered | accepted | copies owed | delivered | lost | dup | p50 ms (last member) | p99 ms | max ms | 202 p50/p99 ms | server CPU % | CPU ms/copy | ×(1:1) | undelivered after | server log lines | machine busy % |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of [...g.baselines.slice(0, 1), ...g.phases, ...g.baselines.slice(1)]) {
+    const flags = `${p.generatorSaturated ? ' (generator saturated)' : ''}${p.backpressured ? ' (backpressure)' : ''}${Object.keys(p.sendErrors).length ? ` send errors ${JSON.stringify(p.sendErrors)}` : ''}${p.extra ? ` (${p.extra} copies outside the group)` : ''}`;
+    L.push(`| ${p.kind === 'direct' ? '1:1' : p.members} | ${p.kind === 'direct' ? '–' : p.groups} | ${fmt(p.rate, 2)} | ${fmt(p.achievedRate, 2)}${flags} | ${fmt(p.copiesPerSecond)} | ${p.accepted} | ${p.expectedCopies} | ${p.delivered} | ${p.lost} | ${p.duplicates} | ${fmt(p.p50, 2)} | ${fmt(p.p99, 2)} | ${fmt(p.max, 2)} | ${fmt(p.answerP50, 1)} / ${fmt(p.answerP99, 1)} | ${fmt(p.server.cpuPercent)} | ${fmt(p.cpuMsPerCopy, 4)} | ${fmt(p.cpuRatio, 2)} | ${p.lag.undeliveredMessages ?? 'n/a'} | ${p.serverLogLines} | ${fmt(p.server.machineBusyPercent)} |`);
+  }
+  const goal = g.goal;
+  L.push('', `Goal: server CPU per delivered copy at most that of a 1:1 message (≤ ${goal.maxRatio}×) at every size, zero loss: **worst ${fmt(goal.worstRatio, 2)}× (groups of ${goal.worstMembers}), lost ${goal.lost}, duplicates ${goal.duplicates} (${verdict(goal.met)})**. With few messages (large groups at a fixed copies/s), p99 is close to the maximum: see the latency samples in the JSON. "undelivered after" is the server's messages_undelivered gauge (inbox backlog) once the phase drained; server log lines are the warnings and errors it printed during the phase.`);
+  return L;
 }
 
 function scaleMarkdown(sc: ScaleResult): string[] {
@@ -286,6 +314,15 @@ export function html(r: Results): string {
   }
   if (r.fanIn) {
     parts.push(lineChart('Fan-in: server CPU per message vs users online', 'users online', [{ name: 'CPU ms/message', points: r.fanIn.points.map((p) => [p.online, p.cpuMsPerMessage]) }], 'ms'));
+  }
+  if (r.groups) {
+    const g = r.groups;
+    parts.push(
+      lineChart('Groups: server CPU per delivered copy vs members (1:1 baseline flat)', 'members per group', [
+        { name: 'CPU ms/copy', points: g.phases.map((p) => [p.members, p.cpuMsPerCopy]) },
+        { name: '1:1 CPU ms/message (mean of before and after)', points: g.phases.map((p) => [p.members, g.baselineCpuMsPerCopy]) },
+      ], 'ms'),
+    );
   }
   if (r.scale) {
     parts.push(lineChart('Scale-out: server CPU per message (all instances) vs instances', 'instances', [{ name: 'CPU ms/message', points: r.scale.points.map((p) => [p.instances, p.cpuMsPerMessage]) }], 'ms'));

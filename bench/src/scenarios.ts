@@ -1,5 +1,6 @@
 // The scenarios: steady (with the Kafka floor and the direct relay side by side), ramp,
-// connections, fan-in and catch-up. Every loop is bounded in count and time.
+// connections, fan-in and catch-up (groups.ts and scale.ts have their own files), and the
+// settings and probes they share. Every loop is bounded in count and time.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { io } from 'socket.io-client';
@@ -29,7 +30,26 @@ export interface Settings {
   connections: { sockets: number; users: number };
   fanIn: { users: number[]; rate: number; durationS: number };
   catchUp: { messages: number };
+  groups: GroupsSettings;
   scale: ScaleSettings;
+}
+
+export interface GroupsSettings {
+  /** users online, one socket each, split into groups of every size */
+  users: number;
+  /** members per group; each size is a phase of its own */
+  sizes: number[];
+  /**
+   * Copies per second offered at every size (R = this ÷ members), and the 1:1 baseline's
+   * messages/s. Below what one server sustains on this machine (~1,000/s, docs/performance.md):
+   * a saturated server batches more and its CPU per message falls, which would compare load, not cost.
+   */
+  copiesPerSecond: number;
+  /** per phase, warm-up included */
+  durationS: number;
+  warmupS: number;
+  /** how long after the last send a copy may take to arrive before it counts as lost */
+  drainTimeoutS: number;
 }
 
 export function settingsFor(quick: boolean): Settings {
@@ -44,6 +64,7 @@ export function settingsFor(quick: boolean): Settings {
         connections: { sockets: 2000, users: 500 },
         fanIn: { users: [100, 250, 500], rate: 500, durationS: 5 },
         catchUp: { messages: 2000 },
+        groups: { users: 300, sizes: [10, 100, 300], copiesPerSecond: 500, durationS: 10, warmupS: 2, drainTimeoutS: 30 },
         scale: { instances: [1, 2, 3], rate: 500, durationS: 10, warmupS: 2, users: 100, drainTimeoutS: 30 },
       }
     : {
@@ -56,6 +77,7 @@ export function settingsFor(quick: boolean): Settings {
         connections: { sockets: 10000, users: 10000 },
         fanIn: { users: [100, 1000, 10000], rate: 1000, durationS: 20 },
         catchUp: { messages: 10000 },
+        groups: { users: 1000, sizes: [10, 100, 1000], copiesPerSecond: 1000, durationS: 30, warmupS: 3, drainTimeoutS: 30 },
         scale: { instances: [1, 2, 3], rate: 1000, durationS: 33, warmupS: 3, users: 300, drainTimeoutS: 30 },
       };
 }
@@ -108,7 +130,7 @@ async function cpuAndRss(server: ServerHandle): Promise<{ cpu: number; rss: numb
   return { cpu: metric(m, 'process_cpu_seconds_total') ?? NaN, rss: metric(m, 'process_resident_memory_bytes') ?? NaN };
 }
 
-async function measure<T>(server: ServerHandle, messages: (r: T) => number, work: () => Promise<T>): Promise<{ result: T; usage: ServerUsage }> {
+export async function measure<T>(server: ServerHandle, messages: (r: T) => number, work: () => Promise<T>): Promise<{ result: T; usage: ServerUsage }> {
   const before = await cpuAndRss(server);
   const m0 = machineCpu();
   const watcher = server.pid ? watchProc(server.pid) : undefined;
@@ -146,7 +168,7 @@ export interface LagReport {
 }
 
 /** Kafka lag after a run, from the server's own gauges (history group lag, inbox backlog). */
-async function lagAfter(server: ServerHandle): Promise<LagReport> {
+export async function lagAfter(server: ServerHandle): Promise<LagReport> {
   // Give the last acknowledgements and the coalesced inbox commits (200 ms) time to land.
   await new Promise((r) => setTimeout(r, 500));
   const m = await scrapeMetrics(server);
