@@ -3,8 +3,11 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaBusOptions } from './types.js';
 
+// CONCURRENT_TRANSACTIONS ("another concurrent operation on the same transaction"): a group
+// fan-out's next transaction began while the broker still wrote the last one's commit markers;
+// the transactional producer retries it at once.
 const TRANSIENT_KAFKA_ERRORS =
-  /Topic creation errors|coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress/i;
+  /Topic creation errors|coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress|another concurrent operation on the same transaction/i;
 // We bound the producer's retries on purpose so /send can answer 503 within KAFKA_SEND_TIMEOUT_MS;
 // duplicates from a client's retry are stopped by Idempotency-Key and by message-id dedupe.
 const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;
