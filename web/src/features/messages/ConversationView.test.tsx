@@ -127,3 +127,28 @@ describe('sending', () => {
     expect(box).toHaveAttribute('maxlength', '4000');
   });
 });
+
+describe('around the list', () => {
+  it('names the peer in the header, goes back to the list, and retries a history that failed to load', async () => {
+    const answers = [json(500, { error: { code: 'internal', message: 'Internal error' } }), json(200, { messages: [], nextBefore: null })];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        const next = url.startsWith('/api/conversations/bob/messages') ? answers.shift() : undefined;
+        if (!next) throw new Error(`unexpected ${url}`);
+        return next;
+      }),
+    );
+    window.history.pushState(null, '', '/c/bob');
+    renderView(testQueryClient());
+    expect(screen.getByRole('heading', { level: 2, name: 'bob' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Loading messages…');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not load messages.');
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('No messages yet. Say hi to bob!')).toBeInTheDocument();
+    expect(answers).toEqual([]);
+    await user.click(screen.getByRole('button', { name: 'Back to conversations' }));
+    expect(window.location.pathname).toBe('/');
+  });
+});
