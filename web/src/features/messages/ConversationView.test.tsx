@@ -1,23 +1,13 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fakeLayout, testQueryClient } from '../../test/fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import { jsonResponse, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
-import { outbox } from './outbox';
 
-let restore: () => void;
-beforeAll(() => {
-  restore = fakeLayout();
-});
-afterAll(() => restore());
-afterEach(() => {
-  vi.unstubAllGlobals();
-  outbox.set([]);
-});
+withConversationScreen();
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const ID = '0192f5a4-7c1e-7a3b-9c4d-00000000abcd';
 const accepted = { id: ID, partition: 1, offset: '42', sentAt: '2026-11-23T10:00:00.000Z' };
 
@@ -33,7 +23,7 @@ function stubFetch(sendAnswers: (() => Promise<Response>)[]) {
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {
       calls.push({ url, init });
-      if (url.startsWith('/api/conversations/bob/messages')) return json(200, { messages: [], nextBefore: null });
+      if (url.startsWith('/api/conversations/bob/messages')) return jsonResponse(200, { messages: [], nextBefore: null });
       if (url === '/send') {
         const next = sendAnswers.shift();
         if (!next) throw new Error('unexpected send');
@@ -71,7 +61,7 @@ describe('sending', () => {
     expect(screen.getByRole('img', { name: 'Sending' })).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Message bob' })).toHaveValue('');
 
-    await act(async () => release(json(202, accepted)));
+    await act(async () => release(jsonResponse(202, accepted)));
     await waitFor(() => expect(state()).toBe('sent'));
     expect(screen.getByTestId('message')).toHaveAttribute('data-id', ID);
     const send = calls.find((c) => c.url === '/send');
@@ -92,8 +82,8 @@ describe('sending', () => {
 
   it('shows a failed send with Retry, and the retry reuses the Idempotency-Key', async () => {
     const calls = stubFetch([
-      async () => json(503, { error: { code: 'kafka_unavailable', message: 'Kafka is unavailable' } }),
-      async () => json(202, { ...accepted, id: '0192f5a4-7c1e-7a3b-9c4d-00000000beef' }),
+      async () => jsonResponse(503, { error: { code: 'kafka_unavailable', message: 'Kafka is unavailable' } }),
+      async () => jsonResponse(202, { ...accepted, id: '0192f5a4-7c1e-7a3b-9c4d-00000000beef' }),
     ]);
     renderView(testQueryClient());
     await screen.findByText('No messages yet. Say hi to bob!');
@@ -130,7 +120,7 @@ describe('sending', () => {
 
 describe('around the list', () => {
   it('names the peer in the header, goes back to the list, and retries a history that failed to load', async () => {
-    const answers = [json(500, { error: { code: 'internal', message: 'Internal error' } }), json(200, { messages: [], nextBefore: null })];
+    const answers = [jsonResponse(500, { error: { code: 'internal', message: 'Internal error' } }), jsonResponse(200, { messages: [], nextBefore: null })];
     vi.stubGlobal(
       'fetch',
       vi.fn(async (url: string) => {
