@@ -3,7 +3,7 @@
 // read while visible. Once I am no longer a member it says so and takes nothing more.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useCallback, useId, useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
 import { BellIcon, BellOffIcon, UsersIcon } from '../../components/Icons';
 import { markGroupRead, useGroupMessages } from '../../api/group-messages';
@@ -12,7 +12,6 @@ import { ApiError } from '../../api/http';
 import { queryKeys } from '../../api/keys';
 import { useGroupTypers } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
-import { useViewState } from '../connection/viewState';
 import { Composer } from '../messages/Composer';
 import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from '../messages/ConversationParts';
 import { ingestOwnGroupRead } from '../messages/ingest';
@@ -20,6 +19,7 @@ import { flattenMessages } from '../messages/messageCache';
 import { MessageList } from '../messages/MessageList';
 import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
+import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
 import { useSendMessage } from '../messages/useSendMessage';
 import { applyGroupUpdate } from './groupCache';
 import { GroupReceiptLine } from './GroupReceiptLine';
@@ -35,7 +35,6 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const pending = useOutbox(groupOutboxKey(id));
   const { sendToGroup, retry, discard } = useSendMessage(me);
   const typers = useGroupTypers(id);
-  const { visible } = useViewState();
   const [membersOpen, setMembersOpen] = useState(false);
   const [muteError, setMuteError] = useState<string | null>(null);
   const panelId = useId();
@@ -49,18 +48,9 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const name = group?.name ?? messages.at(-1)?.group?.name ?? 'Group';
 
   // Read receipts: while visible, everything up to the newest message from others is read.
-  const lastMarked = useRef<string | null>(null);
   const newestIncoming = useMemo(() => messages.findLast((m) => m.from !== me), [messages, me]);
-  useEffect(() => {
-    if (notMember || !visible || !newestIncoming || newestIncoming.state === 'read' || lastMarked.current === newestIncoming.id) return;
-    lastMarked.current = newestIncoming.id;
-    const upTo = newestIncoming;
-    markGroupRead(id, upTo.id)
-      .then(() => ingestOwnGroupRead(client, me, id, upTo))
-      .catch(() => {
-        lastMarked.current = null;
-      });
-  }, [notMember, visible, newestIncoming, id, me, client]);
+  const markUpTo = useCallback((upTo: ChatMessage) => markGroupRead(id, upTo.id).then(() => ingestOwnGroupRead(client, me, id, upTo)), [id, me, client]);
+  useMarkReadWhileVisible(newestIncoming, markUpTo, !notMember);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
   const onSend = useCallback((text: string) => sendToGroup({ id, name }, text), [sendToGroup, id, name]);

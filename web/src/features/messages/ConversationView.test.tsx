@@ -2,9 +2,10 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { jsonResponse, testQueryClient, withConversationScreen } from '../../test/fixtures';
+import { jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
+import { setVisible } from '../connection/viewState';
 
 withConversationScreen();
 
@@ -140,5 +141,49 @@ describe('around the list', () => {
     expect(answers).toEqual([]);
     await user.click(screen.getByRole('button', { name: 'Back to conversations' }));
     expect(window.location.pathname).toBe('/');
+  });
+});
+
+describe('read receipts', () => {
+  it('marks the newest message from the peer read while the tab is visible: once, and again after a failure', async () => {
+    const fromBob = msg({ text: 'are you there?', from: 'bob', to: 'alice', state: 'delivered' });
+    const mine = msg({ text: 'one sec', from: 'alice', to: 'bob', state: 'delivered' });
+    let fail!: () => void;
+    const answers: (() => Promise<Response>)[] = [
+      () => new Promise<Response>((resolve) => (fail = () => resolve(jsonResponse(503, { error: { code: 'unavailable', message: 'Try again' } })))),
+      async () => jsonResponse(200, { peer: 'bob', upTo: fromBob.id, readAt: new Date().toISOString() }),
+    ];
+    const reads: unknown[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url.startsWith('/api/conversations/bob/messages')) return jsonResponse(200, { messages: [fromBob, mine], nextBefore: null });
+        const next = url === '/api/conversations/bob/read' ? answers.shift() : undefined;
+        if (!next) throw new Error(`unexpected ${url}`);
+        reads.push(JSON.parse(String(init?.body)));
+        return next();
+      }),
+    );
+    const toggle = async () => {
+      await act(async () => setVisible(false));
+      await act(async () => setVisible(true));
+    };
+    act(() => setVisible(false));
+    try {
+      renderView(testQueryClient());
+      await screen.findByText('one sec');
+      expect(reads).toEqual([]); // a hidden tab reads nothing
+      await act(async () => setVisible(true));
+      await waitFor(() => expect(reads).toEqual([{ upTo: fromBob.id }]));
+      await toggle(); // while the first is in flight: not again
+      expect(reads).toHaveLength(1);
+      await act(async () => fail());
+      await toggle(); // it failed: once more
+      await waitFor(() => expect(reads).toEqual([{ upTo: fromBob.id }, { upTo: fromBob.id }]));
+      await toggle(); // it succeeded: no more
+      expect(reads).toHaveLength(2);
+    } finally {
+      act(() => setVisible(true));
+    }
   });
 });

@@ -1,14 +1,14 @@
 // One conversation: header with presence and typing, the message list, the composer. Marks the
 // peer's messages read while this view is visible.
+import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
 import { displayText } from '../../lib/bidi';
 import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
-import { useViewState } from '../connection/viewState';
 import { Avatar } from '../../components/Avatar';
 import { Composer } from './Composer';
 import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from './ConversationParts';
@@ -17,6 +17,7 @@ import { flattenMessages } from './messageCache';
 import { MessageList } from './MessageList';
 import { useOutbox } from './outbox';
 import { buildRows } from './rows';
+import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { useSendMessage } from './useSendMessage';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
@@ -27,7 +28,6 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const { send, retry, discard } = useSendMessage(me);
   const online = usePresence(peer);
   const typing = useIsTyping(peer);
-  const { visible } = useViewState();
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
@@ -49,21 +49,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   }, [socket, peer]);
 
   // Read receipts: while visible, everything from the peer up to the newest is read.
-  const lastMarked = useRef<string | null>(null);
-  const newestIncoming = useMemo(() => {
-    for (let i = messages.length - 1; i >= 0; i -= 1) if (messages[i]?.from === peer) return messages[i];
-    return undefined;
-  }, [messages, peer]);
-  useEffect(() => {
-    if (!visible || !newestIncoming || newestIncoming.state === 'read' || lastMarked.current === newestIncoming.id) return;
-    lastMarked.current = newestIncoming.id;
-    const upTo = newestIncoming;
-    markRead(peer, upTo.id)
-      .then(() => ingestOwnRead(client, peer, upTo))
-      .catch(() => {
-        lastMarked.current = null;
-      });
-  }, [visible, newestIncoming, peer, client]);
+  const newestIncoming = useMemo(() => messages.findLast((m) => m.from === peer), [messages, peer]);
+  const markUpTo = useCallback((upTo: ChatMessage) => markRead(peer, upTo.id).then(() => ingestOwnRead(client, peer, upTo)), [peer, client]);
+  useMarkReadWhileVisible(newestIncoming, markUpTo);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
   const onSend = useCallback((text: string) => send(peer, text), [send, peer]);
