@@ -2,76 +2,28 @@
 // the real server as a child process against the real Kafka, and the real agent (node dist/cli.js
 // run) signed in as bob. Alice, bob and carol share a group; messages go in through
 // POST /api/groups/:id/messages and the assertions are on what dunst received.
-import { Group, GroupApiPaths, SOCKET_PATH, SessionResponse, parse } from '@messenger/protocol';
-import fs from 'node:fs';
-import os from 'node:os';
+import { Group, GroupApiPaths, SOCKET_PATH, parse } from '@messenger/protocol';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  ARTIFACTS,
-  CLI_ENTRY,
-  checkPrerequisites,
-  randomName,
-  run,
-  start,
-  startDesktop,
-  startServer,
-  stopAll,
-  waitUntil,
-  type Desktop,
-  type DunstNotification,
-  type Proc,
-  type ServerProc,
-} from './helpers/desktop.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, CLI_ENTRY, run, start, waitUntil, type Proc } from './helpers/desktop.js';
+import { agentEnv, startWorld, stopWorld, unique, waitForNotification, type User, type World } from './helpers/world.js';
 
-const PASSWORD = 'correct horse battery';
 /** A bidi override in the name: the bubble must show "Launch team", never reordered text. */
 const GROUP_NAME = 'Launch \u202Eteam';
 const SHOWN_NAME = 'Launch team';
 
-interface User {
-  username: string;
-  token: string;
-}
-
-let desktop: Desktop;
-let server: ServerProc;
-let configDir: string;
+let world: World;
 let agent: Proc | undefined;
-let alice: User;
-let bob: User;
-let carol: User;
 let team: Group;
 
-function agentEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME ?? os.homedir(),
-    ...desktop.env,
-    CHAT_NOTIFIER_CONFIG_DIR: configDir,
-    ...extra,
-  };
-}
-
 async function api(user: User, method: string, url: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}${url}`, {
+  return fetch(`${world.server.url}${url}`, {
     method,
     headers: { authorization: `Bearer ${user.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-}
-
-async function register(username: string): Promise<User> {
-  const res = await fetch(`${server.url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  expect(res.status).toBe(201);
-  const body = parse(SessionResponse, await res.json());
-  return { username: body.user.username, token: body.token };
 }
 
 /** Sends to the group; resolves with the message id (the same in every member's copy). */
@@ -86,83 +38,53 @@ async function sendToGroup(from: User, text: string): Promise<string> {
 
 /** Bob's setting, as the web app sets it. */
 async function setMutedOverRest(muted: boolean): Promise<void> {
-  const res = await api(bob, 'PUT', GroupApiPaths.mute(team.id), { muted });
+  const res = await api(world.bob, 'PUT', GroupApiPaths.mute(team.id), { muted });
   expect(res.status).toBe(200);
   expect(parse(Group, await res.json()).muted).toBe(muted);
 }
 
 async function startAgent(): Promise<Proc> {
-  const p = start('agent', process.execPath, [CLI_ENTRY, 'run'], agentEnv());
+  const p = start('agent', process.execPath, [CLI_ENTRY, 'run'], agentEnv(world));
   // Both: the groups are loaded, and the catch-up is done.
   await p.waitFor(/groups: \d+/, 30_000);
   await p.waitFor('; live', 30_000);
   return p;
 }
 
-const cli = (...args: string[]) => run(process.execPath, [CLI_ENTRY, ...args], agentEnv());
+const cli = (...args: string[]) => run(process.execPath, [CLI_ENTRY, ...args], agentEnv(world));
 
-async function notifications(): Promise<DunstNotification[]> {
-  return desktop.collect();
-}
-
-async function waitForNotification(text: string, timeoutMs = 10_000): Promise<DunstNotification[]> {
-  return waitUntil(
-    `a notification with body "${text}"`,
-    async () => {
-      const hits = (await notifications()).filter((n) => n.body === text);
-      return hits.length > 0 ? hits : undefined;
-    },
-    timeoutMs,
-    50,
-  );
-}
-
-const unique = (label: string) => `${label} ${randomName('')}`;
+const notifications = () => world.desktop.collect();
 
 beforeAll(async () => {
-  checkPrerequisites();
-  desktop = await startDesktop();
-  server = await startServer(inject('kafkaBrokers'));
-  [alice, bob, carol] = await Promise.all([register(randomName('al')), register(randomName('bo')), register(randomName('ca'))]);
-  const created = await api(alice, 'POST', GroupApiPaths.groups, { name: GROUP_NAME, members: [bob.username, carol.username] });
+  world = await startWorld('chat-notifier-groups-');
+  const created = await api(world.alice, 'POST', GroupApiPaths.groups, { name: GROUP_NAME, members: [world.bob.username, world.carol.username] });
   const body: unknown = await created.json();
   expect(created.status, JSON.stringify(body)).toBe(201);
   team = parse(Group, body);
-  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-notifier-groups-'));
-  const login = await run(
-    process.execPath,
-    [CLI_ENTRY, 'login', '--server', server.url, '--username', bob.username, '--password-stdin'],
-    agentEnv(),
-    `${PASSWORD}\n`,
-  );
-  expect(login.code).toBe(0);
   agent = await startAgent();
 });
 
-afterAll(async () => {
-  await stopAll();
-  if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
-});
+afterAll(() => stopWorld(world));
 
 describe.sequential('chat-notifier in a group', () => {
   it('shows a group message once, titled "Group · Sender" with the name stripped of bidi controls', async () => {
-    const before = await desktop.count();
+    const before = await world.desktop.count();
     const text = unique('standup moved to 10:30');
     const t0 = performance.now();
-    await sendToGroup(alice, text);
+    await sendToGroup(world.alice, text);
     // The bubble on screen, before collecting (which closes it) moves it to the history.
-    await waitUntil('dunst to show the group notification', async () => (await desktop.count()) > before, 10_000, 10);
+    await waitUntil('dunst to show the group notification', async () => (await world.desktop.count()) > before, 10_000, 10);
     console.log(`[desktop-notifier] POST group message (3 members) → visible in dunst: ${(performance.now() - t0).toFixed(0)} ms`);
-    await desktop.screenshot(path.join(ARTIFACTS, 'group-notification.png'));
-    const hits = await waitForNotification(text);
+    await world.desktop.screenshot(path.join(ARTIFACTS, 'group-notification.png'));
+    const hits = await waitForNotification(world, text);
     expect(hits).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ summary: `${SHOWN_NAME} · ${alice.username}`, body: text, appname: 'chat-notifier' });
+    expect(hits[0]).toMatchObject({ summary: `${SHOWN_NAME} · ${world.alice.username}`, body: text, appname: 'chat-notifier' });
   });
 
   it('stays quiet for my own group message sent from another screen', async () => {
     const text = unique('sent to the team from my phone');
-    const id = await sendToGroup(bob, text);
-    await agent?.waitFor(`skip ${id} from ${bob.username} in group ${team.id}: own`, 10_000);
+    const id = await sendToGroup(world.bob, text);
+    await agent?.waitFor(`skip ${id} from ${world.bob.username} in group ${team.id}: own`, 10_000);
     expect((await notifications()).filter((n) => n.body === text)).toEqual([]);
   });
 
@@ -179,26 +101,26 @@ describe.sequential('chat-notifier in a group', () => {
     expect(muted.stdout).toContain(`Muted "${SHOWN_NAME}" (${team.id})`);
     await agent?.waitFor(`group ${team.id}: muted`, 10_000, mark);
     // The setting is the server's: the web app sees it too.
-    const mine = await api(bob, 'GET', GroupApiPaths.group(team.id));
+    const mine = await api(world.bob, 'GET', GroupApiPaths.group(team.id));
     expect(parse(Group, await mine.json()).muted).toBe(true);
     expect((await cli('status')).stdout).toContain(`${team.id}  ${SHOWN_NAME}  (muted: @mentions only)`);
 
     const text = unique('muted chatter');
-    const id = await sendToGroup(alice, text);
-    await agent?.waitFor(`skip ${id} from ${alice.username} in group ${team.id}: muted`, 10_000, mark);
+    const id = await sendToGroup(world.alice, text);
+    await agent?.waitFor(`skip ${id} from ${world.alice.username} in group ${team.id}: muted`, 10_000, mark);
     expect((await notifications()).filter((n) => n.body === text)).toEqual([]);
   });
 
   it('a muted group still notifies a message that @mentions me, marked as a mention', async () => {
-    const text = unique(`@${bob.username} the deploy failed, can you look?`);
-    await sendToGroup(carol, text);
-    const hits = await waitForNotification(text);
+    const text = unique(`@${world.bob.username} the deploy failed, can you look?`);
+    await sendToGroup(world.carol, text);
+    const hits = await waitForNotification(world, text);
     expect(hits).toHaveLength(1);
-    expect(hits[0]?.summary).toBe(`${SHOWN_NAME} · ${carol.username} mentioned you`);
+    expect(hits[0]?.summary).toBe(`${SHOWN_NAME} · ${world.carol.username} mentioned you`);
     // Someone else's mention is still muted chatter for bob.
-    const other = unique(`@${alice.username} thanks`);
-    const otherId = await sendToGroup(carol, other);
-    await agent?.waitFor(`skip ${otherId} from ${carol.username} in group ${team.id}: muted`, 10_000);
+    const other = unique(`@${world.alice.username} thanks`);
+    const otherId = await sendToGroup(world.carol, other);
+    await agent?.waitFor(`skip ${otherId} from ${world.carol.username} in group ${team.id}: muted`, 10_000);
   });
 
   it('unmuting in the web app (PUT mute) reaches the running agent through group:update', async () => {
@@ -206,24 +128,24 @@ describe.sequential('chat-notifier in a group', () => {
     await setMutedOverRest(false);
     await agent?.waitFor(`group ${team.id}: unmuted`, 10_000, mark);
     const text = unique('unmuted again');
-    await sendToGroup(carol, text);
-    const hits = await waitForNotification(text);
+    await sendToGroup(world.carol, text);
+    const hits = await waitForNotification(world, text);
     expect(hits).toHaveLength(1);
-    expect(hits[0]?.summary).toBe(`${SHOWN_NAME} · ${carol.username}`);
+    expect(hits[0]?.summary).toBe(`${SHOWN_NAME} · ${world.carol.username}`);
   });
 
   it('a group muted while the agent was off stays quiet in the catch-up; unmute --group ID', async () => {
     await agent?.stop();
     await setMutedOverRest(true);
     const text = unique('sent while the agent was off');
-    const id = await sendToGroup(alice, text);
-    const mention = unique(`@${bob.username} sent while the agent was off`);
-    await sendToGroup(alice, mention);
+    const id = await sendToGroup(world.alice, text);
+    const mention = unique(`@${world.bob.username} sent while the agent was off`);
+    await sendToGroup(world.alice, mention);
     agent = await startAgent();
-    await agent.waitFor(`skip ${id} from ${alice.username} in group ${team.id}: muted`, 10_000);
-    const hits = await waitForNotification(mention);
+    await agent.waitFor(`skip ${id} from ${world.alice.username} in group ${team.id}: muted`, 10_000);
+    const hits = await waitForNotification(world, mention);
     expect(hits).toHaveLength(1);
-    expect(hits[0]?.summary).toBe(`${SHOWN_NAME} · ${alice.username} mentioned you`);
+    expect(hits[0]?.summary).toBe(`${SHOWN_NAME} · ${world.alice.username} mentioned you`);
     expect((await notifications()).filter((n) => n.body === text)).toEqual([]);
 
     const mark = agent.text().length;
@@ -234,7 +156,7 @@ describe.sequential('chat-notifier in a group', () => {
   });
 
   it('stays quiet while the group is open in a visible tab (readingNow)', async () => {
-    const tab = io(server.url, { path: SOCKET_PATH, auth: { token: bob.token, client: 'web' }, transports: ['websocket'] });
+    const tab = io(world.server.url, { path: SOCKET_PATH, auth: { token: world.bob.token, client: 'web' }, transports: ['websocket'] });
     try {
       await new Promise<void>((resolve, reject) => {
         tab.once('sync:done', () => resolve());
@@ -243,10 +165,10 @@ describe.sequential('chat-notifier in a group', () => {
       tab.emit('focus:set', { peer: null, group: team.id });
       // focus:set has no ack; the server handles one socket's events in order, so the answer to
       // a later query means the focus is set.
-      await tab.timeout(5000).emitWithAck('presence:query', { usernames: [alice.username] });
+      await tab.timeout(5000).emitWithAck('presence:query', { usernames: [world.alice.username] });
       const text = unique('you are reading the group');
-      const id = await sendToGroup(alice, text);
-      await agent?.waitFor(`skip ${id} from ${alice.username} in group ${team.id}: reading`, 10_000);
+      const id = await sendToGroup(world.alice, text);
+      await agent?.waitFor(`skip ${id} from ${world.alice.username} in group ${team.id}: reading`, 10_000);
       expect((await notifications()).filter((n) => n.body === text)).toEqual([]);
     } finally {
       tab.disconnect();
@@ -255,18 +177,18 @@ describe.sequential('chat-notifier in a group', () => {
 
   it('removed: the agent hears it and nothing of the group comes after; added back: it notifies again', async () => {
     const mark = agent?.text().length ?? 0;
-    const removed = await api(alice, 'DELETE', GroupApiPaths.member(team.id, bob.username));
+    const removed = await api(world.alice, 'DELETE', GroupApiPaths.member(team.id, world.bob.username));
     expect(removed.status).toBe(204);
     await agent?.waitFor(`group ${team.id}: no longer a member`, 10_000, mark);
     const missed = unique('said after bob was removed');
-    const missedId = await sendToGroup(alice, missed);
+    const missedId = await sendToGroup(world.alice, missed);
 
-    const added = await api(alice, 'POST', GroupApiPaths.members(team.id), { usernames: [bob.username] });
+    const added = await api(world.alice, 'POST', GroupApiPaths.members(team.id), { usernames: [world.bob.username] });
     expect(added.status).toBe(200);
     await agent?.waitFor(`group ${team.id}: joined`, 10_000, mark);
     const back = unique('welcome back');
-    await sendToGroup(alice, back);
-    expect(await waitForNotification(back)).toHaveLength(1);
+    await sendToGroup(world.alice, back);
+    expect(await waitForNotification(world, back)).toHaveLength(1);
     // A copy for bob would sit before "welcome back" in his inbox partition: by now it would have
     // been shown, or at least logged by id.
     expect((await notifications()).filter((n) => n.body === missed)).toEqual([]);

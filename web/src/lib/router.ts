@@ -1,5 +1,5 @@
 // A small history-API router: the app has five routes and needs no library for them.
-import { useSyncExternalStore } from 'react';
+import { useSyncExternalStore, type MouseEvent } from 'react';
 
 export type Route =
   | { name: 'signin' }
@@ -41,6 +41,18 @@ export function navigate(path: string, options: { replace?: boolean } = {}) {
   if (options.replace) window.history.replaceState(null, '', path);
   else window.history.pushState(null, '', path);
   for (const listener of listeners) listener();
+}
+
+/**
+ * onClick for an <a href={path}> inside the app: a plain left click navigates here; with a modifier
+ * key or another button the browser keeps its own behaviour (new tab, new window).
+ */
+export function followInApp(path: string) {
+  return (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate(path);
+  };
 }
 
 export const conversationPath = (peer: string) => `/c/${encodeURIComponent(peer)}`;

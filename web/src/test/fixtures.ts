@@ -1,7 +1,9 @@
 // Test data and fakes shared by the component tests.
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
 import { QueryClient } from '@tanstack/react-query';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import type { ChatSocket } from '../features/connection/SocketProvider';
+import { outbox } from '../features/messages/outbox';
 
 let seq = 0;
 /** A message with a valid v7-shaped id that sorts by creation order. */
@@ -92,3 +94,25 @@ export function fakeLayout(viewport = 600, row = 50) {
     if (offset) Object.defineProperty(proto, 'offsetHeight', offset);
   };
 }
+
+/** fakeLayout() for every test of the calling file, undone after the last. */
+export function withFakeLayout(viewport?: number, row?: number) {
+  let restore: (() => void) | undefined;
+  beforeAll(() => {
+    restore = fakeLayout(viewport, row);
+  });
+  afterAll(() => restore?.());
+}
+
+/** A whole conversation screen: a fake layout, and no stubbed fetch or unsent message carried into the next test. */
+export function withConversationScreen() {
+  withFakeLayout();
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    outbox.set([]);
+  });
+}
+
+/** A JSON answer as the server gives it (no body for 204). */
+export const jsonResponse = (status: number, body?: unknown) =>
+  new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });

@@ -6,10 +6,11 @@ import {
   localPasswordProblem,
   type PasswordProblem,
 } from '@messenger/protocol';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { useChangePassword } from '../../api/changePassword';
 import { ApiError } from '../../api/http';
 import { useLogoutEverywhere } from '../../api/logoutEverywhere';
+import { useModal } from '../../lib/modal';
 import { navigate } from '../../lib/router';
 
 type Field = 'current' | 'next' | 'form';
@@ -38,21 +39,8 @@ export function AccountDialog({ me, onClose }: { me: string; onClose: () => void
   const [problem, setProblem] = useState<{ field: Field; text: string } | null>(null);
   const [changed, setChanged] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const firstField = useRef<HTMLInputElement>(null);
-  // The parent re-renders often (live messages); a new onClose each time must not re-run the
-  // effect below, which would pull the focus back to the first field while the user types.
-  const close = useRef(onClose);
-  close.current = onClose;
+  const firstField = useModal(onClose);
   const ids = { title: useId(), current: useId(), currentError: useId(), next: useId(), nextHint: useId(), nextError: useId() };
-
-  useEffect(() => {
-    firstField.current?.focus();
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') close.current();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, []);
 
   async function submit(event: FormEvent) {
     event.preventDefault();

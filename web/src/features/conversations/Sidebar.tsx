@@ -12,12 +12,13 @@ import { activityOf } from '../groups/groupCache';
 import { GroupListItem } from '../groups/GroupListItem';
 import { useMentionUnread } from '../groups/mention-unread';
 import { NewGroupDialog } from '../groups/NewGroupDialog';
-import { conversationPath, navigate } from '../../lib/router';
+import { conversationPath, followInApp, navigate } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { Avatar } from '../../components/Avatar';
+import { UnreadBadge } from '../../components/UnreadBadge';
 
 interface SidebarProps {
   me: string;
@@ -151,11 +152,7 @@ function ConversationItem({ me, conversation, active }: { me: string; conversati
         className={`conversation-item${active ? ' active' : ''}${unread > 0 ? ' unread' : ''}`}
         aria-current={active ? 'page' : undefined}
         data-peer={conversation.peer}
-        onClick={(e) => {
-          if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-          e.preventDefault();
-          navigate(conversationPath(conversation.peer));
-        }}
+        onClick={followInApp(conversationPath(conversation.peer))}
       >
         <Avatar name={conversation.peer} online={online} />
         <span className="conversation-text">
@@ -178,11 +175,7 @@ function ConversationItem({ me, conversation, active }: { me: string; conversati
                 'No messages yet'
               )}
             </span>
-            {unread > 0 && (
-              <span className="badge" aria-label={`${unread} unread`} data-testid="unread-badge">
-                {unread > 99 ? '99+' : unread}
-              </span>
-            )}
+            <UnreadBadge count={unread} label={`${unread} unread`} />
           </span>
         </span>
       </a>

@@ -3,9 +3,10 @@
 import type { Group } from '@messenger/protocol';
 import { Avatar } from '../../components/Avatar';
 import { BellOffIcon } from '../../components/Icons';
+import { UnreadBadge } from '../../components/UnreadBadge';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
-import { groupPath, navigate } from '../../lib/router';
+import { followInApp, groupPath } from '../../lib/router';
 import { activityOf, groupAttention } from './groupCache';
 
 export function GroupListItem({ me, group, active, mentioned }: { me: string; group: Group; active: boolean; mentioned: number }) {
@@ -25,11 +26,7 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
         aria-current={active ? 'page' : undefined}
         data-group={group.id}
         data-muted={group.muted}
-        onClick={(e) => {
-          if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-          e.preventDefault();
-          navigate(groupPath(group.id));
-        }}
+        onClick={followInApp(groupPath(group.id))}
       >
         <Avatar name={group.name} colourKey={group.id} shape="group" />
         <span className="conversation-text">
@@ -59,11 +56,7 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
                 @
               </span>
             )}
-            {unread > 0 && (
-              <span className={`badge${group.muted ? ' badge-muted' : ''}`} aria-label={label.join(', ')} data-testid="unread-badge">
-                {unread > 99 ? '99+' : unread}
-              </span>
-            )}
+            <UnreadBadge count={unread} label={label.join(', ')} muted={group.muted} />
           </span>
         </span>
       </a>

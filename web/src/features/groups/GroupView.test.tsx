@@ -4,25 +4,15 @@ import type { Group } from '@messenger/protocol';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fakeLayout, FakeSocket, msg, testQueryClient } from '../../test/fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import { FakeSocket, jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { SocketProvider } from '../connection/SocketProvider';
 import { ChatLayout } from '../conversations/ChatLayout';
-import { outbox } from '../messages/outbox';
 
-let restore: () => void;
-beforeAll(() => {
-  restore = fakeLayout();
-});
-afterAll(() => restore());
-afterEach(() => {
-  vi.unstubAllGlobals();
-  outbox.set([]);
-});
+withConversationScreen();
 
 const GID = '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f';
 const REF = { id: GID, name: 'Ops' };
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 function group(partial: Partial<Group> = {}): Group {
   return { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role: 'owner', memberCount: 3, muted: false, unread: 0, lastMessage: null, ...partial };
@@ -39,16 +29,16 @@ function setup(
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {
       calls.push({ url, init });
-      if (url === '/api/conversations') return json(200, { conversations: [] });
-      if (url === '/api/groups') return json(200, { groups: [listed] });
+      if (url === '/api/conversations') return jsonResponse(200, { conversations: [] });
+      if (url === '/api/groups') return jsonResponse(200, { groups: [listed] });
       if (url === `/api/groups/${GID}/members`) {
         const members = ['alice', 'bob', 'carol'].map((username) => ({ username, role: username === 'alice' ? 'owner' : 'member', joinedAt: listed.createdAt }));
-        return json(200, { members });
+        return jsonResponse(200, { members });
       }
-      if (url.startsWith(`/api/groups/${GID}/messages?`)) return json(200, { messages: [...history].reverse(), nextBefore: null });
-      if (url.startsWith(`/api/groups/${GID}/messages/`)) return json(200, { id: url.split('/').at(-2), ...receipts });
-      if (url === `/api/groups/${GID}/messages`) return json(202, { id: '0192f5a4-7c1e-7a3b-9c4d-0000000fffff', partition: 0, offset: '7', sentAt: new Date().toISOString() });
-      if (url === `/api/groups/${GID}/read`) return json(200, { group: GID, upTo: JSON.parse(String(init?.body)).upTo, readAt: new Date().toISOString() });
+      if (url.startsWith(`/api/groups/${GID}/messages?`)) return jsonResponse(200, { messages: [...history].reverse(), nextBefore: null });
+      if (url.startsWith(`/api/groups/${GID}/messages/`)) return jsonResponse(200, { id: url.split('/').at(-2), ...receipts });
+      if (url === `/api/groups/${GID}/messages`) return jsonResponse(202, { id: '0192f5a4-7c1e-7a3b-9c4d-0000000fffff', partition: 0, offset: '7', sentAt: new Date().toISOString() });
+      if (url === `/api/groups/${GID}/read`) return jsonResponse(200, { group: GID, upTo: JSON.parse(String(init?.body)).upTo, readAt: new Date().toISOString() });
       throw new Error(`unexpected ${url}`);
     }),
   );

@@ -3,24 +3,23 @@
 // read while visible. Once I am no longer a member it says so and takes nothing more.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useCallback, useId, useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
-import { BackIcon, BellIcon, BellOffIcon, UsersIcon } from '../../components/Icons';
+import { BellIcon, BellOffIcon, UsersIcon } from '../../components/Icons';
 import { markGroupRead, useGroupMessages } from '../../api/group-messages';
 import { setGroupMuted, useGroupMembers, useGroups } from '../../api/groups';
 import { ApiError } from '../../api/http';
 import { queryKeys } from '../../api/keys';
-import { displayText } from '../../lib/bidi';
-import { navigate } from '../../lib/router';
 import { useGroupTypers } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
-import { useViewState } from '../connection/viewState';
 import { Composer } from '../messages/Composer';
+import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from '../messages/ConversationParts';
 import { ingestOwnGroupRead } from '../messages/ingest';
 import { flattenMessages } from '../messages/messageCache';
 import { MessageList } from '../messages/MessageList';
 import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
+import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
 import { useSendMessage } from '../messages/useSendMessage';
 import { applyGroupUpdate } from './groupCache';
 import { GroupReceiptLine } from './GroupReceiptLine';
@@ -36,7 +35,6 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const pending = useOutbox(groupOutboxKey(id));
   const { sendToGroup, retry, discard } = useSendMessage(me);
   const typers = useGroupTypers(id);
-  const { visible } = useViewState();
   const [membersOpen, setMembersOpen] = useState(false);
   const [muteError, setMuteError] = useState<string | null>(null);
   const panelId = useId();
@@ -50,18 +48,9 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const name = group?.name ?? messages.at(-1)?.group?.name ?? 'Group';
 
   // Read receipts: while visible, everything up to the newest message from others is read.
-  const lastMarked = useRef<string | null>(null);
   const newestIncoming = useMemo(() => messages.findLast((m) => m.from !== me), [messages, me]);
-  useEffect(() => {
-    if (notMember || !visible || !newestIncoming || newestIncoming.state === 'read' || lastMarked.current === newestIncoming.id) return;
-    lastMarked.current = newestIncoming.id;
-    const upTo = newestIncoming;
-    markGroupRead(id, upTo.id)
-      .then(() => ingestOwnGroupRead(client, me, id, upTo))
-      .catch(() => {
-        lastMarked.current = null;
-      });
-  }, [notMember, visible, newestIncoming, id, me, client]);
+  const markUpTo = useCallback((upTo: ChatMessage) => markGroupRead(id, upTo.id).then(() => ingestOwnGroupRead(client, me, id, upTo)), [id, me, client]);
+  useMarkReadWhileVisible(newestIncoming, markUpTo, !notMember);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
   const onSend = useCallback((text: string) => sendToGroup({ id, name }, text), [sendToGroup, id, name]);
@@ -99,19 +88,15 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const typing = typingPhrase(typers);
   return (
     <section className="conversation group-view" aria-labelledby="conversation-title" data-group={id}>
-      <header className="conversation-header">
-        <button type="button" className="icon-button back" aria-label="Back to conversations" onClick={() => navigate('/')}>
-          <BackIcon />
-        </button>
-        <Avatar name={name} colourKey={id} shape="group" />
-        <div className="conversation-heading">
-          <h2 id="conversation-title">
-            <bdi>{displayText(name)}</bdi>
-          </h2>
+      <ConversationHeader
+        avatar={<Avatar name={name} colourKey={id} shape="group" />}
+        title={name}
+        status={
           <p className="small muted" data-testid="group-status">
             {notMember ? 'You are not a member' : group ? `${group.memberCount} ${group.memberCount === 1 ? 'member' : 'members'}${group.muted ? ' · muted' : ''}` : ''}
           </p>
-        </div>
+        }
+      >
         {group && (
           <div className="group-actions">
             <button
@@ -137,7 +122,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
             </button>
           </div>
         )}
-      </header>
+      </ConversationHeader>
       {muteError && (
         <p className="form-error pad" role="alert">
           {muteError}
@@ -145,16 +130,9 @@ export function GroupView({ me, id }: { me: string; id: string }) {
       )}
       {group && membersOpen && <MembersPanel id={panelId} me={me} group={group} onClose={() => setMembersOpen(false)} />}
       {history.isPending && !notMember ? (
-        <div className="empty-main" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading messages…
-        </div>
+        <HistoryLoading />
       ) : history.isError && !notMember ? (
-        <div className="empty-main" role="alert">
-          <p>Could not load messages.</p>
-          <button type="button" className="primary" onClick={() => void history.refetch()}>
-            Retry
-          </button>
-        </div>
+        <HistoryLoadFailed onRetry={() => void history.refetch()} />
       ) : rows.length === 0 ? (
         <div className="empty-main">
           <Avatar name={name} colourKey={id} shape="group" />
@@ -174,18 +152,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           footerFor={footerFor}
         />
       )}
-      <div className="typing-line" aria-live="polite">
-        {typing && !notMember && (
-          <span className="typing-indicator" data-testid="typing-indicator">
-            <span className="dots" aria-hidden="true">
-              <i />
-              <i />
-              <i />
-            </span>
-            {typing}
-          </span>
-        )}
-      </div>
+      <TypingLine text={notMember ? null : typing} />
       {notMember ? (
         <p className="not-member" role="status" data-testid="not-member">
           You are no longer a member of this group.

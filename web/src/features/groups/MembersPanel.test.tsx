@@ -4,11 +4,10 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { testQueryClient } from '../../test/fixtures';
+import { jsonResponse, testQueryClient } from '../../test/fixtures';
 import { canRemove, MembersPanel } from './MembersPanel';
 
 const GID = '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f';
-const json = (status: number, body: unknown) => new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -25,8 +24,8 @@ function renderPanel(role: Exclude<GroupRole, 'owner'>) {
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {
       calls.push({ url, method: init?.method ?? 'GET' });
-      if (url === `/api/groups/${GID}/members`) return json(200, { members: members.map((m) => ({ ...m, joinedAt: group.createdAt })) });
-      if (init?.method === 'DELETE') return json(204, null);
+      if (url === `/api/groups/${GID}/members`) return jsonResponse(200, { members: members.map((m) => ({ ...m, joinedAt: group.createdAt })) });
+      if (init?.method === 'DELETE') return jsonResponse(204, null);
       throw new Error(`unexpected ${url}`);
     }),
   );

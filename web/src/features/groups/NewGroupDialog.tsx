@@ -1,10 +1,11 @@
 // "New group": a name and the first members, picked with the people search. Creating opens it.
 import { MAX_GROUP_NAME_LENGTH, type Group } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { createGroup } from '../../api/groups';
 import { ApiError } from '../../api/http';
 import { queryKeys } from '../../api/keys';
+import { useModal } from '../../lib/modal';
 import { groupPath, navigate } from '../../lib/router';
 import { applyGroupUpdate } from './groupCache';
 import { PeoplePicker } from './PeoplePicker';
@@ -15,19 +16,8 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
   const [members, setMembers] = useState<string[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const nameRef = useRef<HTMLInputElement>(null);
-  const close = useRef(onClose);
-  close.current = onClose;
+  const nameRef = useModal(onClose);
   const ids = { title: useId(), name: useId() };
-
-  useEffect(() => {
-    nameRef.current?.focus();
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') close.current();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, []);
 
   async function submit(event: FormEvent) {
     event.preventDefault();

@@ -1,8 +1,7 @@
 // Picks several people with the people search (GET /api/people): chosen ones show as removable
 // chips. Used to start a group and to add members to one.
-import { useEffect, useId, useState } from 'react';
-import { Avatar } from '../../components/Avatar';
-import { usePeople } from '../../api/people';
+import { useId, useState } from 'react';
+import { PeopleSearchInput, PersonResult, usePeopleSearch } from '../../components/PeopleSearch';
 
 export interface PeoplePickerProps {
   /** Already in (not offered again). */
@@ -20,16 +19,9 @@ export function PeoplePicker({ exclude = [], actionLabel, onDone, onCancel, chos
   const [own, setOwn] = useState<string[]>([]);
   const chosen = controlled ?? own;
   const setChosen = (next: string[]) => (onChange ? onChange(next) : setOwn(next));
-  const [q, setQ] = useState('');
-  const [debounced, setDebounced] = useState('');
-  const people = usePeople(debounced);
+  const { q, setQ, debounced, people } = usePeopleSearch();
   const inputId = useId();
   const listId = useId();
-
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(q), 150);
-    return () => clearTimeout(timer);
-  }, [q]);
 
   const offered = debounced.trim() ? (people.data?.users ?? []).filter((u) => !exclude.includes(u.username) && !chosen.includes(u.username)) : [];
   const pick = (username: string) => {
@@ -51,17 +43,11 @@ export function PeoplePicker({ exclude = [], actionLabel, onDone, onCancel, chos
         </ul>
       )}
       <label htmlFor={inputId}>Add people</label>
-      <input
+      <PeopleSearchInput
         id={inputId}
-        type="search"
-        placeholder="Search people by username"
-        autoComplete="off"
-        autoCapitalize="none"
-        spellCheck={false}
-        maxLength={32}
+        listId={listId}
         value={q}
-        onChange={(e) => setQ(e.target.value)}
-        aria-controls={listId}
+        onChange={setQ}
         onKeyDown={(e) => {
           const first = offered[0];
           if (e.key === 'Enter') {
@@ -72,13 +58,7 @@ export function PeoplePicker({ exclude = [], actionLabel, onDone, onCancel, chos
       />
       <ul id={listId} className="people-results" aria-label="People" aria-live="polite">
         {offered.map((u) => (
-          <li key={u.username}>
-            <button type="button" className="person" onClick={() => pick(u.username)}>
-              <Avatar name={u.username} online={u.online} size="sm" />
-              <span>{u.username}</span>
-              <span className="muted small">{u.online ? 'online' : ''}</span>
-            </button>
-          </li>
+          <PersonResult key={u.username} user={u} onPick={pick} />
         ))}
         {q.trim() && debounced === q && people.isSuccess && !people.isPlaceholderData && offered.length === 0 && <li className="muted pad">Nobody else by that name.</li>}
         {people.isError && <li className="form-error pad">Search failed.</li>}

@@ -1,23 +1,14 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fakeLayout, testQueryClient } from '../../test/fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import { jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
-import { outbox } from './outbox';
+import { setVisible } from '../connection/viewState';
 
-let restore: () => void;
-beforeAll(() => {
-  restore = fakeLayout();
-});
-afterAll(() => restore());
-afterEach(() => {
-  vi.unstubAllGlobals();
-  outbox.set([]);
-});
+withConversationScreen();
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const ID = '0192f5a4-7c1e-7a3b-9c4d-00000000abcd';
 const accepted = { id: ID, partition: 1, offset: '42', sentAt: '2026-11-23T10:00:00.000Z' };
 
@@ -33,7 +24,7 @@ function stubFetch(sendAnswers: (() => Promise<Response>)[]) {
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {
       calls.push({ url, init });
-      if (url.startsWith('/api/conversations/bob/messages')) return json(200, { messages: [], nextBefore: null });
+      if (url.startsWith('/api/conversations/bob/messages')) return jsonResponse(200, { messages: [], nextBefore: null });
       if (url === '/send') {
         const next = sendAnswers.shift();
         if (!next) throw new Error('unexpected send');
@@ -71,7 +62,7 @@ describe('sending', () => {
     expect(screen.getByRole('img', { name: 'Sending' })).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Message bob' })).toHaveValue('');
 
-    await act(async () => release(json(202, accepted)));
+    await act(async () => release(jsonResponse(202, accepted)));
     await waitFor(() => expect(state()).toBe('sent'));
     expect(screen.getByTestId('message')).toHaveAttribute('data-id', ID);
     const send = calls.find((c) => c.url === '/send');
@@ -92,8 +83,8 @@ describe('sending', () => {
 
   it('shows a failed send with Retry, and the retry reuses the Idempotency-Key', async () => {
     const calls = stubFetch([
-      async () => json(503, { error: { code: 'kafka_unavailable', message: 'Kafka is unavailable' } }),
-      async () => json(202, { ...accepted, id: '0192f5a4-7c1e-7a3b-9c4d-00000000beef' }),
+      async () => jsonResponse(503, { error: { code: 'kafka_unavailable', message: 'Kafka is unavailable' } }),
+      async () => jsonResponse(202, { ...accepted, id: '0192f5a4-7c1e-7a3b-9c4d-00000000beef' }),
     ]);
     renderView(testQueryClient());
     await screen.findByText('No messages yet. Say hi to bob!');
@@ -125,5 +116,74 @@ describe('sending', () => {
     expect(calls.some((c) => c.url === '/send')).toBe(false);
     expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
     expect(box).toHaveAttribute('maxlength', '4000');
+  });
+});
+
+describe('around the list', () => {
+  it('names the peer in the header, goes back to the list, and retries a history that failed to load', async () => {
+    const answers = [jsonResponse(500, { error: { code: 'internal', message: 'Internal error' } }), jsonResponse(200, { messages: [], nextBefore: null })];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        const next = url.startsWith('/api/conversations/bob/messages') ? answers.shift() : undefined;
+        if (!next) throw new Error(`unexpected ${url}`);
+        return next;
+      }),
+    );
+    window.history.pushState(null, '', '/c/bob');
+    renderView(testQueryClient());
+    expect(screen.getByRole('heading', { level: 2, name: 'bob' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Loading messages…');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not load messages.');
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('No messages yet. Say hi to bob!')).toBeInTheDocument();
+    expect(answers).toEqual([]);
+    await user.click(screen.getByRole('button', { name: 'Back to conversations' }));
+    expect(window.location.pathname).toBe('/');
+  });
+});
+
+describe('read receipts', () => {
+  it('marks the newest message from the peer read while the tab is visible: once, and again after a failure', async () => {
+    const fromBob = msg({ text: 'are you there?', from: 'bob', to: 'alice', state: 'delivered' });
+    const mine = msg({ text: 'one sec', from: 'alice', to: 'bob', state: 'delivered' });
+    let fail!: () => void;
+    const answers: (() => Promise<Response>)[] = [
+      () => new Promise<Response>((resolve) => (fail = () => resolve(jsonResponse(503, { error: { code: 'unavailable', message: 'Try again' } })))),
+      async () => jsonResponse(200, { peer: 'bob', upTo: fromBob.id, readAt: new Date().toISOString() }),
+    ];
+    const reads: unknown[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url.startsWith('/api/conversations/bob/messages')) return jsonResponse(200, { messages: [fromBob, mine], nextBefore: null });
+        const next = url === '/api/conversations/bob/read' ? answers.shift() : undefined;
+        if (!next) throw new Error(`unexpected ${url}`);
+        reads.push(JSON.parse(String(init?.body)));
+        return next();
+      }),
+    );
+    const toggle = async () => {
+      await act(async () => setVisible(false));
+      await act(async () => setVisible(true));
+    };
+    act(() => setVisible(false));
+    try {
+      renderView(testQueryClient());
+      await screen.findByText('one sec');
+      expect(reads).toEqual([]); // a hidden tab reads nothing
+      await act(async () => setVisible(true));
+      await waitFor(() => expect(reads).toEqual([{ upTo: fromBob.id }]));
+      await toggle(); // while the first is in flight: not again
+      expect(reads).toHaveLength(1);
+      await act(async () => fail());
+      await toggle(); // it failed: once more
+      await waitFor(() => expect(reads).toEqual([{ upTo: fromBob.id }, { upTo: fromBob.id }]));
+      await toggle(); // it succeeded: no more
+      expect(reads).toHaveLength(2);
+    } finally {
+      act(() => setVisible(true));
+    }
   });
 });

@@ -1,23 +1,23 @@
 // One conversation: header with presence and typing, the message list, the composer. Marks the
 // peer's messages read while this view is visible.
-import { BackIcon } from '../../components/Icons';
+import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
 import { displayText } from '../../lib/bidi';
-import { navigate } from '../../lib/router';
 import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
-import { useViewState } from '../connection/viewState';
 import { Avatar } from '../../components/Avatar';
 import { Composer } from './Composer';
+import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from './ConversationParts';
 import { ingestOwnRead } from './ingest';
 import { flattenMessages } from './messageCache';
 import { MessageList } from './MessageList';
 import { useOutbox } from './outbox';
 import { buildRows } from './rows';
+import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { useSendMessage } from './useSendMessage';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
@@ -28,7 +28,6 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const { send, retry, discard } = useSendMessage(me);
   const online = usePresence(peer);
   const typing = useIsTyping(peer);
-  const { visible } = useViewState();
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
@@ -50,21 +49,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   }, [socket, peer]);
 
   // Read receipts: while visible, everything from the peer up to the newest is read.
-  const lastMarked = useRef<string | null>(null);
-  const newestIncoming = useMemo(() => {
-    for (let i = messages.length - 1; i >= 0; i -= 1) if (messages[i]?.from === peer) return messages[i];
-    return undefined;
-  }, [messages, peer]);
-  useEffect(() => {
-    if (!visible || !newestIncoming || newestIncoming.state === 'read' || lastMarked.current === newestIncoming.id) return;
-    lastMarked.current = newestIncoming.id;
-    const upTo = newestIncoming;
-    markRead(peer, upTo.id)
-      .then(() => ingestOwnRead(client, peer, upTo))
-      .catch(() => {
-        lastMarked.current = null;
-      });
-  }, [visible, newestIncoming, peer, client]);
+  const newestIncoming = useMemo(() => messages.findLast((m) => m.from === peer), [messages, peer]);
+  const markUpTo = useCallback((upTo: ChatMessage) => markRead(peer, upTo.id).then(() => ingestOwnRead(client, peer, upTo)), [peer, client]);
+  useMarkReadWhileVisible(newestIncoming, markUpTo);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
   const onSend = useCallback((text: string) => send(peer, text), [send, peer]);
@@ -74,20 +61,15 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const notFound = history.error instanceof ApiError && history.error.status === 404;
   return (
     <section className="conversation" aria-labelledby="conversation-title">
-      <header className="conversation-header">
-        <button type="button" className="icon-button back" aria-label="Back to conversations" onClick={() => navigate('/')}>
-          <BackIcon />
-        </button>
-        <Avatar name={peer} online={online} />
-        <div className="conversation-heading">
-          <h2 id="conversation-title">
-            <bdi>{displayText(peer)}</bdi>
-          </h2>
+      <ConversationHeader
+        avatar={<Avatar name={peer} online={online} />}
+        title={peer}
+        status={
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
             {online ? 'online' : 'offline'}
           </p>
-        </div>
-      </header>
+        }
+      />
       {notFound ? (
         <div className="empty-main" role="alert">
           <h2>
@@ -96,16 +78,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           <p className="muted">Check the name, or find people with “New chat”.</p>
         </div>
       ) : history.isPending ? (
-        <div className="empty-main" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading messages…
-        </div>
+        <HistoryLoading />
       ) : history.isError ? (
-        <div className="empty-main" role="alert">
-          <p>Could not load messages.</p>
-          <button type="button" className="primary" onClick={() => void history.refetch()}>
-            Retry
-          </button>
-        </div>
+        <HistoryLoadFailed onRetry={() => void history.refetch()} />
       ) : rows.length === 0 ? (
         <div className="empty-main">
           <Avatar name={peer} />
@@ -123,18 +98,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           onDiscard={discard}
         />
       )}
-      <div className="typing-line" aria-live="polite">
-        {typing && (
-          <span className="typing-indicator" data-testid="typing-indicator">
-            <span className="dots" aria-hidden="true">
-              <i />
-              <i />
-              <i />
-            </span>
-            {peer} is typing…
-          </span>
-        )}
-      </div>
+      <TypingLine text={typing ? `${peer} is typing…` : null} />
       {!notFound && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
     </section>
   );

@@ -1,14 +1,10 @@
 import { render, screen, within } from '@testing-library/react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fakeLayout, msg } from '../../test/fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import { msg, withFakeLayout } from '../../test/fixtures';
 import { MessageList } from './MessageList';
 import { buildRows } from './rows';
 
-let restore: () => void;
-beforeAll(() => {
-  restore = fakeLayout();
-});
-afterAll(() => restore());
+withFakeLayout();
 
 function renderList(messages: ReturnType<typeof msg>[], props: Partial<Parameters<typeof MessageList>[0]> = {}) {
   const rows = buildRows(messages, [], 'alice', new Date('2026-11-23T12:00:00Z'));

@@ -1,14 +1,10 @@
 import { render, screen } from '@testing-library/react';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeLayout, msg } from '../../test/fixtures';
+import { describe, expect, it } from 'vitest';
+import { msg, withFakeLayout } from '../../test/fixtures';
 import { MessageList } from './MessageList';
 import { buildRows } from './rows';
 
-let restore: () => void;
-beforeAll(() => {
-  restore = fakeLayout();
-});
-afterAll(() => restore());
+withFakeLayout();
 
 function renderText(text: string, peer = 'bob') {
   const rows = buildRows([msg({ text })], [], 'alice', new Date('2026-11-23T12:00:00Z'));

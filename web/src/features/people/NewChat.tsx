@@ -1,24 +1,16 @@
 // "New chat": search people by name prefix and open a conversation with one of them.
-import { useEffect, useId, useRef, useState } from 'react';
-import { usePeople } from '../../api/people';
-import { Avatar } from '../../components/Avatar';
+import { useEffect, useId, useRef } from 'react';
+import { PeopleSearchInput, PersonResult, usePeopleSearch } from '../../components/PeopleSearch';
 
 export function NewChat({ onPick, onClose }: { onPick: (username: string) => void; onClose: () => void }) {
-  const [q, setQ] = useState('');
-  const [debounced, setDebounced] = useState('');
+  const { q, setQ, debounced, people } = usePeopleSearch();
   const inputRef = useRef<HTMLInputElement>(null);
   const inputId = useId();
   const listId = useId();
-  const people = usePeople(debounced);
 
   useEffect(() => {
     inputRef.current?.focus();
   }, []);
-
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(q), 150);
-    return () => clearTimeout(timer);
-  }, [q]);
 
   const users = debounced.trim() ? (people.data?.users ?? []) : [];
   return (
@@ -33,18 +25,12 @@ export function NewChat({ onPick, onClose }: { onPick: (username: string) => voi
         Search people
       </label>
       <div className="search-row">
-        <input
+        <PeopleSearchInput
           id={inputId}
           ref={inputRef}
-          type="search"
-          placeholder="Search people by username"
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          maxLength={32}
+          listId={listId}
           value={q}
-          onChange={(e) => setQ(e.target.value)}
-          aria-controls={listId}
+          onChange={setQ}
           onKeyDown={(e) => {
             const first = users[0];
             if (e.key === 'Enter' && first) onPick(first.username);
@@ -56,13 +42,7 @@ export function NewChat({ onPick, onClose }: { onPick: (username: string) => voi
       </div>
       <ul id={listId} className="people-results" aria-label="People" aria-live="polite">
         {users.map((u) => (
-          <li key={u.username}>
-            <button type="button" className="person" onClick={() => onPick(u.username)}>
-              <Avatar name={u.username} online={u.online} size="sm" />
-              <span>{u.username}</span>
-              <span className="muted small">{u.online ? 'online' : ''}</span>
-            </button>
-          </li>
+          <PersonResult key={u.username} user={u} onPick={onPick} />
         ))}
         {debounced.trim() && people.isSuccess && users.length === 0 && <li className="muted pad">Nobody by that name.</li>}
         {people.isError && <li className="form-error pad">Search failed.</li>}

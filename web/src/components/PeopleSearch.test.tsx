@@ -1,0 +1,83 @@
+// The people search as both its users behave: "New chat" (pick one, open the chat) and the group
+// member picker (pick several as chips), against a stubbed GET /api/people.
+import { QueryClientProvider } from '@tanstack/react-query';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { ReactNode } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PeoplePicker } from '../features/groups/PeoplePicker';
+import { NewChat } from '../features/people/NewChat';
+import { testQueryClient } from '../test/fixtures';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const PEOPLE = [
+  { username: 'bob', online: true },
+  { username: 'bobby', online: false },
+];
+
+/** Answers GET /api/people?q= with the names that start with q; records the queries asked. */
+function stubPeople() {
+  const asked: string[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      const q = new URL(url, 'http://localhost').searchParams.get('q') ?? '';
+      asked.push(q);
+      const users = PEOPLE.filter((p) => p.username.startsWith(q));
+      return new Response(JSON.stringify({ users }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }),
+  );
+  return asked;
+}
+
+const wrap = (node: ReactNode) => render(<QueryClientProvider client={testQueryClient()}>{node}</QueryClientProvider>);
+
+describe('New chat', () => {
+  it('focuses the box, searches once per pause in typing, and Enter opens the first person', async () => {
+    const asked = stubPeople();
+    const onPick = vi.fn();
+    wrap(<NewChat onPick={onPick} onClose={vi.fn()} />);
+    const box = screen.getByRole('searchbox', { name: 'Search people' });
+    expect(box).toHaveFocus();
+    expect(box).toHaveAttribute('maxlength', '32');
+    const user = userEvent.setup();
+    await user.type(box, 'bo');
+    expect(await screen.findByRole('button', { name: /bobby/ })).toBeInTheDocument();
+    // Typed faster than the debounce: one request for "bo", none for "b".
+    expect(asked).toEqual(['bo']);
+    await user.keyboard('{Enter}');
+    expect(onPick).toHaveBeenCalledWith('bob');
+  });
+
+  it('says when nobody has that name, and Escape closes', async () => {
+    stubPeople();
+    const onClose = vi.fn();
+    wrap(<NewChat onPick={vi.fn()} onClose={onClose} />);
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('searchbox'), 'zed');
+    expect(await screen.findByText('Nobody by that name.')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    expect(onClose).toHaveBeenCalledOnce();
+  });
+});
+
+describe('PeoplePicker', () => {
+  it('picks people as chips, offers nobody twice, and hands over the list', async () => {
+    stubPeople();
+    const onDone = vi.fn();
+    wrap(<PeoplePicker actionLabel="Add" onDone={onDone} onCancel={vi.fn()} />);
+    const user = userEvent.setup();
+    const box = screen.getByRole('searchbox', { name: 'Add people' });
+    await user.type(box, 'bob');
+    await user.click(await screen.findByRole('button', { name: /bobby/ }));
+    expect(box).toHaveValue('');
+    await user.type(box, 'bob');
+    const results = within(screen.getByRole('list', { name: 'People' }));
+    await waitFor(() => expect(results.getByRole('button', { name: /\bbob\b/ })).toBeInTheDocument());
+    expect(results.queryByRole('button', { name: /bobby/ })).not.toBeInTheDocument();
+    await user.keyboard('{Enter}');
+    await user.click(screen.getByRole('button', { name: 'Add 2' }));
+    expect(onDone).toHaveBeenCalledWith(['bobby', 'bob']);
+  });
+});
