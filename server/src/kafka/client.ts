@@ -46,7 +46,8 @@ export function createKafkaClient(options: KafkaBusOptions): Kafka {
       // start, a leader moving) at ERROR; they are normal, and a newcomer should not see red on
       // every start; nor is "Topic creation errors", the topic-already-exists answer our
       // create-if-missing gets on every later start. Real failures still reject the calls.
-      if (TRANSIENT_KAFKA_ERRORS.test(String(extra.error ?? '')) || QUIET_KAFKA_WARNINGS.test(message)) log.debug(fields, message);
+      const transient = TRANSIENT_KAFKA_ERRORS.test(String(extra.error ?? '')) || TRANSIENT_KAFKA_ERRORS.test(message);
+      if (transient || QUIET_KAFKA_WARNINGS.test(message)) log.debug(fields, message);
       else if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
       else log.warn(fields, message);
     },
