@@ -1,4 +1,6 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
+import type { CompareResult } from './compare.js';
+import { compareMarkdown, compareStagesSvg } from './compare-report.js';
 import type { GroupsResult } from './groups.js';
 import type { Histogram } from './stats.js';
 import type { ScaleResult } from './scale.js';
@@ -19,6 +21,7 @@ export interface Results {
   catchUp?: CatchUpResult;
   groups?: GroupsResult;
   scale?: ScaleResult;
+  compare?: CompareResult;
   errors: Record<string, string>;
   targets: Target[];
 }
@@ -175,6 +178,7 @@ export function markdown(r: Results): string {
   }
   if (r.groups) L.push(...groupsMarkdown(r.groups));
   if (r.scale) L.push(...scaleMarkdown(r.scale));
+  if (r.compare) L.push(...compareMarkdown(r.compare));
   if (Object.keys(r.errors).length) {
     L.push('', '## Errors', '');
     for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v.split('\n')[0]}`);
@@ -327,6 +331,7 @@ export function html(r: Results): string {
   if (r.scale) {
     parts.push(lineChart('Scale-out: server CPU per message (all instances) vs instances', 'instances', [{ name: 'CPU ms/message', points: r.scale.points.map((p) => [p.instances, p.cpuMsPerMessage]) }], 'ms'));
   }
+  if (r.compare) parts.push(compareStagesSvg(r.compare));
   const md = markdown(r);
   return `<!doctype html><html><head><meta charset="utf-8"><title>messenger bench ${esc(r.startedAt)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}svg{background:#fff;border:1px solid #ddd}</style></head>
