@@ -128,7 +128,8 @@ export function markdown(r: Results): string {
   L.push(`# Benchmark results (${r.mode})`, '');
   L.push(`${r.startedAt} → ${r.finishedAt}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGB} GB, Node ${r.machine.node}; load average (1/5/15 min) at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${(r.machine.loadAvgEnd ?? []).map((x) => x.toFixed(2)).join(' ')}.`, '');
   for (const n of r.notes) L.push(`- ${n}`);
-  L.push('', '## Targets', '', '| target | goal | measured | verdict |', '|---|---|---|---|');
+  // A comparison has no targets of its own: its verdict is the ratio.
+  if (r.targets.length) L.push('', '## Targets', '', '| target | goal | measured | verdict |', '|---|---|---|---|');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.target} | ${t.measured}${t.note ? ` (${t.note})` : ''} | ${verdict(t.met)} |`);
   const s = r.steady;
   if (s) {
