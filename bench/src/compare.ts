@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { REPO_ROOT, scrapeMetrics, startServer, type ServerHandle } from './env.js';
 import { LoadCluster } from './load.js';
 import { describeCheckout, prepareRevision, type Revision } from './revision.js';
-import { ensureUsers, lagAfter, measure, stageMeans, type Context, type Settings, type StageMeans } from './scenarios.js';
+import { ensureUsers, lagAfter, measure, stageMeans, type Context, type Settings } from './scenarios.js';
+import type { StageRow } from './stages.js';
 import { round } from './stats.js';
 
 export const MAX_COMPARE_ROUNDS = 10;
@@ -30,7 +31,7 @@ export interface CompareBuild {
   lockDiffers?: boolean;
 }
 
-export interface CompareRound {
+export interface CompareRound extends StageRow {
   round: number;
   build: BuildLabel;
   cpuMsPerMessage: number;
@@ -50,8 +51,6 @@ export interface CompareRound {
   backpressured: boolean;
   /** messages_undelivered (inbox backlog) after the round drained */
   undelivered: number | null;
-  /** means from the server's own histograms over the round */
-  stages: StageMeans;
 }
 
 export interface RatioSummary {
@@ -139,6 +138,8 @@ async function steadyRound(ctx: Context, build: BuildLabel, roundNo: number): Pr
       p50: r.latency.p50,
       p99: r.latency.p99,
       answerP99: r.answerLatency.p99,
+      answerMeanMs: r.answerLatency.mean,
+      endToEndMeanMs: r.latency.mean,
       achievedRate: r.achievedRate,
       accepted: r.accepted,
       delivered: r.delivered,

@@ -1,6 +1,7 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
 import type { CompareResult } from './compare.js';
 import { compareMarkdown, compareStagesSvg } from './compare-report.js';
+import { stagesSvg } from './stages.js';
 import type { GroupsResult } from './groups.js';
 import type { Histogram } from './stats.js';
 import type { ScaleResult } from './scale.js';
@@ -307,6 +308,7 @@ export function html(r: Results): string {
         { name: 'server RSS MB', points: s.server.timeline.map((p) => [p.t, p.rssMB]) },
       ], '% / MB'),
     );
+    parts.push(stagesSvg('Steady: where a message\'s time goes', [{ name: 'ours', rows: [{ answerMeanMs: s.ours.answerLatency.mean, endToEndMeanMs: s.ours.latency.mean, stages: s.stages }] }]));
   }
   if (r.ramp) {
     parts.push(

@@ -7,8 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import { compare, ratioSummary, summarizeCompare, type CompareRound } from '../src/compare.js';
+import { compareMarkdown } from '../src/compare-report.js';
 import { REPO_ROOT, SERVER_ENTRY, siblingEntry } from '../src/env.js';
 import { mirrorNodeModules } from '../src/revision.js';
+import { breakdown, stagesSvg } from '../src/stages.js';
 import { settingsFor } from '../src/scenarios.js';
 
 declare module 'vitest' {
@@ -26,6 +28,8 @@ function run(build: 'A' | 'B', roundNo: number, cpu: number, p99: number, lost =
     p50: p99 / 2,
     p99,
     answerP99: 0,
+    answerMeanMs: 0,
+    endToEndMeanMs: 0,
     achievedRate: 0,
     accepted: 0,
     delivered: 0,
@@ -57,6 +61,18 @@ describe('compare ratios', () => {
     expect(r.perRound).toHaveLength(2);
     expect(r.perRound[0]).toBeNaN();
     expect(r.median).toBe(1.5);
+  });
+});
+
+describe('stage breakdown', () => {
+  it('splits the 202 into outside the server, HTTP stack and produce wait, and leaves unknowns unknown', () => {
+    const row = { answerMeanMs: 10, endToEndMeanMs: 30, stages: { sendMs: 6, produceMs: 4.5, consumeToEmitMs: 12 } };
+    expect(breakdown(row)).toEqual({ outsideMs: 4, httpMs: 1.5, produceMs: 4.5, consumeStorePushMs: 12, endToEndMs: 30 });
+    const unknown = breakdown({ answerMeanMs: 10, endToEndMeanMs: 30, stages: { sendMs: null, produceMs: 4.5, consumeToEmitMs: null } });
+    expect([unknown.outsideMs, unknown.httpMs, unknown.consumeStorePushMs]).toEqual([null, null, null]);
+    const svg = stagesSvg('t', [{ name: 'A', rows: [row] }, { name: 'B', rows: [] }]);
+    expect(svg).toContain('A 1.50 ms');
+    expect(svg).toContain('B n/a ms');
   });
 });
 
@@ -120,5 +136,9 @@ describe('compare HEAD with HEAD', () => {
       expect(x.perRound).toHaveLength(2);
       expect(Number.isFinite(x.median)).toBe(true);
     }
+    // The report names both builds and has a row per round and build.
+    const md = compareMarkdown(c).join('\n');
+    expect(md).toContain(`B: ${head.slice(0, 10)}`);
+    expect(md.split('\n').filter((l) => /^\| [12] \| [AB] \| /.test(l))).toHaveLength(8);
   });
 });
