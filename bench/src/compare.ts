@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { REPO_ROOT, scrapeMetrics, startServer, type ServerHandle } from './env.js';
 import { LoadCluster } from './load.js';
-import { describeCheckout, prepareRevision, type Revision } from './revision.js';
+import { describeCheckout, prepareRevision } from './revision.js';
 import { ensureUsers, lagAfter, measure, stageMeans, type Context, type Settings } from './scenarios.js';
 import type { StageRow } from './stages.js';
 import { round } from './stats.js';
@@ -176,18 +176,18 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   const s = opts.settings.steady;
   const checkout = await describeCheckout(REPO_ROOT);
   const a: CompareBuild = { label: 'A', rev: 'working tree', sha: checkout.sha, subject: checkout.subject, dirty: checkout.dirty };
-  let revision: Revision | undefined;
+  let removeTree: (() => void) | undefined;
   const servers: ServerHandle[] = [];
   const stopAll = async () => {
     for (const server of servers.splice(0)) {
       await server.stop().catch(() => undefined);
       if (server.env.DATA_DIR) rmSync(server.env.DATA_DIR, { recursive: true, force: true });
     }
-    revision?.remove();
+    removeTree?.();
   };
   opts.track?.(stopAll);
   try {
-    revision = await prepareRevision(REPO_ROOT, opts.rev, opts.log);
+    const revision = await prepareRevision(REPO_ROOT, opts.rev, opts.log, (remove) => (removeTree = remove));
     const b: CompareBuild = {
       label: 'B',
       rev: opts.rev,

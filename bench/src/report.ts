@@ -1,5 +1,5 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
-import type { CompareResult } from './compare.js';
+import type { CompareResult, CompareRound } from './compare.js';
 import { compareMarkdown, compareStagesSvg } from './compare-report.js';
 import { stagesSvg } from './stages.js';
 import type { GroupsResult } from './groups.js';
@@ -334,7 +334,12 @@ export function html(r: Results): string {
   if (r.scale) {
     parts.push(lineChart('Scale-out: server CPU per message (all instances) vs instances', 'instances', [{ name: 'CPU ms/message', points: r.scale.points.map((p) => [p.instances, p.cpuMsPerMessage]) }], 'ms'));
   }
-  if (r.compare) parts.push(compareStagesSvg(r.compare));
+  if (r.compare) {
+    const per = (label: 'A' | 'B', pick: (x: CompareRound) => number) => r.compare?.runs.filter((x) => x.build === label).map((x): [number, number] => [x.round, pick(x)]) ?? [];
+    parts.push(lineChart('Compare: server CPU per message, per round', 'round', [{ name: 'A CPU ms/message', points: per('A', (x) => x.cpuMsPerMessage) }, { name: 'B CPU ms/message', points: per('B', (x) => x.cpuMsPerMessage) }], 'ms'));
+    parts.push(lineChart('Compare: p99 per round', 'round', [{ name: 'A p99 ms', points: per('A', (x) => x.p99) }, { name: 'B p99 ms', points: per('B', (x) => x.p99) }], 'ms'));
+    parts.push(compareStagesSvg(r.compare));
+  }
   const md = markdown(r);
   return `<!doctype html><html><head><meta charset="utf-8"><title>messenger bench ${esc(r.startedAt)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}svg{background:#fff;border:1px solid #ddd}</style></head>

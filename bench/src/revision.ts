@@ -78,11 +78,18 @@ export function mirrorNodeModules(from: string, to: string): number {
  * (root and per workspace) and builds the server with this checkout's TypeScript. Bounded: every
  * git and tsc call has a timeout.
  */
-export async function prepareRevision(repo: string, rev: string, log: (line: string) => void): Promise<Revision> {
+export async function prepareRevision(
+  repo: string,
+  rev: string,
+  log: (line: string) => void,
+  /** told how to remove the tree as soon as it exists, so a signal during the build can */
+  onCreated?: (remove: () => void) => void,
+): Promise<Revision> {
   const sha = (await git(repo, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
   const subject = (await git(repo, ['log', '-1', '--format=%s', sha])).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), `messenger-compare-${sha.slice(0, 10)}-`));
   const remove = () => rmSync(dir, { recursive: true, force: true });
+  onCreated?.(remove);
   try {
     log(`compare: exporting ${rev} (${sha.slice(0, 10)} ${subject}) to ${dir}`);
     await run('sh', ['-c', `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, 'sh', repo, sha, dir], { timeout: 120_000 });
