@@ -176,14 +176,14 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   const s = opts.settings.steady;
   const checkout = await describeCheckout(REPO_ROOT);
   const a: CompareBuild = { label: 'A', rev: 'working tree', sha: checkout.sha, subject: checkout.subject, dirty: checkout.dirty };
-  let removeTree: (() => void) | undefined;
+  let removeTree: (() => Promise<void>) | undefined;
   const servers: ServerHandle[] = [];
   const stopAll = async () => {
     for (const server of servers.splice(0)) {
       await server.stop().catch(() => undefined);
       if (server.env.DATA_DIR) rmSync(server.env.DATA_DIR, { recursive: true, force: true });
     }
-    removeTree?.();
+    await removeTree?.();
   };
   opts.track?.(stopAll);
   try {

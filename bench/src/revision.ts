@@ -22,7 +22,7 @@ export interface Revision {
   buildMs: number;
   /** package-lock.json differs from this checkout's: it runs with dependencies it did not pin */
   lockDiffers: boolean;
-  remove(): void;
+  remove(): Promise<void>;
 }
 
 async function git(repo: string, args: string[], maxBuffer = 16 * 2 ** 20): Promise<string> {
@@ -83,16 +83,31 @@ export async function prepareRevision(
   rev: string,
   log: (line: string) => void,
   /** told how to remove the tree as soon as it exists, so a signal during the build can */
-  onCreated?: (remove: () => void) => void,
+  onCreated?: (remove: () => Promise<void>) => void,
 ): Promise<Revision> {
   const sha = (await git(repo, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
   const subject = (await git(repo, ['log', '-1', '--format=%s', sha])).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), `messenger-compare-${sha.slice(0, 10)}-`));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  // Removing the tree while tar or tsc still writes into it would let them recreate part of it
+  // (seen: a SIGINT during the build left server/dist behind), so the writer is killed and
+  // awaited first.
+  const abort = new AbortController();
+  let writing: Promise<unknown> = Promise.resolve();
+  const step = <T>(p: Promise<T>): Promise<T> => ((writing = p), p);
+  const remove = async () => {
+    abort.abort();
+    await writing.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
   onCreated?.(remove);
+  const options = { signal: abort.signal, killSignal: 'SIGKILL' as const };
   try {
     log(`compare: exporting ${rev} (${sha.slice(0, 10)} ${subject}) to ${dir}`);
-    await run('sh', ['-c', `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, 'sh', repo, sha, dir], { timeout: 120_000 });
+    // Two steps, not a shell pipe: killing a shell would leave its tar writing on.
+    const tarball = path.join(dir, '.revision.tar');
+    await step(run('git', ['-C', repo, 'archive', '--format=tar', '-o', tarball, sha], { timeout: 120_000, ...options }));
+    await step(run('tar', ['-x', '-f', tarball, '-C', dir], { timeout: 120_000, ...options }));
+    rmSync(tarball);
     let links = mirrorNodeModules(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
     for (const workspace of ['protocol', 'server']) {
       if (existsSync(path.join(dir, workspace))) {
@@ -104,7 +119,7 @@ export async function prepareRevision(
     log(`compare: building ${rev}'s server (${links} packages linked from this checkout)…`);
     const started = Date.now();
     const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
-    await run(process.execPath, [tsc, '-b', 'server'], { cwd: dir, timeout: 600_000, maxBuffer: 16 * 2 ** 20 }).catch((e: unknown) => {
+    await step(run(process.execPath, [tsc, '-b', 'server'], { cwd: dir, timeout: 600_000, maxBuffer: 16 * 2 ** 20, ...options })).catch((e: unknown) => {
       const out = e as { stdout?: string; stderr?: string };
       throw new Error(`building ${rev} failed:\n${`${out.stdout ?? ''}${out.stderr ?? ''}`.slice(-4000) || String(e)}`);
     });
@@ -112,7 +127,7 @@ export async function prepareRevision(
     if (!existsSync(entry)) throw new Error(`building ${rev} produced no server/dist/server.js`);
     return { rev, sha, subject, dir, entry, buildMs: Date.now() - started, lockDiffers, remove };
   } catch (e) {
-    remove();
+    await remove();
     throw e;
   }
 }
