@@ -9,7 +9,7 @@ import path from 'node:path';
 import { compare, ratioSummary, summarizeCompare, type CompareRound } from '../src/compare.js';
 import { compareMarkdown } from '../src/compare-report.js';
 import { REPO_ROOT, SERVER_ENTRY, siblingEntry } from '../src/env.js';
-import { mirrorNodeModules } from '../src/revision.js';
+import { mirrorNodeModules, prepareRevision } from '../src/revision.js';
 import { breakdown, stagesSvg } from '../src/stages.js';
 import { settingsFor } from '../src/scenarios.js';
 
@@ -97,6 +97,27 @@ describe('node_modules mirror', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the other revision', () => {
+  it('is built outside the repository, loads its own protocol and this checkout\'s packages, and is removed', { timeout: 300_000 }, async () => {
+    const r = await prepareRevision(REPO_ROOT, 'HEAD', () => undefined);
+    try {
+      expect(r.dir.startsWith(REPO_ROOT)).toBe(false);
+      const probe = [
+        "import { createRequire } from 'node:module';",
+        "const require = createRequire(import.meta.url);",
+        "console.log(JSON.stringify({ protocol: require.resolve('@messenger/protocol'), kafkajs: require.resolve('kafkajs') }));",
+      ].join('\n');
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: path.join(r.dir, 'server'), encoding: 'utf8' });
+      const resolved = JSON.parse(out) as { protocol: string; kafkajs: string };
+      expect(realpathSync(resolved.protocol)).toBe(realpathSync(path.join(r.dir, 'protocol/dist/index.js')));
+      expect(realpathSync(resolved.kafkajs).startsWith(realpathSync(path.join(REPO_ROOT, 'node_modules')))).toBe(true);
+    } finally {
+      await r.remove();
+    }
+    expect(existsSync(r.dir)).toBe(false);
   });
 });
 
