@@ -95,6 +95,10 @@ export async function startServer(opts: {
   log: (line: string) => void;
   /** Restart: the exact environment of a previous server (same data, topics and port). */
   sameAs?: ServerHandle;
+  /** Another build's server.js (--compare); default this checkout's server/dist. */
+  entry?: string;
+  /** How its log lines are prefixed (default "server", or "server <INSTANCE_ID>"). */
+  name?: string;
 }): Promise<ServerHandle> {
   const dataDir = opts.sameAs?.env.DATA_DIR ?? tempDataDir('messenger-bench-');
   const port = opts.sameAs?.env.PORT ?? String(await freePort());
@@ -108,12 +112,18 @@ export async function startServer(opts: {
         WEB_DIST: path.join(dataDir, 'no-web'),
         PORT: port,
       };
-  const server = await startServerProcess({ env, nodeArgs: opts.nodeArgs ?? [], cwd: dataDir, keepOutput: 200 });
+  const server = await startServerProcess({
+    env,
+    nodeArgs: opts.nodeArgs ?? [],
+    cwd: dataDir,
+    keepOutput: 200,
+    ...(opts.entry ? { entry: opts.entry } : {}),
+  });
   // LOG_LEVEL=warn: what the server prints from here on is worth seeing in the bench log. Its
   // logger writes to stdout (the warnings of a run went unseen while only stderr was read);
   // a server that warns per message would flood the log, so only the first lines are shown.
   let logged = 0;
-  const name = env.INSTANCE_ID ? `server ${env.INSTANCE_ID}` : 'server';
+  const name = opts.name ?? (env.INSTANCE_ID ? `server ${env.INSTANCE_ID}` : 'server');
   const show = (d: Buffer) => {
     for (const line of d.toString().split('\n')) {
       if (!line.trim()) continue;

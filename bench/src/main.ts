@@ -2,6 +2,7 @@
 //   [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
 // runs the scenarios, writes bench/results/<stamp>.{json,md,html} and prints the summary.
 // `scale` runs only when named: it starts its own Postgres and 1, 2, 3 server instances.
+// `--compare <rev>` runs steady on this checkout and on another revision, alternating (compare.ts).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { REPO_ROOT, SERVER_ENTRY, externalServer, startKafka, startServer, type 
 import { evaluateTargets, html, markdown, type Results } from './report.js';
 import { checkGroupsSettings, groups } from './groups.js';
 import { checkScaleSettings, scale, stopScaleProcesses } from './scale.js';
+import { compare, MAX_COMPARE_ROUNDS } from './compare.js';
 import { catchUp, connections, fanIn, ramp, settingsFor, steady, type Context } from './scenarios.js';
 
 const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'groups', 'scale'] as const;
@@ -32,6 +34,14 @@ function usage(): never {
   --groups-sizes 10,100,1000  members per group, one phase each (default 10,100,1000; quick 10,100,300)
   --groups-rate N           copies/s offered at every size, R = N ÷ members; also the 1:1 baseline's msg/s (default 1000; quick 500)
   --groups-duration S       seconds per phase, warm-up included (default 30; quick 10)
+  --steady-rate N           steady's offered msg/s (default 2000)
+  --steady-duration S       steady's seconds, warm-up included (default 60; quick 10)
+  --steady-users N          steady's users online and sending (default 1000; quick 200)
+  --compare REV  steady on this working tree (A) and on git revision REV (B, built in a temporary
+                 directory with this checkout's node_modules), alternating A, B, A, B; ratios B/A.
+                 Quick settings unless --full; only the steady scenario
+  --rounds N     rounds of the comparison (default 2, at most ${MAX_COMPARE_ROUNDS})
+  --full         with --compare: the full steady settings (1,000 users, 2,000/s, 60 s)
   KAFKA_BROKERS  use a running Kafka instead of starting one`);
   process.exit(0);
 }
@@ -53,6 +63,12 @@ async function main() {
       'groups-sizes': { type: 'string' },
       'groups-rate': { type: 'string' },
       'groups-duration': { type: 'string' },
+      'steady-rate': { type: 'string' },
+      'steady-duration': { type: 'string' },
+      'steady-users': { type: 'string' },
+      compare: { type: 'string' },
+      rounds: { type: 'string' },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -69,8 +85,36 @@ async function main() {
       process.exit(1);
     }
   }
-  const run = new Set<Scenario>(chosen.length ? (chosen as Scenario[]) : DEFAULT_SCENARIOS);
-  const settings = settingsFor(values.quick);
+  const comparing = values.compare !== undefined;
+  const rounds = Number(values.rounds ?? 2);
+  if (comparing) {
+    const problems: string[] = [];
+    if (chosen.some((x) => x !== 'steady')) problems.push('--compare runs the steady scenario only');
+    if (values.server) problems.push('--compare starts both servers itself; it cannot use --server');
+    if (values.profile) problems.push('--compare does not profile (profile one build with --profile instead)');
+    if (!values.compare?.trim() || values.compare.startsWith('-')) problems.push('--compare needs a git revision');
+    if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= MAX_COMPARE_ROUNDS)) problems.push(`--rounds must be 1 to ${MAX_COMPARE_ROUNDS}`);
+    if (values.quick && values.full) problems.push('--quick and --full exclude each other');
+    if (problems.length) {
+      console.error(`bench: ${problems.join('; ')}`);
+      process.exit(1);
+    }
+  } else if (values.rounds !== undefined || values.full) {
+    console.error('bench: --rounds and --full go with --compare');
+    process.exit(1);
+  }
+  const run = new Set<Scenario>(comparing ? [] : chosen.length ? (chosen as Scenario[]) : DEFAULT_SCENARIOS);
+  // A comparison is quick unless asked otherwise: it runs the scenario 2 × rounds times.
+  const quick = comparing ? !values.full : values.quick;
+  const settings = settingsFor(quick);
+  if (values['steady-rate'] !== undefined) settings.steady.rate = Number(values['steady-rate']);
+  if (values['steady-duration'] !== undefined) settings.steady.durationS = Number(values['steady-duration']);
+  if (values['steady-users'] !== undefined) settings.steady.users = Number(values['steady-users']);
+  const st = settings.steady;
+  if (!(st.rate > 0 && st.rate <= 20_000 && st.durationS > st.warmupS && st.durationS <= 600 && Number.isInteger(st.users) && st.users >= 2 && st.users <= 10_000)) {
+    console.error('bench: steady needs 0 < --steady-rate ≤ 20000, warm-up < --steady-duration ≤ 600, 2 ≤ --steady-users ≤ 10000');
+    process.exit(1);
+  }
   if (values['scale-instances'] !== undefined) settings.scale.instances = values['scale-instances'].split(',').map((x) => Number(x.trim()));
   if (values['scale-rate'] !== undefined) settings.scale.rate = Number(values['scale-rate']);
   if (values['scale-duration'] !== undefined) settings.scale.durationS = Number(values['scale-duration']);
@@ -105,7 +149,8 @@ async function main() {
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
   // Hard cap on the whole run: every scenario loop is bounded, this bounds their sum.
-  const capMs = (values.quick ? 10 : 60) * 60_000;
+  // A comparison: the other build (≤ 10 min) plus, per round and build, the run and its setup.
+  const capMs = comparing ? (10 + Math.ceil((rounds * 2 * (settings.steady.durationS + 90)) / 60)) * 60_000 : (quick ? 10 : 60) * 60_000;
   const cap = setTimeout(() => {
     console.error(`bench: still running after ${capMs / 60_000} min; giving up`);
     void cleanup().finally(() => process.exit(2));
@@ -114,7 +159,9 @@ async function main() {
 
   let kafka: KafkaHandle | undefined;
   let server: ServerHandle | undefined;
+  let stopCompare: (() => Promise<void>) | undefined;
   async function cleanup() {
+    await stopCompare?.().catch(() => undefined);
     await stopScaleProcesses();
     await server?.stop().catch(() => undefined);
     // An owned server's temporary data dir (SQLite file, key); never an external server's.
@@ -127,7 +174,7 @@ async function main() {
   const results: Results = {
     startedAt: new Date().toISOString(),
     finishedAt: '',
-    mode: values.quick ? 'quick' : 'full',
+    mode: quick ? 'quick' : 'full',
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -147,10 +194,30 @@ async function main() {
     targets: [],
   };
 
+  if (comparing) {
+    results.notes.push(
+      'Compare: a round flagged backpressure (or machine busy near 100 %) was saturated: its latency is mostly queueing and its CPU per message falls as the server batches more. To judge latency, compare at a rate both builds sustain (--steady-rate).',
+    );
+  }
   try {
     kafka = await startKafka(log);
     log(`Kafka at ${kafka.bootstrap}`);
-    if (!needsServer) {
+    if (comparing) {
+      log(`— compare: working tree vs ${values.compare} —`);
+      try {
+        results.compare = await compare({
+          kafka: kafka.bootstrap,
+          rev: values.compare ?? '',
+          rounds,
+          settings,
+          log,
+          track: (stop) => (stopCompare = stop),
+        });
+      } catch (e) {
+        results.errors.compare = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        log(`compare failed: ${results.errors.compare.split('\n')[0]}`);
+      }
+    } else if (!needsServer) {
       log('scale only: no shared server');
     } else if (values.server) {
       server = externalServer(values.server, values['metrics-token']);
@@ -224,7 +291,7 @@ async function main() {
   }
   results.targets = evaluateTargets(results);
   const md = markdown(results);
-  const base = path.join(outDir, `${stamp}-${results.mode}`);
+  const base = path.join(outDir, `${stamp}-${results.mode}${comparing ? '-compare' : ''}`);
   writeFileSync(`${base}.json`, JSON.stringify(results, null, 1));
   writeFileSync(`${base}.md`, md);
   writeFileSync(`${base}.html`, html(results));

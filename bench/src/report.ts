@@ -1,4 +1,7 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
+import type { CompareResult, CompareRound } from './compare.js';
+import { compareMarkdown, compareStagesSvg } from './compare-report.js';
+import { stagesSvg } from './stages.js';
 import type { GroupsResult } from './groups.js';
 import type { Histogram } from './stats.js';
 import type { ScaleResult } from './scale.js';
@@ -19,6 +22,7 @@ export interface Results {
   catchUp?: CatchUpResult;
   groups?: GroupsResult;
   scale?: ScaleResult;
+  compare?: CompareResult;
   errors: Record<string, string>;
   targets: Target[];
 }
@@ -125,7 +129,8 @@ export function markdown(r: Results): string {
   L.push(`# Benchmark results (${r.mode})`, '');
   L.push(`${r.startedAt} → ${r.finishedAt}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGB} GB, Node ${r.machine.node}; load average (1/5/15 min) at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${(r.machine.loadAvgEnd ?? []).map((x) => x.toFixed(2)).join(' ')}.`, '');
   for (const n of r.notes) L.push(`- ${n}`);
-  L.push('', '## Targets', '', '| target | goal | measured | verdict |', '|---|---|---|---|');
+  // A comparison has no targets of its own: its verdict is the ratio.
+  if (r.targets.length) L.push('', '## Targets', '', '| target | goal | measured | verdict |', '|---|---|---|---|');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.target} | ${t.measured}${t.note ? ` (${t.note})` : ''} | ${verdict(t.met)} |`);
   const s = r.steady;
   if (s) {
@@ -175,6 +180,7 @@ export function markdown(r: Results): string {
   }
   if (r.groups) L.push(...groupsMarkdown(r.groups));
   if (r.scale) L.push(...scaleMarkdown(r.scale));
+  if (r.compare) L.push(...compareMarkdown(r.compare));
   if (Object.keys(r.errors).length) {
     L.push('', '## Errors', '');
     for (const [k, v] of Object.entries(r.errors)) L.push(`- ${k}: ${v.split('\n')[0]}`);
@@ -302,6 +308,7 @@ export function html(r: Results): string {
         { name: 'server RSS MB', points: s.server.timeline.map((p) => [p.t, p.rssMB]) },
       ], '% / MB'),
     );
+    parts.push(stagesSvg('Steady: where a message\'s time goes', [{ name: 'ours', rows: [{ answerMeanMs: s.ours.answerLatency.mean, endToEndMeanMs: s.ours.latency.mean, stages: s.stages }] }]));
   }
   if (r.ramp) {
     parts.push(
@@ -326,6 +333,12 @@ export function html(r: Results): string {
   }
   if (r.scale) {
     parts.push(lineChart('Scale-out: server CPU per message (all instances) vs instances', 'instances', [{ name: 'CPU ms/message', points: r.scale.points.map((p) => [p.instances, p.cpuMsPerMessage]) }], 'ms'));
+  }
+  if (r.compare) {
+    const per = (label: 'A' | 'B', pick: (x: CompareRound) => number) => r.compare?.runs.filter((x) => x.build === label).map((x): [number, number] => [x.round, pick(x)]) ?? [];
+    parts.push(lineChart('Compare: server CPU per message, per round', 'round', [{ name: 'A CPU ms/message', points: per('A', (x) => x.cpuMsPerMessage) }, { name: 'B CPU ms/message', points: per('B', (x) => x.cpuMsPerMessage) }], 'ms'));
+    parts.push(lineChart('Compare: p99 per round', 'round', [{ name: 'A p99 ms', points: per('A', (x) => x.p99) }, { name: 'B p99 ms', points: per('B', (x) => x.p99) }], 'ms'));
+    parts.push(compareStagesSvg(r.compare));
   }
   const md = markdown(r);
   return `<!doctype html><html><head><meta charset="utf-8"><title>messenger bench ${esc(r.startedAt)}</title>

@@ -212,7 +212,7 @@ function histogramMean(before: Map<string, number>, after: Map<string, number>, 
   return count > 0 ? round((delta('sum') / count) * 1000, 2) : null;
 }
 
-function stageMeans(before: Map<string, number>, after: Map<string, number>): StageMeans {
+export function stageMeans(before: Map<string, number>, after: Map<string, number>): StageMeans {
   return {
     sendMs: histogramMean(before, after, 'http_request_duration_seconds{method="POST",route="/send",status="202"}'),
     produceMs: histogramMean(before, after, 'kafka_produce_duration_seconds{outcome="ok"}'),

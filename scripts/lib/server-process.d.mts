@@ -30,4 +30,6 @@ export function startServerProcess(options: {
   cwd?: string;
   timeoutMs?: number;
   keepOutput?: number;
+  /** The server.js to run (default SERVER_ENTRY, this checkout's build). */
+  entry?: string;
 }): Promise<ServerProcess>;

@@ -46,11 +46,12 @@ export function tempDataDir(prefix = 'messenger-') {
 /**
  * Spawns the server with exactly `env` (plus PATH) and resolves once GET /readyz answers 200,
  * that is once Kafka and the database are reachable. Rejects, with the server's output, if it
- * exits first or is not ready within `timeoutMs`.
+ * exits first or is not ready within `timeoutMs`. `entry` is another build's server.js (the bench's
+ * --compare runs a second revision beside this checkout's).
  */
-export async function startServerProcess({ env, nodeArgs = [], cwd, timeoutMs = 90_000, keepOutput = 2_000 }) {
-  if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', SERVER_ENTRY], {
+export async function startServerProcess({ env, nodeArgs = [], cwd, timeoutMs = 90_000, keepOutput = 2_000, entry = SERVER_ENTRY }) {
+  if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', entry], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
