@@ -63,6 +63,33 @@ describe('operability', () => {
     expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:3000');
   });
 
+  it('sends the same full set of security headers on every answer, success or error', async () => {
+    const expected = {
+      'content-security-policy':
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';connect-src 'self' ws: wss:",
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+    const alice = await register(t);
+    const bob = await register(t);
+    const answers = [
+      await t.app.inject({ method: 'POST', url: '/send', headers: bearer(alice.token), payload: { to: bob.username, text: 'headers' } }),
+      await t.app.inject({ method: 'POST', url: '/send', headers: bearer(alice.token), payload: { to: bob.username } }),
+      await t.app.inject({ method: 'GET', url: '/no-such-route' }),
+      await t.app.inject({ method: 'GET', url: '/healthz' }),
+    ];
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 400, 404, 200]);
+    for (const answer of answers) expect(answer.headers).toMatchObject(expected);
+  });
+
   it('rate-limits /send per user with 429', async () => {
     const alice = await register(t);
     const bob = await register(t);

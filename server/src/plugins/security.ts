@@ -1,9 +1,9 @@
 // Security headers, the CORS allowlist, cookies and rate limiting.
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
 import type { Config } from '../config.js';
 
 // One year, the minimum the preload list asks for; subdomains are not ours to decide, so they
@@ -13,7 +13,10 @@ const HSTS = 'max-age=31536000';
 export default fp(
   async (app, opts: { config: Config }) => {
     const { config } = opts;
-    await app.register(helmet, {
+    // helmet's middleware, built once. @fastify/helmet built it again on every request (parsing
+    // the CSP directives each time): ~2.5 % of the server's CPU at 2,000 POST /send a second.
+    // The headers are the same for every response (no CSP nonces).
+    const securityHeaders = helmet({
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
@@ -33,6 +36,8 @@ export default fp(
       // would only mislead (RFC 6797 §7.2).
       hsts: false,
     });
+    // helmet 8 throws rather than passing an error on; it never does for fixed options.
+    app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, () => done()));
     app.addHook('onSend', async (request, reply) => {
       if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
     });

@@ -51,7 +51,10 @@ export function createRealtime(deps: RealtimeDeps) {
   const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus, storedPositions: deps.storedPositions });
   // To the sender's screens here at once, and in batches to the other processes, which push
   // them to theirs.
-  const pushReceipt = ({ sender, update }: SenderReceipt) => io.local.to(userRoom(sender)).emit('receipt:update', update);
+  // A room emit encodes its packet before it looks for sockets: skip senders with none here.
+  const pushReceipt = ({ sender, update }: SenderReceipt) => {
+    if (presence.socketCount(sender) > 0) io.local.to(userRoom(sender)).emit('receipt:update', update);
+  };
   const receipts = createDeliveredReceipts({
     local: pushReceipt,
     remote: deps.cluster ? (batch) => io.serverSideEmit('receipts:delivered', batch) : undefined,
@@ -280,14 +283,20 @@ export function createRealtime(deps: RealtimeDeps) {
       introduce(message.from, message.to);
       const held = syncing.get(message.to);
       if (held) for (const buffer of held.values()) buffer.push(positioned);
-      io.local
-        .to(userRoom(message.to))
-        .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
-        .emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
-      io.local
-        .to(userRoom(message.from))
-        .except(syncedPast(message.from, positioned))
-        .emit('message:new', { message, readingNow: false });
+      // The live pipeline calls this when either side has a socket here, often only one of them
+      // (always so across instances); a room emit encodes its packet even for an empty room.
+      if (presence.socketCount(message.to) > 0) {
+        io.local
+          .to(userRoom(message.to))
+          .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
+          .emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
+      }
+      if (presence.socketCount(message.from) > 0) {
+        io.local
+          .to(userRoom(message.from))
+          .except(syncedPast(message.from, positioned))
+          .emit('message:new', { message, readingNow: false });
+      }
     },
 
     /** Senders' own copies of group messages, stored: delivered to them (no receipt: it is their own). */
