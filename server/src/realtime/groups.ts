@@ -7,8 +7,8 @@
 // the presence table. Room emits through the adapter would be one NOTIFY per member (1,000 for a
 // rename of a full group), and filtering them by the shared presence table missed a member whose
 // socket had just connected on another instance, its row not yet written (found by
-// test/cross-instance-events.test.ts). The other processes' listeners (the send path's member-list
-// caches) hear the change too, marked `remote`.
+// test/cross-instance-events.test.ts). The other processes' listeners hear the change too, marked
+// `remote`.
 import type { Logger } from 'pino';
 import type { DomainEventMap, DomainEvents } from '../services/domain-events.js';
 import type { GroupsService } from '../services/groups.service.js';

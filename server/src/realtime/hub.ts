@@ -251,15 +251,19 @@ export function createRealtime(deps: RealtimeDeps) {
     });
   });
 
-  /** A member's copy of a group message: to that member's screens only (the sender has a copy too). */
-  function deliverCopy(positioned: Positioned, groupId: string) {
+  /**
+   * To the recipient's screens here: held for those still catching up, skipped for those whose
+   * catch-up already covered it. A room emit encodes its packet even for an empty room.
+   */
+  function pushToRecipient(positioned: Positioned, readingNow: boolean) {
     const { message } = positioned;
     const held = syncing.get(message.to);
     if (held) for (const buffer of held.values()) buffer.push(positioned);
+    if (presence.socketCount(message.to) === 0) return;
     io.local
       .to(userRoom(message.to))
       .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
-      .emit('message:new', { message, readingNow: message.to !== message.from && presence.isReading(message.to, groupConversation(groupId)) });
+      .emit('message:new', { message, readingNow });
   }
 
   return {
@@ -279,18 +283,14 @@ export function createRealtime(deps: RealtimeDeps) {
      */
     deliver(positioned: Positioned) {
       const { message } = positioned;
-      if (message.group) return deliverCopy(positioned, message.group.id);
-      introduce(message.from, message.to);
-      const held = syncing.get(message.to);
-      if (held) for (const buffer of held.values()) buffer.push(positioned);
-      // The live pipeline calls this when either side has a socket here, often only one of them
-      // (always so across instances); a room emit encodes its packet even for an empty room.
-      if (presence.socketCount(message.to) > 0) {
-        io.local
-          .to(userRoom(message.to))
-          .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
-          .emit('message:new', { message, readingNow: presence.isReading(message.to, message.from) });
+      // A member's copy of a group message goes to that member only: the sender has a copy too.
+      if (message.group) {
+        const reading = message.to !== message.from && presence.isReading(message.to, groupConversation(message.group.id));
+        return pushToRecipient(positioned, reading);
       }
+      introduce(message.from, message.to);
+      pushToRecipient(positioned, presence.isReading(message.to, message.from));
+      // The live pipeline calls this when either side has a socket here, often only one of them.
       if (presence.socketCount(message.from) > 0) {
         io.local
           .to(userRoom(message.from))
@@ -302,7 +302,11 @@ export function createRealtime(deps: RealtimeDeps) {
     /** Senders' own copies of group messages, stored: delivered to them (no receipt: it is their own). */
     acknowledgeOwnCopies(copies: readonly { sender: string; id: string }[]) {
       const bySender = new Map<string, string[]>();
-      for (const { sender, id } of copies) bySender.set(sender, [...(bySender.get(sender) ?? []), id]);
+      for (const { sender, id } of copies) {
+        const ids = bySender.get(sender);
+        if (ids) ids.push(id);
+        else bySender.set(sender, [id]);
+      }
       for (const [sender, ids] of bySender) {
         acks.acknowledge(sender, ids).catch((error: unknown) => logger.warn({ err: error, sender }, 'acknowledging own group copies failed'));
       }

@@ -1,7 +1,8 @@
 // Group management: who may create, rename, add, remove, change roles and mute, and what each
 // member sees of a group. Routes ask here; after each stored change the `groupChanged` domain
 // event tells the rest of the server (realtime/groups.ts pushes `group:update`; the send path
-// drops its cached member list). Messages of a group are the send and history services' business.
+// reads the members afresh per message, so it needs no telling). Messages of a group are the send
+// and history services' business.
 import { GroupId, isValidUsername, normalizeUsername, type Group, type GroupMember, type GroupRole } from '@messenger/protocol';
 import { randomUUID } from 'node:crypto';
 import type { GroupMessagesRepository } from '../db/group-messages.repository.js';
@@ -58,7 +59,7 @@ export function createGroupsService(deps: {
 
   const notAMember = (name: string) => errors.notFound(`"${name}" is not a member of this group.`);
 
-  /** Tells the server; resolves once every listener (cache drops, socket pushes) has taken it. */
+  /** Tells the server; resolves once every listener (socket pushes) has taken it. */
   async function changed(groupId: string, removed: string[] = [], only?: string): Promise<void> {
     const members = await groups.memberNames(groupId);
     await deps.events.emit('groupChanged', { groupId, members, removed, ...(only === undefined ? {} : { only }) });
@@ -198,7 +199,7 @@ export function createGroupsService(deps: {
       return out;
     },
 
-    /** Hears every stored membership change (this process's), e.g. to drop a cached member list. */
+    /** Hears every stored membership change, this process's and (marked `remote`) the others'. */
     onChanged(listener: (change: GroupChange) => void | Promise<void>): void {
       deps.events.on('groupChanged', listener);
     },
