@@ -3,22 +3,13 @@
 import type { ChatMessage } from '@messenger/protocol';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { MESSAGE_COLUMNS, pageOf, toChatMessage } from './messages.repository.js';
+import { MESSAGE_COLUMNS, pageOf, positionOf, toChatMessage } from './messages.repository.js';
 import { groupConversation } from './schema.js';
 import { transact } from './transaction.js';
 
 export function createGroupMessagesRepository(db: Db) {
   /** The member's copy of a group message: its (sent_at, id) position. */
-  async function copyOf(member: string, groupId: string, id: string) {
-    return db
-      .selectFrom('messages')
-      .select(['sent_at', 'id'])
-      .where('id', '=', id)
-      .where('recipient', '=', member)
-      .where('conversation', '=', groupConversation(groupId))
-      .executeTakeFirst();
-  }
-
+  const copyOf = (member: string, groupId: string, id: string) => positionOf(db, { conversation: groupConversation(groupId), recipient: member }, id);
 
   return {
     /** One page of a group as `member` sees it (their copies), newest first, older than `before` when given. */

@@ -131,6 +131,13 @@ export interface Position {
   id: string;
 }
 
+/** Where message `id` sits in a conversation (in a member's copies only, with `recipient`). */
+export function positionOf(db: Db, where: { conversation: string; recipient?: string }, id: string): Promise<Position | undefined> {
+  let query = db.selectFrom('messages').select(['sent_at', 'id']).where('conversation', '=', where.conversation).where('id', '=', id);
+  if (where.recipient !== undefined) query = query.where('recipient', '=', where.recipient);
+  return query.executeTakeFirst();
+}
+
 /**
  * One page of a conversation (a member's copies only, with `recipient`), newest first, older
  * than `at` when given; `nextBefore` names the oldest on the page when there are more.
@@ -155,15 +162,6 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
   // Only Postgres has other processes to tell (LISTEN/NOTIFY); SQLite's readers poll the table.
   const announce = options.dialect === 'postgres';
   /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */
-  async function positionIn(conversation: string, id: string) {
-    return db
-      .selectFrom('messages')
-      .select(['sent_at', 'id'])
-      .where('conversation', '=', conversation)
-      .where('id', '=', id)
-      .executeTakeFirst();
-  }
-
   return {
     /**
      * Stores records that are not stored yet and updates both sides' conversation rows, and with
@@ -328,7 +326,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     /** Marks the peer's messages to `reader` read up to and including `upTo`. */
     async markRead(reader: string, peer: string, upTo: string, now: string) {
       const conversation = conversationKey(reader, peer);
-      const at = await positionIn(conversation, upTo);
+      const at = await positionOf(db, { conversation }, upTo);
       if (!at) return undefined;
       return transact(db, async (trx) => {
         // Lock the conversation row first (a no-op write; SQLite has no FOR UPDATE and needs
@@ -370,7 +368,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     /** One page of a conversation, newest first, older than `before` when given. */
     async page(me: string, peer: string, before: string | undefined, limit: number) {
       const conversation = conversationKey(me, peer);
-      const at = before ? await positionIn(conversation, before) : undefined;
+      const at = before ? await positionOf(db, { conversation }, before) : undefined;
       if (before && !at) return undefined;
       return pageOf(db, { conversation }, at, limit);
     },
