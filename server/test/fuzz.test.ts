@@ -184,8 +184,11 @@ describe('group routes fuzzing', () => {
     };
     const keyOf = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.constantFrom('name', 'usernames', 'role', 'muted', 'x'));
     const valueOf = fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 4 }));
-    const id = fc.oneof(fc.constant(foreignGroup), fc.constant(group), fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }));
-    const member = fc.oneof(fc.constant(peer), fc.string({ minLength: 1, maxLength: 40 }), fc.uuid());
+    // "." and ".." are dot segments, not ids: every HTTP client and router removes them, so the
+    // request is for another path (a route-level 404), never for a group (seed -648381162).
+    const notDotSegment = (s: string) => s !== '.' && s !== '..';
+    const id = fc.oneof(fc.constant(foreignGroup), fc.constant(group), fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }).filter(notDotSegment));
+    const member = fc.oneof(fc.constant(peer), fc.string({ minLength: 1, maxLength: 40 }).filter(notDotSegment), fc.uuid());
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...groupRoutes), id, member, keyOf, valueOf, async (route, gid, username, key, v) => {
         const payload: Record<string, unknown> = { [key || (field[route] ?? 'x')]: v };
