@@ -69,17 +69,37 @@ export function createRealtime(deps: RealtimeDeps) {
     syncing.set(socket.data.username, byUser);
   }
 
-  // This process's live consumer can be behind the store (it just started; another instance
-  // stored the record). A record stored before a socket's catch-up began reached it in the
-  // backlog, or was delivered before (acknowledged on another instance): pushed now, a desktop
-  // agent would notify it again (test/multi-instance.test.ts caught one).
-  function syncedPast(username: string, { partition, offset }: Positioned): string[] {
-    const out: string[] = [];
+  /**
+   * The sockets of `username` here that a live push of `positioned` goes to, into `out`. Not
+   * `skip` (the screen that sent it). Not those still catching up when `hold`: the message waits
+   * in their buffer and follows their backlog. Not those whose catch-up already covered it: this
+   * process's live consumer can be behind the store (it just started; another instance stored
+   * the record), and a record stored before a socket's catch-up began reached it in the backlog,
+   * or was delivered before (acknowledged on another instance): pushed now, a desktop agent would
+   * notify it again (test/multi-instance.test.ts caught one).
+   */
+  function liveSockets(username: string, positioned: Positioned, skip: string | undefined, hold: boolean, out: string[]): string[] {
+    const held = hold ? syncing.get(username) : undefined;
     for (const id of presence.socketIds(username)) {
-      const storedAt = io.sockets.sockets.get(id)?.data.storedAtSync?.get(partition);
-      if (storedAt !== undefined && offset < storedAt) out.push(id);
+      if (id === skip) continue;
+      const buffer = held?.get(id);
+      if (buffer) {
+        buffer.push(positioned);
+        continue;
+      }
+      const storedAt = io.sockets.sockets.get(id)?.data.storedAtSync?.get(positioned.partition);
+      if (storedAt === undefined || positioned.offset >= storedAt) out.push(id);
     }
     return out;
+  }
+
+  /**
+   * The sender's socket the message was sent from, when it is one of theirs here: the header is
+   * not signed, and naming someone else's socket must not spare it a push.
+   */
+  function sendingScreen({ message, originSocket }: Positioned): string | undefined {
+    if (originSocket === undefined) return undefined;
+    return io.sockets.sockets.get(originSocket)?.data.username === message.from ? originSocket : undefined;
   }
 
   function endSync(socket: ChatSocket): Positioned[] {
@@ -252,18 +272,11 @@ export function createRealtime(deps: RealtimeDeps) {
   });
 
   /**
-   * To the recipient's screens here: held for those still catching up, skipped for those whose
-   * catch-up already covered it. A room emit encodes its packet even for an empty room.
+   * One message:new to these sockets here, encoded once for all of them (socket ids are rooms).
+   * None: nothing is encoded, where a room emit encodes its packet even for an empty room.
    */
-  function pushToRecipient(positioned: Positioned, readingNow: boolean) {
-    const { message } = positioned;
-    const held = syncing.get(message.to);
-    if (held) for (const buffer of held.values()) buffer.push(positioned);
-    if (presence.socketCount(message.to) === 0) return;
-    io.local
-      .to(userRoom(message.to))
-      .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
-      .emit('message:new', { message, readingNow });
+  function push(sockets: string[], message: Positioned['message'], readingNow: boolean) {
+    if (sockets.length > 0) io.local.to(sockets).emit('message:new', { message, readingNow });
   }
 
   return {
@@ -284,18 +297,24 @@ export function createRealtime(deps: RealtimeDeps) {
     deliver(positioned: Positioned) {
       const { message } = positioned;
       // A member's copy of a group message goes to that member only: the sender has a copy too.
+      // The screen it was sent from shows it from the 202: it gets no echo (issue 15: a frame
+      // per message less for a sender with one screen).
+      const skip = sendingScreen(positioned);
       if (message.group) {
-        const reading = message.to !== message.from && presence.isReading(message.to, groupConversation(message.group.id));
-        return pushToRecipient(positioned, reading);
+        const own = message.to === message.from;
+        const reading = !own && presence.isReading(message.to, groupConversation(message.group.id));
+        return push(liveSockets(message.to, positioned, own ? skip : undefined, true, []), message, reading);
       }
       introduce(message.from, message.to);
-      pushToRecipient(positioned, presence.isReading(message.to, message.from));
-      // The live pipeline calls this when either side has a socket here, often only one of them.
-      if (presence.socketCount(message.from) > 0) {
-        io.local
-          .to(userRoom(message.from))
-          .except(syncedPast(message.from, positioned))
-          .emit('message:new', { message, readingNow: false });
+      const recipient = liveSockets(message.to, positioned, undefined, true, []);
+      // The sender's other screens; they show it sent, never "reading". The live pipeline calls
+      // this when either side has a socket here, often only one of them.
+      if (presence.isReading(message.to, message.from)) {
+        push(recipient, message, true);
+        push(liveSockets(message.from, positioned, skip, false, []), message, false);
+      } else {
+        // Same packet for both sides: one emit encodes it once.
+        push(liveSockets(message.from, positioned, skip, false, recipient), message, false);
       }
     },
 

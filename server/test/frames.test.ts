@@ -1,0 +1,88 @@
+// WebSocket frames per message (issue 15): the screen that sent a message gets no echo of it (a
+// REST sender names its socket in X-Socket-Id), everyone else still does, and a sender hears one
+// receipt:update per acknowledgement round however many conversations it covers.
+import { GroupApiPaths, SOCKET_ID_HEADER } from '@messenger/protocol';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, connect, heard, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(async () => {
+  await t?.close();
+  if (t) removeDir(t.dataDir);
+});
+
+/** The ids of every message:new the socket heard so far. */
+const newIds = (socket: ClientSocket) =>
+  heard(socket)
+    .filter(([event]) => event === 'message:new')
+    .map(([, payload]) => (payload as { message: { id: string } }).message.id);
+
+describe('the sender’s echo', () => {
+  it('skips the socket named in X-Socket-Id and still reaches the sender’s other tab and the recipient', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const [sendingTab, otherTab, bobTab] = await Promise.all([connect(t, alice.token), connect(t, alice.token), connect(t, bob.token)]);
+    const sendingId = sendingTab.id ?? '';
+
+    const first = await send(t, alice.token, bob.username, 'from the sending tab', { [SOCKET_ID_HEADER]: sendingId });
+    expect(first.statusCode).toBe(202);
+    const firstId = first.json<{ id: string }>().id;
+    // A later message to the same recipient, without the header: same partition, so it reaches
+    // every socket after the first one. Once the sending tab has it, it would have had the echo.
+    const later = await send(t, alice.token, bob.username, 'no header');
+    const laterId = later.json<{ id: string }>().id;
+    await Promise.all([
+      waitFor(sendingTab, 'message:new', ({ message }) => message.id === laterId),
+      waitFor(otherTab, 'message:new', ({ message }) => message.id === laterId),
+      waitFor(bobTab, 'message:new', ({ message }) => message.id === laterId),
+    ]);
+    expect(newIds(sendingTab)).toEqual([laterId]);
+    expect(newIds(otherTab)).toEqual([firstId, laterId]);
+    expect(newIds(bobTab)).toEqual([firstId, laterId]);
+    for (const s of [sendingTab, otherTab, bobTab]) s.close();
+  });
+
+  it('cannot suppress someone else’s copy: a socket of another user is ignored', async () => {
+    const [alice, bob, carol] = [await register(t), await register(t), await register(t)];
+    const [aliceTab, bobTab, carolTab] = await Promise.all([connect(t, alice.token), connect(t, bob.token), connect(t, carol.token)]);
+    // The recipient's own socket, and a stranger's: neither belongs to the sender.
+    for (const victim of [bobTab, carolTab]) {
+      const res = await send(t, alice.token, bob.username, `naming ${victim === bobTab ? 'bob' : 'carol'}`, { [SOCKET_ID_HEADER]: victim.id ?? '' });
+      expect(res.statusCode).toBe(202);
+      const id = res.json<{ id: string }>().id;
+      await Promise.all([
+        waitFor(bobTab, 'message:new', ({ message }) => message.id === id),
+        waitFor(aliceTab, 'message:new', ({ message }) => message.id === id),
+      ]);
+    }
+    for (const s of [aliceTab, bobTab, carolTab]) s.close();
+  });
+
+  it('skips the sending tab’s own copy of a group message, not the other tab’s', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const group = randomUUID();
+    await t.app.repos.groups.create({ id: group, name: 'Echo', created_by: alice.username, created_at: new Date().toISOString() }, alice.username, [bob.username]);
+    const [sendingTab, otherTab] = await Promise.all([connect(t, alice.token), connect(t, alice.token)]);
+    const post = (text: string, headers: Record<string, string>) =>
+      t.app.inject({ method: 'POST', url: GroupApiPaths.messages(group), headers: { ...bearer(alice.token), ...headers }, payload: { text } });
+    const first = (await post('from the sending tab', { [SOCKET_ID_HEADER]: sendingTab.id ?? '' })).json<{ id: string }>().id;
+    const laterId = (await post('no header', {})).json<{ id: string }>().id;
+    await Promise.all([
+      waitFor(sendingTab, 'message:new', ({ message }) => message.id === laterId),
+      waitFor(otherTab, 'message:new', ({ message }) => message.id === laterId),
+    ]);
+    expect(newIds(sendingTab)).toEqual([laterId]);
+    expect(newIds(otherTab)).toEqual([first, laterId]);
+    for (const s of [sendingTab, otherTab]) s.close();
+  });
+
+  it('refuses a malformed X-Socket-Id with 400 validation_failed', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const res = await send(t, alice.token, bob.username, 'x', { [SOCKET_ID_HEADER]: 'not a socket id!' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('validation_failed');
+  });
+});
