@@ -1,7 +1,7 @@
 // WebSocket frames per message (issue 15): the screen that sent a message gets no echo of it (a
 // REST sender names its socket in X-Socket-Id), everyone else still does, and a sender hears one
 // receipt:update per acknowledgement round however many conversations it covers.
-import { GroupApiPaths, SOCKET_ID_HEADER } from '@messenger/protocol';
+import { GroupApiPaths, SOCKET_ID_HEADER, type ReceiptUpdate } from '@messenger/protocol';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connect, heard, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
@@ -20,6 +20,15 @@ const newIds = (socket: ClientSocket) =>
   heard(socket)
     .filter(([event]) => event === 'message:new')
     .map(([, payload]) => (payload as { message: { id: string } }).message.id);
+
+/** Every receipt:update frame the socket heard so far, as its updates (the frame's own and `more`). */
+const receiptFrames = (socket: ClientSocket) =>
+  heard(socket)
+    .filter(([event]) => event === 'receipt:update')
+    .map(([, payload]) => {
+      const { more, ...first } = payload as ReceiptUpdate;
+      return [first, ...(more ?? [])];
+    });
 
 describe('the sender’s echo', () => {
   it('skips the socket named in X-Socket-Id and still reaches the sender’s other tab and the recipient', async () => {
@@ -84,5 +93,41 @@ describe('the sender’s echo', () => {
     const res = await send(t, alice.token, bob.username, 'x', { [SOCKET_ID_HEADER]: 'not a socket id!' });
     expect(res.statusCode).toBe(400);
     expect(res.json<{ error: { code: string } }>().error.code).toBe('validation_failed');
+  });
+});
+
+describe('delivered receipts', () => {
+  it('reach a sender as one frame per acknowledgement round, covering every conversation of it', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const group = randomUUID();
+    await t.app.repos.groups.create({ id: group, name: 'Rx', created_by: alice.username, created_at: new Date().toISOString() }, alice.username, [bob.username]);
+    const [aliceTab, bobTab] = await Promise.all([connect(t, alice.token), connect(t, bob.token)]);
+
+    const direct = (await send(t, alice.token, bob.username, 'direct')).json<{ id: string }>().id;
+    const inGroup = (
+      await t.app.inject({ method: 'POST', url: GroupApiPaths.messages(group), headers: bearer(alice.token), payload: { text: 'in the group' } })
+    ).json<{ id: string }>().id;
+    await Promise.all([
+      waitFor(bobTab, 'message:new', ({ message }) => message.id === direct),
+      waitFor(bobTab, 'message:new', ({ message }) => message.id === inGroup),
+    ]);
+    // One acknowledgement, so one round: a 1:1 message and a group copy, two conversations.
+    expect(await bobTab.emitWithAck('message:ack', { ids: [direct, inGroup] })).toEqual({ ok: true, data: { acknowledged: 2 } });
+    // A later round's receipt is the marker: it leaves after every frame of the first round.
+    const marker = (await send(t, alice.token, bob.username, 'marker')).json<{ id: string }>().id;
+    await waitFor(bobTab, 'message:new', ({ message }) => message.id === marker);
+    expect(await bobTab.emitWithAck('message:ack', { ids: [marker] })).toEqual({ ok: true, data: { acknowledged: 1 } });
+    await waitFor(aliceTab, 'receipt:update', (r) => [r, ...(r.more ?? [])].some((u) => u.ids.includes(marker)));
+
+    const frames = receiptFrames(aliceTab);
+    expect(frames).toHaveLength(2);
+    const round = frames[0] ?? [];
+    expect(round.map((u) => ({ peer: u.peer, group: u.group, ids: u.ids, state: u.state })).sort((a, b) => String(a.group).localeCompare(String(b.group)))).toEqual(
+      [
+        { peer: bob.username, group, ids: [inGroup], state: 'delivered' },
+        { peer: bob.username, group: undefined, ids: [direct], state: 'delivered' },
+      ].sort((a, b) => String(a.group).localeCompare(String(b.group))),
+    );
+    for (const s of [aliceTab, bobTab]) s.close();
   });
 });

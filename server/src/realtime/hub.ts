@@ -4,7 +4,7 @@
 // On Postgres several processes share the work (postgres-adapter.ts): typing, presence, receipts
 // and revocations reach every process. Chat messages do not: each process pushes them to its own
 // sockets from its own Kafka consumer, so `deliver` emits locally.
-import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH } from '@messenger/protocol';
+import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ReceiptChange } from '@messenger/protocol';
 import { Server } from 'socket.io';
 import { conversationKey, groupConversation } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
@@ -20,7 +20,7 @@ import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
-import { createDeliveredReceipts, type SenderReceipt } from './receipts.js';
+import { createDeliveredReceipts } from './receipts.js';
 import { registerRevocations } from './revocation.js';
 import { readSessionCookie } from './session-cookie.js';
 
@@ -51,12 +51,15 @@ export function createRealtime(deps: RealtimeDeps) {
   const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus, storedPositions: deps.storedPositions });
   // To the sender's screens here at once, and in batches to the other processes, which push
   // them to theirs.
+  // One frame per sender and round: the first change, the others in `more`.
   // A room emit encodes its packet before it looks for sockets: skip senders with none here.
-  const pushReceipt = ({ sender, update }: SenderReceipt) => {
-    if (presence.socketCount(sender) > 0) io.local.to(userRoom(sender)).emit('receipt:update', update);
+  const pushReceipts = (sender: string, changes: readonly ReceiptChange[]) => {
+    const [first, ...more] = changes;
+    if (!first || presence.socketCount(sender) === 0) return;
+    io.local.to(userRoom(sender)).emit('receipt:update', more.length > 0 ? { ...first, more } : first);
   };
   const receipts = createDeliveredReceipts({
-    local: pushReceipt,
+    local: pushReceipts,
     remote: deps.cluster ? (batch) => io.serverSideEmit('receipts:delivered', batch) : undefined,
   });
   // Sockets still catching up, per user: live messages for them wait here and follow the
@@ -222,10 +225,18 @@ export function createRealtime(deps: RealtimeDeps) {
     socket.once('disconnect', () => clearTimeout(timer));
   }
 
-  // Other processes' delivered receipts (Postgres): each to our sockets of its sender, if any.
+  // Other processes' delivered receipts (Postgres): to our sockets of each sender, if any, one
+  // frame per sender per batch.
   io.on('receipts:delivered', (batch) => {
     if (!Array.isArray(batch)) return;
-    for (const r of batch) if (typeof r?.sender === 'string' && presence.socketCount(r.sender) > 0) pushReceipt(r);
+    const bySender = new Map<string, ReceiptChange[]>();
+    for (const r of batch) {
+      if (typeof r?.sender !== 'string' || presence.socketCount(r.sender) === 0) continue;
+      const changes = bySender.get(r.sender);
+      if (changes) changes.push(r.update);
+      else bySender.set(r.sender, [r.update]);
+    }
+    for (const [sender, changes] of bySender) pushReceipts(sender, changes);
   });
 
   io.on('connection', (socket: ChatSocket) => {
