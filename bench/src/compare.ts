@@ -36,6 +36,8 @@ export interface CompareRound extends StageRow {
   build: BuildLabel;
   cpuMsPerMessage: number;
   cpuPercent: number;
+  /** WebSocket frames the generators received per accepted message, all events */
+  framesPerMessage: number;
   p50: number;
   p99: number;
   /** POST /send start → 202 at the generator */
@@ -135,6 +137,7 @@ async function steadyRound(ctx: Context, build: BuildLabel, roundNo: number): Pr
       build,
       cpuMsPerMessage: usage.cpuMsPerMessage,
       cpuPercent: usage.cpuPercent,
+      framesPerMessage: r.accepted > 0 ? Object.values(r.frames).reduce((a, b) => a + b, 0) / r.accepted : NaN,
       p50: r.latency.p50,
       p99: r.latency.p99,
       answerP99: r.answerLatency.p99,
@@ -222,7 +225,7 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
         await new Promise((r) => setTimeout(r, 2000));
         const r = await steadyRound(ctx, label, i);
         runs.push(r);
-        opts.log(`compare: round ${i} ${label}: ${r.cpuMsPerMessage} ms CPU/message, p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost}, dup ${r.duplicates}`);
+        opts.log(`compare: round ${i} ${label}: ${r.cpuMsPerMessage} ms CPU/message, ${r.framesPerMessage.toFixed(2)} frames/message, p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost}, dup ${r.duplicates}`);
       }
     }
     return { scenario: 'steady', rounds: opts.rounds, users: s.users, rate: s.rate, durationS: s.durationS, a, b, runs, ...summarizeCompare(runs) };

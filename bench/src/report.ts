@@ -150,6 +150,7 @@ export function markdown(r: Results): string {
     L.push(`Ratios: ours/floor p50 ${fmt(s.ratios.oursOverFloorP50, 2)}, p99 ${fmt(s.ratios.oursOverFloorP99, 2)}; ours/direct p50 ${fmt(s.ratios.oursOverDirectP50, 2)}, p99 ${fmt(s.ratios.oursOverDirectP99, 2)}.`);
     L.push(`Machine CPU busy during our run: ${fmt(s.server.machineBusyPercent)} % of all cores (everything on the box, including other people's tests).`);
     L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
+    L.push(`WebSocket frames received per accepted message: ${framesPerMessage(o.frames, o.accepted)}.`);
     L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
     const st = s.stages;
     L.push(`POST /send answered (202 seen by the generator): p50 ${fmt(o.answerLatency.p50, 2)} ms, p99 ${fmt(o.answerLatency.p99, 2)} ms.`);
@@ -345,4 +346,15 @@ export function html(r: Results): string {
 <style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}svg{background:#fff;border:1px solid #ddd}</style></head>
 <body><h1>Messenger benchmark (${r.mode})</h1>${parts.join('\n')}<h2>Summary</h2><pre>${esc(md)}</pre>
 <details><summary>Raw JSON</summary><pre>${esc(JSON.stringify(r, (k, v: unknown) => (k === 'histogram' ? undefined : v), 1).slice(0, 200_000))}</pre></details></body></html>`;
+}
+
+/** "2.00 (message:new 1.00, receipt:update 1.00)": what a message costs on the wire. */
+export function framesPerMessage(frames: Record<string, number> | undefined, accepted: number): string {
+  if (!frames || accepted === 0) return 'n/a';
+  const per = (n: number) => (n / accepted).toFixed(2);
+  const total = Object.values(frames).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(frames)
+    .sort(([, a], [, b]) => b - a)
+    .map(([event, n]) => `${event} ${per(n)}`);
+  return `${per(total)} (${parts.join(', ')})`;
 }

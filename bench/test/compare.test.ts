@@ -25,6 +25,7 @@ function run(build: 'A' | 'B', roundNo: number, cpu: number, p99: number, lost =
     build,
     cpuMsPerMessage: cpu,
     cpuPercent: 0,
+    framesPerMessage: 0,
     p50: p99 / 2,
     p99,
     answerP99: 0,
