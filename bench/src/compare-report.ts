@@ -19,6 +19,8 @@ export function compareMarkdown(c: CompareResult): string[] {
     const flags = `${r.generatorSaturated ? ' (generator saturated)' : ''}${r.backpressured ? ' (backpressure)' : ''}`;
     L.push(`| ${r.round} | ${r.build} | ${fmt(r.cpuMsPerMessage, 4)} | ${fmt(r.cpuPercent)} | ${fmt(r.framesPerMessage, 2)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.answerP99, 2)} | ${fmt(r.achievedRate)}${flags} | ${r.accepted} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.undelivered ?? 'n/a'} | ${fmt(r.machineBusyPercent)} |`);
   }
+  L.push('', '### WebSocket frames the generators received, per accepted message', '');
+  for (const r of c.runs) L.push(`- round ${r.round} ${r.build}: ${r.frames}`);
   L.push('', '### Where the time went, per round (mean ms per message)', '');
   L.push('| round | build | end to end (generator) | 202 seen (generator) | POST /send (server) | before/after the server timer | HTTP stack | produce wait (acks=all) | consume + store + push |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of c.runs) {

@@ -304,3 +304,14 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
     backpressured: generator.some((g) => g.capped > 0),
   };
 }
+
+/** "2.00 (message:new 1.00, receipt:update 1.00)": what a message costs on the wire. */
+export function framesPerMessage(frames: Record<string, number> | undefined, accepted: number): string {
+  if (!frames || accepted === 0) return 'n/a';
+  const per = (n: number) => (n / accepted).toFixed(2);
+  const total = Object.values(frames).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(frames)
+    .sort(([, a], [, b]) => b - a)
+    .map(([event, n]) => `${event} ${per(n)}`);
+  return `${per(total)} (${parts.join(', ')})`;
+}

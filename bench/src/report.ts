@@ -1,6 +1,7 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
 import type { CompareResult, CompareRound } from './compare.js';
 import { compareMarkdown, compareStagesSvg } from './compare-report.js';
+import { framesPerMessage } from './load.js';
 import { stagesSvg } from './stages.js';
 import type { GroupsResult } from './groups.js';
 import type { Histogram } from './stats.js';
@@ -348,13 +349,3 @@ export function html(r: Results): string {
 <details><summary>Raw JSON</summary><pre>${esc(JSON.stringify(r, (k, v: unknown) => (k === 'histogram' ? undefined : v), 1).slice(0, 200_000))}</pre></details></body></html>`;
 }
 
-/** "2.00 (message:new 1.00, receipt:update 1.00)": what a message costs on the wire. */
-export function framesPerMessage(frames: Record<string, number> | undefined, accepted: number): string {
-  if (!frames || accepted === 0) return 'n/a';
-  const per = (n: number) => (n / accepted).toFixed(2);
-  const total = Object.values(frames).reduce((a, b) => a + b, 0);
-  const parts = Object.entries(frames)
-    .sort(([, a], [, b]) => b - a)
-    .map(([event, n]) => `${event} ${per(n)}`);
-  return `${per(total)} (${parts.join(', ')})`;
-}
