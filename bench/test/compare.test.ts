@@ -26,6 +26,7 @@ function run(build: 'A' | 'B', roundNo: number, cpu: number, p99: number, lost =
     cpuMsPerMessage: cpu,
     cpuPercent: 0,
     framesPerMessage: 0,
+    frames: '',
     p50: p99 / 2,
     p99,
     answerP99: 0,
