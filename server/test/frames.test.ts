@@ -4,7 +4,8 @@
 import { GroupApiPaths, SOCKET_ID_HEADER, type ReceiptUpdate } from '@messenger/protocol';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, connect, heard, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
+import { bearer, connect, heard, randomName, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
+import { onPostgres } from './helpers/database.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -93,6 +94,32 @@ describe('the sender’s echo', () => {
     const res = await send(t, alice.token, bob.username, 'x', { [SOCKET_ID_HEADER]: 'not a socket id!' });
     expect(res.statusCode).toBe(400);
     expect(res.json<{ error: { code: string } }>().error.code).toBe('validation_failed');
+  });
+});
+
+// Postgres: the sending screen is on another instance than the one that took the POST. The socket
+// id reaches it in the record (origin-socket header), and that instance skips it.
+describe.skipIf(!onPostgres)('the sender’s echo across instances (Postgres)', () => {
+  let b: TestApp | undefined;
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  it('skips the sending screen on the other instance, and still reaches the sender’s tab on this one', async () => {
+    b = await startApp({ KAFKA_TOPIC_PREFIX: t.prefix, DATA_DIR: t.dataDir, INSTANCE_ID: 'b', KAFKA_CLIENT_ID: randomName('b') });
+    const [alice, bob] = [await register(t), await register(t)];
+    const [sendingOnB, otherOnA, bobOnA] = await Promise.all([connect(b, alice.token), connect(t, alice.token), connect(t, bob.token)]);
+    const first = (await send(t, alice.token, bob.username, 'sent from B, posted to A', { [SOCKET_ID_HEADER]: sendingOnB.id ?? '' })).json<{ id: string }>().id;
+    const laterId = (await send(t, alice.token, bob.username, 'no header')).json<{ id: string }>().id;
+    await Promise.all([
+      waitFor(sendingOnB, 'message:new', ({ message }) => message.id === laterId),
+      waitFor(otherOnA, 'message:new', ({ message }) => message.id === laterId),
+      waitFor(bobOnA, 'message:new', ({ message }) => message.id === laterId),
+    ]);
+    expect(newIds(sendingOnB)).toEqual([laterId]);
+    expect(newIds(otherOnA)).toEqual([first, laterId]);
+    expect(newIds(bobOnA)).toEqual([first, laterId]);
+    for (const s of [sendingOnB, otherOnA, bobOnA]) s.close();
   });
 });
 
