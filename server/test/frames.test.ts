@@ -89,6 +89,13 @@ describe('the sender’s echo', () => {
     for (const s of [sendingTab, otherTab]) s.close();
   });
 
+  it('is documented in OpenAPI on both send routes', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, { post?: { parameters?: { in: string; name: string }[] } }> }>();
+    for (const route of ['/send', '/api/groups/{id}/messages']) {
+      expect(doc.paths[route]?.post?.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: SOCKET_ID_HEADER }));
+    }
+  });
+
   it('refuses a malformed X-Socket-Id with 400 validation_failed', async () => {
     const [alice, bob] = [await register(t), await register(t)];
     const res = await send(t, alice.token, bob.username, 'x', { [SOCKET_ID_HEADER]: 'not a socket id!' });
