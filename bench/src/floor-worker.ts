@@ -4,6 +4,7 @@
 // (floor-clients.ts). Latency = produce call → the consumer hands the record over.
 // Runs as a forked process so it has its own CPU and event loop; reports over IPC.
 import { openFloorClient, type FloorClientName, type FloorRecord } from './floor-clients.js';
+import { ioSyscalls } from './proc.js';
 import { histogram, nowMs, round, summarize } from './stats.js';
 
 export interface FloorRequest {
@@ -60,6 +61,7 @@ async function runFloor(req: FloorRequest) {
   const pad = 'x'.repeat(req.textBytes);
   const sentPerSecond: number[] = [];
   const cpu0 = process.cpuUsage();
+  const io0 = ioSyscalls();
   startAt = nowMs() + 100;
   warmupEnd = startAt + req.warmupS * 1000;
   let issued = 0;
@@ -93,6 +95,7 @@ async function runFloor(req: FloorRequest) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const cpu = process.cpuUsage(cpu0);
+  const io1 = ioSyscalls();
   const wallMs = nowMs() - startAt;
   let duplicates = 0;
   for (const c of received.values()) duplicates += c - 1;
@@ -100,6 +103,7 @@ async function runFloor(req: FloorRequest) {
   for (let i = 0; i < issued; i++) if (!received.has(i)) lost++;
   await client.close();
   const cpuMs = (cpu.user + cpu.system) / 1000;
+  const perMessage = (total: number, digits: number) => (received.size > 0 ? round(total / received.size, digits) : NaN);
   return {
     client: req.client,
     targetRate: req.rate,
@@ -117,7 +121,10 @@ async function runFloor(req: FloorRequest) {
     deliveredPerSecond: Array.from(deliveredPerSecond, (v) => v ?? 0),
     cpuPercent: round((cpuMs / wallMs) * 100, 1),
     /** producer + consumer (and the pacing loop), over records delivered */
-    cpuMsPerMessage: received.size > 0 ? round(cpuMs / received.size, 4) : NaN,
+    cpuMsPerMessage: perMessage(cpuMs, 4),
+    /** socket writes (≈ Kafka requests) and reads per record delivered; NaN off Linux */
+    writesPerMessage: io0 && io1 ? perMessage(io1.writes - io0.writes, 3) : NaN,
+    readsPerMessage: io0 && io1 ? perMessage(io1.reads - io0.reads, 3) : NaN,
     maxSlipMs: round(maxSlipMs, 1),
   };
 }

@@ -144,7 +144,7 @@ export function markdown(r: Results): string {
     L.push(`| ours (HTTP → Kafka → socket) | ${fmt(o.latency.p50, 2)} | ${fmt(o.latency.p90, 2)} | ${fmt(o.latency.p99, 2)} | ${fmt(o.latency.p999, 2)} | ${fmt(o.latency.max, 2)} | ${fmt(o.achievedRate)} | ${o.accepted} | ${o.delivered} | ${o.lost} | ${o.duplicates} | server ${fmt(s.server.cpuPercent)} |`);
     for (const f of s.floors) {
       if ('latency' in f) {
-        L.push(`| Kafka floor (${FLOOR_NAMES[f.client]}) | ${fmt(f.latency.p50, 2)} | ${fmt(f.latency.p90, 2)} | ${fmt(f.latency.p99, 2)} | ${fmt(f.latency.p999, 2)} | ${fmt(f.latency.max, 2)} | ${fmt(f.achievedRate)} | ${f.accepted} | ${f.delivered} | ${f.lost} | ${f.duplicates} | floor process ${fmt(f.cpuPercent)} (${fmt(f.cpuMsPerMessage, 3)} ms/msg) |`);
+        L.push(`| Kafka floor (${FLOOR_NAMES[f.client]}) | ${fmt(f.latency.p50, 2)} | ${fmt(f.latency.p90, 2)} | ${fmt(f.latency.p99, 2)} | ${fmt(f.latency.p999, 2)} | ${fmt(f.latency.max, 2)} | ${fmt(f.achievedRate)} | ${f.accepted} | ${f.delivered} | ${f.lost} | ${f.duplicates} | floor process ${fmt(f.cpuPercent)} (${fmt(f.cpuMsPerMessage, 3)} ms/msg; ${fmt(f.writesPerMessage, 2)} socket writes, ${fmt(f.readsPerMessage, 2)} reads per msg) |`);
       } else L.push(`| Kafka floor (${FLOOR_NAMES[f.client]}) | error: ${f.error.slice(0, 200)} |`);
     }
     if ('latency' in s.direct) {

@@ -269,7 +269,7 @@ export async function steady(ctx: Context): Promise<SteadyResult> {
       partitions: ctx.settings.partitions,
     }).catch((e: unknown) => ({ client, error: String(e) }));
     if ('latency' in floor) {
-      ctx.log(`steady: floor (${client}) p50 ${floor.latency.p50} ms, p99 ${floor.latency.p99} ms, ${floor.cpuMsPerMessage} ms CPU per message, lost ${floor.lost}, dup ${floor.duplicates}`);
+      ctx.log(`steady: floor (${client}) p50 ${floor.latency.p50} ms, p99 ${floor.latency.p99} ms, ${floor.cpuMsPerMessage} ms CPU and ${floor.writesPerMessage} socket writes per message, lost ${floor.lost}, dup ${floor.duplicates}`);
     } else ctx.log(`steady: floor (${client}) failed: ${floor.error.split('\n')[0]}`);
     floors.push(floor);
   }
