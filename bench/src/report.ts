@@ -158,7 +158,7 @@ export function markdown(r: Results): string {
       L.push(`Floor CPU per message (producer + consumer group in one process, pacing included): ${measured.map((f) => `${f.client} ${fmt(f.cpuMsPerMessage, 3)} ms`).join(', ')}; the server: ${fmt(s.server.cpuMsPerMessage, 3)} ms.`);
     }
     L.push(`Machine CPU busy during our run: ${fmt(s.server.machineBusyPercent)} % of all cores (everything on the box, including other people's tests).`);
-    L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
+    L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, ${fmt(s.server.writesPerMessage, 2)} socket writes and ${fmt(s.server.readsPerMessage, 2)} reads per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
     L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
     const st = s.stages;
     L.push(`POST /send answered (202 seen by the generator): p50 ${fmt(o.answerLatency.p50, 2)} ms, p99 ${fmt(o.answerLatency.p99, 2)} ms.`);

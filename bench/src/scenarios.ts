@@ -17,7 +17,7 @@ import {
 import { FLOOR_CLIENTS, type FloorClientName } from './floor-clients.js';
 import { runFloor, type FloorResult } from './floor.js';
 import { LoadCluster, type LoadRunResult } from './load.js';
-import { machineCpu, sampleProc, watchProc, type ProcSample } from './proc.js';
+import { ioSyscalls, machineCpu, sampleProc, watchProc, type ProcSample } from './proc.js';
 import type { ScaleSettings } from './scale.js';
 import { round } from './stats.js';
 
@@ -123,6 +123,12 @@ export interface ServerUsage {
   rssEndMB: number;
   /** the whole machine's CPU use during the run (every process, ours and other people's), % of all cores */
   machineBusyPercent: number;
+  /**
+   * The server's socket writes and reads (system calls, from /proc) per message: Kafka requests,
+   * WebSocket frames and HTTP responses together. NaN for a server that is not our child.
+   */
+  writesPerMessage: number;
+  readsPerMessage: number;
   timeline: { t: number; cpuPercent: number; rssMB: number }[];
 }
 
@@ -138,6 +144,7 @@ async function cpuAndRss(server: ServerHandle): Promise<{ cpu: number; rss: numb
 export async function measure<T>(server: ServerHandle, messages: (r: T) => number, work: () => Promise<T>): Promise<{ result: T; usage: ServerUsage }> {
   const before = await cpuAndRss(server);
   const m0 = machineCpu();
+  const io0 = server.pid ? ioSyscalls(server.pid) : undefined;
   const watcher = server.pid ? watchProc(server.pid) : undefined;
   const t0 = Date.now();
   const result = await work();
@@ -145,6 +152,7 @@ export async function measure<T>(server: ServerHandle, messages: (r: T) => numbe
   const samples: ProcSample[] = watcher?.stop() ?? [];
   const after = await cpuAndRss(server);
   const m1 = machineCpu();
+  const io1 = server.pid ? ioSyscalls(server.pid) : undefined;
   const cpuSeconds = after.cpu - before.cpu;
   const timeline = samples.slice(1).map((s, i) => {
     const prev = samples[i] ?? s;
@@ -162,6 +170,8 @@ export async function measure<T>(server: ServerHandle, messages: (r: T) => numbe
       rssMaxMB: round(rssMax / 2 ** 20, 1),
       rssEndMB: round(after.rss / 2 ** 20, 1),
       machineBusyPercent: m0 && m1 ? round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100, 1) : NaN,
+      writesPerMessage: io0 && io1 && n > 0 ? round((io1.writes - io0.writes) / n, 2) : NaN,
+      readsPerMessage: io0 && io1 && n > 0 ? round((io1.reads - io0.reads) / n, 2) : NaN,
       timeline,
     },
   };
