@@ -1,7 +1,7 @@
 // The Kafka floor: a bare producer → consumer group on the same broker, same message size and
 // rate, configured like the server (idempotent, acks=all, one produce request in flight with the
-// rest batched behind it; consumer maxWait 250 ms), on kafkajs or @platformatic/kafka
-// (floor-clients.ts). Latency = produce call → the consumer hands the record over.
+// rest batched behind it; consumer maxWait 250 ms, offsets committed once a second), on kafkajs
+// or @platformatic/kafka (floor-clients.ts). Latency = produce call → the consumer hands the record over.
 // Runs as a forked process so it has its own CPU and event loop; reports over IPC.
 import { openFloorClient, type FloorClientName, type FloorRecord } from './floor-clients.js';
 import { ioSyscalls } from './proc.js';
