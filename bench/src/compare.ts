@@ -40,6 +40,8 @@ export interface CompareRound extends StageRow {
   framesPerMessage: number;
   /** the same by event, e.g. "2.00 (message:new 1.00, receipt:update 1.00)" */
   frames: string;
+  /** the server's socket writes (system calls) per message: Kafka, WebSocket and HTTP together */
+  writesPerMessage: number;
   p50: number;
   p99: number;
   /** POST /send start → 202 at the generator */
@@ -141,6 +143,7 @@ async function steadyRound(ctx: Context, build: BuildLabel, roundNo: number): Pr
       cpuPercent: usage.cpuPercent,
       framesPerMessage: r.accepted > 0 ? Object.values(r.frames).reduce((a, b) => a + b, 0) / r.accepted : NaN,
       frames: framesPerMessage(r.frames, r.accepted),
+      writesPerMessage: usage.writesPerMessage,
       p50: r.latency.p50,
       p99: r.latency.p99,
       answerP99: r.answerLatency.p99,

@@ -27,6 +27,7 @@ function run(build: 'A' | 'B', roundNo: number, cpu: number, p99: number, lost =
     cpuPercent: 0,
     framesPerMessage: 0,
     frames: '',
+    writesPerMessage: 0,
     p50: p99 / 2,
     p99,
     answerP99: 0,
