@@ -1,5 +1,6 @@
 // REST request and response bodies. Fastify validates these; clients use them to check answers.
 import { Type, type Static } from '@sinclair/typebox';
+import { AccountKind, ApiScope } from './integrations.js';
 import { ChatMessage } from './message.js';
 import { IsoTimestamp, MAX_PASSWORD_LENGTH, MessageId, MessageText, Password, Username } from './primitives.js';
 import { TextFormats } from './text.js';
@@ -50,8 +51,13 @@ export type SessionResponse = Static<typeof SessionResponse>;
 
 export const MeResponse = Type.Object({
   username: Username,
+  /** A bot answers only to API tokens its owner made (integrations.ts). */
+  kind: AccountKind,
   createdAt: IsoTimestamp,
-  sessionExpiresAt: IsoTimestamp,
+  /** A token that never expires reads null. */
+  sessionExpiresAt: Type.Union([IsoTimestamp, Type.Null()]),
+  /** What this session or token may do: a signed-in session has every scope. */
+  scopes: Type.Array(ApiScope),
 });
 export type MeResponse = Static<typeof MeResponse>;
 

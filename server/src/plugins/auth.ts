@@ -1,5 +1,8 @@
 // Who is asking: a Bearer token or the web app's session cookie, resolved once per request.
-// Routes that need a user add `preHandler: app.requireUser`.
+// Routes that need a user add `preHandler: app.requireUser`. API tokens reach only routes that
+// name the scope they need (`config: { scope: 'send' }`); every other route, token and bot
+// management included, needs a signed-in session: deny by default.
+import type { ApiScope } from '@messenger/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors } from '../errors.js';
@@ -11,6 +14,10 @@ declare module 'fastify' {
     session: Session | null;
     /** The raw token the request authenticated with; only logout needs it. */
     sessionToken: string | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope an API token needs here; 'any': every token may. Absent: signed-in sessions only. */
+    scope?: ApiScope | 'any';
   }
   interface FastifyInstance {
     requireUser: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -48,7 +55,14 @@ export default fp(
     });
 
     app.decorate('requireUser', async (request: FastifyRequest) => {
-      if (!request.session) throw errors.unauthorized();
+      const session = request.session;
+      if (!session) throw errors.unauthorized();
+      if (session.tokenId === null) return;
+      const scope = request.routeOptions.config.scope;
+      if (scope === undefined) throw errors.insufficientScope('This needs a signed-in session; API tokens cannot use it.');
+      if (scope !== 'any' && !session.scopes.includes(scope)) {
+        throw errors.insufficientScope(`This API token lacks the "${scope}" scope.`);
+      }
     });
   },
   { name: 'auth-decorators', dependencies: ['core'] },

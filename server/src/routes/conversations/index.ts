@@ -35,6 +35,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Your conversations, most recent first, with unread counts',
         response: { 200: ConversationsResponse, 401: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -54,6 +55,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: MessagesQuery,
         response: { 200: MessagesPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -75,6 +77,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: ReadBody,
         response: { 200: ReadResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {

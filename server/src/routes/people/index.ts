@@ -14,6 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: PeopleQuery,
         response: { 200: PeopleResponse, 400: ErrorBody, 401: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {

@@ -1,0 +1,245 @@
+// Bot accounts and scoped API tokens (issue 16): scopes per route, the secret shown once and
+// stored hashed, expiry, last use, revocation closing the token's sockets, bots without passwords,
+// and RateLimit-* headers on every answer.
+import type { Bot, CreatedApiToken, ApiTokensResponse, BotsResponse } from '@messenger/protocol';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { onPostgres } from './helpers/database.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(async () => {
+  await t?.close();
+  if (t) removeDir(t.dataDir);
+});
+
+async function createToken(session: string, body: Record<string, unknown>) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: bearer(session), payload: body });
+  if (res.statusCode !== 201) throw new Error(`create token: ${res.statusCode} ${res.body}`);
+  return res.json<CreatedApiToken>();
+}
+
+async function createBot(session: string, username = randomName('bot')) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/bots', headers: bearer(session), payload: { username, displayName: 'Weather' } });
+  if (res.statusCode !== 201) throw new Error(`create bot: ${res.statusCode} ${res.body}`);
+  return res.json<Bot>();
+}
+
+describe('API tokens', () => {
+  it('shows the secret once, with a recognisable prefix, and lists the token without it', async () => {
+    const me = await register(t);
+    const created = await createToken(me.token, { name: 'ci', scopes: ['send'] });
+    expect(created.secret).toMatch(/^msk_[A-Za-z0-9_-]{43}$/);
+    expect(created).toMatchObject({ name: 'ci', scopes: ['send'], username: me.username, expiresAt: null, lastUsedAt: null });
+    const list = await t.app.inject({ method: 'GET', url: '/api/tokens', headers: bearer(me.token) });
+    expect(list.statusCode).toBe(200);
+    const tokens = list.json<ApiTokensResponse>().tokens;
+    expect(tokens.map((x) => x.id)).toEqual([created.id]);
+    expect(list.body).not.toContain(created.secret);
+    expect(list.body).not.toContain(created.secret.slice(4));
+  });
+
+  it.skipIf(onPostgres)('stores only a hash of the secret (the database file holds no secret)', async () => {
+    const me = await register(t);
+    const created = await createToken(me.token, { name: 'at-rest', scopes: ['read'] });
+    // The WAL may hold the newest pages: read every file of the store.
+    const files = readdirSync(t.dataDir).filter((f) => f.startsWith('messenger.sqlite'));
+    expect(files.length).toBeGreaterThan(0);
+    const bytes = Buffer.concat(files.map((f) => readFileSync(path.join(t.dataDir, f))));
+    expect(bytes.includes(Buffer.from(created.secret.slice(4)))).toBe(false);
+    expect(bytes.includes(Buffer.from(created.name))).toBe(true);
+  });
+
+  it('enforces scopes: send without read, read without send, 403 insufficient_scope', async () => {
+    const me = await register(t);
+    const peer = await register(t);
+    const sender = await createToken(me.token, { name: 'sender', scopes: ['send'] });
+    const reader = await createToken(me.token, { name: 'reader', scopes: ['read'] });
+
+    expect((await send(t, sender.secret, peer.username, 'by token')).statusCode).toBe(202);
+    const refused = await send(t, reader.secret, peer.username, 'not allowed');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('insufficient_scope');
+
+    const history = await t.app.inject({ method: 'GET', url: `/api/conversations/${peer.username}/messages`, headers: bearer(reader.secret) });
+    expect(history.statusCode).toBe(200);
+    for (const url of ['/api/conversations', `/api/conversations/${peer.username}/messages`, '/api/groups']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(sender.secret) });
+      expect(res.statusCode, url).toBe(403);
+      expect(res.json().error.code, url).toBe('insufficient_scope');
+    }
+
+    // A group send needs `send` too.
+    const group = await t.app.inject({ method: 'POST', url: '/api/groups', headers: bearer(me.token), payload: { name: 'g', members: [peer.username] } });
+    expect(group.statusCode).toBe(201);
+    const groupUrl = `/api/groups/${group.json<{ id: string }>().id}/messages`;
+    const noSend = await t.app.inject({ method: 'POST', url: groupUrl, headers: bearer(reader.secret), payload: { text: 'x' } });
+    expect(noSend.statusCode).toBe(403);
+    expect(noSend.json().error.code).toBe('insufficient_scope');
+    expect((await t.app.inject({ method: 'POST', url: groupUrl, headers: bearer(sender.secret), payload: { text: 'x' } })).statusCode).toBe(202);
+  });
+
+  it('needs a signed-in session to manage tokens, bots or the account: a token cannot mint tokens', async () => {
+    const me = await register(t);
+    const all = await createToken(me.token, { name: 'all', scopes: ['send', 'read', 'receive'] });
+    const attempts = [
+      { method: 'POST' as const, url: '/api/tokens', payload: { name: 'x', scopes: ['send'] } },
+      { method: 'GET' as const, url: '/api/tokens' },
+      { method: 'POST' as const, url: '/api/bots', payload: { username: randomName('bot') } },
+      { method: 'POST' as const, url: '/api/auth/logout-everywhere' },
+    ];
+    for (const a of attempts) {
+      const res = await t.app.inject({ ...a, headers: bearer(all.secret) });
+      expect(res.statusCode, a.url).toBe(403);
+      expect(res.json().error.code, a.url).toBe('insufficient_scope');
+    }
+  });
+
+  it('refuses a socket without `receive` and accepts one with it', async () => {
+    const me = await register(t);
+    const sendOnly = await createToken(me.token, { name: 'no-socket', scopes: ['send'] });
+    await expect(connect(t, sendOnly.secret)).rejects.toThrow('insufficient_scope');
+    const receiver = await createToken(me.token, { name: 'socket', scopes: ['receive'] });
+    const socket = await connect(t, receiver.secret);
+    socket.close();
+  });
+
+  it('stops working at its expiry, and refuses an expiry in the past', async () => {
+    const me = await register(t);
+    const past = await t.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: bearer(me.token),
+      payload: { name: 'old', scopes: ['send'], expiresAt: new Date(Date.now() - 1000).toISOString() },
+    });
+    expect(past.statusCode).toBe(400);
+    expect(past.json().error.code).toBe('validation_failed');
+    const soon = await createToken(me.token, { name: 'soon', scopes: ['read'], expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect((await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(soon.secret) })).statusCode).toBe(200);
+    // Bounded: the expiry is 1.5 s away; the cache never outlives it.
+    const deadline = Date.now() + 15_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(soon.secret) })).statusCode;
+    }
+    expect(status).toBe(401);
+  });
+
+  it('records its last use', async () => {
+    const me = await register(t);
+    const created = await createToken(me.token, { name: 'used', scopes: ['read'] });
+    const before = Date.now();
+    expect((await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(created.secret) })).statusCode).toBe(200);
+    const list = await t.app.inject({ method: 'GET', url: '/api/tokens', headers: bearer(me.token) });
+    const used = list.json<ApiTokensResponse>().tokens.find((x) => x.id === created.id);
+    expect(used?.lastUsedAt).not.toBeNull();
+    expect(Date.parse(used?.lastUsedAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('revokes: the token stops working and its open socket closes at once', async () => {
+    const me = await register(t);
+    const created = await createToken(me.token, { name: 'agent', scopes: ['receive', 'read'] });
+    const socket = await connect(t, created.secret);
+    const revoked = waitFor(socket, 'session:revoked');
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const res = await t.app.inject({ method: 'DELETE', url: `/api/tokens/${created.id}`, headers: bearer(me.token) });
+    expect(res.statusCode).toBe(204);
+    await revoked;
+    await closed;
+    expect((await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(created.secret) })).statusCode).toBe(401);
+    const list = await t.app.inject({ method: 'GET', url: '/api/tokens', headers: bearer(me.token) });
+    expect(list.json<ApiTokensResponse>().tokens.map((x) => x.id)).not.toContain(created.id);
+  });
+
+  it("answers 404 for someone else's token and bot, as for one that does not exist", async () => {
+    const alice = await register(t);
+    const mallory = await register(t);
+    const token = await createToken(alice.token, { name: 'mine', scopes: ['send'] });
+    const bot = await createBot(alice.token);
+    for (const url of [`/api/tokens/${token.id}`, `/api/bots/${bot.username}`, '/api/tokens/00000000-0000-4000-8000-000000000000']) {
+      const res = await t.app.inject({ method: 'DELETE', url, headers: bearer(mallory.token) });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().error.code, url).toBe('not_found');
+    }
+    const forBot = await t.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: bearer(mallory.token),
+      payload: { name: 'steal', scopes: ['send'], bot: bot.username },
+    });
+    expect(forBot.statusCode).toBe(404);
+    expect(forBot.json().error.code).toBe('not_found');
+    // Alice's token still works.
+    expect((await send(t, token.secret, mallory.username, 'still mine')).statusCode).toBe(202);
+  });
+
+  it('sets RateLimit-* headers on every answer and answers 429 with Retry-After past the limit', async () => {
+    const me = await register(t);
+    const created = await createToken(me.token, { name: 'limits', scopes: ['read'] });
+    const res = await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(created.secret) });
+    expect(res.headers['ratelimit-limit']).toBe(String(t.app.config.limits.apiPerMinute));
+    expect(Number(res.headers['ratelimit-remaining'])).toBe(t.app.config.limits.apiPerMinute - 1);
+    expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    // Refusals too: an unauthenticated answer counts against the address.
+    const anonymous = await t.app.inject({ method: 'GET', url: '/api/conversations' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['ratelimit-limit']).toBe(String(t.app.config.limits.apiPerMinute));
+    // Per token: the session of the same user has a bucket of its own.
+    const other = await createToken(me.token, { name: 'limits-2', scopes: ['read'] });
+    const second = await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(other.secret) });
+    expect(Number(second.headers['ratelimit-remaining'])).toBe(t.app.config.limits.apiPerMinute - 1);
+  });
+});
+
+describe('bot accounts', () => {
+  it('creates, lists and deletes a bot; the bot sends with its token; deleting revokes its tokens', async () => {
+    const owner = await register(t);
+    const peer = await register(t);
+    const bot = await createBot(owner.token);
+    expect(bot).toMatchObject({ displayName: 'Weather' });
+    const list = await t.app.inject({ method: 'GET', url: '/api/bots', headers: bearer(owner.token) });
+    expect(list.json<BotsResponse>().bots.map((b) => b.username)).toEqual([bot.username]);
+
+    const token = await createToken(owner.token, { name: 'weather', scopes: ['send', 'receive'], bot: bot.username });
+    expect(token.username).toBe(bot.username);
+    const sent = await send(t, token.secret, peer.username, 'Rain at 4pm');
+    expect(sent.statusCode).toBe(202);
+    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(token.secret) });
+    expect(me.json()).toMatchObject({ username: bot.username, kind: 'bot' });
+
+    const socket = await connect(t, token.secret);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/bots/${bot.username}`, headers: bearer(owner.token) });
+    expect(del.statusCode).toBe(204);
+    await closed;
+    expect((await send(t, token.secret, peer.username, 'after delete')).statusCode).toBe(401);
+    const after = await t.app.inject({ method: 'GET', url: '/api/bots', headers: bearer(owner.token) });
+    expect(after.json<BotsResponse>().bots).toEqual([]);
+    // The name stays taken: a new account must not inherit the bot's conversations.
+    const reuse = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: bot.username, password: 'correct horse battery' } });
+    expect(reuse.statusCode).toBe(409);
+  });
+
+  it('cannot sign in with a password', async () => {
+    const owner = await register(t);
+    const bot = await createBot(owner.token);
+    for (const password of ['', 'correct horse battery', '!']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: bot.username, password: password.padEnd(8, 'x') } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('invalid_credentials');
+    }
+  });
+
+  it('refuses a taken name', async () => {
+    const owner = await register(t);
+    const other = await register(t);
+    const res = await t.app.inject({ method: 'POST', url: '/api/bots', headers: bearer(owner.token), payload: { username: other.username } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('username_taken');
+  });
+});
