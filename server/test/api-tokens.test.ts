@@ -196,6 +196,73 @@ describe('API tokens', () => {
   });
 });
 
+describe('scope matrix', () => {
+  // What each scope opens; every other authenticated route is for signed-in sessions only. A new
+  // route that names no scope is refused to tokens by default, and this test then expects it.
+  const opens: Record<string, string[]> = {
+    send: ['POST /send', 'POST /api/groups/{id}/messages', 'GET /api/me'],
+    read: [
+      'GET /api/me',
+      'GET /api/people',
+      'GET /api/conversations',
+      'GET /api/conversations/{peer}/messages',
+      'POST /api/conversations/{peer}/read',
+      'GET /api/groups',
+      'GET /api/groups/{id}',
+      'GET /api/groups/{id}/members',
+      'GET /api/groups/{id}/messages',
+      'POST /api/groups/{id}/read',
+      'GET /api/groups/{id}/messages/{messageId}/receipts',
+    ],
+    receive: ['GET /api/me'],
+  };
+
+  it('opens to each scope exactly its routes, and refuses the rest before reading the body', async () => {
+    const me = await register(t);
+    const spec = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+    }>();
+    // Public routes (sign-in, registration) say `security: []`; every other one that can answer
+    // 401 authenticates.
+    const authenticated = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, op]) => '401' in op.responses && op.security?.length !== 0)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(authenticated.length).toBeGreaterThan(25);
+    for (const scope of ['send', 'read', 'receive'] as const) {
+      const { secret } = await createToken(me.token, { name: scope, scopes: [scope] });
+      for (const route of authenticated) {
+        const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
+        const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+        // An empty body: a route the token may use answers 400/404, one it may not answers 403 first.
+        const res = await t.app.inject({ method, url, headers: bearer(secret), ...(method === 'GET' ? {} : { payload: {} }) });
+        const allowed = (opens[scope] ?? []).includes(route);
+        if (allowed) expect(res.statusCode, `${scope}: ${route} → ${res.body}`).not.toBe(403);
+        else {
+          expect(res.statusCode, `${scope}: ${route} → ${res.body}`).toBe(403);
+          expect(res.json().error.code, `${scope}: ${route}`).toBe('insufficient_scope');
+        }
+        expect(res.statusCode, `${scope}: ${route}`).not.toBe(401);
+      }
+    }
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every new route, and 403 insufficient_scope on every authenticated one', async () => {
+    const spec = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    const doc = spec.json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/tokens', '/api/tokens/{id}', '/api/bots', '/api/bots/{username}']));
+    expect(Object.keys(doc.paths['/api/tokens'] ?? {}).sort()).toEqual(['get', 'post']);
+    for (const [path, method] of [['/send', 'post'], ['/api/conversations', 'get'], ['/api/tokens', 'post'], ['/api/me', 'get']] as const) {
+      expect(Object.keys(doc.paths[path]?.[method]?.responses ?? {}), `${method} ${path}`).toContain('403');
+    }
+    // Routes without authentication never answer it.
+    expect(Object.keys(doc.paths['/api/auth/login']?.post?.responses ?? {})).not.toContain('403');
+  });
+});
+
 describe('bot accounts', () => {
   it('creates, lists and deletes a bot; the bot sends with its token; deleting revokes its tokens', async () => {
     const owner = await register(t);
