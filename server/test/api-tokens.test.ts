@@ -178,7 +178,7 @@ describe('API tokens', () => {
     expect((await send(t, token.secret, mallory.username, 'still mine')).statusCode).toBe(202);
   });
 
-  it('sets RateLimit-* headers on every answer and answers 429 with Retry-After past the limit', async () => {
+  it('sets RateLimit-* headers on every answer, with a budget per token', async () => {
     const me = await register(t);
     const created = await createToken(me.token, { name: 'limits', scopes: ['read'] });
     const res = await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(created.secret) });
@@ -308,5 +308,39 @@ describe('bot accounts', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/bots', headers: bearer(owner.token), payload: { username: other.username } });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('username_taken');
+  });
+});
+
+describe('rate limits per token', () => {
+  let small: TestApp;
+  beforeAll(async () => {
+    small = await startApp({ API_RATE_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await small?.close();
+    if (small) removeDir(small.dataDir);
+  });
+
+  it('answers 429 with Retry-After past a token\'s limit, while the same user\'s other token and session go on', async () => {
+    const me = await register(small);
+    const make = async (name: string) => {
+      const res = await small.app.inject({ method: 'POST', url: '/api/tokens', headers: bearer(me.token), payload: { name, scopes: ['read'] } });
+      expect(res.statusCode).toBe(201);
+      return res.json<CreatedApiToken>().secret;
+    };
+    const busy = await make('busy');
+    const quiet = await make('quiet');
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 4; i++) {
+      last = await small.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(busy) });
+      statuses.push(last.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(last?.json().error.code).toBe('rate_limited');
+    expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last?.headers['ratelimit-remaining']).toBe('0');
+    expect((await small.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(quiet) })).statusCode).toBe(200);
+    expect((await small.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(me.token) })).statusCode).toBe(200);
   });
 });
