@@ -130,6 +130,15 @@ describe('API tokens', () => {
     expect(status).toBe(401);
   });
 
+  it("closes the token's socket when the token expires", async () => {
+    const me = await register(t);
+    const soon = await createToken(me.token, { name: 'short', scopes: ['receive'], expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const socket = await connect(t, soon.secret);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect(await waitFor(socket, 'session:revoked', () => true, 15_000)).toEqual({ reason: 'expired' });
+    expect(await closed).toBe('io server disconnect');
+  });
+
   it('records its last use', async () => {
     const me = await register(t);
     const created = await createToken(me.token, { name: 'used', scopes: ['read'] });

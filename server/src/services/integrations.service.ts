@@ -4,6 +4,7 @@ import {
   API_TOKEN_PREFIX,
   MAX_BOTS_PER_USER,
   MAX_TOKENS_PER_USER,
+  normalizeUsername,
   type ApiScope,
   type ApiToken,
   type Bot,
@@ -11,7 +12,7 @@ import {
 } from '@messenger/protocol';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IntegrationsRepository } from '../db/integrations.repository.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { hashToken, parseScopes } from './auth.service.js';
 import type { DomainEvents } from './domain-events.js';
 
@@ -76,7 +77,7 @@ export function createIntegrationsService({ integrations, events, forget, checke
 
     /** Someone else's bot is 404 like a missing one, so bot names cannot be probed here. */
     async deleteBot(owner: string, rawUsername: string) {
-      const hashes = await integrations.deleteBot(rawUsername.trim().toLowerCase(), owner, new Date().toISOString());
+      const hashes = await integrations.deleteBot(normalizeUsername(rawUsername), owner, new Date().toISOString());
       if (hashes === undefined) throw errors.notFound('No such bot of yours.');
       await revoked(hashes, 'bot deleted');
     },
@@ -91,12 +92,12 @@ export function createIntegrationsService({ integrations, events, forget, checke
       }
       let username = creator;
       if (body.bot !== undefined) {
-        const owned = await integrations.findOwnedBot(body.bot.trim().toLowerCase(), creator);
+        const owned = await integrations.findOwnedBot(normalizeUsername(body.bot), creator);
         if (!owned) throw errors.notFound('No such bot of yours.');
         username = owned.username;
       }
       if ((await integrations.countLiveTokens(creator, now.toISOString())) >= MAX_TOKENS_PER_USER) {
-        throw new AppError('forbidden', `At most ${MAX_TOKENS_PER_USER} live tokens per account; revoke one first.`);
+        throw errors.forbidden(`At most ${MAX_TOKENS_PER_USER} live tokens per account; revoke one first.`);
       }
       // 256 random bits: a token is a bearer secret, never typed, so SHA-256 at rest is enough
       // (argon2 protects guessable passwords; nothing here is guessable).
