@@ -2,6 +2,7 @@
 // stored hashed, expiry, last use, revocation closing the token's sockets, bots without passwords,
 // and RateLimit-* headers on every answer.
 import type { Bot, CreatedApiToken, ApiTokensResponse, BotsResponse } from '@messenger/protocol';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,14 @@ describe('API tokens', () => {
     expect(tokens.map((x) => x.id)).toEqual([created.id]);
     expect(list.body).not.toContain(created.secret);
     expect(list.body).not.toContain(created.secret.slice(4));
+  });
+
+  it('keeps only the SHA-256 of the secret in its row', async () => {
+    const me = await register(t);
+    const created = await createToken(me.token, { name: 'row', scopes: ['send'] });
+    const row = await t.app.database.db.selectFrom('api_tokens').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(createHash('sha256').update(created.secret).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(created.secret.slice(4));
   });
 
   it.skipIf(onPostgres)('stores only a hash of the secret (the database file holds no secret)', async () => {
