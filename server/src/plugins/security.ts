@@ -46,7 +46,7 @@ export default fp(
       origin: config.allowedOrigins,
       credentials: true,
       methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Socket-Id'],
       maxAge: 600,
     });
     await app.register(cookie);
