@@ -96,8 +96,9 @@ describe('operability', () => {
       await t.app.inject({ method: 'POST', url: '/send', headers: bearer(alice.token), payload: { to: bob.username } }),
       await t.app.inject({ method: 'GET', url: '/no-such-route' }),
       await t.app.inject({ method: 'GET', url: '/healthz' }),
+      await t.app.inject({ method: 'POST', url: '/send', payload: { to: bob.username, text: 'no token' } }),
     ];
-    expect(answers.map((a) => a.statusCode)).toEqual([202, 400, 404, 200]);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 400, 404, 200, 401]);
     for (const answer of answers) expect(answer.headers).toMatchObject(expected);
   });
 
