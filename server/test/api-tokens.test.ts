@@ -281,6 +281,18 @@ describe('OpenAPI', () => {
   });
 });
 
+describe('CORS', () => {
+  it('lets an allowed origin revoke a token and delete a bot (DELETE passes the preflight)', async () => {
+    const res = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/api/tokens/00000000-0000-4000-8000-000000000000',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'DELETE' },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(String(res.headers['access-control-allow-methods'])).toContain('DELETE');
+  });
+});
+
 describe('bot accounts', () => {
   it('creates, lists and deletes a bot; the bot sends with its token; deleting revokes its tokens', async () => {
     const owner = await register(t);

@@ -49,7 +49,9 @@ export default fp(
     await app.register(cors, {
       origin: config.allowedOrigins,
       credentials: true,
-      methods: ['GET', 'POST', 'OPTIONS'],
+      // Every method a route uses: revoking a token, deleting a bot and the group routes
+      // (PATCH, PUT, DELETE) from another allowed origin would otherwise fail the preflight.
+      methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Socket-Id'],
       maxAge: 600,
     });
