@@ -157,6 +157,15 @@ describe('API tokens', () => {
     const used = list.json<ApiTokensResponse>().tokens.find((x) => x.id === created.id);
     expect(used?.lastUsedAt).not.toBeNull();
     expect(Date.parse(used?.lastUsedAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    // Coalesced: later uses within the minute write nothing, even when each one is looked up
+    // again (the authentication cache dropped in between).
+    const hash = createHash('sha256').update(created.secret).digest('hex');
+    for (let i = 0; i < 3; i++) {
+      t.app.authService.forget([hash]);
+      expect((await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(created.secret) })).statusCode).toBe(200);
+    }
+    const row = await t.app.database.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(row.last_used_at).toBe(used?.lastUsedAt);
   });
 
   it('revokes: the token stops working and its open socket closes at once', async () => {
