@@ -39,7 +39,12 @@ export const ChangePasswordBody = Type.Object(
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
 /** `online` is true only for people who share a conversation with the asker; strangers read false. */
-export const PublicUser = Type.Object({ username: Username, online: Type.Boolean() });
+export const PublicUser = Type.Object({
+  username: Username,
+  online: Type.Boolean(),
+  /** true: a bot account (integrations.ts), for a badge and muting. Absent for people. */
+  bot: Type.Optional(Type.Literal(true)),
+});
 export type PublicUser = Static<typeof PublicUser>;
 
 export const SessionResponse = Type.Object({
@@ -94,6 +99,8 @@ export type SendResponse = Static<typeof SendResponse>;
 
 export const Conversation = Type.Object({
   peer: Username,
+  /** true: the peer is a bot account. Absent for people. */
+  bot: Type.Optional(Type.Literal(true)),
   online: Type.Boolean(),
   unread: Type.Integer({ minimum: 0 }),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),

@@ -1,13 +1,14 @@
 // Bot accounts and scoped API tokens (issue 16): scopes per route, the secret shown once and
 // stored hashed, expiry, last use, revocation closing the token's sockets, bots without passwords,
 // and RateLimit-* headers on every answer.
-import type { Bot, CreatedApiToken, ApiTokensResponse, BotsResponse } from '@messenger/protocol';
+import type { ApiTokensResponse, Bot, BotsResponse, ConversationsResponse, CreatedApiToken, PeopleResponse } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
 import { onPostgres } from './helpers/database.js';
+import { waitUntil } from './helpers/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -326,9 +327,34 @@ describe('bot accounts', () => {
     expect((await send(t, token.secret, peer.username, 'after delete')).statusCode).toBe(401);
     const after = await t.app.inject({ method: 'GET', url: '/api/bots', headers: bearer(owner.token) });
     expect(after.json<BotsResponse>().bots).toEqual([]);
+    const search = await t.app.inject({ method: 'GET', url: `/api/people?q=${bot.username}`, headers: bearer(peer.token) });
+    expect(search.json<PeopleResponse>().users).toEqual([]);
     // The name stays taken: a new account must not inherit the bot's conversations.
     const reuse = await t.app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: bot.username, password: 'correct horse battery' } });
     expect(reuse.statusCode).toBe(409);
+  });
+
+  it('reads as a bot wherever people see accounts: people search and conversations', async () => {
+    const owner = await register(t);
+    const person = await register(t);
+    const bot = await createBot(owner.token);
+    const token = await createToken(owner.token, { name: 'hello', scopes: ['send'], bot: bot.username });
+    expect((await send(t, token.secret, person.username, 'hello from a bot')).statusCode).toBe(202);
+    const found = await t.app.inject({ method: 'GET', url: `/api/people?q=${bot.username}`, headers: bearer(person.token) });
+    expect(found.json<PeopleResponse>().users).toEqual([{ username: bot.username, online: false, bot: true }]);
+    const people = await t.app.inject({ method: 'GET', url: `/api/people?q=${owner.username}`, headers: bearer(person.token) });
+    expect(people.json<PeopleResponse>().users).toEqual([{ username: owner.username, online: false }]);
+    let conversations: ConversationsResponse['conversations'] = [];
+    await waitUntil(
+      async () => {
+        const res = await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(person.token) });
+        conversations = res.json<ConversationsResponse>().conversations;
+        return conversations.length > 0;
+      },
+      15_000,
+      "the bot's message in the person's conversations",
+    );
+    expect(conversations.map((c) => [c.peer, c.bot])).toEqual([[bot.username, true]]);
   });
 
   it('cannot sign in with a password', async () => {

@@ -48,6 +48,22 @@ export function createIntegrationsRepository(db: Db) {
         .orderBy('username')
         .execute();
     },
+    /** Those of `usernames` that are bots (deleted ones too: their past messages stay theirs). */
+    async botsAmong(usernames: readonly string[]): Promise<Set<string>> {
+      const found = new Set<string>();
+      const unique = [...new Set(usernames)];
+      // Chunked: SQLite and Postgres both cap the parameters of one statement.
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = await db
+          .selectFrom('users')
+          .select('username')
+          .where('username', 'in', unique.slice(i, i + 500))
+          .where('kind', '=', 'bot')
+          .execute();
+        for (const r of rows) found.add(r.username);
+      }
+      return found;
+    },
     /** A live bot of `owner`, or undefined (someone else's, deleted, a person, or no such name). */
     findOwnedBot(username: string, owner: string) {
       return db

@@ -41,7 +41,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const rows = await repos.messages.conversations(me(request.session), 200);
       const online = await realtime.onlineAmong(rows.map((c) => c.peer));
-      return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer) })) };
+      const bots = await repos.integrations.botsAmong(rows.map((c) => c.peer));
+      return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer), ...(bots.has(c.peer) ? { bot: true as const } : {}) })) };
     },
   );
 
