@@ -82,29 +82,58 @@ export interface AckOutcome {
   lowestUndelivered: ReadonlyMap<number, number | null>;
 }
 
-function markDeliveredWith(q: Db | Transaction<Database>, recipient: string, ids: string[], now: string) {
-  return q
-    .updateTable('messages')
-    .set({ delivered_at: now })
-    .where('recipient', '=', recipient)
-    .where('id', 'in', ids)
-    .where('delivered_at', 'is', null)
-    .returning(['id', 'sender', 'conversation', 'kafka_partition', 'kafka_offset'])
-    .execute();
+// Pairs per statement: each costs three parameters (SQLite allows 32,766, Postgres 65,535).
+const ACK_CHUNK = 2000;
+
+type Delivered = AckOutcome['changed'][number] & { recipient: string };
+
+/**
+ * Marks the named copies delivered: one UPDATE for a whole round's (recipient, id) pairs. Row
+ * values compare as pairs, so a group message's id acknowledged by one member never moves
+ * another member's copy. The plain `id IN` lets either database go through the (id, recipient)
+ * key whatever it estimates for the VALUES list.
+ */
+async function markDeliveredPairs(trx: Transaction<Database>, pairs: readonly (readonly [string, string])[], now: string): Promise<Delivered[]> {
+  const out: Delivered[] = [];
+  for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
+    const chunk = pairs.slice(i, i + ACK_CHUNK);
+    const rows = await trx
+      .updateTable('messages')
+      .set({ delivered_at: now })
+      .where('delivered_at', 'is', null)
+      .where('id', 'in', [...new Set(chunk.map(([, id]) => id))])
+      .where(sql<boolean>`(recipient, id) IN (VALUES ${sql.join(chunk.map(([recipient, id]) => sql`(${recipient}, ${id})`))})`)
+      .returning(['recipient', 'id', 'sender', 'conversation', 'kafka_partition', 'kafka_offset'])
+      .execute();
+    out.push(...rows);
+  }
+  return out;
 }
 
-// Served by the partial index messages_undelivered (recipient, kafka_partition, kafka_offset).
-function lowestUndeliveredWith(q: Db | Transaction<Database>, recipient: string, partition: number) {
-  return q
-    .selectFrom('messages')
-    .select('kafka_offset')
-    .where('recipient', '=', recipient)
-    .where('kafka_partition', '=', partition)
-    .where('delivered_at', 'is', null)
-    .orderBy('kafka_offset')
-    .limit(1)
-    .executeTakeFirst()
-    .then((row) => row?.kafka_offset ?? null);
+/**
+ * For each (recipient, partition): the lowest offset of theirs still undelivered (null: none),
+ * in one statement. A scalar subquery per pair rather than MIN() ... GROUP BY: each reads one
+ * entry of the partial index messages_undelivered, however large a backlog is behind it. The
+ * VALUES columns are column1, column2 on both databases; the cast types the partition for
+ * Postgres, which would otherwise take an untyped parameter as text.
+ */
+async function lowestUndeliveredOf(trx: Transaction<Database>, pairs: readonly (readonly [string, number])[]) {
+  const lowest = new Map<string, Map<number, number | null>>();
+  for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
+    const chunk = pairs.slice(i, i + ACK_CHUNK);
+    const { rows } = await sql<{ recipient: string; kafka_partition: number | string; lowest: number | string | null }>`
+      SELECT t.column1 AS recipient, t.column2 AS kafka_partition,
+        (SELECT m.kafka_offset FROM messages m
+          WHERE m.recipient = t.column1 AND m.kafka_partition = t.column2 AND m.delivered_at IS NULL
+          ORDER BY m.kafka_offset LIMIT 1) AS lowest
+      FROM (VALUES ${sql.join(chunk.map(([recipient, partition]) => sql`(${recipient}, CAST(${partition} AS integer))`))}) AS t`.execute(trx);
+    for (const row of rows) {
+      const byPartition = lowest.get(row.recipient) ?? new Map<number, number | null>();
+      byPartition.set(Number(row.kafka_partition), row.lowest === null ? null : Number(row.lowest));
+      lowest.set(row.recipient, byPartition);
+    }
+  }
+  return lowest;
 }
 
 function hasUndeliveredWith(q: Db | Transaction<Database>, recipient: string) {
@@ -291,21 +320,34 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
      * instead of one per acknowledgement. Outcomes are in request order.
      */
     async markDeliveredMany(requests: AckRequest[], now: string): Promise<AckOutcome[]> {
+      const pairs = new Map<string, readonly [string, string]>();
+      for (const r of requests) for (const id of r.ids) pairs.set(copyKey(id, r.recipient), [r.recipient, id]);
+      if (pairs.size === 0) return requests.map(() => ({ changed: [], lowestUndelivered: new Map() }));
+      // Two statements per round, however many requests it holds: at 1,000 msg/s a round carried
+      // ~16 acknowledgements, and an UPDATE plus a lookup for each were a third of the store's
+      // statements.
       return transact(db, async (trx) => {
-        const changed: AckOutcome['changed'][] = [];
-        for (const r of requests) changed.push(r.ids.length === 0 ? [] : await markDeliveredWith(trx, r.recipient, r.ids, now));
-        // Asked after every update of the round, inside its transaction: one answer per
-        // recipient and partition, whichever of their screens acknowledged what.
-        const touched = new Map<string, Set<number>>();
+        const moved = new Map<string, Delivered>();
+        for (const row of await markDeliveredPairs(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
+        // Each copy goes to the first request naming it, as if the round ran one by one: a
+        // repeat from the recipient's other screen moved nothing.
+        const changed = requests.map((r) => {
+          const mine: AckOutcome['changed'] = [];
+          for (const id of r.ids) {
+            const row = moved.get(copyKey(id, r.recipient));
+            if (!row) continue;
+            moved.delete(copyKey(id, r.recipient));
+            mine.push({ id: row.id, sender: row.sender, conversation: row.conversation, kafka_partition: row.kafka_partition, kafka_offset: row.kafka_offset });
+          }
+          return mine;
+        });
+        // Asked after the round's update, inside its transaction: one answer per recipient and
+        // partition, whichever of their screens acknowledged what.
+        const touched = new Map<string, readonly [string, number]>();
         for (const [i, r] of requests.entries()) {
-          for (const row of changed[i] ?? []) touched.set(r.recipient, (touched.get(r.recipient) ?? new Set()).add(row.kafka_partition));
+          for (const row of changed[i] ?? []) touched.set(`${r.recipient}\n${row.kafka_partition}`, [r.recipient, row.kafka_partition]);
         }
-        const lowest = new Map<string, Map<number, number | null>>();
-        for (const [recipient, partitions] of touched) {
-          const byPartition = new Map<number, number | null>();
-          for (const p of partitions) byPartition.set(p, await lowestUndeliveredWith(trx, recipient, p));
-          lowest.set(recipient, byPartition);
-        }
+        const lowest = touched.size > 0 ? await lowestUndeliveredOf(trx, [...touched.values()]) : new Map<string, Map<number, number | null>>();
         return requests.map((r, i) => ({ changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() }));
       });
     },
