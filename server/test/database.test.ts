@@ -62,14 +62,15 @@ describe(`the history store (${testDb})`, () => {
   });
 
   it('applies a round of acknowledgements in two statements, with the outcome per request as if applied one by one', async () => {
-    // Counts the statements the repository runs (BEGIN and COMMIT are not queries here).
+    // Counts the statements the repository runs (BEGIN and COMMIT are not queries here): every
+    // execution passes transformResult, compiled anew or not.
     let statements = 0;
     const counting: KyselyPlugin = {
-      transformQuery: (args) => {
+      transformQuery: (args) => args.node,
+      transformResult: (args) => {
         statements++;
-        return args.node;
+        return Promise.resolve(args.result);
       },
-      transformResult: (args) => Promise.resolve(args.result),
     };
     const messages = createMessagesRepository(t.app.database.db.withPlugin(counting), { dialect: testDb });
     const [alice, bob, carol] = [randomName('a'), randomName('b'), randomName('c')];

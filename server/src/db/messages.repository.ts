@@ -5,7 +5,8 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
-import { writeStoredPositions } from './stored-positions.repository.js';
+import { precompiled, slot } from './precompiled.js';
+import { storedPositionsWriter } from './stored-positions.repository.js';
 import { conversationKey, groupConversation, groupOf, type MessagesTable } from './schema.js';
 
 export interface StoredRecord {
@@ -88,52 +89,69 @@ const ACK_CHUNK = 2000;
 type Delivered = AckOutcome['changed'][number] & { recipient: string };
 
 /**
- * Marks the named copies delivered: one UPDATE for a whole round's (recipient, id) pairs. Row
- * values compare as pairs, so a group message's id acknowledged by one member never moves
- * another member's copy. The plain `id IN` lets either database go through the (id, recipient)
- * key whatever it estimates for the VALUES list.
+ * The two statements of an ack round, compiled once per shape (precompiled.ts).
+ *
+ * markDelivered: one UPDATE for a whole round's (recipient, id) pairs. Row values compare as
+ * pairs, so a group message's id acknowledged by one member never moves another member's copy.
+ * The plain `id IN` is what steers Postgres to the (id, recipient) key (EXPLAIN: an index scan
+ * then a hash semi-join with the VALUES list); SQLite searches that key from the row values.
+ *
+ * lowestUndelivered: for each (recipient, partition), the lowest offset of theirs still
+ * undelivered (null: none), in one statement. A scalar subquery per pair rather than MIN() ...
+ * GROUP BY: each reads one entry of the partial index messages_undelivered, however large a
+ * backlog is behind it. VALUES columns are column1, column2 on both databases; the cast types the
+ * partition for Postgres, which would otherwise take an untyped parameter as text.
  */
-async function markDeliveredPairs(trx: Transaction<Database>, pairs: readonly (readonly [string, string])[], now: string): Promise<Delivered[]> {
-  const out: Delivered[] = [];
-  for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
-    const chunk = pairs.slice(i, i + ACK_CHUNK);
-    const rows = await trx
+function ackStatements(db: Db) {
+  // The shape is "<distinct ids>:<pairs>".
+  const update = precompiled((shape: string) => {
+    const [ids = 0, pairs = 0] = shape.split(':').map(Number);
+    return db
       .updateTable('messages')
-      .set({ delivered_at: now })
+      .set({ delivered_at: slot(0) })
       .where('delivered_at', 'is', null)
-      .where('id', 'in', [...new Set(chunk.map(([, id]) => id))])
-      .where(sql<boolean>`(recipient, id) IN (VALUES ${sql.join(chunk.map(([recipient, id]) => sql`(${recipient}, ${id})`))})`)
+      .where('id', 'in', Array.from({ length: ids }, (_, i) => slot(1 + i)))
+      .where(sql<boolean>`(recipient, id) IN (VALUES ${sql.join(Array.from({ length: pairs }, (_, i) => sql`(${slot(1 + ids + 2 * i)}, ${slot(2 + ids + 2 * i)})`))})`)
       .returning(['recipient', 'id', 'sender', 'conversation', 'kafka_partition', 'kafka_offset'])
-      .execute();
-    out.push(...rows);
-  }
-  return out;
-}
-
-/**
- * For each (recipient, partition): the lowest offset of theirs still undelivered (null: none),
- * in one statement. A scalar subquery per pair rather than MIN() ... GROUP BY: each reads one
- * entry of the partial index messages_undelivered, however large a backlog is behind it. The
- * VALUES columns are column1, column2 on both databases; the cast types the partition for
- * Postgres, which would otherwise take an untyped parameter as text.
- */
-async function lowestUndeliveredOf(trx: Transaction<Database>, pairs: readonly (readonly [string, number])[]) {
-  const lowest = new Map<string, Map<number, number | null>>();
-  for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
-    const chunk = pairs.slice(i, i + ACK_CHUNK);
-    const { rows } = await sql<{ recipient: string; kafka_partition: number | string; lowest: number | string | null }>`
+      .compile();
+  });
+  const lowest = precompiled((pairs: number) =>
+    sql`
       SELECT t.column1 AS recipient, t.column2 AS kafka_partition,
         (SELECT m.kafka_offset FROM messages m
           WHERE m.recipient = t.column1 AND m.kafka_partition = t.column2 AND m.delivered_at IS NULL
           ORDER BY m.kafka_offset LIMIT 1) AS lowest
-      FROM (VALUES ${sql.join(chunk.map(([recipient, partition]) => sql`(${recipient}, CAST(${partition} AS integer))`))}) AS t`.execute(trx);
-    for (const row of rows) {
-      const byPartition = lowest.get(row.recipient) ?? new Map<number, number | null>();
-      byPartition.set(Number(row.kafka_partition), row.lowest === null ? null : Number(row.lowest));
-      lowest.set(row.recipient, byPartition);
-    }
-  }
-  return lowest;
+      FROM (VALUES ${sql.join(Array.from({ length: pairs }, (_, i) => sql`(${slot(2 * i)}, CAST(${slot(2 * i + 1)} AS integer))`))}) AS t`.compile(db),
+  );
+  return {
+    async markDelivered(trx: Transaction<Database>, pairs: readonly (readonly [string, string])[], now: string): Promise<Delivered[]> {
+      const out: Delivered[] = [];
+      for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
+        const chunk = pairs.slice(i, i + ACK_CHUNK);
+        const ids = [...new Set(chunk.map(([, id]) => id))];
+        const values: unknown[] = [now, ...ids];
+        for (const [recipient, id] of chunk) values.push(recipient, id);
+        const { rows } = await trx.executeQuery(update<Delivered>(`${ids.length}:${chunk.length}`, values));
+        out.push(...rows);
+      }
+      return out;
+    },
+
+    async lowestUndelivered(trx: Transaction<Database>, pairs: readonly (readonly [string, number])[]) {
+      const found = new Map<string, Map<number, number | null>>();
+      for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
+        const chunk = pairs.slice(i, i + ACK_CHUNK);
+        type Row = { recipient: string; kafka_partition: number | string; lowest: number | string | null };
+        const { rows } = await trx.executeQuery(lowest<Row>(chunk.length, chunk.flat()));
+        for (const row of rows) {
+          const byPartition = found.get(row.recipient) ?? new Map<number, number | null>();
+          byPartition.set(Number(row.kafka_partition), row.lowest === null ? null : Number(row.lowest));
+          found.set(row.recipient, byPartition);
+        }
+      }
+      return found;
+    },
+  };
 }
 
 function hasUndeliveredWith(q: Db | Transaction<Database>, recipient: string) {
@@ -190,6 +208,55 @@ export async function pageOf(db: Db, where: { conversation: string; recipient?: 
 export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 'postgres' }) {
   // Only Postgres has other processes to tell (LISTEN/NOTIFY); SQLite's readers poll the table.
   const announce = options.dialect === 'postgres';
+  const writeStoredPositions = storedPositionsWriter(db);
+  const acks = ackStatements(db);
+  // A history round's two statements, compiled once per row count (precompiled.ts).
+  const insertMessages = precompiled((rows: number) =>
+    db
+      .insertInto('messages')
+      .values(
+        Array.from({ length: rows }, (_, i) => {
+          const k = i * 10;
+          return {
+            id: slot(k),
+            sender: slot(k + 1),
+            recipient: slot(k + 2),
+            conversation: slot(k + 3),
+            text: slot(k + 4),
+            sent_at: slot(k + 5),
+            kafka_partition: slot<number>(k + 6),
+            kafka_offset: slot<number>(k + 7),
+            read_at: slot<string | null>(k + 8),
+            group_name: slot<string | null>(k + 9),
+          };
+        }),
+      )
+      .onConflict((oc) => oc.columns(['id', 'recipient']).doNothing())
+      .returning(['id', 'recipient'])
+      .compile(),
+  );
+  const upsertConversations = precompiled((rows: number) =>
+    db
+      .insertInto('conversations')
+      .values(
+        Array.from({ length: rows }, (_, i) => ({
+          owner: slot(5 * i),
+          peer: slot(5 * i + 1),
+          last_message_id: slot(5 * i + 2),
+          last_sent_at: slot(5 * i + 3),
+          unread: slot<number>(5 * i + 4),
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['owner', 'peer']).doUpdateSet({
+          last_message_id: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_message_id ELSE conversations.last_message_id END`,
+          // CASE rather than MAX()/GREATEST(): SQLite has only the one, Postgres the other.
+          last_sent_at: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_sent_at ELSE conversations.last_sent_at END`,
+          unread: sql`conversations.unread + excluded.unread`,
+        }),
+      )
+      .compile(),
+  );
   /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */
   return {
     /**
@@ -206,32 +273,16 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         if (through) await writeStoredPositions(trx, { ...through, announce });
         for (let i = 0; i < records.length; i += INSERT_CHUNK) {
           const chunk = records.slice(i, i + INSERT_CHUNK);
-          const rows = await trx
-            .insertInto('messages')
-            .values(
-              chunk.map((r) => {
-                // The sender's own copy of a group message is read already. Its delivery goes
-                // through an acknowledgement like any other (store-pipeline.ts), so that their
-                // inbox group's commit moves past it.
-                const own = r.group !== undefined && r.to === r.from ? r.sentAt : null;
-                return {
-                  id: r.id,
-                  sender: r.from,
-                  recipient: r.to,
-                  conversation: r.group ? groupConversation(r.group.id) : conversationKey(r.from, r.to),
-                  text: r.text,
-                  sent_at: r.sentAt,
-                  kafka_partition: r.partition,
-                  kafka_offset: r.offset,
-                  delivered_at: null,
-                  read_at: own,
-                  group_name: r.group?.name ?? null,
-                };
-              }),
-            )
-            .onConflict((oc) => oc.columns(['id', 'recipient']).doNothing())
-            .returning(['id', 'recipient'])
-            .execute();
+          const values: unknown[] = [];
+          for (const r of chunk) {
+            // The sender's own copy of a group message is read already. Its delivery goes
+            // through an acknowledgement like any other (store-pipeline.ts), so that their
+            // inbox group's commit moves past it.
+            const own = r.group !== undefined && r.to === r.from ? r.sentAt : null;
+            const conversation = r.group ? groupConversation(r.group.id) : conversationKey(r.from, r.to);
+            values.push(r.id, r.from, r.to, conversation, r.text, r.sentAt, r.partition, r.offset, own, r.group?.name ?? null);
+          }
+          const { rows } = await trx.executeQuery(insertMessages<{ id: string; recipient: string }>(chunk.length, values));
           for (const row of rows) inserted.add(copyKey(row.id, row.recipient));
         }
         // Aggregate per (owner, peer) first: one upsert per conversation side, portable to
@@ -263,26 +314,9 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         // In key order: two stores writing overlapping conversations (several instances, on
         // Postgres) then lock the rows in one order and cannot deadlock.
         const ordered = [...sides.values()].sort((a, b) => (a.owner === b.owner ? cmp(a.peer, b.peer) : cmp(a.owner, b.owner)));
-        const values = ordered.map((s) => ({
-          owner: s.owner,
-          peer: s.peer,
-          last_message_id: s.last.id,
-          last_sent_at: s.last.sentAt,
-          unread: s.unread,
-        }));
-        for (let i = 0; i < values.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('conversations')
-            .values(values.slice(i, i + INSERT_CHUNK))
-            .onConflict((oc) =>
-              oc.columns(['owner', 'peer']).doUpdateSet({
-                last_message_id: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_message_id ELSE conversations.last_message_id END`,
-                // CASE rather than MAX()/GREATEST(): SQLite has only the one, Postgres the other.
-                last_sent_at: sql`CASE WHEN excluded.last_sent_at >= conversations.last_sent_at THEN excluded.last_sent_at ELSE conversations.last_sent_at END`,
-                unread: sql`conversations.unread + excluded.unread`,
-              }),
-            )
-            .execute();
+        for (let i = 0; i < ordered.length; i += INSERT_CHUNK) {
+          const chunk = ordered.slice(i, i + INSERT_CHUNK);
+          await trx.executeQuery(upsertConversations(chunk.length, chunk.flatMap((c) => [c.owner, c.peer, c.last.id, c.last.sentAt, c.unread])));
         }
       });
       return new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n'))));
@@ -328,7 +362,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       // statements.
       return transact(db, async (trx) => {
         const moved = new Map<string, Delivered>();
-        for (const row of await markDeliveredPairs(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
+        for (const row of await acks.markDelivered(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
         // Each copy goes to the first request naming it, as if the round ran one by one: a
         // repeat from the recipient's other screen moved nothing.
         const changed = requests.map((r) => {
@@ -347,7 +381,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         for (const [i, r] of requests.entries()) {
           for (const row of changed[i] ?? []) touched.set(`${r.recipient}\n${row.kafka_partition}`, [r.recipient, row.kafka_partition]);
         }
-        const lowest = touched.size > 0 ? await lowestUndeliveredOf(trx, [...touched.values()]) : new Map<string, Map<number, number | null>>();
+        const lowest = touched.size > 0 ? await acks.lowestUndelivered(trx, [...touched.values()]) : new Map<string, Map<number, number | null>>();
         return requests.map((r, i) => ({ changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() }));
       });
     },
