@@ -1,11 +1,14 @@
-// The Kafka floor: a bare kafkajs producer → consumer on the same broker, same message size and
+// The Kafka floor: a bare producer → consumer group on the same broker, same message size and
 // rate, configured like the server (idempotent, acks=all, one produce request in flight with the
-// rest batched behind it; consumer maxWait 250 ms). Latency = produce call → eachBatch sees it.
+// rest batched behind it; consumer maxWait 250 ms, offsets committed once a second), on kafkajs
+// or @platformatic/kafka (floor-clients.ts). Latency = produce call → the consumer hands the record over.
 // Runs as a forked process so it has its own CPU and event loop; reports over IPC.
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { openFloorClient, type FloorClientName, type FloorRecord } from './floor-clients.js';
+import { ioSyscalls } from './proc.js';
 import { histogram, nowMs, round, summarize } from './stats.js';
 
 export interface FloorRequest {
+  client: FloorClientName;
   brokers: string;
   rate: number;
   durationS: number;
@@ -14,52 +17,28 @@ export interface FloorRequest {
   partitions: number;
 }
 
-interface Queued {
-  key: string;
-  value: string;
-  headers: IHeaders;
-}
-
 async function runFloor(req: FloorRequest) {
-  const kafka = new Kafka({ clientId: 'bench-floor', brokers: req.brokers.split(','), logLevel: logLevel.NOTHING });
   const topic = `bench-floor-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: req.partitions, replicationFactor: 1 }] });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  const consumer = kafka.consumer({ groupId: `${topic}.g`, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-
   const received = new Map<number, number>();
   const latencies: number[] = [];
   const deliveredPerSecond: number[] = [];
   let startAt = 0;
   let warmupEnd = Number.MAX_SAFE_INTEGER;
-  await consumer.run({
-    partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch }) => {
-      const at = nowMs();
-      for (const m of batch.messages) {
-        const text = m.value?.toString('utf8') ?? '';
-        const parts = text.split('|', 3);
-        const seq = Number(parts[0]);
-        const sentAt = Number(parts[1]);
-        const n = received.get(seq) ?? 0;
-        received.set(seq, n + 1);
-        if (n > 0) continue;
-        if (sentAt >= warmupEnd) latencies.push(at - sentAt);
-        const sec = Math.floor((at - startAt) / 1000);
-        if (sec >= 0 && sec < 3600) deliveredPerSecond[sec] = (deliveredPerSecond[sec] ?? 0) + 1;
-      }
-    },
-  });
-  await Promise.race([joined, new Promise((r) => setTimeout(r, 30_000))]);
+  const onValue = (text: string, at: number) => {
+    const parts = text.split('|', 3);
+    const seq = Number(parts[0]);
+    const sentAt = Number(parts[1]);
+    const n = received.get(seq) ?? 0;
+    received.set(seq, n + 1);
+    if (n > 0) return;
+    if (sentAt >= warmupEnd) latencies.push(at - sentAt);
+    const sec = Math.floor((at - startAt) / 1000);
+    if (sec >= 0 && sec < 3600) deliveredPerSecond[sec] = (deliveredPerSecond[sec] ?? 0) + 1;
+  };
+  const client = await openFloorClient(req.client, { brokers: req.brokers.split(','), topic, partitions: req.partitions, onValue }, nowMs);
 
   // The server's micro-batcher, reduced to its essence.
-  const queue: Queued[] = [];
+  const queue: FloorRecord[] = [];
   let inFlight = false;
   let acked = 0;
   let errors = 0;
@@ -68,7 +47,7 @@ async function runFloor(req: FloorRequest) {
     inFlight = true;
     const batch = queue.splice(0, 1000);
     try {
-      await producer.send({ topic, acks: -1, messages: batch });
+      await client.send(batch);
       acked += batch.length;
     } catch {
       errors += batch.length;
@@ -82,6 +61,7 @@ async function runFloor(req: FloorRequest) {
   const pad = 'x'.repeat(req.textBytes);
   const sentPerSecond: number[] = [];
   const cpu0 = process.cpuUsage();
+  const io0 = ioSyscalls();
   startAt = nowMs() + 100;
   warmupEnd = startAt + req.warmupS * 1000;
   let issued = 0;
@@ -95,7 +75,10 @@ async function runFloor(req: FloorRequest) {
         const head = `${issued}|${t0.toFixed(3)}|`;
         // The same shape as a server record: JSON of similar size, keyed by a recipient.
         const value = head + pad.slice(0, Math.max(1, req.textBytes + 150 - head.length));
-        queue.push({ key: `user${issued % 1000}`, value, headers: { 'content-type': 'application/json' } });
+        // The server picks partitions itself from the key; here the key's number does, so both
+        // clients spread records over the partitions alike.
+        const user = issued % 1000;
+        queue.push({ key: `user${user}`, value, partition: user % req.partitions });
         const sec = Math.floor((t0 - startAt) / 1000);
         if (sec >= 0) sentPerSecond[sec] = (sentPerSecond[sec] ?? 0) + 1;
         issued++;
@@ -112,16 +95,17 @@ async function runFloor(req: FloorRequest) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const cpu = process.cpuUsage(cpu0);
+  const io1 = ioSyscalls();
   const wallMs = nowMs() - startAt;
   let duplicates = 0;
   for (const c of received.values()) duplicates += c - 1;
   let lost = 0;
   for (let i = 0; i < issued; i++) if (!received.has(i)) lost++;
-  await consumer.disconnect().catch(() => undefined);
-  await producer.disconnect().catch(() => undefined);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect().catch(() => undefined);
+  await client.close();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const perMessage = (total: number, digits: number) => (received.size > 0 ? round(total / received.size, digits) : NaN);
   return {
+    client: req.client,
     targetRate: req.rate,
     durationS: req.durationS,
     issued,
@@ -135,7 +119,12 @@ async function runFloor(req: FloorRequest) {
     histogram: histogram(latencies),
     sentPerSecond: Array.from(sentPerSecond, (v) => v ?? 0),
     deliveredPerSecond: Array.from(deliveredPerSecond, (v) => v ?? 0),
-    cpuPercent: round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1),
+    cpuPercent: round((cpuMs / wallMs) * 100, 1),
+    /** producer + consumer (and the pacing loop), over records delivered */
+    cpuMsPerMessage: perMessage(cpuMs, 4),
+    /** socket writes (≈ Kafka requests) and reads per record delivered; NaN off Linux */
+    writesPerMessage: io0 && io1 ? perMessage(io1.writes - io0.writes, 3) : NaN,
+    readsPerMessage: io0 && io1 ? perMessage(io1.reads - io0.reads, 3) : NaN,
     maxSlipMs: round(maxSlipMs, 1),
   };
 }

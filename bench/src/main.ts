@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [--scenario steady|ramp|connections|fanin|catchup|groups|scale] [--server URL]
-//   [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
+//   [--floor-client kafkajs|platformatic|both] [--profile] [--out DIR]. Starts Kafka and the server (or uses KAFKA_BROKERS / --server),
 // runs the scenarios, writes bench/results/<stamp>.{json,md,html} and prints the summary.
 // `scale` runs only when named: it starts its own Postgres and 1, 2, 3 server instances.
 // `--compare <rev>` runs steady on this checkout and on another revision, alternating (compare.ts).
@@ -12,6 +12,7 @@ import { evaluateTargets, html, markdown, type Results } from './report.js';
 import { checkGroupsSettings, groups } from './groups.js';
 import { checkScaleSettings, scale, stopScaleProcesses } from './scale.js';
 import { compare, MAX_COMPARE_ROUNDS } from './compare.js';
+import { FLOOR_CLIENTS } from './floor-clients.js';
 import { catchUp, connections, fanIn, ramp, settingsFor, steady, type Context } from './scenarios.js';
 
 const SCENARIOS = ['steady', 'ramp', 'connections', 'fanin', 'catchup', 'groups', 'scale'] as const;
@@ -37,6 +38,8 @@ function usage(): never {
   --steady-rate N           steady's offered msg/s (default 2000)
   --steady-duration S       steady's seconds, warm-up included (default 60; quick 10)
   --steady-users N          steady's users online and sending (default 1000; quick 200)
+  --floor-client C          Kafka client(s) of steady's floor: kafkajs, platformatic (@platformatic/kafka)
+                            or both, one after the other (default both)
   --compare REV  steady on this working tree (A) and on git revision REV (B, built in a temporary
                  directory with this checkout's node_modules), alternating A, B, A, B; ratios B/A.
                  Quick settings unless --full; only the steady scenario
@@ -66,6 +69,7 @@ async function main() {
       'steady-rate': { type: 'string' },
       'steady-duration': { type: 'string' },
       'steady-users': { type: 'string' },
+      'floor-client': { type: 'string' },
       compare: { type: 'string' },
       rounds: { type: 'string' },
       full: { type: 'boolean', default: false },
@@ -110,6 +114,19 @@ async function main() {
   if (values['steady-rate'] !== undefined) settings.steady.rate = Number(values['steady-rate']);
   if (values['steady-duration'] !== undefined) settings.steady.durationS = Number(values['steady-duration']);
   if (values['steady-users'] !== undefined) settings.steady.users = Number(values['steady-users']);
+  if (values['floor-client'] !== undefined) {
+    const named = values['floor-client'].trim().toLowerCase();
+    const clients = named === 'both' ? [...FLOOR_CLIENTS] : FLOOR_CLIENTS.filter((c) => c === named);
+    if (clients.length === 0) {
+      console.error(`bench: --floor-client is one of ${FLOOR_CLIENTS.join(', ')}, both`);
+      process.exit(1);
+    }
+    if (comparing) {
+      console.error('bench: --compare runs no floor; --floor-client goes with the steady scenario');
+      process.exit(1);
+    }
+    settings.floorClients = clients;
+  }
   const st = settings.steady;
   if (!(st.rate > 0 && st.rate <= 20_000 && st.durationS > st.warmupS && st.durationS <= 600 && Number.isInteger(st.users) && st.users >= 2 && st.users <= 10_000)) {
     console.error('bench: steady needs 0 < --steady-rate ≤ 20000, warm-up < --steady-duration ≤ 600, 2 ≤ --steady-users ≤ 10000');

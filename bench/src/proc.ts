@@ -25,6 +25,22 @@ export function sampleProc(pid: number): ProcSample | undefined {
   }
 }
 
+/**
+ * Read and write system calls a process made so far, from /proc (Linux). On loopback each Kafka
+ * request is a socket write and each answer at least one read: counted, they show how many
+ * round trips a message costs without a packet capture.
+ */
+export function ioSyscalls(pid: number | 'self' = 'self'): { reads: number; writes: number } | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const reads = /syscr:\s+(\d+)/.exec(io);
+    const writes = /syscw:\s+(\d+)/.exec(io);
+    return reads && writes ? { reads: Number(reads[1]), writes: Number(writes[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Samples a process once a second; stop() returns the samples. Bounded to `maxSamples`. */
 export function watchProc(pid: number, maxSamples = 3600) {
   const samples: ProcSample[] = [];

@@ -2,10 +2,11 @@
 import type { CompareResult, CompareRound } from './compare.js';
 import { compareMarkdown, compareStagesSvg } from './compare-report.js';
 import { stagesSvg } from './stages.js';
+import type { FloorClientName } from './floor-clients.js';
 import type { GroupsResult } from './groups.js';
 import type { Histogram } from './stats.js';
 import type { ScaleResult } from './scale.js';
-import type { CatchUpResult, ConnectionsResult, FanInResult, RampResult, Settings, SteadyResult } from './scenarios.js';
+import { referenceFloor, type CatchUpResult, type ConnectionsResult, type FanInResult, type RampResult, type Settings, type SteadyResult } from './scenarios.js';
 
 export interface Results {
   startedAt: string;
@@ -35,12 +36,15 @@ export interface Target {
   note?: string;
 }
 
+const FLOOR_NAMES: Record<FloorClientName, string> = { kafkajs: 'kafkajs → kafkajs', platformatic: '@platformatic/kafka → @platformatic/kafka' };
+
 const fmt = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
 
 export function evaluateTargets(r: Results): Target[] {
   const t: Target[] = [];
   const s = r.steady;
   if (s) {
+    const floor = referenceFloor(s.floors);
     const scale = `${s.users} users, ${s.rate}/s, ${s.durationS} s`;
     t.push({ name: 'steady p50', target: '≤ 5 ms', measured: `${fmt(s.ours.latency.p50, 2)} ms (${scale})`, met: s.ours.latency.p50 <= 5 });
     t.push({ name: 'steady p99', target: '≤ 25 ms', measured: `${fmt(s.ours.latency.p99, 2)} ms`, met: s.ours.latency.p99 <= 25 });
@@ -49,7 +53,7 @@ export function evaluateTargets(r: Results): Target[] {
     t.push({
       name: 'ours/floor at p50',
       target: '≤ 2',
-      measured: `${fmt(s.ratios.oursOverFloorP50, 2)} (floor p50 ${'latency' in s.floor ? fmt(s.floor.latency.p50, 2) : 'n/a'} ms)`,
+      measured: `${fmt(s.ratios.oursOverFloorP50, 2)} (floor p50 ${floor && 'latency' in floor ? `${fmt(floor.latency.p50, 2)} ms on ${floor.client}` : 'n/a'})`,
       met: Number.isFinite(s.ratios.oursOverFloorP50) ? s.ratios.oursOverFloorP50 <= 2 : null,
     });
   }
@@ -138,18 +142,23 @@ export function markdown(r: Results): string {
     L.push('| path | p50 ms | p90 | p99 | p99.9 | max | achieved/s | accepted | delivered | lost | dup | CPU % |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
     const o = s.ours;
     L.push(`| ours (HTTP → Kafka → socket) | ${fmt(o.latency.p50, 2)} | ${fmt(o.latency.p90, 2)} | ${fmt(o.latency.p99, 2)} | ${fmt(o.latency.p999, 2)} | ${fmt(o.latency.max, 2)} | ${fmt(o.achievedRate)} | ${o.accepted} | ${o.delivered} | ${o.lost} | ${o.duplicates} | server ${fmt(s.server.cpuPercent)} |`);
-    if ('latency' in s.floor) {
-      const f = s.floor;
-      L.push(`| Kafka floor (kafkajs → kafkajs) | ${fmt(f.latency.p50, 2)} | ${fmt(f.latency.p90, 2)} | ${fmt(f.latency.p99, 2)} | ${fmt(f.latency.p999, 2)} | ${fmt(f.latency.max, 2)} | ${fmt(f.achievedRate)} | ${f.accepted} | ${f.delivered} | ${f.lost} | ${f.duplicates} | floor process ${fmt(f.cpuPercent)} |`);
-    } else L.push(`| Kafka floor | error: ${s.floor.error.slice(0, 200)} |`);
+    for (const f of s.floors) {
+      if ('latency' in f) {
+        L.push(`| Kafka floor (${FLOOR_NAMES[f.client]}) | ${fmt(f.latency.p50, 2)} | ${fmt(f.latency.p90, 2)} | ${fmt(f.latency.p99, 2)} | ${fmt(f.latency.p999, 2)} | ${fmt(f.latency.max, 2)} | ${fmt(f.achievedRate)} | ${f.accepted} | ${f.delivered} | ${f.lost} | ${f.duplicates} | floor process ${fmt(f.cpuPercent)} (${fmt(f.cpuMsPerMessage, 3)} ms/msg; ${fmt(f.writesPerMessage, 2)} socket writes, ${fmt(f.readsPerMessage, 2)} reads per msg) |`);
+      } else L.push(`| Kafka floor (${FLOOR_NAMES[f.client]}) | error: ${f.error.slice(0, 200)} |`);
+    }
     if ('latency' in s.direct) {
       const d = s.direct;
       L.push(`| direct relay (HTTP → socket) | ${fmt(d.latency.p50, 2)} | ${fmt(d.latency.p90, 2)} | ${fmt(d.latency.p99, 2)} | ${fmt(d.latency.p999, 2)} | ${fmt(d.latency.max, 2)} | ${fmt(d.achievedRate)} | ${d.accepted} | ${d.delivered} | ${d.lost} | ${d.duplicates} | relay ${fmt(d.relay.cpuPercent)} |`);
     } else L.push(`| direct relay | error: ${s.direct.error.slice(0, 200)} |`);
     L.push('');
     L.push(`Ratios: ours/floor p50 ${fmt(s.ratios.oursOverFloorP50, 2)}, p99 ${fmt(s.ratios.oursOverFloorP99, 2)}; ours/direct p50 ${fmt(s.ratios.oursOverDirectP50, 2)}, p99 ${fmt(s.ratios.oursOverDirectP99, 2)}.`);
+    const measured = s.floors.filter((f) => 'latency' in f);
+    if (measured.length > 1) {
+      L.push(`Floor CPU per message (producer + consumer group in one process, pacing included): ${measured.map((f) => `${f.client} ${fmt(f.cpuMsPerMessage, 3)} ms`).join(', ')}; the server: ${fmt(s.server.cpuMsPerMessage, 3)} ms.`);
+    }
     L.push(`Machine CPU busy during our run: ${fmt(s.server.machineBusyPercent)} % of all cores (everything on the box, including other people's tests).`);
-    L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
+    L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, ${fmt(s.server.writesPerMessage, 2)} socket writes and ${fmt(s.server.readsPerMessage, 2)} reads per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
     L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
     const st = s.stages;
     L.push(`POST /send answered (202 seen by the generator): p50 ${fmt(o.answerLatency.p50, 2)} ms, p99 ${fmt(o.answerLatency.p99, 2)} ms.`);
@@ -292,14 +301,14 @@ export function html(r: Results): string {
   const s = r.steady;
   if (s) {
     const hs = [{ name: 'ours', h: s.ours.histogram }];
-    if ('histogram' in s.floor) hs.push({ name: 'Kafka floor', h: s.floor.histogram });
+    for (const f of s.floors) if ('histogram' in f) hs.push({ name: `Kafka floor (${f.client})`, h: f.histogram });
     if ('histogram' in s.direct) hs.push({ name: 'direct relay', h: s.direct.histogram });
     parts.push(histogramChart('Steady: end-to-end latency distribution (share of messages per bucket)', hs));
     const tput = [
       { name: 'ours sent/s', points: perSecond(s.ours.sentPerSecond) },
       { name: 'ours delivered/s', points: perSecond(s.ours.deliveredPerSecond) },
     ];
-    if ('deliveredPerSecond' in s.floor) tput.push({ name: 'floor delivered/s', points: perSecond(s.floor.deliveredPerSecond) });
+    for (const f of s.floors) if ('deliveredPerSecond' in f) tput.push({ name: `floor (${f.client}) delivered/s`, points: perSecond(f.deliveredPerSecond) });
     if ('deliveredPerSecond' in s.direct) tput.push({ name: 'direct delivered/s', points: perSecond(s.direct.deliveredPerSecond) });
     parts.push(lineChart('Steady: throughput over time', 'seconds since start', tput, 'messages/s'));
     parts.push(

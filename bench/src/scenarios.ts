@@ -14,9 +14,10 @@ import {
   type BenchUser,
   type ServerHandle,
 } from './env.js';
+import { FLOOR_CLIENTS, type FloorClientName } from './floor-clients.js';
 import { runFloor, type FloorResult } from './floor.js';
 import { LoadCluster, type LoadRunResult } from './load.js';
-import { machineCpu, sampleProc, watchProc, type ProcSample } from './proc.js';
+import { ioSyscalls, machineCpu, sampleProc, watchProc, type ProcSample } from './proc.js';
 import type { ScaleSettings } from './scale.js';
 import { round } from './stats.js';
 
@@ -25,6 +26,8 @@ export interface Settings {
   workers: number;
   textBytes: number;
   partitions: number;
+  /** the Kafka clients steady's floor runs on, one after the other (--floor-client) */
+  floorClients: FloorClientName[];
   steady: { users: number; rate: number; durationS: number; warmupS: number };
   ramp: { users: number; rates: number[]; stepS: number; maxP99Ms: number };
   connections: { sockets: number; users: number };
@@ -59,6 +62,7 @@ export function settingsFor(quick: boolean): Settings {
         workers: 2,
         textBytes: 100,
         partitions: 12,
+        floorClients: [...FLOOR_CLIENTS],
         steady: { users: 200, rate: 2000, durationS: 10, warmupS: 1 },
         ramp: { users: 200, rates: [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000], stepS: 4, maxP99Ms: 50 },
         connections: { sockets: 2000, users: 500 },
@@ -72,6 +76,7 @@ export function settingsFor(quick: boolean): Settings {
         workers: 2,
         textBytes: 100,
         partitions: 12,
+        floorClients: [...FLOOR_CLIENTS],
         steady: { users: 1000, rate: 2000, durationS: 60, warmupS: 3 },
         ramp: { users: 1000, rates: [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000], stepS: 10, maxP99Ms: 50 },
         connections: { sockets: 10000, users: 10000 },
@@ -118,6 +123,12 @@ export interface ServerUsage {
   rssEndMB: number;
   /** the whole machine's CPU use during the run (every process, ours and other people's), % of all cores */
   machineBusyPercent: number;
+  /**
+   * The server's socket writes and reads (system calls, from /proc) per message: Kafka requests,
+   * WebSocket frames and HTTP responses together. NaN for a server that is not our child.
+   */
+  writesPerMessage: number;
+  readsPerMessage: number;
   timeline: { t: number; cpuPercent: number; rssMB: number }[];
 }
 
@@ -133,6 +144,7 @@ async function cpuAndRss(server: ServerHandle): Promise<{ cpu: number; rss: numb
 export async function measure<T>(server: ServerHandle, messages: (r: T) => number, work: () => Promise<T>): Promise<{ result: T; usage: ServerUsage }> {
   const before = await cpuAndRss(server);
   const m0 = machineCpu();
+  const io0 = server.pid ? ioSyscalls(server.pid) : undefined;
   const watcher = server.pid ? watchProc(server.pid) : undefined;
   const t0 = Date.now();
   const result = await work();
@@ -140,6 +152,7 @@ export async function measure<T>(server: ServerHandle, messages: (r: T) => numbe
   const samples: ProcSample[] = watcher?.stop() ?? [];
   const after = await cpuAndRss(server);
   const m1 = machineCpu();
+  const io1 = server.pid ? ioSyscalls(server.pid) : undefined;
   const cpuSeconds = after.cpu - before.cpu;
   const timeline = samples.slice(1).map((s, i) => {
     const prev = samples[i] ?? s;
@@ -157,6 +170,8 @@ export async function measure<T>(server: ServerHandle, messages: (r: T) => numbe
       rssMaxMB: round(rssMax / 2 ** 20, 1),
       rssEndMB: round(after.rss / 2 ** 20, 1),
       machineBusyPercent: m0 && m1 ? round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100, 1) : NaN,
+      writesPerMessage: io0 && io1 && n > 0 ? round((io1.writes - io0.writes) / n, 2) : NaN,
+      readsPerMessage: io0 && io1 && n > 0 ? round((io1.reads - io0.reads) / n, 2) : NaN,
       timeline,
     },
   };
@@ -187,11 +202,19 @@ export interface SteadyResult {
   ours: LoadRunResult;
   server: ServerUsage;
   lag: LagReport;
-  floor: FloorResult | { error: string };
+  /** one per client in settings.floorClients, in that order */
+  floors: FloorRun[];
   direct: (LoadRunResult & { relay: ServerUsage }) | { error: string };
   ratios: { oursOverFloorP50: number; oursOverFloorP99: number; oursOverDirectP50: number; oursOverDirectP99: number };
   /** where a message waited inside the server during the run: means from its own histograms */
   stages: StageMeans;
+}
+
+export type FloorRun = FloorResult | { client: FloorClientName; error: string };
+
+/** The floor the ratios are taken against: the server's own client (kafkajs) when it ran. */
+export function referenceFloor(floors: FloorRun[]): FloorRun | undefined {
+  return floors.find((f) => f.client === 'kafkajs') ?? floors[0];
 }
 
 export interface StageMeans {
@@ -242,16 +265,25 @@ export async function steady(ctx: Context): Promise<SteadyResult> {
   const lag = await lagAfter(ctx.server);
   ctx.log(`steady: ours p50 ${ours.latency.p50} ms, p99 ${ours.latency.p99} ms, lost ${ours.lost}, dup ${ours.duplicates}`);
 
-  ctx.log('steady: Kafka floor (bare kafkajs producer → consumer)…');
-  const floor = await runFloor({
-    brokers: ctx.kafka,
-    rate: s.rate,
-    durationS: s.durationS,
-    warmupS: s.warmupS,
-    textBytes: ctx.settings.textBytes,
-    partitions: ctx.settings.partitions,
-  }).catch((e: unknown) => ({ error: String(e) }));
-  if ('latency' in floor) ctx.log(`steady: floor p50 ${floor.latency.p50} ms, p99 ${floor.latency.p99} ms`);
+  // One client after the other, never side by side: each floor has the machine's CPU to itself.
+  const floors: FloorRun[] = [];
+  for (const client of ctx.settings.floorClients) {
+    ctx.log(`steady: Kafka floor on ${client} (bare producer → consumer group)…`);
+    const floor = await runFloor({
+      client,
+      brokers: ctx.kafka,
+      rate: s.rate,
+      durationS: s.durationS,
+      warmupS: s.warmupS,
+      textBytes: ctx.settings.textBytes,
+      partitions: ctx.settings.partitions,
+    }).catch((e: unknown) => ({ client, error: String(e) }));
+    if ('latency' in floor) {
+      ctx.log(`steady: floor (${client}) p50 ${floor.latency.p50} ms, p99 ${floor.latency.p99} ms, ${floor.cpuMsPerMessage} ms CPU and ${floor.writesPerMessage} socket writes per message, lost ${floor.lost}, dup ${floor.duplicates}`);
+    } else ctx.log(`steady: floor (${client}) failed: ${floor.error.split('\n')[0]}`);
+    floors.push(floor);
+  }
+  const floor = referenceFloor(floors);
 
   ctx.log('steady: direct relay (HTTP → socket.io, no Kafka)…');
   let direct: SteadyResult['direct'];
@@ -269,12 +301,12 @@ export async function steady(ctx: Context): Promise<SteadyResult> {
     ours,
     server,
     lag,
-    floor,
+    floors,
     direct,
     stages,
     ratios: {
-      oursOverFloorP50: ratio(ours.latency.p50, 'latency' in floor ? floor.latency.p50 : undefined),
-      oursOverFloorP99: ratio(ours.latency.p99, 'latency' in floor ? floor.latency.p99 : undefined),
+      oursOverFloorP50: ratio(ours.latency.p50, floor && 'latency' in floor ? floor.latency.p50 : undefined),
+      oursOverFloorP99: ratio(ours.latency.p99, floor && 'latency' in floor ? floor.latency.p99 : undefined),
       oursOverDirectP50: ratio(ours.latency.p50, 'latency' in direct ? direct.latency.p50 : undefined),
       oursOverDirectP99: ratio(ours.latency.p99, 'latency' in direct ? direct.latency.p99 : undefined),
     },

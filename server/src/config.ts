@@ -23,7 +23,7 @@ const EnvSchema = Type.Object({
   INSTANCE_ID: Type.String({ default: '', pattern: '^[A-Za-z0-9._-]{0,64}$' }),
   KAFKA_SEND_TIMEOUT_MS: Int(5000, 100, 120_000),
   KAFKA_CONNECT_TIMEOUT_MS: Int(3000, 100, 60_000),
-  INBOX_COMMIT_INTERVAL_MS: Int(200, 10, 60_000),
+  INBOX_COMMIT_INTERVAL_MS: Int(1000, 10, 60_000),
   KAFKA_JOIN_TIMEOUT_MS: Int(60_000, 1000, 3_600_000),
   // Kafka refuses less than group.min.session.timeout.ms (6 s by default).
   KAFKA_SESSION_TIMEOUT_MS: Int(10_000, 6_000, 300_000),

@@ -15,6 +15,7 @@ import type { ConsumerOptions, KafkaBusOptions } from './types.js';
 const MAX_CONCURRENT_PARTITIONS = 64;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
 const EVICT_RETRY_MS = 1_000;
+const HISTORY_COMMIT_INTERVAL_MS = 1_000;
 
 type HistoryOptions = Pick<KafkaBusOptions, 'messagesTopic' | 'historyGroup' | 'connectTimeoutMs' | 'sessionTimeoutMs'>;
 
@@ -31,6 +32,9 @@ export function createHistoryConsumer(deps: {
   let consumer: Consumer | undefined;
   let joinTracker: JoinTracker | undefined;
   let stopping = false;
+  // Per partition of the current assignment, the next offset after what the store holds: what a
+  // clean stop commits, so the next owner does not read the last interval again.
+  const stored = new Map<number, number>();
 
   // A process killed without leaving (SIGKILL, OOM, power) keeps its seat in the history group
   // until its session times out, and the broker makes a new member's join wait for it (measured:
@@ -99,6 +103,8 @@ export function createHistoryConsumer(deps: {
           const { memberId, duration } = event.payload;
           if (tracker.state !== 'consuming') log.info({ groupId: options.historyGroup, memberId, durationMs: duration }, 'history consumer joined its group');
           tracker.joined(memberId);
+          // A partition owned before this join may have been stored further by another member since.
+          stored.clear();
         });
         c.on(c.events.CRASH, (event) => {
           const { error, restart } = event.payload;
@@ -116,10 +122,19 @@ export function createHistoryConsumer(deps: {
             // within a partition holds (kafkajs hands over its next batch only after this one).
             partitionsConsumedConcurrently: Math.min(deps.partitionCount(), MAX_CONCURRENT_PARTITIONS),
             eachBatchAutoResolve: true,
-            autoCommitInterval: 1000,
-            eachBatch: async ({ batch, heartbeat }) => {
+            // With autoCommit on, kafkajs commits after every batch whatever the interval says
+            // (runner.js: autoCommitOffsets after each eachBatch): one OffsetCommit per partition
+            // per fetch, a third of all Kafka requests at 1,000/s. Committing at most once a
+            // second instead costs only a replay of up to a second after a rebalance or a crash,
+            // which the store absorbs (a message is stored once per recipient, by id).
+            autoCommit: false,
+            autoCommitInterval: HISTORY_COMMIT_INTERVAL_MS,
+            eachBatch: async ({ batch, heartbeat, commitOffsetsIfNecessary }) => {
               if (batch.messages.length === 0) return;
               await handler(rawRecords(batch));
+              stored.set(batch.partition, Number(batch.lastOffset()) + 1);
+              // Commits what earlier batches resolved (this one resolves on return).
+              await commitOffsetsIfNecessary();
               await heartbeat();
             },
           });
@@ -150,7 +165,18 @@ export function createHistoryConsumer(deps: {
      * consumer still waits to join"); shutdown must not wait for that.
      */
     disconnect(): Promise<void> | undefined {
-      return consumer ? withTimeout(consumer.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka consumer disconnect') : undefined;
+      const c = consumer;
+      if (!c) return undefined;
+      return (async () => {
+        const offsets = [...stored].map(([partition, offset]) => ({ topic: options.messagesTopic, partition, offset: String(offset) }));
+        if (offsets.length > 0) {
+          // Best effort: without it the next owner reads up to a second again, harmlessly.
+          await withTimeout(c.commitOffsets(offsets), CONSUMER_CLOSE_TIMEOUT_MS, 'history commit on stop').catch((error: unknown) =>
+            log.debug({ err: error }, 'could not commit the history group on stop; the next owner re-reads the last second'),
+          );
+        }
+        await withTimeout(c.disconnect(), CONSUMER_CLOSE_TIMEOUT_MS, 'Kafka consumer disconnect');
+      })();
     },
   };
 }
