@@ -134,6 +134,20 @@ describe(`the history store (${testDb})`, () => {
     expect((await messages.conversations(bob, 10))[0]?.unread).toBe(2);
   });
 
+  it('reads a 1:1 conversation without touching the same peer’s group messages, nor counting them unread there', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const group = { id: randomName('g'), name: 'g' };
+    const inGroup = (sentAt: string, offset: number): StoredRecord => ({ ...record(alice, bob, sentAt, offset), group });
+    const older = inGroup('2026-07-01T00:00:00.000Z', 600);
+    const first = record(alice, bob, '2026-07-01T00:00:01.000Z', 601);
+    const second = record(alice, bob, '2026-07-01T00:00:02.000Z', 602);
+    const newer = inGroup('2026-07-01T00:00:03.000Z', 603);
+    await messages.insertBatch([older, first, second, newer]);
+    expect(await messages.markRead(bob, alice, first.id, new Date().toISOString())).toEqual([first.id]);
+    expect((await messages.conversations(bob, 10)).find((c) => c.peer === alice)?.unread).toBe(1);
+  });
+
   it('searches people by prefix with LIKE metacharacters taken literally', async () => {
     const users = t.app.repos.users;
     const stem = randomName('s');

@@ -418,8 +418,10 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         const changed = await trx
           .updateTable('messages')
           .set({ read_at: now, delivered_at: sql`COALESCE(delivered_at, ${now})` })
+          // By conversation, not by sender: the peer's copies of group messages to the reader
+          // have the same sender and recipient, and belong to the group's count, not this one.
           .where('recipient', '=', reader)
-          .where('sender', '=', peer)
+          .where('conversation', '=', conversation)
           .where('read_at', 'is', null)
           .where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<=', at.id)])]))
           .returning('id')
@@ -428,7 +430,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           .selectFrom('messages')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('recipient', '=', reader)
-          .where('sender', '=', peer)
+          .where('conversation', '=', conversation)
           .where('read_at', 'is', null)
           .executeTakeFirstOrThrow();
         await trx
