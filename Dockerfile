@@ -30,4 +30,5 @@ COPY --from=build /app/web/dist web/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-CMD ["node", "--enable-source-maps", "server/dist/server.js"]
+# The flags of scripts/lib/server-process.mjs SERVER_NODE_ARGS (64 MiB young generation: see there).
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "server/dist/server.js"]

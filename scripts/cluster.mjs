@@ -13,6 +13,7 @@ import { checkHaproxy, haproxyConfig, haproxyUser, startHaproxy } from './lib/ha
 import { RUN_DIR, SERVER, linePrefixer, reapOrphans, waitReady } from './lib/instances.mjs';
 import { ROOT, appPostgres, buildApp } from './lib/launch.mjs';
 import { PrereqError, UsageError, checkJava, checkNode, runMain } from './lib/prereqs.mjs';
+import { SERVER_NODE_ARGS } from './lib/server-process.mjs';
 import { superviseServer } from './lib/supervise.mjs';
 
 const started = Date.now();
@@ -171,7 +172,7 @@ await runMain(async () => {
       const write = linePrefixer(`[${instance.name}] `, (line) => process.stdout.write(line));
       const supervisor = superviseServer({
         command: process.execPath,
-        args: ['--enable-source-maps', SERVER],
+        args: [...SERVER_NODE_ARGS, SERVER],
         spawnOptions: { cwd: ROOT, env },
         onOutput: write,
         onListening: (child) => {

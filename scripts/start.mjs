@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { portInUse, startKafka, waitForBrokers } from './lib/kafka-local.mjs';
 import { ROOT, appPostgres, buildApp } from './lib/launch.mjs';
 import { PrereqError, UsageError, checkNode, runMain } from './lib/prereqs.mjs';
+import { SERVER_NODE_ARGS } from './lib/server-process.mjs';
 import { superviseServer } from './lib/supervise.mjs';
 
 const started = Date.now();
@@ -105,7 +106,7 @@ await runMain(async () => {
   let stopping = false;
   const supervisor = superviseServer({
     command: process.execPath,
-    args: ['--enable-source-maps', path.join(ROOT, 'server/dist/server.js')],
+    args: [...SERVER_NODE_ARGS, path.join(ROOT, 'server/dist/server.js')],
     spawnOptions: {
       cwd: ROOT,
       env: { ...process.env, KAFKA_BROKERS: brokers, PORT: port, HOST: host, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },

@@ -14,11 +14,13 @@ export function compareMarkdown(c: CompareResult): string[] {
   L.push('| B/A (median over rounds) | CPU ms/message | p50 | p99 |', '|---|---|---|---|');
   L.push(`| | ${ratio(c.ratios.cpuMsPerMessage)} | ${ratio(c.ratios.p50)} | ${ratio(c.ratios.p99)} |`);
   L.push('', `Lost ${c.lost}, duplicates ${c.duplicates} over all rounds. Below 1 means B costs less (or is faster) than A.`, '');
-  L.push('| round | build | CPU ms/message | server CPU % | p50 ms | p99 ms | 202 p99 ms | achieved/s | accepted | delivered | lost | dup | undelivered after | machine busy % |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| round | build | CPU ms/message | server CPU % | frames/message | server socket writes/message | p50 ms | p99 ms | 202 p99 ms | achieved/s | accepted | delivered | lost | dup | undelivered after | machine busy % |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of c.runs) {
     const flags = `${r.generatorSaturated ? ' (generator saturated)' : ''}${r.backpressured ? ' (backpressure)' : ''}`;
-    L.push(`| ${r.round} | ${r.build} | ${fmt(r.cpuMsPerMessage, 4)} | ${fmt(r.cpuPercent)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.answerP99, 2)} | ${fmt(r.achievedRate)}${flags} | ${r.accepted} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.undelivered ?? 'n/a'} | ${fmt(r.machineBusyPercent)} |`);
+    L.push(`| ${r.round} | ${r.build} | ${fmt(r.cpuMsPerMessage, 4)} | ${fmt(r.cpuPercent)} | ${fmt(r.framesPerMessage, 2)} | ${fmt(r.writesPerMessage, 2)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.answerP99, 2)} | ${fmt(r.achievedRate)}${flags} | ${r.accepted} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.undelivered ?? 'n/a'} | ${fmt(r.machineBusyPercent)} |`);
   }
+  L.push('', '### WebSocket frames the generators received, per accepted message', '');
+  for (const r of c.runs) L.push(`- round ${r.round} ${r.build}: ${r.frames}`);
   L.push('', '### Where the time went, per round (mean ms per message)', '');
   L.push('| round | build | end to end (generator) | 202 seen (generator) | POST /send (server) | before/after the server timer | HTTP stack | produce wait (acks=all) | consume + store + push |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of c.runs) {

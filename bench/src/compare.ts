@@ -5,7 +5,7 @@
 // latency, then the ratios B/A per round and their median.
 import { rmSync } from 'node:fs';
 import { REPO_ROOT, scrapeMetrics, startServer, type ServerHandle } from './env.js';
-import { LoadCluster } from './load.js';
+import { framesPerMessage, LoadCluster } from './load.js';
 import { describeCheckout, prepareRevision } from './revision.js';
 import { ensureUsers, lagAfter, measure, stageMeans, type Context, type Settings } from './scenarios.js';
 import type { StageRow } from './stages.js';
@@ -36,6 +36,12 @@ export interface CompareRound extends StageRow {
   build: BuildLabel;
   cpuMsPerMessage: number;
   cpuPercent: number;
+  /** WebSocket frames the generators received per accepted message, all events */
+  framesPerMessage: number;
+  /** the same by event, e.g. "2.00 (message:new 1.00, receipt:update 1.00)" */
+  frames: string;
+  /** the server's socket writes (system calls) per message: Kafka, WebSocket and HTTP together */
+  writesPerMessage: number;
   p50: number;
   p99: number;
   /** POST /send start → 202 at the generator */
@@ -135,6 +141,9 @@ async function steadyRound(ctx: Context, build: BuildLabel, roundNo: number): Pr
       build,
       cpuMsPerMessage: usage.cpuMsPerMessage,
       cpuPercent: usage.cpuPercent,
+      framesPerMessage: r.accepted > 0 ? Object.values(r.frames).reduce((a, b) => a + b, 0) / r.accepted : NaN,
+      frames: framesPerMessage(r.frames, r.accepted),
+      writesPerMessage: usage.writesPerMessage,
       p50: r.latency.p50,
       p99: r.latency.p99,
       answerP99: r.answerLatency.p99,
@@ -222,7 +231,7 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
         await new Promise((r) => setTimeout(r, 2000));
         const r = await steadyRound(ctx, label, i);
         runs.push(r);
-        opts.log(`compare: round ${i} ${label}: ${r.cpuMsPerMessage} ms CPU/message, p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost}, dup ${r.duplicates}`);
+        opts.log(`compare: round ${i} ${label}: ${r.cpuMsPerMessage} ms CPU/message, frames/message ${r.frames}, p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost}, dup ${r.duplicates}`);
       }
     }
     return { scenario: 'steady', rounds: opts.rounds, users: s.users, rate: s.rate, durationS: s.durationS, a, b, runs, ...summarizeCompare(runs) };

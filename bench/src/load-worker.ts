@@ -1,6 +1,7 @@
 // A load generator process: holds sockets (one per user, or several), acknowledges like a real
 // client, and POSTs /send (or a group's messages) at a fixed open-loop rate. Runs under
 // child_process.fork.
+import { SOCKET_ID_HEADER } from '@messenger/protocol';
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { Pool } from 'undici';
@@ -21,6 +22,8 @@ let users: WorkerUser[] = [];
 let recipients: string[] = [];
 let socketsPerUser = 1;
 const sockets: Socket[] = [];
+/** Each user's first socket: the screen its sends come from, named in X-Socket-Id like the web app does. */
+const screenOf = new Map<string, Socket>();
 const pendingAcks = new Map<Socket, string[]>();
 
 // per-run state
@@ -35,6 +38,8 @@ let deliveredPerSecond: number[] = [];
 let acknowledged = 0;
 let ackErrors = 0;
 let disconnects = 0;
+/** Frames the sockets received in this run, by event: what a message costs on the wire. */
+let frames: Record<string, number> = {};
 /** group mode: every member's copy counted apart (all copies of a message share its text) */
 let tally: CopyTally | undefined;
 
@@ -115,10 +120,14 @@ async function connectAll(concurrency: number, timeoutMs: number) {
       for (const m of p.messages) onMessage(socket, u.username, m);
     });
     socket.on('disconnect', () => disconnects++);
+    socket.onAny((event: string) => {
+      frames[event] = (frames[event] ?? 0) + 1;
+    });
     await new Promise<void>((resolve) => {
       socket.once('connect', () => {
         connected++;
         sockets.push(socket);
+        if (!screenOf.has(u.username)) screenOf.set(u.username, socket);
         resolve();
       });
       socket.once('connect_error', (e: Error) => {
@@ -152,6 +161,7 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
   acknowledged = 0;
   ackErrors = 0;
   disconnects = 0;
+  frames = {};
   tally = c.groups ? new CopyTally() : undefined;
   const accepted: string[] = [];
   const expected: [string, number][] = [];
@@ -204,12 +214,15 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
     if (sec >= 0 && sec < 3600) sentPerSecond[sec] = (sentPerSecond[sec] ?? 0) + 1;
     const pool = pools[seq % pools.length];
     if (!pool) return;
+    const screen = screenOf.get(sender.username);
+    const headers: Record<string, string> = { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' };
+    if (screen?.connected && screen.id) headers[SOCKET_ID_HEADER] = screen.id;
     outstanding++;
     pool
       .request({
         method: 'POST',
         path: target.path,
-        headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
+        headers,
         body: JSON.stringify(target.body(text)),
       })
       .then(async (res) => {
@@ -280,6 +293,7 @@ function result(): WorkerResult {
     ...(groupExpected && tally ? { group: { expected: groupExpected, arrivals: tally.arrivals(), duplicates: tally.duplicates } } : {}),
     received: [...received],
     stray,
+    frames,
     latencies: Float64Array.from(latencies),
     answerLatencies: Float64Array.from(answerLatencies),
     deliveredPerSecond: Array.from(deliveredPerSecond, (v) => v ?? 0),

@@ -31,6 +31,8 @@ export interface LoadRunResult {
   duplicates: number;
   deliveredNotAccepted: number;
   stray: number;
+  /** WebSocket frames the generators' sockets received in the run, by event (catch-up included) */
+  frames: Record<string, number>;
   sendErrors: Record<string, number>;
   acknowledged: number;
   ackErrors: number;
@@ -234,6 +236,7 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
   let acknowledged = 0;
   let ackErrors = 0;
   const sendErrors: Record<string, number> = {};
+  const frames: Record<string, number> = {};
   const sentPerSecond: number[] = [];
   const deliveredPerSecond: number[] = [];
   let latencyCount = 0;
@@ -243,6 +246,7 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
     acknowledged += r.acknowledged;
     ackErrors += r.ackErrors;
     for (const [k, v] of Object.entries(r.sendErrors)) sendErrors[k] = (sendErrors[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.frames)) frames[k] = (frames[k] ?? 0) + v;
     addSeries(sentPerSecond, r.sentPerSecond);
     addSeries(deliveredPerSecond, r.deliveredPerSecond);
     latencyCount += r.latencies.length;
@@ -281,6 +285,7 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
     duplicates,
     deliveredNotAccepted,
     stray,
+    frames,
     sendErrors,
     acknowledged,
     ackErrors,
@@ -298,4 +303,15 @@ function aggregate(results: WorkerResult[], rate: number, durationS: number, iss
     generatorSaturated: generator.some((g) => g.eventLoopUtilization > 0.9 || (g.capped === 0 && g.maxSlipMs > 100)),
     backpressured: generator.some((g) => g.capped > 0),
   };
+}
+
+/** "2.00 (message:new 1.00, receipt:update 1.00)": what a message costs on the wire. */
+export function framesPerMessage(frames: Record<string, number> | undefined, accepted: number): string {
+  if (!frames || accepted === 0) return 'n/a';
+  const per = (n: number) => (n / accepted).toFixed(2);
+  const total = Object.values(frames).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(frames)
+    .sort(([, a], [, b]) => b - a)
+    .map(([event, n]) => `${event} ${per(n)}`);
+  return `${per(total)} (${parts.join(', ')})`;
 }

@@ -53,6 +53,8 @@ export interface WorkerResult {
   /** key → times received by the recipient's socket */
   received: [string, number][];
   stray: number;
+  /** frames the sockets received, by event */
+  frames: Record<string, number>;
   latencies: Float64Array;
   /** POST /send start → its 202 arrived, ms, after the warm-up */
   answerLatencies: Float64Array;

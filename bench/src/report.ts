@@ -1,6 +1,7 @@
 // Results: target verdicts, the markdown summary and a self-contained HTML report (inline SVG).
 import type { CompareResult, CompareRound } from './compare.js';
 import { compareMarkdown, compareStagesSvg } from './compare-report.js';
+import { framesPerMessage } from './load.js';
 import { stagesSvg } from './stages.js';
 import type { FloorClientName } from './floor-clients.js';
 import type { GroupsResult } from './groups.js';
@@ -159,6 +160,7 @@ export function markdown(r: Results): string {
     }
     L.push(`Machine CPU busy during our run: ${fmt(s.server.machineBusyPercent)} % of all cores (everything on the box, including other people's tests).`);
     L.push(`Server: ${fmt(s.server.cpuPercent)} % CPU, ${fmt(s.server.cpuMsPerMessage, 3)} ms CPU per message, ${fmt(s.server.writesPerMessage, 2)} socket writes and ${fmt(s.server.readsPerMessage, 2)} reads per message, RSS max ${fmt(s.server.rssMaxMB)} MB. Acknowledged ${o.acknowledged} (ack errors ${o.ackErrors}); send errors ${JSON.stringify(o.sendErrors)}; stray ${o.stray}; drain ${o.drainMs} ms.`);
+    L.push(`WebSocket frames received per accepted message: ${framesPerMessage(o.frames, o.accepted)}.`);
     L.push(`Kafka after the run: history group lag ${s.lag.historyGroupLag ?? 'n/a'}, undelivered (inbox backlog) ${s.lag.undeliveredMessages ?? 'n/a'}.`);
     const st = s.stages;
     L.push(`POST /send answered (202 seen by the generator): p50 ${fmt(o.answerLatency.p50, 2)} ms, p99 ${fmt(o.answerLatency.p99, 2)} ms.`);
@@ -355,3 +357,4 @@ export function html(r: Results): string {
 <body><h1>Messenger benchmark (${r.mode})</h1>${parts.join('\n')}<h2>Summary</h2><pre>${esc(md)}</pre>
 <details><summary>Raw JSON</summary><pre>${esc(JSON.stringify(r, (k, v: unknown) => (k === 'histogram' ? undefined : v), 1).slice(0, 200_000))}</pre></details></body></html>`;
 }
+

@@ -44,6 +44,9 @@ describe('bench harness', () => {
       expect(r.duplicates).toBe(0);
       expect(r.deliveredNotAccepted).toBe(0);
       expect(r.latency.count).toBe(150);
+      // Like the web app, a sender names its socket (X-Socket-Id): one push per message, to the
+      // recipient; the sender's only socket, which sent it, gets no echo.
+      expect(r.frames['message:new']).toBe(150);
     } finally {
       await cluster.close();
     }

@@ -17,6 +17,12 @@ export const RecordHeaders = {
    * Not signed: only a hint for skipping; the signed value's `from` is what counts.
    */
   sender: 'sender',
+  /**
+   * The socket the sender sent from (the send's X-Socket-Id), on a 1:1 record or the sender's own
+   * group copy: that socket gets no echo. Not signed: it can only spare a socket of the signed
+   * `from`, and the server checks that before it skips one.
+   */
+  originSocket: 'origin-socket',
   /** HMAC-SHA256 (base64url) over the record; see server/src/delivery/record-signature.ts. */
   signature: 'signature',
   /** Which of the servers' signing keys made `signature`, so keys can rotate. */

@@ -150,3 +150,11 @@ export const ApiPaths = {
 } as const;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/**
+ * Optional on a send: the id of the sender's own socket (socket.io's `socket.id`) on the screen
+ * that sends. That screen shows the message from the 202, so the server does not push it the
+ * echo; the sender's other screens still get it. A socket of anyone else is ignored.
+ */
+export const SOCKET_ID_HEADER = 'x-socket-id';
+/** What a socket id looks like (socket.io's are 20 base64url characters). */
+export const SOCKET_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';

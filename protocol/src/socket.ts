@@ -41,7 +41,8 @@ export type MessageBatch = Static<typeof MessageBatch>;
 export const SyncDone = Type.Object({ delivered: Type.Integer({ minimum: 0 }) });
 export type SyncDone = Static<typeof SyncDone>;
 
-export const ReceiptUpdate = Type.Object({
+/** Messages of one conversation that reached a state. */
+export const ReceiptChange = Type.Object({
   /**
    * The other side of the conversation, from the point of view of the socket's user. In a group:
    * the member whose copy changed (the reader themself, for their own other screens).
@@ -53,6 +54,13 @@ export const ReceiptUpdate = Type.Object({
   state: ReceiptState,
   at: IsoTimestamp,
 });
+export type ReceiptChange = Static<typeof ReceiptChange>;
+
+/**
+ * One change, and in `more` the others of the same acknowledgement round (other peers, other
+ * groups): a sender hears one frame per round. A client that ignores `more` still reads the first.
+ */
+export const ReceiptUpdate = Type.Object({ ...ReceiptChange.properties, more: Type.Optional(Type.Array(ReceiptChange)) });
 export type ReceiptUpdate = Static<typeof ReceiptUpdate>;
 
 export const PresenceUpdate = Type.Object({ username: Username, online: Type.Boolean() });

@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 
 export { freePort } from './kafka-local.mjs';
 export const SERVER_ENTRY: string;
+/** The node flags every launcher runs the server with. */
+export const SERVER_NODE_ARGS: readonly string[];
 
 export function testServerEnv(options: {
   kafkaBrokers: string;

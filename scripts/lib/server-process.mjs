@@ -12,6 +12,14 @@ export { freePort } from './kafka-local.mjs';
 export const SERVER_ENTRY = fileURLToPath(new URL('../../server/dist/server.js', import.meta.url));
 
 /**
+ * How every launcher of ours runs the server (npm start, npm run cluster, the suites, the bench;
+ * the Dockerfile repeats them): readable stack traces, and a 64 MiB young generation. The server
+ * allocates per message (HTTP, records, frames); with V8's default 16 MiB semi-space, scavenges
+ * took 11-18 % of its CPU at 2,000 msg/s, with 64 MiB 5.5 % (issue 15, docs/performance.md).
+ */
+export const SERVER_NODE_ARGS = ['--enable-source-maps', '--max-semi-space-size=64'];
+
+/**
  * The environment of a server under test: its own topics, its own SQLite file in `dataDir`,
  * loopback only, no web app, and rate limits out of the way of the test's own load.
  */
@@ -51,7 +59,7 @@ export function tempDataDir(prefix = 'messenger-') {
  */
 export async function startServerProcess({ env, nodeArgs = [], cwd, timeoutMs = 90_000, keepOutput = 2_000, entry = SERVER_ENTRY }) {
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, ...SERVER_NODE_ARGS, entry], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

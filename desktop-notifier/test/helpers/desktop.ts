@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_ENTRY, freePort, testServerEnv } from '../../../scripts/lib/server-process.mjs';
+import { SERVER_ENTRY, SERVER_NODE_ARGS, freePort, testServerEnv } from '../../../scripts/lib/server-process.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -280,7 +280,7 @@ export async function startServer(kafkaBrokers: string, env?: NodeJS.ProcessEnv)
     PATH: process.env.PATH,
     ...testServerEnv({ kafkaBrokers, dataDir, port: await freePort(), KAFKA_TOPIC_PREFIX: randomName('dn') }),
   };
-  const proc = start('server', process.execPath, ['--enable-source-maps', SERVER_ENTRY], fullEnv);
+  const proc = start('server', process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], fullEnv);
   await proc.waitFor('Server listening at', 90_000);
   return Object.assign(proc, { url: `http://127.0.0.1:${fullEnv.PORT}`, env: fullEnv });
 }

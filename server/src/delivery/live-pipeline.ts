@@ -46,6 +46,7 @@ export function createLivePipeline(deps: {
       message: { id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent', ...(r.v === 2 ? { group: r.group } : {}) },
       partition: raw.partition,
       offset: raw.offset,
+      originSocket: raw.headers[RecordHeaders.originSocket],
     });
     const sentAt = Date.parse(r.sentAt);
     if (Number.isFinite(sentAt)) deps.metrics.deliveryLatency.observe(Math.max(0, now - sentAt) / 1000);

@@ -19,14 +19,17 @@ export type DecodeResult =
     };
 
 export interface RecordCodec {
-  /** The value and headers (signature included) of a record for the messages topic. */
-  encode(record: ChatRecord): { value: string; headers: Record<string, string> };
+  /**
+   * The value and headers (signature included) of a record for the messages topic. `originSocket`:
+   * the sender's socket that gets no echo (unsigned, see RecordHeaders.originSocket).
+   */
+  encode(record: ChatRecord, originSocket?: string): { value: string; headers: Record<string, string> };
   decode(raw: RawRecord): DecodeResult;
 }
 
 export function createRecordCodec(signer: RecordSigner, messagesTopic: string): RecordCodec {
   return {
-    encode(record) {
+    encode(record, originSocket) {
       if (!recordChecker.Check(record)) {
         const first = recordChecker.Errors(record).First();
         throw new Error(`refusing to produce an invalid record: ${first?.path ?? ''} ${first?.message ?? ''}`);
@@ -45,6 +48,8 @@ export function createRecordCodec(signer: RecordSigner, messagesTopic: string): 
         messageId: headers[RecordHeaders.messageId],
         schemaVersion: headers[RecordHeaders.schemaVersion],
       });
+      // Outside the signature: a hint the consumer checks against the signed sender (hub.ts).
+      if (originSocket !== undefined) headers[RecordHeaders.originSocket] = originSocket;
       return { value, headers: { ...headers, ...signature } };
     },
     decode: (raw) => decodeRecord(signer, raw),

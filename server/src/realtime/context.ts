@@ -36,6 +36,8 @@ export interface Positioned {
   message: ChatMessage;
   partition: number;
   offset: number;
+  /** The socket the sender sent it from (unverified: the hub checks it is the sender's). */
+  originSocket?: string | undefined;
 }
 
 /**

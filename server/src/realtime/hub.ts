@@ -4,7 +4,7 @@
 // On Postgres several processes share the work (postgres-adapter.ts): typing, presence, receipts
 // and revocations reach every process. Chat messages do not: each process pushes them to its own
 // sockets from its own Kafka consumer, so `deliver` emits locally.
-import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH } from '@messenger/protocol';
+import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ReceiptChange } from '@messenger/protocol';
 import { Server } from 'socket.io';
 import { conversationKey, groupConversation } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
@@ -20,7 +20,7 @@ import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
-import { createDeliveredReceipts, type SenderReceipt } from './receipts.js';
+import { createDeliveredReceipts } from './receipts.js';
 import { registerRevocations } from './revocation.js';
 import { readSessionCookie } from './session-cookie.js';
 
@@ -51,12 +51,15 @@ export function createRealtime(deps: RealtimeDeps) {
   const acks = createAckBatcher({ messages: deps.messages, bus: deps.bus, storedPositions: deps.storedPositions });
   // To the sender's screens here at once, and in batches to the other processes, which push
   // them to theirs.
+  // One frame per sender and round: the first change, the others in `more`.
   // A room emit encodes its packet before it looks for sockets: skip senders with none here.
-  const pushReceipt = ({ sender, update }: SenderReceipt) => {
-    if (presence.socketCount(sender) > 0) io.local.to(userRoom(sender)).emit('receipt:update', update);
+  const pushReceipts = (sender: string, changes: readonly ReceiptChange[]) => {
+    const [first, ...more] = changes;
+    if (!first || presence.socketCount(sender) === 0) return;
+    io.local.to(userRoom(sender)).emit('receipt:update', more.length > 0 ? { ...first, more } : first);
   };
   const receipts = createDeliveredReceipts({
-    local: pushReceipt,
+    local: pushReceipts,
     remote: deps.cluster ? (batch) => io.serverSideEmit('receipts:delivered', batch) : undefined,
   });
   // Sockets still catching up, per user: live messages for them wait here and follow the
@@ -69,17 +72,37 @@ export function createRealtime(deps: RealtimeDeps) {
     syncing.set(socket.data.username, byUser);
   }
 
-  // This process's live consumer can be behind the store (it just started; another instance
-  // stored the record). A record stored before a socket's catch-up began reached it in the
-  // backlog, or was delivered before (acknowledged on another instance): pushed now, a desktop
-  // agent would notify it again (test/multi-instance.test.ts caught one).
-  function syncedPast(username: string, { partition, offset }: Positioned): string[] {
-    const out: string[] = [];
+  /**
+   * The sockets of `username` here that a live push of `positioned` goes to, into `out`. Not
+   * `skip` (the screen that sent it). Not those still catching up when `hold`: the message waits
+   * in their buffer and follows their backlog. Not those whose catch-up already covered it: this
+   * process's live consumer can be behind the store (it just started; another instance stored
+   * the record), and a record stored before a socket's catch-up began reached it in the backlog,
+   * or was delivered before (acknowledged on another instance): pushed now, a desktop agent would
+   * notify it again (test/multi-instance.test.ts caught one).
+   */
+  function liveSockets(username: string, positioned: Positioned, skip: string | undefined, hold: boolean, out: string[]): string[] {
+    const held = hold ? syncing.get(username) : undefined;
     for (const id of presence.socketIds(username)) {
-      const storedAt = io.sockets.sockets.get(id)?.data.storedAtSync?.get(partition);
-      if (storedAt !== undefined && offset < storedAt) out.push(id);
+      if (id === skip) continue;
+      const buffer = held?.get(id);
+      if (buffer) {
+        buffer.push(positioned);
+        continue;
+      }
+      const storedAt = io.sockets.sockets.get(id)?.data.storedAtSync?.get(positioned.partition);
+      if (storedAt === undefined || positioned.offset >= storedAt) out.push(id);
     }
     return out;
+  }
+
+  /**
+   * The sender's socket the message was sent from, when it is one of theirs here: the header is
+   * not signed, and naming someone else's socket must not spare it a push.
+   */
+  function sendingScreen({ message, originSocket }: Positioned): string | undefined {
+    if (originSocket === undefined) return undefined;
+    return io.sockets.sockets.get(originSocket)?.data.username === message.from ? originSocket : undefined;
   }
 
   function endSync(socket: ChatSocket): Positioned[] {
@@ -202,10 +225,18 @@ export function createRealtime(deps: RealtimeDeps) {
     socket.once('disconnect', () => clearTimeout(timer));
   }
 
-  // Other processes' delivered receipts (Postgres): each to our sockets of its sender, if any.
+  // Other processes' delivered receipts (Postgres): to our sockets of each sender, if any, one
+  // frame per sender per batch.
   io.on('receipts:delivered', (batch) => {
     if (!Array.isArray(batch)) return;
-    for (const r of batch) if (typeof r?.sender === 'string' && presence.socketCount(r.sender) > 0) pushReceipt(r);
+    const bySender = new Map<string, ReceiptChange[]>();
+    for (const r of batch) {
+      if (typeof r?.sender !== 'string' || presence.socketCount(r.sender) === 0) continue;
+      const changes = bySender.get(r.sender);
+      if (changes) changes.push(r.update);
+      else bySender.set(r.sender, [r.update]);
+    }
+    for (const [sender, changes] of bySender) pushReceipts(sender, changes);
   });
 
   io.on('connection', (socket: ChatSocket) => {
@@ -252,18 +283,11 @@ export function createRealtime(deps: RealtimeDeps) {
   });
 
   /**
-   * To the recipient's screens here: held for those still catching up, skipped for those whose
-   * catch-up already covered it. A room emit encodes its packet even for an empty room.
+   * One message:new to these sockets here, encoded once for all of them (socket ids are rooms).
+   * None: nothing is encoded, where a room emit encodes its packet even for an empty room.
    */
-  function pushToRecipient(positioned: Positioned, readingNow: boolean) {
-    const { message } = positioned;
-    const held = syncing.get(message.to);
-    if (held) for (const buffer of held.values()) buffer.push(positioned);
-    if (presence.socketCount(message.to) === 0) return;
-    io.local
-      .to(userRoom(message.to))
-      .except([...(held?.keys() ?? []), ...syncedPast(message.to, positioned)])
-      .emit('message:new', { message, readingNow });
+  function push(sockets: string[], message: Positioned['message'], readingNow: boolean) {
+    if (sockets.length > 0) io.local.to(sockets).emit('message:new', { message, readingNow });
   }
 
   return {
@@ -284,18 +308,24 @@ export function createRealtime(deps: RealtimeDeps) {
     deliver(positioned: Positioned) {
       const { message } = positioned;
       // A member's copy of a group message goes to that member only: the sender has a copy too.
+      // The screen it was sent from shows it from the 202: it gets no echo (issue 15: a frame
+      // per message less for a sender with one screen).
+      const skip = sendingScreen(positioned);
       if (message.group) {
-        const reading = message.to !== message.from && presence.isReading(message.to, groupConversation(message.group.id));
-        return pushToRecipient(positioned, reading);
+        const own = message.to === message.from;
+        const reading = !own && presence.isReading(message.to, groupConversation(message.group.id));
+        return push(liveSockets(message.to, positioned, own ? skip : undefined, true, []), message, reading);
       }
       introduce(message.from, message.to);
-      pushToRecipient(positioned, presence.isReading(message.to, message.from));
-      // The live pipeline calls this when either side has a socket here, often only one of them.
-      if (presence.socketCount(message.from) > 0) {
-        io.local
-          .to(userRoom(message.from))
-          .except(syncedPast(message.from, positioned))
-          .emit('message:new', { message, readingNow: false });
+      const recipient = liveSockets(message.to, positioned, undefined, true, []);
+      // The sender's other screens; they show it sent, never "reading". The live pipeline calls
+      // this when either side has a socket here, often only one of them.
+      if (presence.isReading(message.to, message.from)) {
+        push(recipient, message, true);
+        push(liveSockets(message.from, positioned, skip, false, []), message, false);
+      } else {
+        // Same packet for both sides: one emit encodes it once.
+        push(liveSockets(message.from, positioned, skip, false, recipient), message, false);
       }
     },
 

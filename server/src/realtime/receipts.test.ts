@@ -1,31 +1,38 @@
-import type { ReceiptUpdate } from '@messenger/protocol';
+import type { ReceiptChange } from '@messenger/protocol';
 import { describe, expect, it } from 'vitest';
 import { createDeliveredReceipts } from './receipts.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('delivered receipts', () => {
-  it('sends one update per sender and recipient for an ack round, holding every id of it', async () => {
-    const sent: [string, ReceiptUpdate][] = [];
-    const receipts = createDeliveredReceipts({ local: ({ sender, update }) => sent.push([sender, update]) });
+  it('hands over one list per sender for an ack round: a change per recipient and conversation, holding every id of it', async () => {
+    const sent: [string, ReceiptChange[]][] = [];
+    const receipts = createDeliveredReceipts({ local: (sender, changes) => sent.push([sender, changes]) });
     const at = '2026-01-01T00:00:00.000Z';
     receipts.add('alice', 'bob', ['m1'], at);
     receipts.add('alice', 'bob', ['m2', 'm3'], at);
     receipts.add('carol', 'bob', ['m4'], at);
     receipts.add('alice', 'dave', ['m5'], at);
+    receipts.add('alice', 'bob', ['m6'], at, 'g1');
     receipts.add('alice', 'bob', [], at);
     expect(sent).toEqual([]);
     await nextTurn();
     expect(sent).toEqual([
-      ['alice', { peer: 'bob', ids: ['m1', 'm2', 'm3'], state: 'delivered', at }],
-      ['carol', { peer: 'bob', ids: ['m4'], state: 'delivered', at }],
-      ['alice', { peer: 'dave', ids: ['m5'], state: 'delivered', at }],
+      [
+        'alice',
+        [
+          { peer: 'bob', ids: ['m1', 'm2', 'm3'], state: 'delivered', at },
+          { peer: 'dave', ids: ['m5'], state: 'delivered', at },
+          { peer: 'bob', group: 'g1', ids: ['m6'], state: 'delivered', at },
+        ],
+      ],
+      ['carol', [{ peer: 'bob', ids: ['m4'], state: 'delivered', at }]],
     ]);
   });
 
   it('keeps rounds apart: a later round is a later update', async () => {
-    const sent: ReceiptUpdate[] = [];
-    const receipts = createDeliveredReceipts({ local: ({ update }) => sent.push(update) });
+    const sent: ReceiptChange[] = [];
+    const receipts = createDeliveredReceipts({ local: (_sender, changes) => sent.push(...changes) });
     receipts.add('alice', 'bob', ['m1'], '2026-01-01T00:00:00.000Z');
     await nextTurn();
     receipts.add('alice', 'bob', ['m2'], '2026-01-01T00:00:00.001Z');
@@ -37,7 +44,7 @@ describe('delivered receipts', () => {
     const local: string[] = [];
     const remote: string[][] = [];
     const receipts = createDeliveredReceipts({
-      local: ({ update }) => local.push(...update.ids),
+      local: (_sender, changes) => local.push(...changes.flatMap((c) => c.ids)),
       remote: (batch) => remote.push(batch.flatMap((r) => r.update.ids)),
     });
     const ids: string[] = [];

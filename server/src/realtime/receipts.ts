@@ -1,18 +1,20 @@
 // "Delivered" receipts, gathered per ack round. Every acknowledgement of a round resolves in the
-// same turn with the same `at` (ack-batcher.ts); the receipts they produce for one sender about
-// one recipient leave together on the next turn, to this process's sockets of the sender.
+// same turn with the same `at` (ack-batcher.ts); the receipts they produce for one sender leave
+// together on the next turn, to this process's sockets of the sender: one list of changes (one
+// per recipient and conversation), which the hub sends as one frame (issue 15: a sender whose
+// messages to three people were acknowledged in one round got three frames).
 //
 // Other processes (Postgres) get them in batches: one serverSideEmit every REMOTE_EVERY_MS
 // carrying every receipt of that time, each process then pushing to its own sockets of each
 // sender. A room emit per receipt was one NOTIFY per acknowledged message on one publishing
 // connection: at 1,000 msg/s the adapter's queue waited past its 5 s connect timeout and dropped
 // receipts ("timeout exceeded when trying to connect", thousands of lines in the scale bench).
-import type { ReceiptUpdate } from '@messenger/protocol';
+import type { ReceiptChange } from '@messenger/protocol';
 
 /** A receipt and whose screens it goes to. */
 export interface SenderReceipt {
   sender: string;
-  update: ReceiptUpdate;
+  update: ReceiptChange;
 }
 
 const REMOTE_EVERY_MS = 50;
@@ -21,20 +23,23 @@ const REMOTE_EVERY_MS = 50;
 const REMOTE_CHUNK_BYTES = 6_000;
 
 export function createDeliveredReceipts(deps: {
-  local: (receipt: SenderReceipt) => void;
+  /** A sender's receipts of one round, every conversation of it. */
+  local: (sender: string, changes: ReceiptChange[]) => void;
   /** To every other process; undefined when there are none (SQLite). */
   remote?: ((batch: SenderReceipt[]) => void) | undefined;
 }) {
-  let pending = new Map<string, SenderReceipt>();
+  // Per sender, per recipient, round and conversation.
+  let pending = new Map<string, Map<string, ReceiptChange>>();
   let outgoing: SenderReceipt[] = [];
   let remoteTimer: NodeJS.Timeout | undefined;
 
   function flush() {
     const batch = pending;
     pending = new Map();
-    for (const receipt of batch.values()) {
-      deps.local(receipt);
-      if (deps.remote) outgoing.push(receipt);
+    for (const [sender, bySlot] of batch) {
+      const changes = [...bySlot.values()];
+      deps.local(sender, changes);
+      if (deps.remote) for (const update of changes) outgoing.push({ sender, update });
     }
     if (deps.remote && outgoing.length > 0 && !remoteTimer) remoteTimer = setTimeout(flushRemote, REMOTE_EVERY_MS);
   }
@@ -53,11 +58,16 @@ export function createDeliveredReceipts(deps: {
      */
     add(sender: string, recipient: string, ids: string[], at: string, group?: string): void {
       if (ids.length === 0) return;
-      const key = `${sender}\n${recipient}\n${at}\n${group ?? ''}`;
-      const entry = pending.get(key);
-      if (entry) entry.update.ids.push(...ids);
-      else pending.set(key, { sender, update: { peer: recipient, ids: [...ids], state: 'delivered', at, ...(group ? { group } : {}) } });
-      if (pending.size === 1 && !entry) setImmediate(flush);
+      if (pending.size === 0) setImmediate(flush);
+      let bySlot = pending.get(sender);
+      if (!bySlot) {
+        bySlot = new Map();
+        pending.set(sender, bySlot);
+      }
+      const key = `${recipient}\n${at}\n${group ?? ''}`;
+      const entry = bySlot.get(key);
+      if (entry) entry.ids.push(...ids);
+      else bySlot.set(key, { peer: recipient, ids: [...ids], state: 'delivered', at, ...(group ? { group } : {}) });
     },
 
     /** Sends what waits for the other processes now (shutdown). */

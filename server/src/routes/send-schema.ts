@@ -1,10 +1,16 @@
-// What every route that accepts a message shares: the Idempotency-Key header and the answers.
-import { ErrorBody, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, SendResponse } from '@messenger/protocol';
+// What every route that accepts a message shares: the Idempotency-Key and X-Socket-Id headers and the answers.
+import { ErrorBody, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, SendResponse, SOCKET_ID_HEADER, SOCKET_ID_PATTERN } from '@messenger/protocol';
 import { Type } from '@sinclair/typebox';
 
 export const SendHeaders = Type.Object({
   [IDEMPOTENCY_HEADER]: Type.Optional(
     Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x21-\\x7e]+$' }),
+  ),
+  [SOCKET_ID_HEADER]: Type.Optional(
+    Type.String({
+      pattern: SOCKET_ID_PATTERN,
+      description: "The sending screen's socket id: it gets no echo of this message (it shows it from the 202). Ignored unless it is one of the sender's own sockets.",
+    }),
   ),
 });
 

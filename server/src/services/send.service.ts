@@ -34,18 +34,19 @@ export function createSendService(deps: {
    * A message is one record (1:1) or one copy per member (a group), all produced together. The
    * answer's position is the record's, or the sender's own copy's.
    */
-  async function produce(message: Message): Promise<{ partition: number; offset: number }> {
+  async function produce(message: Message, originSocket: string | undefined): Promise<{ partition: number; offset: number }> {
     const stop = deps.metrics.produceLatency.startTimer();
     try {
       let result: { partition: number; offset: number };
       if (message.kind === 'direct') {
-        const { value, headers } = deps.codec.encode(message.record);
+        const { value, headers } = deps.codec.encode(message.record, originSocket);
         result = await deps.bus.produce(message.record.to, value, headers);
       } else {
         const copies = message.members.map((to) => ({ ...message.copy, to }));
         const positions = await deps.bus.produceAll(
           copies.map((copy) => {
-            const { value, headers } = deps.codec.encode(copy);
+            // Only the sender's own copy goes to the sender's screens.
+            const { value, headers } = deps.codec.encode(copy, copy.to === copy.from ? originSocket : undefined);
             return { key: copy.to, value, headers };
           }),
         );
@@ -60,7 +61,7 @@ export function createSendService(deps: {
     }
   }
 
-  async function sendWithKey(from: string, target: Target, text: string, key: string): Promise<SendResponse> {
+  async function sendWithKey(from: string, target: Target, text: string, key: string, originSocket: string | undefined): Promise<SendResponse> {
     const requestHash = createHash('sha256').update(`${targetKey(target)}\n${text}`).digest('hex');
     const existing = await deps.idempotency.find(from, key);
     if (existing) {
@@ -76,15 +77,15 @@ export function createSendService(deps: {
       // Claimed but never confirmed (Kafka failed, or we crashed): produce again with the same
       // id. If the first attempt did land, the history store and clients dedupe by id.
       const message = await compose(from, target, text, existing.message_id, existing.sent_at);
-      const at = await produce(message);
+      const at = await produce(message, originSocket);
       await deps.idempotency.complete(from, key, at.partition, at.offset);
       return { id: existing.message_id, partition: at.partition, offset: String(at.offset), sentAt: existing.sent_at };
     }
     const sentAt = new Date().toISOString();
     const id = uuidv7();
     const claimed = await deps.idempotency.claim({ sender: from, key, requestHash, messageId: id, sentAt, now: sentAt });
-    if (!claimed) return sendWithKey(from, target, text, key);
-    const at = await produce(await compose(from, target, text, id, sentAt));
+    if (!claimed) return sendWithKey(from, target, text, key, originSocket);
+    const at = await produce(await compose(from, target, text, id, sentAt), originSocket);
     await deps.idempotency.complete(from, key, at.partition, at.offset);
     return { id, partition: at.partition, offset: String(at.offset), sentAt };
   }
@@ -101,18 +102,18 @@ export function createSendService(deps: {
     return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: target.groupId, name: group.name } }, members: group.members };
   }
 
-  async function accept(from: string, target: Target, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
+  async function accept(from: string, target: Target, text: string, idempotencyKey: string | undefined, originSocket: string | undefined): Promise<SendResponse> {
     if (idempotencyKey === undefined) {
       const sentAt = new Date().toISOString();
       const message = await compose(from, target, text, uuidv7(), sentAt);
-      const at = await produce(message);
+      const at = await produce(message, originSocket);
       const id = message.kind === 'direct' ? message.record.id : message.copy.id;
       return { id, partition: at.partition, offset: String(at.offset), sentAt };
     }
     const slot = `${from}\n${idempotencyKey}`;
     const running = inFlight.get(slot);
     if (running) return running;
-    const promise = sendWithKey(from, target, text, idempotencyKey).finally(() => inFlight.delete(slot));
+    const promise = sendWithKey(from, target, text, idempotencyKey, originSocket).finally(() => inFlight.delete(slot));
     inFlight.set(slot, promise);
     return promise;
   }
@@ -127,7 +128,8 @@ export function createSendService(deps: {
   const knownRecipients = new RecentIds(100_000);
 
   return {
-    async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
+    /** `originSocket`: the sender's socket that sent it (X-Socket-Id), which gets no echo. */
+    async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined, originSocket?: string): Promise<SendResponse> {
       const to = normalizeUsername(rawTo);
       checkText(text);
       if (!knownRecipients.has(to)) {
@@ -135,13 +137,13 @@ export function createSendService(deps: {
         knownRecipients.add(to);
       }
       if (to === from) throw errors.validation('You cannot send a message to yourself.');
-      return accept(from, { kind: 'direct', to }, text, idempotencyKey);
+      return accept(from, { kind: 'direct', to }, text, idempotencyKey, originSocket);
     },
 
     /** To every member of a group the sender belongs to (404 group_not_found otherwise). */
-    async sendToGroup(from: string, groupId: string, text: string, idempotencyKey: string | undefined): Promise<SendResponse> {
+    async sendToGroup(from: string, groupId: string, text: string, idempotencyKey: string | undefined, originSocket?: string): Promise<SendResponse> {
       checkText(text);
-      return accept(from, { kind: 'group', groupId }, text, idempotencyKey);
+      return accept(from, { kind: 'group', groupId }, text, idempotencyKey, originSocket);
     },
   };
 }

@@ -25,6 +25,11 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const history = new WeakMap<ClientSocket, [string, unknown][]>();
 
+/** Every frame the socket heard so far, in order: [event, payload]. Counts frames per message. */
+export function heard(socket: ClientSocket): readonly [string, unknown][] {
+  return history.get(socket) ?? [];
+}
+
 /** Calls `handler` for every past and future `event` on the socket. */
 function onEvery<E extends keyof ServerToClientEvents>(
   socket: ClientSocket,

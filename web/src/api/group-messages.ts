@@ -4,7 +4,6 @@ import {
   GroupApiPaths,
   GroupReadResponse,
   GroupReceipts,
-  IDEMPOTENCY_HEADER,
   MessagesPage,
   SendResponse,
 } from '@messenger/protocol';
@@ -12,6 +11,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { ApiError, requestJson } from './http';
 import { queryKeys } from './keys';
 import { PAGE_SIZE, type MessagesData } from './messages';
+import { sendHeaders } from './send';
 
 export function fetchGroupMessagesPage(id: string, before: string | null, signal?: AbortSignal, limit = PAGE_SIZE): Promise<MessagesPage> {
   const params = new URLSearchParams({ limit: String(limit) });
@@ -35,11 +35,11 @@ export function useGroupMessages(id: string, enabled = true) {
   });
 }
 
-export function sendGroupMessage(id: string, text: string, idempotencyKey: string) {
+export function sendGroupMessage(id: string, text: string, idempotencyKey: string, socketId?: string) {
   return requestJson(GroupApiPaths.messages(id), SendResponse, {
     method: 'POST',
     body: { text },
-    headers: { [IDEMPOTENCY_HEADER]: idempotencyKey },
+    headers: sendHeaders(idempotencyKey, socketId),
   });
 }
 

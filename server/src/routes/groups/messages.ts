@@ -8,6 +8,7 @@ import {
   GroupReceipts,
   GroupSendBody,
   IDEMPOTENCY_HEADER,
+  SOCKET_ID_HEADER,
   MessagesPage,
   MessagesQuery,
   ReadBody,
@@ -51,7 +52,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = me(request.session);
       if (!UUID.test(request.params.id)) throw errors.groupNotFound();
-      const result = await sendService.sendToGroup(user, request.params.id, request.body.text, request.headers[IDEMPOTENCY_HEADER]);
+      const result = await sendService.sendToGroup(user, request.params.id, request.body.text, request.headers[IDEMPOTENCY_HEADER], request.headers[SOCKET_ID_HEADER]);
       return reply.code(202).send(result);
     },
   );

@@ -1,5 +1,5 @@
 // POST /send: the public API for scripts, bots and the web app. Answers 202 once Kafka holds it.
-import { IDEMPOTENCY_HEADER, SendBody } from '@messenger/protocol';
+import { IDEMPOTENCY_HEADER, SendBody, SOCKET_ID_HEADER } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
 import { SendHeaders, SendResponses } from '../send-schema.js';
@@ -28,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.to,
         request.body.text,
         request.headers[IDEMPOTENCY_HEADER],
+        request.headers[SOCKET_ID_HEADER],
       );
       return reply.code(202).send(result);
     },

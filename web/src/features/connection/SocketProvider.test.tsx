@@ -101,6 +101,27 @@ describe('SocketProvider', () => {
   });
 });
 
+describe('receipts', () => {
+  it('applies every change of a coalesced receipt:update frame, the first and those in `more`', () => {
+    const { client, fake } = setup();
+    const empty: MessagesData = { pages: [{ messages: [], nextBefore: null }], pageParams: [null] };
+    client.setQueryData(queryKeys.messages('carol'), empty);
+    const toBob = msg({ text: 'to bob', from: 'alice', to: 'bob' });
+    const toCarol = msg({ text: 'to carol', from: 'alice', to: 'carol' });
+    act(() => {
+      fake.fire('message:new', { message: toBob, readingNow: false });
+      fake.fire('message:new', { message: toCarol, readingNow: false });
+    });
+    const at = new Date().toISOString();
+    act(() =>
+      fake.fire('receipt:update', { peer: 'bob', ids: [toBob.id], state: 'delivered', at, more: [{ peer: 'carol', ids: [toCarol.id], state: 'delivered', at }] }),
+    );
+    const state = (peer: string, id: string) => flattenMessages(client.getQueryData<MessagesData>(queryKeys.messages(peer))).find((m) => m.id === id)?.state;
+    expect(state('bob', toBob.id)).toBe('delivered');
+    expect(state('carol', toCarol.id)).toBe('delivered');
+  });
+});
+
 describe('own messages echoed back', () => {
   it('an echo that beats the 202 hides the pending copy, so the message shows once', async () => {
     const { outbox, addToOutbox } = await import('../messages/outbox');

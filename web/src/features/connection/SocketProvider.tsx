@@ -166,10 +166,14 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
         }
       }
     });
+    // One frame per acknowledgement round: the first change, the round's others in `more`.
     s.on('receipt:update', (payload) => {
       if (!check(ReceiptUpdate, payload)) return;
-      if (payload.group && payload.peer !== me) recordGroupReceipt(payload);
-      ingestReceipt(client, me, payload);
+      const { more, ...first } = payload;
+      for (const change of [first, ...(more ?? [])]) {
+        if (change.group && change.peer !== me) recordGroupReceipt(change);
+        ingestReceipt(client, me, change);
+      }
     });
     s.on('group:update', (payload) => {
       if (!check(GroupUpdate, payload)) return;

@@ -2,7 +2,7 @@
 // (GET …/receipts) is the starting point; receipt:update events with `group` arrive per member
 // afterwards and are merged on top. Both only ever add names (a receipt never moves backwards),
 // so their union is right whichever came first.
-import type { GroupReceipts, ReceiptUpdate } from '@messenger/protocol';
+import type { GroupReceipts, ReceiptChange } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
 import { registerSessionStore } from '../../lib/session-stores';
 import { createStore } from '../../lib/store';
@@ -24,7 +24,7 @@ const live = createStore<ReadonlyMap<string, LiveReceipts>>(new Map());
 registerSessionStore(() => live.set(new Map()));
 
 /** A receipt:update about a group: `peer` is the member whose copy moved. */
-export function recordGroupReceipt(update: ReceiptUpdate): void {
+export function recordGroupReceipt(update: ReceiptChange): void {
   if (!update.group || update.state === 'sent') return;
   live.set((all) => {
     const next = new Map(all);

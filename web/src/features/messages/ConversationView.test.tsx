@@ -2,10 +2,11 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
+import { FakeSocket, jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
 import { setVisible } from '../connection/viewState';
+import { SocketProvider } from '../connection/SocketProvider';
 
 withConversationScreen();
 
@@ -79,6 +80,26 @@ describe('sending', () => {
       await new Promise((r) => setTimeout(r, 20));
     });
     expect(state()).toBe('read');
+  });
+
+  it('names this tab’s socket in X-Socket-Id, so the server spares it the echo', async () => {
+    const other = '0192f5a4-7c1e-7a3b-9c4d-00000000abce';
+    const calls = stubFetch([async () => jsonResponse(202, { ...accepted, id: other })]);
+    const client = testQueryClient();
+    const fake = Object.assign(new FakeSocket(), { id: 'AbCdEfGhIjKlMnOpQrSt' });
+    render(
+      <QueryClientProvider client={client}>
+        <SocketProvider me="alice" connect={() => fake.asSocket()} onSessionEnded={() => undefined}>
+          <ConversationView me="alice" peer="bob" />
+        </SocketProvider>
+      </QueryClientProvider>,
+    );
+    act(() => void fake.connect());
+    await screen.findByText('No messages yet. Say hi to bob!');
+    await userEvent.setup().type(screen.getByRole('textbox', { name: 'Message bob' }), 'from this tab{Enter}');
+    await waitFor(() => expect(screen.getByTestId('message')).toHaveAttribute('data-id', other));
+    const send = calls.find((c) => c.url === '/send');
+    expect(header(send!, 'x-socket-id')).toBe('AbCdEfGhIjKlMnOpQrSt');
   });
 
   it('shows a failed send with Retry, and the retry reuses the Idempotency-Key', async () => {

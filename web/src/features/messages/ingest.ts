@@ -1,6 +1,6 @@
 // Writes what the socket and /send report into the query cache: messages (deduped by id),
 // receipts, previews and unread counts. Shared by the SocketProvider and the send hook.
-import { mentions, type ChatMessage, type Conversation, type Group, type MessagesPage, type ReceiptUpdate } from '@messenger/protocol';
+import { mentions, type ChatMessage, type Conversation, type Group, type MessagesPage, type ReceiptChange } from '@messenger/protocol';
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { fetchGroupMessagesPage } from '../../api/group-messages';
 import { fetchMessagesPage, type MessagesData } from '../../api/messages';
@@ -86,7 +86,7 @@ export function ingestMessages(client: QueryClient, me: string, messages: readon
   return fresh;
 }
 
-export function ingestReceipt(client: QueryClient, me: string, receipt: ReceiptUpdate) {
+export function ingestReceipt(client: QueryClient, me: string, receipt: ReceiptChange) {
   if (receipt.group) return ingestGroupReceipt(client, me, receipt.group, receipt);
   const ids = new Set(receipt.ids);
   for (const id of ids) earlyReceipts.remember(id, receipt.state);
@@ -109,7 +109,7 @@ export function ingestOwnRead(client: QueryClient, peer: string, upTo: ChatMessa
  * got or read them) are counted by the groups feature; here only my copies matter: read on
  * another of my screens.
  */
-function ingestGroupReceipt(client: QueryClient, me: string, group: string, receipt: ReceiptUpdate) {
+function ingestGroupReceipt(client: QueryClient, me: string, group: string, receipt: ReceiptChange) {
   if (receipt.peer !== me) return;
   const ids = new Set(receipt.ids);
   client.setQueryData<MessagesData>(queryKeys.groupMessages(group), (data) => applyReceipt(data, ids, receipt.state));

@@ -1,8 +1,12 @@
 // Optimistic sending: the message shows at once ("sending"), becomes "sent" on the 202, and on
-// failure offers Retry with the same Idempotency-Key.
+// failure offers Retry with the same Idempotency-Key. Each send names this tab's socket, so the
+// server pushes the message to the user's other screens but not back here (a frame per message
+// less). An answer lost on the way then shows "failed"; Retry reuses the key and gets the same
+// message, never a second one.
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { ApiError } from '../../api/http';
+import { useSocket } from '../connection/SocketProvider';
 import { sendGroupMessage } from '../../api/group-messages';
 import { sendMessage } from '../../api/send';
 import { newKey } from '../../lib/ids';
@@ -21,6 +25,7 @@ function describe(error: unknown): string {
 
 export function useSendMessage(me: string) {
   const client = useQueryClient();
+  const socket = useSocket();
 
   const attempt = useCallback(
     async (key: string) => {
@@ -29,7 +34,9 @@ export function useSendMessage(me: string) {
       updateOutbox(key, { status: 'sending', error: undefined });
       try {
         const { group } = entry;
-        const accepted = group ? await sendGroupMessage(group.id, entry.text, key) : await sendMessage(entry.to, entry.text, key);
+        // Read at each attempt: the socket's id changes when it reconnects.
+        const socketId = socket?.connected ? socket.id : undefined;
+        const accepted = group ? await sendGroupMessage(group.id, entry.text, key, socketId) : await sendMessage(entry.to, entry.text, key, socketId);
         // Signed out while it was on its way: the outbox was emptied, and the cache may already
         // be someone else's, so the answer goes nowhere.
         if (!outbox.get().some((e) => e.key === key)) return;
@@ -45,7 +52,7 @@ export function useSendMessage(me: string) {
         updateOutbox(key, { status: 'failed', error: describe(error) });
       }
     },
-    [client, me],
+    [client, me, socket],
   );
 
   const send = useCallback(
