@@ -197,6 +197,14 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`CREATE INDEX messages_unread_by_conversation ON messages (recipient, conversation) WHERE read_at IS NULL`.execute(db);
       },
     },
+    '0006_unread_by_conversation_only': {
+      async up(db) {
+        // Reads of 1:1 conversations count by conversation too (messages_unread_by_conversation):
+        // by sender they also took the peer's group messages. The (recipient, sender) index has
+        // no query left, and was one more index write for every stored message.
+        await sql`DROP INDEX IF EXISTS messages_unread`.execute(db);
+      },
+    },
   };
 };
 
