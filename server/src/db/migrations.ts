@@ -197,7 +197,15 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`CREATE INDEX messages_unread_by_conversation ON messages (recipient, conversation) WHERE read_at IS NULL`.execute(db);
       },
     },
-    '0006_bots_and_api_tokens': {
+    '0006_unread_by_conversation_only': {
+      async up(db) {
+        // Reads of 1:1 conversations count by conversation too (messages_unread_by_conversation):
+        // by sender they also took the peer's group messages. The (recipient, sender) index has
+        // no query left, and was one more index write for every stored message.
+        await sql`DROP INDEX IF EXISTS messages_unread`.execute(db);
+      },
+    },
+    '0007_bots_and_api_tokens': {
       async up(db: Kysely<unknown>) {
         // Bots are accounts (rows of users) so that they send, receive, join groups and appear
         // in history exactly like people; `kind` keeps them from password sign-in and `owner`
