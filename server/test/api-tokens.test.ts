@@ -357,6 +357,28 @@ describe('bot accounts', () => {
     expect(conversations.map((c) => [c.peer, c.bot])).toEqual([[bot.username, true]]);
   });
 
+  it('leaves its groups when deleted', async () => {
+    const owner = await register(t);
+    const person = await register(t);
+    const bot = await createBot(owner.token);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/groups',
+      headers: bearer(owner.token),
+      payload: { name: 'with a bot', members: [person.username, bot.username] },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    const members = async () =>
+      (await t.app.inject({ method: 'GET', url: `/api/groups/${id}/members`, headers: bearer(owner.token) }))
+        .json<{ members: { username: string }[] }>()
+        .members.map((m) => m.username)
+        .sort();
+    expect(await members()).toContain(bot.username);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/bots/${bot.username}`, headers: bearer(owner.token) })).statusCode).toBe(204);
+    expect(await members()).toEqual([owner.username, person.username].sort());
+  });
+
   it('cannot sign in with a password', async () => {
     const owner = await register(t);
     const bot = await createBot(owner.token);

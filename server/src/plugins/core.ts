@@ -215,6 +215,9 @@ export default fp(
         events,
         forget: (hashes) => authService.forget(hashes),
         checkedUsername: (raw) => authService.checkedUsername(raw),
+        leaveAllGroups: async (username) => {
+          for (const group of await groupsService.list(username)) await groupsService.removeMember(username, group.id, username);
+        },
       }),
     );
     app.decorate('peers', peers);

@@ -22,6 +22,8 @@ export interface IntegrationsServiceOptions {
   /** Drops revoked tokens from this process's authentication cache (auth.service.ts). */
   forget: (tokenHashes: Iterable<string>) => void;
   checkedUsername: (raw: string) => string;
+  /** Takes the account out of every group it is in, as leaving would (groups.service.ts). */
+  leaveAllGroups: (username: string) => Promise<void>;
 }
 
 // Canonical order, so that a token's scopes read the same however they were asked for.
@@ -51,7 +53,7 @@ function bot(row: { username: string; display_name: string | null; created_at: s
   return { username: row.username, displayName: row.display_name, createdAt: row.created_at };
 }
 
-export function createIntegrationsService({ integrations, events, forget, checkedUsername }: IntegrationsServiceOptions) {
+export function createIntegrationsService({ integrations, events, forget, checkedUsername, leaveAllGroups }: IntegrationsServiceOptions) {
   async function revoked(tokenHashes: string[], reason: string) {
     if (tokenHashes.length === 0) return;
     // After the commit: a lookup that starts later reads the revocation.
@@ -77,7 +79,12 @@ export function createIntegrationsService({ integrations, events, forget, checke
 
     /** Someone else's bot is 404 like a missing one, so bot names cannot be probed here. */
     async deleteBot(owner: string, rawUsername: string) {
-      const hashes = await integrations.deleteBot(normalizeUsername(rawUsername), owner, new Date().toISOString());
+      const bot = await integrations.findOwnedBot(normalizeUsername(rawUsername), owner);
+      if (!bot) throw errors.notFound('No such bot of yours.');
+      // Groups first: if that fails half-way, the bot still exists and the delete can be retried.
+      // Its members see it leave, as when anyone leaves.
+      await leaveAllGroups(bot.username);
+      const hashes = await integrations.deleteBot(bot.username, owner, new Date().toISOString());
       if (hashes === undefined) throw errors.notFound('No such bot of yours.');
       await revoked(hashes, 'bot deleted');
     },
