@@ -297,7 +297,7 @@ async function cmdStatus(dir: string): Promise<number> {
     if (perms) console.log(`warning:    ${perms}`);
     try {
       const who = await me(session.server, session.token);
-      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt}`);
+      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt ?? "revoked"}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         console.log('server says: session expired or revoked; run "chat-notifier login"');

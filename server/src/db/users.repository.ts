@@ -39,6 +39,8 @@ export function createUsersRepository(db: Db) {
         .select('username')
         .where(sql<boolean>`username LIKE ${`${escaped}%`} ESCAPE '\\'`)
         .where('username', '!=', exclude)
+        // A deleted bot keeps its name, not a place in search.
+        .where('deleted_at', 'is', null)
         .orderBy('username')
         .limit(limit)
         .execute();

@@ -49,17 +49,27 @@ export default fp(
     await app.register(cors, {
       origin: config.allowedOrigins,
       credentials: true,
-      methods: ['GET', 'POST', 'OPTIONS'],
+      // Every method a route uses: revoking a token, deleting a bot and the group routes
+      // (PATCH, PUT, DELETE) from another allowed origin would otherwise fail the preflight.
+      methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Socket-Id'],
       maxAge: 600,
     });
     await app.register(cookie);
     await app.register(rateLimit, {
       global: true,
+      // RateLimit-Limit, -Remaining and -Reset (IETF draft-ietf-httpapi-ratelimit-headers) on
+      // every answer, refusals included, and Retry-After on a 429.
+      enableDraftSpec: true,
       max: config.limits.apiPerMinute,
       timeWindow: '1 minute',
-      // Per user when authenticated (set by the auth hook), else per address.
-      keyGenerator: (request) => (request.session ? `user:${request.session.username}` : `ip:${request.ip}`),
+      // Per API token, per user for signed-in sessions (set by the auth hook), else per address:
+      // a runaway bot spends its own token's budget, not its owner's.
+      keyGenerator: (request) => {
+        const session = request.session;
+        if (!session) return `ip:${request.ip}`;
+        return session.tokenId === null ? `user:${session.username}` : `token:${session.tokenId}`;
+      },
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         error: { code: 'rate_limited', message: `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.` },
