@@ -379,6 +379,20 @@ describe('bot accounts', () => {
     expect(await members()).toEqual([owner.username, person.username].sort());
   });
 
+  it('is no recipient once deleted, even right after someone sent to it', async () => {
+    const owner = await register(t);
+    const person = await register(t);
+    const bot = await createBot(owner.token);
+    const sendTo = () => t.app.inject({ method: 'POST', url: '/send', headers: bearer(person.token), payload: { to: bot.username, text: 'hello bot' } });
+    expect((await sendTo()).statusCode).toBe(202);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/bots/${bot.username}`, headers: bearer(owner.token) })).statusCode).toBe(204);
+    const after = await sendTo();
+    expect(after.statusCode).toBe(404);
+    expect(after.json().error.code).toBe('recipient_not_found');
+    const group = await t.app.inject({ method: 'POST', url: '/api/groups', headers: bearer(person.token), payload: { name: 'late', members: [bot.username] } });
+    expect(group.statusCode).toBe(404);
+  });
+
   it('cannot sign in with a password', async () => {
     const owner = await register(t);
     const bot = await createBot(owner.token);

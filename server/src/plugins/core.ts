@@ -214,6 +214,7 @@ export default fp(
         integrations: repos.integrations,
         events,
         forget: (hashes) => authService.forget(hashes),
+        forgetRecipient: (username) => sendService.forgetRecipient(username),
         checkedUsername: (raw) => authService.checkedUsername(raw),
         leaveAllGroups: async (username) => {
           for (const group of await groupsService.list(username)) await groupsService.removeMember(username, group.id, username);

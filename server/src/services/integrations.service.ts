@@ -21,6 +21,8 @@ export interface IntegrationsServiceOptions {
   events: DomainEvents;
   /** Drops revoked tokens from this process's authentication cache (auth.service.ts). */
   forget: (tokenHashes: Iterable<string>) => void;
+  /** Drops a deleted account from this process's cache of known recipients. */
+  forgetRecipient: (username: string) => void;
   checkedUsername: (raw: string) => string;
   /** Takes the account out of every group it is in, as leaving would (groups.service.ts). */
   leaveAllGroups: (username: string) => Promise<void>;
@@ -53,7 +55,7 @@ function bot(row: { username: string; display_name: string | null; created_at: s
   return { username: row.username, displayName: row.display_name, createdAt: row.created_at };
 }
 
-export function createIntegrationsService({ integrations, events, forget, checkedUsername, leaveAllGroups }: IntegrationsServiceOptions) {
+export function createIntegrationsService({ integrations, events, forget, forgetRecipient, checkedUsername, leaveAllGroups }: IntegrationsServiceOptions) {
   async function revoked(tokenHashes: string[], reason: string) {
     if (tokenHashes.length === 0) return;
     // After the commit: a lookup that starts later reads the revocation.
@@ -86,6 +88,8 @@ export function createIntegrationsService({ integrations, events, forget, checke
       await leaveAllGroups(bot.username);
       const hashes = await integrations.deleteBot(bot.username, owner, new Date().toISOString());
       if (hashes === undefined) throw errors.notFound('No such bot of yours.');
+      // Other instances forget it within their cache's few seconds (send.service.ts).
+      forgetRecipient(bot.username);
       await revoked(hashes, 'bot deleted');
     },
 
