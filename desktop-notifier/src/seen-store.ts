@@ -50,7 +50,11 @@ export class SeenStore {
     return this.set.has(id);
   }
 
-  /** Records ids in memory; call flush() to persist. Returns how many were new. */
+  /**
+   * Records ids in memory; call flush() to persist. Returns how many were new. Kept by hand, not
+   * lru-cache: the insertion-ordered array is also what the file stores, and a repeat refreshes
+   * nothing.
+   */
   remember(ids: Iterable<string>): number {
     let added = 0;
     for (const id of ids) {
