@@ -1,29 +1,24 @@
 // Terminal prompts: a visible one for the username, a hidden one for the password.
+import input from '@inquirer/input';
 import password from '@inquirer/password';
-import readline from 'node:readline';
 
+/** Reads a visible line (the username). Needs a TTY, as the caller checks. */
 export function ask(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  return new Promise((resolve, reject) => {
-    rl.on('SIGINT', () => {
-      rl.close();
-      reject(new Error('cancelled'));
-    });
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer);
-    });
-  });
+  return cancellable(input({ message: question.trimEnd() }, { output: process.stderr }));
 }
 
 /** Reads a line without echoing it. Needs a TTY; scripts use --password-stdin or the env var. */
 export async function askHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) throw new Error('no terminal to ask for the password');
+  // No Ctrl+T to reveal it: the screen may be shared or recorded, and nothing typed is shown.
+  return cancellable(password({ message: question.trimEnd(), toggleMask: false }, { output: process.stderr }));
+}
+
+/** Ctrl+C (or the terminal closing) ends a prompt: the CLI says "cancelled". */
+async function cancellable(answer: Promise<string>): Promise<string> {
   try {
-    // No Ctrl+T to reveal it: the screen may be shared or recorded, and nothing typed is shown.
-    return await password({ message: question.trimEnd(), toggleMask: false }, { output: process.stderr });
+    return await answer;
   } catch (error) {
-    // Ctrl+C (or the terminal closing) ends the prompt: the same "cancelled" as ask().
     if (error instanceof Error && error.name === 'ExitPromptError') throw new Error('cancelled');
     throw error;
   }

@@ -1,15 +1,15 @@
-// The hidden password prompt, typed at in a real pseudo-terminal (util-linux `script`), as a
-// person would: nothing typed may be echoed, editing works, Ctrl+C cancels.
+// The terminal prompts, typed at in a real pseudo-terminal (util-linux `script`), as a person
+// would: the password is never echoed, editing works, Ctrl+C cancels.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, which } from './helpers/desktop.js';
 
 const PROMPT_MODULE = path.join(ROOT, 'desktop-notifier/dist/prompt.js');
-// Prints what askHidden resolved to (or why it failed) on a line of its own.
-const CHILD = `
-const { askHidden } = await import(process.env.PROMPT_MODULE);
-try { process.stdout.write('\\nGOT:' + JSON.stringify(await askHidden('Password: ')) + '\\n'); }
+// Prints what the prompt resolved to (or why it failed) on a line of its own.
+const script = (fn: 'ask' | 'askHidden', question: string) => `
+const prompts = await import(process.env.PROMPT_MODULE);
+try { process.stdout.write('\\nGOT:' + JSON.stringify(await prompts.${fn}(${JSON.stringify(question)})) + '\\n'); }
 catch (e) { process.stdout.write('\\nERR:' + e.message + '\\n'); }
 `;
 
@@ -20,8 +20,8 @@ interface Run {
   done(): Promise<string>;
 }
 
-function run(inTerminal: boolean): Run {
-  const node = [process.execPath, '--input-type=module', '-e', CHILD];
+function run(inTerminal: boolean, fn: 'ask' | 'askHidden' = 'askHidden', question = 'Password: '): Run {
+  const node = [process.execPath, '--input-type=module', '-e', script(fn, question)];
   const quoted = node.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
   const child = inTerminal
     ? spawn('script', ['-q', '-f', '-e', '-c', quoted, '/dev/null'], { env: { ...process.env, PROMPT_MODULE } })
@@ -81,5 +81,21 @@ describe.skipIf(!which('script'))('askHidden', () => {
   it('refuses to ask without a terminal', async () => {
     const shown = await run(false).done();
     expect(shown).toContain('ERR:no terminal to ask for the password');
+  });
+});
+
+describe.skipIf(!which('script'))('ask', () => {
+  it('shows what is typed and returns it, edited', async () => {
+    const r = run(true, 'ask', 'Username: ');
+    await r.typeAfter('Username', 'alicf\x7fe\r');
+    const shown = await r.done();
+    expect(shown).toContain('GOT:"alice"');
+    expect(shown.replace('GOT:"alice"', '')).toContain('alic'); // echoed as typed
+  });
+
+  it('is cancelled by Ctrl+C', async () => {
+    const r = run(true, 'ask', 'Username: ');
+    await r.typeAfter('Username', 'al\x03');
+    expect(await r.done()).toContain('ERR:cancelled');
   });
 });
