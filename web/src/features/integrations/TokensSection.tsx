@@ -87,18 +87,25 @@ function TokenRow({ token, me }: { token: ApiToken; me: string }) {
           ))}
         </ul>
         <dl className="token-dates small">
-          <dt>Created</dt>
-          <dd>
-            <Stamp iso={token.createdAt} none="" />
-          </dd>
-          <dt>Last used</dt>
-          <dd>
-            <Stamp iso={token.lastUsedAt} none="never" />
-          </dd>
-          <dt>Expires</dt>
-          <dd>
-            <Stamp iso={token.expiresAt} none="never" />
-          </dd>
+          {/* A div per pair keeps each label with its date when the line wraps. */}
+          <div>
+            <dt>Created</dt>
+            <dd>
+              <Stamp iso={token.createdAt} none="" />
+            </dd>
+          </div>
+          <div>
+            <dt>Last used</dt>
+            <dd>
+              <Stamp iso={token.lastUsedAt} none="never" />
+            </dd>
+          </div>
+          <div>
+            <dt>Expires</dt>
+            <dd>
+              <Stamp iso={token.expiresAt} none="never" />
+            </dd>
+          </div>
         </dl>
         <ProblemText problem={problem} />
       </div>
