@@ -172,10 +172,12 @@ describe('the secret URL', () => {
     expect(form.json().error.code).toBe('unsupported_media_type');
   });
 
-  it('rotates: the old URL is dead at once, the new one posts, the webhook keeps its id', async () => {
+  it('rotates: the old URL is dead at once, the new one posts, the webhook keeps its id and its Idempotency-Keys', async () => {
     const { owner, peer, bot } = await setup();
     const hook = await hookTo(owner, bot, { user: peer.username });
-    expect((await post(pathOf(hook), { text: 'before' })).statusCode).toBe(202);
+    const key = { 'idempotency-key': 'nightly-7' };
+    const before = await post(pathOf(hook), { text: 'before' }, key);
+    expect(before.statusCode).toBe(202);
     const res = await t.app.inject({ method: 'POST', url: WebhookPaths.rotate(hook.id), headers: bearer(owner.token) });
     expect(res.statusCode, res.body).toBe(200);
     const rotated = res.json<CreatedWebhook>();
@@ -183,6 +185,10 @@ describe('the secret URL', () => {
     expect(rotated.secret).not.toBe(hook.secret);
     expect((await post(pathOf(hook), { text: 'old url' })).statusCode).toBe(404);
     expect((await post(pathOf(rotated), { text: 'new url' })).statusCode).toBe(202);
+    // A tool retrying with the new URL after a rotation still gets its first message, not a second.
+    const retried = await post(pathOf(rotated), { text: 'before' }, key);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json<SendResponse>().id).toBe(before.json<SendResponse>().id);
   });
 
   it('revokes: the URL is dead at once and the webhook leaves the list', async () => {
