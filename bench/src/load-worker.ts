@@ -216,7 +216,10 @@ async function run(c: Extract<ToWorker, { cmd: 'run' }>) {
     if (!pool) return;
     const screen = screenOf.get(sender.username);
     const headers: Record<string, string> = { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' };
-    if (screen?.connected && screen.id) headers[SOCKET_ID_HEADER] = screen.id;
+    // Not for group sends: the groups scenario counts a copy per member, the sender's own copy
+    // included (pushed to the sender's screen like any other), so its "last member" and its CPU
+    // per delivered copy keep meaning what they did; the skipped echo is the 1:1 runs' business.
+    if (!c.groups && screen?.connected && screen.id) headers[SOCKET_ID_HEADER] = screen.id;
     outstanding++;
     pool
       .request({
