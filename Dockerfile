@@ -6,6 +6,7 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY protocol/package.json protocol/
+COPY client/package.json client/
 COPY server/package.json server/
 COPY web/package.json web/
 COPY desktop-notifier/package.json desktop-notifier/
