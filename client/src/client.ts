@@ -27,7 +27,8 @@ import {
 import type { Static, TSchema } from '@sinclair/typebox';
 import { ApiError, errorFromResponse } from './api-error.js';
 import { withRetries, type RetryOptions } from './retry.js';
-import { subscribe, type SubscribeOptions, type Subscription } from './subscribe.js';
+import { subscribe } from './subscribe.js';
+import type { SubscribeOptions, Subscription } from './subscribe-types.js';
 
 export interface ClientOptions {
   /** The server, e.g. `https://chat.example.com`; '' (the default) is the page's own origin. */

@@ -3,4 +3,5 @@
 export { createClient, newIdempotencyKey, MessengerClient, type ClientOptions, type HistoryOptions, type SendOptions } from './client.js';
 export { ApiError, errorFromResponse, parseRetryAfter, type ClientErrorCode } from './api-error.js';
 export { isRetryable, retryDelayMs, withRetries, type RetryEvent, type RetryOptions } from './retry.js';
-export { subscribe, type ChatSocket, type MessageInfo, type SubscribeHost, type SubscribeOptions, type Subscription, type SubscriptionStatus } from './subscribe.js';
+export { subscribe } from './subscribe.js';
+export type * from './subscribe-types.js';

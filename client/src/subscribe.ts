@@ -15,83 +15,20 @@ import {
   TypingUpdate,
   check,
   type Ack,
-  type ChatMessage,
-  type ClientToServerEvents,
-  type HandshakeAuth,
-  type MeResponse,
-  type ReceiptChange,
-  type ServerToClientEvents,
 } from '@messenger/protocol';
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
+import { ApiError } from './api-error.js';
+import { makeDeliver } from './delivery.js';
+import type { ChatSocket, Delivery, SubscribeHost, SubscribeOptions, Subscription, SubscriptionStatus } from './subscribe-types.js';
 
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** What subscribe() needs of the client: where, as whom, and how to ask who that is. */
-export interface SubscribeHost {
-  readonly baseUrl: string;
-  readonly token: string | undefined;
-  readonly username: string | undefined;
-  me(signal?: AbortSignal): Promise<MeResponse>;
-}
-
-export type SubscriptionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'closed';
-
-export interface MessageInfo {
-  /** false while catching up on what was missed (message:batch), true once pushed live. */
-  live: boolean;
-  /** The recipient has this conversation open in a visible tab (quiet other screens). */
-  readingNow: boolean;
-}
-
-export interface SubscribeOptions {
-  /**
-   * Each message once, in arrival order, one at a time. It is acknowledged (delivered) when the
-   * returned promise resolves; if it throws, it is not, and the server offers it again on the next
-   * connect. Own messages (sent from another screen) arrive too: check `message.from`.
-   */
-  onMessage: (message: ChatMessage, info: MessageInfo) => void | Promise<void>;
-  /** Messages of one conversation reached a state (delivered, read). */
-  onReceipt?: (change: ReceiptChange) => void;
-  onGroupUpdate?: (update: GroupUpdate) => void;
-  onPresence?: (update: PresenceUpdate) => void;
-  onTyping?: (update: TypingUpdate) => void;
-  onStatus?: (status: SubscriptionStatus) => void;
-  /** The server ended the session or refused the token; the subscription is closed. */
-  onSessionEnded?: (reason: string) => void;
-  /** A malformed event, a failed handler or acknowledgement: reported, never thrown. */
-  onError?: (error: Error) => void;
-  /** How the server counts this socket for presence and notifications (default 'bot'). */
-  client?: HandshakeAuth['client'];
-  /** Ids remembered for deduplication (default 10 000). */
-  rememberIds?: number;
-}
-
-export interface Subscription {
-  readonly socket: ChatSocket;
-  /** Resolves at the first `sync:done` (caught up), rejects if closed before. */
-  readonly ready: Promise<void>;
-  close(): void;
-}
+export type * from './subscribe-types.js';
 
 const ACK_TIMEOUT_MS = 10_000;
 const MAX_REFUSAL_DELAY_MS = 30_000;
 
-/** Insertion-ordered ids, the oldest forgotten past `limit`: a Set keeps order, so it is the FIFO. */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly limit: number) {}
-  has(id: string) {
-    return this.ids.has(id);
-  }
-  add(id: string) {
-    this.ids.add(id);
-    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value as string);
-  }
-}
-
 export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subscription {
   const report = (error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error)));
-  const setStatus = (status: SubscriptionStatus) => options.onStatus?.(status);
+  const setStatus = (status: SubscriptionStatus, detail?: string) => options.onStatus?.(status, detail);
   const auth = { ...(host.token ? { token: host.token } : {}), client: options.client ?? 'bot' };
   const socketOptions = {
     path: SOCKET_PATH,
@@ -103,6 +40,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     reconnectionDelay: 1000,
     reconnectionDelayMax: MAX_REFUSAL_DELAY_MS,
     randomizationFactor: 0.5,
+    timeout: 10_000,
     // Connect once we know who we are (the ack rule needs it).
     autoConnect: false,
   };
@@ -112,7 +50,9 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   let closed = false;
   let refusals = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  const seen = new RecentIds(options.rememberIds ?? 10_000);
+  // What arrives between connect and sync:done: handed over together once the catch-up is whole.
+  let syncing = true;
+  let held: Delivery[] = [];
   let chain: Promise<void> = Promise.resolve();
 
   let resolveReady!: () => void;
@@ -124,68 +64,59 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   // A caller that never awaits `ready` must not see an unhandled rejection on close().
   ready.catch(() => undefined);
 
-  const ack = async (ids: string[]) => {
+  const ack = async (ids: string[]): Promise<boolean> => {
+    let all = true;
     for (let i = 0; i < ids.length; i += MAX_ACK_IDS) {
-      if (!socket.connected) return; // the server offers them again on the next connect
-      const chunk = ids.slice(i, i + MAX_ACK_IDS);
+      if (!socket.connected) return false; // the server offers them again on the next connect
       try {
-        const answer: Ack<{ acknowledged: number }> = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:ack', { ids: chunk });
-        if (!answer.ok) report(new Error(`acknowledgement refused: ${answer.error.code}`));
+        const answer: Ack<{ acknowledged: number }> = await socket
+          .timeout(ACK_TIMEOUT_MS)
+          .emitWithAck('message:ack', { ids: ids.slice(i, i + MAX_ACK_IDS) });
+        if (!answer.ok) {
+          all = false;
+          report(new Error(`acknowledgement refused: ${answer.error.code}`));
+        }
       } catch (error) {
+        all = false;
         report(error);
       }
     }
+    return all;
   };
 
-  /** Mine to acknowledge: addressed to me and not yet delivered (the web app's rule). */
-  const mine = (m: ChatMessage) => m.to === me && m.state === 'sent';
-
-  // One message at a time, in arrival order, handler then acknowledgement.
-  const handle = (messages: ChatMessage[], info: MessageInfo) => {
-    chain = chain.then(async () => {
-      const toAck: string[] = [];
-      for (const message of messages) {
-        if (closed) return;
-        // Catch-up and live overlap by design, and a reconnect re-offers what was handled but not
-        // yet committed: hand each over once, but acknowledge a repeat again (the first ack may
-        // have been lost with the old socket).
-        if (seen.has(message.id)) {
-          if (mine(message)) toAck.push(message.id);
-          continue;
-        }
-        try {
-          await options.onMessage(message, info);
-        } catch (error) {
-          report(error);
-          continue; // unacknowledged: offered again on the next connect
-        }
-        seen.add(message.id);
-        if (mine(message)) toAck.push(message.id);
-      }
-      if (toAck.length > 0) await ack(toAck);
-    });
+  const deliver = makeDeliver(options, ack, () => me, report, () => closed);
+  const enqueue = (items: Delivery[], catchUp: boolean) => {
+    chain = chain.then(() => deliver(items, catchUp)).catch(report);
   };
 
   socket.on('connect', () => {
     refusals = 0;
+    syncing = true;
+    held = [];
     setStatus('syncing');
   });
   socket.on('message:batch', (payload) => {
     if (!check(MessageBatch, payload)) return report(new Error('malformed message:batch'));
-    handle(payload.messages, { live: false, readingNow: false });
+    for (const message of payload.messages) held.push({ message, live: false, readingNow: false });
   });
   socket.on('sync:done', (payload) => {
     if (!check(SyncDone, payload)) return report(new Error('malformed sync:done'));
-    // Ready once the caught-up messages have been handled, not merely received.
-    void chain.then(() => {
-      if (closed) return;
-      setStatus('live');
+    const items = held;
+    held = [];
+    syncing = false;
+    enqueue(items, true);
+    // Live once what was missed has been handled, not merely received.
+    chain = chain.then(() => {
+      if (closed || syncing) return;
+      setStatus('live', `${items.length} caught up`);
       resolveReady();
     });
   });
   socket.on('message:new', (payload) => {
     if (!check(DeliveredMessage, payload)) return report(new Error('malformed message:new'));
-    handle([payload.message], { live: true, readingNow: payload.readingNow });
+    const item = { message: payload.message, live: true, readingNow: payload.readingNow };
+    if (syncing) held.push(item);
+    else enqueue([item], false);
   });
   socket.on('receipt:update', (payload) => {
     if (!check(ReceiptUpdate, payload)) return report(new Error('malformed receipt:update'));
@@ -208,18 +139,30 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     end(check(SessionRevoked, payload) ? payload.reason : 'session revoked');
   });
   socket.on('disconnect', (reason) => {
+    syncing = true;
+    held = [];
     if (closed) return;
-    setStatus('reconnecting');
+    setStatus('reconnecting', reason);
     // socket.io does not reconnect after the server closed the socket on purpose (a restart).
     if (reason === 'io server disconnect') retryLater();
   });
   socket.on('connect_error', (error) => {
     if (closed) return;
-    setStatus('reconnecting');
-    if (error.message === CONNECT_ERROR.unauthorized) return end('the server refused the token');
-    // Transport failures socket.io retries by itself; a refused handshake (too_many_sockets,
-    // rate_limited, unavailable) is ours to retry, after the server's hint or a growing wait.
+    setStatus('reconnecting', error.message);
+    // Transport failures socket.io retries by itself; a refused handshake is ours to retry.
     if (socket.active) return;
+    if (error.message === CONNECT_ERROR.unauthorized) {
+      // Expired or revoked, or a server that could not check it just now: ask over HTTP.
+      host.me().then(
+        () => retryLater(),
+        (failure: unknown) => {
+          if (failure instanceof ApiError && failure.status === 401) end('the server refused the token');
+          else retryLater();
+        },
+      );
+      return;
+    }
+    // too_many_sockets, rate_limited, unavailable: after the server's hint, or a growing wait.
     const hint = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
     retryLater(typeof hint === 'number' ? hint * 1000 : 0);
   });
@@ -249,6 +192,12 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     setStatus('closed');
   }
 
+  function reconnect() {
+    if (closed) return;
+    socket.disconnect();
+    socket.connect();
+  }
+
   setStatus('connecting');
   if (me !== undefined) socket.connect();
   else {
@@ -259,10 +208,12 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
       },
       (error: unknown) => {
         report(error);
-        end('cannot tell who the token belongs to');
+        if (error instanceof ApiError && error.status === 401) end('the server refused the token');
+        else end('cannot tell who the token belongs to');
       },
     );
   }
 
-  return { socket, ready, close };
+  return { socket, ready, ack, reconnect, close };
 }
+
