@@ -35,6 +35,8 @@ export interface ClientOptions {
   baseUrl?: string;
   /** A bearer token (a session's, or later an API token). Without one, call login(). */
   token?: string;
+  /** Whose token it is, when already known (saves subscribe() asking /api/me). */
+  username?: string;
   /** Browsers on the server's own origin: send its session cookie instead of a token. */
   credentials?: RequestCredentials;
   /** Per request, each attempt apart (default 15 000 ms). */
@@ -77,6 +79,7 @@ export class MessengerClient {
   constructor(private readonly options: ClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
     this.tokenValue = options.token;
+    this.usernameValue = options.username;
   }
 
   /** The bearer token in use, if any. */
@@ -138,14 +141,16 @@ export class MessengerClient {
     return this.adopt(await this.request(ApiPaths.register, SessionResponse, { method: 'POST', body }));
   }
 
-  /** Ends the session. One the server no longer knows counts as ended. */
-  async logout(): Promise<void> {
+  /** Ends the session. One the server no longer knows counts as ended ('already-gone'). */
+  async logout(): Promise<'revoked' | 'already-gone'> {
     try {
       await this.request(ApiPaths.logout, null, { method: 'POST' });
+      this.tokenValue = undefined;
+      return 'revoked';
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) throw error;
-    } finally {
       this.tokenValue = undefined;
+      return 'already-gone';
     }
   }
 

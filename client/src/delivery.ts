@@ -24,15 +24,16 @@ class RecentIds {
 export function makeDeliver(
   options: SubscribeOptions,
   ack: (ids: string[]) => Promise<boolean>,
-  me: () => string | undefined,
+  me: () => Promise<string>,
   report: (error: unknown) => void,
   closed: () => boolean,
 ): (items: Delivery[], catchUp: boolean) => Promise<void> {
   if ('onBatch' in options) return async (items, catchUp) => options.onBatch(items, { catchUp });
   const seen = new RecentIds(options.rememberIds ?? 10_000);
-  /** Mine to acknowledge: addressed to me and not yet delivered (the web app's rule). */
-  const mine = (m: ChatMessage) => m.to === me() && m.state === 'sent';
   return async (items) => {
+    const self = await me();
+    /** Mine to acknowledge: addressed to me and not yet delivered (the web app's rule). */
+    const mine = (m: ChatMessage) => m.to === self && m.state === 'sent';
     const toAck: string[] = [];
     for (const { message, live, readingNow } of items) {
       if (closed()) return;

@@ -37,8 +37,11 @@ export interface Delivery extends MessageInfo {
 }
 
 interface Handlers {
-  /** The server ended the session or refused the token; the subscription is closed. */
-  onSessionEnded?: (reason: string) => void;
+  /**
+   * The subscription is closed for good: the server ended the session (`revoked`, with its reason)
+   * or no longer knows the token (`refused`: expired, logged out, revoked while away).
+   */
+  onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
   onReceipt?: (change: ReceiptChange) => void;
   onGroupUpdate?: (update: GroupUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;

@@ -84,7 +84,30 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     return all;
   };
 
-  const deliver = makeDeliver(options, ack, () => me, report, () => closed);
+  // Who I am decides which messages are mine to acknowledge. Asked once, and again after a failure
+  // (the server may be down when a bot starts); a 401 means the token is no good.
+  let whoAmI: Promise<string> | undefined;
+  const knowMe = (): Promise<string> => {
+    if (me !== undefined) return Promise.resolve(me);
+    whoAmI ??= (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          me = (await host.me()).username;
+          return me;
+        } catch (error) {
+          if (closed) throw error;
+          if (error instanceof ApiError && error.status === 401) {
+            end('the server refused the token', 'refused');
+            throw error;
+          }
+          report(error);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_REFUSAL_DELAY_MS, 1000 * 2 ** Math.min(attempt, 5))));
+        }
+      }
+    })();
+    return whoAmI;
+  };
+  const deliver = makeDeliver(options, ack, knowMe, report, () => closed);
   const enqueue = (items: Delivery[], catchUp: boolean) => {
     chain = chain.then(() => deliver(items, catchUp)).catch(report);
   };
@@ -136,7 +159,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     else report(new Error('malformed typing:update'));
   });
   socket.on('session:revoked', (payload) => {
-    end(check(SessionRevoked, payload) ? payload.reason : 'session revoked');
+    end(check(SessionRevoked, payload) ? payload.reason : 'session revoked', 'revoked');
   });
   socket.on('disconnect', (reason) => {
     syncing = true;
@@ -156,7 +179,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
       host.me().then(
         () => retryLater(),
         (failure: unknown) => {
-          if (failure instanceof ApiError && failure.status === 401) end('the server refused the token');
+          if (failure instanceof ApiError && failure.status === 401) end('the server refused the token', 'refused');
           else retryLater();
         },
       );
@@ -177,10 +200,10 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     }, Math.max(atLeastMs, backoff));
   }
 
-  function end(reason: string) {
+  function end(reason: string, how: 'revoked' | 'refused') {
     if (closed) return;
     close();
-    options.onSessionEnded?.(reason);
+    options.onSessionEnded?.(reason, how);
   }
 
   function close() {
@@ -199,20 +222,9 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   }
 
   setStatus('connecting');
-  if (me !== undefined) socket.connect();
-  else {
-    host.me().then(
-      (who) => {
-        me = who.username;
-        if (!closed) socket.connect();
-      },
-      (error: unknown) => {
-        report(error);
-        if (error instanceof ApiError && error.status === 401) end('the server refused the token');
-        else end('cannot tell who the token belongs to');
-      },
-    );
-  }
+  socket.connect();
+  // Learn who I am now rather than at the first message: a bad token shows at once.
+  if (!('onBatch' in options)) knowMe().catch(() => undefined);
 
   return { socket, ready, ack, reconnect, close };
 }
