@@ -14,6 +14,7 @@ COPY bench/package.json bench/
 COPY e2e/package.json e2e/
 RUN npm ci --no-audit --no-fund
 COPY protocol protocol
+COPY client client
 COPY server server
 COPY web web
 RUN npx tsc -b protocol server && npm run build -w web \

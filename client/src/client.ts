@@ -58,8 +58,8 @@ export interface HistoryOptions {
   signal?: AbortSignal;
 }
 
-interface RequestInitOf {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -93,7 +93,7 @@ export class MessengerClient {
   }
 
   /** The raw call: JSON in, the answer checked against `schema` (or none for 204). */
-  async request<S extends TSchema>(path: string, schema: S | null, init: RequestInitOf = {}): Promise<Static<S>> {
+  async request<S extends TSchema>(path: string, schema: S | null, init: RequestOptions = {}): Promise<Static<S>> {
     const method = init.method ?? 'GET';
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -111,8 +111,10 @@ export class MessengerClient {
     } catch (error) {
       // The caller's abort is theirs to see as such; a timeout or a refused connection is ours.
       if (init.signal?.aborted) throw init.signal.reason;
+      // A page on the server's own origin has nothing useful to add to this for a person.
+      if (!this.baseUrl) throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-      throw new ApiError(0, 'network_error', `Cannot reach ${this.baseUrl || 'the server'}: ${cause}`);
+      throw new ApiError(0, 'network_error', `Cannot reach ${this.baseUrl}: ${cause}`);
     }
     if (!response.ok) throw await errorFromResponse(response);
     if (schema === null) {
