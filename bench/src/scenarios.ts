@@ -2,6 +2,7 @@
 // connections, fan-in and catch-up (groups.ts and scale.ts have their own files), and the
 // settings and probes they share. Every loop is bounded in count and time.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChatSocket } from '@messenger/client';
 import { ApiPaths, MAX_ACK_IDS, SOCKET_PATH, SendResponse, parse, type ChatMessage, type SendBody } from '@messenger/protocol';
@@ -101,13 +102,17 @@ export interface Context {
   registration: { users: number; ms: number };
 }
 
+// This run's mark in usernames: b<tag>u<n>x<i> stays within the 32 characters a name may have.
+const RUN_TAG = randomBytes(3).toString('hex');
+
 export async function ensureUsers(ctx: Context, count: number): Promise<BenchUser[]> {
   if (ctx.users.length < count) {
     const missing = count - ctx.users.length;
     ctx.log(`registering ${missing} users (argon2id at the server's minimum cost, ~10 ms of server CPU each)…`);
     const started = Date.now();
-    const fresh = await registerUsers(ctx.server.url, `bu${ctx.users.length}x`, missing);
-    // registerUsers numbers from 0 under its own prefix; keep names unique across calls.
+    const fresh = await registerUsers(ctx.server.url, `b${RUN_TAG}u${ctx.users.length}x`, missing);
+    // registerUsers numbers from 0 under its own prefix; keep names unique across calls, and
+    // across runs against one running server (--server: a second run's names were taken).
     ctx.users.push(...fresh);
     ctx.registration.users += missing;
     ctx.registration.ms += Date.now() - started;

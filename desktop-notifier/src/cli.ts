@@ -294,7 +294,8 @@ async function cmdStatus(dir: string): Promise<number> {
     if (perms) console.log(`warning:    ${perms}`);
     try {
       const who = await sessionClient(session).me();
-      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt}`);
+      // null: an API token without expiry (a session always has one).
+      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt ?? 'it is revoked (no expiry)'}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         console.log('server says: session expired or revoked; run "chat-notifier login"');

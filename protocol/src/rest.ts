@@ -1,5 +1,6 @@
 // REST request and response bodies. Fastify validates these; clients use them to check answers.
 import { Type, type Static } from '@sinclair/typebox';
+import { AccountKind, ApiScope } from './integrations.js';
 import { ChatMessage } from './message.js';
 import { IsoTimestamp, MAX_PASSWORD_LENGTH, MessageId, MessageText, Password, Username } from './primitives.js';
 import { TextFormats } from './text.js';
@@ -38,7 +39,12 @@ export const ChangePasswordBody = Type.Object(
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
 /** `online` is true only for people who share a conversation with the asker; strangers read false. */
-export const PublicUser = Type.Object({ username: Username, online: Type.Boolean() });
+export const PublicUser = Type.Object({
+  username: Username,
+  online: Type.Boolean(),
+  /** true: a bot account (integrations.ts), for a badge and muting. Absent for people. */
+  bot: Type.Optional(Type.Literal(true)),
+});
 export type PublicUser = Static<typeof PublicUser>;
 
 export const SessionResponse = Type.Object({
@@ -50,8 +56,13 @@ export type SessionResponse = Static<typeof SessionResponse>;
 
 export const MeResponse = Type.Object({
   username: Username,
+  /** A bot answers only to API tokens its owner made (integrations.ts). */
+  kind: AccountKind,
   createdAt: IsoTimestamp,
-  sessionExpiresAt: IsoTimestamp,
+  /** A token that never expires reads null. */
+  sessionExpiresAt: Type.Union([IsoTimestamp, Type.Null()]),
+  /** What this session or token may do: a signed-in session has every scope. */
+  scopes: Type.Array(ApiScope),
 });
 export type MeResponse = Static<typeof MeResponse>;
 
@@ -88,6 +99,8 @@ export type SendResponse = Static<typeof SendResponse>;
 
 export const Conversation = Type.Object({
   peer: Username,
+  /** true: the peer is a bot account. Absent for people. */
+  bot: Type.Optional(Type.Literal(true)),
   online: Type.Boolean(),
   unread: Type.Integer({ minimum: 0 }),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),

@@ -17,6 +17,8 @@ export const MAX_SOCKET_PACKET_BYTES = 16 * 1024;
  */
 export const CONNECT_ERROR = {
   unauthorized: 'unauthorized',
+  /** An API token without the `receive` scope. */
+  insufficientScope: 'insufficient_scope',
   unavailable: 'unavailable',
   tooManySockets: 'too_many_sockets',
   rateLimited: 'rate_limited',

@@ -78,7 +78,13 @@ export function haproxyConfig({ host, port, servers, user }) {
     '  http-check expect status 200',
     // Which instance answered, for someone watching the cluster: a local setup, nothing to hide.
     '  http-response set-header X-Messenger-Instance %[srv_name]',
-    '  default-server inter 1s fastinter 500ms fall 2 rise 2',
+    // A check may take up to 5 s before it counts as failed. At 1 s (the default: `inter`), an
+    // oversubscribed machine (2 instances, Kafka, Postgres and the bench on 2 cores) answered
+    // /readyz in 1-4 s, and HAProxy took both instances out at once: a whole-cluster outage
+    // for being slow (found running the full ramp on 2 instances, issue 15). A dead instance
+    // refuses the check's connection at once, so it still leaves within ~2 s (fall 3).
+    '  timeout check 5s',
+    '  default-server inter 1s fastinter 500ms fall 3 rise 2',
     ...servers.map((s) => `  server ${s.name} ${s.host}:${s.port} check cookie ${s.name}`),
     '',
   ].join('\n');

@@ -20,6 +20,7 @@ import conversationRoutes from './routes/conversations/index.js';
 import groupRoutes from './routes/groups/index.js';
 import groupMessageRoutes from './routes/groups/messages.js';
 import healthRoutes from './routes/health/index.js';
+import integrationRoutes from './routes/integrations/index.js';
 import peopleRoutes from './routes/people/index.js';
 import sendRoutes from './routes/send/index.js';
 
@@ -89,6 +90,7 @@ export async function buildApp(
   await app.register(conversationRoutes);
   await app.register(groupRoutes);
   await app.register(groupMessageRoutes);
+  await app.register(integrationRoutes);
   await app.register(deliveryPlugin);
   await app.register(webAppPlugin);
   return app;

@@ -18,6 +18,7 @@ export const errors = {
   unauthorized: (message = 'Sign in first: send a valid session token.') => new AppError('unauthorized', message),
   invalidCredentials: () => new AppError('invalid_credentials', 'Wrong username or password.'),
   forbidden: (message = 'Not allowed.') => new AppError('forbidden', message),
+  insufficientScope: (message: string) => new AppError('insufficient_scope', message),
   validation: (message: string) => new AppError('validation_failed', message),
   recipientNotFound: (name: string) => new AppError('recipient_not_found', `No user named "${name}".`),
   notFound: (message = 'Not found.') => new AppError('not_found', message),

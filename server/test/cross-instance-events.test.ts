@@ -221,6 +221,27 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     expect(await closed).toBe('io server disconnect');
   });
 
+  it('revoking an API token on A closes its socket on B at once, and B refuses it', async () => {
+    const { bob } = await pair();
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: bearer(bob.token),
+      payload: { name: 'agent on B', scopes: ['receive', 'read'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const { id, secret } = created.json<{ id: string; secret: string }>();
+    const tokenOnB = await on(b, secret);
+    // B has just checked the token (the moment a cache would keep it).
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(secret) })).statusCode).toBe(200);
+    const revoked = waitFor(tokenOnB, 'session:revoked');
+    const closed = new Promise<string>((resolve) => tokenOnB.once('disconnect', resolve));
+    expect((await a.app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: bearer(bob.token) })).statusCode).toBe(204);
+    expect((await b.app.inject({ method: 'GET', url: '/api/me', headers: bearer(secret) })).statusCode).toBe(401);
+    expect(await revoked).toEqual({ reason: 'token revoked' });
+    expect(await closed).toBe('io server disconnect');
+  });
+
   it('signing out everywhere on B closes every session of the user on A', async () => {
     const { alice } = await pair();
     const second = await a.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: alice.username, password: alice.password } });

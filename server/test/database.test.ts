@@ -1,9 +1,10 @@
 // The history store behaves the same on SQLite and on Postgres (TEST_DB picks which; `npm test`
 // runs this file on both). These are the places where the two SQL dialects differ: upsert
 // arithmetic, 64-bit Kafka offsets, byte-order comparison of text, and LIKE escaping.
+import type { KyselyPlugin } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredRecord } from '../src/db/messages.repository.js';
+import { createMessagesRepository, type StoredRecord } from '../src/db/messages.repository.js';
 import { conversationKey } from '../src/db/schema.js';
 import { randomName, removeDir, startApp, type TestApp } from './helpers/app.js';
 import { onPostgres, testDb } from './helpers/database.js';
@@ -60,6 +61,61 @@ describe(`the history store (${testDb})`, () => {
     expect(await messages.hasUndelivered(bob)).toBe(false);
   });
 
+  it('applies a round of acknowledgements in two statements, with the outcome per request as if applied one by one', async () => {
+    // Counts the statements the repository runs (BEGIN and COMMIT are not queries here): every
+    // execution passes transformResult, compiled anew or not.
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: (args) => {
+        statements++;
+        return Promise.resolve(args.result);
+      },
+    };
+    const messages = createMessagesRepository(t.app.database.db.withPlugin(counting), { dialect: testDb });
+    const [alice, bob, carol] = [randomName('a'), randomName('b'), randomName('c')];
+    const toBob = [0, 1, 2].map((i) => record(alice, bob, `2026-05-01T00:00:0${i}.000Z`, 200 + i, 2));
+    const toCarol = [0, 1].map((i) => record(alice, carol, `2026-05-01T00:00:0${i}.000Z`, 300 + i, 3));
+    // A group message: one id, a copy for each member.
+    const group = { id: randomName('g'), name: 'g' };
+    const copies = [bob, carol].map((to, i) => ({ ...record(alice, to, '2026-05-01T00:00:09.000Z', 400 + i, 2), id: `${toBob[0]!.id}-g`, group }));
+    await t.app.repos.messages.insertBatch([...toBob, ...toCarol, ...copies]);
+    const now = new Date().toISOString();
+    statements = 0;
+    const outcomes = await messages.markDeliveredMany(
+      [
+        // Bob's two screens acknowledge overlapping ids: the first request moves them.
+        { recipient: bob, ids: [toBob[0]!.id, toBob[1]!.id] },
+        { recipient: bob, ids: [toBob[1]!.id, copies[0]!.id, randomName('unknown')] },
+        { recipient: carol, ids: [toCarol[1]!.id, copies[1]!.id] },
+        // Carol names Bob's message: not hers, so nothing moves.
+        { recipient: carol, ids: [toBob[2]!.id] },
+        { recipient: alice, ids: [] },
+      ],
+      now,
+    );
+    expect(statements).toBe(2);
+    const ids = (i: number) => outcomes[i]!.changed.map((c) => `${c.id}@${c.kafka_partition}:${c.kafka_offset}`).sort();
+    expect(ids(0)).toEqual([`${toBob[0]!.id}@2:200`, `${toBob[1]!.id}@2:201`].sort());
+    expect(ids(1)).toEqual([`${copies[0]!.id}@2:400`]);
+    expect(ids(2)).toEqual([`${toCarol[1]!.id}@3:301`, `${copies[1]!.id}@2:401`].sort());
+    expect(ids(3)).toEqual([]);
+    expect(ids(4)).toEqual([]);
+    expect(outcomes[1]!.changed[0]).toMatchObject({ sender: alice, conversation: `#${group.id}` });
+    // Lowest still undelivered, per recipient and partition the round moved, after the whole round.
+    expect(outcomes[0]!.lowestUndelivered).toEqual(new Map([[2, 202]]));
+    expect(outcomes[1]!.lowestUndelivered).toEqual(new Map([[2, 202]]));
+    expect(outcomes[2]!.lowestUndelivered).toEqual(new Map([[2, null], [3, 300]]));
+    expect(outcomes[3]!.lowestUndelivered).toEqual(new Map([[2, null], [3, 300]]));
+    expect(outcomes[4]!.lowestUndelivered).toEqual(new Map());
+    expect((await messages.undelivered(bob, 10)).map((m) => m.message.id)).toEqual([toBob[2]!.id]);
+    // A repeat moves nothing and asks nothing more.
+    statements = 0;
+    const [again] = await messages.markDeliveredMany([{ recipient: bob, ids: [toBob[0]!.id] }], now);
+    expect(again).toEqual({ changed: [], lowestUndelivered: new Map() });
+    expect(statements).toBe(1);
+  });
+
   it('pages and marks read by (sent_at, id) in byte order, as SQLite compares text', async () => {
     const messages = t.app.repos.messages;
     const [alice, bob] = [randomName('a'), randomName('b')];
@@ -76,6 +132,20 @@ describe(`the history store (${testDb})`, () => {
     const read = await messages.markRead(bob, alice, rows[2]!.id, new Date().toISOString());
     expect(new Set(read)).toEqual(new Set(rows.slice(0, 3).map((r) => r.id)));
     expect((await messages.conversations(bob, 10))[0]?.unread).toBe(2);
+  });
+
+  it('reads a 1:1 conversation without touching the same peer’s group messages, nor counting them unread there', async () => {
+    const messages = t.app.repos.messages;
+    const [alice, bob] = [randomName('a'), randomName('b')];
+    const group = { id: randomName('g'), name: 'g' };
+    const inGroup = (sentAt: string, offset: number): StoredRecord => ({ ...record(alice, bob, sentAt, offset), group });
+    const older = inGroup('2026-07-01T00:00:00.000Z', 600);
+    const first = record(alice, bob, '2026-07-01T00:00:01.000Z', 601);
+    const second = record(alice, bob, '2026-07-01T00:00:02.000Z', 602);
+    const newer = inGroup('2026-07-01T00:00:03.000Z', 603);
+    await messages.insertBatch([older, first, second, newer]);
+    expect(await messages.markRead(bob, alice, first.id, new Date().toISOString())).toEqual([first.id]);
+    expect((await messages.conversations(bob, 10)).find((c) => c.peer === alice)?.unread).toBe(1);
   });
 
   it('searches people by prefix with LIKE metacharacters taken literally', async () => {

@@ -1,6 +1,6 @@
 // Property-based fuzzing of every HTTP endpoint and socket event: only documented 4xx answers,
 // never a 5xx, and the server stays healthy afterwards.
-import { GroupApiPaths, type Group } from '@messenger/protocol';
+import { GroupApiPaths, IntegrationPaths, type Bot, type CreatedApiToken, type Group } from '@messenger/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connect, register, removeDir, startApp, type ClientSocket, type TestApp } from './helpers/app.js';
@@ -13,9 +13,19 @@ let group = '';
 /** A group the fuzzing user is not in. */
 let foreignGroup = '';
 let foreignOwner = '';
+/** An API token of the fuzzing user (read + receive): every route answers it, at most with 403. */
+let apiToken = '';
+let fuzzerName = '';
+/** One of the fuzzing user's own tokens, and someone else's token and bot. */
+let ownTokenId = '';
+let foreignTokenId = '';
+let foreignTokenSecret = '';
+let foreignBot = '';
 beforeAll(async () => {
   t = await startApp({ SEND_RATE_PER_MINUTE: '1000000', API_RATE_PER_MINUTE: '1000000', SOCKET_EVENTS_PER_SECOND: '10000' });
-  token = (await register(t)).token;
+  const fuzzer = await register(t);
+  token = fuzzer.token;
+  fuzzerName = fuzzer.username;
   const other = await register(t);
   peer = other.username;
   const create = async (owner: string, members: string[]) => {
@@ -26,6 +36,19 @@ beforeAll(async () => {
   group = await create(token, [peer]);
   foreignGroup = await create(other.token, []);
   foreignOwner = other.token;
+  const token_ = async (session: string, scopes: string[]) => {
+    const res = await t.app.inject({ method: 'POST', url: IntegrationPaths.tokens, headers: bearer(session), payload: { name: 'fuzz', scopes } });
+    if (res.statusCode !== 201) throw new Error(`create token: ${res.statusCode} ${res.body}`);
+    return res.json<CreatedApiToken>();
+  };
+  apiToken = (await token_(token, ['read', 'receive'])).secret;
+  ownTokenId = (await token_(token, ['send'])).id;
+  const foreign = await token_(other.token, ['send']);
+  foreignTokenId = foreign.id;
+  foreignTokenSecret = foreign.secret;
+  const bot = await t.app.inject({ method: 'POST', url: IntegrationPaths.bots, headers: bearer(other.token), payload: { username: `bot${peer.slice(1, 12)}` } });
+  if (bot.statusCode !== 201) throw new Error(`create bot: ${bot.statusCode} ${bot.body}`);
+  foreignBot = bot.json<Bot>().username;
 });
 afterAll(async () => {
   await t?.close();
@@ -57,6 +80,12 @@ const documented: Record<string, number[]> = {
   'GET /api/groups/:id/messages': [200, 400, 401, 404],
   'POST /api/groups/:id/read': [200, 400, 401, 404, 413, 415],
   'GET /api/groups/:id/messages/:messageId/receipts': [200, 400, 401, 404],
+  'POST /api/bots': [201, 400, 401, 403, 409, 413, 415],
+  'GET /api/bots': [200, 401],
+  'DELETE /api/bots/:username': [204, 400, 401, 404, 413, 415],
+  'POST /api/tokens': [201, 400, 401, 403, 404, 413, 415],
+  'GET /api/tokens': [200, 401],
+  'DELETE /api/tokens/:id': [204, 400, 401, 404, 413, 415],
 };
 
 // Values that tend to break parsers and validators.
@@ -87,6 +116,17 @@ const body = fc.oneof(
     { group: fc.oneof(nasty, fc.uuid(), fc.constant('GROUP')), typing: fc.oneof(nasty, fc.boolean()), peer: fc.oneof(nasty, fc.constant(null)), text: nasty },
     { requiredKeys: [] },
   ),
+  // Token and bot creation.
+  fc.record(
+    {
+      name: nasty,
+      scopes: fc.oneof(nasty, fc.subarray(['send', 'read', 'receive', 'admin', 'send'])),
+      bot: fc.oneof(nasty, fc.constant('FOREIGN_BOT')),
+      expiresAt: fc.oneof(nasty, fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record({ username: fc.oneof(nasty, fc.constant('PEER')), displayName: nasty }, { requiredKeys: [] }),
   fc.dictionary(fc.string({ maxLength: 12 }), nasty, { maxKeys: 4 }),
   nasty,
 );
@@ -95,6 +135,9 @@ const segment = fc.oneof(
   fc.constant('PEER'),
   fc.constant('GROUP'),
   fc.constant('FOREIGN_GROUP'),
+  fc.constant('OWN_TOKEN'),
+  fc.constant('FOREIGN_TOKEN'),
+  fc.constant('FOREIGN_BOT'),
   fc.uuid(),
   fc.constant('%2e%2e'),
   fc.constant(''),
@@ -103,6 +146,7 @@ const query = fc.dictionary(fc.constantFrom('q', 'limit', 'before', 'x'), fc.str
 const authHeader = fc.oneof(
   fc.constant<string | undefined>(undefined),
   fc.constant('GOOD'),
+  fc.constant('TOKEN'),
   fc.string({ maxLength: 80 }).map((s) => `Bearer ${s}`),
   fc.string({ maxLength: 40 }),
 );
@@ -126,7 +170,8 @@ describe('HTTP fuzzing', () => {
         fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', undefined),
         async (route, payload, seg, seg2, q, auth, contentType) => {
           const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
-          const named = (s: string) => ({ PEER: peer, GROUP: group, FOREIGN_GROUP: foreignGroup })[s] ?? s;
+          const named = (s: string) =>
+            ({ PEER: peer, GROUP: group, FOREIGN_GROUP: foreignGroup, OWN_TOKEN: ownTokenId, FOREIGN_TOKEN: foreignTokenId, FOREIGN_BOT: foreignBot })[s] ?? s;
           const p = named(seg);
           const url =
             pattern
@@ -134,13 +179,14 @@ describe('HTTP fuzzing', () => {
               .replace(':id', encodeURIComponent(p))
               .replace(':username', encodeURIComponent(named(seg2)))
               .replace(':messageId', encodeURIComponent(named(seg2))) + qs(q);
-          const withPeer = (v: unknown): unknown => (v === 'PEER' ? peer : Array.isArray(v) ? v.map(withPeer) : v);
+          const withPeer = (v: unknown): unknown =>
+            v === 'PEER' ? peer : v === 'FOREIGN_BOT' ? foreignBot : Array.isArray(v) ? v.map(withPeer) : v;
           const sent = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, withPeer(v)])) : payload;
           const headers: Record<string, string> = {};
           // Logging the fuzzing user out would turn every later authenticated case into a 401.
           const logsOut = route === 'POST /api/auth/logout' || route === 'POST /api/auth/logout-everywhere';
           const good = logsOut ? 'Bearer not-the-real-token' : `Bearer ${token}`;
-          if (auth !== undefined) headers.authorization = auth === 'GOOD' ? good : auth;
+          if (auth !== undefined) headers.authorization = auth === 'GOOD' ? good : auth === 'TOKEN' ? `Bearer ${apiToken}` : auth;
           if (contentType) headers['content-type'] = contentType;
           const res = await t.app.inject({
             method,
@@ -149,14 +195,21 @@ describe('HTTP fuzzing', () => {
             ...(method !== 'GET' ? { payload: typeof sent === 'string' ? sent : JSON.stringify(sent) } : {}),
           });
           expect(res.statusCode, `${method} ${url} → ${res.statusCode} ${res.body}`).toBeLessThan(500);
+          const foreignTarget =
+            (route === 'DELETE /api/tokens/:id' && seg === 'FOREIGN_TOKEN') || (route === 'DELETE /api/bots/:username' && seg2 === 'FOREIGN_BOT');
+          // Someone else's token or bot reads as absent: never removed, never "forbidden".
+          if (foreignTarget) expect([400, 401, 403, 404, 413, 415], `${method} ${url} → ${res.body}`).toContain(res.statusCode);
+          if (foreignTarget && auth === 'GOOD' && res.statusCode === 403) throw new Error(`${url} revealed a foreign id: ${res.body}`);
           if (res.statusCode >= 400) {
             // An empty path segment is another route, or none: 404 too.
             const second = pattern.includes(':username') || pattern.includes(':messageId');
             const empty = (pattern.includes(':peer') || pattern.includes(':id')) && (p === '' || (second && named(seg2) === ''));
-            const allowed = empty ? [...(documented[route] ?? []), 404] : documented[route];
+            const allowed = [...(documented[route] ?? []), ...(empty ? [404] : []), ...(auth === 'TOKEN' ? [403] : [])];
             expect(allowed, `${method} ${url} → ${res.statusCode} ${res.body}`).toContain(res.statusCode);
             const parsed = res.json<{ error: { code: string; message: string } }>();
             expect(typeof parsed.error.code).toBe('string');
+            // Someone else's token or bot reads as absent, never as forbidden.
+            if (res.statusCode === 403 && auth === 'TOKEN' && !route.startsWith('PATCH /api/groups')) expect(parsed.error.code).toBe('insufficient_scope');
           }
         },
       ),
@@ -164,6 +217,10 @@ describe('HTTP fuzzing', () => {
     );
     const health = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(health.statusCode).toBe(200);
+    // Nothing of the other user's was revoked or deleted along the way.
+    expect((await t.app.inject({ method: 'POST', url: '/send', headers: bearer(foreignTokenSecret), payload: { to: fuzzerName, text: 'still here' } })).statusCode).toBe(202);
+    const bots = await t.app.inject({ method: 'GET', url: IntegrationPaths.bots, headers: bearer(foreignOwner) });
+    expect(bots.json<{ bots: Bot[] }>().bots.map((b) => b.username)).toEqual([foreignBot]);
   }, 300_000);
 });
 
@@ -171,7 +228,7 @@ describe('group routes fuzzing', () => {
   it('never lets anything through to a group the asker is not in, and never answers 5xx', async () => {
     // Well-formed requests (a session, JSON) with arbitrary values, so they reach the handlers:
     // the fuzzing user owns `group` and is a stranger to `foreignGroup`.
-    const groupRoutes = Object.keys(documented).filter((r) => r.includes(':id'));
+    const groupRoutes = Object.keys(documented).filter((r) => r.includes('/api/groups/:id'));
     const value = fc.oneof(nasty, fc.constant('PEER'), fc.uuid(), fc.constantFrom('owner', 'admin', 'member'), fc.boolean());
     // Mostly the field the route reads, so the values reach the handler; sometimes another one.
     const field: Record<string, string> = {

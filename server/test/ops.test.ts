@@ -63,6 +63,17 @@ describe('operability', () => {
     expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:3000');
   });
 
+  it('lets an allowed origin send every request header the send routes read (preflight)', async () => {
+    const res = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/send',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization,idempotency-key,x-socket-id' },
+    });
+    expect(res.statusCode).toBe(204);
+    const allowed = String(res.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(['content-type', 'authorization', 'idempotency-key', 'x-socket-id']));
+  });
+
   it('sends the same full set of security headers on every answer, success or error', async () => {
     const expected = {
       'content-security-policy':
@@ -85,8 +96,9 @@ describe('operability', () => {
       await t.app.inject({ method: 'POST', url: '/send', headers: bearer(alice.token), payload: { to: bob.username } }),
       await t.app.inject({ method: 'GET', url: '/no-such-route' }),
       await t.app.inject({ method: 'GET', url: '/healthz' }),
+      await t.app.inject({ method: 'POST', url: '/send', payload: { to: bob.username, text: 'no token' } }),
     ];
-    expect(answers.map((a) => a.statusCode)).toEqual([202, 400, 404, 200]);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 400, 404, 200, 401]);
     for (const answer of answers) expect(answer.headers).toMatchObject(expected);
   });
 

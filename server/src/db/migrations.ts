@@ -197,6 +197,45 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`CREATE INDEX messages_unread_by_conversation ON messages (recipient, conversation) WHERE read_at IS NULL`.execute(db);
       },
     },
+    '0006_unread_by_conversation_only': {
+      async up(db) {
+        // Reads of 1:1 conversations count by conversation too (messages_unread_by_conversation):
+        // by sender they also took the peer's group messages. The (recipient, sender) index has
+        // no query left, and was one more index write for every stored message.
+        await sql`DROP INDEX IF EXISTS messages_unread`.execute(db);
+      },
+    },
+    '0007_bots_and_api_tokens': {
+      async up(db: Kysely<unknown>) {
+        // Bots are accounts (rows of users) so that they send, receive, join groups and appear
+        // in history exactly like people; `kind` keeps them from password sign-in and `owner`
+        // says who manages them. A deleted bot keeps its row (deleted_at): its name must never
+        // pass to a new account, which would inherit the bot's conversations.
+        await db.schema.alterTable('users').addColumn('kind', text, (c) => c.notNull().defaultTo('person')).execute();
+        await db.schema.alterTable('users').addColumn('owner', text).execute();
+        await db.schema.alterTable('users').addColumn('display_name', text).execute();
+        await db.schema.alterTable('users').addColumn('deleted_at', text).execute();
+        await db.schema.createIndex('users_by_owner').on('users').column('owner').execute();
+        // API tokens: only the SHA-256 of the secret is kept. `username` is who the token acts
+        // as (its creator or one of the creator's bots); `created_by` is who may list and revoke it.
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('token_hash', text, (c) => c.notNull().unique())
+          .addColumn('username', text, (c) => c.notNull().references('users.username'))
+          .addColumn('created_by', text, (c) => c.notNull().references('users.username'))
+          .addColumn('name', text, (c) => c.notNull())
+          // Space-separated, as OAuth writes scopes.
+          .addColumn('scopes', text, (c) => c.notNull())
+          .addColumn('created_at', text, (c) => c.notNull())
+          .addColumn('expires_at', text)
+          .addColumn('last_used_at', text)
+          .addColumn('revoked_at', text)
+          .execute();
+        await db.schema.createIndex('api_tokens_by_creator').on('api_tokens').column('created_by').execute();
+        await db.schema.createIndex('api_tokens_by_user').on('api_tokens').column('username').execute();
+      },
+    },
   };
 };
 

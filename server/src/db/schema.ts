@@ -3,8 +3,32 @@ import type { Generated } from 'kysely';
 
 export interface UsersTable {
   username: string;
+  /** '' for a bot: no password opens it. */
   password_hash: string;
   created_at: string;
+  kind: Generated<'person' | 'bot'>;
+  /** A bot's owner; null for people. */
+  owner: string | null;
+  display_name: string | null;
+  /** A deleted bot: its name stays taken, nothing authenticates as it. */
+  deleted_at: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  /** SHA-256 of the secret, hex. Never the secret. */
+  token_hash: string;
+  /** Who the token acts as. */
+  username: string;
+  /** Who lists and revokes it: the same person for their own tokens, a bot's owner for the bot's. */
+  created_by: string;
+  name: string;
+  /** Space-separated ApiScope values. */
+  scopes: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
 export interface SessionsTable {
@@ -97,6 +121,7 @@ export interface GroupMembersTable {
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
   messages: MessagesTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;

@@ -5,6 +5,7 @@
 // of a stored batch within a round trip instead of polling for it.
 import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
+import { precompiled, slot } from './precompiled.js';
 import type { Database } from './schema.js';
 
 export const STORED_CHANNEL = 'messenger_stored';
@@ -15,31 +16,39 @@ export interface StoredAnnouncement {
   positions: [number, number][];
 }
 
-export async function writeStoredPositions(
-  trx: Transaction<Database>,
-  options: { topic: string; positions: ReadonlyMap<number, number>; announce: boolean },
-): Promise<void> {
-  const { topic, positions } = options;
-  if (positions.size === 0) return;
-  // In partition order: two instances storing in one moment (a rebalance hands a partition over)
-  // lock the rows in one order and cannot deadlock.
-  const values = [...positions]
-    .sort(([a], [b]) => a - b)
-    .map(([partition, next]) => ({ topic, kafka_partition: partition, next_offset: next }));
-  await trx
-    .insertInto('stored_positions')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['topic', 'kafka_partition']).doUpdateSet({
-        // Never backwards: a replay after a rebalance stores old offsets again.
-        next_offset: sql`CASE WHEN excluded.next_offset > stored_positions.next_offset THEN excluded.next_offset ELSE stored_positions.next_offset END`,
-      }),
-    )
-    .execute();
-  if (options.announce) {
-    const payload: StoredAnnouncement = { topic, positions: values.map((v) => [v.kafka_partition, v.next_offset]) };
-    await sql`SELECT pg_notify(${STORED_CHANNEL}, ${JSON.stringify(payload)})`.execute(trx);
-  }
+/**
+ * Returns the writer of a store's positions, run in the very transaction that stores a batch.
+ * Its UPSERT is compiled once per partition count (precompiled.ts): it runs once per history
+ * round.
+ */
+export function storedPositionsWriter(db: Db) {
+  const upsert = precompiled((partitions: number) =>
+    db
+      .insertInto('stored_positions')
+      .values(Array.from({ length: partitions }, (_, i) => ({ topic: slot(3 * i), kafka_partition: slot<number>(3 * i + 1), next_offset: slot<number>(3 * i + 2) })))
+      .onConflict((oc) =>
+        oc.columns(['topic', 'kafka_partition']).doUpdateSet({
+          // Never backwards: a replay after a rebalance stores old offsets again.
+          next_offset: sql`CASE WHEN excluded.next_offset > stored_positions.next_offset THEN excluded.next_offset ELSE stored_positions.next_offset END`,
+        }),
+      )
+      .compile(),
+  );
+  return async function writeStoredPositions(
+    trx: Transaction<Database>,
+    options: { topic: string; positions: ReadonlyMap<number, number>; announce: boolean },
+  ): Promise<void> {
+    const { topic, positions } = options;
+    if (positions.size === 0) return;
+    // In partition order: two instances storing in one moment (a rebalance hands a partition over)
+    // lock the rows in one order and cannot deadlock.
+    const sorted = [...positions].sort(([a], [b]) => a - b);
+    await trx.executeQuery(upsert(sorted.length, sorted.flatMap(([partition, next]) => [topic, partition, next])));
+    if (options.announce) {
+      const payload: StoredAnnouncement = { topic, positions: sorted };
+      await sql`SELECT pg_notify(${STORED_CHANNEL}, ${JSON.stringify(payload)})`.execute(trx);
+    }
+  };
 }
 
 /** Parses an announcement; anything malformed is ignored (the poll catches up). */

@@ -16,17 +16,23 @@ export function createUsersRepository(db: Db) {
     find(username: string) {
       return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
     },
+    /** A live account: a deleted bot keeps its row (its name stays taken) but is no one to write to. */
     async exists(username: string): Promise<boolean> {
-      const row = await db.selectFrom('users').select('username').where('username', '=', username).executeTakeFirst();
+      const row = await db.selectFrom('users').select('username').where('username', '=', username).where('deleted_at', 'is', null).executeTakeFirst();
       return row !== undefined;
     },
-    /** Those of `usernames` that are accounts. */
+    /** Those of `usernames` that are live accounts (not deleted bots). */
     async existingAmong(usernames: readonly string[]): Promise<Set<string>> {
       const found = new Set<string>();
       const unique = [...new Set(usernames)];
       // Chunked: SQLite and Postgres both cap the parameters of one statement.
       for (let i = 0; i < unique.length; i += 500) {
-        const rows = await db.selectFrom('users').select('username').where('username', 'in', unique.slice(i, i + 500)).execute();
+        const rows = await db
+          .selectFrom('users')
+          .select('username')
+          .where('username', 'in', unique.slice(i, i + 500))
+          .where('deleted_at', 'is', null)
+          .execute();
         for (const r of rows) found.add(r.username);
       }
       return found;
@@ -39,6 +45,8 @@ export function createUsersRepository(db: Db) {
         .select('username')
         .where(sql<boolean>`username LIKE ${`${escaped}%`} ESCAPE '\\'`)
         .where('username', '!=', exclude)
+        // A deleted bot keeps its name, not a place in search.
+        .where('deleted_at', 'is', null)
         .orderBy('username')
         .limit(limit)
         .execute();

@@ -5,9 +5,10 @@ import type { KafkaBusOptions } from './types.js';
 
 // CONCURRENT_TRANSACTIONS ("another concurrent operation on the same transaction"): a group
 // fan-out's next transaction began while the broker still wrote the last one's commit markers;
-// the transactional producer retries it at once.
+// the transactional producer retries it at once. "The group is rebalancing": a heartbeat during
+// a rebalance (every start of a second instance), answered by rejoining.
 const TRANSIENT_KAFKA_ERRORS =
-  /Topic creation errors|coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress|another concurrent operation on the same transaction/i;
+  /Topic creation errors|coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leader is not available|not the leader for this partition|rebalance in progress|group is rebalancing|another concurrent operation on the same transaction/i;
 // We bound the producer's retries on purpose so /send can answer 503 within KAFKA_SEND_TIMEOUT_MS;
 // duplicates from a client's retry are stopped by Idempotency-Key and by message-id dedupe.
 const QUIET_KAFKA_WARNINGS = /^Limiting retries for the idempotent producer/;

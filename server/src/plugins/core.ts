@@ -10,6 +10,7 @@ import { createMessagesRepository, type MessagesRepository } from '../db/message
 import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
+import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { Watermark } from '../delivery/watermark.js';
@@ -17,6 +18,7 @@ import { createStoredPositionsRepository, parseStoredAnnouncement, STORED_CHANNE
 import { createKafkaBus, KafkaAccessDeniedError, type KafkaBus } from '../kafka/bus.js';
 import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
+import { createIntegrationsService, type IntegrationsService } from '../services/integrations.service.js';
 import { createGroupMessagesRepository, type GroupMessagesRepository } from '../db/group-messages.repository.js';
 import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
 import { createDomainEvents } from '../services/domain-events.js';
@@ -37,6 +39,7 @@ declare module 'fastify' {
       kafkaMembers: KafkaMembersRepository;
       groups: GroupsRepository;
       groupMessages: GroupMessagesRepository;
+      integrations: IntegrationsRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -48,6 +51,8 @@ declare module 'fastify' {
     sendService: SendService;
     readService: ReadService;
     groupsService: GroupsService;
+    /** Bots and API tokens. */
+    integrationsService: IntegrationsService;
     /** Who counts as whose peer for presence (services/peers.ts). */
     peers: Peers;
   }
@@ -80,6 +85,7 @@ export default fp(
       kafkaMembers: createKafkaMembersRepository(database.db),
       groups: createGroupsRepository(database.db),
       groupMessages: createGroupMessagesRepository(database.db),
+      integrations: createIntegrationsRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -130,6 +136,7 @@ export default fp(
     const postgres = config.database.kind === 'postgres' ? config.database : undefined;
     const authService = createAuthService({
       users: repos.users,
+      integrations: repos.integrations,
       events,
       sessionTtlMs: config.sessionTtlMs,
       argon2: config.argon2,
@@ -201,6 +208,19 @@ export default fp(
     app.decorate('sendService', sendService);
     app.decorate('readService', readService);
     app.decorate('groupsService', groupsService);
+    app.decorate(
+      'integrationsService',
+      createIntegrationsService({
+        integrations: repos.integrations,
+        events,
+        forget: (hashes) => authService.forget(hashes),
+        forgetRecipient: (username) => sendService.forgetRecipient(username),
+        checkedUsername: (raw) => authService.checkedUsername(raw),
+        leaveAllGroups: async (username) => {
+          for (const group of await groupsService.list(username)) await groupsService.removeMember(username, group.id, username);
+        },
+      }),
+    );
     app.decorate('peers', peers);
 
     // Expired sessions and week-old idempotency keys are swept hourly.

@@ -14,7 +14,12 @@ export default fp(
         },
         components: {
           securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer' },
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                'A session token from /api/auth/login (every scope), or an API token (msk_…, from POST /api/tokens) with the scopes it was given: send, read, receive. Routes an API token may not use answer 403 insufficient_scope.',
+            },
             cookie: { type: 'apiKey', in: 'cookie', name: 'session' },
           },
         },

@@ -21,7 +21,8 @@ import type { SenderReceipt } from './receipts.js';
 export interface SocketData {
   username: string;
   tokenHash: string;
-  expiresAt: string;
+  /** Null: an API token without expiry. */
+  expiresAt: string | null;
   client: 'web' | 'agent' | 'bot';
   limiter: EventLimiter;
   /**

@@ -4,14 +4,14 @@
 // On Postgres several processes share the work (postgres-adapter.ts): typing, presence, receipts
 // and revocations reach every process. Chat messages do not: each process pushes them to its own
 // sockets from its own Kafka consumer, so `deliver` emits locally.
-import { MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ReceiptChange } from '@messenger/protocol';
+import { CONNECT_ERROR, MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ReceiptChange } from '@messenger/protocol';
 import { Server } from 'socket.io';
 import { conversationKey, groupConversation } from '../db/schema.js';
 import { RecentIds } from '../delivery/recent-ids.js';
 import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
-import { createHandshakeThrottle, createSocketCap } from './connection-gate.js';
+import { connectError, createHandshakeThrottle, createSocketCap } from './connection-gate.js';
 import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type Positioned, type RealtimeDeps } from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerGroupUpdates } from './groups.js';
@@ -146,6 +146,9 @@ export function createRealtime(deps: RealtimeDeps) {
       .authenticate(token)
       .then((session) => {
         if (!session) return next(new Error('unauthorized'));
+        if (!session.scopes.includes('receive')) {
+          return next(connectError(CONNECT_ERROR.insufficientScope, 'This API token lacks the "receive" scope.'));
+        }
         socket.data = {
           username: session.username,
           tokenHash: session.tokenHash,
@@ -209,7 +212,8 @@ export function createRealtime(deps: RealtimeDeps) {
   });
 
   function watchSessionExpiry(socket: ChatSocket) {
-    const wait = Math.min(Math.max(0, Date.parse(socket.data.expiresAt) - Date.now()), MAX_SESSION_CHECK_MS);
+    const expiresAt = socket.data.expiresAt === null ? Infinity : Date.parse(socket.data.expiresAt);
+    const wait = Math.min(Math.max(0, expiresAt - Date.now()), MAX_SESSION_CHECK_MS);
     const timer = setTimeout(() => {
       deps.auth
         .stillValid(socket.data.tokenHash)

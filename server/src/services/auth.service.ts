@@ -1,7 +1,9 @@
 // Accounts and sessions: argon2id password hashes, random bearer tokens stored as SHA-256.
+// API tokens (msk_…) authenticate here too, as sessions with fewer scopes.
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
-import { isValidUsername, normalizeUsername } from '@messenger/protocol';
+import { API_SCOPES, API_TOKEN_PREFIX, isValidUsername, normalizeUsername, type ApiScope } from '@messenger/protocol';
 import { createHash, randomBytes } from 'node:crypto';
+import type { IntegrationsRepository } from '../db/integrations.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import { errors } from '../errors.js';
 import type { DomainEvents } from './domain-events.js';
@@ -12,11 +14,17 @@ export interface Session {
   username: string;
   /** SHA-256 of the token, hex. Never the token itself. */
   tokenHash: string;
-  expiresAt: string;
+  /** Null: an API token without expiry. */
+  expiresAt: string | null;
+  /** What it may do: every scope for a signed-in session. */
+  scopes: readonly ApiScope[];
+  /** The API token's id; null for a signed-in session (the only kind that manages the account). */
+  tokenId: string | null;
 }
 
 export interface AuthServiceOptions {
   users: UsersRepository;
+  integrations: IntegrationsRepository;
   sessionTtlMs: number;
   argon2: { memoryCost: number; timeCost: number };
   loginLimits: { perAccount: number; perAddress: number };
@@ -38,12 +46,22 @@ const LOGIN_WINDOW_MS = 60_000;
 // Worst case each tracked account holds perAccount small records: with the defaults, ~10k
 // accounts and ~10k addresses stay in the low megabytes.
 const MAX_THROTTLED_KEYS = 10_000;
+/**
+ * A token's last use is written when it is older than this: at most one write per token per
+ * minute, not one per request (and lookups happen only every SESSION_RECHECK_MS anyway).
+ */
+export const LAST_USED_GRANULARITY_MS = 60_000;
+const ALL_SCOPES: readonly ApiScope[] = API_SCOPES;
+
+export function parseScopes(stored: string): ApiScope[] {
+  return stored.split(' ').filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s));
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createAuthService({ users, sessionTtlMs, argon2, loginLimits, events }: AuthServiceOptions) {
+export function createAuthService({ users, integrations, sessionTtlMs, argon2, loginLimits, events }: AuthServiceOptions) {
   // Algorithm.Argon2id is a const enum, which isolated modules cannot read; its value is 2.
   const ARGON2ID = 2 as Algorithm;
   const argonOptions = { algorithm: ARGON2ID, memoryCost: argon2.memoryCost, timeCost: argon2.timeCost, parallelism: 1 };
@@ -60,7 +78,9 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits, ev
   async function verifyThrottled(account: string, password: string, clientAddress: string) {
     const verdict = throttle.begin(account.slice(0, 64), clientAddress);
     if (!verdict.allowed) throw errors.tooManyLoginFailures(verdict.retryAfterSeconds);
-    const user = isValidUsername(account) ? await users.find(account) : undefined;
+    const found = isValidUsername(account) ? await users.find(account) : undefined;
+    // Bots have no password: refused like an unknown name, after the same argon2 work.
+    const user = found?.kind === 'person' ? found : undefined;
     const ok = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
     if (!user || !ok) throw errors.invalidCredentials();
     throttle.succeeded(verdict.attempt);
@@ -76,7 +96,7 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits, ev
   // read a row from before the revocation: its answer is used once but not remembered.
   let forgets = 0;
   function remember(session: Session, now: number) {
-    const until = Math.min(now + SESSION_RECHECK_MS, Date.parse(session.expiresAt));
+    const until = Math.min(now + SESSION_RECHECK_MS, session.expiresAt === null ? Infinity : Date.parse(session.expiresAt));
     recentSessions.set(session.tokenHash, { session, until });
     if (recentSessions.size > MAX_CACHED_SESSIONS) {
       const oldest = recentSessions.keys().next().value;
@@ -100,6 +120,22 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits, ev
   function forget(tokenHashes: Iterable<string>) {
     forgets += 1;
     for (const tokenHash of tokenHashes) recentSessions.delete(tokenHash);
+  }
+
+  async function signedInSession(tokenHash: string, now: number): Promise<Session | null> {
+    const row = await users.findActiveSession(tokenHash, new Date(now).toISOString());
+    return row ? { username: row.username, tokenHash, expiresAt: row.expires_at, scopes: ALL_SCOPES, tokenId: null } : null;
+  }
+
+  async function apiTokenSession(tokenHash: string, now: number): Promise<Session | null> {
+    const iso = new Date(now).toISOString();
+    const row = await integrations.findActiveToken(tokenHash, iso);
+    if (!row) return null;
+    if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= LAST_USED_GRANULARITY_MS) {
+      // Advisory: a failed write must not fail the request it describes.
+      await integrations.touchToken(row.id, iso).catch(() => undefined);
+    }
+    return { username: row.username, tokenHash, expiresAt: row.expires_at, scopes: parseScopes(row.scopes), tokenId: row.id };
   }
 
   function checkedUsername(raw: string): string {
@@ -138,15 +174,16 @@ export function createAuthService({ users, sessionTtlMs, argon2, loginLimits, ev
       if (cached && cached.until > now) return cached.session;
       recentSessions.delete(tokenHash);
       const forgetsBefore = forgets;
-      const row = await users.findActiveSession(tokenHash, new Date(now).toISOString());
-      if (!row) return null;
-      const session = { username: row.username, tokenHash, expiresAt: row.expires_at };
-      if (forgets === forgetsBefore) remember(session, now);
+      const session = token.startsWith(API_TOKEN_PREFIX) ? await apiTokenSession(tokenHash, now) : await signedInSession(tokenHash, now);
+      if (session && forgets === forgetsBefore) remember(session, now);
       return session;
     },
 
     async stillValid(tokenHash: string): Promise<boolean> {
-      return (await users.findActiveSession(tokenHash, new Date().toISOString())) !== undefined;
+      const now = new Date().toISOString();
+      return (
+        (await users.findActiveSession(tokenHash, now)) !== undefined || (await integrations.findActiveToken(tokenHash, now)) !== undefined
+      );
     },
 
     async logout(session: Session) {

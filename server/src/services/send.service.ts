@@ -1,8 +1,8 @@
 // Accepting a message: check the recipient, honour Idempotency-Key, produce, answer once Kafka
 // holds it. The sender is always the authenticated user, never a field of the request.
-import { RecentIds } from '../delivery/recent-ids.js';
 import { messageTextProblem, normalizeUsername, TEXT_PROBLEM_MESSAGES, type ChatRecord, type SendResponse } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { v7 as uuidv7 } from 'uuid';
 import type { GroupsRepository } from '../db/groups.repository.js';
 import type { IdempotencyRepository } from '../db/idempotency.repository.js';
@@ -14,6 +14,9 @@ import type { Metrics } from '../plugins/metrics.js';
 
 type Target = { kind: 'direct'; to: string } | { kind: 'group'; groupId: string };
 type Message = { kind: 'direct'; record: ChatRecord } | { kind: 'group'; copy: Omit<ChatRecord & { v: 2 }, 'to'>; members: string[] };
+
+// How long a recipient found to exist is taken to exist without asking the database again.
+const KNOWN_RECIPIENT_MS = 5_000;
 
 /** What an Idempotency-Key's request hash covers besides the text: a 1:1 and a group target never match. */
 const targetKey = (target: Target) => (target.kind === 'direct' ? target.to : `#${target.groupId}`);
@@ -124,17 +127,24 @@ export function createSendService(deps: {
     if (problem) throw errors.validation(`The message text ${TEXT_PROBLEM_MESSAGES[problem]}.`);
   }
 
-  // Accounts are never deleted, so a recipient seen once exists for good: one query fewer per send.
-  const knownRecipients = new RecentIds(100_000);
+  // A recipient seen lately exists: one query fewer per send. Only for a few seconds, since bots
+  // can be deleted (on any instance): a send to one just deleted may still be accepted meanwhile,
+  // like a message crossing the deletion on the wire.
+  const knownRecipients = new LRUCache<string, true>({ max: 100_000, ttl: KNOWN_RECIPIENT_MS });
 
   return {
+    /** A deleted account (a bot): sends to it are refused from now on, here at once. */
+    forgetRecipient(username: string): void {
+      knownRecipients.delete(username);
+    },
+
     /** `originSocket`: the sender's socket that sent it (X-Socket-Id), which gets no echo. */
     async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined, originSocket?: string): Promise<SendResponse> {
       const to = normalizeUsername(rawTo);
       checkText(text);
       if (!knownRecipients.has(to)) {
         if (!(await deps.users.exists(to))) throw errors.recipientNotFound(to);
-        knownRecipients.add(to);
+        knownRecipients.set(to, true);
       }
       if (to === from) throw errors.validation('You cannot send a message to yourself.');
       return accept(from, { kind: 'direct', to }, text, idempotencyKey, originSocket);

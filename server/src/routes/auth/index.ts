@@ -129,6 +129,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/me',
     {
       schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: MeResponse, 401: ErrorBody } },
+      config: { scope: 'any' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -136,7 +137,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!session) throw errors.unauthorized();
       const user = await app.repos.users.find(session.username);
       if (!user) throw errors.unauthorized();
-      return { username: user.username, createdAt: user.created_at, sessionExpiresAt: session.expiresAt };
+      return {
+        username: user.username,
+        kind: user.kind,
+        createdAt: user.created_at,
+        sessionExpiresAt: session.expiresAt,
+        scopes: [...session.scopes],
+      };
     },
   );
 };

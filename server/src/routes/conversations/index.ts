@@ -35,12 +35,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Your conversations, most recent first, with unread counts',
         response: { 200: ConversationsResponse, 401: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
       const rows = await repos.messages.conversations(me(request.session), 200);
       const online = await realtime.onlineAmong(rows.map((c) => c.peer));
-      return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer) })) };
+      const bots = await repos.integrations.botsAmong(rows.map((c) => c.peer));
+      return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer), ...(bots.has(c.peer) ? { bot: true as const } : {}) })) };
     },
   );
 
@@ -54,6 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: MessagesQuery,
         response: { 200: MessagesPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -75,6 +78,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: ReadBody,
         response: { 200: ReadResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {

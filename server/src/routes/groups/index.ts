@@ -58,6 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Your groups, most recent activity first, with unread counts',
         response: { 200: GroupsResponse, 401: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => ({ groups: await groups.list(me(request.session)) }),
@@ -67,6 +68,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/groups/:id',
     {
       schema: { tags, summary: 'One of your groups', params: GroupParams, response: { 200: Group, 400: ErrorBody, ...asked } },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => groups.get(me(request.session), request.params.id),
@@ -96,6 +98,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         params: GroupParams,
         response: { 200: GroupMembersResponse, 400: ErrorBody, ...asked },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => ({ members: await groups.members(me(request.session), request.params.id) }),

@@ -47,7 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: SendResponses,
       },
       preHandler: app.requireUser,
-      config: { rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },
+      config: { scope: 'send', rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
       const user = me(request.session);
@@ -67,6 +67,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: MessagesQuery,
         response: { 200: MessagesPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -88,6 +89,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: ReadBody,
         response: { 200: GroupReadResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -109,6 +111,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         params: GroupMessageParams,
         response: { 200: GroupReceipts, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {

@@ -14,6 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: PeopleQuery,
         response: { 200: PeopleResponse, 400: ErrorBody, 401: ErrorBody },
       },
+      config: { scope: 'read' },
       preHandler: app.requireUser,
     },
     async (request) => {
@@ -22,7 +23,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const rows = await app.repos.users.search(normalizeUsername(request.query.q), me, request.query.limit ?? 20);
       const online = await app.realtime.onlineAmong(rows.map((r) => r.username));
       const peers = await app.peers.among(me, [...online]);
-      return { users: rows.map((r) => ({ username: r.username, online: peers.has(r.username) })) };
+      const bots = await app.repos.integrations.botsAmong(rows.map((r) => r.username));
+      return {
+        users: rows.map((r) => ({ username: r.username, online: peers.has(r.username), ...(bots.has(r.username) ? { bot: true as const } : {}) })),
+      };
     },
   );
 };

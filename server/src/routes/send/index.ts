@@ -18,7 +18,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: SendResponses,
       },
       preHandler: app.requireUser,
-      config: { rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },
+      config: { scope: 'send', rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
       const from = request.session?.username;

@@ -1,0 +1,85 @@
+// The two statements of an acknowledgement round (messages.repository.ts markDeliveredMany runs
+// them in one transaction): which copies moved to delivered, and what is still undelivered.
+import { sql, type Transaction } from 'kysely';
+import type { Db } from './database.js';
+import { precompiled, slot } from './precompiled.js';
+import type { Database } from './schema.js';
+
+// Pairs per statement: each costs three parameters (SQLite allows 32,766, Postgres 65,535).
+const ACK_CHUNK = 2000;
+
+/** A copy an ack round moved to delivered. */
+export interface Delivered {
+  recipient: string;
+  id: string;
+  sender: string;
+  conversation: string;
+  kafka_partition: number;
+  kafka_offset: number;
+}
+
+/**
+ * The two statements of an ack round, compiled once per shape (precompiled.ts).
+ *
+ * markDelivered: one UPDATE for a whole round's (recipient, id) pairs. Row values compare as
+ * pairs, so a group message's id acknowledged by one member never moves another member's copy.
+ * The plain `id IN` is what steers Postgres to the (id, recipient) key (EXPLAIN: an index scan
+ * then a hash semi-join with the VALUES list); SQLite searches that key from the row values.
+ *
+ * lowestUndelivered: for each (recipient, partition), the lowest offset of theirs still
+ * undelivered (null: none), in one statement. A scalar subquery per pair rather than MIN() ...
+ * GROUP BY: each reads one entry of the partial index messages_undelivered, however large a
+ * backlog is behind it. VALUES columns are column1, column2 on both databases; the cast types the
+ * partition for Postgres, which would otherwise take an untyped parameter as text.
+ */
+export function ackStatements(db: Db) {
+  // The shape is "<distinct ids>:<pairs>".
+  const update = precompiled((shape: string) => {
+    const [ids = 0, pairs = 0] = shape.split(':').map(Number);
+    return db
+      .updateTable('messages')
+      .set({ delivered_at: slot(0) })
+      .where('delivered_at', 'is', null)
+      .where('id', 'in', Array.from({ length: ids }, (_, i) => slot(1 + i)))
+      .where(sql<boolean>`(recipient, id) IN (VALUES ${sql.join(Array.from({ length: pairs }, (_, i) => sql`(${slot(1 + ids + 2 * i)}, ${slot(2 + ids + 2 * i)})`))})`)
+      .returning(['recipient', 'id', 'sender', 'conversation', 'kafka_partition', 'kafka_offset'])
+      .compile();
+  });
+  const lowest = precompiled((pairs: number) =>
+    sql`
+      SELECT t.column1 AS recipient, t.column2 AS kafka_partition,
+        (SELECT m.kafka_offset FROM messages m
+          WHERE m.recipient = t.column1 AND m.kafka_partition = t.column2 AND m.delivered_at IS NULL
+          ORDER BY m.kafka_offset LIMIT 1) AS lowest
+      FROM (VALUES ${sql.join(Array.from({ length: pairs }, (_, i) => sql`(${slot(2 * i)}, CAST(${slot(2 * i + 1)} AS integer))`))}) AS t`.compile(db),
+  );
+  return {
+    async markDelivered(trx: Transaction<Database>, pairs: readonly (readonly [string, string])[], now: string): Promise<Delivered[]> {
+      const out: Delivered[] = [];
+      for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
+        const chunk = pairs.slice(i, i + ACK_CHUNK);
+        const ids = [...new Set(chunk.map(([, id]) => id))];
+        const values: unknown[] = [now, ...ids];
+        for (const [recipient, id] of chunk) values.push(recipient, id);
+        const { rows } = await trx.executeQuery(update<Delivered>(`${ids.length}:${chunk.length}`, values));
+        out.push(...rows);
+      }
+      return out;
+    },
+
+    async lowestUndelivered(trx: Transaction<Database>, pairs: readonly (readonly [string, number])[]) {
+      const found = new Map<string, Map<number, number | null>>();
+      for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
+        const chunk = pairs.slice(i, i + ACK_CHUNK);
+        type Row = { recipient: string; kafka_partition: number | string; lowest: number | string | null };
+        const { rows } = await trx.executeQuery(lowest<Row>(chunk.length, chunk.flat()));
+        for (const row of rows) {
+          const byPartition = found.get(row.recipient) ?? new Map<number, number | null>();
+          byPartition.set(Number(row.kafka_partition), row.lowest === null ? null : Number(row.lowest));
+          found.set(row.recipient, byPartition);
+        }
+      }
+      return found;
+    },
+  };
+}

@@ -1,2 +1,0 @@
-import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], globalSetup: ['/tmp/vs-setup.mjs'], testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' } });
