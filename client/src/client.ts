@@ -3,6 +3,14 @@
 // so a mismatch is an ApiError here, not a crash later.
 import {
   ApiPaths,
+  ApiTokensResponse,
+  Bot,
+  BotsResponse,
+  CreatedApiToken,
+  IntegrationPaths,
+  type ApiToken,
+  type CreateApiTokenBody,
+  type CreateBotBody,
   ConversationsResponse,
   type Credentials,
   GroupApiPaths,
@@ -207,6 +215,33 @@ export class MessengerClient {
   setGroupMuted(groupId: string, muted: boolean): Promise<Group> {
     const body: MuteBody = { muted };
     return this.request(GroupApiPaths.mute(groupId), Group, { method: 'PUT', body });
+  }
+
+  /** A new API token for me or one of my bots (signed-in sessions only). `secret` is shown this once. */
+  createToken(body: CreateApiTokenBody): Promise<CreatedApiToken> {
+    return this.request(IntegrationPaths.tokens, CreatedApiToken, { method: 'POST', body });
+  }
+
+  /** My tokens and my bots' tokens, never their secrets. */
+  async tokens(signal?: AbortSignal): Promise<ApiToken[]> {
+    return (await this.request(IntegrationPaths.tokens, ApiTokensResponse, signal ? { signal } : {})).tokens;
+  }
+
+  /** Revokes a token at once; its sockets close on every instance. */
+  async revokeToken(id: string): Promise<void> {
+    await this.request(IntegrationPaths.token(id), null, { method: 'DELETE' });
+  }
+
+  createBot(body: CreateBotBody): Promise<Bot> {
+    return this.request(IntegrationPaths.bots, Bot, { method: 'POST', body });
+  }
+
+  async bots(signal?: AbortSignal): Promise<Bot[]> {
+    return (await this.request(IntegrationPaths.bots, BotsResponse, signal ? { signal } : {})).bots;
+  }
+
+  async deleteBot(username: string): Promise<void> {
+    await this.request(IntegrationPaths.bot(username), null, { method: 'DELETE' });
   }
 
   /** Connects the socket: messages live and caught up, acknowledged, deduplicated, reconnected. */

@@ -185,6 +185,8 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
       );
       return;
     }
+    // A token without the receive scope will never be let in: retrying would only hammer.
+    if (error.message === CONNECT_ERROR.insufficientScope) return end('the token lacks the receive scope', 'refused');
     // too_many_sockets, rate_limited, unavailable: after the server's hint, or a growing wait.
     const hint = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
     retryLater(typeof hint === 'number' ? hint * 1000 : 0);
