@@ -4,4 +4,5 @@ export { createClient, newIdempotencyKey, MessengerClient, type ClientOptions, t
 export { ApiError, errorFromResponse, parseRetryAfter, type ClientErrorCode } from './api-error.js';
 export { isRetryable, retryDelayMs, withRetries, type RetryEvent, type RetryOptions } from './retry.js';
 export { subscribe } from './subscribe.js';
+export { retryRefusals, type FinalRefusal, type RetryRefusalsOptions } from './refusals.js';
 export type * from './subscribe-types.js';

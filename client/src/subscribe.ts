@@ -19,6 +19,7 @@ import {
 import { io } from 'socket.io-client';
 import { ApiError } from './api-error.js';
 import { makeDeliver } from './delivery.js';
+import { retryRefusals } from './refusals.js';
 import type { ChatSocket, Delivery, SubscribeHost, SubscribeOptions, Subscription, SubscriptionStatus } from './subscribe-types.js';
 
 export type * from './subscribe-types.js';
@@ -48,8 +49,6 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
 
   let me = host.username;
   let closed = false;
-  let refusals = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
   // What arrives between connect and sync:done: handed over together once the catch-up is whole.
   let syncing = true;
   let held: Delivery[] = [];
@@ -113,7 +112,6 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   };
 
   socket.on('connect', () => {
-    refusals = 0;
     syncing = true;
     held = [];
     setStatus('syncing');
@@ -164,43 +162,24 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('disconnect', (reason) => {
     syncing = true;
     held = [];
-    if (closed) return;
-    setStatus('reconnecting', reason);
-    // socket.io does not reconnect after the server closed the socket on purpose (a restart).
-    if (reason === 'io server disconnect') retryLater();
+    if (!closed) setStatus('reconnecting', reason);
   });
   socket.on('connect_error', (error) => {
-    if (closed) return;
-    setStatus('reconnecting', error.message);
-    // Transport failures socket.io retries by itself; a refused handshake is ours to retry.
-    if (socket.active) return;
-    if (error.message === CONNECT_ERROR.unauthorized) {
-      // Expired or revoked, or a server that could not check it just now: ask over HTTP.
-      host.me().then(
-        () => retryLater(),
-        (failure: unknown) => {
-          if (failure instanceof ApiError && failure.status === 401) end('the server refused the token', 'refused');
-          else retryLater();
-        },
-      );
-      return;
-    }
-    // A token without the receive scope will never be let in: retrying would only hammer.
-    if (error.message === CONNECT_ERROR.insufficientScope) return end('the token lacks the receive scope', 'refused');
-    // too_many_sockets, rate_limited, unavailable: after the server's hint, or a growing wait.
-    const hint = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
-    retryLater(typeof hint === 'number' ? hint * 1000 : 0);
+    if (!closed) setStatus('reconnecting', error.message);
   });
-
-  function retryLater(atLeastMs = 0) {
-    if (closed || retryTimer) return;
-    const backoff = Math.min(MAX_REFUSAL_DELAY_MS, 1000 * 2 ** Math.min(refusals, 5)) * (0.5 + Math.random());
-    refusals++;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      if (!closed && !socket.connected) socket.connect();
-    }, Math.max(atLeastMs, backoff));
-  }
+  const stopRetrying = retryRefusals(socket, {
+    maxDelayMs: MAX_REFUSAL_DELAY_MS,
+    onFinalRefusal: (code, retryLater) => {
+      if (closed) return;
+      // A token without the receive scope will never be let in: retrying would only hammer.
+      if (code === CONNECT_ERROR.insufficientScope) return end('the token lacks the receive scope', 'refused');
+      // Expired or revoked, or a server that could not check it just now: ask over HTTP.
+      host.me().then(retryLater, (failure: unknown) => {
+        if (failure instanceof ApiError && failure.status === 401) end('the server refused the token', 'refused');
+        else retryLater();
+      });
+    },
+  });
 
   function end(reason: string, how: 'revoked' | 'refused') {
     if (closed) return;
@@ -211,7 +190,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   function close() {
     if (closed) return;
     closed = true;
-    if (retryTimer) clearTimeout(retryTimer);
+    stopRetrying();
     socket.disconnect();
     rejectReady(new Error('subscription closed'));
     setStatus('closed');
