@@ -1,39 +1,22 @@
-// Bots and API tokens (IntegrationPaths): list, create, delete. A signed-in session only; every
-// answer is checked against the protocol's schemas, the created token's secret included.
-import {
-  ApiTokensResponse,
-  Bot,
-  BotsResponse,
-  CreatedApiToken,
-  IntegrationPaths,
-  type ApiToken,
-  type CreateApiTokenBody,
-  type CreateBotBody,
-} from '@messenger/protocol';
+// Bots and API tokens: list, create, delete, through the shared client's typed operations (a
+// signed-in session only; every answer checked against the protocol, the new token's secret too).
+import type { ApiToken, Bot, CreateApiTokenBody, CreateBotBody } from '@messenger/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { requestEmpty, requestJson } from './http';
+import { client as api } from './http';
 import { queryKeys } from './keys';
 
-export async function fetchBots(signal?: AbortSignal): Promise<Bot[]> {
-  return (await requestJson(IntegrationPaths.bots, BotsResponse, { signal })).bots;
-}
-
 export function useBots() {
-  return useQuery({ queryKey: queryKeys.bots, queryFn: ({ signal }) => fetchBots(signal) });
-}
-
-export async function fetchTokens(signal?: AbortSignal): Promise<ApiToken[]> {
-  return (await requestJson(IntegrationPaths.tokens, ApiTokensResponse, { signal })).tokens;
+  return useQuery({ queryKey: queryKeys.bots, queryFn: ({ signal }) => api.bots(signal) });
 }
 
 export function useTokens() {
-  return useQuery({ queryKey: queryKeys.tokens, queryFn: ({ signal }) => fetchTokens(signal) });
+  return useQuery({ queryKey: queryKeys.tokens, queryFn: ({ signal }) => api.tokens(signal) });
 }
 
 export function useCreateBot() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateBotBody) => requestJson(IntegrationPaths.bots, Bot, { method: 'POST', body }),
+    mutationFn: (body: CreateBotBody) => api.createBot(body),
     onSuccess: (bot) => client.setQueryData<Bot[]>(queryKeys.bots, (list) => (list ? [...list, bot] : list)),
   });
 }
@@ -42,7 +25,7 @@ export function useCreateBot() {
 export function useDeleteBot() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (username: string) => requestEmpty(IntegrationPaths.bot(username), { method: 'DELETE' }),
+    mutationFn: (username: string) => api.deleteBot(username),
     onSuccess: (_, username) => {
       client.setQueryData<Bot[]>(queryKeys.bots, (list) => list?.filter((b) => b.username !== username));
       client.setQueryData<ApiToken[]>(queryKeys.tokens, (list) => list?.filter((t) => t.username !== username));
@@ -58,7 +41,7 @@ export function useDeleteBot() {
 export function useCreateToken() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateApiTokenBody) => requestJson(IntegrationPaths.tokens, CreatedApiToken, { method: 'POST', body }),
+    mutationFn: (body: CreateApiTokenBody) => api.createToken(body),
     // No copy of the answer (the secret) lingers in the mutation cache once the form lets go of it.
     gcTime: 0,
     onSuccess: ({ secret: _secret, ...token }) =>
@@ -69,7 +52,7 @@ export function useCreateToken() {
 export function useRevokeToken() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => requestEmpty(IntegrationPaths.token(id), { method: 'DELETE' }),
+    mutationFn: (id: string) => api.revokeToken(id),
     onSuccess: (_, id) => client.setQueryData<ApiToken[]>(queryKeys.tokens, (list) => list?.filter((t) => t.id !== id)),
   });
 }

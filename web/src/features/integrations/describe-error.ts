@@ -7,10 +7,12 @@ export interface Problem {
   code: string | null;
 }
 
+/** Codes the client makes up when there was no error body of the server's: no use to show. */
+const CLIENT_CODES: ReadonlySet<string> = new Set(['network_error', 'http_error', 'invalid_response']);
+
 export function describeError(error: unknown): Problem {
   if (!(error instanceof ApiError)) return { text: 'Something went wrong. Please try again.', code: null };
-  if (error.code === 'rate_limited' && error.retryAfterSeconds) {
-    return { text: `${error.message} Try again in ${error.retryAfterSeconds} s.`, code: error.code };
-  }
-  return { text: error.message, code: error.code === 'http_error' || error.code === 'network_error' ? null : error.code };
+  const code = CLIENT_CODES.has(error.code) ? null : error.code;
+  if (error.code === 'rate_limited' && error.retryAfter) return { text: `${error.message} Try again in ${error.retryAfter} s.`, code };
+  return { text: error.message, code };
 }
