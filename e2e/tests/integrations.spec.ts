@@ -70,6 +70,7 @@ test('a token made in the settings page sends as a bot; the bot is badged and mu
   await bob.page.getByRole('button', { name: `Mute ${botName}` }).click();
   await expect(bob.page.getByRole('button', { name: `Mute ${botName}` })).toHaveAttribute('aria-pressed', 'true');
   await expect(item).toHaveAttribute('data-muted', 'true');
+  await bob.page.screenshot({ path: screenshotPath('desktop-bot-conversation') });
 
   // The server recorded the use before it answered; the reloaded list shows it.
   await expect(row).toContainText(/Last used\s*never/);
