@@ -5,7 +5,8 @@ import type { Static, TSchema } from '@sinclair/typebox';
 
 export { ApiError, type RequestOptions };
 
-const client = createClient({ credentials: 'same-origin' });
+/** The app's one client; api/*.ts may call its typed operations directly (tokens, bots). */
+export const client = createClient({ credentials: 'same-origin' });
 
 /** Sends a request and returns the JSON answer, checked against `schema`. */
 export function requestJson<S extends TSchema>(path: string, schema: S, options: RequestOptions = {}): Promise<Static<S>> {

@@ -27,6 +27,7 @@ import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
 import { claimEcho } from '../messages/outbox';
+import { isPeerMuted } from '../../lib/muted-peers';
 import { notifyMessage } from '../notifications/notifications';
 import { connection, presence, setGroupTyping, setPresence, setTyping } from './liveState';
 import { focusPayload, isReading, isReadingGroup, viewState } from './viewState';
@@ -119,7 +120,8 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
           if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
         } else {
           setTyping(m.from, false);
-          if (!isReading(m.from)) notifyMessage(m);
+          // A muted 1:1 conversation (lib/muted-peers.ts) stays quiet.
+          if (!isReading(m.from) && !isPeerMuted(me, m.from)) notifyMessage(m);
         }
       }
     });
