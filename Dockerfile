@@ -6,6 +6,7 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY protocol/package.json protocol/
+COPY client/package.json client/
 COPY server/package.json server/
 COPY web/package.json web/
 COPY desktop-notifier/package.json desktop-notifier/
@@ -13,6 +14,7 @@ COPY bench/package.json bench/
 COPY e2e/package.json e2e/
 RUN npm ci --no-audit --no-fund
 COPY protocol protocol
+COPY client client
 COPY server server
 COPY web web
 RUN npx tsc -b protocol server && npm run build -w web \

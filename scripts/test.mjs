@@ -49,6 +49,7 @@ const STEPS = [
   { name: 'typecheck', run: npm(['run', 'typecheck']) },
   { name: 'lint', run: npm(['run', 'lint']) },
   { name: 'protocol', run: workspaceTest('protocol') },
+  { name: 'client', needsKafka: true, run: workspaceTest('client') },
   { name: 'server', needsKafka: true, run: workspaceTest('server') },
   // The same suite on Postgres (TEST_DB, see scripts/lib/vitest-postgres-setup.mjs).
   {

@@ -34,8 +34,11 @@ const toServer = (ws = false): ProxyOptions => ({
 export default defineConfig({
   plugins: [react()],
   resolve: {
-    // The contract is read from source, so the app never depends on protocol/dist being fresh.
-    alias: { '@messenger/protocol': fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url)) },
+    // The contract and the client are read from source, so the app never depends on a fresh dist.
+    alias: {
+      '@messenger/protocol': fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url)),
+      '@messenger/client': fileURLToPath(new URL('../client/src/index.ts', import.meta.url)),
+    },
   },
   server: {
     port: 5173,

@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [react()],
   resolve: {
-    alias: { '@messenger/protocol': fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url)) },
+    alias: {
+      '@messenger/protocol': fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url)),
+      '@messenger/client': fileURLToPath(new URL('../client/src/index.ts', import.meta.url)),
+    },
   },
   test: {
     environment: 'jsdom',

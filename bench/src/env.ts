@@ -1,10 +1,10 @@
 // The system under test: a local Kafka, the messenger server (or running ones), the direct
 // relay, and the users the load needs.
+import { createClient, isRetryable } from '@messenger/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Pool } from 'undici';
 import { freePort, startServerProcess, tempDataDir } from '../../scripts/lib/server-process.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -216,40 +216,37 @@ export interface BenchUser {
 }
 
 /**
- * Registers `count` users (bounded concurrency). Each costs one argon2id hash on the server,
- * ~25-30 ms of CPU at the server's minimum parameters; that is what bounds this step.
+ * Registers `count` users (bounded concurrency) through the shared client. Each costs one argon2id
+ * hash on the server, ~25-30 ms of CPU at the server's minimum parameters; that is what bounds
+ * this step.
  */
 export async function registerUsers(url: string, prefix: string, count: number, concurrency = 8): Promise<BenchUser[]> {
-  const pool = new Pool(url, { connections: concurrency });
   const users: BenchUser[] = new Array<BenchUser>(count);
   let next = 0;
   const deadline = Date.now() + 15 * 60_000;
   async function one(i: number) {
     const username = `${prefix}${i}`;
-    let last = '';
+    let last: unknown;
+    // A busy server may answer 503 or 429: try again a few times. Any other answer is final.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const res = await pool.request({
-        method: 'POST',
-        path: '/api/auth/register',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password: 'bench password' }),
-      });
-      const body = (await res.body.json()) as { token?: string };
-      last = `${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`;
-      if (res.statusCode === 201 && body.token) {
-        users[i] = { username, token: body.token };
+      try {
+        const session = await createClient({ baseUrl: url, timeoutMs: 60_000 }).register(username, 'bench password');
+        users[i] = { username, token: session.token };
         return;
+      } catch (error) {
+        last = error;
+        if (!isRetryable(error)) break;
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`could not register ${username}: ${last}`);
+    throw new Error(`could not register ${username}: ${last instanceof Error ? `${last.name} ${last.message}` : String(last)}`);
   }
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count && Date.now() < deadline) await one(next++);
     }),
   );
-  await pool.close();
-  if (users.some((u) => u === undefined)) throw new Error('user registration timed out');
+  // Array.from: some() skips the holes of an array made with new Array(count).
+  if (Array.from(users).some((u) => u === undefined)) throw new Error('user registration timed out');
   return users;
 }

@@ -3,7 +3,7 @@
 // second (R × members) stay the same; and a 1:1 phase at that same rate on the same server and
 // sockets before and after them, so "server CPU per delivered copy ≤ that of a 1:1 message" is
 // judged in one run, against a baseline that brackets the machine's drift.
-import { GroupApiPaths } from '@messenger/protocol';
+import { Group, GroupApiPaths, check, type CreateGroupBody } from '@messenger/protocol';
 import { Pool } from 'undici';
 import type { BenchUser } from './env.js';
 import { LoadCluster, type LoadRunResult } from './load.js';
@@ -108,10 +108,10 @@ export async function createGroups(url: string, users: BenchUser[], size: number
             method: 'POST',
             path: GroupApiPaths.groups,
             headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ name: `${label} ${size}.${g}`, members: rest.map((u) => u?.username) }),
+            body: JSON.stringify({ name: `${label} ${size}.${g}`, members: rest.flatMap((u) => (u ? [u.username] : [])) } satisfies CreateGroupBody),
           });
-          const body = (await res.body.json()) as { id?: string };
-          if (res.statusCode !== 201 || !body.id) throw new Error(`groups: POST ${GroupApiPaths.groups} answered ${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`);
+          const body: unknown = await res.body.json();
+          if (res.statusCode !== 201 || !check(Group, body)) throw new Error(`groups: POST ${GroupApiPaths.groups} answered ${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`);
           out.push({ id: body.id, members });
         }
       }),

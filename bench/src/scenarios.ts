@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ChatSocket } from '@messenger/client';
+import { ApiPaths, MAX_ACK_IDS, SOCKET_PATH, SendResponse, parse, type ChatMessage, type SendBody } from '@messenger/protocol';
 import { io } from 'socket.io-client';
 import { Pool } from 'undici';
 import {
@@ -578,15 +580,15 @@ export async function catchUp(ctx: Context): Promise<CatchUpResult> {
         if (!sender) break;
         const res = await pool.request({
           method: 'POST',
-          path: '/send',
+          path: ApiPaths.send,
           headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ to: bob.username, text: `catch-up ${seq}` }),
+          body: JSON.stringify({ to: bob.username, text: `catch-up ${seq}` } satisfies SendBody),
         });
         if (res.statusCode !== 202) {
           await res.body.dump();
           continue;
         }
-        const answer = (await res.body.json()) as { id: string; offset: string };
+        const answer = parse(SendResponse, await res.body.json(), 'POST /send answer');
         offsetOf.set(answer.id, Number(answer.offset));
         accepted++;
       }
@@ -612,10 +614,12 @@ export async function catchUp(ctx: Context): Promise<CatchUpResult> {
   let inOrder = true;
   let syncDoneMs = NaN;
   const start = performance.now();
-  const socket = io(ctx.server.url, { transports: ['websocket'], auth: { token: bob.token, client: 'bot' }, forceNew: true, reconnection: false });
+  // A bare socket, not the shared client's subscribe(): that one deduplicates, and duplicates are
+  // what this scenario counts.
+  const socket: ChatSocket = io(ctx.server.url, { path: SOCKET_PATH, transports: ['websocket'], auth: { token: bob.token, client: 'bot' }, forceNew: true, reconnection: false });
   const catchUpMs = await new Promise<number>((resolve) => {
     const timer = setTimeout(() => resolve(NaN), 120_000);
-    const onMessages = (messages: { id: string; to: string }[]) => {
+    const onMessages = (messages: ChatMessage[]) => {
       const ids: string[] = [];
       for (const m of messages) {
         if (m.to !== bob.username) continue;
@@ -630,14 +634,14 @@ export async function catchUp(ctx: Context): Promise<CatchUpResult> {
         if (!(offset > lastOffset)) inOrder = false;
         lastOffset = offset;
       }
-      for (let i = 0; i < ids.length; i += 500) socket.emit('message:ack', { ids: ids.slice(i, i + 500) }, () => undefined);
+      for (let i = 0; i < ids.length; i += MAX_ACK_IDS) socket.emit('message:ack', { ids: ids.slice(i, i + MAX_ACK_IDS) }, () => undefined);
       if (seen.size >= accepted) {
         clearTimeout(timer);
         resolve(performance.now() - start);
       }
     };
-    socket.on('message:batch', (p: { messages: { id: string; to: string }[] }) => onMessages(p.messages));
-    socket.on('message:new', (p: { message: { id: string; to: string } }) => onMessages([p.message]));
+    socket.on('message:batch', (p) => onMessages(p.messages));
+    socket.on('message:new', (p) => onMessages([p.message]));
     socket.on('sync:done', () => {
       syncDoneMs = performance.now() - start;
       if (accepted === 0) resolve(syncDoneMs);

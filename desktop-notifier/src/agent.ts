@@ -3,21 +3,8 @@
 // Per message: decide (own / already seen / reading now / muted / quiet / notify), show the
 // notification, record the id on disk, then acknowledge it. Recording before the ack means a crash
 // can only cause a re-delivery that the seen-store swallows; it never loses a notification.
-import {
-  DeliveredMessage,
-  GroupUpdate,
-  MAX_ACK_IDS,
-  MessageBatch,
-  SOCKET_PATH,
-  SessionRevoked,
-  check,
-  type Ack,
-  type ChatMessage,
-  type ClientToServerEvents,
-  type Group,
-  type ServerToClientEvents,
-} from '@messenger/protocol';
-import { io, type Socket } from 'socket.io-client';
+import type { MessengerClient } from '@messenger/client';
+import { MAX_ACK_IDS, type ChatMessage, type Group } from '@messenger/protocol';
 import { formatSummary } from './format.js';
 import type { GroupDirectory } from './groups.js';
 import type { Notifier } from './notify.js';
@@ -137,63 +124,37 @@ export class Processor {
 }
 
 export interface AgentOptions {
-  server: string;
-  token: string;
+  /** Signed in (token and username), pointed at the server. */
+  client: MessengerClient;
   processor: Processor;
   log?: (line: string) => void;
   /** Called once when the agent must stop (session revoked, token refused, too many failures). */
   onFatal: (reason: string, code: number) => void;
-  /** Called after an "unauthorized" handshake to tell an expired token from a flaky server. */
-  tokenStillValid: () => Promise<boolean | null>;
   /** Stop after this many notifications in a row could not be shown. */
   maxConsecutiveFailures?: number;
   /** My groups' mute settings: loaded on every connect, kept current from `group:update`. */
   groups?: { directory: GroupDirectory; load: () => Promise<Group[]> };
 }
 
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
 export interface RunningAgent {
-  socket: ChatSocket;
+  /** Acknowledges ids to the server; resolves true when the server recorded them. */
+  ack(ids: string[]): Promise<boolean>;
   stop(): void;
 }
 
-const ACK_TIMEOUT_MS = 10_000;
 const WAKE_CHECK_MS = 5_000;
 const WAKE_GAP_MS = 20_000;
 const REDELIVER_AFTER_MS = 5_000;
 
-export function socketAck(socket: ChatSocket): (ids: string[]) => Promise<boolean> {
-  return async (ids) => {
-    if (!socket.connected) return false;
-    try {
-      const res: Ack<{ acknowledged: number }> = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message:ack', { ids });
-      return res.ok;
-    } catch {
-      return false;
-    }
-  };
-}
-
+/**
+ * The connection (catch-up, reconnection, handshake refusals, validation of every event) is the
+ * shared client's; what is the agent's own is what happens to messages, and waking from sleep.
+ */
 export function startAgent(opts: AgentOptions): RunningAgent {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const socket: ChatSocket = io(opts.server, {
-    path: SOCKET_PATH,
-    auth: { token: opts.token, client: 'agent' },
-    transports: ['websocket'],
-    // Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 30 s, each ±50 %.
-    reconnection: true,
-    reconnectionDelay: 1000,
-    reconnectionDelayMax: 30_000,
-    randomizationFactor: 0.5,
-    timeout: 10_000,
-  });
+  const server = opts.client.baseUrl;
   let stopped = false;
-  let syncing = true;
-  let held: Incoming[] = [];
-  let retryTimer: NodeJS.Timeout | undefined;
   let redeliverTimer: NodeJS.Timeout | undefined;
-  let manualAttempts = 0;
   const maxFailures = opts.maxConsecutiveFailures ?? 5;
 
   const fatal = (reason: string, code: number) => {
@@ -202,7 +163,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     opts.onFatal(reason, code);
   };
 
-  const afterProcessing = (outcomes: Promise<Outcome[]>) => {
+  const afterProcessing = (outcomes: Promise<Outcome[]>) =>
     outcomes
       .then(() => {
         const failures = opts.processor.consecutiveFailures;
@@ -215,13 +176,11 @@ export function startAgent(opts: AgentOptions): RunningAgent {
             redeliverTimer = undefined;
             if (stopped) return;
             log('reconnecting to get the messages that could not be shown offered again');
-            socket.disconnect();
-            socket.connect();
+            subscription.reconnect();
           }, REDELIVER_AFTER_MS * failures);
         }
       })
       .catch((error: unknown) => log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
-  };
 
   const groups = opts.groups;
   /**
@@ -243,90 +202,43 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       }
     });
 
-  socket.on('connect', () => {
-    manualAttempts = 0;
-    syncing = true;
-    held = [];
-    log(`connected to ${opts.server}; catching up`);
-    if (groups) refreshGroups(groups);
+  const subscription = opts.client.subscribe({
+    client: 'agent',
+    onStatus: (status, detail) => {
+      if (stopped) return;
+      if (status === 'syncing') {
+        log(`connected to ${server}; catching up`);
+        if (groups) refreshGroups(groups);
+      } else if (status === 'reconnecting') {
+        log(`not connected (${detail ?? 'unknown'}); reconnecting`);
+      }
+    },
+    onBatch: (items, { catchUp }) => {
+      if (catchUp) log(`caught up (${items.length} waiting message(s)); live`);
+      if (items.length > 0) void afterProcessing(opts.processor.process(items));
+    },
+    onGroupUpdate: (payload) => {
+      if (!groups) return;
+      // In line with the messages: one that arrived before a mute is judged as it was sent.
+      void opts.processor.enqueue(() => {
+        const before = groups.directory.get(payload.id);
+        groups.directory.apply(payload);
+        const after = groups.directory.get(payload.id);
+        if (!after) log(`group ${payload.id}: no longer a member`);
+        else if (!before) log(`group ${payload.id}: joined${after.muted ? ' (muted)' : ''}`);
+        else if (before.muted !== after.muted) log(`group ${payload.id}: ${after.muted ? 'muted' : 'unmuted'}`);
+        return Promise.resolve();
+      });
+    },
+    onSessionEnded: (reason, how) =>
+      fatal(
+        how === 'revoked'
+          ? `the server ended this session (${reason}). Run "chat-notifier login" to sign in again.`
+          : 'the server refused the stored session (expired or logged out). Run "chat-notifier login".',
+        2,
+      ),
+    onError: (error) => log(`ignored: ${error.message}`),
   });
-
-  socket.on('group:update', (payload) => {
-    if (!groups) return;
-    if (!check(GroupUpdate, payload)) return log('ignored a malformed group:update');
-    // In line with the messages: one that arrived before a mute is judged as it was sent.
-    void opts.processor.enqueue(() => {
-      const before = groups.directory.get(payload.id);
-      groups.directory.apply(payload);
-      const after = groups.directory.get(payload.id);
-      if (!after) log(`group ${payload.id}: no longer a member`);
-      else if (!before) log(`group ${payload.id}: joined${after.muted ? ' (muted)' : ''}`);
-      else if (before.muted !== after.muted) log(`group ${payload.id}: ${after.muted ? 'muted' : 'unmuted'}`);
-      return Promise.resolve();
-    });
-  });
-
-  socket.on('message:batch', (payload) => {
-    if (!check(MessageBatch, payload)) return log('ignored a malformed message:batch');
-    for (const message of payload.messages) held.push({ message, readingNow: false });
-  });
-
-  socket.on('sync:done', () => {
-    const items = held;
-    held = [];
-    syncing = false;
-    log(`caught up (${items.length} waiting message(s)); live`);
-    if (items.length > 0) afterProcessing(opts.processor.process(items));
-  });
-
-  socket.on('message:new', (payload) => {
-    if (!check(DeliveredMessage, payload)) return log('ignored a malformed message:new');
-    if (syncing) held.push(payload);
-    else afterProcessing(opts.processor.process([payload]));
-  });
-
-  socket.on('session:revoked', (payload) => {
-    const reason = check(SessionRevoked, payload) ? payload.reason : 'unknown';
-    fatal(`the server ended this session (${reason}). Run "chat-notifier login" to sign in again.`, 2);
-  });
-
-  socket.on('disconnect', (reason) => {
-    held = [];
-    syncing = true;
-    if (stopped) return;
-    log(`disconnected (${reason}); reconnecting`);
-    // The server closed the socket on purpose (e.g. logout, restart): socket.io does not retry that.
-    if (reason === 'io server disconnect') scheduleRetry();
-  });
-
-  socket.on('connect_error', (error) => {
-    if (stopped) return;
-    log(`cannot connect: ${error.message}`);
-    // Transport errors are retried by socket.io itself; handshake refusals are ours to handle.
-    if (socket.active) return;
-    if (error.message === 'unauthorized') {
-      opts
-        .tokenStillValid()
-        .then((valid) => {
-          if (valid === false) fatal('the server refused the stored session (expired or logged out). Run "chat-notifier login".', 2);
-          else scheduleRetry();
-        })
-        .catch(() => scheduleRetry());
-    } else {
-      scheduleRetry();
-    }
-  });
-
-  function scheduleRetry() {
-    if (stopped || retryTimer) return;
-    const base = Math.min(30_000, 1000 * 2 ** Math.min(manualAttempts, 5));
-    const delay = base * (0.5 + Math.random());
-    manualAttempts++;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      if (!stopped && !socket.connected) socket.connect();
-    }, delay);
-  }
 
   // After sleep, the socket may look connected but be dead until the ping times out (~40 s).
   // A wall-clock jump means we slept: reconnect at once and catch up.
@@ -335,8 +247,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     const now = Date.now();
     if (now - lastTick > WAKE_GAP_MS && !stopped) {
       log(`clock jumped ${Math.round((now - lastTick) / 1000)} s (sleep?); reconnecting`);
-      socket.disconnect();
-      socket.connect();
+      subscription.reconnect();
     }
     lastTick = now;
   }, WAKE_CHECK_MS);
@@ -344,10 +255,9 @@ export function startAgent(opts: AgentOptions): RunningAgent {
   function stop() {
     stopped = true;
     clearInterval(wake);
-    if (retryTimer) clearTimeout(retryTimer);
     if (redeliverTimer) clearTimeout(redeliverTimer);
-    socket.disconnect();
+    subscription.close();
   }
 
-  return { socket, stop };
+  return { ack: (ids) => subscription.ack(ids), stop };
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // chat-notifier: sign in once, then raise an OS notification for every incoming chat message.
+import { ApiError, createClient, type MessengerClient } from '@messenger/client';
 import { normalizeUsername } from '@messenger/protocol';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startAgent, Processor, socketAck, type RunningAgent } from './agent.js';
-import { ApiError, listGroups, login, logout, me } from './api.js';
+import { startAgent, Processor, type RunningAgent } from './agent.js';
 import { ExitError, UsageError } from './cli-errors.js';
 import {
   ENV,
@@ -16,6 +16,7 @@ import {
   saveSession,
   seenFile,
   sessionFile,
+  type StoredSession,
 } from './config.js';
 import { muteGroup, printGroups } from './group-commands.js';
 import { GroupDirectory } from './groups.js';
@@ -169,7 +170,7 @@ async function cmdLogin(dir: string, values: Values): Promise<number> {
     password = await askHidden('Password: ');
   }
   try {
-    const session = await login(server, normalizeUsername(username), password);
+    const session = await createClient({ baseUrl: server }).login(username, password);
     saveSession(dir, { server, username: session.user.username, token: session.token, expiresAt: session.expiresAt });
     console.log(`Signed in to ${server} as ${session.user.username} (session until ${session.expiresAt}).`);
     console.log(`Token stored in ${sessionFile(dir)}. Start notifications with: chat-notifier run`);
@@ -178,6 +179,11 @@ async function cmdLogin(dir: string, values: Values): Promise<number> {
     if (error instanceof ApiError && error.code === 'invalid_credentials') throw new ExitError('wrong username or password', 2);
     throw error;
   }
+}
+
+/** The shared client, signed in with the stored session. */
+function sessionClient(session: StoredSession): MessengerClient {
+  return createClient({ baseUrl: session.server, token: session.token, username: session.username });
 }
 
 function requireSession(dir: string) {
@@ -233,7 +239,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id) },
     store,
     notifier: createNotifier({ server: session.server, bodyMarkup, log: info }),
-    ack: (ids) => (agent ? socketAck(agent.socket)(ids) : Promise.resolve(false)),
+    ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
     log: info,
   });
 
@@ -258,21 +264,12 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    const client = sessionClient(session);
     agent = startAgent({
-      server: session.server,
-      token: session.token,
+      client,
       processor,
       log: info,
-      groups: { directory: groups, load: () => listGroups(session.server, session.token) },
-      tokenStillValid: async () => {
-        try {
-          await me(session.server, session.token);
-          return true;
-        } catch (error) {
-          if (error instanceof ApiError && error.status === 401) return false;
-          return null;
-        }
-      },
+      groups: { directory: groups, load: () => client.groups() },
       onFatal: (reason, code) => {
         console.error(`chat-notifier: ${reason}`);
         if (code === 2) deleteSession(dir);
@@ -296,8 +293,9 @@ async function cmdStatus(dir: string): Promise<number> {
     const perms = permissionProblem(dir);
     if (perms) console.log(`warning:    ${perms}`);
     try {
-      const who = await me(session.server, session.token);
-      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt ?? "revoked"}`);
+      const who = await sessionClient(session).me();
+      // null: an API token without expiry (a session always has one).
+      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt ?? 'it is revoked (no expiry)'}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         console.log('server says: session expired or revoked; run "chat-notifier login"');
@@ -328,7 +326,7 @@ async function cmdLogout(dir: string, values: Values): Promise<number> {
     return 0;
   }
   try {
-    const result = await logout(session.server, session.token);
+    const result = await sessionClient(session).logout();
     deleteSession(dir);
     console.log(
       result === 'revoked'

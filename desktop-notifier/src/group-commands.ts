@@ -1,6 +1,6 @@
 // The group commands of the CLI: `mute` / `unmute --group`, and the groups part of `status`.
 // The mute setting is the member's, on the server: the web app and every agent follow it.
-import { ApiError, listGroups, setGroupMuted } from './api.js';
+import { ApiError, createClient } from '@messenger/client';
 import { ExitError } from './cli-errors.js';
 import type { StoredSession } from './config.js';
 import { plain } from './format.js';
@@ -8,9 +8,10 @@ import { resolveGroup } from './groups.js';
 
 export async function muteGroup(session: StoredSession, query: string, muted: boolean): Promise<number> {
   try {
-    const resolved = resolveGroup(await listGroups(session.server, session.token), query);
+    const client = createClient({ baseUrl: session.server, token: session.token });
+    const resolved = resolveGroup(await client.groups(), query);
     if (!resolved.ok) throw new ExitError(resolved.reason, 1);
-    const group = await setGroupMuted(session.server, session.token, resolved.group.id, muted);
+    const group = await client.setGroupMuted(resolved.group.id, muted);
     const name = plain(group.name);
     console.log(
       muted
@@ -29,7 +30,7 @@ export async function muteGroup(session: StoredSession, query: string, muted: bo
 /** `status` lines: each group's id and name as shown, and whether it is muted. */
 export async function printGroups(session: StoredSession): Promise<void> {
   try {
-    const groups = await listGroups(session.server, session.token);
+    const groups = await createClient({ baseUrl: session.server, token: session.token }).groups();
     console.log(`groups:     ${groups.length === 0 ? 'none' : groups.length}`);
     for (const g of [...groups].sort((a, b) => a.name.localeCompare(b.name))) {
       console.log(`  ${g.id}  ${plain(g.name)}${g.muted ? '  (muted: @mentions only)' : ''}`);

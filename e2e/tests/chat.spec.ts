@@ -123,7 +123,7 @@ test('a message sent with POST /send and a bearer token appears without a reload
   const bot = uniqueName('bot');
   await register(botContext, bot);
   await botContext.close();
-  const token = await bearerToken(browser, bot);
+  const token = await bearerToken(bot);
 
   const text = `Build #${Date.now()} passed`;
   const res = await request.post(`${BASE_URL}/send`, {

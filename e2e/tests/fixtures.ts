@@ -1,4 +1,5 @@
 // Shared helpers: unique users, signing in through the UI or the API, opening conversations.
+import { createClient, type MessengerClient } from '@messenger/client';
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -26,16 +27,18 @@ export async function register(context: BrowserContext, username: string): Promi
   expect(res.status(), await res.text()).toBe(201);
 }
 
-/** A bearer token for scripts, from the login JSON (the web app never sees one). */
-export async function bearerToken(browser: Browser, username: string): Promise<string> {
-  const context = await browser.newContext({ baseURL: BASE_URL });
-  try {
-    const res = await context.request.post(`${BASE_URL}/api/auth/login`, { data: { username, password: PASSWORD } });
-    expect(res.status()).toBe(200);
-    return ((await res.json()) as { token: string }).token;
-  } finally {
-    await context.close();
-  }
+/** A script or bot signed in with a bearer token, through the shared client (the web app never sees one). */
+export async function scriptClient(username: string): Promise<MessengerClient> {
+  const client = createClient({ baseUrl: BASE_URL });
+  await client.login(username, PASSWORD);
+  return client;
+}
+
+/** A bearer token, for the tests whose point is the raw HTTP request. */
+export async function bearerToken(username: string): Promise<string> {
+  const { token } = await scriptClient(username);
+  if (!token) throw new Error(`signing in as ${username} gave no token`);
+  return token;
 }
 
 export async function signInViaUi(page: Page, username: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Text that hides itself, in the real browser: the composer treats invisible text as blank, and
 // a right-to-left override cannot make a file name read backwards on screen.
-import { BASE_URL, bearerToken, composer, expect, messages, openConversation, register, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, scriptClient, composer, expect, messages, openConversation, register, test, uniqueName, userSession } from './fixtures.js';
 
 test('the composer treats zero-width, filler and control-only text as blank', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
@@ -27,14 +27,8 @@ test('a right-to-left override (U+202E) cannot make "photo<RLO>txt.exe" read as 
   const setup = await browser.newContext({ baseURL: BASE_URL });
   await register(setup, mallory);
   await setup.close();
-  const token = await bearerToken(browser, mallory);
   const text = 'photo\u202Etxt.exe https://example.com/\u202Egpj.exe';
-  const res = await fetch(`${BASE_URL}/send`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ to: alice.username, text }),
-  });
-  expect(res.status).toBe(202);
+  await (await scriptClient(mallory)).send(alice.username, text);
   await openConversation(alice.page, mallory);
   const bubble = messages(alice.page).filter({ hasText: 'photo' }).locator('.text');
   await expect(bubble).toHaveCount(1);

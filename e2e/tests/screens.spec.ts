@@ -1,5 +1,5 @@
 // Screenshots of the main screens at desktop and phone sizes (e2e/artifacts/screenshots/).
-import { BASE_URL, bearerToken, expect, messages, openConversation, register, screenshotPath, sendText, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, scriptClient, expect, messages, openConversation, register, screenshotPath, sendText, test, uniqueName, userSession } from './fixtures.js';
 
 const SIZES = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
@@ -7,7 +7,7 @@ const SIZES = [
 ] as const;
 
 for (const size of SIZES) {
-  test(`screens at ${size.name} size (${size.viewport.width}x${size.viewport.height})`, async ({ browser, request }) => {
+  test(`screens at ${size.name} size (${size.viewport.width}x${size.viewport.height})`, async ({ browser }) => {
     const signin = await browser.newPage({ viewport: size.viewport, baseURL: BASE_URL });
     await signin.goto('/signin');
     await expect(signin.getByRole('heading', { name: 'Welcome back' })).toBeVisible();
@@ -22,12 +22,8 @@ for (const size of SIZES) {
       await register(context, name);
       await context.close();
       // The friend writes first (as a script would), so the list shows a preview and a badge.
-      const token = await bearerToken(browser, name);
-      const res = await request.post(`${BASE_URL}/send`, {
-        headers: { Authorization: `Bearer ${token}` },
-        data: { to: me.username, text: name === friend ? 'Are we still on for lunch at 12:30? 🍜' : 'Sent you the slides: https://example.com/deck' },
-      });
-      expect(res.status()).toBe(202);
+      const text = name === friend ? 'Are we still on for lunch at 12:30? 🍜' : 'Sent you the slides: https://example.com/deck';
+      await (await scriptClient(name)).send(me.username, text);
     }
     const list = me.page.locator('a[data-peer]');
     await expect(list).toHaveCount(2);

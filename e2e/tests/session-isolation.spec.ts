@@ -1,7 +1,7 @@
 // Signing out leaves nothing behind for the next person on the same tab: no failed message to
 // see or Retry under their cookie, no draft, no cached conversation.
 import type { Browser, Page } from '@playwright/test';
-import { BASE_URL, PASSWORD, bearerToken, composer, expect, messages, register, sendText, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, PASSWORD, scriptClient, composer, expect, messages, register, sendText, test, uniqueName, userSession } from './fixtures.js';
 
 
 /** Carol and Bob, made through the API in a throwaway context: [carol, bob]. */
@@ -31,13 +31,7 @@ async function signInOnThisTab(page: Page, username: string): Promise<void> {
 test('a failed message and a draft of user A leave no trace for user B signing in on the same tab', async ({ browser }) => {
   const [carol, bobName] = await registerCarolAndBob(browser);
   // Carol writes to Bob, so Bob has a conversation with carol to click on later.
-  const carolToken = await bearerToken(browser, carol);
-  const hello = await fetch(`${BASE_URL}/send`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${carolToken}` },
-    body: JSON.stringify({ to: bobName, text: 'hello bob, from carol' }),
-  });
-  expect(hello.status).toBe(202);
+  await (await scriptClient(carol)).send(bobName, 'hello bob, from carol');
 
   const alice = await userSession(browser, 'alice');
   const { page } = alice;
@@ -74,15 +68,8 @@ test('a failed message and a draft of user A leave no trace for user B signing i
 
 test('a send still on its way when A signs out does not land in B’s view when its answer arrives', async ({ browser }) => {
   const [carol, bobName] = await registerCarolAndBob(browser);
-  const carolToken = await bearerToken(browser, carol);
-  const carolSends = async (text: string) => {
-    const res = await fetch(`${BASE_URL}/send`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${carolToken}` },
-      body: JSON.stringify({ to: bobName, text }),
-    });
-    expect(res.status).toBe(202);
-  };
+  const carolClient = await scriptClient(carol);
+  const carolSends = (text: string) => carolClient.send(bobName, text);
   await carolSends('hello bob, from carol');
 
   const alice = await userSession(browser, 'alice');

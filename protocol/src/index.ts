@@ -7,6 +7,7 @@ export * from './group-ref.js';
 export * from './message.js';
 export * from './group.js';
 export * from './integrations.js';
+export * from './webhooks.js';
 export * from './errors.js';
 export * from './rest.js';
 export * from './socket.js';

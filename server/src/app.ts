@@ -23,6 +23,8 @@ import healthRoutes from './routes/health/index.js';
 import integrationRoutes from './routes/integrations/index.js';
 import peopleRoutes from './routes/people/index.js';
 import sendRoutes from './routes/send/index.js';
+import incomingWebhookRoutes from './routes/webhooks/incoming.js';
+import webhookRoutes from './routes/webhooks/index.js';
 
 /** JSON bodies are small: a 4,000-character message is at most ~24 KB even fully escaped. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -91,6 +93,8 @@ export async function buildApp(
   await app.register(groupRoutes);
   await app.register(groupMessageRoutes);
   await app.register(integrationRoutes);
+  await app.register(webhookRoutes);
+  await app.register(incomingWebhookRoutes);
   await app.register(deliveryPlugin);
   await app.register(webAppPlugin);
   return app;

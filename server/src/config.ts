@@ -52,6 +52,9 @@ const EnvSchema = Type.Object({
   LOGIN_IP_RATE_PER_MINUTE: Int(100, 1, 1_000_000),
   REGISTER_RATE_PER_MINUTE: Int(30, 1, 100_000),
   API_RATE_PER_MINUTE: Int(1200, 1, 1_000_000),
+  // Posts per minute to one incoming webhook (and wrong-URL attempts per client address): a
+  // runaway CI job spends its own webhook's budget, not the bot's or its owner's.
+  WEBHOOK_RATE_PER_MINUTE: Int(60, 1, 1_000_000),
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
   SOCKETS_PER_USER: Int(20, 1, 10_000),
   SOCKET_HANDSHAKES_PER_MINUTE: Int(120, 1, 1_000_000),
@@ -139,6 +142,8 @@ export interface Config {
     loginPerAddressPerMinute: number;
     registerPerMinute: number;
     apiPerMinute: number;
+    /** Posts per minute per incoming webhook (WEBHOOK_RATE_PER_MINUTE). */
+    webhookPerMinute: number;
     socketEventsPerSecond: number;
     socketsPerUser: number;
     socketHandshakesPerMinute: number;
@@ -343,6 +348,7 @@ function fromEnv(
       loginPerAddressPerMinute: env.LOGIN_IP_RATE_PER_MINUTE,
       registerPerMinute: env.REGISTER_RATE_PER_MINUTE,
       apiPerMinute: env.API_RATE_PER_MINUTE,
+      webhookPerMinute: env.WEBHOOK_RATE_PER_MINUTE,
       socketEventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,
       socketsPerUser: env.SOCKETS_PER_USER,
       socketHandshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,

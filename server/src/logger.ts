@@ -20,12 +20,20 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      // Log the path without the query string: queries may carry search terms users typed.
       req: (req: { method: string; url: string; id: string }) => ({
         method: req.method,
-        url: req.url.split('?')[0],
+        url: loggedPath(req.url),
         id: req.id,
       }),
     },
   };
+}
+
+/**
+ * The path as logged: never the query string (it may carry search terms users typed), and of an
+ * incoming webhook's URL only `/hooks/`, since the rest is its credential (routes/webhooks/incoming.ts).
+ */
+export function loggedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return /^\/+hooks\//i.test(path) ? '/hooks/[redacted]' : path;
 }

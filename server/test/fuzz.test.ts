@@ -1,6 +1,6 @@
 // Property-based fuzzing of every HTTP endpoint and socket event: only documented 4xx answers,
 // never a 5xx, and the server stays healthy afterwards.
-import { GroupApiPaths, IntegrationPaths, type Bot, type CreatedApiToken, type Group } from '@messenger/protocol';
+import { GroupApiPaths, IntegrationPaths, WebhookPaths, type Bot, type CreatedApiToken, type CreatedWebhook, type Group } from '@messenger/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connect, register, removeDir, startApp, type ClientSocket, type TestApp } from './helpers/app.js';
@@ -21,8 +21,13 @@ let ownTokenId = '';
 let foreignTokenId = '';
 let foreignTokenSecret = '';
 let foreignBot = '';
+/** The fuzzing user's bot and webhook, and someone else's webhook with its secret URL. */
+let ownBot = '';
+let ownHook = '';
+let foreignHook = '';
+let foreignHookSecret = '';
 beforeAll(async () => {
-  t = await startApp({ SEND_RATE_PER_MINUTE: '1000000', API_RATE_PER_MINUTE: '1000000', SOCKET_EVENTS_PER_SECOND: '10000' });
+  t = await startApp({ SEND_RATE_PER_MINUTE: '1000000', API_RATE_PER_MINUTE: '1000000', WEBHOOK_RATE_PER_MINUTE: '1000000', SOCKET_EVENTS_PER_SECOND: '10000' });
   const fuzzer = await register(t);
   token = fuzzer.token;
   fuzzerName = fuzzer.username;
@@ -49,6 +54,18 @@ beforeAll(async () => {
   const bot = await t.app.inject({ method: 'POST', url: IntegrationPaths.bots, headers: bearer(other.token), payload: { username: `bot${peer.slice(1, 12)}` } });
   if (bot.statusCode !== 201) throw new Error(`create bot: ${bot.statusCode} ${bot.body}`);
   foreignBot = bot.json<Bot>().username;
+  const own = await t.app.inject({ method: 'POST', url: IntegrationPaths.bots, headers: bearer(token), payload: { username: `bot${fuzzerName.slice(1, 12)}` } });
+  if (own.statusCode !== 201) throw new Error(`create bot: ${own.statusCode} ${own.body}`);
+  ownBot = own.json<Bot>().username;
+  const hook = async (session: string, bot: string, to: string) => {
+    const res = await t.app.inject({ method: 'POST', url: WebhookPaths.webhooks, headers: bearer(session), payload: { name: 'fuzz', bot, target: { user: to } } });
+    if (res.statusCode !== 201) throw new Error(`create webhook: ${res.statusCode} ${res.body}`);
+    return res.json<CreatedWebhook>();
+  };
+  ownHook = (await hook(token, ownBot, peer)).id;
+  const foreignHook_ = await hook(other.token, foreignBot, fuzzerName);
+  foreignHook = foreignHook_.id;
+  foreignHookSecret = foreignHook_.secret;
 });
 afterAll(async () => {
   await t?.close();
@@ -86,6 +103,11 @@ const documented: Record<string, number[]> = {
   'POST /api/tokens': [201, 400, 401, 403, 404, 413, 415],
   'GET /api/tokens': [200, 401],
   'DELETE /api/tokens/:id': [204, 400, 401, 404, 413, 415],
+  'POST /api/webhooks': [201, 400, 401, 403, 404, 413, 415],
+  'GET /api/webhooks': [200, 401],
+  'POST /api/webhooks/:id/rotate': [200, 400, 401, 404, 413, 415],
+  'DELETE /api/webhooks/:id': [204, 400, 401, 404, 413, 415],
+  'POST /hooks/:id/:secret': [202, 400, 404, 409, 413, 415, 429, 503],
 };
 
 // Values that tend to break parsers and validators.
@@ -127,6 +149,20 @@ const body = fc.oneof(
     { requiredKeys: [] },
   ),
   fc.record({ username: fc.oneof(nasty, fc.constant('PEER')), displayName: nasty }, { requiredKeys: [] }),
+  // Webhook creation (a target is { user } or { group }).
+  fc.record(
+    {
+      name: nasty,
+      bot: fc.oneof(nasty, fc.constantFrom('OWN_BOT', 'FOREIGN_BOT')),
+      target: fc.oneof(
+        nasty,
+        fc.record({ user: fc.oneof(nasty, fc.constant('PEER')) }),
+        fc.record({ group: fc.oneof(nasty, fc.uuid(), fc.constant('GROUP')) }),
+        fc.record({ user: nasty, group: nasty }, { requiredKeys: [] }),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
   fc.dictionary(fc.string({ maxLength: 12 }), nasty, { maxKeys: 4 }),
   nasty,
 );
@@ -138,6 +174,9 @@ const segment = fc.oneof(
   fc.constant('OWN_TOKEN'),
   fc.constant('FOREIGN_TOKEN'),
   fc.constant('FOREIGN_BOT'),
+  fc.constant('OWN_HOOK'),
+  fc.constant('FOREIGN_HOOK'),
+  fc.constant('FOREIGN_HOOK_SECRET'),
   fc.uuid(),
   fc.constant('%2e%2e'),
   fc.constant(''),
@@ -171,16 +210,39 @@ describe('HTTP fuzzing', () => {
         async (route, payload, seg, seg2, q, auth, contentType) => {
           const [method, pattern] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', string];
           const named = (s: string) =>
-            ({ PEER: peer, GROUP: group, FOREIGN_GROUP: foreignGroup, OWN_TOKEN: ownTokenId, FOREIGN_TOKEN: foreignTokenId, FOREIGN_BOT: foreignBot })[s] ?? s;
+            ({
+              PEER: peer,
+              GROUP: group,
+              FOREIGN_GROUP: foreignGroup,
+              OWN_TOKEN: ownTokenId,
+              FOREIGN_TOKEN: foreignTokenId,
+              FOREIGN_BOT: foreignBot,
+              OWN_HOOK: ownHook,
+              FOREIGN_HOOK: foreignHook,
+              FOREIGN_HOOK_SECRET: foreignHookSecret,
+            })[s] ?? s;
           const p = named(seg);
           const url =
             pattern
               .replace(':peer', encodeURIComponent(p))
               .replace(':id', encodeURIComponent(p))
               .replace(':username', encodeURIComponent(named(seg2)))
+              .replace(':secret', encodeURIComponent(named(seg2)))
               .replace(':messageId', encodeURIComponent(named(seg2))) + qs(q);
           const withPeer = (v: unknown): unknown =>
-            v === 'PEER' ? peer : v === 'FOREIGN_BOT' ? foreignBot : Array.isArray(v) ? v.map(withPeer) : v;
+            v === 'PEER'
+              ? peer
+              : v === 'FOREIGN_BOT'
+                ? foreignBot
+                : v === 'OWN_BOT'
+                  ? ownBot
+                  : v === 'GROUP'
+                    ? group
+                    : Array.isArray(v)
+                      ? v.map(withPeer)
+                      : typeof v === 'object' && v !== null
+                        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withPeer(x)]))
+                        : v;
           const sent = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, withPeer(v)])) : payload;
           const headers: Record<string, string> = {};
           // Logging the fuzzing user out would turn every later authenticated case into a 401.
@@ -196,13 +258,15 @@ describe('HTTP fuzzing', () => {
           });
           expect(res.statusCode, `${method} ${url} → ${res.statusCode} ${res.body}`).toBeLessThan(500);
           const foreignTarget =
-            (route === 'DELETE /api/tokens/:id' && seg === 'FOREIGN_TOKEN') || (route === 'DELETE /api/bots/:username' && seg2 === 'FOREIGN_BOT');
+            (route === 'DELETE /api/tokens/:id' && seg === 'FOREIGN_TOKEN') ||
+            (route === 'DELETE /api/bots/:username' && seg2 === 'FOREIGN_BOT') ||
+            ((route === 'DELETE /api/webhooks/:id' || route === 'POST /api/webhooks/:id/rotate') && seg === 'FOREIGN_HOOK');
           // Someone else's token or bot reads as absent: never removed, never "forbidden".
           if (foreignTarget) expect([400, 401, 403, 404, 413, 415], `${method} ${url} → ${res.body}`).toContain(res.statusCode);
           if (foreignTarget && auth === 'GOOD' && res.statusCode === 403) throw new Error(`${url} revealed a foreign id: ${res.body}`);
           if (res.statusCode >= 400) {
             // An empty path segment is another route, or none: 404 too.
-            const second = pattern.includes(':username') || pattern.includes(':messageId');
+            const second = pattern.includes(':username') || pattern.includes(':messageId') || pattern.includes(':secret');
             const empty = (pattern.includes(':peer') || pattern.includes(':id')) && (p === '' || (second && named(seg2) === ''));
             const allowed = [...(documented[route] ?? []), ...(empty ? [404] : []), ...(auth === 'TOKEN' ? [403] : [])];
             expect(allowed, `${method} ${url} → ${res.statusCode} ${res.body}`).toContain(res.statusCode);
@@ -221,6 +285,9 @@ describe('HTTP fuzzing', () => {
     expect((await t.app.inject({ method: 'POST', url: '/send', headers: bearer(foreignTokenSecret), payload: { to: fuzzerName, text: 'still here' } })).statusCode).toBe(202);
     const bots = await t.app.inject({ method: 'GET', url: IntegrationPaths.bots, headers: bearer(foreignOwner) });
     expect(bots.json<{ bots: Bot[] }>().bots.map((b) => b.username)).toEqual([foreignBot]);
+    // Nor was their webhook revoked or rotated: its URL still posts.
+    const hooked = await t.app.inject({ method: 'POST', url: WebhookPaths.incoming(foreignHook, foreignHookSecret), payload: { text: 'still here' } });
+    expect(hooked.statusCode, hooked.body).toBe(202);
   }, 300_000);
 });
 
@@ -275,6 +342,37 @@ describe('group routes fuzzing', () => {
     const members = await t.app.inject({ method: 'GET', url: GroupApiPaths.members(foreignGroup), headers: bearer(foreignOwner) });
     expect(members.json<{ members: { username: string }[] }>().members.map((m) => m.username)).toEqual([peer]);
     expect((await t.app.inject({ method: 'GET', url: GroupApiPaths.group(foreignGroup), headers: bearer(foreignOwner) })).json<Group>().name).toBe('Fuzz');
+  }, 300_000);
+});
+
+describe('webhook routes fuzzing', () => {
+  it("never rotates, revokes or opens a webhook that is not the asker's, and never answers 5xx", async () => {
+    // Well-formed, signed-in requests, so they reach the handlers: the fuzzing user owns `ownHook`.
+    const notDotSegment = (s: string) => s !== '.' && s !== '..';
+    const id = fc.oneof(fc.constant(foreignHook), fc.constant(ownHook), fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }).filter(notDotSegment));
+    const secret = fc.oneof(
+      fc.constant(`mwh_${'A'.repeat(43)}`),
+      fc.string({ minLength: 1, maxLength: 60 }).filter(notDotSegment),
+      fc.constant(foreignHookSecret.slice(0, -1)),
+    );
+    const action = fc.constantFrom('rotate', 'revoke', 'post');
+    await fc.assert(
+      fc.asyncProperty(action, id, secret, nasty, async (what, hook, guess, text) => {
+        const res =
+          what === 'post'
+            ? await t.app.inject({ method: 'POST', url: WebhookPaths.incoming(hook, guess), payload: { text } })
+            : await t.app.inject({ method: what === 'rotate' ? 'POST' : 'DELETE', url: what === 'rotate' ? WebhookPaths.rotate(hook) : WebhookPaths.webhook(hook), headers: bearer(token) });
+        expect(res.statusCode, `${what} ${hook} → ${res.body}`).toBeLessThan(500);
+        // Not the caller's webhook, or not its secret: absent, never 403 or 2xx.
+        if (what === 'post' || hook !== ownHook) {
+          expect(res.statusCode, `${what} ${hook} → ${res.statusCode} ${res.body}`).toBe(404);
+          expect(res.json<{ error: { code: string } }>().error.code).toBe('not_found');
+        }
+      }),
+      { numRuns: 300 },
+    );
+    const hooked = await t.app.inject({ method: 'POST', url: WebhookPaths.incoming(foreignHook, foreignHookSecret), payload: { text: 'still here' } });
+    expect(hooked.statusCode, hooked.body).toBe(202);
   }, 300_000);
 });
 

@@ -1,4 +1,5 @@
-// Routes: /signin, /signup, / (conversation list), /c/:peer (a conversation), /g/:id (a group).
+// Routes: /signin, /signup, / (conversation list), /c/:peer (a conversation), /g/:id (a group),
+// /settings (bots and API tokens).
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
 import { endSessionLocally, useMe } from './api/me';
@@ -45,7 +46,12 @@ export function App() {
   if (!username) return <AuthScreen mode={route.name === 'signup' ? 'signup' : 'signin'} />;
   return (
     <SocketProvider me={username} onSessionEnded={onSessionEnded}>
-      <ChatLayout me={username} peer={route.name === 'conversation' ? route.peer : null} group={route.name === 'group' ? route.id : null} />
+      <ChatLayout
+        me={username}
+        peer={route.name === 'conversation' ? route.peer : null}
+        group={route.name === 'group' ? route.id : null}
+        settings={route.name === 'settings'}
+      />
     </SocketProvider>
   );
 }

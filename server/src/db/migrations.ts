@@ -236,6 +236,28 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await db.schema.createIndex('api_tokens_by_user').on('api_tokens').column('username').execute();
       },
     },
+    '0008_incoming_webhooks': {
+      async up(db: Kysely<unknown>) {
+        // Only the SHA-256 of the secret is kept, compared in constant time after a lookup by id.
+        // `bot` is who the messages come from; `created_by` (the bot's owner) lists, rotates and
+        // revokes it. Exactly one target: a user or a group. A revoked webhook's row is deleted:
+        // nothing about it is worth keeping, and a dead secret's hash is useless.
+        await db.schema
+          .createTable('webhooks')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('secret_hash', text, (c) => c.notNull())
+          .addColumn('bot', text, (c) => c.notNull().references('users.username'))
+          .addColumn('created_by', text, (c) => c.notNull().references('users.username'))
+          .addColumn('name', text, (c) => c.notNull())
+          .addColumn('target_user', text)
+          .addColumn('target_group', text)
+          .addColumn('created_at', text, (c) => c.notNull())
+          .addColumn('last_used_at', text)
+          .addCheckConstraint('webhooks_one_target', sql`(target_user IS NULL) <> (target_group IS NULL)`)
+          .execute();
+        await db.schema.createIndex('webhooks_by_creator').on('webhooks').column('created_by').execute();
+      },
+    },
   };
 };
 

@@ -31,6 +31,22 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
+/** An incoming webhook (migration 0008). Exactly one of target_user and target_group is set. */
+export interface WebhooksTable {
+  id: string;
+  /** SHA-256 of the secret, hex. Never the secret. */
+  secret_hash: string;
+  /** The bot its messages come from. */
+  bot: string;
+  /** The bot's owner, who lists, rotates and revokes it. */
+  created_by: string;
+  name: string;
+  target_user: string | null;
+  target_group: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export interface SessionsTable {
   token_hash: string;
   username: string;
@@ -122,6 +138,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  webhooks: WebhooksTable;
   messages: MessagesTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;

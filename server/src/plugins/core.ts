@@ -11,6 +11,7 @@ import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
+import { createWebhooksRepository, type WebhooksRepository } from '../db/webhooks.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { Watermark } from '../delivery/watermark.js';
@@ -26,6 +27,7 @@ import { createGroupsService, type GroupsService } from '../services/groups.serv
 import { createPeers, type Peers } from '../services/peers.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
+import { createWebhooksService, type WebhooksService } from '../services/webhooks.service.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -40,6 +42,7 @@ declare module 'fastify' {
       groups: GroupsRepository;
       groupMessages: GroupMessagesRepository;
       integrations: IntegrationsRepository;
+      webhooks: WebhooksRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -53,6 +56,8 @@ declare module 'fastify' {
     groupsService: GroupsService;
     /** Bots and API tokens. */
     integrationsService: IntegrationsService;
+    /** Incoming webhooks. */
+    webhooksService: WebhooksService;
     /** Who counts as whose peer for presence (services/peers.ts). */
     peers: Peers;
   }
@@ -86,6 +91,7 @@ export default fp(
       groups: createGroupsRepository(database.db),
       groupMessages: createGroupMessagesRepository(database.db),
       integrations: createIntegrationsRepository(database.db),
+      webhooks: createWebhooksRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -220,6 +226,10 @@ export default fp(
           for (const group of await groupsService.list(username)) await groupsService.removeMember(username, group.id, username);
         },
       }),
+    );
+    app.decorate(
+      'webhooksService',
+      createWebhooksService({ webhooks: repos.webhooks, integrations: repos.integrations, users: repos.users, groups: repos.groups, send: sendService }),
     );
     app.decorate('peers', peers);
 

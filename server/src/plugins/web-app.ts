@@ -22,12 +22,13 @@ export default fp(
       index: ['index.html'],
       allowedPath: (pathName) => !pathName.endsWith('.map'),
     });
-    // Client-side routes such as /c/alice and /g/<group id> get the app shell; API paths keep
+    // Client-side routes such as /c/alice, /g/<group id> and /settings get the app shell; API paths keep
     // their JSON 404s.
     app.get('/c/*', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
     app.get('/g/*', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
     app.get('/signin', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
     app.get('/signup', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+    app.get('/settings', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
   },
   { name: 'web-app', dependencies: ['core'] },
 );

@@ -13,6 +13,7 @@ import { waitUntil } from './wait.js';
 // Brings the app's decorations (repos, bus, database…) into the test's types.
 import type {} from '../../src/plugins/core.js';
 import { loadConfig } from '../../src/config.js';
+import { loggerOptions } from '../../src/logger.js';
 import { databaseEnv } from './database.js';
 
 declare module 'vitest' {
@@ -85,7 +86,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     },
   });
   const config = loadConfig(fullEnv);
-  const app = await buildApp(config, { logger: { level: config.logLevel, stream } });
+  // The server's own logger options (redaction, serializers), so tests see what production logs.
+  const app = await buildApp(config, { logger: { ...loggerOptions(config.logLevel), stream } });
   // Port 0 unless the test names one (to know the server's own origin before it starts).
   await app.listen({ port: env.PORT ? config.port : 0, host: '127.0.0.1' });
   // The consumers join their groups in the background (startup never waits on a group);

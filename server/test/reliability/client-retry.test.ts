@@ -2,7 +2,7 @@
 // retries with the same Idempotency-Key: exactly one message, whatever the first attempt did.
 // send.test.ts covers concurrent and sequential repeats; this adds the timeout angle. Kafka is
 // made slow by SIGSTOPping its JVM (this file's own broker), so the first attempt is in flight.
-import type { SendResponse } from '@messenger/protocol';
+import { WebhookPaths, type CreatedWebhook, type SendResponse } from '@messenger/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaCluster } from '../../../scripts/lib/kafka-local.mjs';
 import { randomName, removeDir, startApp, type TestApp } from '../helpers/app.js';
@@ -102,6 +102,41 @@ describe('a client retry after a timeout, with the same Idempotency-Key', () => 
     // Kafka may hold the record twice (first attempt landed late + retry), always with one id.
     expect([...inbox.texts.values()].filter((x) => x === 'second try')).toHaveLength(1);
     expect((await historyTexts(bob.token, alice.username)).sort()).toEqual(['marker-2', 'second try']);
+    inbox.close();
+  });
+});
+
+describe('an incoming webhook while Kafka stalls', () => {
+  it('answers 503 kafka_unavailable + Retry-After as /send does, and the retry with the same Idempotency-Key gives one message', async () => {
+    const alice = await registerUser(t.url);
+    const bob = await registerUser(t.url);
+    const bot = await post<{ username: string }>(t.url, '/api/bots', { username: randomName('bot') }, { token: alice.token });
+    expect(bot.status).toBe(201);
+    const hook = await post<CreatedWebhook>(t.url, WebhookPaths.webhooks, { name: 'ci', bot: bot.body.username, target: { user: bob.username } }, { token: alice.token });
+    expect(hook.status).toBe(201);
+    const url = WebhookPaths.incoming(hook.body.id, hook.body.secret);
+    const inbox = new Inbox(t.url, bob);
+    await inbox.connect();
+    const key = { 'idempotency-key': randomName('k') };
+    let first;
+    pauseBroker();
+    try {
+      first = await post<{ error: { code: string } }>(t.url, url, { text: 'deploy done' }, { headers: key });
+    } finally {
+      resumeBroker();
+    }
+    expect(first.status).toBe(503);
+    expect(first.body.error.code).toBe('kafka_unavailable');
+    expect(Number(first.retryAfter)).toBeGreaterThan(0);
+    let retry = await post<SendResponse>(t.url, url, { text: 'deploy done' }, { headers: key });
+    const deadline = Date.now() + 30_000;
+    while (retry.status === 503 && Date.now() < deadline) retry = await post<SendResponse>(t.url, url, { text: 'deploy done' }, { headers: key });
+    expect(retry.status).toBe(202);
+    const marker = await post<SendResponse>(t.url, url, { text: 'marker-3' });
+    expect(marker.status).toBe(202);
+    await inbox.waitFor([retry.body.id, marker.body.id], 20_000);
+    expect([...inbox.texts.values()].filter((x) => x === 'deploy done')).toHaveLength(1);
+    expect(inbox.repeats).toEqual([]);
     inbox.close();
   });
 });

@@ -10,5 +10,7 @@ export const queryKeys = {
   groupMessages: (id: string) => ['group-messages', id] as const,
   groupMessagesRoot: ['group-messages'] as const,
   groupMembers: (id: string) => ['group-members', id] as const,
+  bots: ['bots'] as const,
+  tokens: ['tokens'] as const,
   groupReceipts: (id: string, messageId: string) => ['group-receipts', id, messageId] as const,
 };

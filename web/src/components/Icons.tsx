@@ -71,3 +71,9 @@ export const UsersIcon = () => (
     <path d="M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75" />
   </Svg>
 );
+export const BotIcon = () => (
+  <Svg>
+    <rect x="4" y="8" width="16" height="12" rx="3" />
+    <path d="M12 4v4M9 13v1M15 13v1M2 13v3M22 13v3" />
+  </Svg>
+);

@@ -14,6 +14,7 @@ afterEach(() => vi.unstubAllGlobals());
 const PEOPLE = [
   { username: 'bob', online: true },
   { username: 'bobby', online: false },
+  { username: 'bot-ci', online: false, bot: true },
 ];
 
 /** Answers GET /api/people?q= with the names that start with q; records the queries asked. */
@@ -59,6 +60,15 @@ describe('New chat', () => {
     expect(await screen.findByText('Nobody by that name.')).toBeInTheDocument();
     await user.keyboard('{Escape}');
     expect(onClose).toHaveBeenCalledOnce();
+  });
+
+  it('marks bots in the results with a "bot" badge', async () => {
+    stubPeople();
+    wrap(<NewChat onPick={vi.fn()} onClose={vi.fn()} />);
+    await userEvent.setup().type(screen.getByRole('searchbox'), 'bo');
+    const bot = await screen.findByRole('button', { name: /bot-ci/ });
+    expect(within(bot).getByTestId('bot-badge')).toHaveTextContent('bot');
+    expect(within(screen.getByRole('button', { name: /bobby/ })).queryByTestId('bot-badge')).not.toBeInTheDocument();
   });
 });
 

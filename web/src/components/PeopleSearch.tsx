@@ -4,6 +4,7 @@ import type { PublicUser } from '@messenger/protocol';
 import { useEffect, useState, type KeyboardEventHandler, type Ref } from 'react';
 import { usePeople } from '../api/people';
 import { Avatar } from './Avatar';
+import { BotBadge } from './BotBadge';
 
 const DEBOUNCE_MS = 150;
 
@@ -49,13 +50,21 @@ export function PeopleSearchInput({ id, listId, value, onChange, onKeyDown, ref 
   );
 }
 
-/** One person in the results: avatar with presence, name, "online". */
+/** One person in the results: avatar with presence, name, a bot badge, "online". */
 export function PersonResult({ user, onPick }: { user: PublicUser; onPick: (username: string) => void }) {
   return (
     <li>
       <button type="button" className="person" onClick={() => onPick(user.username)}>
         <Avatar name={user.username} online={user.online} size="sm" />
-        <span>{user.username}</span>
+        <span>
+          {user.username}
+          {user.bot && (
+            <>
+              {' '}
+              <BotBadge />
+            </>
+          )}
+        </span>
         <span className="muted small">{user.online ? 'online' : ''}</span>
       </button>
     </li>

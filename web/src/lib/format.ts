@@ -5,6 +5,7 @@ const dayYearFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', mont
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 const shortDayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 export function dayKey(date: Date): string {
   return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
@@ -16,6 +17,11 @@ function startOfDay(date: Date): number {
 
 export function formatTime(iso: string): string {
   return timeFormat.format(new Date(iso));
+}
+
+/** A day, without the time: "Nov 30, 2026". */
+export function formatDate(iso: string): string {
+  return dateFormat.format(new Date(iso));
 }
 
 export function formatFull(iso: string): string {

@@ -1,4 +1,4 @@
-// A small history-API router: the app has five routes and needs no library for them.
+// A small history-API router: the app has six routes and needs no library for them.
 import { useSyncExternalStore, type MouseEvent } from 'react';
 
 export type Route =
@@ -6,7 +6,8 @@ export type Route =
   | { name: 'signup' }
   | { name: 'home' }
   | { name: 'conversation'; peer: string }
-  | { name: 'group'; id: string };
+  | { name: 'group'; id: string }
+  | { name: 'settings' };
 
 const listeners = new Set<() => void>();
 
@@ -22,6 +23,7 @@ function subscribe(listener: () => void) {
 export function parseRoute(pathname: string): Route {
   if (pathname === '/signin') return { name: 'signin' };
   if (pathname === '/signup') return { name: 'signup' };
+  if (pathname === '/settings' || pathname === '/settings/') return { name: 'settings' };
   const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
   if (match?.[1]) {
     try {
@@ -57,6 +59,7 @@ export function followInApp(path: string) {
 
 export const conversationPath = (peer: string) => `/c/${encodeURIComponent(peer)}`;
 export const groupPath = (id: string) => `/g/${encodeURIComponent(id)}`;
+export const settingsPath = '/settings';
 
 export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
@@ -66,13 +69,13 @@ export function useRoute(): Route {
   return parseRoute(usePathname());
 }
 
-// Where a signed-out visitor was going (e.g. /c/bob or /g/<id> from a bookmark), to continue
+// Where a signed-out visitor was going (e.g. /c/bob, /g/<id> or /settings from a bookmark), to continue
 // after sign-in.
 let returnTo: string | null = null;
 
 export function rememberReturnTo(path: string) {
   const name = parseRoute(path).name;
-  returnTo = name === 'conversation' || name === 'group' ? path : null;
+  returnTo = name === 'conversation' || name === 'group' || name === 'settings' ? path : null;
 }
 
 export function takeReturnTo(): string {

@@ -25,7 +25,7 @@ function describe(error: unknown): { field: Field; text: string } {
   if (error.code === 'invalid_credentials') return { field: 'current', text: 'That is not your current password.' };
   if (isPasswordProblem(error.code)) return { field: 'next', text: PASSWORD_PROBLEM_MESSAGES[error.code] };
   if (error.code === 'rate_limited') {
-    const wait = error.retryAfterSeconds ? `${error.retryAfterSeconds} s` : 'a minute';
+    const wait = error.retryAfter ? `${error.retryAfter} s` : 'a minute';
     return { field: 'current', text: `Too many wrong passwords. Try again in ${wait}.` };
   }
   return { field: 'form', text: error.message };

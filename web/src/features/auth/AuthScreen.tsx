@@ -137,7 +137,7 @@ function describe(error: unknown, mode: 'signin' | 'signup'): string {
     case 'username_taken':
       return 'That username is taken. Try another one.';
     case 'rate_limited':
-      return `Too many attempts. Try again in ${error.retryAfterSeconds ? `${error.retryAfterSeconds} s` : 'a minute'}.`;
+      return `Too many attempts. Try again in ${error.retryAfter ? `${error.retryAfter} s` : 'a minute'}.`;
     case 'validation_failed':
       return mode === 'signup' ? error.message : 'Check your username and password.';
     default:

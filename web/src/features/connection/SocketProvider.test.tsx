@@ -1,11 +1,12 @@
 import type { Conversation } from '@messenger/protocol';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { act, render } from '@testing-library/react';
+import { act, render, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
 import { FakeSocket, msg, testQueryClient } from '../../test/fixtures';
 import { flattenMessages } from '../messages/messageCache';
+import { setPeerMuted } from '../../lib/muted-peers';
 import { connection } from './liveState';
 import { SocketProvider } from './SocketProvider';
 
@@ -168,5 +169,55 @@ describe('refused handshakes', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+});
+
+describe('1:1 conversations with bots', () => {
+  it('shows no notification for a message in a muted 1:1 conversation', () => {
+    const shown: string[] = [];
+    vi.stubGlobal(
+      'Notification',
+      class {
+        static permission = 'granted';
+        onclick = null;
+        constructor(title: string) {
+          shown.push(title);
+        }
+        close() {}
+      },
+    );
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
+    const { fake } = setup();
+    try {
+      setPeerMuted('alice', 'bob', true);
+      act(() => fake.fire('message:new', { message: msg({ text: 'quiet', from: 'bob' }), readingNow: false }));
+      expect(shown).toEqual([]);
+      setPeerMuted('alice', 'bob', false);
+      act(() => fake.fire('message:new', { message: msg({ text: 'loud', from: 'bob' }), readingNow: false }));
+      expect(shown).toEqual(['bob']);
+    } finally {
+      setPeerMuted('alice', 'bob', false);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('a conversation that starts live learns whether its peer is a bot', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        asked.push(url);
+        return new Response(JSON.stringify({ users: [{ username: 'bob', online: false, bot: true }] }), { status: 200 });
+      }),
+    );
+    const { fake, conversation } = setup();
+    act(() => fake.fire('message:new', { message: msg({ text: 'build passed', from: 'bob' }), readingNow: false }));
+    await waitFor(() => expect(conversation()?.bot).toBe(true));
+    expect(asked).toEqual(['/api/people?q=bob&limit=1']);
+    // Known now: the next message asks nothing.
+    act(() => fake.fire('message:new', { message: msg({ text: 'deploy done', from: 'bob' }), readingNow: false }));
+    expect(asked).toHaveLength(1);
   });
 });

@@ -14,25 +14,25 @@ import {
   check,
   mentions,
   type ChatMessage,
-  type ClientToServerEvents,
   type Conversation,
   type Group,
-  type ServerToClientEvents,
 } from '@messenger/protocol';
+import { retryRefusals, type ChatSocket } from '@messenger/client';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
 import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
 import { claimEcho } from '../messages/outbox';
+import { isPeerMuted } from '../../lib/muted-peers';
 import { notifyMessage } from '../notifications/notifications';
 import { connection, presence, setGroupTyping, setPresence, setTyping } from './liveState';
 import { focusPayload, isReading, isReadingGroup, viewState } from './viewState';
 
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type { ChatSocket };
 
 interface SocketContextValue {
   socket: ChatSocket | null;
@@ -96,34 +96,16 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       connection.set((c) => ({ ...c, status: 'syncing' }));
       s.emit('focus:set', focusPayload(viewState.get()));
     });
-    s.on('disconnect', (reason) => {
+    s.on('disconnect', () => {
       connection.set((c) => ({ ...c, status: 'reconnecting', caughtUpAt: null }));
-      // A server-side disconnect does not reconnect by itself.
-      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
     });
-    // socket.io retries a failed transport by itself, but not a handshake the server refused
-    // (too_many_sockets, rate_limited, unavailable): retry those after the hinted wait, or a
-    // growing, jittered one. Only "unauthorized" ends the session.
-    let retryTimer: ReturnType<typeof setTimeout> | undefined;
-    let refusals = 0;
-    s.on('connect', () => {
-      refusals = 0;
-    });
-    s.on('connect_error', (error) => {
+    s.on('connect_error', () => {
       connection.set((c) => ({ ...c, status: c.everConnected ? 'reconnecting' : 'connecting' }));
-      if (error.message === 'unauthorized') return onSessionEnded();
-      if (s.active || retryTimer) return;
-      const hint = (error as { data?: { retryAfterSeconds?: unknown } }).data?.retryAfterSeconds;
-      const backoff = Math.min(30_000, 1000 * 2 ** Math.min(refusals, 5)) * (0.5 + Math.random());
-      refusals += 1;
-      retryTimer = setTimeout(
-        () => {
-          retryTimer = undefined;
-          if (!s.connected) s.connect();
-        },
-        Math.max(typeof hint === 'number' ? hint * 1000 : 0, backoff),
-      );
     });
+    // What socket.io does not retry by itself (a refused handshake, a socket the server closed),
+    // the shared client's rule does: after the hinted wait, or a growing, jittered one. Only
+    // "unauthorized" ends the session.
+    const stopRetrying = retryRefusals(s, { onFinalRefusal: () => onSessionEnded() });
 
     s.on('message:new', (payload) => {
       if (!check(DeliveredMessage, payload)) return;
@@ -138,7 +120,8 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
           if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
         } else {
           setTyping(m.from, false);
-          if (!isReading(m.from)) notifyMessage(m);
+          // A muted 1:1 conversation (lib/muted-peers.ts) stays quiet.
+          if (!isReading(m.from) && !isPeerMuted(me, m.from)) notifyMessage(m);
         }
       }
     });
@@ -202,7 +185,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
 
     setSocket(s);
     return () => {
-      clearTimeout(retryTimer);
+      stopRetrying();
       unsubscribeView();
       s.removeAllListeners();
       s.disconnect();

@@ -1,4 +1,5 @@
-// The signed-in shell: sidebar and conversation (or group) side by side; on a phone, one at a time.
+// The signed-in shell: sidebar and conversation (or group, or settings) side by side; on a phone,
+// one at a time.
 import { ChatIcon } from '../../components/Icons';
 import { useEffect } from 'react';
 import { useConversations } from '../../api/conversations';
@@ -8,18 +9,30 @@ import { setOpenGroup, setOpenPeer, setVisible } from '../connection/viewState';
 import { groupAttention } from '../groups/groupCache';
 import { GroupView } from '../groups/GroupView';
 import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
+import { useMutedPeers } from '../../lib/muted-peers';
 import { ConversationView } from '../messages/ConversationView';
+import { SettingsPage } from '../integrations/SettingsPage';
 import { Sidebar } from './Sidebar';
 import { totalUnread } from './conversationCache';
 
-export function ChatLayout({ me, peer, group = null }: { me: string; peer: string | null; group?: string | null }) {
+interface ChatLayoutProps {
+  me: string;
+  peer: string | null;
+  group?: string | null;
+  /** /settings: bots and API tokens in the main pane. */
+  settings?: boolean;
+}
+
+export function ChatLayout({ me, peer, group = null, settings = false }: ChatLayoutProps) {
   const conversations = useConversations();
   const groups = useGroups();
   const mentioned = useMentionUnread();
+  const mutedPeers = useMutedPeers(me);
   useMutedMentionRecount(me, groups.data);
-  // A muted group adds only its mentions of me (they notify even when muted).
-  const unread = totalUnread(conversations.data) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
-  const open = peer !== null || group !== null;
+  // A muted conversation adds nothing; a muted group only its mentions of me (they notify even when muted).
+  const unread =
+    totalUnread(conversations.data?.filter((c) => !mutedPeers.has(c.peer))) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
+  const open = peer !== null || group !== null || settings;
 
   useEffect(() => {
     setOpenPeer(peer);
@@ -43,10 +56,12 @@ export function ChatLayout({ me, peer, group = null }: { me: string; peer: strin
 
   return (
     <div className={`layout ${open ? 'has-peer' : 'no-peer'}`}>
-      <Sidebar me={me} activePeer={peer} activeGroup={group} conversations={conversations} groups={groups} />
-      <main className="main" aria-label={peer ? `Conversation with ${peer}` : group ? 'Group conversation' : 'No conversation open'}>
+      <Sidebar me={me} activePeer={peer} activeGroup={group} settingsOpen={settings} conversations={conversations} groups={groups} />
+      <main className="main" aria-label={settings ? 'Settings' : peer ? `Conversation with ${peer}` : group ? 'Group conversation' : 'No conversation open'}>
         <ConnectionBanner />
-        {group ? (
+        {settings ? (
+          <SettingsPage me={me} />
+        ) : group ? (
           <GroupView key={group} me={me} id={group} />
         ) : peer ? (
           <ConversationView key={peer} me={me} peer={peer} />

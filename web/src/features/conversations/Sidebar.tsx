@@ -1,6 +1,6 @@
-// Conversations and groups by recency, with previews, unread badges and presence; plus the app
-// menu.
-import { BellIcon, KeyIcon, LogOutIcon, PlusIcon, UsersIcon } from '../../components/Icons';
+// Conversations and groups by recency, with previews, unread badges, presence, bot badges and
+// mute marks; plus the app menu.
+import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, UsersIcon } from '../../components/Icons';
 import type { Conversation, Group } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -12,18 +12,21 @@ import { activityOf } from '../groups/groupCache';
 import { GroupListItem } from '../groups/GroupListItem';
 import { useMentionUnread } from '../groups/mention-unread';
 import { NewGroupDialog } from '../groups/NewGroupDialog';
-import { conversationPath, followInApp, navigate } from '../../lib/router';
+import { useMutedPeers } from '../../lib/muted-peers';
+import { conversationPath, followInApp, navigate, settingsPath } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { Avatar } from '../../components/Avatar';
+import { BotBadge } from '../../components/BotBadge';
 import { UnreadBadge } from '../../components/UnreadBadge';
 
 interface SidebarProps {
   me: string;
   activePeer: string | null;
   activeGroup: string | null;
+  settingsOpen?: boolean;
   conversations: UseQueryResult<Conversation[]>;
   groups: UseQueryResult<Group[]>;
 }
@@ -39,7 +42,7 @@ function byActivity(conversations: Conversation[] = [], groups: Group[] = []): I
   return items.sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? 1 : -1));
 }
 
-export function Sidebar({ me, activePeer, activeGroup, conversations, groups }: SidebarProps) {
+export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, conversations, groups }: SidebarProps) {
   const [searching, setSearching] = useState(false);
   const [creatingGroup, setCreatingGroup] = useState(false);
   const mentioned = useMentionUnread();
@@ -47,6 +50,7 @@ export function Sidebar({ me, activePeer, activeGroup, conversations, groups }: 
   const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
+  const muted = useMutedPeers(me);
 
   return (
     <aside className="sidebar" aria-label="Conversations">
@@ -71,6 +75,16 @@ export function Sidebar({ me, activePeer, activeGroup, conversations, groups }: 
             </button>
           )}
           <ThemeToggle />
+          <a
+            href={settingsPath}
+            className="icon-button"
+            aria-label="Bots and API tokens"
+            title="Bots and API tokens"
+            aria-current={settingsOpen ? 'page' : undefined}
+            onClick={followInApp(settingsPath)}
+          >
+            <BotIcon />
+          </a>
           <button
             type="button"
             className="icon-button"
@@ -130,7 +144,13 @@ export function Sidebar({ me, activePeer, activeGroup, conversations, groups }: 
         <ul>
           {items.map((item) =>
             item.kind === 'conversation' ? (
-              <ConversationItem key={item.conversation.peer} me={me} conversation={item.conversation} active={item.conversation.peer === activePeer} />
+              <ConversationItem
+                key={item.conversation.peer}
+                me={me}
+                conversation={item.conversation}
+                active={item.conversation.peer === activePeer}
+                muted={muted.has(item.conversation.peer)}
+              />
             ) : (
               <GroupListItem key={item.group.id} me={me} group={item.group} active={item.group.id === activeGroup} mentioned={mentioned.get(item.group.id) ?? 0} />
             ),
@@ -141,7 +161,7 @@ export function Sidebar({ me, activePeer, activeGroup, conversations, groups }: 
   );
 }
 
-function ConversationItem({ me, conversation, active }: { me: string; conversation: Conversation; active: boolean }) {
+function ConversationItem({ me, conversation, active, muted }: { me: string; conversation: Conversation; active: boolean; muted: boolean }) {
   const online = usePresence(conversation.peer, conversation.online);
   const last = conversation.lastMessage;
   const unread = conversation.unread;
@@ -149,15 +169,24 @@ function ConversationItem({ me, conversation, active }: { me: string; conversati
     <li>
       <a
         href={conversationPath(conversation.peer)}
-        className={`conversation-item${active ? ' active' : ''}${unread > 0 ? ' unread' : ''}`}
+        className={`conversation-item${active ? ' active' : ''}${unread > 0 && !muted ? ' unread' : ''}`}
         aria-current={active ? 'page' : undefined}
         data-peer={conversation.peer}
+        data-muted={muted}
         onClick={followInApp(conversationPath(conversation.peer))}
       >
         <Avatar name={conversation.peer} online={online} />
         <span className="conversation-text">
           <span className="conversation-top">
-            <bdi className="conversation-peer">{conversation.peer}</bdi>
+            <span className="conversation-name">
+              <bdi className="conversation-peer">{conversation.peer}</bdi>
+              {conversation.bot && <BotBadge />}
+              {muted && (
+                <span className="muted-mark" role="img" aria-label="muted" title="Muted">
+                  <BellOffIcon />
+                </span>
+              )}
+            </span>
             {last && (
               <time className="conversation-time" dateTime={last.sentAt}>
                 {formatStamp(last.sentAt)}
@@ -175,7 +204,7 @@ function ConversationItem({ me, conversation, active }: { me: string; conversati
                 'No messages yet'
               )}
             </span>
-            <UnreadBadge count={unread} label={`${unread} unread`} />
+            <UnreadBadge count={unread} label={muted ? `muted, ${unread} unread` : `${unread} unread`} muted={muted} />
           </span>
         </span>
       </a>

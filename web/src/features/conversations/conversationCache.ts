@@ -57,6 +57,12 @@ export function applyReceiptToPreview(
   return list.map((x) => (x === c ? { ...c, lastMessage: { ...c.lastMessage!, state: next } } : x));
 }
 
+/** The peer turned out to be a bot (see learnPeerKind in ingest.ts). */
+export function markBot(list: Conversation[] | undefined, peer: string): Conversation[] | undefined {
+  if (!list?.some((c) => c.peer === peer && !c.bot)) return list;
+  return list.map((c) => (c.peer === peer ? { ...c, bot: true } : c));
+}
+
 export function totalUnread(list: Conversation[] | undefined): number {
   return list?.reduce((n, c) => n + c.unread, 0) ?? 0;
 }

@@ -5,8 +5,17 @@ import { BackIcon } from '../../components/Icons';
 import { displayText } from '../../lib/bidi';
 import { navigate } from '../../lib/router';
 
+interface ConversationHeaderProps {
+  avatar: ReactNode;
+  title: string;
+  /** Beside the title, outside the heading (e.g. the bot badge), so the heading's name stays the title. */
+  badge?: ReactNode;
+  status: ReactNode;
+  children?: ReactNode;
+}
+
 /** The header: back to the list (phone width), avatar, title with a status line, then `children` (actions). */
-export function ConversationHeader({ avatar, title, status, children }: { avatar: ReactNode; title: string; status: ReactNode; children?: ReactNode }) {
+export function ConversationHeader({ avatar, title, badge, status, children }: ConversationHeaderProps) {
   return (
     <header className="conversation-header">
       <button type="button" className="icon-button back" aria-label="Back to conversations" onClick={() => navigate('/')}>
@@ -14,9 +23,12 @@ export function ConversationHeader({ avatar, title, status, children }: { avatar
       </button>
       {avatar}
       <div className="conversation-heading">
-        <h2 id="conversation-title">
-          <bdi>{displayText(title)}</bdi>
-        </h2>
+        <div className="conversation-title-row">
+          <h2 id="conversation-title">
+            <bdi>{displayText(title)}</bdi>
+          </h2>
+          {badge}
+        </div>
         {status}
       </div>
       {children}

@@ -7,6 +7,8 @@ import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
 import { setVisible } from '../connection/viewState';
 import { SocketProvider } from '../connection/SocketProvider';
+import { queryKeys } from '../../api/keys';
+import { isPeerMuted, setPeerMuted } from '../../lib/muted-peers';
 
 withConversationScreen();
 
@@ -206,5 +208,37 @@ describe('read receipts', () => {
     } finally {
       act(() => setVisible(true));
     }
+  });
+});
+
+describe('header: bot badge and mute', () => {
+  it('marks a bot peer and mutes the conversation from the header', async () => {
+    stubFetch([]);
+    const client = testQueryClient();
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, lastMessage: null }]);
+    renderView(client);
+    await screen.findByText('No messages yet. Say hi to bob!');
+    expect(screen.getByTestId('bot-badge')).toHaveTextContent('bot');
+    // The badge sits beside the heading, whose name stays the peer's.
+    expect(screen.getByRole('heading', { level: 2, name: 'bob' })).toBeInTheDocument();
+    const mute = screen.getByRole('button', { name: 'Mute bob' });
+    expect(mute).toHaveAttribute('aria-pressed', 'false');
+    try {
+      await userEvent.setup().click(mute);
+      expect(mute).toHaveAttribute('aria-pressed', 'true');
+      expect(isPeerMuted('alice', 'bob')).toBe(true);
+      expect(screen.getByTestId('peer-status')).toHaveTextContent('offline · muted');
+    } finally {
+      setPeerMuted('alice', 'bob', false);
+    }
+  });
+
+  it('shows no badge for a person', async () => {
+    stubFetch([]);
+    const client = testQueryClient();
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, lastMessage: null }]);
+    renderView(client);
+    await screen.findByText('No messages yet. Say hi to bob!');
+    expect(screen.queryByTestId('bot-badge')).not.toBeInTheDocument();
   });
 });

@@ -1,15 +1,19 @@
-// One conversation: header with presence and typing, the message list, the composer. Marks the
-// peer's messages read while this view is visible.
+// One conversation: header with presence, bot badge, mute toggle and typing, the message list, the
+// composer. Marks the peer's messages read while this view is visible.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo } from 'react';
+import { useConversations } from '../../api/conversations';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
 import { displayText } from '../../lib/bidi';
+import { setPeerMuted, useMutedPeers } from '../../lib/muted-peers';
 import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
 import { Avatar } from '../../components/Avatar';
+import { BotBadge } from '../../components/BotBadge';
+import { BellIcon, BellOffIcon } from '../../components/Icons';
 import { Composer } from './Composer';
 import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from './ConversationParts';
 import { ingestOwnRead } from './ingest';
@@ -28,6 +32,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const { send, retry, discard } = useSendMessage(me);
   const online = usePresence(peer);
   const typing = useIsTyping(peer);
+  // From the list the layout fetches (this observer never fetches by itself).
+  const bot = useConversations(false).data?.find((c) => c.peer === peer)?.bot === true;
+  const muted = useMutedPeers(me).has(peer);
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
@@ -64,12 +71,30 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       <ConversationHeader
         avatar={<Avatar name={peer} online={online} />}
         title={peer}
+        badge={bot && <BotBadge />}
         status={
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
             {online ? 'online' : 'offline'}
+            {muted && ' · muted'}
           </p>
         }
-      />
+      >
+        {!notFound && (
+          <div className="group-actions">
+            {/* Kept in this browser only (lib/muted-peers.ts): the server has no 1:1 mute yet. */}
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Mute ${peer}`}
+              aria-pressed={muted}
+              title={muted ? 'Muted in this browser: no notifications. Click to unmute.' : 'Mute: no notifications from this conversation'}
+              onClick={() => setPeerMuted(me, peer, !muted)}
+            >
+              {muted ? <BellOffIcon /> : <BellIcon />}
+            </button>
+          </div>
+        )}
+      </ConversationHeader>
       {notFound ? (
         <div className="empty-main" role="alert">
           <h2>

@@ -5,8 +5,9 @@ import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { fetchGroupMessagesPage } from '../../api/group-messages';
 import { fetchMessagesPage, type MessagesData } from '../../api/messages';
 import { queryKeys } from '../../api/keys';
+import { fetchPerson } from '../../api/people';
 import { registerSessionStore } from '../../lib/session-stores';
-import { applyReceiptToPreview, bumpConversation, peerOf, setUnread } from '../conversations/conversationCache';
+import { applyReceiptToPreview, bumpConversation, markBot, peerOf, setUnread } from '../conversations/conversationCache';
 import { isReading, isReadingGroup } from '../connection/viewState';
 import { bumpGroup, setGroupUnread } from '../groups/groupCache';
 import { clearMentions, countMention } from '../groups/mention-unread';
@@ -57,6 +58,8 @@ export function ingestMessages(client: QueryClient, me: string, messages: readon
   };
   for (const [peer, list] of byPeer) {
     intoHistory(queryKeys.messages(peer), list);
+    const known = client.getQueryData<Conversation[]>(queryKeys.conversations);
+    if (known && !known.some((c) => c.peer === peer) && list.some((m) => m.from === peer)) void learnPeerKind(client, peer);
     client.setQueryData<Conversation[]>(queryKeys.conversations, (conversations) => {
       let next = conversations;
       for (const m of list) {
@@ -84,6 +87,21 @@ export function ingestMessages(client: QueryClient, me: string, messages: readon
     }
   }
   return fresh;
+}
+
+/**
+ * A conversation that starts live is made up in the cache from its first message, which does not
+ * say whether the peer is a bot. Refetching the list would, but the list may not hold the
+ * conversation yet (storing and pushing are separate consumers) and would then drop it; so ask
+ * about that one name instead.
+ */
+async function learnPeerKind(client: QueryClient, peer: string): Promise<void> {
+  try {
+    if (!(await fetchPerson(peer))?.bot) return;
+    client.setQueryData<Conversation[]>(queryKeys.conversations, (list) => markBot(list, peer));
+  } catch {
+    // The badge waits for the list's next fetch.
+  }
 }
 
 export function ingestReceipt(client: QueryClient, me: string, receipt: ReceiptChange) {

@@ -1,0 +1,270 @@
+// createClient(): the REST half of the client. Bodies are typed by the contract and judged by the
+// server (its codes are the ones to see); every answer is checked against the contract on arrival,
+// so a mismatch is an ApiError here, not a crash later.
+import {
+  ApiPaths,
+  ApiTokensResponse,
+  Bot,
+  BotsResponse,
+  CreatedApiToken,
+  IntegrationPaths,
+  type ApiToken,
+  type CreateApiTokenBody,
+  type CreateBotBody,
+  ConversationsResponse,
+  type Credentials,
+  GroupApiPaths,
+  type GroupSendBody,
+  GroupsResponse,
+  Group,
+  IDEMPOTENCY_HEADER,
+  MeResponse,
+  MessagesPage,
+  type MuteBody,
+  type RegisterBody,
+  SOCKET_ID_HEADER,
+  type SendBody,
+  SendResponse,
+  SessionResponse,
+  ValidationError,
+  normalizeUsername,
+  parse,
+  type ChatMessage,
+  type Conversation,
+} from '@messenger/protocol';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { ApiError, errorFromResponse } from './api-error.js';
+import { withRetries, type RetryOptions } from './retry.js';
+import { subscribe } from './subscribe.js';
+import type { SubscribeOptions, Subscription } from './subscribe-types.js';
+
+export interface ClientOptions {
+  /** The server, e.g. `https://chat.example.com`; '' (the default) is the page's own origin. */
+  baseUrl?: string;
+  /** A bearer token (a session's, or later an API token). Without one, call login(). */
+  token?: string;
+  /** Whose token it is, when already known (saves subscribe() asking /api/me). */
+  username?: string;
+  /** Browsers on the server's own origin: send its session cookie instead of a token. */
+  credentials?: RequestCredentials;
+  /** Per request, each attempt apart (default 15 000 ms). */
+  timeoutMs?: number;
+}
+
+export interface SendOptions extends RetryOptions {
+  /** Defaults to a fresh random key, the same for every retry of this call. */
+  idempotencyKey?: string;
+  /** The sending screen's own socket id: that screen gets no echo of the message. */
+  socketId?: string;
+}
+
+export interface HistoryOptions {
+  /** A message id: the page holds messages older than it. */
+  before?: string;
+  /** 1–200; the server's default when absent. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** 128 random bits as hex: crypto.randomUUID() exists only in secure contexts, getRandomValues everywhere. */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class MessengerClient {
+  readonly baseUrl: string;
+  private tokenValue: string | undefined;
+  private usernameValue: string | undefined;
+
+  constructor(private readonly options: ClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
+    this.tokenValue = options.token;
+    this.usernameValue = options.username;
+  }
+
+  /** The bearer token in use, if any. */
+  get token(): string | undefined {
+    return this.tokenValue;
+  }
+
+  /** Who the client is signed in as, once login(), register() or me() has told. */
+  get username(): string | undefined {
+    return this.usernameValue;
+  }
+
+  /** The raw call: JSON in, the answer checked against `schema` (or none for 204). */
+  async request<S extends TSchema>(path: string, schema: S | null, init: RequestOptions = {}): Promise<Static<S>> {
+    const method = init.method ?? 'GET';
+    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.tokenValue) headers.authorization = `Bearer ${this.tokenValue}`;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 15_000);
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: init.body === undefined ? null : JSON.stringify(init.body),
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+        signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      // The caller's abort is theirs to see as such; a timeout or a refused connection is ours.
+      if (init.signal?.aborted) throw init.signal.reason;
+      // A page on the server's own origin has nothing useful to add to this for a person.
+      if (!this.baseUrl) throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new ApiError(0, 'network_error', `Cannot reach ${this.baseUrl}: ${cause}`);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    if (schema === null) {
+      await response.body?.cancel();
+      return undefined as Static<S>;
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    try {
+      return parse(schema, body, `${method} ${path.split('?')[0]}`);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ApiError(response.status, 'invalid_response', error.message);
+      throw error;
+    }
+  }
+
+  /** Signs in; the client uses the new session's token from then on. */
+  async login(username: string, password: string): Promise<SessionResponse> {
+    // Folded as the server folds it, so the username this client reports matches the server's.
+    const body: Credentials = { username: normalizeUsername(username), password };
+    return this.adopt(await this.request(ApiPaths.login, SessionResponse, { method: 'POST', body }));
+  }
+
+  /** Creates an account and signs in as it. */
+  async register(username: string, password: string): Promise<SessionResponse> {
+    const body: RegisterBody = { username, password };
+    return this.adopt(await this.request(ApiPaths.register, SessionResponse, { method: 'POST', body }));
+  }
+
+  /** Ends the session. One the server no longer knows counts as ended ('already-gone'). */
+  async logout(): Promise<'revoked' | 'already-gone'> {
+    try {
+      await this.request(ApiPaths.logout, null, { method: 'POST' });
+      this.tokenValue = undefined;
+      return 'revoked';
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+      this.tokenValue = undefined;
+      return 'already-gone';
+    }
+  }
+
+  async me(signal?: AbortSignal): Promise<MeResponse> {
+    const me = await this.request(ApiPaths.me, MeResponse, signal ? { signal } : {});
+    this.usernameValue = me.username;
+    return me;
+  }
+
+  /** Sends a 1:1 message; resolves with the 202 body once Kafka holds it. Retries 503/429. */
+  send(to: string, text: string, options: SendOptions = {}): Promise<SendResponse> {
+    const body: SendBody = { to, text };
+    return this.sendWithRetries(ApiPaths.send, body, options);
+  }
+
+  /** Sends to a group (one copy per member, one Kafka transaction). Retries 503/429. */
+  sendToGroup(groupId: string, text: string, options: SendOptions = {}): Promise<SendResponse> {
+    const body: GroupSendBody = { text };
+    return this.sendWithRetries(GroupApiPaths.messages(groupId), body, options);
+  }
+
+  async conversations(signal?: AbortSignal): Promise<Conversation[]> {
+    return (await this.request(ApiPaths.conversations, ConversationsResponse, signal ? { signal } : {})).conversations;
+  }
+
+  /** One page of a conversation, newest first; `nextBefore` asks for the next (older) one. */
+  history(peer: string, options: HistoryOptions = {}): Promise<MessagesPage> {
+    const query = new URLSearchParams();
+    if (options.before !== undefined) query.set('before', options.before);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const path = ApiPaths.messages(peer) + (query.size > 0 ? `?${query}` : '');
+    return this.request(path, MessagesPage, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** Every page of a conversation, newest first, until the oldest (or until the loop breaks). */
+  async *historyPages(peer: string, options: Omit<HistoryOptions, 'before'> = {}): AsyncGenerator<ChatMessage[], void, undefined> {
+    let before: string | undefined;
+    for (;;) {
+      const page = await this.history(peer, { ...options, ...(before === undefined ? {} : { before }) });
+      if (page.messages.length > 0) yield page.messages;
+      if (page.nextBefore === null) return;
+      before = page.nextBefore;
+    }
+  }
+
+  /** My groups, each with my role and mute setting. */
+  async groups(signal?: AbortSignal): Promise<Group[]> {
+    return (await this.request(GroupApiPaths.groups, GroupsResponse, signal ? { signal } : {})).groups;
+  }
+
+  /** Mutes or unmutes one of my groups, for me, everywhere. */
+  setGroupMuted(groupId: string, muted: boolean): Promise<Group> {
+    const body: MuteBody = { muted };
+    return this.request(GroupApiPaths.mute(groupId), Group, { method: 'PUT', body });
+  }
+
+  /** A new API token for me or one of my bots (signed-in sessions only). `secret` is shown this once. */
+  createToken(body: CreateApiTokenBody): Promise<CreatedApiToken> {
+    return this.request(IntegrationPaths.tokens, CreatedApiToken, { method: 'POST', body });
+  }
+
+  /** My tokens and my bots' tokens, never their secrets. */
+  async tokens(signal?: AbortSignal): Promise<ApiToken[]> {
+    return (await this.request(IntegrationPaths.tokens, ApiTokensResponse, signal ? { signal } : {})).tokens;
+  }
+
+  /** Revokes a token at once; its sockets close on every instance. */
+  async revokeToken(id: string): Promise<void> {
+    await this.request(IntegrationPaths.token(id), null, { method: 'DELETE' });
+  }
+
+  createBot(body: CreateBotBody): Promise<Bot> {
+    return this.request(IntegrationPaths.bots, Bot, { method: 'POST', body });
+  }
+
+  async bots(signal?: AbortSignal): Promise<Bot[]> {
+    return (await this.request(IntegrationPaths.bots, BotsResponse, signal ? { signal } : {})).bots;
+  }
+
+  async deleteBot(username: string): Promise<void> {
+    await this.request(IntegrationPaths.bot(username), null, { method: 'DELETE' });
+  }
+
+  /** Connects the socket: messages live and caught up, acknowledged, deduplicated, reconnected. */
+  subscribe(options: SubscribeOptions): Subscription {
+    return subscribe(this, options);
+  }
+
+  private sendWithRetries(path: string, body: unknown, options: SendOptions): Promise<SendResponse> {
+    const headers: Record<string, string> = { [IDEMPOTENCY_HEADER]: options.idempotencyKey ?? newIdempotencyKey() };
+    if (options.socketId) headers[SOCKET_ID_HEADER] = options.socketId;
+    return withRetries(
+      () => this.request(path, SendResponse, { method: 'POST', body, headers, ...(options.signal ? { signal: options.signal } : {}) }),
+      options,
+    );
+  }
+
+  private adopt(session: SessionResponse): SessionResponse {
+    this.tokenValue = session.token;
+    this.usernameValue = session.user.username;
+    return session;
+  }
+}
+
+export function createClient(options: ClientOptions = {}): MessengerClient {
+  return new MessengerClient(options);
+}

@@ -1,0 +1,58 @@
+// How messages reach the subscriber: one at a time with deduplication and acknowledgement, or in
+// whole batches for a consumer that keeps its own record (the desktop agent).
+import type { ChatMessage } from '@messenger/protocol';
+import type { Delivery, SubscribeOptions } from './subscribe-types.js';
+
+/**
+ * Insertion-ordered ids, the oldest forgotten past `limit`: a Set keeps order, so it is the FIFO.
+ * Hand-written on purpose: a repeat comes within one reconnect of the first copy, so first-in
+ * first-out is the right rule, and six lines keep the package free of a cache dependency.
+ */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(id: string) {
+    return this.ids.has(id);
+  }
+  add(id: string) {
+    this.ids.add(id);
+    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value as string);
+  }
+}
+
+/** How a batch reaches the caller: per message with dedupe and acks, or whole (the caller's job). */
+export function makeDeliver(
+  options: SubscribeOptions,
+  ack: (ids: string[]) => Promise<boolean>,
+  me: () => Promise<string>,
+  report: (error: unknown) => void,
+  closed: () => boolean,
+): (items: Delivery[], catchUp: boolean) => Promise<void> {
+  if ('onBatch' in options) return async (items, catchUp) => options.onBatch(items, { catchUp });
+  const seen = new RecentIds(options.rememberIds ?? 10_000);
+  return async (items) => {
+    const self = await me();
+    /** Mine to acknowledge: addressed to me and not yet delivered (the web app's rule). */
+    const mine = (m: ChatMessage) => m.to === self && m.state === 'sent';
+    const toAck: string[] = [];
+    for (const { message, live, readingNow } of items) {
+      if (closed()) return;
+      // Catch-up and live overlap by design, and a reconnect re-offers what was handed over but
+      // not yet acknowledged: hand each over once, but acknowledge a repeat again (the first ack
+      // may have been lost with the old socket).
+      if (seen.has(message.id)) {
+        if (mine(message)) toAck.push(message.id);
+        continue;
+      }
+      try {
+        await options.onMessage(message, { live, readingNow });
+      } catch (error) {
+        report(error);
+        continue; // unacknowledged: offered again on the next connect
+      }
+      seen.add(message.id);
+      if (mine(message)) toAck.push(message.id);
+    }
+    if (toAck.length > 0) await ack(toAck);
+  };
+}

@@ -1,0 +1,92 @@
+// What subscribe() takes and gives. Apart from subscribe.ts so the delivery rules can use them
+// without an import cycle.
+import type {
+  ChatMessage,
+  ClientToServerEvents,
+  GroupUpdate,
+  HandshakeAuth,
+  MeResponse,
+  PresenceUpdate,
+  ReceiptChange,
+  ServerToClientEvents,
+  TypingUpdate,
+} from '@messenger/protocol';
+import type { Socket } from 'socket.io-client';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** What subscribe() needs of the client: where, as whom, and how to ask who that is. */
+export interface SubscribeHost {
+  readonly baseUrl: string;
+  readonly token: string | undefined;
+  readonly username: string | undefined;
+  me(signal?: AbortSignal): Promise<MeResponse>;
+}
+
+export type SubscriptionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'closed';
+
+export interface MessageInfo {
+  /** false for what was missed (message:batch), true for a message pushed live. */
+  live: boolean;
+  /** The recipient has this conversation open in a visible tab (quiet other screens). */
+  readingNow: boolean;
+}
+
+export interface Delivery extends MessageInfo {
+  message: ChatMessage;
+}
+
+interface Handlers {
+  /**
+   * The subscription is closed for good: the server ended the session (`revoked`, with its reason)
+   * or no longer knows the token (`refused`: expired, logged out, revoked while away).
+   */
+  onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
+  onReceipt?: (change: ReceiptChange) => void;
+  onGroupUpdate?: (update: GroupUpdate) => void;
+  onPresence?: (update: PresenceUpdate) => void;
+  onTyping?: (update: TypingUpdate) => void;
+  /** `detail`: why it disconnected or could not connect. */
+  onStatus?: (status: SubscriptionStatus, detail?: string) => void;
+  /** A malformed event, a failed handler or acknowledgement: reported, never thrown. */
+  onError?: (error: Error) => void;
+  /** How the server counts this socket for presence and notifications (default 'bot'). */
+  client?: HandshakeAuth['client'];
+}
+
+/**
+ * The simple way. Each message once, in order, one at a time: what was missed first (after the
+ * catch-up), then live ones. It is acknowledged (delivered) when `onMessage` resolves; if it throws,
+ * it is not, and the server offers it again on the next connect. Own messages (sent from another
+ * screen) arrive too: check `message.from`.
+ */
+export interface PerMessageOptions extends Handlers {
+  onMessage: (message: ChatMessage, info: MessageInfo) => void | Promise<void>;
+  /** Ids remembered for deduplication (default 10 000). */
+  rememberIds?: number;
+}
+
+/**
+ * For consumers with their own record of what they handled (the desktop agent's seen-store): the
+ * whole catch-up as one batch once the server says it is complete (live messages that came during
+ * it included), then each live message as a batch of one, in order, one batch at a time. Nothing
+ * is deduplicated or acknowledged for you: call `subscription.ack(ids)`.
+ */
+export interface BatchOptions extends Handlers {
+  onBatch: (items: Delivery[], info: { catchUp: boolean }) => void | Promise<void>;
+}
+
+export type SubscribeOptions = PerMessageOptions | BatchOptions;
+
+
+export interface Subscription {
+  readonly socket: ChatSocket;
+  /** Resolves at the first `sync:done` (caught up), rejects if closed before. */
+  readonly ready: Promise<void>;
+  /** Acknowledges ids (they count as delivered); resolves false when the server did not record them. */
+  ack(ids: string[]): Promise<boolean>;
+  /** Drops the connection and connects again: the server offers what is unacknowledged again. */
+  reconnect(): void;
+  close(): void;
+}
+

@@ -1,0 +1,114 @@
+// subscribe() against the real server: live messages, the catch-up after a dropped connection,
+// each message handed over once although the server offers one twice, and every one acknowledged.
+import type { ChatMessage } from '@messenger/protocol';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { MessageInfo, MessengerClient, Subscription, SubscriptionStatus } from '../src/index.js';
+import { createClient } from '../src/index.js';
+import { signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
+
+let server: TestServer;
+let alice: MessengerClient;
+let bob: MessengerClient;
+const subscriptions: Subscription[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  [alice, bob] = await Promise.all([signedUp(server, 'al'), signedUp(server, 'bo')]);
+});
+
+afterAll(async () => {
+  for (const s of subscriptions) s.close();
+  await server?.stop();
+});
+
+/** `hold` keeps the handler busy on a message until it resolves (a slow bot). */
+function collect(client: MessengerClient, hold: (m: ChatMessage) => Promise<void> = () => Promise.resolve()) {
+  const handled: [ChatMessage, MessageInfo][] = [];
+  const statuses: SubscriptionStatus[] = [];
+  const errors: Error[] = [];
+  const subscription = client.subscribe({
+    onMessage: async (message, info) => {
+      handled.push([message, info]);
+      await hold(message);
+    },
+    onStatus: (status) => statuses.push(status),
+    onError: (error) => errors.push(error),
+  });
+  subscriptions.push(subscription);
+  // Every message frame the socket heard, repeats included.
+  const offered: string[] = [];
+  subscription.socket.onAny((event: string, payload: unknown) => {
+    if (event === 'message:new') offered.push((payload as { message: ChatMessage }).message.id);
+    if (event === 'message:batch') offered.push(...(payload as { messages: ChatMessage[] }).messages.map((m) => m.id));
+  });
+  return { subscription, handled, statuses, errors, offered };
+}
+
+const countOf = (ids: string[], id: string) => ids.filter((x) => x === id).length;
+
+it('hands over caught-up and live messages once each across a dropped connection, and acknowledges them', async () => {
+  const early = await alice.send(bob.username!, 'before bob connects');
+  let holding: (m: ChatMessage) => Promise<void> = () => Promise.resolve();
+  const bobs = collect(bob, (m) => holding(m));
+  await bobs.subscription.ready;
+  expect(bobs.handled.map(([m, info]) => [m.id, info.live])).toEqual([[early.id, false]]);
+
+  const live = await alice.send(bob.username!, 'live');
+  await waitUntil('the live message', () => bobs.handled.some(([m]) => m.id === live.id));
+  expect(bobs.handled.at(-1)?.[1].live).toBe(true);
+  // Acknowledged: the sender sees both delivered.
+  const delivered = async (ids: string[]) => {
+    const page = await alice.history(bob.username!);
+    return ids.every((id) => page.messages.find((m) => m.id === id)?.state === 'delivered');
+  };
+  await expectEventually(() => delivered([early.id, live.id]), 'the first two delivered');
+
+  // The connection drops (not a close) while the bot is still busy with a message, so that
+  // message is not acknowledged yet: socket.io reconnects by itself, and the catch-up offers it
+  // again, with what alice wrote meanwhile.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  holding = (m) => (m.text === 'slow' ? released : Promise.resolve());
+  const slow = await alice.send(bob.username!, 'slow');
+  await waitUntil('the bot busy with it', () => bobs.handled.some(([m]) => m.id === slow.id));
+  const reconnectsBefore = bobs.statuses.filter((s) => s === 'reconnecting').length;
+  bobs.subscription.socket.io.engine.close();
+  const whileAway = [await alice.send(bob.username!, 'while away 1'), await alice.send(bob.username!, 'while away 2')];
+  await waitUntil('the catch-up offering it again', () => countOf(bobs.offered, slow.id) > 1);
+  expect(bobs.statuses.filter((s) => s === 'reconnecting').length).toBeGreaterThan(reconnectsBefore);
+  release();
+  await waitUntil('live again', () => bobs.statuses.at(-1) === 'live');
+  await waitUntil('the messages sent while away', () => whileAway.every((s) => bobs.handled.some(([m]) => m.id === s.id)));
+
+  const all = [early, live, slow, ...whileAway].map((s) => s.id);
+  expect(bobs.handled.map(([m]) => m.id)).toEqual(all);
+  await expectEventually(() => delivered(all), 'all five delivered');
+  expect(bobs.errors).toEqual([]);
+  bobs.subscription.close();
+});
+
+it('signs in with a token alone (asks who it is) and ends on an unknown token', async () => {
+  const byToken = createClient({ baseUrl: server.url, token: bob.token! });
+  const fresh = collect(byToken);
+  await fresh.subscription.ready;
+  const sent = await alice.send(bob.username!, 'for the token holder');
+  expect(byToken.username).toBe(bob.username);
+  await waitUntil('the message', () => fresh.handled.some(([m]) => m.id === sent.id));
+
+  const ended: string[] = [];
+  const stranger = createClient({ baseUrl: server.url, token: 'not-a-token' }).subscribe({
+    onMessage: () => undefined,
+    onSessionEnded: (reason) => ended.push(reason),
+  });
+  subscriptions.push(stranger);
+  await expect(stranger.ready).rejects.toThrow();
+  expect(ended).toHaveLength(1);
+});
+
+async function expectEventually(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
