@@ -1,48 +1,27 @@
 // Terminal prompts: a visible one for the username, a hidden one for the password.
-import readline from 'node:readline';
+import input from '@inquirer/input';
+import password from '@inquirer/password';
 
+/** Reads a visible line (the username). Needs a TTY, as the caller checks. */
 export function ask(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  return new Promise((resolve, reject) => {
-    rl.on('SIGINT', () => {
-      rl.close();
-      reject(new Error('cancelled'));
-    });
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer);
-    });
-  });
+  return cancellable(input({ message: question.trimEnd() }, { output: process.stderr }));
 }
 
 /** Reads a line without echoing it. Needs a TTY; scripts use --password-stdin or the env var. */
-export function askHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) return Promise.reject(new Error('no terminal to ask for the password'));
-  process.stderr.write(question);
-  return new Promise((resolve, reject) => {
-    let value = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const done = (error?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      process.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
-        if (ch === '\u0003') return done(new Error('cancelled'));
-        if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('');
-        else if (ch >= ' ') value += ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
+export async function askHidden(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new Error('no terminal to ask for the password');
+  // No Ctrl+T to reveal it: the screen may be shared or recorded, and nothing typed is shown.
+  return cancellable(password({ message: question.trimEnd(), toggleMask: false }, { output: process.stderr }));
+}
+
+/** Ctrl+C (or the terminal closing) ends a prompt: the CLI says "cancelled". */
+async function cancellable(answer: Promise<string>): Promise<string> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') throw new Error('cancelled');
+    throw error;
+  }
 }
 
 /** All of stdin, without the trailing newline (for --password-stdin). */

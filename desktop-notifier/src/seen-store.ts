@@ -3,6 +3,7 @@
 // Bounded: the newest `capacity` ids are kept. Writes are atomic (temp file, fsync, rename).
 import fs from 'node:fs';
 import path from 'node:path';
+import { sync as writeFileAtomicSync } from 'write-file-atomic';
 
 export const DEFAULT_SEEN_CAPACITY = 2000;
 
@@ -49,7 +50,11 @@ export class SeenStore {
     return this.set.has(id);
   }
 
-  /** Records ids in memory; call flush() to persist. Returns how many were new. */
+  /**
+   * Records ids in memory; call flush() to persist. Returns how many were new. Kept by hand, not
+   * lru-cache: the insertion-ordered array is also what the file stores, and a repeat refreshes
+   * nothing.
+   */
   remember(ids: Iterable<string>): number {
     let added = 0;
     for (const id of ids) {
@@ -85,22 +90,11 @@ function parseSeen(raw: string): string[] | null {
   }
 }
 
-/** Writes via a temp file in the same directory, fsyncs it and renames it over the target. */
+/**
+ * Writes via a temp file created `mode` in the same directory, fsynced and renamed over the
+ * target (write-file-atomic), after creating the directory 0700 if it is missing.
+ */
 export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
-  if (process.platform !== 'win32') fs.chmodSync(file, mode);
+  writeFileAtomicSync(file, data, { mode });
 }

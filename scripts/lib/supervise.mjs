@@ -3,6 +3,8 @@
 // is restarted with backoff, a bounded number of times. One that exits before it ever listened
 // (bad configuration, Kafka unreachable past its deadline) is not: the same start would fail the
 // same way, so its message should end the command instead of scrolling by in a loop.
+// The backoff is by hand, not p-retry: a restart follows an 'exit' event and its budget is per
+// time window (maxRestarts in windowMs), where p-retry retries a promise a fixed number of times.
 import { spawn } from 'node:child_process';
 
 const LISTENING = 'Server listening at';

@@ -140,6 +140,18 @@ describe('API tokens', () => {
     expect(status).toBe(401);
   });
 
+  it('is refused on the first request after its expiry, though it was checked just before (the session cache ends at the expiry)', async () => {
+    const me = await register(t);
+    // Well inside SESSION_RECHECK_MS (5 s): a cache trusting the token for the whole period would answer 200 below.
+    const expiresAt = Date.now() + 3000;
+    const soon = await createToken(me.token, { name: 'edge', scopes: ['read'], expiresAt: new Date(expiresAt).toISOString() });
+    const get = () => t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(soon.secret) });
+    expect((await get()).statusCode).toBe(200);
+    // Waits for the expiry itself, the condition under test.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now() + 5)));
+    expect((await get()).statusCode).toBe(401);
+  });
+
   it("closes the token's socket when the token expires", async () => {
     const me = await register(t);
     const soon = await createToken(me.token, { name: 'short', scopes: ['receive'], expiresAt: new Date(Date.now() + 1500).toISOString() });

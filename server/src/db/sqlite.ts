@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file (WAL, so readers never block the writer), owner-only.
 import SQLite from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDatabaseFiles, ensurePrivateDir, type Tightened } from './private-files.js';
@@ -9,19 +10,15 @@ import { ensurePrivateDatabaseFiles, ensurePrivateDir, type Tightened } from './
 // the SQL) cost about as much as running it: /send, acks and the history consumer repeat the same
 // few statements thousands of times a second. Reuse them by SQL text. Safe because Kysely runs
 // one statement at a time on its single connection and the server never streams (iterate) a
-// query. Bounded: batch inserts vary in row count, so the cache is cleared if it ever fills.
+// query. Bounded: batch inserts vary in row count, so the least recently used statement goes.
 const STATEMENT_CACHE_SIZE = 2000;
 
-function cachePreparedStatements(sqlite: SQLite.Database): void {
+export function cachePreparedStatements(sqlite: SQLite.Database): void {
   const prepare = sqlite.prepare.bind(sqlite);
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new LRUCache<string, SQLite.Statement>({ max: STATEMENT_CACHE_SIZE });
   sqlite.prepare = ((source: string) => {
     let statement = cache.get(source);
-    if (!statement) {
-      statement = prepare(source);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-      cache.set(source, statement);
-    }
+    if (!statement) cache.set(source, (statement = prepare(source)));
     return statement;
   }) as typeof sqlite.prepare;
 }

@@ -99,6 +99,19 @@ describe('createInboxRecord', () => {
     inbox.record('a', at(4)); // forgotten: sent again (in the server a later offset is never lower; see createInboxRecord)
     expect(sent).toEqual([5, 5, 5, 4]);
   });
+
+  it('counts recency from the last move: a round that moves nothing does not keep a group', () => {
+    const sent: string[] = [];
+    const inbox = createInboxRecord({ commitInbox: (user, _partition, offset) => void sent.push(`${user}${offset}`) }, 2);
+    const at = (offset: number) => new Map([[0, { lowestUnacked: offset, highestAcked: 0, position: undefined }]]);
+    inbox.record('a', at(5));
+    inbox.record('b', at(5));
+    inbox.record('a', at(4)); // no move, so a stays the least recently moved
+    inbox.record('c', at(5)); // a falls out, b stays
+    inbox.record('b', at(4)); // remembered: not sent
+    inbox.record('a', at(4)); // forgotten: sent again
+    expect(sent).toEqual(['a5', 'b5', 'c5', 'a4']);
+  });
 });
 
 describe('roundAcks', () => {

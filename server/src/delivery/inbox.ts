@@ -7,6 +7,7 @@
 // below which everything is stored. Catch-up treats everything below the committed offset as
 // delivered, so a commit that runs ahead of an unacknowledged message loses it for good (issue
 // 12, item 2: an ack of m2 alone used to commit past m1). It never moves backwards either.
+import { LRUCache } from 'lru-cache';
 import type { AckOutcome } from '../db/messages.repository.js';
 import type { KafkaBus } from '../kafka/bus.js';
 
@@ -80,7 +81,8 @@ const REMEMBERED_GROUPS = 100_000;
  * compare-and-set); the lower one is still safe, it only shows as lag until the next ack.
  */
 export function createInboxRecord(bus: Pick<KafkaBus, 'commitInbox'>, capacity = REMEMBERED_GROUPS) {
-  const highest = new Map<string, number>();
+  // Recency is that of the last move: peek() reads without refreshing, set() refreshes.
+  const highest = new LRUCache<string, number>({ max: capacity });
 
   return {
     /** Commits what `partitions` allow for `recipient`; returns the offsets that move forward. */
@@ -89,15 +91,9 @@ export function createInboxRecord(bus: Pick<KafkaBus, 'commitInbox'>, capacity =
       for (const [partition, acks] of partitions) {
         const offset = inboxCommitOffset(acks);
         const key = `${partition}:${recipient}`;
-        const before = highest.get(key);
+        const before = highest.peek(key);
         if (before !== undefined && before >= offset) continue;
-        // Delete first so the map's insertion order is recency order, oldest evicted first.
-        highest.delete(key);
         highest.set(key, offset);
-        if (highest.size > capacity) {
-          const oldest = highest.keys().next().value;
-          if (oldest !== undefined) highest.delete(oldest);
-        }
         bus.commitInbox(recipient, partition, offset);
         moved.set(partition, offset);
       }

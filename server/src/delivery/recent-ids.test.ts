@@ -12,4 +12,13 @@ describe('RecentIds', () => {
     expect(ids.add('a')).toBe(true);
     expect(ids.add('c')).toBe(false);
   });
+
+  it('keeps insertion order: has() refreshes nothing', () => {
+    const ids = new RecentIds(2);
+    ids.add('a');
+    ids.add('b');
+    expect(ids.has('a')).toBe(true);
+    ids.add('c');
+    expect([ids.has('a'), ids.has('b'), ids.has('c')]).toEqual([false, true, true]);
+  });
 });

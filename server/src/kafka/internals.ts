@@ -52,6 +52,7 @@ export function createGroupInternals(kafka: Kafka) {
         retentionTime: -1,
         topics: [{ topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })) }],
       };
+      // Two tries, no pause, the cached coordinator dropped between: shorter than p-retry's options.
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
           let coordinator = coordinators.get(groupId);

@@ -73,7 +73,11 @@ export function createJoinTracker(options: JoinTrackerOptions) {
     if (!watchdog) armWatchdog();
   };
 
-  /** Resolves after the first attempt; retries in the background for as long as we are joining. */
+  /**
+   * Resolves after the first attempt; retries in the background for as long as we are joining.
+   * By hand, not p-retry: the first answer is awaited and the rest is not, and the loop ends on
+   * "no longer joining" as well as on its count.
+   */
   async function evictWhileJoining(memberId: string): Promise<void> {
     if (evicting.has(memberId)) return;
     evicting.add(memberId);

@@ -15,7 +15,8 @@ import type { KafkaBusOptions, RawRecord } from './types.js';
 
 const MAX_CONCURRENT_PARTITIONS = 64;
 const CONSUMER_CLOSE_TIMEOUT_MS = 5_000;
-// Between attempts to read where to start.
+// Between attempts to read where to start. A loop by hand, not p-retry: a fixed pause and a stop
+// flag checked each round, where p-retry would need an AbortController wired to stop() as well.
 const START_RETRY_MS = 1_000;
 const START_ATTEMPTS = 30;
 // How long a batch may wait inline (holding up the fetch loop) before its partition is paused.

@@ -13,7 +13,10 @@ const typingCheck = TypeCompiler.Compile(TypingPayload);
 const focusCheck = TypeCompiler.Compile(FocusPayload);
 // A typing "true" is forwarded at most this often per conversation; "false" always goes.
 const TYPING_THROTTLE_MS = 1000;
-// Bounds the per-socket memory of typing: known peers, and when each was last told.
+// Bounds the per-socket memory of typing: known peers, and when each was last told. Emptied
+// when full rather than an lru-cache: that allocates arrays for all `max` entries up front
+// (23 KiB at 1000, measured; an empty Set is 0.3 KiB), once per socket, where most sockets type
+// to a handful of people.
 const MAX_KNOWN_PEERS = 1000;
 
 type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher; receipts: DeliveredReceipts; inOrder: InOrder };

@@ -2,6 +2,7 @@
 // API tokens (msk_…) authenticate here too, as sessions with fewer scopes.
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import { API_SCOPES, API_TOKEN_PREFIX, isValidUsername, normalizeUsername, type ApiScope } from '@messenger/protocol';
+import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IntegrationsRepository } from '../db/integrations.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
@@ -91,17 +92,17 @@ export function createAuthService({ users, integrations, sessionTtlMs, argon2, l
   // up again (a Postgres lookup costs ~0.15-0.35 ms of CPU per request here). A revocation drops
   // it on every process before the revoking request is answered (`forget`, told by the hub).
   // Unknown tokens are never cached.
-  const recentSessions = new Map<string, { session: Session; until: number }>();
+  // ttlResolution 0: every get reads the clock, so nothing is trusted past its time.
+  const recentSessions = new LRUCache<string, Session>({ max: MAX_CACHED_SESSIONS, ttlResolution: 0 });
   // Counts `forget` calls. A lookup that was in flight while sessions were forgotten may have
   // read a row from before the revocation: its answer is used once but not remembered.
   let forgets = 0;
+  /** `now`: when the lookup started. Trusted until SESSION_RECHECK_MS after that, or its expiry. */
   function remember(session: Session, now: number) {
     const until = Math.min(now + SESSION_RECHECK_MS, session.expiresAt === null ? Infinity : Date.parse(session.expiresAt));
-    recentSessions.set(session.tokenHash, { session, until });
-    if (recentSessions.size > MAX_CACHED_SESSIONS) {
-      const oldest = recentSessions.keys().next().value;
-      if (oldest !== undefined) recentSessions.delete(oldest);
-    }
+    // lru-cache counts a ttl from the set, which comes after the lookup: count from `now`.
+    const ttl = Math.floor(until - Date.now());
+    if (ttl >= 1) recentSessions.set(session.tokenHash, session, { ttl });
   }
 
   async function issueSession(username: string) {
@@ -171,8 +172,7 @@ export function createAuthService({ users, integrations, sessionTtlMs, argon2, l
       const tokenHash = hashToken(token);
       const now = Date.now();
       const cached = recentSessions.get(tokenHash);
-      if (cached && cached.until > now) return cached.session;
-      recentSessions.delete(tokenHash);
+      if (cached) return cached;
       const forgetsBefore = forgets;
       const session = token.startsWith(API_TOKEN_PREFIX) ? await apiTokenSession(tokenHash, now) : await signedInSession(tokenHash, now);
       if (session && forgets === forgetsBefore) remember(session, now);

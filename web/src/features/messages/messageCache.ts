@@ -92,7 +92,8 @@ export function hasMessage(data: MessagesData | undefined, id: string): boolean 
 
 /**
  * Receipts can overtake the message they are about (a fast reader, a slow 202). They wait here
- * and apply when the message arrives. Bounded: old entries fall out.
+ * and apply when the message arrives. Bounded: old entries fall out. By hand, like the other
+ * bounded sets in web/: lru-cache would add 5.9 KB gzipped to the bundle for a few lines each.
  */
 export class EarlyReceipts {
   private readonly states = new Map<string, ReceiptState>();
