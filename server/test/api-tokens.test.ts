@@ -6,18 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { appPerFile, bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
 import { onPostgres } from './helpers/database.js';
 import { waitUntil } from './helpers/wait.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 async function createToken(session: string, body: Record<string, unknown>) {
   const res = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: bearer(session), payload: body });

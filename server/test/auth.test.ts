@@ -1,15 +1,8 @@
 import type { MeResponse, PeopleResponse } from '@messenger/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, connect, randomName, register, removeDir, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { appPerFile, bearer, connect, randomName, register, waitFor } from './helpers/app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 describe('accounts', () => {
   it('registers, folds case, and answers /api/me for the token', async () => {

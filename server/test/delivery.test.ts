@@ -1,25 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  autoAck,
-  collectMessages,
-  connect,
-  register,
-  removeDir,
-  send,
-  startApp,
-  waitFor,
-  type TestApp,
-} from './helpers/app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { appPerFile, autoAck, collectMessages, connect, register, removeDir, send, startApp, waitFor } from './helpers/app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 const admin = () => new Kafka({ brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING }).admin();
 

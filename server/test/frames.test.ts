@@ -3,18 +3,11 @@
 // receipt:update per acknowledgement round however many conversations it covers.
 import { GroupApiPaths, SOCKET_ID_HEADER, type ReceiptUpdate } from '@messenger/protocol';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, connect, heard, randomName, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appPerFile, bearer, connect, heard, randomName, register, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
 import { onPostgres } from './helpers/database.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 /** The ids of every message:new the socket heard so far. */
 const newIds = (socket: ClientSocket) =>

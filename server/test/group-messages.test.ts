@@ -4,18 +4,11 @@
 import { GroupApiPaths, type ChatMessage, type GroupReceipts, type MessagesPage } from '@messenger/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { autoAck, bearer, collectMessages, connect, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { appPerFile, autoAck, bearer, collectMessages, connect, register, send, waitFor } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 const kafka = () => new Kafka({ brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING });
 

@@ -1,15 +1,8 @@
 import type { ConversationsResponse, MessagesPage } from '@messenger/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, collectMessages, connect, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { appPerFile, bearer, collectMessages, connect, register, send, waitFor, type TestApp } from './helpers/app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 async function stored(t: TestApp, token: string, peer: string, n: number) {
   // The history consumer stores asynchronously; a socket sees each message only after it is stored.

@@ -3,21 +3,14 @@
 // the server puts on a message object reaches browsers; this pins the exact key set. Where Kafka
 // put the record (partition, offset) is the server's business, and only POST /send's answer
 // carries it (scripts find the record with it).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, connect, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { appPerFile, bearer, connect, register, send, waitFor } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
 const MESSAGE_KEYS = ['from', 'id', 'sentAt', 'state', 'text', 'to'];
 const keysOf = (value: unknown) => Object.keys(value as object).sort();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 describe('the message as clients see it', () => {
   it('has the same keys, and no Kafka position, pushed live, in a catch-up batch, and over REST', async () => {

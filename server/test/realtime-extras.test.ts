@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectMessages, connect, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { appPerFile, collectMessages, connect, register, send, waitFor } from './helpers/app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 describe('presence, typing and reading-now', () => {
   it('tells the people you talk to when you come and go', async () => {

@@ -1,16 +1,9 @@
 import type { SendResponse } from '@messenger/protocol';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { autoAck, collectMessages, connect, register, removeDir, send, startApp, type TestApp } from './helpers/app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { appPerFile, autoAck, collectMessages, connect, register, send } from './helpers/app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 describe('POST /send', () => {
   it('answers 202 with where Kafka put it, keyed by the recipient, with the id in a header', async () => {

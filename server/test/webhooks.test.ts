@@ -6,17 +6,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, collectMessages, connect, heard, randomName, register, removeDir, startApp, waitFor, type TestApp } from './helpers/app.js';
+import { appPerFile, bearer, collectMessages, connect, heard, randomName, register, removeDir, startApp, waitFor, type TestApp } from './helpers/app.js';
 import { onPostgres } from './helpers/database.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(async () => {
-  await t?.close();
-  if (t) removeDir(t.dataDir);
-});
+const t = appPerFile();
 
 type Account = Awaited<ReturnType<typeof register>>;
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { waitUntil } from './wait.js';
 // Brings the app's decorations (repos, bus, database…) into the test's types.
@@ -109,6 +109,27 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     logs,
     close: () => app.close(),
   };
+}
+
+/**
+ * One app for the whole test file: started in beforeAll, closed and its data removed in afterAll.
+ * The returned object reads through to that app, so tests use it as they would the app itself.
+ */
+export function appPerFile(env: Record<string, string> = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startApp(env);
+  });
+  afterAll(async () => {
+    await started?.close();
+    if (started) removeDir(started.dataDir);
+  });
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      if (!started) throw new Error('the app of this file starts in beforeAll; use it inside a test or a hook');
+      return Reflect.get(started, key) as unknown;
+    },
+  });
 }
 
 export function removeDir(dir: string) {
