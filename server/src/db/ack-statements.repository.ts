@@ -1,6 +1,7 @@
 // The two statements of an acknowledgement round (messages.repository.ts markDeliveredMany runs
 // them in one transaction): which copies moved to delivered, and what is still undelivered.
 import { sql, type Transaction } from 'kysely';
+import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { precompiled, slot } from './precompiled.js';
 import type { Database } from './schema.js';
@@ -56,8 +57,7 @@ export function ackStatements(db: Db) {
   return {
     async markDelivered(trx: Transaction<Database>, pairs: readonly (readonly [string, string])[], now: string): Promise<Delivered[]> {
       const out: Delivered[] = [];
-      for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
-        const chunk = pairs.slice(i, i + ACK_CHUNK);
+      for (const chunk of chunks(pairs, ACK_CHUNK)) {
         const ids = [...new Set(chunk.map(([, id]) => id))];
         const values: unknown[] = [now, ...ids];
         for (const [recipient, id] of chunk) values.push(recipient, id);
@@ -69,8 +69,7 @@ export function ackStatements(db: Db) {
 
     async lowestUndelivered(trx: Transaction<Database>, pairs: readonly (readonly [string, number])[]) {
       const found = new Map<string, Map<number, number | null>>();
-      for (let i = 0; i < pairs.length; i += ACK_CHUNK) {
-        const chunk = pairs.slice(i, i + ACK_CHUNK);
+      for (const chunk of chunks(pairs, ACK_CHUNK)) {
         type Row = { recipient: string; kafka_partition: number | string; lowest: number | string | null };
         const { rows } = await trx.executeQuery(lowest<Row>(chunk.length, chunk.flat()));
         for (const row of rows) {

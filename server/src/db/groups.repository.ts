@@ -5,16 +5,9 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
 import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
 import { groupConversation, type Database, type GroupMembersTable, type GroupsTable } from './schema.js';
+import { chunks } from './chunks.js';
 import { transact } from './transaction.js';
 
-// Statements name at most this many usernames: SQLite and Postgres both cap a statement's parameters.
-const CHUNK = 500;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 /**
  * Takes the group's row lock for the rest of the transaction, so membership changes of one group
@@ -66,7 +59,7 @@ export function createGroupsRepository(db: Db) {
           { group_id: group.id, username: owner, role: 'owner', joined_at: group.created_at, muted: 0 },
           ...members.map((username) => ({ group_id: group.id, username, role: 'member' as const, joined_at: group.created_at, muted: 0 })),
         ];
-        for (let i = 0; i < rows.length; i += 500) await trx.insertInto('group_members').values(rows.slice(i, i + 500)).execute();
+        for (const chunk of chunks(rows)) await trx.insertInto('group_members').values(chunk).execute();
       });
     },
 

@@ -1,4 +1,5 @@
 // Bot accounts and API tokens. Tokens are found by the SHA-256 of their secret only.
+import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 
@@ -51,13 +52,11 @@ export function createIntegrationsRepository(db: Db) {
     /** Those of `usernames` that are bots (deleted ones too: their past messages stay theirs). */
     async botsAmong(usernames: readonly string[]): Promise<Set<string>> {
       const found = new Set<string>();
-      const unique = [...new Set(usernames)];
-      // Chunked: SQLite and Postgres both cap the parameters of one statement.
-      for (let i = 0; i < unique.length; i += 500) {
+      for (const chunk of chunks([...new Set(usernames)])) {
         const rows = await db
           .selectFrom('users')
           .select('username')
-          .where('username', 'in', unique.slice(i, i + 500))
+          .where('username', 'in', chunk)
           .where('kind', '=', 'bot')
           .execute();
         for (const r of rows) found.add(r.username);

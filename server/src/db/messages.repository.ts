@@ -2,6 +2,7 @@
 // marks and a per-user conversation index (last message, unread count).
 import type { ChatMessage, ReceiptState } from '@messenger/protocol';
 import { sql, type Transaction } from 'kysely';
+import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
@@ -30,9 +31,8 @@ export const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'conversation', 'te
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-// SQLite allows 32,766 bound variables per statement, Postgres 65,535; 9 columns × 500 rows
-// stays far below both.
-const INSERT_CHUNK = 500;
+// Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
+// statement, Postgres 65,535, and 9 columns × 500 rows stays far below both.
 
 export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): ReceiptState {
   if (row.read_at) return 'read';
@@ -201,8 +201,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       await transact(db, async (trx) => {
         inserted.clear(); // a rerun after a deadlock starts from nothing
         if (through) await writeStoredPositions(trx, { ...through, announce });
-        for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-          const chunk = records.slice(i, i + INSERT_CHUNK);
+        for (const chunk of chunks(records)) {
           const values: unknown[] = [];
           for (const r of chunk) {
             // The sender's own copy of a group message is read already. Its delivery goes
@@ -244,8 +243,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         // In key order: two stores writing overlapping conversations (several instances, on
         // Postgres) then lock the rows in one order and cannot deadlock.
         const ordered = [...sides.values()].sort((a, b) => (a.owner === b.owner ? cmp(a.peer, b.peer) : cmp(a.owner, b.owner)));
-        for (let i = 0; i < ordered.length; i += INSERT_CHUNK) {
-          const chunk = ordered.slice(i, i + INSERT_CHUNK);
+        for (const chunk of chunks(ordered)) {
           await trx.executeQuery(upsertConversations(chunk.length, chunk.flatMap((c) => [c.owner, c.peer, c.last.id, c.last.sentAt, c.unread])));
         }
       });

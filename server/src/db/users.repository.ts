@@ -1,5 +1,6 @@
 // Accounts: users and their hashed session tokens.
 import { sql } from 'kysely';
+import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 
@@ -24,13 +25,11 @@ export function createUsersRepository(db: Db) {
     /** Those of `usernames` that are live accounts (not deleted bots). */
     async existingAmong(usernames: readonly string[]): Promise<Set<string>> {
       const found = new Set<string>();
-      const unique = [...new Set(usernames)];
-      // Chunked: SQLite and Postgres both cap the parameters of one statement.
-      for (let i = 0; i < unique.length; i += 500) {
+      for (const chunk of chunks([...new Set(usernames)])) {
         const rows = await db
           .selectFrom('users')
           .select('username')
-          .where('username', 'in', unique.slice(i, i + 500))
+          .where('username', 'in', chunk)
           .where('deleted_at', 'is', null)
           .execute();
         for (const r of rows) found.add(r.username);
