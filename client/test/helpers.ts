@@ -50,10 +50,13 @@ export async function signedUp(server: TestServer, prefix = 'u'): Promise<Messen
   return client;
 }
 
-export async function waitUntil<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+type Probe<T> = T | undefined | false;
+
+/** Until `probe` gives a value (it may ask the server), within `timeoutMs`. */
+export async function waitUntil<T>(what: string, probe: () => Probe<T> | Promise<Probe<T>>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

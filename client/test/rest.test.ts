@@ -2,7 +2,7 @@
 // limit that outlasts the retry budget, and history paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createClient, type MessengerClient, type RetryEvent } from '../src/index.js';
-import { PASSWORD, randomName, signedUp, startServer, type TestServer } from './helpers.js';
+import { PASSWORD, randomName, signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
 
 const SEND_RATE = 20;
 let server: TestServer;
@@ -39,7 +39,11 @@ describe('send', () => {
     const a = await alice.send(bob.username!, 'twice');
     const b = await alice.send(bob.username!, 'twice');
     expect(a.id).not.toBe(b.id);
-    const page = await bob.history(alice.username!);
+    // Stored in partition order, so once the last one is in history the first is too.
+    const page = await waitUntil('the last send stored', async () => {
+      const found = await bob.history(alice.username!);
+      return found.messages.some((m) => m.id === b.id) && found;
+    });
     expect(page.messages.filter((m) => m.text === 'once only')).toHaveLength(1);
   });
 
@@ -108,6 +112,8 @@ describe('history', () => {
     const dora = await signedUp(server, 'do');
     const sent: string[] = [];
     for (let i = 0; i < 7; i++) sent.push((await alice.send(dora.username!, `page ${i}`)).id);
+    // A 202 means Kafka holds it; the history store takes it a moment later.
+    await waitUntil('all seven stored', async () => (await dora.history(alice.username!, { limit: 10 })).messages.length === 7);
     const pages: string[][] = [];
     for await (const page of dora.historyPages(alice.username!, { limit: 3 })) pages.push(page.map((m) => m.id));
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);

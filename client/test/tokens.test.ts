@@ -30,7 +30,12 @@ async function botWith(scopes: ('send' | 'read' | 'receive')[]) {
 it('sends with a send-scoped token, and a missing scope is 403 insufficient_scope, not retried', async () => {
   const { bot, client } = await botWith(['send']);
   const sent = await client.send(owner.username!, 'from the bot');
-  expect((await owner.history(bot.username)).messages.map((m) => m.id)).toEqual([sent.id]);
+  // A 202 means Kafka holds it; the history store takes it a moment later.
+  const stored = await waitUntil('the message stored', async () => {
+    const { messages } = await owner.history(bot.username);
+    return messages.length > 0 && messages.map((m) => m.id);
+  });
+  expect(stored).toEqual([sent.id]);
 
   const retries: RetryEvent[] = [];
   const readOnly = (await botWith(['read'])).client;

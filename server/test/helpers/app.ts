@@ -1,6 +1,6 @@
 // Boots the real app against the test run's Kafka broker and a fresh database (a SQLite file, or
 // with TEST_DB=postgres a database of its own), on port 0.
-import type { ClientToServerEvents, ServerToClientEvents, SessionResponse } from '@messenger/protocol';
+import type { ClientToServerEvents, ReceiptUpdate, ServerToClientEvents, SessionResponse } from '@messenger/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -37,11 +37,18 @@ function onEvery<E extends keyof ServerToClientEvents>(
   event: E,
   handler: (payload: Parameters<ServerToClientEvents[E]>[0]) => void,
 ) {
+  // A receipt:update frame carries its round's other changes in `more`: each is heard on its
+  // own, as a client applies them, so a match on one change's ids cannot miss it.
+  const each = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+    if (event !== 'receipt:update') return handler(payload);
+    const { more, ...first } = payload as ReceiptUpdate;
+    for (const change of [first, ...(more ?? [])]) handler(change as Parameters<ServerToClientEvents[E]>[0]);
+  };
   for (const [name, payload] of history.get(socket) ?? []) {
-    if (name === event) handler(payload as Parameters<ServerToClientEvents[E]>[0]);
+    if (name === event) each(payload as Parameters<ServerToClientEvents[E]>[0]);
   }
-  socket.on(event, handler as never);
-  return () => socket.off(event, handler as never);
+  socket.on(event, each as never);
+  return () => socket.off(event, each as never);
 }
 
 export function randomName(prefix = 'u'): string {
