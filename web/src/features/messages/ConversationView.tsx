@@ -21,6 +21,7 @@ import { flattenMessages } from './messageCache';
 import { MessageList } from './MessageList';
 import { useOutbox } from './outbox';
 import { buildRows } from './rows';
+import { firstUnread, useFrozenAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { useSendMessage } from './useSendMessage';
 
@@ -37,7 +38,8 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const muted = useMutedPeers(me).has(peer);
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
-  const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
+  const unreadFrom = useFrozenAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id);
+  const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
 
   // Ask who is online when the conversation opens (and after reconnects). A new conversation's
   // peer reads offline until its first message is stored: the server then sends both sides a
