@@ -34,14 +34,15 @@ export function makeDeliver(
     const self = await me();
     /** Mine to acknowledge: addressed to me and not yet delivered (the web app's rule). */
     const mine = (m: ChatMessage) => m.to === self && m.state === 'sent';
-    const toAck: string[] = [];
+    // A set: the same id twice in one batch (caught up and pushed live) is acknowledged once.
+    const toAck = new Set<string>();
     for (const { message, live, readingNow } of items) {
       if (closed()) return;
       // Catch-up and live overlap by design, and a reconnect re-offers what was handed over but
       // not yet acknowledged: hand each over once, but acknowledge a repeat again (the first ack
       // may have been lost with the old socket).
       if (seen.has(message.id)) {
-        if (mine(message)) toAck.push(message.id);
+        if (mine(message)) toAck.add(message.id);
         continue;
       }
       try {
@@ -51,8 +52,8 @@ export function makeDeliver(
         continue; // unacknowledged: offered again on the next connect
       }
       seen.add(message.id);
-      if (mine(message)) toAck.push(message.id);
+      if (mine(message)) toAck.add(message.id);
     }
-    if (toAck.length > 0) await ack(toAck);
+    if (toAck.size > 0) await ack([...toAck]);
   };
 }

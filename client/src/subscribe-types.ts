@@ -11,9 +11,12 @@ import type {
   ServerToClientEvents,
   TypingUpdate,
 } from '@messenger/protocol';
-import type { Socket } from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** How subscribe() makes its socket: socket.io's `io` by default; `url` is '' for the page's own origin. */
+export type CreateSocket = (url: string, options: Partial<ManagerOptions & SocketOptions>) => ChatSocket;
 
 /** What subscribe() needs of the client: where, as whom, and how to ask who that is. */
 export interface SubscribeHost {
@@ -52,6 +55,14 @@ interface Handlers {
   onError?: (error: Error) => void;
   /** How the server counts this socket for presence and notifications (default 'bot'). */
   client?: HandshakeAuth['client'];
+  /**
+   * Longest wait between reconnects after a lost connection (default 30 000 ms; the wait doubles
+   * from 1 s, ±50 %). A bot fleet should not hammer a server coming back; a person looking at a
+   * screen wants it back sooner (the web app passes 5 000).
+   */
+  reconnectDelayMaxMs?: number;
+  /** Makes the socket; tests of a host (the web app's) pass a stand-in. */
+  createSocket?: CreateSocket;
 }
 
 /**
