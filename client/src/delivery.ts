@@ -20,6 +20,12 @@ class RecentIds {
   }
 }
 
+export interface Deliverer {
+  deliver(items: Delivery[], catchUp: boolean): Promise<void>;
+  /** A new connection: what was acknowledged on the old one may have been lost with it. */
+  connected(): void;
+}
+
 /** How a batch reaches the caller: per message with dedupe and acks, or whole (the caller's job). */
 export function makeDeliver(
   options: SubscribeOptions,
@@ -27,20 +33,24 @@ export function makeDeliver(
   me: () => Promise<string>,
   report: (error: unknown) => void,
   closed: () => boolean,
-): (items: Delivery[], catchUp: boolean) => Promise<void> {
-  if ('onBatch' in options) return async (items, catchUp) => options.onBatch(items, { catchUp });
-  const seen = new RecentIds(options.rememberIds ?? 10_000);
-  return async (items) => {
+): Deliverer {
+  if ('onBatch' in options) return { deliver: async (items, catchUp) => options.onBatch(items, { catchUp }), connected: () => undefined };
+  const limit = options.rememberIds ?? 10_000;
+  const seen = new RecentIds(limit);
+  // Acknowledged on this connection: a repeat on it needs no second ack, a repeat after a
+  // reconnect does (the first may have been lost with the old socket).
+  let acked = new RecentIds(limit);
+  const deliver = async (items: Delivery[]) => {
     const self = await me();
-    /** Mine to acknowledge: addressed to me and not yet delivered (the web app's rule). */
-    const mine = (m: ChatMessage) => m.to === self && m.state === 'sent';
+    /** Mine to acknowledge: addressed to me, not yet delivered, not acknowledged on this connection. */
+    const mine = (m: ChatMessage) => m.to === self && m.state === 'sent' && !acked.has(m.id);
     // A set: the same id twice in one batch (caught up and pushed live) is acknowledged once.
     const toAck = new Set<string>();
     for (const { message, live, readingNow } of items) {
       if (closed()) return;
       // Catch-up and live overlap by design, and a reconnect re-offers what was handed over but
-      // not yet acknowledged: hand each over once, but acknowledge a repeat again (the first ack
-      // may have been lost with the old socket).
+      // not yet acknowledged: hand each over once, but acknowledge a repeat again when its first
+      // ack may have been lost.
       if (seen.has(message.id)) {
         if (mine(message)) toAck.add(message.id);
         continue;
@@ -54,6 +64,15 @@ export function makeDeliver(
       seen.add(message.id);
       if (mine(message)) toAck.add(message.id);
     }
-    if (toAck.size > 0) await ack([...toAck]);
+    if (toAck.size === 0) return;
+    const ids = [...toAck];
+    const bySocket = acked;
+    if (await ack(ids)) for (const id of ids) bySocket.add(id);
+  };
+  return {
+    deliver,
+    connected: () => {
+      acked = new RecentIds(limit);
+    },
   };
 }

@@ -110,12 +110,13 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     })();
     return whoAmI;
   };
-  const deliver = makeDeliver(options, ack, knowMe, report, () => closed);
+  const delivery = makeDeliver(options, ack, knowMe, report, () => closed);
   const enqueue = (items: Delivery[], catchUp: boolean) => {
-    chain = chain.then(() => deliver(items, catchUp)).catch(report);
+    chain = chain.then(() => delivery.deliver(items, catchUp)).catch(report);
   };
 
   socket.on('connect', () => {
+    delivery.connected();
     syncing = true;
     held = [];
     setStatus('syncing');
