@@ -63,3 +63,50 @@ describe('per-message delivery', () => {
     expect(acks).toEqual([[mine.id]]);
   });
 });
+
+describe('batched delivery (onMessages)', () => {
+  function batched(fail: () => boolean = () => false) {
+    const calls: { ids: string[]; live: boolean[]; catchUp: boolean }[] = [];
+    const acks: string[][] = [];
+    const delivery = makeDeliver(
+      {
+        onMessages: (items, { catchUp }) => {
+          if (fail()) throw new Error('handler failed');
+          calls.push({ ids: items.map((i) => i.message.id), live: items.map((i) => i.live), catchUp });
+        },
+      },
+      async (ids) => {
+        acks.push(ids);
+        return true;
+      },
+      async () => 'alice',
+      () => undefined,
+      () => false,
+    );
+    return { delivery, calls, acks };
+  }
+
+  it('hands each id over once (its first copy), in one call, and acknowledges them after it', async () => {
+    const { delivery, calls, acks } = batched();
+    const [a, b] = [message(7), message(8)];
+    await delivery.deliver([{ message: a, live: false, readingNow: false }, live(b), live(a)], true);
+    expect(calls).toEqual([{ ids: [a.id, b.id], live: [false, true], catchUp: true }]);
+    expect(acks).toEqual([[a.id, b.id]]);
+    // Seen: not handed over again, and not acknowledged twice on one connection.
+    await delivery.deliver([live(b)], false);
+    expect(calls).toHaveLength(1);
+    expect(acks).toHaveLength(1);
+  });
+
+  it('acknowledges none of a batch whose handler throws, and hands it over again', async () => {
+    let failing = true;
+    const { delivery, calls, acks } = batched(() => failing);
+    const a = message(9);
+    await delivery.deliver([live(a)], false);
+    expect(acks).toEqual([]);
+    failing = false;
+    await delivery.deliver([live(a)], true);
+    expect(calls).toEqual([{ ids: [a.id], live: [true], catchUp: true }]);
+    expect(acks).toEqual([[a.id]]);
+  });
+});

@@ -78,6 +78,19 @@ export interface PerMessageOptions extends Handlers {
 }
 
 /**
+ * The simple way, a batch at a time, for a consumer that is much cheaper with many messages at
+ * once (the web app writes a catch-up into its query cache in one go). The same rules as
+ * `onMessage`: each message once, deduplicated, acknowledged when the handler resolves (none of
+ * the batch if it throws). The whole catch-up comes as one call once complete (live messages that
+ * came during it included, each with its `live`), then each live message as a call of one.
+ */
+export interface DedupedBatchOptions extends Handlers {
+  onMessages: (items: Delivery[], info: { catchUp: boolean }) => void | Promise<void>;
+  /** Ids remembered for deduplication (default 10 000). */
+  rememberIds?: number;
+}
+
+/**
  * For consumers with their own record of what they handled (the desktop agent's seen-store): the
  * whole catch-up as one batch once the server says it is complete (live messages that came during
  * it included), then each live message as a batch of one, in order, one batch at a time. Nothing
@@ -87,8 +100,7 @@ export interface BatchOptions extends Handlers {
   onBatch: (items: Delivery[], info: { catchUp: boolean }) => void | Promise<void>;
 }
 
-export type SubscribeOptions = PerMessageOptions | BatchOptions;
-
+export type SubscribeOptions = PerMessageOptions | DedupedBatchOptions | BatchOptions;
 
 export interface Subscription {
   readonly socket: ChatSocket;

@@ -150,3 +150,24 @@ it('runs no callback before subscribe() returns, and makes its socket through th
   expect(subscription.socket.io.reconnectionDelayMax()).toBe(5000);
   subscription.close();
 });
+
+it('onMessages: the catch-up in one call, then each live message, once each, all acknowledged', async () => {
+  const carol = await signedUp(server, 'ca');
+  const missed = [await alice.send(carol.username!, 'missed 1'), await alice.send(carol.username!, 'missed 2'), await alice.send(carol.username!, 'missed 3')];
+  const calls: { ids: string[]; live: boolean[]; catchUp: boolean }[] = [];
+  const subscription = carol.subscribe({
+    onMessages: (items, { catchUp }) => void calls.push({ ids: items.map((i) => i.message.id), live: items.map((i) => i.live), catchUp }),
+  });
+  subscriptions.push(subscription);
+  await subscription.ready;
+  expect(calls).toEqual([{ ids: missed.map((s) => s.id), live: [false, false, false], catchUp: true }]);
+  const live = await alice.send(carol.username!, 'live');
+  await waitUntil('the live message', () => calls.length === 2);
+  expect(calls[1]).toEqual({ ids: [live.id], live: [true], catchUp: false });
+  const all = [...missed, live].map((s) => s.id);
+  await waitUntil('all four delivered', async () => {
+    const page = await alice.history(carol.username!);
+    return all.every((id) => page.messages.find((m) => m.id === id)?.state === 'delivered');
+  });
+  subscription.close();
+});
