@@ -70,13 +70,15 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
       client: 'web',
       reconnectDelayMaxMs: RECONNECT_DELAY_MAX_MS,
       ...(connect ? { createSocket: connect } : {}),
-      // Each message once, caught up or live; acknowledged (if it is to me and still 'sent') once
-      // it is in the cache.
-      onMessage: (message, { live }) => {
-        if (live && message.from === me) claimEcho(message);
-        const fresh = ingestMessages(client, me, [message], { live });
-        if (!live) return;
-        for (const m of fresh) {
+      // Each message once, caught up or live, and acknowledged (if it is to me and still 'sent')
+      // once it is in the cache. A catch-up comes whole: one cache write, not one per message.
+      onMessages: (items) => {
+        for (const { message, live } of items) if (live && message.from === me) claimEcho(message);
+        const missed = items.filter((i) => !i.live).map((i) => i.message);
+        const pushed = items.filter((i) => i.live).map((i) => i.message);
+        if (missed.length > 0) ingestMessages(client, me, missed, { live: false });
+        if (pushed.length === 0) return;
+        for (const m of ingestMessages(client, me, pushed, { live: true })) {
           if (m.from === me) continue;
           // A message ends its sender's typing indicator.
           if (m.group) {
