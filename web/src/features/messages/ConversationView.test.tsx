@@ -2,7 +2,7 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { FakeSocket, jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
+import { FakeSocket, jsonResponse, msg, settle, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
 import { setVisible } from '../connection/viewState';
@@ -96,7 +96,7 @@ describe('sending', () => {
         </SocketProvider>
       </QueryClientProvider>,
     );
-    act(() => void fake.connect());
+    await settle();
     await screen.findByText('No messages yet. Say hi to bob!');
     await userEvent.setup().type(screen.getByRole('textbox', { name: 'Message bob' }), 'from this tab{Enter}');
     await waitFor(() => expect(screen.getByTestId('message')).toHaveAttribute('data-id', other));
