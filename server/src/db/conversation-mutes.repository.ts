@@ -21,6 +21,15 @@ export function createConversationMutesRepository(db: Db) {
       return row !== undefined;
     },
 
+    count(username: string): Promise<number> {
+      return db
+        .selectFrom('conversation_mutes')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('username', '=', username)
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n));
+    },
+
     /** Everyone `username` muted, oldest mute first; at most `limit` of them. */
     async peersMutedBy(username: string, limit: number): Promise<string[]> {
       const rows = await db

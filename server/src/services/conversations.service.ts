@@ -46,7 +46,7 @@ export function createConversationsService(deps: { messages: MessagesRepository;
       if (peer === username) throw errors.badRequest('You cannot mute yourself: your own messages never notify you.');
       const already = await deps.mutes.isMuted(username, peer);
       if (already !== muted) {
-        if (muted && (await deps.mutes.peersMutedBy(username, MAX_MUTED_CONVERSATIONS)).length >= MAX_MUTED_CONVERSATIONS) {
+        if (muted && (await deps.mutes.count(username)) >= MAX_MUTED_CONVERSATIONS) {
           throw errors.badRequest(`You can mute at most ${MAX_MUTED_CONVERSATIONS} conversations; unmute one first.`);
         }
         await deps.mutes.set(username, peer, muted, new Date().toISOString());
