@@ -76,8 +76,8 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
           <a
             href={settingsPath}
             className="icon-button"
-            aria-label="Bots and API tokens"
-            title="Bots and API tokens"
+            aria-label="Bots, tokens and webhooks"
+            title="Bots, tokens and webhooks"
             aria-current={settingsOpen ? 'page' : undefined}
             onClick={followInApp(settingsPath)}
           >
