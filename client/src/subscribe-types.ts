@@ -3,6 +3,7 @@
 import type {
   ChatMessage,
   ClientToServerEvents,
+  ConversationUpdate,
   GroupUpdate,
   HandshakeAuth,
   MeResponse,
@@ -47,6 +48,8 @@ interface Handlers {
   onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
   onReceipt?: (change: ReceiptChange) => void;
   onGroupUpdate?: (update: GroupUpdate) => void;
+  /** I muted or unmuted a 1:1 conversation (here or on another screen). */
+  onConversationUpdate?: (update: ConversationUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;
   onTyping?: (update: TypingUpdate) => void;
   /** `detail`: why it disconnected or could not connect. */

@@ -3,6 +3,7 @@
 // handler has finished, and reconnects with backoff, honouring the server's retry hints.
 import {
   CONNECT_ERROR,
+  ConversationUpdate,
   DeliveredMessage,
   GroupUpdate,
   MAX_ACK_IDS,
@@ -152,6 +153,10 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('group:update', (payload) => {
     if (check(GroupUpdate, payload)) options.onGroupUpdate?.(payload);
     else report(new Error('malformed group:update'));
+  });
+  socket.on('conversation:update', (payload) => {
+    if (check(ConversationUpdate, payload)) options.onConversationUpdate?.(payload);
+    else report(new Error('malformed conversation:update'));
   });
   socket.on('presence:update', (payload) => {
     if (check(PresenceUpdate, payload)) options.onPresence?.(payload);

@@ -1,6 +1,6 @@
 // subscribe() against the real server: live messages, the catch-up after a dropped connection,
 // each message handed over once although the server offers one twice, and every one acknowledged.
-import type { ChatMessage } from '@messenger/protocol';
+import type { ChatMessage, ConversationUpdate } from '@messenger/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageInfo, MessengerClient, Subscription, SubscriptionStatus } from '../src/index.js';
 import { createClient, subscribe } from '../src/index.js';
@@ -104,6 +104,21 @@ it('signs in with a token alone (asks who it is) and ends on an unknown token', 
   subscriptions.push(stranger);
   await expect(stranger.ready).rejects.toThrow();
   expect(ended).toHaveLength(1);
+});
+
+it("mutes a conversation for me everywhere: the answer, the list, and every subscription of mine hears it", async () => {
+  const updates: ConversationUpdate[] = [];
+  const errors: Error[] = [];
+  const other = alice.subscribe({ onMessage: () => undefined, onConversationUpdate: (u) => updates.push(u), onError: (e) => errors.push(e) });
+  subscriptions.push(other);
+  await other.ready;
+  expect(await alice.setConversationMuted(bob.username!, true)).toEqual({ peer: bob.username, muted: true });
+  await waitUntil('the update', () => updates.some((u) => u.peer === bob.username && u.muted));
+  expect((await alice.conversations()).find((c) => c.peer === bob.username)?.muted).toBe(true);
+  expect(await alice.setConversationMuted(bob.username!, false)).toEqual({ peer: bob.username, muted: false });
+  await waitUntil('the unmute', () => updates.at(-1)?.muted === false);
+  await expect(alice.setConversationMuted(alice.username!, true)).rejects.toMatchObject({ status: 400, code: 'bad_request' });
+  expect(errors).toEqual([]);
 });
 
 async function expectEventually(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000) {

@@ -4,9 +4,10 @@
 // notification, record the id on disk, then acknowledge it. Recording before the ack means a crash
 // can only cause a re-delivery that the seen-store swallows; it never loses a notification.
 import type { MessengerClient } from '@messenger/client';
-import { MAX_ACK_IDS, type ChatMessage, type Group } from '@messenger/protocol';
+import { MAX_ACK_IDS, type ChatMessage, type Conversation, type Group } from '@messenger/protocol';
 import { formatSummary } from './format.js';
 import type { GroupDirectory } from './groups.js';
+import { followMutedPeers, type MutedPeers } from './muted-peers.js';
 import type { Notifier } from './notify.js';
 import { decide, type Policy, type Verdict } from './quiet.js';
 import type { SeenStore } from './seen-store.js';
@@ -134,6 +135,8 @@ export interface AgentOptions {
   maxConsecutiveFailures?: number;
   /** My groups' mute settings: loaded on every connect, kept current from `group:update`. */
   groups?: { directory: GroupDirectory; load: () => Promise<Group[]> };
+  /** My 1:1 mute settings: loaded on every connect, kept current from `conversation:update`. */
+  mutedPeers?: { peers: MutedPeers; load: () => Promise<Conversation[]> };
 }
 
 export interface RunningAgent {
@@ -202,6 +205,8 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       }
     });
 
+  const mutedPeers = opts.mutedPeers && followMutedPeers({ ...opts.mutedPeers, queue: opts.processor, log });
+
   const subscription = opts.client.subscribe({
     client: 'agent',
     onStatus: (status, detail) => {
@@ -209,6 +214,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       if (status === 'syncing') {
         log(`connected to ${server}; catching up`);
         if (groups) refreshGroups(groups);
+        mutedPeers?.refresh();
       } else if (status === 'reconnecting') {
         log(`not connected (${detail ?? 'unknown'}); reconnecting`);
       }
@@ -230,6 +236,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         return Promise.resolve();
       });
     },
+    onConversationUpdate: (update) => mutedPeers?.update(update),
     onSessionEnded: (reason, how) =>
       fatal(
         how === 'revoked'

@@ -20,6 +20,7 @@ import {
 } from './config.js';
 import { muteGroup, printGroups } from './group-commands.js';
 import { GroupDirectory } from './groups.js';
+import { MutedPeers } from './muted-peers.js';
 import { createNotifier } from './notify.js';
 import { ask, askHidden, readStdin } from './prompt.js';
 import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
@@ -235,8 +236,9 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   if (store.recovered) console.error(`warning: the seen-messages file was damaged; moved to ${store.recovered}`);
   let agent: RunningAgent | undefined;
   const groups = new GroupDirectory();
+  const mutedPeers = new MutedPeers();
   const processor = new Processor({
-    policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id) },
+    policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id), peerMuted: (u) => mutedPeers.has(u) },
     store,
     notifier: createNotifier({ server: session.server, bodyMarkup, log: info }),
     ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
@@ -270,6 +272,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       processor,
       log: info,
       groups: { directory: groups, load: () => client.groups() },
+      mutedPeers: { peers: mutedPeers, load: () => client.conversations() },
       onFatal: (reason, code) => {
         console.error(`chat-notifier: ${reason}`);
         if (code === 2) deleteSession(dir);

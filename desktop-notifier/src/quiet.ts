@@ -1,4 +1,4 @@
-// Do-not-disturb hours ("22:00-07:00", may cross midnight), muted senders and muted groups.
+// Do-not-disturb hours ("22:00-07:00", may cross midnight), muted senders, conversations and groups.
 import { mentions, type ChatMessage } from '@messenger/protocol';
 
 export interface QuietHours {
@@ -45,6 +45,8 @@ export interface Policy {
   quiet: QuietHours | null;
   /** The member's own per-group setting, kept on the server and shared with the web app. */
   groupMuted: (groupId: string) => boolean;
+  /** The user's own 1:1 setting per person or bot, kept on the server like a group's. */
+  peerMuted?: (username: string) => boolean;
 }
 
 /**
@@ -62,6 +64,7 @@ export function decide(
   if (opts.readingNow) return 'reading';
   if (policy.muted.has(message.from)) return 'muted';
   if (message.group && policy.groupMuted(message.group.id) && !mentions(message.text, policy.me)) return 'muted';
+  if (!message.group && policy.peerMuted?.(message.from)) return 'muted';
   if (policy.quiet && inQuietHours(policy.quiet, opts.now)) return 'quiet';
   return 'notify';
 }

@@ -87,4 +87,12 @@ describe('decide', () => {
     expect(decide(policy, mention, { ...base, now: night })).toBe('quiet');
     expect(decide(policy, mention, { ...base, readingNow: true })).toBe('reading');
   });
+  it("skips a 1:1 conversation muted on the server, but not that person's messages in a group", () => {
+    const withPeers: Policy = { ...policy, peerMuted: (u) => u === 'ci-bot' };
+    expect(decide(withPeers, { from: 'ci-bot', text: 'build 812 passed' }, base)).toBe('muted');
+    expect(decide(withPeers, { from: 'ci-bot', text: 'build 812 passed', group: loudGroup }, base)).toBe('notify');
+    expect(decide(withPeers, { from: 'alice', text: 'hi' }, base)).toBe('notify');
+    // Reading it now is still what the log says; own messages stay own.
+    expect(decide(withPeers, { from: 'ci-bot', text: 'hi' }, { ...base, readingNow: true })).toBe('reading');
+  });
 });

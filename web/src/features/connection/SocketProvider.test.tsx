@@ -7,7 +7,6 @@ import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
 import { FakeSocket, goLive, jsonResponse, msg, settle, testQueryClient } from '../../test/fixtures';
 import { flattenMessages } from '../messages/messageCache';
-import { setPeerMuted } from '../../lib/muted-peers';
 import { connection } from './liveState';
 import { SocketProvider } from './SocketProvider';
 
@@ -271,19 +270,21 @@ describe('1:1 conversations with bots', () => {
     );
     vi.spyOn(document, 'hasFocus').mockReturnValue(false);
     vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
-    const { fake } = await setup();
+    const { client, fake } = await setup();
     await goLive(fake);
+    // The server's setting, as the cached conversation list holds it.
+    const setMuted = (muted: boolean) =>
+      client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted, lastMessage: null }]);
     try {
-      setPeerMuted('alice', 'bob', true);
+      setMuted(true);
       act(() => fake.fire('message:new', { message: msg({ text: 'quiet', from: 'bob' }), readingNow: false }));
       await settle();
       expect(shown).toEqual([]);
-      setPeerMuted('alice', 'bob', false);
+      setMuted(false);
       act(() => fake.fire('message:new', { message: msg({ text: 'loud', from: 'bob' }), readingNow: false }));
       await settle();
       expect(shown).toEqual(['bob']);
     } finally {
-      setPeerMuted('alice', 'bob', false);
       vi.restoreAllMocks();
     }
   });

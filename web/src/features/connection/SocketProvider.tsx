@@ -12,7 +12,6 @@ import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
 import { claimEcho } from '../messages/outbox';
-import { isPeerMuted } from '../../lib/muted-peers';
 import { notifyMessage } from '../notifications/notifications';
 import { connection, presence, setGroupTyping, setPresence, setTyping, type ConnectionState } from './liveState';
 import { focusPayload, isReading, isReadingGroup, viewState } from './viewState';
@@ -86,8 +85,9 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
             if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
           } else {
             setTyping(m.from, false);
-            // A muted 1:1 conversation (lib/muted-peers.ts) stays quiet.
-            if (!isReading(m.from) && !isPeerMuted(me, m.from)) notifyMessage(m);
+            // A muted 1:1 conversation (Conversation.muted, lib/muted-peers.ts) stays quiet.
+            const muted = client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === m.from)?.muted;
+            if (!isReading(m.from) && !muted) notifyMessage(m);
           }
         }
       },

@@ -8,7 +8,7 @@ import { ingestReceipt } from './ingest';
 import { setVisible } from '../connection/viewState';
 import { SocketProvider } from '../connection/SocketProvider';
 import { queryKeys } from '../../api/keys';
-import { isPeerMuted, setPeerMuted } from '../../lib/muted-peers';
+import type { Conversation } from '@messenger/protocol';
 
 withConversationScreen();
 
@@ -212,10 +212,23 @@ describe('read receipts', () => {
 });
 
 describe('header: bot badge and mute', () => {
-  it('marks a bot peer and mutes the conversation from the header', async () => {
-    stubFetch([]);
+  it('marks a bot peer and mutes the conversation from the header, on the server', async () => {
+    const puts: unknown[] = [];
+    let refuse = false;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url.startsWith('/api/conversations/bob/messages')) return jsonResponse(200, { messages: [], nextBefore: null });
+        if (url === '/api/conversations/bob/mute' && init?.method === 'PUT') {
+          const body = JSON.parse(String(init.body)) as { muted: boolean };
+          puts.push(body);
+          return refuse ? jsonResponse(503, { error: { code: 'service_unavailable', message: 'Temporarily unavailable. Retry later.' } }) : jsonResponse(200, { peer: 'bob', ...body });
+        }
+        throw new Error(`unexpected ${url}`);
+      }),
+    );
     const client = testQueryClient();
-    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, lastMessage: null }]);
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, muted: false, lastMessage: null }]);
     renderView(client);
     await screen.findByText('No messages yet. Say hi to bob!');
     expect(screen.getByTestId('bot-badge')).toHaveTextContent('bot');
@@ -223,20 +236,24 @@ describe('header: bot badge and mute', () => {
     expect(screen.getByRole('heading', { level: 2, name: 'bob' })).toBeInTheDocument();
     const mute = screen.getByRole('button', { name: 'Mute bob' });
     expect(mute).toHaveAttribute('aria-pressed', 'false');
-    try {
-      await userEvent.setup().click(mute);
-      expect(mute).toHaveAttribute('aria-pressed', 'true');
-      expect(isPeerMuted('alice', 'bob')).toBe(true);
-      expect(screen.getByTestId('peer-status')).toHaveTextContent('offline · muted');
-    } finally {
-      setPeerMuted('alice', 'bob', false);
-    }
+    const user = userEvent.setup();
+    await user.click(mute);
+    expect(mute).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByTestId('peer-status')).toHaveTextContent('offline · muted');
+    await waitFor(() => expect(puts).toEqual([{ muted: true }]));
+    expect(client.getQueryData<Conversation[]>(queryKeys.conversations)?.[0]?.muted).toBe(true);
+    // Refused: the button shows the server's setting again, and says why.
+    refuse = true;
+    await user.click(mute);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Temporarily unavailable');
+    expect(mute).toHaveAttribute('aria-pressed', 'true');
+    expect(puts).toEqual([{ muted: true }, { muted: false }]);
   });
 
   it('shows no badge for a person', async () => {
     stubFetch([]);
     const client = testQueryClient();
-    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, lastMessage: null }]);
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted: false, lastMessage: null }]);
     renderView(client);
     await screen.findByText('No messages yet. Say hi to bob!');
     expect(screen.queryByTestId('bot-badge')).not.toBeInTheDocument();

@@ -2,7 +2,7 @@
 // composer. Marks the peer's messages read while this view is visible.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useConversations } from '../../api/conversations';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
@@ -35,7 +35,12 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const typing = useIsTyping(peer);
   // From the list the layout fetches (this observer never fetches by itself).
   const bot = useConversations(false).data?.find((c) => c.peer === peer)?.bot === true;
-  const muted = useMutedPeers(me).has(peer);
+  const muted = useMutedPeers().has(peer);
+  const [muteError, setMuteError] = useState<string | null>(null);
+  const toggleMute = useCallback(() => {
+    setMuteError(null);
+    setPeerMuted(client, peer, !muted).catch((error: unknown) => setMuteError(error instanceof ApiError ? error.message : 'Could not change the setting.'));
+  }, [client, peer, muted]);
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const unreadFrom = useFrozenAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id);
@@ -83,20 +88,25 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       >
         {!notFound && (
           <div className="group-actions">
-            {/* Kept in this browser only (lib/muted-peers.ts): the server has no 1:1 mute yet. */}
+            {/* Kept on the server: every browser, device and the desktop agent follow it. */}
             <button
               type="button"
               className="icon-button"
               aria-label={`Mute ${peer}`}
               aria-pressed={muted}
-              title={muted ? 'Muted in this browser: no notifications. Click to unmute.' : 'Mute: no notifications from this conversation'}
-              onClick={() => setPeerMuted(me, peer, !muted)}
+              title={muted ? 'Muted: no notifications, here or on your other devices. Click to unmute.' : 'Mute: no notifications from this conversation'}
+              onClick={toggleMute}
             >
               {muted ? <BellOffIcon /> : <BellIcon />}
             </button>
           </div>
         )}
       </ConversationHeader>
+      {muteError && (
+        <p className="form-error pad" role="alert">
+          {muteError}
+        </p>
+      )}
       {notFound ? (
         <div className="empty-main" role="alert">
           <h2>
