@@ -69,8 +69,8 @@ Options:
   -h, --help              This help.   -v, --version   The version.
 
 Windows only: CHAT_NOTIFIER_WINDOWS_APP_ID sets the toast app id (see the README).
-Clicking a notification opens the conversation in the browser on macOS and Windows;
-notify-send (Linux) does not report clicks.
+Clicking a notification opens the conversation in the browser ($BROWSER, else the default one
+on Linux), where the notification server reports clicks (macOS, Windows, most Linux desktops).
 
 Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
 shown, 64 usage error.
@@ -218,6 +218,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   if (perms) console.error(`warning: ${perms}`);
 
   let bodyMarkup = true;
+  let clickActions = false;
   if (!values['skip-self-check']) {
     const check = await selfCheck();
     if (!check.ok) {
@@ -229,16 +230,19 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     }
     if (check.serverInfo) info(`notification server: ${check.serverInfo}`);
     bodyMarkup = check.bodyMarkup;
+    clickActions = check.clickActions;
+    if (check.clickProblem) info(`clicking a notification will not open the conversation: ${check.clickProblem}`);
   }
 
   const store = new SeenStore(seenFile(dir, session.server, session.username));
   if (store.recovered) console.error(`warning: the seen-messages file was damaged; moved to ${store.recovered}`);
   let agent: RunningAgent | undefined;
   const groups = new GroupDirectory();
+  const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, log: info });
   const processor = new Processor({
     policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id) },
     store,
-    notifier: createNotifier({ server: session.server, bodyMarkup, log: info }),
+    notifier,
     ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
     log: info,
   });
@@ -250,6 +254,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   );
   return new Promise<number>((resolve) => {
     const finish = (code: number) => {
+      notifier.close?.();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       resolve(code);
