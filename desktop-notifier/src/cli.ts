@@ -5,6 +5,7 @@ import { normalizeUsername } from '@messenger/protocol';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, type RunningAgent } from './agent.js';
+import { DEFAULT_GRACE_SECONDS, parseGraceSeconds } from './grace.js';
 import { ExitError, UsageError } from './cli-errors.js';
 import {
   ENV,
@@ -31,6 +32,7 @@ const HELP = `chat-notifier: desktop notifications for the Kafka messenger
 Usage:
   chat-notifier login  --server URL [--username NAME] [--password-stdin]
   chat-notifier run    [--mute USER]... [--quiet-hours HH:MM-HH:MM] [--skip-self-check]
+                       [--grace SECONDS]
   chat-notifier status
   chat-notifier mute   --group NAME|ID
   chat-notifier unmute --group NAME|ID
@@ -60,6 +62,8 @@ Options:
   --quiet-hours A-B       Do-not-disturb window in local time, e.g. 22:00-07:00 (may cross
                           midnight). Env: ${ENV.quietHours}
                           Muted and quiet messages are still acknowledged and never shown later.
+  --grace SECONDS         Wait this long before showing a message (default ${DEFAULT_GRACE_SECONDS}); one read
+                          meanwhile in the web app is not shown. 0 shows at once. Env: ${ENV.grace}
   --skip-self-check       Do not check for a notification server at startup (Linux).
   --force                 logout: delete the token even if the server cannot be reached.
   --config-dir DIR        Where the session and state live. Env: ${ENV.configDir}
@@ -83,6 +87,7 @@ const OPTIONS = {
   mute: { type: 'string', multiple: true },
   'quiet-hours': { type: 'string' },
   'skip-self-check': { type: 'boolean' },
+  grace: { type: 'string' },
   force: { type: 'boolean' },
   'config-dir': { type: 'string' },
   group: { type: 'string' },
@@ -94,7 +99,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   login: ['server', 'username', 'password-stdin'],
-  run: ['mute', 'quiet-hours', 'skip-self-check', 'server'],
+  run: ['mute', 'quiet-hours', 'skip-self-check', 'server', 'grace'],
   status: [],
   mute: ['group'],
   unmute: ['group'],
@@ -214,6 +219,13 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
   }
+  const graceSpec = values.grace ?? process.env[ENV.grace];
+  let graceSeconds = DEFAULT_GRACE_SECONDS;
+  try {
+    if (graceSpec !== undefined) graceSeconds = parseGraceSeconds(graceSpec);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   const perms = permissionProblem(dir);
   if (perms) console.error(`warning: ${perms}`);
 
@@ -245,12 +257,14 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     notifier,
     ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
     log: info,
+    graceMs: graceSeconds * 1000,
   });
 
   info(
     `chat-notifier ${version()} for ${session.username} at ${session.server}` +
       (muted.size ? `; muted: ${[...muted].join(', ')}` : '') +
-      (quiet ? `; quiet hours ${formatQuietHours(quiet)}` : ''),
+      (quiet ? `; quiet hours ${formatQuietHours(quiet)}` : '') +
+      `; grace ${graceSeconds} s`,
   );
   return new Promise<number>((resolve) => {
     const finish = (code: number) => {
