@@ -94,7 +94,9 @@ export function createNotifySend(opts: NotifySendOptions): NotifySend {
       }, SHOW_TIMEOUT_MS);
       const acceptTimer = opts.stdbuf ? undefined : setTimeout(accept, opts.acceptMs ?? ACCEPT_MS);
       const onLine = (line: string) => {
-        if (/^\d+$/.test(line)) accept();
+        // Servers number notifications from 1; notify-send prints 0 when the call failed (and then
+        // exits 1), found with dunst stopped: accepting 0 recorded a message never shown.
+        if (/^[1-9]\d*$/.test(line)) accept();
         // notify-send prints the invoked action's name; ours is the only one.
         else if (line === 'default') onClick();
       };

@@ -61,6 +61,11 @@ describe('notify-send runner', () => {
     await vi.waitFor(() => expect(r.waiting).toBe(0), { timeout: 5000 });
   });
 
+  it('rejects when notify-send prints id 0 and exits 1 (what 0.8 does when no server answers)', async () => {
+    const r = runner(standIn('echo "Error calling StartServiceByName" >&2\necho 0\nsleep 0.1\nexit 1'));
+    await expect(r.show(['--', 't', 'b'], () => undefined)).rejects.toThrow(/notify-send failed: Error calling StartServiceByName/);
+  });
+
   it('rejects with what notify-send said when it fails before showing', async () => {
     const r = runner(standIn('echo "GDBus.Error: no notification server" >&2\nexit 1'));
     await expect(r.show(['--', 't', 'b'], () => undefined)).rejects.toThrow(/notify-send failed: GDBus.Error: no notification server/);
