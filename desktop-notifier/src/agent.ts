@@ -126,6 +126,7 @@ export class Processor {
     }
 
     if (later.length > 0) {
+      for (const { message } of later) this.log(`hold ${message.id} from ${where(message)}: grace ${graceMs / 1000} s`);
       const held = new Map(later.map((item) => [item.message.id, item]));
       this.grace.hold(held, graceMs, (take) => this.onLater?.(this.enqueue(() => this.handle(take(), true))));
     }

@@ -18,6 +18,8 @@ let agent: Proc | undefined;
 let scratch: string;
 let opened: string;
 let browser: string;
+/** Alice's group with bob in it (made by the group click test). */
+let group: Group;
 
 async function api(user: User, url: string, body: unknown): Promise<Response> {
   return fetch(`${world.server.url}${url}`, {
@@ -112,7 +114,7 @@ describe.sequential('clicks and the grace period on a real desktop', () => {
   it('a click on a group bubble opens <server>/g/<group id>', async () => {
     const created = await api(world.alice, GroupApiPaths.groups, { name: 'Clickers', members: [world.bob.username] });
     expect(created.status).toBe(201);
-    const group = parse(Group, await created.json());
+    group = parse(Group, await created.json());
     await dunst('close-all');
     const res = await api(world.alice, GroupApiPaths.messages(group.id), { text: unique('group click') });
     expect(res.status).toBe(202);
@@ -167,12 +169,29 @@ describe.sequential('clicks and the grace period on a real desktop', () => {
     expect(agent.text()).toContain(`; grace ${DEFAULT_GRACE_SECONDS} s`);
     const text = unique('read in the browser');
     const id = await send(world.alice, world.bob, text);
+    // The web app reads what it has received; the agent has it by then too.
+    await agent.waitFor(`hold ${id} from ${world.alice.username}: grace ${DEFAULT_GRACE_SECONDS} s`, 10_000);
     // What the web app does when bob opens the conversation.
     const read = await api(world.bob, `/api/conversations/${world.alice.username}/read`, { upTo: id });
     expect(read.status).toBe(200);
     await agent.waitFor(`skip ${id} from ${world.alice.username}: read`, 10_000);
     // A later message is shown after its own grace period; by then the first would have been too.
     const after = unique('sent after the read one');
+    await send(world.carol, world.bob, after);
+    await waitForNotification(world, after, 15_000);
+    expect((await world.desktop.collect()).filter((n) => n.body === text)).toEqual([]);
+  });
+
+  it(`grace (default ${DEFAULT_GRACE_SECONDS} s): a group message read in the web app meanwhile is never shown`, async () => {
+    const text = unique('group message read in the browser');
+    const sent = await api(world.alice, GroupApiPaths.messages(group.id), { text });
+    expect(sent.status).toBe(202);
+    const id = parse(SendResponse, await sent.json()).id;
+    await agent?.waitFor(`hold ${id} from ${world.alice.username} in group ${group.id}: grace`, 10_000);
+    const read = await api(world.bob, GroupApiPaths.read(group.id), { upTo: id });
+    expect(read.status).toBe(200);
+    await agent?.waitFor(`skip ${id} from ${world.alice.username} in group ${group.id}: read`, 10_000);
+    const after = unique('sent after the read group message');
     await send(world.carol, world.bob, after);
     await waitForNotification(world, after, 15_000);
     expect((await world.desktop.collect()).filter((n) => n.body === text)).toEqual([]);

@@ -81,6 +81,7 @@ describe('grace period', () => {
     processor.markRead([read.id]);
     await processor.idle();
     expect(acked).toEqual([read.id]);
+    expect(logs).toContain(`hold ${read.id} from alice: grace 3 s`);
     expect(logs).toContain(`skip ${read.id} from alice: read`);
     await vi.advanceTimersByTimeAsync(2000);
     await processor.idle();
