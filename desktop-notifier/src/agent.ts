@@ -84,7 +84,13 @@ export class Processor {
   markRead(ids: readonly string[]): void {
     const now = this.grace.markRead(ids);
     // Recorded and acknowledged now rather than when the period ends: it is settled.
-    if (now.length > 0) this.onLater?.(this.enqueue(() => this.handle(now, true)));
+    if (now.length > 0) this.later(() => this.handle(now, true));
+  }
+
+  private later(job: () => Promise<Outcome[]>) {
+    const done = this.enqueue(job);
+    if (this.onLater) this.onLater(done);
+    else done.catch((error: unknown) => this.log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Drops what waits for its grace period: unacknowledged, the server offers it again next time. */
@@ -102,17 +108,18 @@ export class Processor {
     const handled: string[] = [];
     const ours = new Set<string>();
     const graceMs = graceOver ? 0 : (this.deps.graceMs ?? 0);
-    const later: Incoming[] = [];
+    const later = new Map<string, Incoming>();
     for (const item of items) {
       const { message, readingNow } = item;
-      // Offered again (a reconnect's catch-up) while it waits: the waiting copy decides.
-      if (!graceOver && this.grace.isWaiting(message.id)) continue;
+      // Offered again (a reconnect's catch-up, or twice in this batch) while it waits: the waiting
+      // copy decides. Judged 'seen' instead, it would be recorded now and never shown.
+      if (!graceOver && (this.grace.isWaiting(message.id) || later.has(message.id))) continue;
       const seen = store.has(message.id) || batchSeen.has(message.id);
       batchSeen.add(message.id);
       const read = message.state === 'read' || this.grace.wasRead(message.id);
       const verdict = decide(policy, message, { readingNow, seen, now, read });
       if (verdict === 'notify' && graceMs > 0) {
-        later.push(item);
+        later.set(message.id, item);
         continue;
       }
       outcomes.push({ id: message.id, verdict });
@@ -125,10 +132,9 @@ export class Processor {
       else handled.push(`skip ${message.id} from ${where(message)}: ${verdict}`);
     }
 
-    if (later.length > 0) {
-      for (const { message } of later) this.log(`hold ${message.id} from ${where(message)}: grace ${graceMs / 1000} s`);
-      const held = new Map(later.map((item) => [item.message.id, item]));
-      this.grace.hold(held, graceMs, (take) => this.onLater?.(this.enqueue(() => this.handle(take(), true))));
+    if (later.size > 0) {
+      for (const { message } of later.values()) this.log(`hold ${message.id} from ${where(message)}: grace ${graceMs / 1000} s`);
+      this.grace.hold(later, graceMs, (take) => this.later(() => this.handle(take(), true)));
     }
 
     const failed = new Set<string>();

@@ -118,6 +118,20 @@ describe('grace period', () => {
     expect(acked).toEqual([m.id]);
   });
 
+  it('the same message twice in one batch waits once and is shown once', async () => {
+    const { processor, shown, acked } = setup();
+    const m = msg('alice', 'twice');
+    await processor.process([
+      { message: m, readingNow: false },
+      { message: m, readingNow: false },
+    ]);
+    expect(acked).toEqual([]);
+    await vi.advanceTimersByTimeAsync(3000);
+    await processor.idle();
+    expect(shown.map((n) => n.body)).toEqual(['twice']);
+    expect(acked).toEqual([m.id]);
+  });
+
   it('stop() drops what is waiting: not shown, not acknowledged (the server offers it again next time)', async () => {
     const { processor, shown, acked } = setup();
     await processor.process([{ message: msg('alice', 'later'), readingNow: false }]);
