@@ -36,7 +36,7 @@ export function formatQuietHours(q: QuietHours): string {
   return `${f(q.start)}-${f(q.end)}`;
 }
 
-export type Verdict = 'notify' | 'own' | 'reading' | 'muted' | 'quiet' | 'seen';
+export type Verdict = 'notify' | 'own' | 'reading' | 'read' | 'muted' | 'quiet' | 'seen';
 
 export interface Policy {
   me: string;
@@ -57,10 +57,12 @@ export interface Policy {
 export function decide(
   policy: Policy,
   message: Pick<ChatMessage, 'from' | 'text' | 'group'>,
-  opts: { readingNow: boolean; seen: boolean; now: Date },
+  opts: { readingNow: boolean; seen: boolean; now: Date; read?: boolean },
 ): Verdict {
   if (message.from === policy.me) return 'own';
   if (opts.seen) return 'seen';
+  // Read on another screen (the web app) before it was shown here: nothing left to tell.
+  if (opts.read) return 'read';
   if (opts.readingNow) return 'reading';
   if (policy.muted.has(message.from)) return 'muted';
   if (message.group && policy.groupMuted(message.group.id) && !mentions(message.text, policy.me)) return 'muted';

@@ -67,10 +67,11 @@ describe('decide', () => {
   it('notifies a normal message', () => {
     expect(decide(policy, { from: 'alice', text: 'hi' }, base)).toBe('notify');
   });
-  it('skips own, seen, reading, muted and quiet messages, in that order', () => {
+  it('skips own, seen, read elsewhere, reading, muted and quiet messages, in that order', () => {
     const hi = (from: string) => ({ from, text: 'hi' });
     expect(decide(policy, hi('mia'), { ...base, seen: true })).toBe('own');
     expect(decide(policy, hi('alice'), { ...base, seen: true, readingNow: true })).toBe('seen');
+    expect(decide(policy, hi('alice'), { ...base, read: true, readingNow: true })).toBe('read');
     expect(decide(policy, hi('alice'), { ...base, readingNow: true })).toBe('reading');
     expect(decide(policy, hi('spam'), { ...base, now: night })).toBe('muted');
     expect(decide(policy, hi('alice'), { ...base, now: night })).toBe('quiet');
