@@ -48,7 +48,7 @@ export class FakeSocket {
   }
   emit(event: string, payload: unknown, ack?: (answer: unknown) => void) {
     this.emitted.push({ event, payload });
-    if (event === 'presence:query' && ack) ack({ ok: true, data: { online: [] } });
+    if (event === 'presence:query' && ack) ack({ ok: true, data: { online: [], strangers: [] } });
     return this;
   }
   connect() {

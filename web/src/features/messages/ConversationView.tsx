@@ -2,14 +2,14 @@
 // composer. Marks the peer's messages read while this view is visible.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import { useConversations } from '../../api/conversations';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
 import { displayText } from '../../lib/bidi';
 import { setPeerMuted, useMutedPeers } from '../../lib/muted-peers';
-import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
+import { useIsTyping } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
 import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
@@ -22,6 +22,7 @@ import { MessageList } from './MessageList';
 import { useOutbox } from './outbox';
 import { buildRows } from './rows';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
+import { usePeerPresence } from './usePeerPresence';
 import { useSendMessage } from './useSendMessage';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
@@ -30,30 +31,15 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const history = useMessages(peer);
   const pending = useOutbox(peer);
   const { send, retry, discard } = useSendMessage(me);
-  const online = usePresence(peer);
   const typing = useIsTyping(peer);
   // From the list the layout fetches (this observer never fetches by itself).
-  const bot = useConversations(false).data?.find((c) => c.peer === peer)?.bot === true;
+  const listed = useConversations(false).data?.find((c) => c.peer === peer);
+  const bot = listed?.bot === true;
+  const online = usePeerPresence(peer, listed !== undefined);
   const muted = useMutedPeers(me).has(peer);
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
-
-  // Ask who is online when the conversation opens (and after reconnects). A new conversation's
-  // peer reads offline until its first message is stored: the server then sends both sides a
-  // presence:update (presence goes only to people who share a conversation).
-  useEffect(() => {
-    if (!socket) return;
-    const ask = () =>
-      socket.emit('presence:query', { usernames: [peer] }, (answer) => {
-        if (answer.ok) setPresence([[peer, answer.data.online.includes(peer)]]);
-      });
-    if (socket.connected) ask();
-    socket.on('connect', ask);
-    return () => {
-      socket.off('connect', ask);
-    };
-  }, [socket, peer]);
 
   // Read receipts: while visible, everything from the peer up to the newest is read.
   const newestIncoming = useMemo(() => messages.findLast((m) => m.from === peer), [messages, peer]);
@@ -69,13 +55,14 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   return (
     <section className="conversation" aria-labelledby="conversation-title">
       <ConversationHeader
-        avatar={<Avatar name={peer} online={online} />}
+        avatar={<Avatar name={peer} online={online ?? undefined} />}
         title={peer}
         badge={bot && <BotBadge />}
         status={
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
-            {online ? 'online' : 'offline'}
-            {muted && ' · muted'}
+            {/* Nothing for a stranger: their presence is not shared until the first message. */}
+            {online !== null && (online ? 'online' : 'offline')}
+            {muted && (online !== null ? ' · muted' : 'muted')}
           </p>
         }
       >

@@ -1,0 +1,39 @@
+// The bugs a daily user hit (issue 18, item 6), each replayed the way it was reported.
+import { BASE_URL, composer, expect, messages, register, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
+
+test('presence in a new chat: the peer signing in and the first message update it live, no reload', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const daveName = uniqueName('dave');
+  const signUp = await browser.newContext({ baseURL: BASE_URL });
+  await register(signUp, daveName);
+  await signUp.close();
+
+  // 1. Alice opens a chat with Dave while he is offline. They share nothing yet, so the server
+  //    shares no presence: the header must not claim either way.
+  await alice.page.goto(`/c/${daveName}`);
+  await expect(alice.page.getByRole('heading', { name: daveName, level: 2 })).toBeVisible();
+  const status = alice.page.getByTestId('peer-status');
+  await expect(status).not.toHaveText(/online|offline/);
+
+  // 2. Dave signs in: still no claim (he is a stranger to Alice until a message is stored).
+  const daveContext = await browser.newContext({ baseURL: BASE_URL });
+  const davePage = await daveContext.newPage();
+  await signInViaUi(davePage, daveName);
+  await expect(status).not.toHaveText(/offline/);
+
+  // 3. Alice sends: delivered, and now they are peers: "online" without a reload.
+  await sendText(alice.page, 'hello Dave');
+  await expect(messages(alice.page).last().getByTestId('message-state')).toHaveAttribute('data-state', /delivered|read/);
+  await expect(status).toHaveText('online');
+  // Dave's side knows Alice is online too, in the list and in the chat.
+  const item = davePage.locator(`a[data-peer="${alice.username}"]`);
+  await expect(item.getByRole('img', { name: 'online' })).toBeVisible();
+  await item.click();
+  await expect(davePage.getByTestId('peer-status')).toHaveText('online');
+
+  // And it stays live both ways: Dave leaves, Alice sees it.
+  await daveContext.close();
+  await expect(status).toHaveText('offline');
+  await expect(composer(alice.page)).toBeVisible();
+  await alice.context.close();
+});
