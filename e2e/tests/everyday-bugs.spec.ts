@@ -37,3 +37,21 @@ test('presence in a new chat: the peer signing in and the first message update i
   await expect(composer(alice.page)).toBeVisible();
   await alice.context.close();
 });
+
+test('a chat with yourself is never offered: no composer that can only fail, no requests', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const requests: string[] = [];
+  alice.page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+  await alice.page.goto(`/c/${alice.username}`);
+  await expect(alice.page.getByRole('heading', { name: 'This is you', level: 2 })).toBeVisible();
+  await expect(alice.page.getByText('Notes to yourself are not supported')).toBeVisible();
+  await expect(composer(alice.page)).toHaveCount(0);
+  await expect(alice.page.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  // Nothing is sent or asked about a conversation that cannot exist.
+  expect(requests.filter((r) => r.includes(`/api/conversations/${alice.username}`) || r.startsWith('POST /send'))).toEqual([]);
+  // "New chat" never offers yourself either.
+  await alice.page.getByRole('button', { name: 'New chat' }).click();
+  await alice.page.getByLabel('Search people').fill(alice.username);
+  await expect(alice.page.getByText('Nobody by that name.')).toBeVisible();
+  await alice.context.close();
+});

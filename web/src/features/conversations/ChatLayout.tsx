@@ -10,6 +10,7 @@ import { groupAttention } from '../groups/groupCache';
 import { GroupView } from '../groups/GroupView';
 import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
 import { useMutedPeers } from '../../lib/muted-peers';
+import { SelfConversation } from '../messages/ConversationParts';
 import { ConversationView } from '../messages/ConversationView';
 import { SettingsPage } from '../integrations/SettingsPage';
 import { Sidebar } from './Sidebar';
@@ -63,6 +64,8 @@ export function ChatLayout({ me, peer, group = null, settings = false }: ChatLay
           <SettingsPage me={me} />
         ) : group ? (
           <GroupView key={group} me={me} id={group} />
+        ) : peer === me ? (
+          <SelfConversation me={me} />
         ) : peer ? (
           <ConversationView key={peer} me={me} peer={peer} />
         ) : (
