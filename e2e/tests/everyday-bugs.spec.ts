@@ -55,3 +55,31 @@ test('a chat with yourself is never offered: no composer that can only fail, no 
   await expect(alice.page.getByText('Nobody by that name.')).toBeVisible();
   await alice.context.close();
 });
+
+test('an unknown user in the address: "no such user" at once, one request, never a composer', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const nobody = uniqueName('nobody');
+  // Whether a composer is ever on screen, however briefly: recorded inside the page.
+  await alice.page.addInitScript(() => {
+    const w = window as unknown as { __composerSeen?: boolean };
+    new MutationObserver(() => {
+      if (document.querySelector('form.composer textarea')) w.__composerSeen = true;
+    }).observe(document, { childList: true, subtree: true });
+  });
+  const asked: string[] = [];
+  alice.page.on('request', (r) => {
+    if (new URL(r.url()).pathname === `/api/conversations/${nobody}/messages`) asked.push(r.url());
+  });
+  await alice.page.goto(`/c/${nobody}`);
+  await expect(alice.page.getByRole('heading', { name: /No user named/ })).toBeVisible();
+  await expect(composer(alice.page)).toHaveCount(0);
+  // A 404 is an answer, not a failure: asked once, never retried (it was, twice, with a working
+  // composer on screen meanwhile whose text then vanished). The list answers in the same round,
+  // so by the time it shows, a retry would have been sent.
+  await expect(alice.page.getByRole('navigation', { name: 'Conversation list' })).toBeVisible();
+  expect({
+    requests: asked.length,
+    composerShown: await alice.page.evaluate(() => (window as unknown as { __composerSeen?: boolean }).__composerSeen ?? false),
+  }).toEqual({ requests: 1, composerShown: false });
+  await alice.context.close();
+});

@@ -52,6 +52,10 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const notFound = history.error instanceof ApiError && history.error.status === 404;
+  // Someone not in my list may not exist: no composer until the history answers, so nothing
+  // typed is lost when the answer is "no such user" (issue 18). Any other failure leaves it:
+  // a send says for itself what went wrong.
+  const canWrite = listed !== undefined || history.isSuccess || (history.isError && !notFound);
   return (
     <section className="conversation" aria-labelledby="conversation-title">
       <ConversationHeader
@@ -111,7 +115,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         />
       )}
       <TypingLine text={typing ? `${peer} is typing…` : null} />
-      {!notFound && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
+      {canWrite && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
     </section>
   );
 }
