@@ -1,5 +1,5 @@
 // The bugs a daily user hit (issue 18, item 6), each replayed the way it was reported.
-import { BASE_URL, composer, expect, messages, register, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, composer, expect, messages, register, scriptClient, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
 
 test('presence in a new chat: the peer signing in and the first message update it live, no reload', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
@@ -82,4 +82,58 @@ test('an unknown user in the address: "no such user" at once, one request, never
     composerShown: await alice.page.evaluate(() => (window as unknown as { __composerSeen?: boolean }).__composerSeen ?? false),
   }).toEqual({ requests: 1, composerShown: false });
   await alice.context.close();
+});
+
+test('focus: signing in lands on the list, arrows move through people, Escape returns to "New chat"', async ({ browser }) => {
+  const base = uniqueName('pp').slice(0, 28);
+  const [alice, carol, cleo] = [`${base}_a`, `${base}_c1`, `${base}_c2`];
+  const signUp = await browser.newContext({ baseURL: BASE_URL });
+  for (const name of [alice, carol, cleo]) {
+    await signUp.clearCookies();
+    await register(signUp, name);
+  }
+  await signUp.close();
+  const fromCarol = await scriptClient(carol);
+  await fromCarol.send(alice, 'are you there?');
+
+  const context = await browser.newContext({ baseURL: BASE_URL });
+  const page = await context.newPage();
+  await signInViaUi(page, alice);
+  // Signing in leaves focus in the app, on the newest conversation, not on the page body.
+  await expect(page.locator(`a[data-peer="${carol}"]`)).toBeFocused();
+
+  const newChat = page.getByRole('button', { name: 'New chat' });
+  await newChat.click();
+  const search = page.getByRole('combobox', { name: 'Search people' });
+  await expect(search).toBeFocused();
+  await page.keyboard.type(`${base}_c`);
+  const options = page.getByRole('listbox', { name: 'People' }).getByRole('option');
+  await expect(options).toHaveCount(2);
+  await expect(options.first()).toHaveAttribute('aria-selected', 'true');
+  await expect(search).toHaveAttribute('aria-activedescendant', (await options.first().getAttribute('id')) ?? 'missing');
+  await page.keyboard.press('ArrowDown');
+  await expect(options.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await expect(options.first()).toHaveAttribute('aria-selected', 'false');
+  await expect(search).toHaveAttribute('aria-activedescendant', (await options.nth(1).getAttribute('id')) ?? 'missing');
+  await page.keyboard.press('ArrowDown');
+  await expect(options.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowUp');
+  await expect(options.first()).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  // Escape closes the search and gives focus back to the button that opened it.
+  await page.keyboard.press('Escape');
+  await expect(search).toHaveCount(0);
+  await expect(newChat).toBeFocused();
+  // Again, and Enter opens the person the arrows chose (the second).
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(`${base}_c`);
+  await expect(options).toHaveCount(2);
+  const second = (await options.nth(1).textContent()) ?? '';
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  const opened = second.includes(cleo) ? cleo : carol;
+  await expect(page).toHaveURL(new RegExp(`/c/${opened}$`));
+  await expect(page.getByRole('heading', { name: opened, level: 2 })).toBeVisible();
+  await expect(composer(page)).toBeFocused();
+  await context.close();
 });
