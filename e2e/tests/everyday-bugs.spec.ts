@@ -1,5 +1,5 @@
 // The bugs a daily user hit (issue 18, item 6), each replayed the way it was reported.
-import { BASE_URL, composer, expect, messages, register, scriptClient, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, composer, expect, messages, openConversation, register, scriptClient, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
 
 test('presence in a new chat: the peer signing in and the first message update it live, no reload', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
@@ -136,4 +136,22 @@ test('focus: signing in lands on the list, arrows move through people, Escape re
   await expect(page.getByRole('heading', { name: opened, level: 2 })).toBeVisible();
   await expect(composer(page)).toBeFocused();
   await context.close();
+});
+
+test('a message’s accessible name says who wrote it, what, when and (for mine) how far it got', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bob = await userSession(browser, 'bob');
+  await openConversation(alice.page, bob.username);
+  await sendText(alice.page, 'lunch at noon?');
+  await openConversation(bob.page, alice.username);
+  await sendText(bob.page, 'yes!');
+  const time = /\d{1,2}:\d{2}(\s?[AP]M)?/.source;
+  // Bob's screen: Alice's message is named with her name; his own with "You" and its state.
+  await expect(bob.page.getByRole('article', { name: new RegExp(`^${alice.username}: lunch at noon\\?, ${time}$`) })).toBeVisible();
+  await expect(bob.page.getByRole('article', { name: new RegExp(`^You: yes!, ${time}, (sent|delivered|read)$`) })).toBeVisible();
+  // Alice's screen, the other way round; Bob has it open, so hers reads "read".
+  await expect(alice.page.getByRole('article', { name: new RegExp(`^${bob.username}: yes!, ${time}$`) })).toBeVisible();
+  await expect(alice.page.getByRole('article', { name: new RegExp(`^You: lunch at noon\\?, ${time}, read$`) })).toBeVisible();
+  await alice.context.close();
+  await bob.context.close();
 });

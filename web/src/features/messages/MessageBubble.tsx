@@ -4,6 +4,7 @@
 import type { ChatMessage } from '@messenger/protocol';
 import { memo, type ReactNode } from 'react';
 import { Avatar } from '../../components/Avatar';
+import { displayText } from '../../lib/bidi';
 import { formatFull, formatTime } from '../../lib/format';
 import { linkify } from './linkify';
 import { highlightMentions } from './mentions';
@@ -38,6 +39,8 @@ export function StateMark({ state }: { state: VisibleState }) {
 interface BubbleProps {
   text: string;
   me: string;
+  /** Who wrote it, as a screen reader names them: "You", or the sender's name. */
+  author: string;
   /** A group message from someone else that starts a run: whose it is. */
   sender?: string;
   footer?: ReactNode;
@@ -51,9 +54,22 @@ interface BubbleProps {
   onDiscard?: () => void;
 }
 
-function Bubble({ text, me, sender, footer, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
+/**
+ * A message's accessible name: "alice: lunch at noon?, 10:42", and for mine "You: …, 10:42,
+ * read". It had no sender, so nobody could hear who wrote what (issue 18): in a 1:1 chat the
+ * sender is drawn only as the bubble's side, in a group only on the first of a run.
+ */
+export function messageLabel(author: string, text: string, sentAt: string, state: VisibleState | null): string {
+  const parts = [`${author}: ${displayText(text)}`, formatTime(sentAt)];
+  if (state) parts.push(STATE_LABEL[state].toLowerCase());
+  return parts.join(', ');
+}
+
+function Bubble({ text, me, author, sender, footer, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
   return (
     <div
+      role="article"
+      aria-label={messageLabel(author, text, sentAt, mine ? state : null)}
       className={`msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}`}
       data-testid="message"
       data-id={id}
@@ -108,7 +124,7 @@ export const MessageBubble = memo(function MessageBubble({ message, me, grouped,
   const state = message.group && mine ? 'sent' : message.state;
   const sender = message.group && !mine && !grouped ? message.from : undefined;
   return (
-    <Bubble id={message.id} text={message.text} me={me} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
+    <Bubble id={message.id} text={message.text} me={me} author={mine ? 'You' : message.from} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
   );
 });
 
@@ -116,6 +132,7 @@ export function PendingBubble({ entry, me, grouped, onRetry, onDiscard }: { entr
   return (
     <Bubble
       me={me}
+      author="You"
       text={entry.text}
       sentAt={entry.createdAt}
       mine
