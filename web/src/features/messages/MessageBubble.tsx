@@ -2,9 +2,8 @@
 // mention highlights from mentions.tsx. In a group, a run of someone's messages opens with their
 // avatar and name.
 import type { ChatMessage } from '@messenger/protocol';
-import { memo, type ReactNode } from 'react';
+import { memo, useId, type ReactNode } from 'react';
 import { Avatar } from '../../components/Avatar';
-import { displayText } from '../../lib/bidi';
 import { formatFull, formatTime } from '../../lib/format';
 import { linkify } from './linkify';
 import { highlightMentions } from './mentions';
@@ -55,21 +54,18 @@ interface BubbleProps {
 }
 
 /**
- * A message's accessible name: "alice: lunch at noon?, 10:42", and for mine "You: …, 10:42,
- * read". It had no sender, so nobody could hear who wrote what (issue 18): in a 1:1 chat the
- * sender is drawn only as the bubble's side, in a group only on the first of a run.
+ * A message's accessible name is "alice: lunch at noon?, 10:42", and for mine "You: …, 10:42,
+ * Read": the author (hidden, referenced), then the bubble as drawn, so the name follows the
+ * rendered text and never repeats it in an attribute. It had no sender, so nobody could hear
+ * who wrote what (issue 18): in a 1:1 chat the sender shows only as the bubble's side, in a group
+ * only on the first of a run.
  */
-export function messageLabel(author: string, text: string, sentAt: string, state: VisibleState | null): string {
-  const parts = [`${author}: ${displayText(text)}`, formatTime(sentAt)];
-  if (state) parts.push(STATE_LABEL[state].toLowerCase());
-  return parts.join(', ');
-}
-
 function Bubble({ text, me, author, sender, footer, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
+  const labelId = useId();
   return (
     <div
       role="article"
-      aria-label={messageLabel(author, text, sentAt, mine ? state : null)}
+      aria-labelledby={`${labelId}-author ${labelId}-bubble`}
       className={`msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}`}
       data-testid="message"
       data-id={id}
@@ -83,14 +79,20 @@ function Bubble({ text, me, author, sender, footer, sentAt, mine, state, id, gro
           <bdi className="sender-name">{sender}</bdi>
         </div>
       )}
-      <div className="bubble">
+      <span id={`${labelId}-author`} hidden>
+        {author}:
+      </span>
+      <div className="bubble" id={`${labelId}-bubble`}>
         <p className="text" dir="auto">
           {highlightMentions(linkify(text), me)}
         </p>
         <span className="meta">
+          {/* Pauses for a screen reader between text, time and state; nothing on screen. */}
+          <span className="visually-hidden">, </span>
           <time dateTime={sentAt} title={formatFull(sentAt)}>
             {formatTime(sentAt)}
           </time>
+          {mine && <span className="visually-hidden">, </span>}
           {mine && <StateMark state={state} />}
         </span>
       </div>
