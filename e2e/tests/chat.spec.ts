@@ -36,7 +36,7 @@ test('sign up in the UI, then two people chat both ways, live', async ({ browser
   // Alice finds Bob with "New chat" and writes first.
   await alicePage.getByRole('button', { name: 'New chat' }).click();
   await alicePage.getByLabel('Search people').fill(bob.username.slice(0, 12));
-  await alicePage.getByRole('button', { name: bob.username }).click();
+  await alicePage.getByRole('option', { name: bob.username }).click();
   await expect(alicePage).toHaveURL(new RegExp(`/c/${bob.username}$`));
   await expect(alicePage.getByText(`No messages yet. Say hi to ${bob.username}!`)).toBeVisible();
 

@@ -18,7 +18,7 @@ async function registerCarolAndBob(browser: Browser): Promise<[string, string]> 
 async function startChatFromSearch(page: Page, peer: string): Promise<void> {
   await page.getByRole('button', { name: 'New chat' }).click();
   await page.getByLabel('Search people').fill(peer);
-  await page.getByRole('list', { name: 'People' }).getByRole('button', { name: new RegExp(peer) }).click();
+  await page.getByRole('listbox', { name: 'People' }).getByRole('option', { name: new RegExp(peer) }).click();
   await expect(page.getByRole('heading', { name: peer, level: 2 })).toBeVisible();
 }
 

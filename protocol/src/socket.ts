@@ -107,6 +107,18 @@ export const PresenceQuery = Type.Object(
 );
 export type PresenceQuery = Static<typeof PresenceQuery>;
 
+/**
+ * The answer to presence:query. `strangers` are those asked about who share no conversation or
+ * group with the asker: their presence is not shared, so a screen must not call them offline
+ * (issue 18: a new chat said "offline" for someone who was online). Telling the asker who they
+ * have talked with tells them nothing new.
+ */
+export const PresenceAnswer = Type.Object(
+  { online: Type.Array(Username, { maxItems: 200 }), strangers: Type.Array(Username, { maxItems: 200 }) },
+  { additionalProperties: false },
+);
+export type PresenceAnswer = Static<typeof PresenceAnswer>;
+
 export const SocketEvents = {
   messageNew: 'message:new',
   messageBatch: 'message:batch',
@@ -144,7 +156,7 @@ export interface ClientToServerEvents {
   'message:ack': (payload: AckPayload, ack?: (result: Ack<{ acknowledged: number }>) => void) => void;
   'typing:set': (payload: TypingPayload) => void;
   'focus:set': (payload: FocusPayload) => void;
-  'presence:query': (payload: PresenceQuery, ack: (result: Ack<{ online: string[] }>) => void) => void;
+  'presence:query': (payload: PresenceQuery, ack: (result: Ack<PresenceAnswer>) => void) => void;
 }
 
 /** socket.io handshake `auth` field. */

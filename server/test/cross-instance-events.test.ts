@@ -109,7 +109,7 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     const people = await b.app.inject({ method: 'GET', url: `/api/people?q=${alice.username}`, headers: bearer(bob.token) });
     expect(people.json<{ users: { username: string; online: boolean }[] }>().users).toEqual([{ username: alice.username, online: true }]);
     const asked = await bobOnB.timeout(10_000).emitWithAck('presence:query', { usernames: [alice.username] });
-    expect(asked).toEqual({ ok: true, data: { online: [alice.username] } });
+    expect(asked).toEqual({ ok: true, data: { online: [alice.username], strangers: [] } });
 
     const typing = waitFor(aliceOnA, 'typing:update', (p) => p.from === bob.username && p.typing);
     bobOnB.emit('typing:set', { to: alice.username, typing: true });
@@ -222,14 +222,14 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
       "A to withdraw bob's presence row",
     );
     const asked = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [bob.username] });
-    expect(asked).toEqual({ ok: true, data: { online: [bob.username] } });
+    expect(asked).toEqual({ ok: true, data: { online: [bob.username], strangers: [] } });
     expect(updates).not.toContain(false);
     // His last socket closes: now "offline".
     const offline = nextPresence(aliceOnA, bob.username, false);
     second.close();
     await offline;
     const after = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [bob.username] });
-    expect(after).toEqual({ ok: true, data: { online: [] } });
+    expect(after).toEqual({ ok: true, data: { online: [], strangers: [] } });
   });
 
   it('signing out on A closes the session on B at once: its socket and its REST token', async () => {
@@ -345,6 +345,6 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     await offline;
     console.log(`presence: offline for the peer ${Date.now() - killedAt} ms after SIGKILL (victim's lease ${VICTIM_LEASE_MS} ms, survivors' heartbeat ${LEASE_MS / 3} ms)`);
     const asked = await aliceOnA.timeout(10_000).emitWithAck('presence:query', { usernames: [carol.username] });
-    expect(asked).toEqual({ ok: true, data: { online: [] } });
+    expect(asked).toEqual({ ok: true, data: { online: [], strangers: [] } });
   });
 });

@@ -402,7 +402,8 @@ describe('socket fuzzing', () => {
     expect(answered).toBeGreaterThan(0);
     expect(socket.connected).toBe(true);
     const still = await socket.timeout(5000).emitWithAck('presence:query', { usernames: [peer] });
-    expect(still).toEqual({ ok: true, data: { online: [] } });
+    // The fuzzing may have left the group: `peer` is then a stranger, either way not online.
+    expect(still).toMatchObject({ ok: true, data: { online: [] } });
     socket.close();
   }, 300_000);
 });

@@ -444,9 +444,9 @@ describe('presence among co-members', () => {
     const bobSocket = await connect(t, bob.token);
     try {
       // Strangers: nothing is revealed.
-      expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [] } });
+      expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [], strangers: [bob.username] } });
       const group = await createGroup(alice, [bob]);
-      expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [bob.username] } });
+      expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [bob.username], strangers: [] } });
       const people = await t.app.inject({ method: 'GET', url: `/api/people?q=${bob.username}`, headers: bearer(alice.token) });
       expect(people.json()).toEqual({ users: [{ username: bob.username, online: true }] });
 
@@ -459,7 +459,7 @@ describe('presence among co-members', () => {
       await online;
 
       expect((await call(bob, 'DELETE', GroupApiPaths.member(group.id, bob.username))).statusCode).toBe(204);
-      expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [] } });
+      expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [], strangers: [bob.username] } });
       bobAgain.close();
     } finally {
       aliceSocket.close();

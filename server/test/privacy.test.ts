@@ -63,8 +63,8 @@ describe('presence and typing reach only people who share a conversation', () =>
 
     const aliceSocket = await connect(t, alice.token);
     const mallorySocket = await connect(t, mallory.token);
-    expect(await roundTrip(aliceSocket, [bob.username])).toEqual({ ok: true, data: { online: [bob.username] } });
-    expect(await roundTrip(mallorySocket, [bob.username])).toEqual({ ok: true, data: { online: [] } });
+    expect(await roundTrip(aliceSocket, [bob.username])).toEqual({ ok: true, data: { online: [bob.username], strangers: [] } });
+    expect(await roundTrip(mallorySocket, [bob.username])).toEqual({ ok: true, data: { online: [], strangers: [bob.username] } });
 
     const people = async (token: string) => {
       const res = await t.app.inject({ method: 'GET', url: `/api/people?q=${prefix}`, headers: bearer(token) });
@@ -86,18 +86,20 @@ describe('presence and typing reach only people who share a conversation', () =>
   });
 
   it('tells two strangers each other’s presence once their first message makes them peers', async () => {
-    // The web app asks for presence when a conversation opens; a new conversation's peer reads
-    // offline then, and nothing used to correct it until a reconnect (a flaky e2e showed it).
+    // The web app asks for presence when a conversation opens; a new conversation's peer is a
+    // stranger then (shown neither online nor offline), and nothing used to correct it until a
+    // reconnect (a flaky e2e showed it).
     const alice = await register(t);
     const bob = await register(t);
     const aliceSocket = await connect(t, alice.token);
     const bobSocket = await connect(t, bob.token);
-    expect(await roundTrip(aliceSocket, [bob.username])).toEqual({ ok: true, data: { online: [] } });
+    expect(await roundTrip(aliceSocket, [bob.username])).toEqual({ ok: true, data: { online: [], strangers: [bob.username] } });
     const aliceHears = waitFor(aliceSocket, 'presence:update', (p) => p.username === bob.username);
     const bobHears = waitFor(bobSocket, 'presence:update', (p) => p.username === alice.username);
     expect((await send(t, alice.token, bob.username, 'hi, stranger')).statusCode).toBe(202);
     expect(await aliceHears).toEqual({ username: bob.username, online: true });
     expect(await bobHears).toEqual({ username: alice.username, online: true });
+    expect(await roundTrip(aliceSocket, [bob.username])).toEqual({ ok: true, data: { online: [bob.username], strangers: [] } });
     aliceSocket.close();
     bobSocket.close();
   });

@@ -6,6 +6,7 @@ import { ApiError } from './api/http';
 import { queryKeys } from './api/keys';
 import { endSessionLocally } from './api/me';
 import { applyTheme } from './features/theme/theme';
+import { retryQuery } from './lib/query-retry';
 import './styles.css';
 
 applyTheme();
@@ -19,7 +20,7 @@ const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({ onError }),
   mutationCache: new MutationCache({ onError }),
   defaultOptions: {
-    queries: { retry: 2, refetchOnWindowFocus: true },
+    queries: { retry: retryQuery, refetchOnWindowFocus: true },
   },
 });
 

@@ -1,6 +1,6 @@
 // Socket events about presence: who among a list of people is online right now. Only people
-// who share a conversation or a group with the asker are reported; a stranger reads as offline, so the
-// answer tells nothing about someone the asker has never written with.
+// who share a conversation or a group with the asker are reported; a stranger is named as such,
+// never as online or offline, so the answer tells nothing about someone the asker has never written with.
 import { PresenceQuery } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
@@ -19,14 +19,17 @@ export function registerPresenceHandlers(
   socket.on('presence:query', (payload, ack) => {
     if (typeof ack !== 'function') return;
     if (!queryCheck.Check(payload)) return ack(invalid('presence:query takes { usernames: [...] } (at most 200)'));
-    // Ask about peers only among those online: offline people need no permission check.
+    // Everyone asked about is checked, offline or not: a screen shows "offline" for a peer and
+    // nothing for a stranger (issue 18: a new chat claimed "offline" for someone online).
     deps
       .inOrder(async () => {
-        const online = await deps.directory.onlineAmong(payload.usernames);
-        const peers = await deps.peers.among(username, [...online]);
-        return payload.usernames.filter((u) => online.has(u) && peers.has(u));
+        const [online, peers] = await Promise.all([deps.directory.onlineAmong(payload.usernames), deps.peers.among(username, payload.usernames)]);
+        return {
+          online: payload.usernames.filter((u) => online.has(u) && peers.has(u)),
+          strangers: payload.usernames.filter((u) => u !== username && !peers.has(u)),
+        };
       })
-      .then((online) => ack({ ok: true, data: { online } }))
+      .then((data) => ack({ ok: true, data }))
       .catch((error: unknown) => {
         deps.logger.warn({ err: error, username }, 'presence query failed');
         ack({ ok: false, error: { code: 'service_unavailable', message: 'Could not read presence; retry.' } });

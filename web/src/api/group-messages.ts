@@ -8,7 +8,7 @@ import {
   SendResponse,
 } from '@messenger/protocol';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { ApiError, requestJson } from './http';
+import { requestJson } from './http';
 import { queryKeys } from './keys';
 import { PAGE_SIZE, type MessagesData } from './messages';
 import { sendHeaders } from './send';
@@ -30,8 +30,6 @@ export function useGroupMessages(id: string, enabled = true) {
     staleTime: Infinity,
     refetchOnWindowFocus: false,
     refetchOnReconnect: false,
-    // Not a member (or no such group): asking again will not change that.
-    retry: (count, error) => count < 2 && !(error instanceof ApiError && error.code === 'group_not_found'),
   });
 }
 

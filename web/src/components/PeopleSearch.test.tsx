@@ -39,16 +39,34 @@ describe('New chat', () => {
     const asked = stubPeople();
     const onPick = vi.fn();
     wrap(<NewChat onPick={onPick} onClose={vi.fn()} />);
-    const box = screen.getByRole('searchbox', { name: 'Search people' });
+    const box = screen.getByRole('combobox', { name: 'Search people' });
     expect(box).toHaveFocus();
     expect(box).toHaveAttribute('maxlength', '32');
     const user = userEvent.setup();
     await user.type(box, 'bo');
-    expect(await screen.findByRole('button', { name: /bobby/ })).toBeInTheDocument();
+    expect(await screen.findByRole('option', { name: /bobby/ })).toBeInTheDocument();
     // Typed faster than the debounce: one request for "bo", none for "b".
     expect(asked).toEqual(['bo']);
     await user.keyboard('{Enter}');
     expect(onPick).toHaveBeenCalledWith('bob');
+  });
+
+  it('moves through the results with the arrow keys, keeping focus in the box; Enter opens the active one', async () => {
+    stubPeople();
+    const onPick = vi.fn();
+    wrap(<NewChat onPick={onPick} onClose={vi.fn()} />);
+    const box = screen.getByRole('combobox', { name: 'Search people' });
+    const user = userEvent.setup();
+    await user.type(box, 'bo');
+    const options = await screen.findAllByRole('option');
+    expect(options.map((o) => o.getAttribute('aria-selected'))).toEqual(['true', 'false', 'false']);
+    expect(box).toHaveAttribute('aria-activedescendant', options[0]?.id);
+    await user.keyboard('{ArrowDown}{ArrowDown}{ArrowDown}{ArrowUp}');
+    expect(box).toHaveFocus();
+    expect(screen.getAllByRole('option').map((o) => o.getAttribute('aria-selected'))).toEqual(['false', 'true', 'false']);
+    expect(box).toHaveAttribute('aria-activedescendant', options[1]?.id);
+    await user.keyboard('{Enter}');
+    expect(onPick).toHaveBeenCalledWith('bobby');
   });
 
   it('says when nobody has that name, and Escape closes', async () => {
@@ -56,7 +74,7 @@ describe('New chat', () => {
     const onClose = vi.fn();
     wrap(<NewChat onPick={vi.fn()} onClose={onClose} />);
     const user = userEvent.setup();
-    await user.type(screen.getByRole('searchbox'), 'zed');
+    await user.type(screen.getByRole('combobox'), 'zed');
     expect(await screen.findByText('Nobody by that name.')).toBeInTheDocument();
     await user.keyboard('{Escape}');
     expect(onClose).toHaveBeenCalledOnce();
@@ -65,10 +83,10 @@ describe('New chat', () => {
   it('marks bots in the results with a "bot" badge', async () => {
     stubPeople();
     wrap(<NewChat onPick={vi.fn()} onClose={vi.fn()} />);
-    await userEvent.setup().type(screen.getByRole('searchbox'), 'bo');
-    const bot = await screen.findByRole('button', { name: /bot-ci/ });
+    await userEvent.setup().type(screen.getByRole('combobox'), 'bo');
+    const bot = await screen.findByRole('option', { name: /bot-ci/ });
     expect(within(bot).getByTestId('bot-badge')).toHaveTextContent('bot');
-    expect(within(screen.getByRole('button', { name: /bobby/ })).queryByTestId('bot-badge')).not.toBeInTheDocument();
+    expect(within(screen.getByRole('option', { name: /bobby/ })).queryByTestId('bot-badge')).not.toBeInTheDocument();
   });
 });
 
@@ -78,14 +96,14 @@ describe('PeoplePicker', () => {
     const onDone = vi.fn();
     wrap(<PeoplePicker actionLabel="Add" onDone={onDone} onCancel={vi.fn()} />);
     const user = userEvent.setup();
-    const box = screen.getByRole('searchbox', { name: 'Add people' });
+    const box = screen.getByRole('combobox', { name: 'Add people' });
     await user.type(box, 'bob');
-    await user.click(await screen.findByRole('button', { name: /bobby/ }));
+    await user.click(await screen.findByRole('option', { name: /bobby/ }));
     expect(box).toHaveValue('');
     await user.type(box, 'bob');
-    const results = within(screen.getByRole('list', { name: 'People' }));
-    await waitFor(() => expect(results.getByRole('button', { name: /\bbob\b/ })).toBeInTheDocument());
-    expect(results.queryByRole('button', { name: /bobby/ })).not.toBeInTheDocument();
+    const results = within(screen.getByRole('listbox', { name: 'People' }));
+    await waitFor(() => expect(results.getByRole('option', { name: /\bbob\b/ })).toBeInTheDocument());
+    expect(results.queryByRole('option', { name: /bobby/ })).not.toBeInTheDocument();
     await user.keyboard('{Enter}');
     await user.click(screen.getByRole('button', { name: 'Add 2' }));
     expect(onDone).toHaveBeenCalledWith(['bobby', 'bob']);

@@ -4,6 +4,7 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: '
 const dayYearFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 const shortDayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const shortDayYearFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric' });
 const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
@@ -13,6 +14,21 @@ export function dayKey(date: Date): string {
 
 function startOfDay(date: Date): number {
   return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+}
+
+/** Calendar days from `date` to `now` in the user's zone: 0 today, 1 yesterday (rounded: DST days are 23 or 25 hours). */
+function daysAgo(date: Date, now: Date): number {
+  return Math.round((startOfDay(now) - startOfDay(date)) / 86_400_000);
+}
+
+/**
+ * "Today" or "Yesterday", else null: the one source of these words, so the conversation list and
+ * the chat never name a day differently (the list said "Sun" where the chat said "Yesterday").
+ */
+export function relativeDay(date: Date, now = new Date()): 'Today' | 'Yesterday' | null {
+  const days = daysAgo(date, now);
+  // A stamp a little ahead of this device's clock is still today.
+  return days <= 0 ? 'Today' : days === 1 ? 'Yesterday' : null;
 }
 
 export function formatTime(iso: string): string {
@@ -28,18 +44,20 @@ export function formatFull(iso: string): string {
   return fullFormat.format(new Date(iso));
 }
 
+/** The chat's day separator: "Today", "Yesterday", "Friday, November 27", or with the year when it is another year's. */
 export function formatDay(date: Date, now = new Date()): string {
-  const days = Math.round((startOfDay(now) - startOfDay(date)) / 86_400_000);
-  if (days === 0) return 'Today';
-  if (days === 1) return 'Yesterday';
-  return date.getFullYear() === now.getFullYear() ? dayFormat.format(date) : dayYearFormat.format(date);
+  return relativeDay(date, now) ?? (date.getFullYear() === now.getFullYear() ? dayFormat : dayYearFormat).format(date);
 }
 
-/** Sidebar stamp: a time today, a weekday this week, else a short date. */
+/**
+ * The list's stamp: a time today, "Yesterday", a weekday within the week, else a short date,
+ * with the year when it is another year's (an old "Nov 1" read as this year's).
+ */
 export function formatStamp(iso: string, now = new Date()): string {
   const date = new Date(iso);
-  const days = Math.round((startOfDay(now) - startOfDay(date)) / 86_400_000);
-  if (days === 0) return timeFormat.format(date);
-  if (days < 7) return weekdayFormat.format(date);
-  return shortDayFormat.format(date);
+  const word = relativeDay(date, now);
+  if (word === 'Today') return timeFormat.format(date);
+  if (word) return word;
+  if (daysAgo(date, now) < 7) return weekdayFormat.format(date);
+  return (date.getFullYear() === now.getFullYear() ? shortDayFormat : shortDayYearFormat).format(date);
 }

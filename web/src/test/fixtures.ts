@@ -49,7 +49,7 @@ export class FakeSocket {
   }
   emit(event: string, payload: unknown, ack?: (answer: unknown) => void) {
     this.emitted.push({ event, payload });
-    if (event === 'presence:query' && ack) ack({ ok: true, data: { online: [] } });
+    if (event === 'presence:query' && ack) ack({ ok: true, data: { online: [], strangers: [] } });
     return this;
   }
   /** socket.io's "will reconnect by itself": a stand-in never does. */

@@ -21,8 +21,12 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  // A refused password is explained under the password field, not in the form's general line.
+  // A refused username or password is explained under its own field, not in the form's general
+  // line (a bad username was explained under the password: issue 18).
+  const [usernameProblem, setUsernameProblem] = useState<string | null>(null);
   const [passwordProblem, setPasswordProblem] = useState<string | null>(null);
+  const userErrorId = useId();
+  const userNoteId = useId();
   const userId = useId();
   const passId = useId();
   const hintId = useId();
@@ -32,10 +36,11 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setProblem(null);
+    setUsernameProblem(null);
     setPasswordProblem(null);
     const name = normalizeUsername(username);
     if (mode === 'signup') {
-      if (!isValidUsername(name)) return setProblem('Usernames are 3–32 characters: letters, digits, dot, dash or underscore.');
+      if (!isValidUsername(name)) return setUsernameProblem('Usernames are 3–32 characters: letters, digits, dot, dash or underscore.');
       const local = localPasswordProblem(name, password);
       if (local) return setPasswordProblem(PASSWORD_PROBLEM_MESSAGES[local]);
     }
@@ -43,11 +48,16 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
       await mutation.mutateAsync({ username: name, password });
     } catch (error) {
       if (error instanceof ApiError && error.code in PASSWORD_PROBLEM_MESSAGES) setPasswordProblem(error.message);
+      else if (error instanceof ApiError && error.code === 'username_taken') setUsernameProblem(describe(error, mode));
       else setProblem(describe(error, mode));
     }
   }
 
   const title = mode === 'signin' ? 'Welcome back' : 'Create your account';
+  // Usernames are stored lower-case. What was typed stays as typed (no caret jumps, nothing
+  // rewritten under the fingers); a note says what the account will be called, before it is made.
+  const stored = normalizeUsername(username);
+  const renamed = mode === 'signup' && stored !== '' && stored !== username;
   return (
     <main className="auth">
       <div className="auth-corner">
@@ -70,8 +80,21 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
           maxLength={64}
           value={username}
           onChange={(e) => setUsername(e.target.value)}
-          aria-describedby={mode === 'signup' ? hintId : undefined}
+          aria-invalid={usernameProblem !== null}
+          aria-describedby={
+            [usernameProblem ? userErrorId : '', renamed ? userNoteId : '', mode === 'signup' ? hintId : ''].filter(Boolean).join(' ') || undefined
+          }
         />
+        {usernameProblem && (
+          <p id={userErrorId} className="form-error" role="alert">
+            {usernameProblem}
+          </p>
+        )}
+        {renamed && (
+          <p id={userNoteId} className="hint">
+            You will be “<bdi>{stored}</bdi>”: usernames are lower-case.
+          </p>
+        )}
         {mode === 'signup' && (
           <p id={hintId} className="hint">
             3–32 characters: a–z, 0–9, dot, dash, underscore.
@@ -117,6 +140,7 @@ export function AuthScreen({ mode }: { mode: 'signin' | 'signup' }) {
             onClick={(e) => {
               e.preventDefault();
               setProblem(null);
+              setUsernameProblem(null);
               setPasswordProblem(null);
               navigate(mode === 'signin' ? '/signup' : '/signin');
             }}

@@ -9,6 +9,7 @@ import { setOpenGroup, setOpenPeer, setVisible } from '../connection/viewState';
 import { groupAttention } from '../groups/groupCache';
 import { GroupView } from '../groups/GroupView';
 import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
+import { SelfConversation } from '../messages/ConversationParts';
 import { ConversationView } from '../messages/ConversationView';
 import { useResendWhenOnline } from '../messages/useSendMessage';
 import { openUserStorage } from '../../lib/user-storage';
@@ -68,6 +69,8 @@ export function ChatLayout({ me, peer, group = null, settings = false }: ChatLay
           <SettingsPage me={me} />
         ) : group ? (
           <GroupView key={group} me={me} id={group} />
+        ) : peer === me ? (
+          <SelfConversation me={me} />
         ) : peer ? (
           <ConversationView key={peer} me={me} peer={peer} />
         ) : (

@@ -3,7 +3,7 @@
 import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, UsersIcon } from '../../components/Icons';
 import type { Conversation, Group } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLogout } from '../../api/logout';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
@@ -50,6 +50,29 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
   const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
+  const newChatRef = useRef<HTMLButtonElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+  // Closing the search without a pick gives focus back to the button that opened it; it was
+  // left on the page body (issue 18). A pick moves on to the conversation's composer instead.
+  const [refocus, setRefocus] = useState(false);
+  useEffect(() => {
+    if (!searching && refocus) {
+      newChatRef.current?.focus();
+      setRefocus(false);
+    }
+  }, [searching, refocus]);
+
+  // Once the list is there (after signing in, or a reload), focus starts on the newest
+  // conversation, or "New chat" when there is none, unless something already has it (an open
+  // conversation's composer). Signing in left it on the page body (issue 18).
+  const listed = conversations.isSuccess && groups.isSuccess;
+  const landed = useRef(false);
+  useEffect(() => {
+    if (!listed || landed.current) return;
+    landed.current = true;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    (listRef.current?.querySelector<HTMLElement>('a[href]') ?? newChatRef.current)?.focus();
+  }, [listed]);
 
   return (
     <aside className="sidebar" aria-label="Conversations">
@@ -110,7 +133,10 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
       <div className="sidebar-tools">
         {searching ? (
           <NewChat
-            onClose={() => setSearching(false)}
+            onClose={() => {
+              setSearching(false);
+              setRefocus(true);
+            }}
             onPick={(username) => {
               setSearching(false);
               navigate(conversationPath(username));
@@ -118,7 +144,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
           />
         ) : (
           <div className="new-buttons">
-            <button type="button" className="primary wide new-chat" onClick={() => setSearching(true)}>
+            <button ref={newChatRef} type="button" className="primary wide new-chat" onClick={() => setSearching(true)}>
               <PlusIcon /> New chat
             </button>
             <button type="button" className="secondary wide new-chat" aria-haspopup="dialog" onClick={() => setCreatingGroup(true)}>
@@ -140,7 +166,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
         {conversations.data?.length === 0 && groups.data?.length === 0 && (
           <p className="muted pad">No conversations yet. Start one with “New chat” or “New group”.</p>
         )}
-        <ul>
+        <ul ref={listRef}>
           {items.map((item) =>
             item.kind === 'conversation' ? (
               <ConversationItem

@@ -18,14 +18,14 @@ describe('NewGroupDialog', () => {
     );
     expect(screen.getByLabelText('Group name')).toHaveFocus();
     const user = userEvent.setup();
-    await user.click(screen.getByRole('searchbox', { name: 'Add people' }));
+    await user.click(screen.getByRole('combobox', { name: 'Add people' }));
     const latest = vi.fn();
     rerender(
       <QueryClientProvider client={client}>
         <NewGroupDialog onClose={latest} />
       </QueryClientProvider>,
     );
-    expect(screen.getByRole('searchbox', { name: 'Add people' })).toHaveFocus();
+    expect(screen.getByRole('combobox', { name: 'Add people' })).toHaveFocus();
     await user.keyboard('{Escape}');
     expect(latest).toHaveBeenCalledOnce();
     expect(first).not.toHaveBeenCalled();

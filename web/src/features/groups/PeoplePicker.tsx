@@ -1,7 +1,7 @@
 // Picks several people with the people search (GET /api/people): chosen ones show as removable
 // chips. Used to start a group and to add members to one.
 import { useId, useState } from 'react';
-import { PeopleSearchInput, PersonResult, usePeopleSearch } from '../../components/PeopleSearch';
+import { PeopleSearchInput, PersonResult, usePeopleSearch, useResultNavigation } from '../../components/PeopleSearch';
 
 export interface PeoplePickerProps {
   /** Already in (not offered again). */
@@ -28,6 +28,7 @@ export function PeoplePicker({ exclude = [], actionLabel, onDone, onCancel, chos
     setChosen([...chosen, username]);
     setQ('');
   };
+  const results = useResultNavigation(offered, pick);
   return (
     <div className="people-picker">
       {chosen.length > 0 && (
@@ -46,23 +47,24 @@ export function PeoplePicker({ exclude = [], actionLabel, onDone, onCancel, chos
       <PeopleSearchInput
         id={inputId}
         listId={listId}
+        activeId={results.activeId}
         value={q}
         onChange={setQ}
         onKeyDown={(e) => {
-          const first = offered[0];
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            if (first) pick(first.username);
-          }
+          // Enter never submits the form around the picker, results or not.
+          if (e.key === 'Enter') e.preventDefault();
+          results.onKeyDown(e);
         }}
       />
-      <ul id={listId} className="people-results" aria-label="People" aria-live="polite">
-        {offered.map((u) => (
-          <PersonResult key={u.username} user={u} onPick={pick} />
+      <ul id={listId} className="people-results" role="listbox" aria-label="People">
+        {offered.map((u, i) => (
+          <PersonResult key={u.username} user={u} id={results.optionId(i)} active={i === results.active} onPick={pick} />
         ))}
-        {q.trim() && debounced === q && people.isSuccess && !people.isPlaceholderData && offered.length === 0 && <li className="muted pad">Nobody else by that name.</li>}
-        {people.isError && <li className="form-error pad">Search failed.</li>}
       </ul>
+      <p className="people-status muted small" role="status">
+        {q.trim() && debounced === q && people.isSuccess && !people.isPlaceholderData && offered.length === 0 && 'Nobody else by that name.'}
+        {people.isError && <span className="form-error">Search failed.</span>}
+      </p>
       {actionLabel && (
         <div className="confirm-row">
           <button type="button" className="primary" disabled={chosen.length === 0} onClick={() => onDone?.([...chosen])}>

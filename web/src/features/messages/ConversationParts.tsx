@@ -1,6 +1,7 @@
 // What a 1:1 conversation and a group show around the message list: the header, the loading and
 // load-failed states of the history, and the line saying who is typing.
 import type { ReactNode } from 'react';
+import { Avatar } from '../../components/Avatar';
 import { BackIcon } from '../../components/Icons';
 import { displayText } from '../../lib/bidi';
 import { navigate } from '../../lib/router';
@@ -33,6 +34,24 @@ export function ConversationHeader({ avatar, title, badge, status, children }: C
       </div>
       {children}
     </header>
+  );
+}
+
+/**
+ * /c/<my own name>. The server refuses a message to oneself (send.service.ts), so a composer
+ * here could only fail, with a Retry that never succeeds (issue 18). Notes to self would be a
+ * feature of its own (delivery, unread counts, receipts and the desktop agent all assume two
+ * people), so the page says so instead, and asks the server nothing.
+ */
+export function SelfConversation({ me }: { me: string }) {
+  return (
+    <section className="conversation" aria-labelledby="conversation-title">
+      <ConversationHeader avatar={<Avatar name={me} />} title={me} status={<p className="small muted">you</p>} />
+      <div className="empty-main" role="status">
+        <h2>This is you</h2>
+        <p className="muted">Notes to yourself are not supported. To talk to someone, find them with “New chat”.</p>
+      </div>
+    </section>
   );
 }
 

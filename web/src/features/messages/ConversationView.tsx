@@ -2,14 +2,14 @@
 // composer. Marks the peer's messages read while this view is visible.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useConversations } from '../../api/conversations';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
 import { displayText } from '../../lib/bidi';
 import { setPeerMuted, useMutedPeers } from '../../lib/muted-peers';
-import { setPresence, useIsTyping, usePresence } from '../connection/liveState';
+import { useIsTyping } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
 import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
@@ -23,6 +23,7 @@ import { useOutbox } from './outbox';
 import { buildRows } from './rows';
 import { firstUnread, useFrozenAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
+import { usePeerPresence } from './usePeerPresence';
 import { useSendMessage } from './useSendMessage';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
@@ -31,10 +32,11 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const history = useMessages(peer);
   const pending = useOutbox(peer);
   const { send, retry, discard } = useSendMessage(me);
-  const online = usePresence(peer);
   const typing = useIsTyping(peer);
   // From the list the layout fetches (this observer never fetches by itself).
-  const bot = useConversations(false).data?.find((c) => c.peer === peer)?.bot === true;
+  const listed = useConversations(false).data?.find((c) => c.peer === peer);
+  const bot = listed?.bot === true;
+  const online = usePeerPresence(peer, listed !== undefined);
   const muted = useMutedPeers().has(peer);
   const [muteError, setMuteError] = useState<string | null>(null);
   const toggleMute = useCallback(() => {
@@ -45,22 +47,6 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
   const unreadFrom = useFrozenAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id);
   const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
-
-  // Ask who is online when the conversation opens (and after reconnects). A new conversation's
-  // peer reads offline until its first message is stored: the server then sends both sides a
-  // presence:update (presence goes only to people who share a conversation).
-  useEffect(() => {
-    if (!socket) return;
-    const ask = () =>
-      socket.emit('presence:query', { usernames: [peer] }, (answer) => {
-        if (answer.ok) setPresence([[peer, answer.data.online.includes(peer)]]);
-      });
-    if (socket.connected) ask();
-    socket.on('connect', ask);
-    return () => {
-      socket.off('connect', ask);
-    };
-  }, [socket, peer]);
 
   // Read receipts: while visible, everything from the peer up to the newest is read.
   const newestIncoming = useMemo(() => messages.findLast((m) => m.from === peer), [messages, peer]);
@@ -73,16 +59,21 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const notFound = history.error instanceof ApiError && history.error.status === 404;
+  // Someone not in my list may not exist: no composer until the history answers, so nothing
+  // typed is lost when the answer is "no such user" (issue 18). Any other failure leaves it:
+  // a send says for itself what went wrong.
+  const canWrite = listed !== undefined || history.isSuccess || (history.isError && !notFound);
   return (
     <section className="conversation" aria-labelledby="conversation-title">
       <ConversationHeader
-        avatar={<Avatar name={peer} online={online} />}
+        avatar={<Avatar name={peer} online={online ?? undefined} />}
         title={peer}
         badge={bot && <BotBadge />}
         status={
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
-            {online ? 'online' : 'offline'}
-            {muted && ' · muted'}
+            {/* Nothing for a stranger: their presence is not shared until the first message. */}
+            {online !== null && (online ? 'online' : 'offline')}
+            {muted && (online !== null ? ' · muted' : 'muted')}
           </p>
         }
       >
@@ -136,7 +127,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         />
       )}
       <TypingLine text={typing ? `${peer} is typing…` : null} />
-      {!notFound && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
+      {canWrite && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
     </section>
   );
 }

@@ -2,7 +2,7 @@
 // highlights, all as React elements, never HTML from a string). In a group, a run of someone's
 // messages opens with their avatar and name.
 import type { ChatMessage } from '@messenger/protocol';
-import { memo, type ReactNode } from 'react';
+import { memo, useId, type ReactNode } from 'react';
 import { Avatar } from '../../components/Avatar';
 import { formatFull, formatTime } from '../../lib/format';
 import { isEmojiOnly, richText } from './rich-text';
@@ -37,6 +37,8 @@ export function StateMark({ state }: { state: VisibleState }) {
 interface BubbleProps {
   text: string;
   me: string;
+  /** Who wrote it, as a screen reader names them: "You", or the sender's name. */
+  author: string;
   /** A group message from someone else that starts a run: whose it is. */
   sender?: string;
   footer?: ReactNode;
@@ -50,9 +52,19 @@ interface BubbleProps {
   onDiscard?: () => void;
 }
 
-function Bubble({ text, me, sender, footer, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
+/**
+ * A message's accessible name is "alice: lunch at noon?, 10:42", and for mine "You: …, 10:42,
+ * Read": the author (hidden, referenced), then the bubble as drawn, so the name follows the
+ * rendered text and never repeats it in an attribute. It had no sender, so nobody could hear
+ * who wrote what (issue 18): in a 1:1 chat the sender shows only as the bubble's side, in a group
+ * only on the first of a run.
+ */
+function Bubble({ text, me, author, sender, footer, sentAt, mine, state, id, grouped, error, onRetry, onDiscard }: BubbleProps) {
+  const labelId = useId();
   return (
     <div
+      role="article"
+      aria-labelledby={`${labelId}-author ${labelId}-bubble`}
       className={`msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}`}
       data-testid="message"
       data-id={id}
@@ -66,14 +78,20 @@ function Bubble({ text, me, sender, footer, sentAt, mine, state, id, grouped, er
           <bdi className="sender-name">{sender}</bdi>
         </div>
       )}
-      <div className="bubble">
+      <span id={`${labelId}-author`} hidden>
+        {author}:
+      </span>
+      <div className="bubble" id={`${labelId}-bubble`}>
         <div className={`text${isEmojiOnly(text) ? ' emoji-only' : ''}`} dir="auto">
           {richText(text, me)}
         </div>
         <span className="meta">
+          {/* Pauses for a screen reader between text, time and state; nothing on screen. */}
+          <span className="visually-hidden">, </span>
           <time dateTime={sentAt} title={formatFull(sentAt)}>
             {formatTime(sentAt)}
           </time>
+          {mine && <span className="visually-hidden">, </span>}
           {mine && <StateMark state={state} />}
         </span>
       </div>
@@ -107,7 +125,7 @@ export const MessageBubble = memo(function MessageBubble({ message, me, grouped,
   const state = message.group && mine ? 'sent' : message.state;
   const sender = message.group && !mine && !grouped ? message.from : undefined;
   return (
-    <Bubble id={message.id} text={message.text} me={me} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
+    <Bubble id={message.id} text={message.text} me={me} author={mine ? 'You' : message.from} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
   );
 });
 
@@ -115,6 +133,7 @@ export function PendingBubble({ entry, me, grouped, onRetry, onDiscard }: { entr
   return (
     <Bubble
       me={me}
+      author="You"
       text={entry.text}
       sentAt={entry.createdAt}
       mine

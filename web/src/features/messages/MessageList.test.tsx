@@ -89,7 +89,7 @@ describe('the "New messages" divider', () => {
     expect(texts).toEqual(['Today', 'New messages']);
     // In reading order: the divider sits between the last read message and the first new one.
     const order = [...screen.getByRole('log').querySelectorAll('[data-testid="unread-divider"], [data-testid="message"]')].map((e) =>
-      e.getAttribute('data-testid') === 'unread-divider' ? '—' : e.textContent?.replace(/\d.*$/, ''),
+      e.getAttribute('data-testid') === 'unread-divider' ? '—' : e.querySelector('.text')?.textContent,
     );
     expect(order).toEqual(['read one', 'mine', '—', 'first new', 'second new']);
   });

@@ -1,6 +1,6 @@
 // "New chat": search people by name prefix and open a conversation with one of them.
 import { useEffect, useId, useRef } from 'react';
-import { PeopleSearchInput, PersonResult, usePeopleSearch } from '../../components/PeopleSearch';
+import { PeopleSearchInput, PersonResult, usePeopleSearch, useResultNavigation } from '../../components/PeopleSearch';
 
 export function NewChat({ onPick, onClose }: { onPick: (username: string) => void; onClose: () => void }) {
   const { q, setQ, debounced, people } = usePeopleSearch();
@@ -13,6 +13,7 @@ export function NewChat({ onPick, onClose }: { onPick: (username: string) => voi
   }, []);
 
   const users = debounced.trim() ? (people.data?.users ?? []) : [];
+  const results = useResultNavigation(users, onPick);
   return (
     <div
       className="new-chat-panel"
@@ -29,24 +30,24 @@ export function NewChat({ onPick, onClose }: { onPick: (username: string) => voi
           id={inputId}
           ref={inputRef}
           listId={listId}
+          activeId={results.activeId}
           value={q}
           onChange={setQ}
-          onKeyDown={(e) => {
-            const first = users[0];
-            if (e.key === 'Enter' && first) onPick(first.username);
-          }}
+          onKeyDown={results.onKeyDown}
         />
         <button type="button" className="ghost" onClick={onClose}>
           Cancel
         </button>
       </div>
-      <ul id={listId} className="people-results" aria-label="People" aria-live="polite">
-        {users.map((u) => (
-          <PersonResult key={u.username} user={u} onPick={onPick} />
+      <ul id={listId} className="people-results" role="listbox" aria-label="People">
+        {users.map((u, i) => (
+          <PersonResult key={u.username} user={u} id={results.optionId(i)} active={i === results.active} onPick={onPick} />
         ))}
-        {debounced.trim() && people.isSuccess && users.length === 0 && <li className="muted pad">Nobody by that name.</li>}
-        {people.isError && <li className="form-error pad">Search failed.</li>}
       </ul>
+      <p className="people-status muted small" role="status">
+        {debounced.trim() && people.isSuccess && users.length === 0 && 'Nobody by that name.'}
+        {people.isError && <span className="form-error">Search failed.</span>}
+      </p>
     </div>
   );
 }
