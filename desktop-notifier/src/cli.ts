@@ -1,30 +1,37 @@
 #!/usr/bin/env node
 // chat-notifier: sign in once, then raise an OS notification for every incoming chat message.
-import { ApiError, createClient, type MessengerClient } from '@messenger/client';
+import { ApiError, createClient } from '@messenger/client';
 import { normalizeUsername } from '@messenger/protocol';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, type RunningAgent } from './agent.js';
 import { ExitError, UsageError } from './cli-errors.js';
+import { sendMessage } from './commands/send.js';
+import { serviceCommand, servicePlan, thisMachine } from './commands/service.js';
+import { cmdStatus } from './commands/status.js';
 import {
+  DEFAULT_PROFILE,
   ENV,
+  checkProfileName,
   defaultConfigDir,
   deleteSession,
   loadSession,
   normalizeServer,
   permissionProblem,
+  profileDir,
   saveSession,
   seenFile,
   sessionFile,
-  type StoredSession,
 } from './config.js';
-import { muteGroup, printGroups } from './group-commands.js';
+import { muteGroup } from './group-commands.js';
 import { GroupDirectory } from './groups.js';
 import { createNotifier } from './notify.js';
 import { ask, askHidden, readStdin } from './prompt.js';
 import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
 import { SeenStore } from './seen-store.js';
 import { selfCheck } from './selfcheck.js';
+import { requireSession, sessionClient } from './session-client.js';
 
 const HELP = `chat-notifier: desktop notifications for the Kafka messenger
 
@@ -32,6 +39,8 @@ Usage:
   chat-notifier login  --server URL [--username NAME] [--password-stdin]
   chat-notifier run    [--mute USER]... [--quiet-hours HH:MM-HH:MM] [--skip-self-check]
   chat-notifier status
+  chat-notifier send   --to USER TEXT
+  chat-notifier service install|uninstall|status [--mute USER]... [--quiet-hours HH:MM-HH:MM]
   chat-notifier mute   --group NAME|ID
   chat-notifier unmute --group NAME|ID
   chat-notifier logout [--force]
@@ -42,8 +51,12 @@ Commands:
            Prompts for the username and (hidden) password unless given.
   run      Stay connected in the foreground and show one notification per incoming
            message. Reconnects with backoff and catches up; never notifies twice.
-  status   Show the stored session, whether the server accepts it, your groups (and which
-           are muted), and the self-check.
+  status   Show the stored session, whether the server accepts it, unread messages per
+           conversation, your groups (and which are muted), and the self-check.
+  send     Send TEXT to USER as the signed-in account ("-" reads the text from stdin).
+  service  install: start "run" at every login (systemd user unit, LaunchAgent, or Task
+           Scheduler task); run options given here are kept. uninstall: stop and remove it.
+           status: whether it is installed and running.
   mute     Mute a group: no notifications from it except messages that @mention you.
            The setting is yours on the server: the web app and every agent follow it.
   unmute   Notify a group's messages again.
@@ -66,6 +79,9 @@ Options:
                           Default: Linux $XDG_CONFIG_HOME/chat-notifier (~/.config/chat-notifier),
                           macOS ~/Library/Application Support/chat-notifier,
                           Windows %APPDATA%\\chat-notifier
+  --profile NAME          Every command: a separate account with its own session, state and
+                          service (side by side). Env: ${ENV.profile}. Default: "default".
+  --to USER               send: the recipient.
   -h, --help              This help.   -v, --version   The version.
 
 Windows only: CHAT_NOTIFIER_WINDOWS_APP_ID sets the toast app id (see the README).
@@ -88,6 +104,9 @@ const OPTIONS = {
   group: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  // send, service and profiles
+  profile: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -99,7 +118,12 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   mute: ['group'],
   unmute: ['group'],
   logout: ['force'],
+  send: ['to'],
+  service: ['mute', 'quiet-hours'],
 };
+
+/** Commands that take positional words after their name: `send TEXT`, `service ACTION`. */
+const POSITIONALS: Record<string, number> = { send: 1, service: 1 };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -126,22 +150,37 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const allowed = ALLOWED[command];
   if (!allowed) throw new UsageError(`unknown command "${command}"`);
+  const extra = positionals[1 + (POSITIONALS[command] ?? 0)];
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
   for (const key of Object.keys(values)) {
-    if (key !== 'config-dir' && !allowed.includes(key as keyof typeof OPTIONS)) {
+    if (key !== 'config-dir' && key !== 'profile' && !allowed.includes(key as keyof typeof OPTIONS)) {
       throw new UsageError(`--${key} does not apply to "${command}"`);
     }
   }
-  const dir = values['config-dir'] ?? defaultConfigDir();
+  const profile = values.profile ?? process.env[ENV.profile] ?? DEFAULT_PROFILE;
+  try {
+    checkProfileName(profile);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const dir = profileDir(values['config-dir'] ?? defaultConfigDir(), profile);
   switch (command) {
     case 'login':
       return cmdLogin(dir, values);
     case 'run':
       return cmdRun(dir, values);
     case 'status':
-      return cmdStatus(dir);
+      return cmdStatus(dir, profile);
+    case 'send': {
+      const to = values.to?.trim();
+      const text = positionals[1] === '-' ? (await readStdin()).replace(/\n$/, '') : positionals[1];
+      if (!to || !text) throw new UsageError('send needs --to USER and the text (or "-" to read it from stdin)');
+      return sendMessage(requireSession(dir), to, text);
+    }
+    case 'service':
+      return serviceCommand(positionals[1], servicePlan({ profile, runArgs: serviceRunArgs(values, profile), node: process.execPath, script: entryScript() }, thisMachine()));
     case 'mute':
     case 'unmute': {
       const query = values.group?.trim();
@@ -181,15 +220,27 @@ async function cmdLogin(dir: string, values: Values): Promise<number> {
   }
 }
 
-/** The shared client, signed in with the stored session. */
-function sessionClient(session: StoredSession): MessengerClient {
-  return createClient({ baseUrl: session.server, token: session.token, username: session.username });
+/** `run`'s options for the service: the profile and config dir it was installed for, made absolute. */
+function serviceRunArgs(values: Values, profile: string): string[] {
+  const args: string[] = [];
+  if (profile !== DEFAULT_PROFILE) args.push('--profile', profile);
+  const configDir = values['config-dir'] ?? process.env[ENV.configDir];
+  if (configDir) args.push('--config-dir', path.resolve(configDir));
+  for (const user of values.mute ?? []) args.push('--mute', user);
+  if (values['quiet-hours']) {
+    try {
+      parseQuietHours(values['quiet-hours']);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    args.push('--quiet-hours', values['quiet-hours']);
+  }
+  return args;
 }
 
-function requireSession(dir: string) {
-  const session = loadSession(dir);
-  if (!session) throw new ExitError(`not signed in (no ${sessionFile(dir)}). Run: chat-notifier login --server URL`, 2);
-  return session;
+/** This script, through npm's bin symlink: a service runs it directly with the same node. */
+function entryScript(): string {
+  return realpathSync(process.argv[1] ?? '');
 }
 
 function splitList(value: string | undefined): string[] {
@@ -277,46 +328,6 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       },
     });
   });
-}
-
-async function cmdStatus(dir: string): Promise<number> {
-  console.log(`config dir: ${dir}`);
-  const session = loadSession(dir);
-  let code = 0;
-  if (!session) {
-    console.log('session:    not signed in (chat-notifier login --server URL)');
-    code = 2;
-  } else {
-    console.log(`server:     ${session.server}`);
-    console.log(`user:       ${session.username}`);
-    console.log(`expires:    ${session.expiresAt}`);
-    const perms = permissionProblem(dir);
-    if (perms) console.log(`warning:    ${perms}`);
-    try {
-      const who = await sessionClient(session).me();
-      // null: an API token without expiry (a session always has one).
-      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt ?? 'it is revoked (no expiry)'}`);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        console.log('server says: session expired or revoked; run "chat-notifier login"');
-        code = 2;
-      } else {
-        console.log(`server says: ${error instanceof Error ? error.message : String(error)}`);
-        code = 1;
-      }
-    }
-    if (code === 0) await printGroups(session);
-    const store = new SeenStore(seenFile(dir, session.server, session.username));
-    console.log(`remembered: ${store.size} notified message id(s)`);
-  }
-  const check = await selfCheck();
-  if (check.ok) {
-    console.log(`notifications: ok${check.serverInfo ? ` (${check.serverInfo})` : ''}`);
-  } else {
-    console.log(`notifications: NOT available\n${check.problems.map((p) => `- ${p}`).join('\n')}`);
-    if (code === 0) code = 3;
-  }
-  return code;
 }
 
 async function cmdLogout(dir: string, values: Values): Promise<number> {
