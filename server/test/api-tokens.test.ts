@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appPerFile, bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type TestApp } from './helpers/app.js';
 import { onPostgres } from './helpers/database.js';
+import { sweepEnded } from '../src/services/housekeeping.js';
 import { waitUntil } from './helpers/wait.js';
 
 const t = appPerFile();
@@ -448,5 +449,30 @@ describe('rate limits per token', () => {
     expect(last?.headers['ratelimit-remaining']).toBe('0');
     expect((await small.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(quiet) })).statusCode).toBe(200);
     expect((await small.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(me.token) })).statusCode).toBe(200);
+  });
+});
+
+describe('housekeeping', () => {
+  it('forgets a revoked or expired token a week after it ended, and keeps live ones', async () => {
+    const me = await register(t);
+    const revoked = await createToken(me.token, { name: 'old', scopes: ['send'] });
+    const live = await createToken(me.token, { name: 'live', scopes: ['read'] });
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const expiring = await createToken(me.token, { name: 'expiring', scopes: ['read'] });
+    await t.app.database.db.updateTable('api_tokens').set({ expires_at: soon }).where('id', '=', expiring.id).execute();
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/tokens/${revoked.id}`, headers: bearer(me.token) })).statusCode).toBe(204);
+    const rows = async () =>
+      (await t.app.database.db.selectFrom('api_tokens').select('id').where('created_by', '=', me.username).execute()).map((r) => r.id).sort();
+
+    // Six days on: still there (the week is for someone looking into an incident).
+    await sweepEnded(t.app.repos, new Date(Date.now() + 6 * 86_400_000));
+    expect(await rows()).toEqual([revoked.id, live.id, expiring.id].sort());
+
+    // Eight days on: both ended tokens are gone; the live one still works.
+    const swept = await sweepEnded(t.app.repos, new Date(Date.now() + 8 * 86_400_000));
+    expect(swept.tokens).toBeGreaterThanOrEqual(2);
+    expect(await rows()).toEqual([live.id]);
+    const conversations = await t.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer(live.secret) });
+    expect(conversations.statusCode).toBe(200);
   });
 });

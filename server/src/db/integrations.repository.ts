@@ -160,6 +160,14 @@ export function createIntegrationsRepository(db: Db) {
     async touchToken(id: string, now: string) {
       await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
     },
+    /** Deletes tokens revoked or expired before `cutoff`; how many. */
+    async deleteEndedTokens(cutoff: string): Promise<number> {
+      const result = await db
+        .deleteFrom('api_tokens')
+        .where((eb) => eb.or([eb('revoked_at', '<', cutoff), eb('expires_at', '<', cutoff)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     /** Revokes a live token of `createdBy`; its hash, or undefined when they have no such token. */
     async revokeToken(id: string, createdBy: string, now: string): Promise<string | undefined> {
       const row = await db

@@ -24,6 +24,7 @@ import { createGroupMessagesRepository, type GroupMessagesRepository } from '../
 import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
 import { createDomainEvents } from '../services/domain-events.js';
 import { createGroupsService, type GroupsService } from '../services/groups.service.js';
+import { SWEEP_INTERVAL_MS, sweepEnded } from '../services/housekeeping.js';
 import { createPeers, type Peers } from '../services/peers.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
@@ -233,12 +234,11 @@ export default fp(
     );
     app.decorate('peers', peers);
 
-    // Expired sessions and week-old idempotency keys are swept hourly.
+    // Expired sessions, week-old idempotency keys and week-dead API tokens go hourly. A failed
+    // sweep (database down) is only logged: the next one catches up.
     const sweep = setInterval(() => {
-      const now = new Date();
-      void repos.users.deleteExpiredSessions(now.toISOString()).catch(() => undefined);
-      void repos.idempotency.deleteOlderThan(new Date(now.getTime() - 7 * 86_400_000).toISOString()).catch(() => undefined);
-    }, 3_600_000);
+      sweepEnded(repos, new Date()).catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping sweep failed'));
+    }, SWEEP_INTERVAL_MS);
     sweep.unref();
 
     // Sockets go first so clients reconnect elsewhere while we drain; then Kafka, then the DB.

@@ -11,6 +11,8 @@ import { GroupView } from '../groups/GroupView';
 import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
 import { useMutedPeers } from '../../lib/muted-peers';
 import { ConversationView } from '../messages/ConversationView';
+import { useResendWhenOnline } from '../messages/useSendMessage';
+import { openUserStorage } from '../../lib/user-storage';
 import { SettingsPage } from '../integrations/SettingsPage';
 import { Sidebar } from './Sidebar';
 import { totalUnread } from './conversationCache';
@@ -33,6 +35,9 @@ export function ChatLayout({ me, peer, group = null, settings = false }: ChatLay
   const unread =
     totalUnread(conversations.data?.filter((c) => !mutedPeers.has(c.peer))) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
   const open = peer !== null || group !== null || settings;
+  // Drafts and unsent messages come back from this browser's storage before anything resends.
+  useEffect(() => openUserStorage(me), [me]);
+  useResendWhenOnline(me);
 
   useEffect(() => {
     setOpenPeer(peer);

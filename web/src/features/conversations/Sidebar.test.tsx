@@ -51,6 +51,6 @@ describe('Sidebar', () => {
 
   it('links to the bots and API tokens page', () => {
     renderSidebar();
-    expect(screen.getByRole('link', { name: 'Bots and API tokens' })).toHaveAttribute('href', '/settings');
+    expect(screen.getByRole('link', { name: 'Bots, tokens and webhooks' })).toHaveAttribute('href', '/settings');
   });
 });

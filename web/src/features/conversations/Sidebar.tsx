@@ -15,6 +15,7 @@ import { NewGroupDialog } from '../groups/NewGroupDialog';
 import { useMutedPeers } from '../../lib/muted-peers';
 import { conversationPath, followInApp, navigate, settingsPath } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
+import { useDraft } from '../messages/drafts';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
@@ -78,8 +79,8 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
           <a
             href={settingsPath}
             className="icon-button"
-            aria-label="Bots and API tokens"
-            title="Bots and API tokens"
+            aria-label="Bots, tokens and webhooks"
+            title="Bots, tokens and webhooks"
             aria-current={settingsOpen ? 'page' : undefined}
             onClick={followInApp(settingsPath)}
           >
@@ -163,6 +164,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
 
 function ConversationItem({ me, conversation, active, muted }: { me: string; conversation: Conversation; active: boolean; muted: boolean }) {
   const online = usePresence(conversation.peer, conversation.online);
+  const draft = useDraft(conversation.peer);
   const last = conversation.lastMessage;
   const unread = conversation.unread;
   return (
@@ -195,7 +197,11 @@ function ConversationItem({ me, conversation, active, muted }: { me: string; con
           </span>
           <span className="conversation-bottom">
             <span className="conversation-preview">
-              {last ? (
+              {draft && !active ? (
+                <>
+                  <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
+                </>
+              ) : last ? (
                 <>
                   {last.from === me && 'You: '}
                   <bdi>{displayText(last.text)}</bdi>
