@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, type RunningAgent } from './agent.js';
 import { ExitError, UsageError } from './cli-errors.js';
+import { cmdLogout } from './commands/logout.js';
 import { sendMessage } from './commands/send.js';
 import { serviceCommand, servicePlan, thisMachine } from './commands/service.js';
 import { cmdStatus } from './commands/status.js';
@@ -16,7 +17,6 @@ import {
   checkProfileName,
   defaultConfigDir,
   deleteSession,
-  loadSession,
   normalizeServer,
   permissionProblem,
   profileDir,
@@ -168,14 +168,14 @@ export async function main(argv: string[]): Promise<number> {
   const dir = profileDir(values['config-dir'] ?? defaultConfigDir(), profile);
   switch (command) {
     case 'login':
-      return cmdLogin(dir, values);
+      return cmdLogin(dir, profile, values);
     case 'run':
       return cmdRun(dir, values);
     case 'status':
       return cmdStatus(dir, profile);
     case 'send': {
       const to = values.to?.trim();
-      const text = positionals[1] === '-' ? (await readStdin()).replace(/\n$/, '') : positionals[1];
+      const text = positionals[1] === '-' ? await readStdin() : positionals[1];
       if (!to || !text) throw new UsageError('send needs --to USER and the text (or "-" to read it from stdin)');
       return sendMessage(requireSession(dir), to, text);
     }
@@ -188,11 +188,11 @@ export async function main(argv: string[]): Promise<number> {
       return muteGroup(requireSession(dir), query, command === 'mute');
     }
     default:
-      return cmdLogout(dir, values);
+      return cmdLogout(dir, values.force === true);
   }
 }
 
-async function cmdLogin(dir: string, values: Values): Promise<number> {
+async function cmdLogin(dir: string, profile: string, values: Values): Promise<number> {
   const rawServer = values.server ?? process.env[ENV.server];
   if (!rawServer) throw new UsageError(`login needs --server URL (or ${ENV.server})`);
   const server = normalizeServer(rawServer);
@@ -212,7 +212,9 @@ async function cmdLogin(dir: string, values: Values): Promise<number> {
     const session = await createClient({ baseUrl: server }).login(username, password);
     saveSession(dir, { server, username: session.user.username, token: session.token, expiresAt: session.expiresAt });
     console.log(`Signed in to ${server} as ${session.user.username} (session until ${session.expiresAt}).`);
-    console.log(`Token stored in ${sessionFile(dir)}. Start notifications with: chat-notifier run`);
+    const flag = profile === DEFAULT_PROFILE ? '' : ` --profile ${profile}`;
+    console.log(`Token stored in ${sessionFile(dir)}.`);
+    console.log(`Start notifications with "chat-notifier${flag} run", or at every login with "chat-notifier${flag} service install".`);
     return 0;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'invalid_credentials') throw new ExitError('wrong username or password', 2);
@@ -328,35 +330,6 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       },
     });
   });
-}
-
-async function cmdLogout(dir: string, values: Values): Promise<number> {
-  const session = loadSession(dir);
-  if (!session) {
-    console.log('Not signed in; nothing to do.');
-    return 0;
-  }
-  try {
-    const result = await sessionClient(session).logout();
-    deleteSession(dir);
-    console.log(
-      result === 'revoked'
-        ? `Signed out of ${session.server}; the session is revoked and the token deleted.`
-        : `The server had already ended that session; the token is deleted.`,
-    );
-    return 0;
-  } catch (error) {
-    if (!values.force) {
-      throw new ExitError(
-        `could not revoke the session: ${error instanceof Error ? error.message : String(error)}\n` +
-          'The token is kept. Retry, or use --force to delete it locally anyway.',
-        1,
-      );
-    }
-    deleteSession(dir);
-    console.log('Deleted the token locally; the server session could not be revoked and stays valid until it expires.');
-    return 0;
-  }
 }
 
 main(process.argv.slice(2)).then(

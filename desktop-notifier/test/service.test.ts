@@ -158,6 +158,9 @@ describe('service plans per OS', () => {
     expect(plan.uninstall).toEqual([['systemctl', '--user', 'disable', '--now', 'chat-notifier-work.service']]);
     expect(plan.spec.logFile).toBeNull();
     expect(servicePlan(input, machine({})).file).toBe('/home/u/.config/systemd/user/chat-notifier-work.service');
+    // From a desktop session: the user manager gets its display and bus, so the agent can notify.
+    const fromDesktop = servicePlan(input, machine({ env: { DISPLAY: ':0', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' } }));
+    expect(fromDesktop.install[0]).toEqual(['systemctl', '--user', 'import-environment', 'DISPLAY', 'DBUS_SESSION_BUS_ADDRESS']);
   });
   it('macOS: a LaunchAgent bootstrapped into the gui/<uid> domain', () => {
     const plan = servicePlan(input, machine({ platform: 'darwin', home: '/Users/u' }));

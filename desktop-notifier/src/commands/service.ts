@@ -97,12 +97,19 @@ export function servicePlan(input: PlanInput, m: Machine): ServicePlan {
   const configHome = xdg && path.isAbsolute(xdg) ? xdg : path.join(m.home, '.config');
   const file = path.join(configHome, 'systemd', 'user', `${spec.name}.service`);
   const unit = `${spec.name}.service`;
+  const session = ['DISPLAY', 'WAYLAND_DISPLAY', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'].filter((k) => m.env[k]);
   return {
     platform: 'linux',
     spec,
     file,
     content: systemdUnit(spec),
-    install: [['systemctl', '--user', 'daemon-reload'], ['systemctl', '--user', 'enable', '--now', unit]],
+    install: [
+      // The user manager starts without the desktop's display and bus on bare window managers;
+      // hand it this session's, as desktops that manage graphical-session.target do themselves.
+      ...(session.length ? [['systemctl', '--user', 'import-environment', ...session] as Command] : []),
+      ['systemctl', '--user', 'daemon-reload'],
+      ['systemctl', '--user', 'enable', '--now', unit],
+    ],
     uninstall: [['systemctl', '--user', 'disable', '--now', unit]],
     status: [['systemctl', '--user', '--no-pager', 'status', unit]],
     manual:
