@@ -17,6 +17,7 @@ import {
   checkProfileName,
   defaultConfigDir,
   deleteSession,
+  loadSession,
   normalizeServer,
   permissionProblem,
   profileDir,
@@ -89,7 +90,7 @@ Clicking a notification opens the conversation in the browser on macOS and Windo
 notify-send (Linux) does not report clicks.
 
 Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
-shown, 64 usage error.
+shown, 64 usage error. service status: 0 running, 3 not installed or not running (as systemctl).
 `;
 
 const OPTIONS = {
@@ -180,6 +181,10 @@ export async function main(argv: string[]): Promise<number> {
       return sendMessage(requireSession(dir), to, text);
     }
     case 'service':
+      if (positionals[1] === 'install' && !loadSession(dir)) {
+        const flag = profile === DEFAULT_PROFILE ? '' : ` --profile ${profile}`;
+        console.error(`warning: not signed in yet; the service stops at once (exit 2) until you run "chat-notifier${flag} login"`);
+      }
       return serviceCommand(positionals[1], servicePlan({ profile, runArgs: serviceRunArgs(values, profile), node: process.execPath, script: entryScript() }, thisMachine()));
     case 'mute':
     case 'unmute': {
