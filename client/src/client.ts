@@ -11,6 +11,7 @@ import {
   type ApiToken,
   type CreateApiTokenBody,
   type CreateBotBody,
+  ConversationUpdate,
   ConversationsResponse,
   type Credentials,
   GroupApiPaths,
@@ -210,6 +211,15 @@ export class MessengerClient {
       if (page.nextBefore === null) return;
       before = page.nextBefore;
     }
+  }
+
+  /**
+   * Mutes or unmutes my 1:1 conversation with `peer`, for me, everywhere (every screen and agent
+   * of mine hears `conversation:update`). Signed-in sessions only, like a group's mute.
+   */
+  setConversationMuted(peer: string, muted: boolean): Promise<ConversationUpdate> {
+    const body: MuteBody = { muted };
+    return this.request(ApiPaths.mute(peer), ConversationUpdate, { method: 'PUT', body });
   }
 
   /** My groups, each with my role and mute setting. */

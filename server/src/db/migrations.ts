@@ -258,6 +258,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await db.schema.createIndex('webhooks_by_creator').on('webhooks').column('created_by').execute();
       },
     },
+    '0009_conversation_mutes': {
+      async up(db: Kysely<unknown>) {
+        // One row per (user, peer) the user muted; unmuting deletes it. A table of its own, not a
+        // column of conversations: a person may mute a bot before its first message, and a
+        // conversations row means history exists (presence and the list rely on that).
+        await db.schema
+          .createTable('conversation_mutes')
+          .addColumn('username', text, (c) => c.notNull().references('users.username'))
+          .addColumn('peer', text, (c) => c.notNull().references('users.username'))
+          .addColumn('muted_at', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_mutes_pk', ['username', 'peer'])
+          .execute();
+      },
+    },
   };
 };
 

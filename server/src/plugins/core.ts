@@ -12,6 +12,7 @@ import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
 import { createWebhooksRepository, type WebhooksRepository } from '../db/webhooks.repository.js';
+import { createConversationMutesRepository, type ConversationMutesRepository } from '../db/conversation-mutes.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { Watermark } from '../delivery/watermark.js';
@@ -22,6 +23,7 @@ import { createAuthService, type AuthService } from '../services/auth.service.js
 import { createIntegrationsService, type IntegrationsService } from '../services/integrations.service.js';
 import { createGroupMessagesRepository, type GroupMessagesRepository } from '../db/group-messages.repository.js';
 import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
+import { createConversationsService, type ConversationsService } from '../services/conversations.service.js';
 import { createDomainEvents } from '../services/domain-events.js';
 import { createGroupsService, type GroupsService } from '../services/groups.service.js';
 import { SWEEP_INTERVAL_MS, sweepEnded } from '../services/housekeeping.js';
@@ -44,6 +46,7 @@ declare module 'fastify' {
       groupMessages: GroupMessagesRepository;
       integrations: IntegrationsRepository;
       webhooks: WebhooksRepository;
+      conversationMutes: ConversationMutesRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -54,6 +57,8 @@ declare module 'fastify' {
     authService: AuthService;
     sendService: SendService;
     readService: ReadService;
+    /** The 1:1 conversation list and its owner's mute settings. */
+    conversationsService: ConversationsService;
     groupsService: GroupsService;
     /** Bots and API tokens. */
     integrationsService: IntegrationsService;
@@ -93,6 +98,7 @@ export default fp(
       groupMessages: createGroupMessagesRepository(database.db),
       integrations: createIntegrationsRepository(database.db),
       webhooks: createWebhooksRepository(database.db),
+      conversationMutes: createConversationMutesRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -214,6 +220,7 @@ export default fp(
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
     app.decorate('readService', readService);
+    app.decorate('conversationsService', createConversationsService({ messages: repos.messages, mutes: repos.conversationMutes, events }));
     app.decorate('groupsService', groupsService);
     app.decorate(
       'integrationsService',

@@ -12,7 +12,6 @@ import { activityOf } from '../groups/groupCache';
 import { GroupListItem } from '../groups/GroupListItem';
 import { useMentionUnread } from '../groups/mention-unread';
 import { NewGroupDialog } from '../groups/NewGroupDialog';
-import { useMutedPeers } from '../../lib/muted-peers';
 import { conversationPath, followInApp, navigate, settingsPath } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { useDraft } from '../messages/drafts';
@@ -51,7 +50,6 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
   const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
-  const muted = useMutedPeers(me);
 
   return (
     <aside className="sidebar" aria-label="Conversations">
@@ -150,7 +148,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
                 me={me}
                 conversation={item.conversation}
                 active={item.conversation.peer === activePeer}
-                muted={muted.has(item.conversation.peer)}
+                muted={item.conversation.muted}
               />
             ) : (
               <GroupListItem key={item.group.id} me={me} group={item.group} active={item.group.id === activeGroup} mentioned={mentioned.get(item.group.id) ?? 0} />
