@@ -45,6 +45,7 @@ Usage:
   chat-notifier status
   chat-notifier send   --to USER TEXT
   chat-notifier service install|uninstall|status [--mute USER]... [--quiet-hours HH:MM-HH:MM]
+                       [--grace SECONDS]
   chat-notifier mute   --group NAME|ID
   chat-notifier unmute --group NAME|ID
   chat-notifier logout [--force]
@@ -126,7 +127,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   unmute: ['group'],
   logout: ['force'],
   send: ['to'],
-  service: ['mute', 'quiet-hours'],
+  service: ['mute', 'quiet-hours', 'grace'],
 };
 
 /** Commands that take positional words after their name: `send TEXT`, `service ACTION`. */
@@ -247,6 +248,14 @@ function serviceRunArgs(values: Values, profile: string): string[] {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
     args.push('--quiet-hours', values['quiet-hours']);
+  }
+  if (values.grace !== undefined) {
+    try {
+      parseGraceSeconds(values.grace);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    args.push('--grace', values.grace);
   }
   return args;
 }

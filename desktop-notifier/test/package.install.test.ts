@@ -105,14 +105,16 @@ describe('the packed agent, installed with npm install -g', () => {
     expect(r.stdout).toBe(`not signed in (profile "default", ${configDir}): run "chat-notifier login --server URL"\n`);
   });
 
-  it('service install writes a unit that runs the installed agent; uninstall removes it', async () => {
-    const r = await cli('service', 'install', '--profile', 'work');
+  it('service install writes a unit that runs the installed agent with the given run options; uninstall removes it', async () => {
+    const bad = await cli('service', 'install', '--grace', '-1');
+    expect(bad.code).toBe(64);
+    const r = await cli('service', 'install', '--profile', 'work', '--grace', '5', '--mute', 'eve');
     expect(r.stderr).toBe('warning: not signed in yet; the service stops at once (exit 2) until you run "chat-notifier --profile work login"\n');
     expect(r.code).toBe(0);
     const unit = path.join(home, '.config', 'systemd', 'user', 'chat-notifier-work.service');
     const text = fs.readFileSync(unit, 'utf8');
     const script = fs.realpathSync(path.join(installed(), 'bundle', 'chat-notifier.js'));
-    expect(text).toContain(`ExecStart="${process.execPath}" "${script}" "run" "--profile" "work"\n`);
+    expect(text).toContain(`ExecStart="${process.execPath}" "${script}" "run" "--profile" "work" "--mute" "eve" "--grace" "5"\n`);
     if (which('systemd-analyze')) {
       const runtime = fs.mkdtempSync(path.join(tmp, 'run-'));
       const verify = await sh('systemd-analyze', ['--user', 'verify', unit], { cwd: tmp, env: { ...bare, XDG_RUNTIME_DIR: runtime }, timeoutMs: 30_000 });

@@ -47,7 +47,7 @@ export function thisMachine(): Machine {
 }
 
 /** The agent's variables worth keeping in the service (set when `service install` ran). */
-const CARRIED = [ENV.mute, ENV.quietHours, 'CHAT_NOTIFIER_WINDOWS_APP_ID', 'NODE_EXTRA_CA_CERTS'];
+const CARRIED = [ENV.mute, ENV.quietHours, ENV.grace, 'CHAT_NOTIFIER_WINDOWS_APP_ID', 'BROWSER', 'NODE_EXTRA_CA_CERTS'];
 
 export interface PlanInput {
   profile: string;
