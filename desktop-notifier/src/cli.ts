@@ -1,25 +1,32 @@
 #!/usr/bin/env node
 // chat-notifier: sign in once, then raise an OS notification for every incoming chat message.
-import { ApiError, createClient, type MessengerClient } from '@messenger/client';
+import { ApiError, createClient } from '@messenger/client';
 import { normalizeUsername } from '@messenger/protocol';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, type RunningAgent } from './agent.js';
 import { DEFAULT_GRACE_SECONDS, parseGraceSeconds } from './grace.js';
 import { ExitError, UsageError } from './cli-errors.js';
+import { cmdLogout } from './commands/logout.js';
+import { sendMessage } from './commands/send.js';
+import { serviceCommand, servicePlan, thisMachine } from './commands/service.js';
+import { cmdStatus } from './commands/status.js';
 import {
+  DEFAULT_PROFILE,
   ENV,
+  checkProfileName,
   defaultConfigDir,
   deleteSession,
   loadSession,
   normalizeServer,
   permissionProblem,
+  profileDir,
   saveSession,
   seenFile,
   sessionFile,
-  type StoredSession,
 } from './config.js';
-import { muteGroup, printGroups } from './group-commands.js';
+import { muteGroup } from './group-commands.js';
 import { GroupDirectory } from './groups.js';
 import { MutedPeers } from './muted-peers.js';
 import { createNotifier } from './notify.js';
@@ -27,6 +34,7 @@ import { ask, askHidden, readStdin } from './prompt.js';
 import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
 import { SeenStore } from './seen-store.js';
 import { selfCheck } from './selfcheck.js';
+import { requireSession, sessionClient } from './session-client.js';
 
 const HELP = `chat-notifier: desktop notifications for the Kafka messenger
 
@@ -35,6 +43,9 @@ Usage:
   chat-notifier run    [--mute USER]... [--quiet-hours HH:MM-HH:MM] [--skip-self-check]
                        [--grace SECONDS]
   chat-notifier status
+  chat-notifier send   --to USER TEXT
+  chat-notifier service install|uninstall|status [--mute USER]... [--quiet-hours HH:MM-HH:MM]
+                       [--grace SECONDS]
   chat-notifier mute   --group NAME|ID
   chat-notifier unmute --group NAME|ID
   chat-notifier logout [--force]
@@ -45,8 +56,12 @@ Commands:
            Prompts for the username and (hidden) password unless given.
   run      Stay connected in the foreground and show one notification per incoming
            message. Reconnects with backoff and catches up; never notifies twice.
-  status   Show the stored session, whether the server accepts it, your groups (and which
-           are muted), and the self-check.
+  status   Show the stored session, whether the server accepts it, unread messages per
+           conversation, your groups (and which are muted), and the self-check.
+  send     Send TEXT to USER as the signed-in account ("-" reads the text from stdin).
+  service  install: start "run" at every login (systemd user unit, LaunchAgent, or Task
+           Scheduler task); run options given here are kept. uninstall: stop and remove it.
+           status: whether it is installed and running.
   mute     Mute a group: no notifications from it except messages that @mention you.
            The setting is yours on the server: the web app and every agent follow it.
   unmute   Notify a group's messages again.
@@ -71,6 +86,9 @@ Options:
                           Default: Linux $XDG_CONFIG_HOME/chat-notifier (~/.config/chat-notifier),
                           macOS ~/Library/Application Support/chat-notifier,
                           Windows %APPDATA%\\chat-notifier
+  --profile NAME          Every command: a separate account with its own session, state and
+                          service (side by side). Env: ${ENV.profile}. Default: "default".
+  --to USER               send: the recipient.
   -h, --help              This help.   -v, --version   The version.
 
 Windows only: CHAT_NOTIFIER_WINDOWS_APP_ID sets the toast app id (see the README).
@@ -78,7 +96,7 @@ Clicking a notification opens the conversation in the browser ($BROWSER, else th
 on Linux), where the notification server reports clicks (macOS, Windows, most Linux desktops).
 
 Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
-shown, 64 usage error.
+shown, 64 usage error. service status: 0 running, 3 not installed or not running (as systemctl).
 `;
 
 const OPTIONS = {
@@ -94,6 +112,9 @@ const OPTIONS = {
   group: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  // send, service and profiles
+  profile: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -105,7 +126,12 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   mute: ['group'],
   unmute: ['group'],
   logout: ['force'],
+  send: ['to'],
+  service: ['mute', 'quiet-hours', 'grace'],
 };
+
+/** Commands that take positional words after their name: `send TEXT`, `service ACTION`. */
+const POSITIONALS: Record<string, number> = { send: 1, service: 1 };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -132,22 +158,41 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const allowed = ALLOWED[command];
   if (!allowed) throw new UsageError(`unknown command "${command}"`);
+  const extra = positionals[1 + (POSITIONALS[command] ?? 0)];
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
   for (const key of Object.keys(values)) {
-    if (key !== 'config-dir' && !allowed.includes(key as keyof typeof OPTIONS)) {
+    if (key !== 'config-dir' && key !== 'profile' && !allowed.includes(key as keyof typeof OPTIONS)) {
       throw new UsageError(`--${key} does not apply to "${command}"`);
     }
   }
-  const dir = values['config-dir'] ?? defaultConfigDir();
+  const profile = values.profile ?? process.env[ENV.profile] ?? DEFAULT_PROFILE;
+  try {
+    checkProfileName(profile);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const dir = profileDir(values['config-dir'] ?? defaultConfigDir(), profile);
   switch (command) {
     case 'login':
-      return cmdLogin(dir, values);
+      return cmdLogin(dir, profile, values);
     case 'run':
       return cmdRun(dir, values);
     case 'status':
-      return cmdStatus(dir);
+      return cmdStatus(dir, profile);
+    case 'send': {
+      const to = values.to?.trim();
+      const text = positionals[1] === '-' ? await readStdin() : positionals[1];
+      if (!to || !text) throw new UsageError('send needs --to USER and the text (or "-" to read it from stdin)');
+      return sendMessage(requireSession(dir), to, text);
+    }
+    case 'service':
+      if (positionals[1] === 'install' && !loadSession(dir)) {
+        const flag = profile === DEFAULT_PROFILE ? '' : ` --profile ${profile}`;
+        console.error(`warning: not signed in yet; the service stops at once (exit 2) until you run "chat-notifier${flag} login"`);
+      }
+      return serviceCommand(positionals[1], servicePlan({ profile, runArgs: serviceRunArgs(values, profile), node: process.execPath, script: entryScript() }, thisMachine()));
     case 'mute':
     case 'unmute': {
       const query = values.group?.trim();
@@ -155,11 +200,11 @@ export async function main(argv: string[]): Promise<number> {
       return muteGroup(requireSession(dir), query, command === 'mute');
     }
     default:
-      return cmdLogout(dir, values);
+      return cmdLogout(dir, values.force === true);
   }
 }
 
-async function cmdLogin(dir: string, values: Values): Promise<number> {
+async function cmdLogin(dir: string, profile: string, values: Values): Promise<number> {
   const rawServer = values.server ?? process.env[ENV.server];
   if (!rawServer) throw new UsageError(`login needs --server URL (or ${ENV.server})`);
   const server = normalizeServer(rawServer);
@@ -179,7 +224,9 @@ async function cmdLogin(dir: string, values: Values): Promise<number> {
     const session = await createClient({ baseUrl: server }).login(username, password);
     saveSession(dir, { server, username: session.user.username, token: session.token, expiresAt: session.expiresAt });
     console.log(`Signed in to ${server} as ${session.user.username} (session until ${session.expiresAt}).`);
-    console.log(`Token stored in ${sessionFile(dir)}. Start notifications with: chat-notifier run`);
+    const flag = profile === DEFAULT_PROFILE ? '' : ` --profile ${profile}`;
+    console.log(`Token stored in ${sessionFile(dir)}.`);
+    console.log(`Start notifications with "chat-notifier${flag} run", or at every login with "chat-notifier${flag} service install".`);
     return 0;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'invalid_credentials') throw new ExitError('wrong username or password', 2);
@@ -187,15 +234,35 @@ async function cmdLogin(dir: string, values: Values): Promise<number> {
   }
 }
 
-/** The shared client, signed in with the stored session. */
-function sessionClient(session: StoredSession): MessengerClient {
-  return createClient({ baseUrl: session.server, token: session.token, username: session.username });
+/** `run`'s options for the service: the profile and config dir it was installed for, made absolute. */
+function serviceRunArgs(values: Values, profile: string): string[] {
+  const args: string[] = [];
+  if (profile !== DEFAULT_PROFILE) args.push('--profile', profile);
+  const configDir = values['config-dir'] ?? process.env[ENV.configDir];
+  if (configDir) args.push('--config-dir', path.resolve(configDir));
+  for (const user of values.mute ?? []) args.push('--mute', user);
+  if (values['quiet-hours']) {
+    try {
+      parseQuietHours(values['quiet-hours']);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    args.push('--quiet-hours', values['quiet-hours']);
+  }
+  if (values.grace !== undefined) {
+    try {
+      parseGraceSeconds(values.grace);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    args.push('--grace', values.grace);
+  }
+  return args;
 }
 
-function requireSession(dir: string) {
-  const session = loadSession(dir);
-  if (!session) throw new ExitError(`not signed in (no ${sessionFile(dir)}). Run: chat-notifier login --server URL`, 2);
-  return session;
+/** This script, through npm's bin symlink: a service runs it directly with the same node. */
+function entryScript(): string {
+  return realpathSync(process.argv[1] ?? '');
 }
 
 function splitList(value: string | undefined): string[] {
@@ -299,75 +366,6 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       },
     });
   });
-}
-
-async function cmdStatus(dir: string): Promise<number> {
-  console.log(`config dir: ${dir}`);
-  const session = loadSession(dir);
-  let code = 0;
-  if (!session) {
-    console.log('session:    not signed in (chat-notifier login --server URL)');
-    code = 2;
-  } else {
-    console.log(`server:     ${session.server}`);
-    console.log(`user:       ${session.username}`);
-    console.log(`expires:    ${session.expiresAt}`);
-    const perms = permissionProblem(dir);
-    if (perms) console.log(`warning:    ${perms}`);
-    try {
-      const who = await sessionClient(session).me();
-      // null: an API token without expiry (a session always has one).
-      console.log(`server says: signed in as ${who.username}, session valid until ${who.sessionExpiresAt ?? 'it is revoked (no expiry)'}`);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        console.log('server says: session expired or revoked; run "chat-notifier login"');
-        code = 2;
-      } else {
-        console.log(`server says: ${error instanceof Error ? error.message : String(error)}`);
-        code = 1;
-      }
-    }
-    if (code === 0) await printGroups(session);
-    const store = new SeenStore(seenFile(dir, session.server, session.username));
-    console.log(`remembered: ${store.size} notified message id(s)`);
-  }
-  const check = await selfCheck();
-  if (check.ok) {
-    console.log(`notifications: ok${check.serverInfo ? ` (${check.serverInfo})` : ''}`);
-  } else {
-    console.log(`notifications: NOT available\n${check.problems.map((p) => `- ${p}`).join('\n')}`);
-    if (code === 0) code = 3;
-  }
-  return code;
-}
-
-async function cmdLogout(dir: string, values: Values): Promise<number> {
-  const session = loadSession(dir);
-  if (!session) {
-    console.log('Not signed in; nothing to do.');
-    return 0;
-  }
-  try {
-    const result = await sessionClient(session).logout();
-    deleteSession(dir);
-    console.log(
-      result === 'revoked'
-        ? `Signed out of ${session.server}; the session is revoked and the token deleted.`
-        : `The server had already ended that session; the token is deleted.`,
-    );
-    return 0;
-  } catch (error) {
-    if (!values.force) {
-      throw new ExitError(
-        `could not revoke the session: ${error instanceof Error ? error.message : String(error)}\n` +
-          'The token is kept. Retry, or use --force to delete it locally anyway.',
-        1,
-      );
-    }
-    deleteSession(dir);
-    console.log('Deleted the token locally; the server session could not be revoked and stays valid until it expires.');
-    return 0;
-  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-// Where chat-notifier keeps its state, and the stored session. One account per config dir.
+// Where chat-notifier keeps its state, and the stored session. One account per profile.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ export const ENV = {
   mute: 'CHAT_NOTIFIER_MUTE',
   quietHours: 'CHAT_NOTIFIER_QUIET_HOURS',
   grace: 'CHAT_NOTIFIER_GRACE',
+  profile: 'CHAT_NOTIFIER_PROFILE',
 } as const;
 
 /** The OS's per-user config directory, or CHAT_NOTIFIER_CONFIG_DIR / --config-dir. */
@@ -29,6 +30,30 @@ export function defaultConfigDir(
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'chat-notifier');
   const xdg = env.XDG_CONFIG_HOME;
   return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.config'), 'chat-notifier');
+}
+
+// --- Profiles: several accounts side by side ---------------------------------------------------
+// The default profile keeps the config dir itself, so installs from before profiles keep their
+// session and seen file. A named one lives in <config dir>/profiles/<name>: its own session, seen
+// file and service, and one `rm -r` removes it.
+
+export const DEFAULT_PROFILE = 'default';
+
+/** Letters, digits, - and _: the name becomes a directory and a service name on every OS. */
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+
+/** Refuses names that could escape the profiles folder or break a unit / task name; returns it. */
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new Error(`profile "${name}" must be 1-32 letters, digits, - or _ (starting with a letter or digit)`);
+  }
+  return name;
+}
+
+/** The folder that holds one profile's session and state. */
+export function profileDir(baseDir: string, profile: string = DEFAULT_PROFILE): string {
+  checkProfileName(profile);
+  return profile === DEFAULT_PROFILE ? baseDir : path.join(baseDir, 'profiles', profile);
 }
 
 export interface StoredSession {

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  checkProfileName,
   defaultConfigDir,
   deleteSession,
   loadSession,
   normalizeServer,
   permissionProblem,
+  profileDir,
   saveSession,
   seenFile,
   sessionFile,
@@ -101,6 +103,36 @@ describe('notify-send options', () => {
   });
   it('reads gdbus output', () => {
     expect(quotedStrings("('dunst', 'knopwob', '1.9.0', '1.2')")).toEqual(['dunst', 'knopwob', '1.9.0', '1.2']);
+  });
+});
+
+describe('profiles', () => {
+  it('keeps the default profile in the config dir itself, so earlier installs keep their session', () => {
+    expect(profileDir('/home/u/.config/chat-notifier')).toBe('/home/u/.config/chat-notifier');
+    expect(profileDir('/home/u/.config/chat-notifier', 'default')).toBe('/home/u/.config/chat-notifier');
+  });
+  it('puts each named profile in a folder of its own: session and seen file apart', () => {
+    const base = '/home/u/.config/chat-notifier';
+    expect(profileDir(base, 'work')).toBe('/home/u/.config/chat-notifier/profiles/work');
+    expect(sessionFile(profileDir(base, 'work'))).not.toBe(sessionFile(profileDir(base, 'home')));
+    expect(seenFile(profileDir(base, 'work'), 'http://a:1', 'bob')).not.toBe(seenFile(base, 'http://a:1', 'bob'));
+  });
+  it('two profiles store two sessions side by side', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'profiles-'));
+    dirs.push(base);
+    saveSession(profileDir(base), { server: 'http://h:1', username: 'bob', token: 't1', expiresAt: '2030-01-01T00:00:00.000Z' });
+    saveSession(profileDir(base, 'work'), { server: 'http://w:2', username: 'ana', token: 't2', expiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(loadSession(profileDir(base))?.username).toBe('bob');
+    expect(loadSession(profileDir(base, 'work'))?.username).toBe('ana');
+    expect(deleteSession(profileDir(base, 'work'))).toBe(true);
+    expect(loadSession(profileDir(base))?.username).toBe('bob');
+  });
+  it.each(['../x', 'a/b', '', '.hidden', 'a b', 'x'.repeat(33), 'C:\\x', '-rf'])('refuses %j, which could leave the profiles folder or break a service name', (name) => {
+    expect(() => checkProfileName(name)).toThrow(/profile/);
+    expect(() => profileDir('/base', name)).toThrow(/profile/);
+  });
+  it.each(['work', 'Home_2', 'a-b', '0'])('accepts %j', (name) => {
+    expect(checkProfileName(name)).toBe(name);
   });
 });
 
