@@ -258,6 +258,41 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await db.schema.createIndex('webhooks_by_creator').on('webhooks').column('created_by').execute();
       },
     },
+    '0009_message_search': {
+      async up(db: Kysely<unknown>) {
+        // Full-text search (search.repository.ts) with each store's own index. Both split text
+        // into runs of letters and digits, so that one query means the same on either store.
+        if (dialect === 'sqlite') {
+          // External content: the index holds only postings and reads text from messages, so
+          // the text is not stored twice. Triggers keep it in step with every insert, update of
+          // the text (edits) and delete, whoever writes. Diacritics fold ("cafe" finds "café");
+          // the 2- and 3-letter prefix indexes keep a short prefix query ("he…") from merging
+          // every term of the vocabulary.
+          await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db);
+          await sql`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+          END`.execute(db);
+          await sql`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+          END`.execute(db);
+          await sql`CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+            INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+          END`.execute(db);
+          await sql`INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')`.execute(db);
+        } else {
+          // The 'simple' configuration lowercases and stems nothing: messages come in every
+          // language, and an English stemmer would mangle the rest. ASCII punctuation becomes
+          // a space first, because Postgres's parser keeps e-mail addresses, URLs, paths and
+          // hyphenated words whole ("example" would not find "alice@example.com"); SQLite's
+          // tokenizer splits them. A stored column: a search that scans many rows reads the
+          // vector instead of parsing every text again. Adding it rewrites the table once.
+          await sql`ALTER TABLE messages ADD COLUMN text_search tsvector
+            GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, regexp_replace(text, '[[:punct:]]', ' ', 'g'))) STORED`.execute(db);
+          await sql`CREATE INDEX messages_text_search ON messages USING gin (text_search)`.execute(db);
+        }
+      },
+    },
   };
 };
 
