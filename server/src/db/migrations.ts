@@ -263,23 +263,31 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         // Full-text search (search.repository.ts) with each store's own index. Both split text
         // into runs of letters and digits, so that one query means the same on either store.
         if (dialect === 'sqlite') {
-          // External content: the index holds only postings and reads text from messages, so
-          // the text is not stored twice. Triggers keep it in step with every insert, update of
-          // the text (edits) and delete, whoever writes. Diacritics fold ("cafe" finds "café");
-          // the 2- and 3-letter prefix indexes keep a short prefix query ("he…") from merging
+          // Contentless: the index holds only postings (the text stays in messages alone), and
+          // contentless_delete lets triggers remove a row's postings, so it follows every insert,
+          // text update (edits) and delete, whoever writes. Besides the words, each row is
+          // indexed under who may read it (`who`: both sides of a 1:1 message, the member of a
+          // group copy) and its conversation (`conv`), hex-encoded so that a username is one
+          // token: FTS5 then intersects "these words" with "mine" inside the index, instead of
+          // reading every row anyone wrote with a common word. Diacritics fold ("cafe" finds
+          // "café"); the 2- and 3-letter prefix indexes keep a short prefix ("he…") from merging
           // every term of the vocabulary.
-          await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db);
+          await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(text, who, conv, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db);
+          const row = (m: string) =>
+            sql.raw(`${m}.seq, ${m}.text,
+              CASE WHEN substr(${m}.conversation, 1, 1) = '#' THEN 'u' || hex(${m}.recipient) ELSE 'u' || hex(${m}.sender) || ' u' || hex(${m}.recipient) END,
+              'c' || hex(${m}.conversation)`);
           await sql`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-            INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+            INSERT INTO messages_fts (rowid, text, who, conv) VALUES (${row('new')});
           END`.execute(db);
           await sql`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+            DELETE FROM messages_fts WHERE rowid = old.seq;
           END`.execute(db);
-          await sql`CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
-            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
-            INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+          await sql`CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, sender, recipient, conversation ON messages BEGIN
+            DELETE FROM messages_fts WHERE rowid = old.seq;
+            INSERT INTO messages_fts (rowid, text, who, conv) VALUES (${row('new')});
           END`.execute(db);
-          await sql`INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')`.execute(db);
+          await sql`INSERT INTO messages_fts (rowid, text, who, conv) SELECT ${row('m')} FROM messages m`.execute(db);
         } else {
           // The 'simple' configuration lowercases and stems nothing: messages come in every
           // language, and an English stemmer would mangle the rest. ASCII punctuation becomes

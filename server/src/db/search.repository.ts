@@ -31,6 +31,21 @@ function fts5Query({ words, prefix }: SearchTerms): string {
   return words.map((w, i) => (prefix && i === words.length - 1 ? `"${w}"*` : `"${w}"`)).join(' ');
 }
 
+/** How migration 0009 names a user or conversation in the index: one token whatever its characters. */
+const token = (prefix: 'u' | 'c', name: string) => `"${prefix}${Buffer.from(name, 'utf8').toString('hex')}"`;
+
+/**
+ * The words in the text column, and the scope as index tokens (`who`, `conv`), so that FTS5
+ * intersects the posting lists: a common word costs what the asker's own matches cost. The SQL
+ * around it still decides what is readable (group membership now); the tokens only narrow.
+ */
+function fts5Match(terms: SearchTerms, me: string, scope: SearchScope): string {
+  const words = `text : (${fts5Query(terms)})`;
+  if (scope.kind === 'direct') return `${words} AND conv : ${token('c', conversationKey(me, scope.peer))}`;
+  if (scope.kind === 'group') return `${words} AND conv : ${token('c', groupConversation(scope.groupId))} AND who : ${token('u', me)}`;
+  return `${words} AND who : ${token('u', me)}`;
+}
+
 function tsQuery({ words, prefix }: SearchTerms): string {
   return words.map((w, i) => (prefix && i === words.length - 1 ? `'${w}':*` : `'${w}'`)).join(' & ');
 }
@@ -94,8 +109,10 @@ export function createSearchRepository(db: Db, options: { dialect: 'sqlite' | 'p
       if (terms.words.length === 0) return { found: [], nextBefore: null };
       const { rows } =
         options.dialect === 'sqlite'
-          ? await sql<Row>`SELECT ${columns} FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-              WHERE messages_fts MATCH ${fts5Query(terms)} AND ${readable(me, scope)}
+          ? // CROSS JOIN keeps the index first: SQLite would otherwise walk the conversation's
+            // rows and ask FTS5 about each one, which costs far more than reading the postings.
+            await sql<Row>`SELECT ${columns} FROM messages_fts CROSS JOIN messages m ON m.seq = messages_fts.rowid
+              WHERE messages_fts MATCH ${fts5Match(terms, me, scope)} AND ${readable(me, scope)}
               ${cursor === undefined ? sql`` : sql`AND messages_fts.rowid < ${cursor}`}
               ORDER BY messages_fts.rowid DESC LIMIT ${limit + 1}`.execute(db)
           : await sql<Row>`SELECT ${columns} FROM messages m
