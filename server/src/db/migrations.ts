@@ -293,10 +293,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
           // language, and an English stemmer would mangle the rest. ASCII punctuation becomes
           // a space first, because Postgres's parser keeps e-mail addresses, URLs, paths and
           // hyphenated words whole ("example" would not find "alice@example.com"); SQLite's
-          // tokenizer splits them. A stored column: a search that scans many rows reads the
-          // vector instead of parsing every text again. Adding it rewrites the table once.
-          await sql`ALTER TABLE messages ADD COLUMN text_search tsvector
-            GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, regexp_replace(text, '[[:punct:]]', ' ', 'g'))) STORED`.execute(db);
+          // tokenizer splits them. The words have weight D; who may read the row (weight A) and
+          // its conversation (weight B) are lexemes too, as on SQLite, so that GIN intersects
+          // "these words" with "mine" (search.repository.ts). Names are escaped into one
+          // punctuation-free lexeme each: x → x0, . → x1, - → x2, _ → x3, | → x4, # → x5.
+          // A stored column: a search that reads many rows reads the vector instead of parsing
+          // every text again. Adding it rewrites the table once.
+          const lexeme = (prefix: string, column: string) =>
+            `'${prefix}' || replace(replace(replace(replace(replace(replace(${column}, 'x', 'x0'), '.', 'x1'), '-', 'x2'), '_', 'x3'), '|', 'x4'), '#', 'x5')`;
+          const who = `CASE WHEN left(conversation, 1) = '#' THEN ${lexeme('u', 'recipient')} ELSE ${lexeme('u', 'sender')} || ' ' || ${lexeme('u', 'recipient')} END`;
+          await sql`ALTER TABLE messages ADD COLUMN text_search tsvector GENERATED ALWAYS AS (
+              setweight(to_tsvector('simple'::regconfig, regexp_replace(text, '[[:punct:]]', ' ', 'g')), 'D')
+              || setweight(to_tsvector('simple'::regconfig, ${sql.raw(who)}), 'A')
+              || setweight(to_tsvector('simple'::regconfig, ${sql.raw(lexeme('c', 'conversation'))}), 'B')
+            ) STORED`.execute(db);
           await sql`CREATE INDEX messages_text_search ON messages USING gin (text_search)`.execute(db);
         }
       },

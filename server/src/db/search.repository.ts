@@ -46,8 +46,16 @@ function fts5Match(terms: SearchTerms, me: string, scope: SearchScope): string {
   return `${words} AND who : ${token('u', me)}`;
 }
 
-function tsQuery({ words, prefix }: SearchTerms): string {
-  return words.map((w, i) => (prefix && i === words.length - 1 ? `'${w}':*` : `'${w}'`)).join(' & ');
+/** migration 0009's escape of a name into one lexeme for Postgres. */
+const lexeme = (prefix: 'u' | 'c', name: string) =>
+  `'${prefix}${name.replaceAll('x', 'x0').replaceAll('.', 'x1').replaceAll('-', 'x2').replaceAll('_', 'x3').replaceAll('|', 'x4').replaceAll('#', 'x5')}'`;
+
+/** The words (weight D: the text) and the scope (A: who may read, B: the conversation), as fts5Match. */
+function tsQuery(terms: SearchTerms, me: string, scope: SearchScope): string {
+  const words = terms.words.map((w, i) => (terms.prefix && i === terms.words.length - 1 ? `'${w}':*D` : `'${w}':D`)).join(' & ');
+  if (scope.kind === 'direct') return `${words} & ${lexeme('c', conversationKey(me, scope.peer))}:B`;
+  if (scope.kind === 'group') return `${words} & ${lexeme('c', groupConversation(scope.groupId))}:B & ${lexeme('u', me)}:A`;
+  return `${words} & ${lexeme('u', me)}:A`;
 }
 
 /** Case and diacritics folded, as the SQLite index folds them (Postgres folds case only). */
@@ -116,7 +124,7 @@ export function createSearchRepository(db: Db, options: { dialect: 'sqlite' | 'p
               ${cursor === undefined ? sql`` : sql`AND messages_fts.rowid < ${cursor}`}
               ORDER BY messages_fts.rowid DESC LIMIT ${limit + 1}`.execute(db)
           : await sql<Row>`SELECT ${columns} FROM messages m
-              WHERE m.text_search @@ to_tsquery('simple', ${tsQuery(terms)}) AND ${readable(me, scope)}
+              WHERE m.text_search @@ to_tsquery('simple', ${tsQuery(terms, me, scope)}) AND ${readable(me, scope)}
               ${cursor === undefined ? sql`` : sql`AND m.seq < ${cursor}`}
               ORDER BY m.seq DESC LIMIT ${limit + 1}`.execute(db);
       const found = rows.slice(0, limit).map((row) => ({ message: toChatMessage(row), matches: matchRanges(row.text, terms) }));
