@@ -38,7 +38,29 @@ interface QueryKind {
   params: (user: string) => { q: string; peer?: string };
 }
 
-function args() {
+export interface SearchBenchSettings {
+  messages: number;
+  conversations: number;
+  users: number;
+  /** Measured requests per query kind. */
+  requests: number;
+  store: 'sqlite' | 'postgres';
+  /** The fill gives up past this. */
+  fillSeconds: number;
+}
+
+export function checkSearchSettings(s: SearchBenchSettings): string[] {
+  const problems: string[] = [];
+  if (!(Number.isInteger(s.messages) && s.messages >= 1000 && s.messages <= 5_000_000)) problems.push('--messages must be 1000..5000000');
+  if (!(Number.isInteger(s.users) && s.users >= 10 && s.users <= 100_000)) problems.push('--users must be 10..100000');
+  if (!(Number.isInteger(s.conversations) && s.conversations >= s.users / 2 && s.conversations <= (s.users * (s.users - 1)) / 2)) problems.push('--conversations must let every user have one, and fit the pairs of users');
+  if (!(Number.isInteger(s.requests) && s.requests >= 10 && s.requests <= 2000)) problems.push('--requests must be 10..2000');
+  if (s.store !== 'sqlite' && s.store !== 'postgres') problems.push('--store must be sqlite or postgres');
+  if (!(s.fillSeconds > 0 && s.fillSeconds <= 3600)) problems.push('--fill-seconds must be 1..3600');
+  return problems;
+}
+
+function args(): SearchBenchSettings {
   const { values } = parseArgs({
     options: {
       messages: { type: 'string', default: '1000000' },
@@ -57,13 +79,7 @@ function args() {
     store: values.store as 'sqlite' | 'postgres',
     fillSeconds: Number(values['fill-seconds']),
   };
-  const problems: string[] = [];
-  if (!(Number.isInteger(s.messages) && s.messages >= 1000 && s.messages <= 5_000_000)) problems.push('--messages must be 1000..5000000');
-  if (!(Number.isInteger(s.users) && s.users >= 10 && s.users <= 100_000)) problems.push('--users must be 10..100000');
-  if (!(Number.isInteger(s.conversations) && s.conversations >= s.users / 2 && s.conversations <= (s.users * (s.users - 1)) / 2)) problems.push('--conversations must let every user have one, and fit the pairs of users');
-  if (!(Number.isInteger(s.requests) && s.requests >= 10 && s.requests <= 2000)) problems.push('--requests must be 10..2000');
-  if (s.store !== 'sqlite' && s.store !== 'postgres') problems.push('--store must be sqlite or postgres');
-  if (!(s.fillSeconds > 0 && s.fillSeconds <= 3600)) problems.push('--fill-seconds must be 1..3600');
+  const problems = checkSearchSettings(s);
   if (problems.length) {
     console.error(`search bench: ${problems.join('; ')}`);
     process.exit(2);
@@ -80,7 +96,7 @@ async function openStore(database: { kind: 'sqlite'; file: string } | { kind: 'p
 }
 
 /** Fills the store: messages in send order, each in a random conversation from a random side. */
-async function fill(store: Store, s: ReturnType<typeof args>, pairs: Conversation[], words: string[], log: (l: string) => void) {
+async function fill(store: Store, s: SearchBenchSettings, pairs: Conversation[], words: string[], log: (l: string) => void) {
   const random = seeded(18);
   const rank = zipf(words.length, ZIPF_S, random);
   const start = Date.parse('2025-11-30T00:00:00Z');
@@ -121,15 +137,27 @@ async function fill(store: Store, s: ReturnType<typeof args>, pairs: Conversatio
   return (performance.now() - t0) / 1000;
 }
 
-async function main(): Promise<void> {
-  const s = args();
-  const brokers = process.env.KAFKA_BROKERS;
-  if (!brokers) {
-    console.error('search bench: set KAFKA_BROKERS to a loopback broker (the server needs one to start), e.g. KAFKA_BROKERS=127.0.0.1:9092');
-    process.exit(2);
-  }
+export interface SearchBenchRow extends LatencySummary {
+  name: string;
+  what: string;
+  p95: number;
+  meanResults: number;
+  /** Results the searcher may not read (not theirs, or outside the conversation asked): must be 0. */
+  foreign: number;
+}
+
+export interface SearchBenchResult {
+  rows: SearchBenchRow[];
+  fillSeconds: number;
+  sqliteBytes: number | undefined;
+  markdown: string;
+}
+
+/** Fills a fresh store, starts the server on it, times every query kind; removes it all after. */
+export async function searchBench(s: SearchBenchSettings, brokers: string, log: (line: string) => void): Promise<SearchBenchResult> {
+  const problems = checkSearchSettings(s);
+  if (problems.length) throw new Error(`search bench settings: ${problems.join('; ')}`);
   for (const b of brokers.split(',')) assertLoopback(`kafka://${b}`);
-  const log = (line: string) => console.log(line);
   const dataDir = tempDataDir('messenger-bench-search-');
   let pg: LocalPostgres | undefined;
   let server: Awaited<ReturnType<typeof startServerProcess>> | undefined;
@@ -185,6 +213,7 @@ async function main(): Promise<void> {
     const measure = async (kind: QueryKind, n: number) => {
       const samples: number[] = [];
       let results = 0;
+      let foreign = 0;
       for (let r = 0; r < n; r++) {
         const client = clients[r % clients.length];
         const user = searchers[r % clients.length] ?? '';
@@ -194,16 +223,20 @@ async function main(): Promise<void> {
         const answer = await client.search(q, { limit: 20, ...(peer ? { peer } : {}) });
         samples.push(performance.now() - t0);
         results += answer.results.length;
+        for (const { message } of answer.results) {
+          const mine = message.from === user || message.to === user;
+          if (!mine || (peer !== undefined && message.from !== peer && message.to !== peer)) foreign++;
+        }
       }
-      return { samples, meanResults: results / n };
+      return { samples, meanResults: results / n, foreign };
     };
-    const rows: { kind: QueryKind; summary: LatencySummary; p95: number; meanResults: number }[] = [];
+    const rows: SearchBenchRow[] = [];
     for (const kind of kinds) {
       // Warm-up, unmeasured: the first requests prepare statements and fill caches.
       await measure(kind, clients.length * 2);
-      const { samples, meanResults } = await measure(kind, s.requests);
+      const { samples, meanResults, foreign } = await measure(kind, s.requests);
       const p95 = round(percentile(Float64Array.from(samples).sort(), 0.95));
-      rows.push({ kind, summary: summarize(samples), p95, meanResults });
+      rows.push({ name: kind.name, what: kind.what, ...summarize(samples), p95, meanResults, foreign });
     }
     const lines = [
       `## Search latency: ${s.messages.toLocaleString('en')} messages on ${s.store}`,
@@ -215,14 +248,9 @@ async function main(): Promise<void> {
       '',
       '| query | what | results per page | p50 ms | p95 ms | p99 ms | max ms |',
       '|---|---|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.kind.name} | ${r.kind.what} | ${r.meanResults.toFixed(1)} | ${r.summary.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.summary.p99.toFixed(1)} | ${r.summary.max.toFixed(1)} |`),
+      ...rows.map((r) => `| ${r.name} | ${r.what} | ${r.meanResults.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`),
     ];
-    console.log(`\n${lines.join('\n')}\n`);
-    const results = path.join(REPO_ROOT, 'bench/results');
-    mkdirSync(results, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    writeFileSync(path.join(results, `${stamp}-search-${s.store}.md`), `${lines.join('\n')}\n`);
-    writeFileSync(path.join(results, `${stamp}-search-${s.store}.json`), JSON.stringify({ settings: s, fillSeconds, sqliteBytes, rows: rows.map((r) => ({ name: r.kind.name, what: r.kind.what, ...r.summary, p95: r.p95, meanResults: r.meanResults })) }, null, 2));
+    return { rows, fillSeconds, sqliteBytes, markdown: `${lines.join('\n')}\n` };
   } finally {
     await server?.stop();
     await pg?.stop();
@@ -230,4 +258,21 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+async function main(): Promise<void> {
+  const s = args();
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    console.error('search bench: set KAFKA_BROKERS to a loopback broker (the server needs one to start), e.g. KAFKA_BROKERS=127.0.0.1:9092');
+    process.exit(2);
+  }
+  const result = await searchBench(s, brokers, (line) => console.log(line));
+  console.log(`\n${result.markdown}`);
+  const results = path.join(REPO_ROOT, 'bench/results');
+  mkdirSync(results, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(path.join(results, `${stamp}-search-${s.store}.md`), result.markdown);
+  writeFileSync(path.join(results, `${stamp}-search-${s.store}.json`), JSON.stringify({ settings: s, ...result }, null, 2));
+}
+
+// Run as a script (npm run search -w bench); imported by its test, it only exports.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
