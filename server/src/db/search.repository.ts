@@ -19,11 +19,18 @@ export interface SearchTerms {
 /** A prefix of one letter matches most of the vocabulary: it finds nothing useful and costs most. */
 const MIN_PREFIX_LENGTH = 2;
 
-/** The words to find; the last one is a prefix unless the text ends with a space (typing is done). */
+/**
+ * The words to find; the last one is a prefix unless the text ends with a space (typing is
+ * done). A last word of one letter still being typed is left out ("hello w" finds "hello
+ * world"), unless it is the only word.
+ */
 export function searchTerms(q: string): SearchTerms {
   const words = searchWords(q);
+  const typing = !/\s$/u.test(q);
   const last = words.at(-1);
-  return { words, prefix: last !== undefined && [...last].length >= MIN_PREFIX_LENGTH && !/\s$/u.test(q) };
+  if (last === undefined || !typing) return { words, prefix: false };
+  if ([...last].length >= MIN_PREFIX_LENGTH) return { words, prefix: true };
+  return words.length > 1 ? { words: words.slice(0, -1), prefix: false } : { words, prefix: false };
 }
 
 // Words are letters and digits only (searchWords), so neither quoting below can be escaped.
