@@ -36,7 +36,14 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: ['kafkajs'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: ['kafkajs'],
+          // Acks, catch-up, dedupe and reconnection are the shared client's subscribe(), not the app's.
+          paths: [{ name: 'socket.io-client', message: 'The web app connects through @messenger/client (subscribe()).' }],
+        },
+      ],
     },
   },
   {

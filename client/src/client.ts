@@ -11,6 +11,7 @@ import {
   type ApiToken,
   type CreateApiTokenBody,
   type CreateBotBody,
+  ConversationUpdate,
   ConversationsResponse,
   type Credentials,
   GroupApiPaths,
@@ -32,6 +33,12 @@ import {
   parse,
   type ChatMessage,
   type Conversation,
+  CreatedWebhook,
+  type CreateWebhookBody,
+  type IncomingWebhookBody,
+  type Webhook,
+  WebhookPaths,
+  WebhooksResponse,
 } from '@messenger/protocol';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { ApiError, errorFromResponse } from './api-error.js';
@@ -252,6 +259,15 @@ export class MessengerClient {
     }
   }
 
+  /**
+   * Mutes or unmutes my 1:1 conversation with `peer`, for me, everywhere (every screen and agent
+   * of mine hears `conversation:update`). Signed-in sessions only, like a group's mute.
+   */
+  setConversationMuted(peer: string, muted: boolean): Promise<ConversationUpdate> {
+    const body: MuteBody = { muted };
+    return this.request(ApiPaths.mute(peer), ConversationUpdate, { method: 'PUT', body });
+  }
+
   /** My groups, each with my role and mute setting. */
   async groups(signal?: AbortSignal): Promise<Group[]> {
     return (await this.request(GroupApiPaths.groups, GroupsResponse, signal ? { signal } : {})).groups;
@@ -290,6 +306,25 @@ export class MessengerClient {
     await this.request(IntegrationPaths.bot(username), null, { method: 'DELETE' });
   }
 
+  /** A new incoming webhook posting as one of my bots (signed-in sessions only). `secret` and `url` are shown this once. */
+  createWebhook(body: CreateWebhookBody): Promise<CreatedWebhook> {
+    return this.request(WebhookPaths.webhooks, CreatedWebhook, { method: 'POST', body });
+  }
+
+  /** My webhooks, never their secrets or URLs. */
+  async webhooks(signal?: AbortSignal): Promise<Webhook[]> {
+    return (await this.request(WebhookPaths.webhooks, WebhooksResponse, signal ? { signal } : {})).webhooks;
+  }
+
+  /** A new secret (and URL) for the webhook; the old URL stops working at once. */
+  rotateWebhook(id: string): Promise<CreatedWebhook> {
+    return this.request(WebhookPaths.rotate(id), CreatedWebhook, { method: 'POST' });
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.request(WebhookPaths.webhook(id), null, { method: 'DELETE' });
+  }
+
   /** Connects the socket: messages live and caught up, acknowledged, deduplicated, reconnected. */
   subscribe(options: SubscribeOptions): Subscription {
     return subscribe(this, options);
@@ -309,6 +344,22 @@ export class MessengerClient {
     this.usernameValue = session.user.username;
     return session;
   }
+}
+
+/**
+ * Posts to an incoming webhook's secret URL, as a tool without a token would: one Idempotency-Key
+ * for every attempt, and the retry rule of send() (429, 503 and lost connections, honouring
+ * Retry-After).
+ */
+export function postToWebhook(url: string, text: string, options: Omit<SendOptions, 'socketId'> = {}): Promise<SendResponse> {
+  const hook = new URL(url);
+  const client = new MessengerClient({ baseUrl: hook.origin });
+  const body: IncomingWebhookBody = { text };
+  const headers = { [IDEMPOTENCY_HEADER]: options.idempotencyKey ?? newIdempotencyKey() };
+  return withRetries(
+    () => client.request(hook.pathname, SendResponse, { method: 'POST', body, headers, ...(options.signal ? { signal: options.signal } : {}) }),
+    options,
+  );
 }
 
 export function createClient(options: ClientOptions = {}): MessengerClient {

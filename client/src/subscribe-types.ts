@@ -3,6 +3,7 @@
 import type {
   ChatMessage,
   ClientToServerEvents,
+  ConversationUpdate,
   GroupUpdate,
   HandshakeAuth,
   MeResponse,
@@ -11,9 +12,12 @@ import type {
   ServerToClientEvents,
   TypingUpdate,
 } from '@messenger/protocol';
-import type { Socket } from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** How subscribe() makes its socket: socket.io's `io` by default; `url` is '' for the page's own origin. */
+export type CreateSocket = (url: string, options: Partial<ManagerOptions & SocketOptions>) => ChatSocket;
 
 /** What subscribe() needs of the client: where, as whom, and how to ask who that is. */
 export interface SubscribeHost {
@@ -44,6 +48,8 @@ interface Handlers {
   onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
   onReceipt?: (change: ReceiptChange) => void;
   onGroupUpdate?: (update: GroupUpdate) => void;
+  /** I muted or unmuted a 1:1 conversation (here or on another screen). */
+  onConversationUpdate?: (update: ConversationUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;
   onTyping?: (update: TypingUpdate) => void;
   /** `detail`: why it disconnected or could not connect. */
@@ -52,6 +58,14 @@ interface Handlers {
   onError?: (error: Error) => void;
   /** How the server counts this socket for presence and notifications (default 'bot'). */
   client?: HandshakeAuth['client'];
+  /**
+   * Longest wait between reconnects after a lost connection (default 30 000 ms; the wait doubles
+   * from 1 s, ±50 %). A bot fleet should not hammer a server coming back; a person looking at a
+   * screen wants it back sooner (the web app passes 5 000).
+   */
+  reconnectDelayMaxMs?: number;
+  /** Makes the socket; tests of a host (the web app's) pass a stand-in. */
+  createSocket?: CreateSocket;
 }
 
 /**
@@ -67,6 +81,19 @@ export interface PerMessageOptions extends Handlers {
 }
 
 /**
+ * The simple way, a batch at a time, for a consumer that is much cheaper with many messages at
+ * once (the web app writes a catch-up into its query cache in one go). The same rules as
+ * `onMessage`: each message once, deduplicated, acknowledged when the handler resolves (none of
+ * the batch if it throws). The whole catch-up comes as one call once complete (live messages that
+ * came during it included, each with its `live`), then each live message as a call of one.
+ */
+export interface DedupedBatchOptions extends Handlers {
+  onMessages: (items: Delivery[], info: { catchUp: boolean }) => void | Promise<void>;
+  /** Ids remembered for deduplication (default 10 000). */
+  rememberIds?: number;
+}
+
+/**
  * For consumers with their own record of what they handled (the desktop agent's seen-store): the
  * whole catch-up as one batch once the server says it is complete (live messages that came during
  * it included), then each live message as a batch of one, in order, one batch at a time. Nothing
@@ -76,8 +103,7 @@ export interface BatchOptions extends Handlers {
   onBatch: (items: Delivery[], info: { catchUp: boolean }) => void | Promise<void>;
 }
 
-export type SubscribeOptions = PerMessageOptions | BatchOptions;
-
+export type SubscribeOptions = PerMessageOptions | DedupedBatchOptions | BatchOptions;
 
 export interface Subscription {
   readonly socket: ChatSocket;

@@ -3,6 +3,7 @@
 // handler has finished, and reconnects with backoff, honouring the server's retry hints.
 import {
   CONNECT_ERROR,
+  ConversationUpdate,
   DeliveredMessage,
   GroupUpdate,
   MAX_ACK_IDS,
@@ -37,15 +38,19 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     // A browser on the server's origin may need the polling fallback behind strict proxies.
     transports: typeof window === 'undefined' ? ['websocket'] : ['websocket', 'polling'],
     withCredentials: true,
-    // socket.io's own backoff for transport failures: 1 s doubling to 30 s, ±50 %.
+    // socket.io's own backoff for transport failures: 1 s doubling to 30 s (or the caller's cap), ±50 %.
     reconnectionDelay: 1000,
-    reconnectionDelayMax: MAX_REFUSAL_DELAY_MS,
+    reconnectionDelayMax: options.reconnectDelayMaxMs ?? MAX_REFUSAL_DELAY_MS,
     randomizationFactor: 0.5,
     timeout: 10_000,
     // Connect once we know who we are (the ack rule needs it).
     autoConnect: false,
   };
-  const socket: ChatSocket = host.baseUrl ? io(host.baseUrl, socketOptions) : io(socketOptions);
+  const socket: ChatSocket = options.createSocket
+    ? options.createSocket(host.baseUrl, socketOptions)
+    : host.baseUrl
+      ? io(host.baseUrl, socketOptions)
+      : io(socketOptions);
 
   let me = host.username;
   let closed = false;
@@ -106,12 +111,13 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     })();
     return whoAmI;
   };
-  const deliver = makeDeliver(options, ack, knowMe, report, () => closed);
+  const delivery = makeDeliver(options, ack, knowMe, report, () => closed);
   const enqueue = (items: Delivery[], catchUp: boolean) => {
-    chain = chain.then(() => deliver(items, catchUp)).catch(report);
+    chain = chain.then(() => delivery.deliver(items, catchUp)).catch(report);
   };
 
   socket.on('connect', () => {
+    delivery.connected();
     syncing = true;
     held = [];
     setStatus('syncing');
@@ -147,6 +153,10 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('group:update', (payload) => {
     if (check(GroupUpdate, payload)) options.onGroupUpdate?.(payload);
     else report(new Error('malformed group:update'));
+  });
+  socket.on('conversation:update', (payload) => {
+    if (check(ConversationUpdate, payload)) options.onConversationUpdate?.(payload);
+    else report(new Error('malformed conversation:update'));
   });
   socket.on('presence:update', (payload) => {
     if (check(PresenceUpdate, payload)) options.onPresence?.(payload);
@@ -202,10 +212,15 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     socket.connect();
   }
 
-  setStatus('connecting');
-  socket.connect();
-  // Learn who I am now rather than at the first message: a bad token shows at once.
-  if (!('onBatch' in options)) knowMe().catch(() => undefined);
+  // Start once the caller holds the subscription: no callback runs before subscribe() returns, so
+  // a status handler may use `subscription.socket` (a stand-in socket connects synchronously).
+  queueMicrotask(() => {
+    if (closed) return;
+    setStatus('connecting');
+    socket.connect();
+    // Learn who I am now rather than at the first message: a bad token shows at once.
+    if (!('onBatch' in options)) knowMe().catch(() => undefined);
+  });
 
   return { socket, ready, ack, reconnect, close };
 }

@@ -1,9 +1,10 @@
 // subscribe() against the real server: live messages, the catch-up after a dropped connection,
 // each message handed over once although the server offers one twice, and every one acknowledged.
-import type { ChatMessage } from '@messenger/protocol';
+import type { ChatMessage, ConversationUpdate } from '@messenger/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageInfo, MessengerClient, Subscription, SubscriptionStatus } from '../src/index.js';
-import { createClient } from '../src/index.js';
+import { createClient, subscribe } from '../src/index.js';
+import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -105,6 +106,21 @@ it('signs in with a token alone (asks who it is) and ends on an unknown token', 
   expect(ended).toHaveLength(1);
 });
 
+it("mutes a conversation for me everywhere: the answer, the list, and every subscription of mine hears it", async () => {
+  const updates: ConversationUpdate[] = [];
+  const errors: Error[] = [];
+  const other = alice.subscribe({ onMessage: () => undefined, onConversationUpdate: (u) => updates.push(u), onError: (e) => errors.push(e) });
+  subscriptions.push(other);
+  await other.ready;
+  expect(await alice.setConversationMuted(bob.username!, true)).toEqual({ peer: bob.username, muted: true });
+  await waitUntil('the update', () => updates.some((u) => u.peer === bob.username && u.muted));
+  expect((await alice.conversations()).find((c) => c.peer === bob.username)?.muted).toBe(true);
+  expect(await alice.setConversationMuted(bob.username!, false)).toEqual({ peer: bob.username, muted: false });
+  await waitUntil('the unmute', () => updates.at(-1)?.muted === false);
+  await expect(alice.setConversationMuted(alice.username!, true)).rejects.toMatchObject({ status: 400, code: 'bad_request' });
+  expect(errors).toEqual([]);
+});
+
 async function expectEventually(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
@@ -112,3 +128,61 @@ async function expectEventually(probe: () => Promise<boolean>, what: string, tim
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+it('runs no callback before subscribe() returns, and makes its socket through the caller’s factory', async () => {
+  // A browser host: no token, the page's identity given, the socket made by the caller (the web
+  // app's tests pass a stand-in), and the quick reconnects a person at a screen wants.
+  const made: { url: string; options: Partial<ManagerOptions & SocketOptions> }[] = [];
+  let returned = false;
+  const early: string[] = [];
+  const statuses: SubscriptionStatus[] = [];
+  const subscription: Subscription = subscribe(
+    { baseUrl: server.url, token: bob.token, username: bob.username, me: (signal) => bob.me(signal) },
+    {
+      client: 'web',
+      reconnectDelayMaxMs: 5000,
+      createSocket: (url, options) => {
+        made.push({ url, options });
+        return io(url, options);
+      },
+      onMessage: () => undefined,
+      onStatus: (status) => {
+        if (!returned) early.push(status);
+        // The subscription is what a status handler reaches for (to emit on its socket).
+        statuses.push(status);
+        if (status === 'syncing') expect(subscription.socket.connected).toBe(true);
+      },
+    },
+  );
+  returned = true;
+  subscriptions.push(subscription);
+  await subscription.ready;
+  expect(early).toEqual([]);
+  expect(statuses).toEqual(['connecting', 'syncing', 'live']);
+  expect(made).toHaveLength(1);
+  expect(made[0]?.url).toBe(server.url);
+  expect(made[0]?.options.auth).toEqual({ token: bob.token, client: 'web' });
+  expect(subscription.socket.io.reconnectionDelayMax()).toBe(5000);
+  subscription.close();
+});
+
+it('onMessages: the catch-up in one call, then each live message, once each, all acknowledged', async () => {
+  const carol = await signedUp(server, 'ca');
+  const missed = [await alice.send(carol.username!, 'missed 1'), await alice.send(carol.username!, 'missed 2'), await alice.send(carol.username!, 'missed 3')];
+  const calls: { ids: string[]; live: boolean[]; catchUp: boolean }[] = [];
+  const subscription = carol.subscribe({
+    onMessages: (items, { catchUp }) => void calls.push({ ids: items.map((i) => i.message.id), live: items.map((i) => i.live), catchUp }),
+  });
+  subscriptions.push(subscription);
+  await subscription.ready;
+  expect(calls).toEqual([{ ids: missed.map((s) => s.id), live: [false, false, false], catchUp: true }]);
+  const live = await alice.send(carol.username!, 'live');
+  await waitUntil('the live message', () => calls.length === 2);
+  expect(calls[1]).toEqual({ ids: [live.id], live: [true], catchUp: false });
+  const all = [...missed, live].map((s) => s.id);
+  await waitUntil('all four delivered', async () => {
+    const page = await alice.history(carol.username!);
+    return all.every((id) => page.messages.find((m) => m.id === id)?.state === 'delivered');
+  });
+  subscription.close();
+});

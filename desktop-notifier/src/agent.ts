@@ -1,12 +1,15 @@
 // The running agent: an authenticated socket to the server, and what happens to each message.
 //
-// Per message: decide (own / already seen / reading now / muted / quiet / notify), show the
-// notification, record the id on disk, then acknowledge it. Recording before the ack means a crash
+// Per message: decide (own / already seen / read elsewhere / reading now / muted / quiet / notify),
+// wait out the grace period (grace.ts) and decide again, show the notification, record the id on
+// disk, then acknowledge it. Recording before the ack means a crash
 // can only cause a re-delivery that the seen-store swallows; it never loses a notification.
 import type { MessengerClient } from '@messenger/client';
-import { MAX_ACK_IDS, type ChatMessage, type Group } from '@messenger/protocol';
+import { MAX_ACK_IDS, type ChatMessage, type Conversation, type Group } from '@messenger/protocol';
 import { formatSummary } from './format.js';
+import { GraceHold } from './grace.js';
 import type { GroupDirectory } from './groups.js';
+import { followMutedPeers, type MutedPeers } from './muted-peers.js';
 import type { Notifier } from './notify.js';
 import { decide, type Policy, type Verdict } from './quiet.js';
 import type { SeenStore } from './seen-store.js';
@@ -24,6 +27,11 @@ export interface ProcessorDeps {
   ack: (ids: string[]) => Promise<boolean>;
   now?: () => Date;
   log?: (line: string) => void;
+  /**
+   * How long a message waits before it is shown (ms, default 0): read on another screen
+   * meanwhile (the server's `receipt:update` read, fed to markRead), it is not shown at all.
+   */
+  graceMs?: number;
 }
 
 /** "alice", or "alice in group <id>" (log lines: ids, never message text). */
@@ -40,6 +48,9 @@ export interface Outcome {
 export class Processor {
   private chain: Promise<unknown> = Promise.resolve();
   consecutiveFailures = 0;
+  /** Hears the jobs that run later (a grace period ended), as process()'s callers hear theirs. */
+  onLater?: (job: Promise<Outcome[]>) => void;
+  private readonly grace = new GraceHold<Incoming>();
 
   constructor(private readonly deps: ProcessorDeps) {}
 
@@ -67,10 +78,29 @@ export class Processor {
 
   /** A batch (catch-up, or one live message): one notification per sender at most. */
   process(items: Incoming[]): Promise<Outcome[]> {
-    return this.enqueue(() => this.handle(items));
+    return this.enqueue(() => this.handle(items, false));
   }
 
-  private async handle(items: Incoming[]): Promise<Outcome[]> {
+  /** These ids were read on another screen: what still waits for its grace period is not shown. */
+  markRead(ids: readonly string[]): void {
+    const now = this.grace.markRead(ids);
+    // Recorded and acknowledged now rather than when the period ends: it is settled.
+    if (now.length > 0) this.later(() => this.handle(now, true));
+  }
+
+  private later(job: () => Promise<Outcome[]>) {
+    const done = this.enqueue(job);
+    if (this.onLater) this.onLater(done);
+    else done.catch((error: unknown) => this.log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** Drops what waits for its grace period: unacknowledged, the server offers it again next time. */
+  stop(): void {
+    this.grace.clear();
+  }
+
+  /** `graceOver`: these items waited out (or were read during) their grace period already. */
+  private async handle(items: Incoming[], graceOver: boolean): Promise<Outcome[]> {
     const { policy, store } = this.deps;
     const now = (this.deps.now ?? (() => new Date()))();
     const outcomes: Outcome[] = [];
@@ -78,10 +108,21 @@ export class Processor {
     const batchSeen = new Set<string>();
     const handled: string[] = [];
     const ours = new Set<string>();
-    for (const { message, readingNow } of items) {
+    const graceMs = graceOver ? 0 : (this.deps.graceMs ?? 0);
+    const later = new Map<string, Incoming>();
+    for (const item of items) {
+      const { message, readingNow } = item;
+      // Offered again (a reconnect's catch-up, or twice in this batch) while it waits: the waiting
+      // copy decides. Judged 'seen' instead, it would be recorded now and never shown.
+      if (!graceOver && (this.grace.isWaiting(message.id) || later.has(message.id))) continue;
       const seen = store.has(message.id) || batchSeen.has(message.id);
       batchSeen.add(message.id);
-      const verdict = decide(policy, message, { readingNow, seen, now });
+      const read = message.state === 'read' || this.grace.wasRead(message.id);
+      const verdict = decide(policy, message, { readingNow, seen, now, read });
+      if (verdict === 'notify' && graceMs > 0) {
+        later.set(message.id, item);
+        continue;
+      }
       outcomes.push({ id: message.id, verdict });
       // My own 1:1 message is addressed to the peer, not mine to acknowledge; my copy of my own
       // group message is addressed to me (the server stores it delivered; acking it is a no-op).
@@ -90,6 +131,11 @@ export class Processor {
       const key = message.group ? `#${message.group.id}` : message.from;
       if (verdict === 'notify') toNotify.set(key, [...(toNotify.get(key) ?? []), message]);
       else handled.push(`skip ${message.id} from ${where(message)}: ${verdict}`);
+    }
+
+    if (later.size > 0) {
+      for (const { message } of later.values()) this.log(`hold ${message.id} from ${where(message)}: grace ${graceMs / 1000} s`);
+      this.grace.hold(later, graceMs, (take) => this.later(() => this.handle(take(), true)));
     }
 
     const failed = new Set<string>();
@@ -134,6 +180,8 @@ export interface AgentOptions {
   maxConsecutiveFailures?: number;
   /** My groups' mute settings: loaded on every connect, kept current from `group:update`. */
   groups?: { directory: GroupDirectory; load: () => Promise<Group[]> };
+  /** My 1:1 mute settings: loaded on every connect, kept current from `conversation:update`. */
+  mutedPeers?: { peers: MutedPeers; load: () => Promise<Conversation[]> };
 }
 
 export interface RunningAgent {
@@ -182,6 +230,9 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       })
       .catch((error: unknown) => log(`processing failed: ${error instanceof Error ? error.message : String(error)}`));
 
+  // What waited out a grace period is shown later, and counts as failures the same way.
+  opts.processor.onLater = (job) => void afterProcessing(job);
+
   const groups = opts.groups;
   /**
    * Queued on the processor like a message, so the catch-up that follows this connect is judged
@@ -202,6 +253,8 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       }
     });
 
+  const mutedPeers = opts.mutedPeers && followMutedPeers({ ...opts.mutedPeers, queue: opts.processor, log });
+
   const subscription = opts.client.subscribe({
     client: 'agent',
     onStatus: (status, detail) => {
@@ -209,6 +262,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       if (status === 'syncing') {
         log(`connected to ${server}; catching up`);
         if (groups) refreshGroups(groups);
+        mutedPeers?.refresh();
       } else if (status === 'reconnecting') {
         log(`not connected (${detail ?? 'unknown'}); reconnecting`);
       }
@@ -229,6 +283,12 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         else if (before.muted !== after.muted) log(`group ${payload.id}: ${after.muted ? 'muted' : 'unmuted'}`);
         return Promise.resolve();
       });
+    },
+    onConversationUpdate: (update) => mutedPeers?.update(update),
+    // Read on another screen: the server tells all of the reader's screens (peer is whoever
+    // is on the other side; the ids are what matters, and only waiting ones change anything).
+    onReceipt: (change) => {
+      if (change.state === 'read') opts.processor.markRead(change.ids);
     },
     onSessionEnded: (reason, how) =>
       fatal(
@@ -254,6 +314,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
 
   function stop() {
     stopped = true;
+    opts.processor.stop();
     clearInterval(wake);
     if (redeliverTimer) clearTimeout(redeliverTimer);
     subscription.close();

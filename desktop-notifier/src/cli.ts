@@ -5,6 +5,7 @@ import { normalizeUsername } from '@messenger/protocol';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAgent, Processor, type RunningAgent } from './agent.js';
+import { DEFAULT_GRACE_SECONDS, parseGraceSeconds } from './grace.js';
 import { ExitError, UsageError } from './cli-errors.js';
 import {
   ENV,
@@ -20,6 +21,7 @@ import {
 } from './config.js';
 import { muteGroup, printGroups } from './group-commands.js';
 import { GroupDirectory } from './groups.js';
+import { MutedPeers } from './muted-peers.js';
 import { createNotifier } from './notify.js';
 import { ask, askHidden, readStdin } from './prompt.js';
 import { formatQuietHours, parseQuietHours, type QuietHours } from './quiet.js';
@@ -31,6 +33,7 @@ const HELP = `chat-notifier: desktop notifications for the Kafka messenger
 Usage:
   chat-notifier login  --server URL [--username NAME] [--password-stdin]
   chat-notifier run    [--mute USER]... [--quiet-hours HH:MM-HH:MM] [--skip-self-check]
+                       [--grace SECONDS]
   chat-notifier status
   chat-notifier mute   --group NAME|ID
   chat-notifier unmute --group NAME|ID
@@ -60,6 +63,8 @@ Options:
   --quiet-hours A-B       Do-not-disturb window in local time, e.g. 22:00-07:00 (may cross
                           midnight). Env: ${ENV.quietHours}
                           Muted and quiet messages are still acknowledged and never shown later.
+  --grace SECONDS         Wait this long before showing a message (default ${DEFAULT_GRACE_SECONDS}); one read
+                          meanwhile in the web app is not shown. 0 shows at once. Env: ${ENV.grace}
   --skip-self-check       Do not check for a notification server at startup (Linux).
   --force                 logout: delete the token even if the server cannot be reached.
   --config-dir DIR        Where the session and state live. Env: ${ENV.configDir}
@@ -69,8 +74,8 @@ Options:
   -h, --help              This help.   -v, --version   The version.
 
 Windows only: CHAT_NOTIFIER_WINDOWS_APP_ID sets the toast app id (see the README).
-Clicking a notification opens the conversation in the browser on macOS and Windows;
-notify-send (Linux) does not report clicks.
+Clicking a notification opens the conversation in the browser ($BROWSER, else the default one
+on Linux), where the notification server reports clicks (macOS, Windows, most Linux desktops).
 
 Exit codes: 0 ok, 1 error, 2 not signed in / session refused or revoked, 3 notifications cannot be
 shown, 64 usage error.
@@ -83,6 +88,7 @@ const OPTIONS = {
   mute: { type: 'string', multiple: true },
   'quiet-hours': { type: 'string' },
   'skip-self-check': { type: 'boolean' },
+  grace: { type: 'string' },
   force: { type: 'boolean' },
   'config-dir': { type: 'string' },
   group: { type: 'string' },
@@ -94,7 +100,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   login: ['server', 'username', 'password-stdin'],
-  run: ['mute', 'quiet-hours', 'skip-self-check', 'server'],
+  run: ['mute', 'quiet-hours', 'skip-self-check', 'server', 'grace'],
   status: [],
   mute: ['group'],
   unmute: ['group'],
@@ -214,10 +220,18 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
   }
+  const graceSpec = values.grace ?? process.env[ENV.grace];
+  let graceSeconds = DEFAULT_GRACE_SECONDS;
+  try {
+    if (graceSpec !== undefined) graceSeconds = parseGraceSeconds(graceSpec);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   const perms = permissionProblem(dir);
   if (perms) console.error(`warning: ${perms}`);
 
   let bodyMarkup = true;
+  let clickActions = false;
   if (!values['skip-self-check']) {
     const check = await selfCheck();
     if (!check.ok) {
@@ -229,27 +243,34 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     }
     if (check.serverInfo) info(`notification server: ${check.serverInfo}`);
     bodyMarkup = check.bodyMarkup;
+    clickActions = check.clickActions;
+    if (check.clickProblem) info(`clicking a notification will not open the conversation: ${check.clickProblem}`);
   }
 
   const store = new SeenStore(seenFile(dir, session.server, session.username));
   if (store.recovered) console.error(`warning: the seen-messages file was damaged; moved to ${store.recovered}`);
   let agent: RunningAgent | undefined;
   const groups = new GroupDirectory();
+  const mutedPeers = new MutedPeers();
+  const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, log: info });
   const processor = new Processor({
-    policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id) },
+    policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id), peerMuted: (u) => mutedPeers.has(u) },
     store,
-    notifier: createNotifier({ server: session.server, bodyMarkup, log: info }),
+    notifier,
     ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
     log: info,
+    graceMs: graceSeconds * 1000,
   });
 
   info(
     `chat-notifier ${version()} for ${session.username} at ${session.server}` +
       (muted.size ? `; muted: ${[...muted].join(', ')}` : '') +
-      (quiet ? `; quiet hours ${formatQuietHours(quiet)}` : ''),
+      (quiet ? `; quiet hours ${formatQuietHours(quiet)}` : '') +
+      `; grace ${graceSeconds} s`,
   );
   return new Promise<number>((resolve) => {
     const finish = (code: number) => {
+      notifier.close?.();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       resolve(code);
@@ -270,6 +291,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
       processor,
       log: info,
       groups: { directory: groups, load: () => client.groups() },
+      mutedPeers: { peers: mutedPeers, load: () => client.conversations() },
       onFatal: (reason, code) => {
         console.error(`chat-notifier: ${reason}`);
         if (code === 2) deleteSession(dir);

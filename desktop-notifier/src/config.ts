@@ -12,6 +12,7 @@ export const ENV = {
   password: 'CHAT_NOTIFIER_PASSWORD',
   mute: 'CHAT_NOTIFIER_MUTE',
   quietHours: 'CHAT_NOTIFIER_QUIET_HOURS',
+  grace: 'CHAT_NOTIFIER_GRACE',
 } as const;
 
 /** The OS's per-user config directory, or CHAT_NOTIFIER_CONFIG_DIR / --config-dir. */

@@ -1,9 +1,11 @@
 // Shows one OS notification (notify-send on Linux and the BSDs, node-notifier on macOS and Windows),
 // grouped per conversation where the OS can, and opens the conversation when the OS reports a click.
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import nodeNotifier from 'node-notifier';
 import { APP_NAME, appUrl, escapeMarkup, type Formatted } from './format.js';
+import { createNotifySend } from './notify-send.js';
+import { openUrl } from './open-url.js';
+import { which } from './selfcheck.js';
 
 export const ICON_PATH = fileURLToPath(new URL('../assets/icon.png', import.meta.url));
 /** Seconds a notification stays up (servers may override it). */
@@ -12,15 +14,34 @@ export const NOTIFICATION_SECONDS = 10;
 export interface Notifier {
   /** Resolves once the OS has accepted the notification; rejects when it could not be shown. */
   show(n: Formatted): Promise<void>;
+  /** Ends what still waits for clicks (the agent is stopping). */
+  close?(): void;
 }
 
 export interface NotifierOptions {
   server: string;
   /** Linux: the notification server renders markup in bodies. */
   bodyMarkup: boolean;
+  /**
+   * Linux: the notification server reports clicks (the `actions` capability) and notify-send can
+   * wait for them (0.7.10+). Without it a click only dismisses the bubble.
+   */
+  clickActions?: boolean;
   platform?: NodeJS.Platform;
   log?: (line: string) => void;
+  /** For $BROWSER and CHAT_NOTIFIER_WINDOWS_APP_ID (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Linux: notify-send processes kept waiting for a click (default MAX_WAITING). */
+  maxWaiting?: number;
+  /** macOS, Windows: how long a bubble without an answer takes to count as shown. */
+  acceptMs?: number;
+  /** Test seams: node-notifier's notify, and what opens a URL. */
+  nodeNotify?: NodeNotifyFn;
+  open?: (url: string) => void;
 }
+
+/** macOS, Windows: failing helpers answer well within this; a shown bubble waits for the person. */
+export const ACCEPT_MS = 2_000;
 
 /**
  * notify-send's argv (Linux, BSD): category, app name, icon and a per-conversation stack tag, then
@@ -61,7 +82,7 @@ export function macOptions(n: Formatted) {
  * own on first use, so that is the default; after registering "chat-notifier" (see README), set
  * CHAT_NOTIFIER_WINDOWS_APP_ID=chat-notifier to show our name.
  */
-export function windowsOptions(n: Formatted, appID = process.env.CHAT_NOTIFIER_WINDOWS_APP_ID) {
+export function windowsOptions(n: Formatted, appID?: string) {
   return {
     title: n.title,
     message: n.body,
@@ -80,61 +101,88 @@ export function stableId(s: string): number {
   return h + 1;
 }
 
-export function openUrl(url: string, platform: NodeJS.Platform = process.platform): void {
-  const [cmd, args] =
-    platform === 'darwin'
-      ? ['open', [url]]
-      : platform === 'win32'
-        ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
-        : ['xdg-open', [url]];
-  const child = execFile(cmd, args, { windowsHide: true }, () => undefined);
-  child.unref();
-}
+export type NodeNotifyCallback = (
+  err: Error | string | null,
+  response?: string,
+  metadata?: { activationType?: string },
+) => void;
+export type NodeNotifyFn = (options: object, callback: NodeNotifyCallback) => unknown;
 
-type Callback = (err: Error | string | null, response?: string, metadata?: { activationType?: string }) => void;
-type NotifyFn = (options: object, callback: Callback) => unknown;
+/**
+ * With `wait: true`, node-notifier's helper (terminal-notifier, SnoreToast) answers once: an error
+ * as soon as the notification cannot be shown, otherwise when the person clicks or dismisses it or
+ * it times out, up to NOTIFICATION_SECONDS later. Waiting for that would hold every other
+ * conversation's notification behind this one; failing helpers answer at once. So: the answer
+ * settles it, and if none came within `acceptMs` the bubble is up and waiting for the person.
+ * An error after that is logged: the message was already recorded and acknowledged.
+ */
+export function showWithNodeNotifier(
+  notify: NodeNotifyFn,
+  options: object,
+  onClick: () => void,
+  acceptMs: number,
+  log: (line: string) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      resolve();
+    }, acceptMs);
+    notify(options, (err, response, metadata) => {
+      // node-notifier passes a spawn or exit error as an Error and a helper's stderr as a string.
+      const failure = err instanceof Error ? err : typeof err === 'string' && err.trim() ? new Error(err.trim()) : null;
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        if (failure) reject(failure);
+        else resolve();
+      } else if (failure) {
+        log(`notification failed after it was shown: ${failure.message}`);
+      }
+      // SnoreToast answers a failure twice (the error, then null); neither is a click.
+      if (!failure && (response === 'activate' || metadata?.activationType === 'contentsClicked')) onClick();
+    });
+  });
+}
 
 export function createNotifier(opts: NotifierOptions): Notifier {
   const platform = opts.platform ?? process.platform;
   const log = opts.log ?? ((line: string) => console.error(line));
+  const env = opts.env ?? process.env;
+  const open = opts.open ?? ((url: string) => openUrl(url, { platform, env, log }));
 
   if (platform === 'darwin' || platform === 'win32') {
-    const impl =
-      platform === 'darwin'
-        ? new nodeNotifier.NotificationCenter({ withFallback: false })
-        : new nodeNotifier.WindowsToaster({ withFallback: false });
-    const notify = impl.notify.bind(impl) as unknown as NotifyFn;
+    let notify = opts.nodeNotify;
+    if (!notify) {
+      const impl =
+        platform === 'darwin'
+          ? new nodeNotifier.NotificationCenter({ withFallback: false })
+          : new nodeNotifier.WindowsToaster({ withFallback: false });
+      notify = impl.notify.bind(impl) as unknown as NodeNotifyFn;
+    }
+    const nodeNotify = notify;
     return {
       show(n) {
-        const options = platform === 'darwin' ? macOptions(n) : windowsOptions(n);
-        // With wait: true the callback comes when the user clicks, dismisses or it times out.
-        notify(options, (err, response, metadata) => {
-          if (err instanceof Error) {
-            log(`notification failed: ${err.message}`);
-            return;
-          }
-          if (response === 'activate' || metadata?.activationType === 'contentsClicked') {
-            openUrl(appUrl(opts.server, n.path), platform);
-          }
-        });
-        return Promise.resolve();
+        const options = platform === 'darwin' ? macOptions(n) : windowsOptions(n, env.CHAT_NOTIFIER_WINDOWS_APP_ID);
+        return showWithNodeNotifier(nodeNotify, options, () => open(appUrl(opts.server, n.path)), opts.acceptMs ?? ACCEPT_MS, log);
+      },
+      close() {
+        // The helpers belong to node-notifier and end with their bubbles.
       },
     };
   }
 
   // Not node-notifier here: it runs notify-send through a shell with the title and body first
-  // and no `--`, so message fields became options. execFile passes argv as is, no shell.
+  // and no `--`, so message fields became options. notify-send.ts passes argv as is, no shell.
+  const runner = createNotifySend({
+    clickable: opts.clickActions ?? false,
+    stdbuf: which('stdbuf', env),
+    maxWaiting: opts.maxWaiting,
+    log,
+  });
   return {
-    show(n) {
-      return new Promise((resolve, reject) => {
-        execFile('notify-send', notifySendArgs(n, opts.bodyMarkup), { timeout: 10_000 }, (error, _stdout, stderr) => {
-          if (error) reject(new Error(`notify-send failed: ${stderr.trim() || error.message}`));
-          else {
-            if (stderr.trim()) log(`notify-send: ${stderr.trim()}`);
-            resolve();
-          }
-        });
-      });
-    },
+    show: (n) => runner.show(notifySendArgs(n, opts.bodyMarkup), () => open(appUrl(opts.server, n.path))),
+    close: () => runner.close(),
   };
 }

@@ -1,4 +1,4 @@
-// Do-not-disturb hours ("22:00-07:00", may cross midnight), muted senders and muted groups.
+// Do-not-disturb hours ("22:00-07:00", may cross midnight), muted senders, conversations and groups.
 import { mentions, type ChatMessage } from '@messenger/protocol';
 
 export interface QuietHours {
@@ -36,7 +36,7 @@ export function formatQuietHours(q: QuietHours): string {
   return `${f(q.start)}-${f(q.end)}`;
 }
 
-export type Verdict = 'notify' | 'own' | 'reading' | 'muted' | 'quiet' | 'seen';
+export type Verdict = 'notify' | 'own' | 'reading' | 'read' | 'muted' | 'quiet' | 'seen';
 
 export interface Policy {
   me: string;
@@ -45,6 +45,8 @@ export interface Policy {
   quiet: QuietHours | null;
   /** The member's own per-group setting, kept on the server and shared with the web app. */
   groupMuted: (groupId: string) => boolean;
+  /** The user's own 1:1 setting per person or bot, kept on the server like a group's. */
+  peerMuted?: (username: string) => boolean;
 }
 
 /**
@@ -55,13 +57,16 @@ export interface Policy {
 export function decide(
   policy: Policy,
   message: Pick<ChatMessage, 'from' | 'text' | 'group'>,
-  opts: { readingNow: boolean; seen: boolean; now: Date },
+  opts: { readingNow: boolean; seen: boolean; now: Date; read?: boolean },
 ): Verdict {
   if (message.from === policy.me) return 'own';
   if (opts.seen) return 'seen';
+  // Read on another screen (the web app) before it was shown here: nothing left to tell.
+  if (opts.read) return 'read';
   if (opts.readingNow) return 'reading';
   if (policy.muted.has(message.from)) return 'muted';
   if (message.group && policy.groupMuted(message.group.id) && !mentions(message.text, policy.me)) return 'muted';
+  if (!message.group && policy.peerMuted?.(message.from)) return 'muted';
   if (policy.quiet && inQuietHours(policy.quiet, opts.now)) return 'quiet';
   return 'notify';
 }

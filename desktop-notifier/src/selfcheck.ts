@@ -11,6 +11,28 @@ export interface SelfCheck {
   serverInfo: string | null;
   /** The server renders <b>, &amp; … in bodies, so bodies must be escaped. */
   bodyMarkup: boolean;
+  /** A click can open the conversation: notify-send 0.7.10+ and a server with `actions`. */
+  clickActions: boolean;
+  /** Why a click cannot open the conversation here (one line), when it cannot. */
+  clickProblem: string | null;
+}
+
+/** notify-send learnt `--action` (and `--print-id`) in libnotify 0.7.10. */
+const ACTIONS_SINCE = [0, 7, 10] as const;
+
+/** "notify-send 0.8.1" → [0, 8, 1]; null when there is no version in it. */
+export function parseNotifySendVersion(output: string): [number, number, number] | null {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(output);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
+}
+
+export function notifySendHasActions(version: readonly number[] | null): boolean {
+  if (!version) return false;
+  for (let i = 0; i < ACTIONS_SINCE.length; i++) {
+    const [have, need] = [version[i] ?? 0, ACTIONS_SINCE[i] ?? 0];
+    if (have !== need) return have > need;
+  }
+  return true;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 3000): Promise<string> {
@@ -66,8 +88,9 @@ export async function selfCheck(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): Promise<SelfCheck> {
-  const result: SelfCheck = { ok: true, problems: [], serverInfo: null, bodyMarkup: false };
-  if (platform !== 'linux' && platform !== 'freebsd' && platform !== 'openbsd') return result;
+  const result: SelfCheck = { ok: true, problems: [], serverInfo: null, bodyMarkup: false, clickActions: false, clickProblem: null };
+  // node-notifier's helpers report clicks on macOS and Windows.
+  if (platform !== 'linux' && platform !== 'freebsd' && platform !== 'openbsd') return { ...result, clickActions: true };
 
   if (!env.DBUS_SESSION_BUS_ADDRESS) {
     result.problems.push(
@@ -77,7 +100,13 @@ export async function selfCheck(
         '  start a bus and a notification daemon: eval "$(dbus-launch --sh-syntax)"; dunst &',
     );
   }
-  if (!which('notify-send', env)) {
+  let hasActions = false;
+  if (which('notify-send', env)) {
+    // Versions before 0.7.10 have no --version either: a failure here means "too old".
+    const version = parseNotifySendVersion(await run('notify-send', ['--version'], env).catch(() => ''));
+    hasActions = notifySendHasActions(version);
+    if (!hasActions) result.clickProblem = `notify-send ${version ? version.join('.') : '(version unknown)'} cannot wait for clicks (0.7.10+ can)`;
+  } else {
     result.problems.push(
       'notify-send is not installed (chat-notifier shows notifications through it).\n' +
         '  Fix: sudo apt install libnotify-bin   (Fedora: sudo dnf install libnotify; Arch: sudo pacman -S libnotify)',
@@ -87,13 +116,18 @@ export async function selfCheck(
     try {
       const info = quotedStrings(await callNotifications('GetServerInformation', env));
       result.serverInfo = [info[0], info[2]].filter(Boolean).join(' ') || 'unknown';
+      let capabilities: string[] | null = null;
       try {
-        // dunst renders markup (its default "markup = full") without advertising body-markup.
-        result.bodyMarkup =
-          info[0] === 'dunst' || quotedStrings(await callNotifications('GetCapabilities', env)).includes('body-markup');
+        capabilities = quotedStrings(await callNotifications('GetCapabilities', env));
       } catch {
-        result.bodyMarkup = true; // assume the worst: escape
+        // unknown: escape bodies, and do not wait for clicks that may never be reported
       }
+      // dunst renders markup (its default "markup = full") without advertising body-markup.
+      result.bodyMarkup = info[0] === 'dunst' || !capabilities || capabilities.includes('body-markup');
+      if (!capabilities?.includes('actions')) {
+        result.clickProblem ??= `the notification server (${result.serverInfo}) does not report clicks`;
+      }
+      result.clickActions = hasActions && (capabilities?.includes('actions') ?? false);
     } catch (error) {
       result.problems.push(
         `No notification server answers on the session bus (org.freedesktop.Notifications): ${firstLine(error)}\n` +

@@ -13,7 +13,7 @@ import {
   sessionFile,
 } from '../src/config.js';
 import { notifySendArgs, stableId } from '../src/notify.js';
-import { quotedStrings } from '../src/selfcheck.js';
+import { notifySendHasActions, parseNotifySendVersion, quotedStrings } from '../src/selfcheck.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -101,5 +101,19 @@ describe('notify-send options', () => {
   });
   it('reads gdbus output', () => {
     expect(quotedStrings("('dunst', 'knopwob', '1.9.0', '1.2')")).toEqual(['dunst', 'knopwob', '1.9.0', '1.2']);
+  });
+});
+
+describe('notify-send versions', () => {
+  it('finds the version and knows --action came in 0.7.10', () => {
+    expect(parseNotifySendVersion('notify-send 0.8.1\n')).toEqual([0, 8, 1]);
+    expect(parseNotifySendVersion('notify-send 0.7')).toEqual([0, 7, 0]);
+    expect(parseNotifySendVersion('Unknown option --version')).toBeNull();
+    expect(notifySendHasActions([0, 8, 1])).toBe(true);
+    expect(notifySendHasActions([0, 7, 10])).toBe(true);
+    expect(notifySendHasActions([0, 7, 9])).toBe(false);
+    expect(notifySendHasActions([0, 6, 99])).toBe(false);
+    expect(notifySendHasActions([1, 0, 0])).toBe(true);
+    expect(notifySendHasActions(null)).toBe(false);
   });
 });

@@ -67,10 +67,11 @@ describe('decide', () => {
   it('notifies a normal message', () => {
     expect(decide(policy, { from: 'alice', text: 'hi' }, base)).toBe('notify');
   });
-  it('skips own, seen, reading, muted and quiet messages, in that order', () => {
+  it('skips own, seen, read elsewhere, reading, muted and quiet messages, in that order', () => {
     const hi = (from: string) => ({ from, text: 'hi' });
     expect(decide(policy, hi('mia'), { ...base, seen: true })).toBe('own');
     expect(decide(policy, hi('alice'), { ...base, seen: true, readingNow: true })).toBe('seen');
+    expect(decide(policy, hi('alice'), { ...base, read: true, readingNow: true })).toBe('read');
     expect(decide(policy, hi('alice'), { ...base, readingNow: true })).toBe('reading');
     expect(decide(policy, hi('spam'), { ...base, now: night })).toBe('muted');
     expect(decide(policy, hi('alice'), { ...base, now: night })).toBe('quiet');
@@ -86,5 +87,13 @@ describe('decide', () => {
     expect(decide(policy, { ...mention, from: 'spam' }, base)).toBe('muted');
     expect(decide(policy, mention, { ...base, now: night })).toBe('quiet');
     expect(decide(policy, mention, { ...base, readingNow: true })).toBe('reading');
+  });
+  it("skips a 1:1 conversation muted on the server, but not that person's messages in a group", () => {
+    const withPeers: Policy = { ...policy, peerMuted: (u) => u === 'ci-bot' };
+    expect(decide(withPeers, { from: 'ci-bot', text: 'build 812 passed' }, base)).toBe('muted');
+    expect(decide(withPeers, { from: 'ci-bot', text: 'build 812 passed', group: loudGroup }, base)).toBe('notify');
+    expect(decide(withPeers, { from: 'alice', text: 'hi' }, base)).toBe('notify');
+    // Reading it now is still what the log says; own messages stay own.
+    expect(decide(withPeers, { from: 'ci-bot', text: 'hi' }, { ...base, readingNow: true })).toBe('reading');
   });
 });

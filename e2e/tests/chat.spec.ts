@@ -9,6 +9,7 @@ import {
   openConversation,
   PASSWORD,
   register,
+  screenshotPath,
   sendText,
   signInViaUi,
   test,
@@ -243,6 +244,39 @@ test('markup in a message is shown as text and never runs', async ({ browser }) 
   await expect(links).toHaveAttribute('href', 'https://example.com/a?b=1');
   await expect(links).toHaveAttribute('target', '_blank');
   await expect(links).toHaveAttribute('rel', 'noopener noreferrer');
+  expect(dialogs).toEqual([]);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('formatting: a safe Markdown subset, www. links, and emoji-only messages shown large', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bob = await userSession(browser, 'bob');
+  await openConversation(alice.page, bob.username);
+  await openConversation(bob.page, alice.username);
+  const dialogs: string[] = [];
+  bob.page.on('dialog', (d) => void d.dismiss().then(() => dialogs.push(d.message())));
+
+  await sendText(alice.page, '**Release** is _today_: run `npm test` first\n> from the plan\n- docs at www.example.org\n- [a label](javascript:alert(1))');
+  const formatted = messages(bob.page).filter({ hasText: 'Release' });
+  await expect(formatted.locator('strong')).toHaveText('Release');
+  await expect(formatted.locator('em')).toHaveText('today');
+  await expect(formatted.locator('code')).toHaveText('npm test');
+  await expect(formatted.locator('blockquote')).toHaveText('from the plan');
+  await expect(formatted.locator('li')).toHaveCount(2);
+  // The www. address is a link to itself; the Markdown link stays the characters typed.
+  await expect(formatted.locator('a')).toHaveCount(1);
+  await expect(formatted.getByRole('link', { name: 'www.example.org' })).toHaveAttribute('href', 'http://www.example.org/');
+  await expect(formatted.locator('li').nth(1)).toHaveText('[a label](javascript:alert(1))');
+
+  await sendText(alice.page, '🎉');
+  const party = messages(bob.page).filter({ hasText: '🎉' });
+  await expect(party.locator('.text')).toHaveClass(/emoji-only/);
+  const sizes = await bob.page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="message"] .text'), (el) => parseFloat(getComputedStyle(el).fontSize)),
+  );
+  expect(sizes.at(-1)).toBeGreaterThan(1.5 * sizes[0]!);
+  await bob.page.screenshot({ path: screenshotPath('desktop-formatting') });
   expect(dialogs).toEqual([]);
   await alice.context.close();
   await bob.context.close();

@@ -1,13 +1,14 @@
-// Bots and API tokens through the real stack: Alice makes a bot and a token for it on the settings
+// Bots, tokens and webhooks through the real stack: Alice makes a bot and a token for it on the settings
 // page, a script (plain fetch, as curl would) sends with that token, Bob sees the message arrive
-// from a conversation marked "bot" and mutes it; revoking the token in the UI stops the script.
+// from a conversation marked "bot" and mutes it; revoking the token in the UI stops the script. A
+// webhook made there posts as the bot, and rotating or deleting it ends its URL.
 import type { Page } from '@playwright/test';
 import { BASE_URL, expect, screenshotPath, test, uniqueName, userSession } from './fixtures.js';
 
 async function openSettings(page: Page) {
-  await page.getByRole('link', { name: 'Bots and API tokens' }).click();
+  await page.getByRole('link', { name: 'Bots, tokens and webhooks' }).click();
   await expect(page).toHaveURL(/\/settings$/);
-  await expect(page.getByRole('heading', { name: 'Bots and API tokens', level: 2 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Bots, tokens and webhooks', level: 2 })).toBeVisible();
 }
 
 async function createBot(page: Page, username: string) {
@@ -115,4 +116,55 @@ test('the settings page on a phone: reached from the list, back to it, the secre
   await me.page.getByRole('button', { name: 'Back to conversations' }).click();
   await expect(me.page.getByRole('navigation', { name: 'Conversation list' })).toBeVisible();
   await me.context.close();
+});
+
+test('a webhook made in the settings page posts as its bot; rotating it ends the old URL', async ({ browser }) => {
+  const alice = await userSession(browser, 'alice');
+  const bob = await userSession(browser, 'bob');
+  const botName = uniqueName('cibot');
+  await openSettings(alice.page);
+  await createBot(alice.page, botName);
+
+  const form = alice.page.getByRole('form', { name: 'Create a webhook' });
+  await form.getByLabel('Webhook name').fill('CI');
+  await form.getByLabel('Posts as').selectOption({ label: botName });
+  await form.getByLabel('Person (username)').fill(bob.username);
+  await form.getByRole('button', { name: 'Create webhook' }).click();
+  const dialog = alice.page.getByRole('dialog', { name: 'Webhook “CI” created' });
+  const url = await dialog.getByLabel('Webhook URL').inputValue();
+  expect(url).toMatch(new RegExp(`^${BASE_URL}/hooks/[0-9a-f-]{36}/mwh_[A-Za-z0-9_-]{43}$`));
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  expect(await alice.page.content()).not.toContain(url);
+
+  // The tool: a plain POST of { text }, nothing else.
+  const post = (to: string, text: string) =>
+    fetch(to, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }) });
+  const text = `Build ${uniqueName('n')} is green`;
+  const posted = await post(url, text);
+  expect(posted.status, await posted.clone().text()).toBe(202);
+  const item = bob.page.locator(`a[data-peer="${botName}"]`);
+  await expect(item).toContainText(text);
+  await expect(item.getByTestId('bot-badge')).toHaveText('bot');
+
+  // Rotated in the UI: a new URL once, and the old one is dead.
+  const row = alice.page.getByRole('list', { name: 'Your webhooks' }).getByRole('listitem').filter({ hasText: 'CI' });
+  await expect(row).toContainText(`${botName} → ${bob.username}`);
+  await row.getByRole('button', { name: 'Rotate the URL of webhook CI' }).click();
+  const rotated = alice.page.getByRole('dialog', { name: 'Webhook “CI” has a new URL' });
+  const newUrl = await rotated.getByLabel('Webhook URL').inputValue();
+  expect(newUrl).not.toBe(url);
+  await rotated.getByRole('button', { name: 'Done' }).click();
+  expect((await post(url, 'old url')).status).toBe(404);
+  expect((await post(newUrl, `${text} again`)).status).toBe(202);
+  await expect(item).toContainText(`${text} again`);
+  await alice.page.screenshot({ path: screenshotPath('desktop-settings-webhooks') });
+
+  // Deleted in the UI: the URL is dead.
+  await row.getByRole('button', { name: 'Delete webhook CI' }).click();
+  await alice.page.getByRole('button', { name: 'Yes, delete' }).click();
+  await expect(alice.page.getByText('No webhooks yet.')).toBeVisible();
+  expect((await post(newUrl, 'after delete')).status).toBe(404);
+
+  await alice.context.close();
+  await bob.context.close();
 });

@@ -103,9 +103,22 @@ export const Conversation = Type.Object({
   bot: Type.Optional(Type.Literal(true)),
   online: Type.Boolean(),
   unread: Type.Integer({ minimum: 0 }),
+  /**
+   * My own setting, kept on the server: no notifications from this conversation, on any screen
+   * or agent. A muted peer is listed even with no message yet (`lastMessage` null), so the list
+   * is every client's whole view of what is muted.
+   */
+  muted: Type.Boolean(),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),
 });
 export type Conversation = Static<typeof Conversation>;
+
+/** How many 1:1 conversations one person may keep muted: bounds the list every client loads. */
+export const MAX_MUTED_CONVERSATIONS = 1000;
+
+/** Server → client: I muted or unmuted a 1:1 conversation (on this screen or another). */
+export const ConversationUpdate = Type.Object({ peer: Username, muted: Type.Boolean() });
+export type ConversationUpdate = Static<typeof ConversationUpdate>;
 
 export const ConversationsResponse = Type.Object({ conversations: Type.Array(Conversation) });
 export type ConversationsResponse = Static<typeof ConversationsResponse>;
@@ -169,6 +182,8 @@ export const ApiPaths = {
   conversations: '/api/conversations',
   messages: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/messages`,
   read: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/read`,
+  /** PUT { muted }: my mute setting for the conversation with `peer` (body: MuteBody). */
+  mute: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/mute`,
   search: '/api/search',
   healthz: '/healthz',
   readyz: '/readyz',

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ErrorBody } from './errors.js';
 import { ChatMessage, ReceiptState } from './message.js';
 import { type GroupUpdate } from './group.js';
+import { type ConversationUpdate } from './rest.js';
 import { GroupId } from './group-ref.js';
 import { IsoTimestamp, MessageId, Username } from './primitives.js';
 
@@ -115,6 +116,7 @@ export const SocketEvents = {
   typingUpdate: 'typing:update',
   sessionRevoked: 'session:revoked',
   groupUpdate: 'group:update',
+  conversationUpdate: 'conversation:update',
   messageAck: 'message:ack',
   typingSet: 'typing:set',
   focusSet: 'focus:set',
@@ -133,6 +135,8 @@ export interface ServerToClientEvents {
   'session:revoked': (payload: SessionRevoked) => void;
   /** A group of yours changed, or you left it or were removed (`group` null). */
   'group:update': (payload: GroupUpdate) => void;
+  /** You muted or unmuted a 1:1 conversation (your own screens only). */
+  'conversation:update': (payload: ConversationUpdate) => void;
 }
 
 export interface ClientToServerEvents {

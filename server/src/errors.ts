@@ -19,6 +19,7 @@ export const errors = {
   invalidCredentials: () => new AppError('invalid_credentials', 'Wrong username or password.'),
   forbidden: (message = 'Not allowed.') => new AppError('forbidden', message),
   insufficientScope: (message: string) => new AppError('insufficient_scope', message),
+  badRequest: (message: string) => new AppError('bad_request', message),
   validation: (message: string) => new AppError('validation_failed', message),
   recipientNotFound: (name: string) => new AppError('recipient_not_found', `No user named "${name}".`),
   notFound: (message = 'Not found.') => new AppError('not_found', message),

@@ -3,7 +3,7 @@
 // as if they were on one process. A process killed with SIGKILL (no goodbye) takes its users
 // offline for their peers on the survivors within the presence lease. Postgres only: SQLite
 // runs one process, and socket.io's in-memory adapter has no other process to tell.
-import { GroupApiPaths, type Group } from '@messenger/protocol';
+import { ApiPaths, GroupApiPaths, type Group } from '@messenger/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupChange } from '../src/services/groups.service.js';
 import {
@@ -173,6 +173,32 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
       "B's listeners to hear of the removal",
     );
     expect(heardOnB.filter((c) => c.groupId === id).every((c) => c.remote === true)).toBe(true);
+  });
+
+  it("a 1:1 mute made on A reaches the user's sockets on A and B (conversation:update), and nobody else's", async () => {
+    const { alice, bob } = await pair();
+    const aliceOnA = await on(a, alice.token);
+    const aliceOnB = await on(b, alice.token);
+    const bobOnB = await on(b, bob.token);
+    const heardBob: unknown[] = [];
+    bobOnB.on('conversation:update', (u) => heardBob.push(u));
+    const both = [aliceOnA, aliceOnB].map((s) => waitFor(s, 'conversation:update', (u) => u.peer === bob.username && u.muted));
+    const res = await a.app.inject({ method: 'PUT', url: ApiPaths.mute(bob.username), headers: bearer(alice.token), payload: { muted: true } });
+    expect(res.statusCode, res.body).toBe(200);
+    await Promise.all(both);
+    // B reads the setting from the shared store.
+    await waitUntil(
+      async () => {
+        const list = await b.app.inject({ method: 'GET', url: ApiPaths.conversations, headers: bearer(alice.token) });
+        return list.json<{ conversations: { peer: string; muted: boolean }[] }>().conversations.some((c) => c.peer === bob.username && c.muted);
+      },
+      15_000,
+      'the mute listed on B',
+    );
+    // Something bob does hear from A after the mute: had the mute been pushed to him, it came first.
+    expect((await send(a, alice.token, bob.username, 'after the mute')).statusCode).toBe(202);
+    await waitFor(bobOnB, 'message:new', (m) => m.message.text === 'after the mute');
+    expect(heardBob).toEqual([]);
   });
 
   it('a user with sockets on both instances stays online until the last one closes', async () => {

@@ -84,6 +84,7 @@ const documented: Record<string, number[]> = {
   'GET /api/conversations': [200, 401],
   'GET /api/conversations/:peer/messages': [200, 400, 401, 404],
   'POST /api/conversations/:peer/read': [200, 400, 401, 404, 413, 415],
+  'PUT /api/conversations/:peer/mute': [200, 400, 401, 404, 413, 415],
   'GET /api/search': [200, 400, 401, 404],
   'POST /api/groups': [201, 400, 401, 404, 409, 413, 415],
   'GET /api/groups': [200, 401],

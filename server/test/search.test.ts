@@ -82,7 +82,7 @@ describe('search', () => {
     // A conversation with someone alice never wrote to: nothing, not bob and carol's.
     expect((await search(eve.token, { q: w, peer: bob.username })).body.results).toEqual([]);
     expect((await search(alice.token, { q: w, peer: 'nosuchuser' + w.slice(-6) })).body.error?.code).toBe('not_found');
-    // Who may read a row is in the index too (migration 0009), never as words of the text.
+    // Who may read a row is in the index too (migration 0010), never as words of the text.
     const escaped = bob.username.replaceAll('x', 'x0').replaceAll('.', 'x1').replaceAll('-', 'x2').replaceAll('_', 'x3');
     for (const q of [`u${Buffer.from(bob.username).toString('hex')}`, `u${escaped}`, `c${Buffer.from(`${alice.username}|${bob.username}`).toString('hex')}`]) {
       expect((await search(alice.token, { q })).body.results, q).toEqual([]);
@@ -239,7 +239,7 @@ describe('history around a message', () => {
   });
 });
 
-describe('migration 0009', () => {
+describe('migration 0010', () => {
   it('indexes the messages stored before it', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-search-migration-'));
     const { DATABASE_URL } = await databaseEnv(dataDir, {});
@@ -250,7 +250,7 @@ describe('migration 0009', () => {
     const db = new Kysely<Database>({ dialect: opened.dialect });
     try {
       const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
-      expect((await migrator.migrateTo('0008_incoming_webhooks')).error).toBeUndefined();
+      expect((await migrator.migrateTo('0009_conversation_mutes')).error).toBeUndefined();
       const id = randomUUID();
       await db
         .insertInto('messages')

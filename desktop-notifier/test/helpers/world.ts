@@ -38,13 +38,15 @@ export interface World {
   carol: User;
 }
 
-/** The agent's environment: the private desktop and the world's config folder, `extra` on top. */
+/** The agent's environment: the private desktop, the world's config folder, no grace period; `extra` on top. */
 export function agentEnv(world: World, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME ?? os.homedir(),
     ...world.desktop.env,
     CHAT_NOTIFIER_CONFIG_DIR: world.configDir,
+    // Shown at once, as before the grace period existed; the grace tests set their own.
+    CHAT_NOTIFIER_GRACE: '0',
     ...extra,
   };
 }

@@ -140,6 +140,15 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
   const announce = options.dialect === 'postgres';
   const writeStoredPositions = storedPositionsWriter(db);
   const acks = ackStatements(db);
+  /** `owner`'s 1:1 conversations with their last message. */
+  const conversationRows = (owner: string) =>
+    db
+      .selectFrom('conversations as c')
+      .innerJoin('messages as m', 'm.id', 'c.last_message_id')
+      .select(['c.peer', 'c.unread', ...MESSAGE_COLUMNS.map((col) => `m.${col}` as const)])
+      .where('c.owner', '=', owner)
+      // Groups are listed by GET /api/groups; a 1:1 message has one row, so the id alone joins.
+      .where('c.peer', 'not like', '#%');
   // A history round's two statements, compiled once per row count (precompiled.ts).
   const insertMessages = precompiled((rows: number) =>
     db
@@ -380,17 +389,18 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     },
 
     async conversations(owner: string, limit: number) {
-      const rows = await db
-        .selectFrom('conversations as c')
-        .innerJoin('messages as m', 'm.id', 'c.last_message_id')
-        .select(['c.peer', 'c.unread', ...MESSAGE_COLUMNS.map((col) => `m.${col}` as const)])
-        .where('c.owner', '=', owner)
-        // Groups are listed by GET /api/groups; a 1:1 message has one row, so the id alone joins.
-        .where('c.peer', 'not like', '#%')
-        .orderBy('c.last_sent_at', 'desc')
-        .limit(limit)
-        .execute();
+      const rows = await conversationRows(owner).orderBy('c.last_sent_at', 'desc').limit(limit).execute();
       return rows.map((r) => ({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) }));
+    },
+
+    /** `owner`'s conversations with those of `peers` they have one with, in no set order. */
+    async conversationsWith(owner: string, peers: readonly string[]) {
+      const out: { peer: string; unread: number; lastMessage: ChatMessage }[] = [];
+      for (const chunk of chunks([...new Set(peers)])) {
+        const rows = await conversationRows(owner).where('c.peer', 'in', chunk).execute();
+        for (const r of rows) out.push({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) });
+      }
+      return out;
     },
 
     /** The people `username` has a conversation with: who hears about their presence. */

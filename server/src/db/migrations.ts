@@ -258,7 +258,21 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await db.schema.createIndex('webhooks_by_creator').on('webhooks').column('created_by').execute();
       },
     },
-    '0009_message_search': {
+    '0009_conversation_mutes': {
+      async up(db: Kysely<unknown>) {
+        // One row per (user, peer) the user muted; unmuting deletes it. A table of its own, not a
+        // column of conversations: a person may mute a bot before its first message, and a
+        // conversations row means history exists (presence and the list rely on that).
+        await db.schema
+          .createTable('conversation_mutes')
+          .addColumn('username', text, (c) => c.notNull().references('users.username'))
+          .addColumn('peer', text, (c) => c.notNull().references('users.username'))
+          .addColumn('muted_at', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_mutes_pk', ['username', 'peer'])
+          .execute();
+      },
+    },
+    '0010_message_search': {
       async up(db: Kysely<unknown>) {
         // Full-text search (search.repository.ts) with each store's own index. Both split text
         // into runs of letters and digits, so that one query means the same on either store.

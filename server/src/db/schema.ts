@@ -134,6 +134,13 @@ export interface GroupMembersTable {
   muted: number;
 }
 
+/** A 1:1 conversation `username` muted (their own setting); no row: not muted. */
+export interface ConversationMutesTable {
+  username: string;
+  peer: string;
+  muted_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -148,6 +155,7 @@ export interface Database {
   stored_positions: StoredPositionsTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  conversation_mutes: ConversationMutesTable;
 }
 
 export function conversationKey(a: string, b: string): string {

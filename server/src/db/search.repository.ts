@@ -1,4 +1,4 @@
-// Full-text search over the history store with the store's own index (migration 0009): SQLite
+// Full-text search over the history store with the store's own index (migration 0010): SQLite
 // FTS5, Postgres tsvector + GIN. The asker's text becomes a query of quoted words built here, so
 // nothing they type is query syntax, and a query never fails on what was typed.
 import { searchWords, type ChatMessage, type SearchMatch } from '@messenger/protocol';
@@ -38,7 +38,7 @@ function fts5Query({ words, prefix }: SearchTerms): string {
   return words.map((w, i) => (prefix && i === words.length - 1 ? `"${w}"*` : `"${w}"`)).join(' ');
 }
 
-/** How migration 0009 names a user or conversation in the index: one token whatever its characters. */
+/** How migration 0010 names a user or conversation in the index: one token whatever its characters. */
 const token = (prefix: 'u' | 'c', name: string) => `"${prefix}${Buffer.from(name, 'utf8').toString('hex')}"`;
 
 /**
@@ -53,7 +53,7 @@ function fts5Match(terms: SearchTerms, me: string, scope: SearchScope): string {
   return `${words} AND who : ${token('u', me)}`;
 }
 
-/** migration 0009's escape of a name into one lexeme for Postgres. */
+/** migration 0010's escape of a name into one lexeme for Postgres. */
 const lexeme = (prefix: 'u' | 'c', name: string) =>
   `'${prefix}${name.replaceAll('x', 'x0').replaceAll('.', 'x1').replaceAll('-', 'x2').replaceAll('_', 'x3').replaceAll('|', 'x4').replaceAll('#', 'x5')}'`;
 

@@ -12,6 +12,7 @@ import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
 import { createWebhooksRepository, type WebhooksRepository } from '../db/webhooks.repository.js';
+import { createConversationMutesRepository, type ConversationMutesRepository } from '../db/conversation-mutes.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { Watermark } from '../delivery/watermark.js';
@@ -24,6 +25,7 @@ import { createGroupMessagesRepository, type GroupMessagesRepository } from '../
 import { createHistoryWindowRepository, type HistoryWindowRepository } from '../db/history-window.repository.js';
 import { createSearchRepository, type SearchRepository } from '../db/search.repository.js';
 import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
+import { createConversationsService, type ConversationsService } from '../services/conversations.service.js';
 import { createDomainEvents } from '../services/domain-events.js';
 import { createGroupsService, type GroupsService } from '../services/groups.service.js';
 import { SWEEP_INTERVAL_MS, sweepEnded } from '../services/housekeeping.js';
@@ -48,6 +50,7 @@ declare module 'fastify' {
       search: SearchRepository;
       integrations: IntegrationsRepository;
       webhooks: WebhooksRepository;
+      conversationMutes: ConversationMutesRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -58,6 +61,8 @@ declare module 'fastify' {
     authService: AuthService;
     sendService: SendService;
     readService: ReadService;
+    /** The 1:1 conversation list and its owner's mute settings. */
+    conversationsService: ConversationsService;
     groupsService: GroupsService;
     /** Bots and API tokens. */
     integrationsService: IntegrationsService;
@@ -99,6 +104,7 @@ export default fp(
       search: createSearchRepository(database.db, { dialect: database.dialect }),
       integrations: createIntegrationsRepository(database.db),
       webhooks: createWebhooksRepository(database.db),
+      conversationMutes: createConversationMutesRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -220,6 +226,7 @@ export default fp(
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
     app.decorate('readService', readService);
+    app.decorate('conversationsService', createConversationsService({ messages: repos.messages, mutes: repos.conversationMutes, events }));
     app.decorate('groupsService', groupsService);
     app.decorate(
       'integrationsService',

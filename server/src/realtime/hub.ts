@@ -202,6 +202,11 @@ export function createRealtime(deps: RealtimeDeps) {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
     io.to(userRoom(reader)).emit('receipt:update', { peer: sender, ids, state: 'read', at });
   });
+  // A mute is the user's own setting: every screen and agent of theirs hears it, on every
+  // process (one room emit through the adapter), and nobody else does.
+  deps.events.on('conversationMuted', ({ username, peer, muted }) => {
+    io.to(userRoom(username)).emit('conversation:update', { peer, muted });
+  });
   // In a group, each sender hears which of their messages this member read; the member's other
   // screens hear all of them (peer: the member themself).
   deps.events.on('groupMessagesRead', ({ reader, group, ids, bySender, at }) => {

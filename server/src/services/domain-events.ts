@@ -21,6 +21,8 @@ export interface DomainEventMap {
    * relayed here, so that this process's sockets and caches learn of it too.
    */
   groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string; remote?: true };
+  /** `username` muted or unmuted their 1:1 conversation with `peer`; only their own screens care. */
+  conversationMuted: { username: string; peer: string; muted: boolean };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

@@ -12,5 +12,6 @@ export const queryKeys = {
   groupMembers: (id: string) => ['group-members', id] as const,
   bots: ['bots'] as const,
   tokens: ['tokens'] as const,
+  webhooks: ['webhooks'] as const,
   groupReceipts: (id: string, messageId: string) => ['group-receipts', id, messageId] as const,
 };

@@ -1,8 +1,9 @@
 // Test data and fakes shared by the component tests.
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
+import type { ChatSocket } from '@messenger/client';
 import { QueryClient } from '@tanstack/react-query';
+import { act } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
-import type { ChatSocket } from '../features/connection/SocketProvider';
 import { outbox } from '../features/messages/outbox';
 
 let seq = 0;
@@ -51,6 +52,20 @@ export class FakeSocket {
     if (event === 'presence:query' && ack) ack({ ok: true, data: { online: [] } });
     return this;
   }
+  /** socket.io's "will reconnect by itself": a stand-in never does. */
+  get active() {
+    return this.connected;
+  }
+  /** Acknowledged emits (the client's message:ack): recorded, and answered as the server would. */
+  timeout(_ms: number) {
+    return {
+      emitWithAck: (event: string, payload: unknown) => {
+        this.emitted.push({ event, payload });
+        const ids = (payload as { ids?: unknown[] }).ids ?? [];
+        return Promise.resolve({ ok: true, data: { acknowledged: ids.length } });
+      },
+    };
+  }
   connect() {
     this.connected = true;
     this.fire('connect');
@@ -70,6 +85,27 @@ export class FakeSocket {
   asSocket(): ChatSocket {
     return this as unknown as ChatSocket;
   }
+}
+
+/**
+ * Lets promises run out: subscribe() connects after it returns and hands messages over
+ * asynchronously, one after the other. With fake timers, their clock moves by nothing.
+ */
+export async function settle() {
+  await act(async () => {
+    if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0);
+    else await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+}
+
+/** The server's side of a connect: after subscribe() connected the stand-in, a catch-up of `missed` and sync:done. */
+export async function goLive(fake: FakeSocket, missed: ChatMessage[] = []) {
+  await settle();
+  act(() => {
+    if (missed.length > 0) fake.fire('message:batch', { messages: missed });
+    fake.fire('sync:done', { delivered: missed.length });
+  });
+  await settle();
 }
 
 /** jsdom has no layout: give the message list a viewport and every row a height. */

@@ -1,9 +1,11 @@
-// Conversations, history pages and read receipts, all from the history store.
+// Conversations, history pages, read receipts and the owner's mute setting.
 import {
+  ConversationUpdate,
   ConversationsResponse,
   ErrorBody,
   MessagesPage,
   MessagesQuery,
+  MuteBody,
   PeerParams,
   ReadBody,
   ReadResponse,
@@ -15,7 +17,7 @@ import { errors } from '../../errors.js';
 import { DEFAULT_PAGE_LIMIT, windowCursor } from '../history-cursor.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, realtime, readService } = app;
+  const { repos, realtime, readService, conversationsService } = app;
 
   function me(session: { username: string } | null): string {
     if (!session) throw errors.unauthorized();
@@ -40,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireUser,
     },
     async (request) => {
-      const rows = await repos.messages.conversations(me(request.session), 200);
+      const rows = await conversationsService.list(me(request.session), 200);
       const online = await realtime.onlineAmong(rows.map((c) => c.peer));
       const bots = await repos.integrations.botsAmong(rows.map((c) => c.peer));
       return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer), ...(bots.has(c.peer) ? { bot: true as const } : {}) })) };
@@ -93,6 +95,27 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const read = await readService.markRead(user, peer, request.body.upTo);
       if (!read) throw errors.messageNotFound();
       return { peer, upTo: request.body.upTo, readAt: read.readAt };
+    },
+  );
+
+  // Session only, like a group's mute: a setting of the account, which no API token scope
+  // (send, read, receive) names. Tokens still read it in GET /api/conversations.
+  app.put(
+    '/api/conversations/:peer/mute',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Mute or unmute a 1:1 conversation for yourself, on every screen and agent',
+        params: PeerParams,
+        body: MuteBody,
+        response: { 200: ConversationUpdate, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request) => {
+      const user = me(request.session);
+      const peer = await peerOf(request.params.peer);
+      return conversationsService.setMuted(user, peer, request.body.muted);
     },
   );
 };

@@ -1,41 +1,59 @@
-import type { Conversation } from '@messenger/protocol';
+import { SOCKET_PATH, type Conversation } from '@messenger/protocol';
+import type { CreateSocket } from '@messenger/client';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { act, render, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
-import { FakeSocket, msg, testQueryClient } from '../../test/fixtures';
+import { FakeSocket, goLive, jsonResponse, msg, settle, testQueryClient } from '../../test/fixtures';
 import { flattenMessages } from '../messages/messageCache';
-import { setPeerMuted } from '../../lib/muted-peers';
 import { connection } from './liveState';
 import { SocketProvider } from './SocketProvider';
 
 afterEach(() => vi.unstubAllGlobals());
 
-function setup() {
+/** Rendered and connected (subscribe() connects after it returns), not yet caught up. */
+async function setup() {
   const client = testQueryClient();
   const fake = new FakeSocket();
+  const made: Parameters<CreateSocket>[] = [];
   const empty: MessagesData = { pages: [{ messages: [], nextBefore: null }], pageParams: [null] };
   client.setQueryData(queryKeys.messages('bob'), empty);
   client.setQueryData<Conversation[]>(queryKeys.conversations, []);
   const onSessionEnded = vi.fn();
   render(
     <QueryClientProvider client={client}>
-      <SocketProvider me="alice" connect={() => fake.asSocket()} onSessionEnded={onSessionEnded}>
+      <SocketProvider
+        me="alice"
+        connect={(...args) => {
+          made.push(args);
+          return fake.asSocket();
+        }}
+        onSessionEnded={onSessionEnded}
+      >
         <div />
       </SocketProvider>
     </QueryClientProvider>,
   );
-  act(() => void fake.connect());
+  await settle();
   const texts = () => flattenMessages(client.getQueryData<MessagesData>(queryKeys.messages('bob'))).map((m) => m.text);
   const conversation = () => client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === 'bob');
-  return { client, fake, texts, conversation, onSessionEnded };
+  return { client, fake, texts, conversation, onSessionEnded, made };
 }
 
 describe('SocketProvider', () => {
-  it('dedupes catch-up and live by id, in order, and acknowledges each once', () => {
+  it('connects as the web client, on the page’s own origin, with the session cookie and no token', async () => {
+    const { made } = await setup();
+    expect(made).toHaveLength(1);
+    const [url, options] = made[0]!;
+    expect(url).toBe('');
+    expect(options).toMatchObject({ path: SOCKET_PATH, auth: { client: 'web' }, withCredentials: true, reconnectionDelayMax: 5000 });
+    expect(options.auth).not.toHaveProperty('token');
+  });
+
+  it('dedupes catch-up and live by id, in order, and acknowledges each once', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
-    const { fake, texts, conversation } = setup();
+    const { fake, texts, conversation } = await setup();
     const [m1, m2, m3] = [msg({ text: 'one' }), msg({ text: 'two' }), msg({ text: 'three' })];
     act(() => {
       fake.fire('message:batch', { messages: [m1, m2] });
@@ -44,6 +62,7 @@ describe('SocketProvider', () => {
       fake.fire('message:new', { message: m3, readingNow: false });
       fake.fire('sync:done', { delivered: 2 });
     });
+    await settle();
     expect(texts()).toEqual(['one', 'two', 'three']);
     const acked = fake.sent('message:ack').flatMap((a) => a.ids);
     expect(acked.sort()).toEqual([m1.id, m2.id, m3.id].sort());
@@ -53,13 +72,33 @@ describe('SocketProvider', () => {
     expect(connection.get().status).toBe('live');
   });
 
-  it('ignores payloads that do not match the protocol', () => {
-    const { fake, texts } = setup();
+  it('acknowledges a repeat again after a reconnect (the first ack may be lost with the old socket), not on the same connection', async () => {
+    const { fake } = await setup();
+    await goLive(fake);
+    const m1 = msg({ text: 'once' });
+    act(() => fake.fire('message:new', { message: m1, readingNow: false }));
+    await settle();
+    act(() => fake.fire('message:new', { message: m1, readingNow: false }));
+    await settle();
+    expect(fake.sent('message:ack').flatMap((a) => a.ids)).toEqual([m1.id]);
+    act(() => {
+      fake.disconnect();
+      fake.fire('disconnect', 'transport close');
+      fake.connect();
+    });
+    await goLive(fake, [m1]);
+    expect(fake.sent('message:ack').flatMap((a) => a.ids)).toEqual([m1.id, m1.id]);
+  });
+
+  it('ignores payloads that do not match the protocol', async () => {
+    const { fake, texts } = await setup();
+    await goLive(fake);
     act(() => {
       fake.fire('message:new', { message: { ...msg({ text: 'bad' }), id: 'not-a-uuid' }, readingNow: false });
       fake.fire('message:batch', { messages: 'nope' });
       fake.fire('receipt:update', { peer: 'bob', ids: ['x'], state: 'eaten', at: 'now' });
     });
+    await settle();
     expect(texts()).toEqual([]);
     expect(fake.sent('message:ack')).toEqual([]);
   });
@@ -75,36 +114,55 @@ describe('SocketProvider', () => {
           : new Response('{"conversations":[]}', { status: 200 }),
       ),
     );
-    const { fake, texts } = setup();
+    const { fake, texts } = await setup();
+    await goLive(fake, [m1]);
+    expect(connection.get()).toMatchObject({ status: 'live', caughtUpAt: null });
     act(() => {
-      fake.fire('message:batch', { messages: [m1] });
-      fake.fire('sync:done', { delivered: 1 });
+      fake.disconnect();
       fake.fire('disconnect', 'transport close');
     });
     expect(connection.get().status).toBe('reconnecting');
-    await act(async () => {
-      fake.fire('connect');
-      fake.fire('message:batch', { messages: [m1] });
-      fake.fire('sync:done', { delivered: 1 });
-      await new Promise((r) => setTimeout(r, 20));
-    });
-    expect(texts()).toEqual(['before', 'sent from my phone']);
+    act(() => void fake.connect());
+    expect(connection.get().status).toBe('syncing');
+    await goLive(fake, [m1]);
+    await waitFor(() => expect(texts()).toEqual(['before', 'sent from my phone']));
     expect(connection.get().caughtUpAt).not.toBeNull();
   });
 
-  it('tells the server which conversation is on screen', async () => {
-    const { fake } = setup();
+  it('tells the server which conversation is on screen, at each connect and on each change', async () => {
+    const { fake } = await setup();
+    expect(fake.sent('focus:set')).toHaveLength(1);
     const { setOpenPeer } = await import('./viewState');
     act(() => setOpenPeer('bob'));
     expect(fake.sent('focus:set').at(-1)).toEqual({ peer: 'bob' });
     act(() => setOpenPeer(null));
     expect(fake.sent('focus:set').at(-1)).toEqual({ peer: null });
   });
+
+  it('shows “connecting” while a first attempt fails, “reconnecting” once a connection was up', async () => {
+    const { fake } = await setup();
+    act(() => {
+      fake.disconnect();
+      fake.fire('disconnect', 'transport close');
+    });
+    expect(connection.get().status).toBe('reconnecting');
+    act(() => fake.fire('connect_error' as never, new Error('xhr poll error') as never));
+    expect(connection.get().status).toBe('connecting');
+    act(() => void fake.connect());
+    await goLive(fake);
+    act(() => {
+      fake.disconnect();
+      fake.fire('disconnect', 'transport close');
+      fake.fire('connect_error' as never, new Error('xhr poll error') as never);
+    });
+    expect(connection.get()).toMatchObject({ status: 'reconnecting', everConnected: true });
+  });
 });
 
 describe('receipts', () => {
-  it('applies every change of a coalesced receipt:update frame, the first and those in `more`', () => {
-    const { client, fake } = setup();
+  it('applies every change of a coalesced receipt:update frame, the first and those in `more`', async () => {
+    const { client, fake } = await setup();
+    await goLive(fake);
     const empty: MessagesData = { pages: [{ messages: [], nextBefore: null }], pageParams: [null] };
     client.setQueryData(queryKeys.messages('carol'), empty);
     const toBob = msg({ text: 'to bob', from: 'alice', to: 'bob' });
@@ -113,6 +171,7 @@ describe('receipts', () => {
       fake.fire('message:new', { message: toBob, readingNow: false });
       fake.fire('message:new', { message: toCarol, readingNow: false });
     });
+    await settle();
     const at = new Date().toISOString();
     act(() =>
       fake.fire('receipt:update', { peer: 'bob', ids: [toBob.id], state: 'delivered', at, more: [{ peer: 'carol', ids: [toCarol.id], state: 'delivered', at }] }),
@@ -127,11 +186,13 @@ describe('own messages echoed back', () => {
   it('an echo that beats the 202 hides the pending copy, so the message shows once', async () => {
     const { outbox, addToOutbox } = await import('../messages/outbox');
     const { buildRows } = await import('../messages/rows');
-    const { fake } = setup();
+    const { fake } = await setup();
+    await goLive(fake);
     addToOutbox({ key: 'k1', to: 'bob', text: 'same', createdAt: new Date().toISOString(), status: 'sending' });
     addToOutbox({ key: 'k2', to: 'bob', text: 'same', createdAt: new Date().toISOString(), status: 'sending' });
     const echo = msg({ text: 'same', from: 'alice', to: 'bob' });
     act(() => fake.fire('message:new', { message: echo, readingNow: false }));
+    await settle();
     const pending = outbox.get();
     expect(pending.find((e) => e.key === 'k1')?.echoOf).toBe(echo.id);
     expect(pending.find((e) => e.key === 'k2')?.echoOf).toBeUndefined();
@@ -142,28 +203,42 @@ describe('own messages echoed back', () => {
 });
 
 describe('refused handshakes', () => {
-  it('retries a handshake refused by the server’s limits after the hinted wait; unauthorized ends the session', () => {
+  it('retries a handshake refused by the server’s limits after the hinted wait; unauthorized ends the session once /api/me agrees', async () => {
+    // /api/me first as a server that cannot check sessions just now, then as one that knows this one is over.
+    let meStatus = 503;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url === '/api/me' ? jsonResponse(meStatus, { error: { code: meStatus === 401 ? 'unauthorized' : 'unavailable', message: 'no' } }) : jsonResponse(200, { conversations: [] }),
+      ),
+    );
     vi.useFakeTimers();
     try {
-      const { fake, onSessionEnded } = setup();
+      const { fake, onSessionEnded } = await setup();
       const refuse = (code: string, data?: unknown) =>
         act(() => {
           fake.disconnect();
           fake.fire('connect_error' as never, Object.assign(new Error(code), { data }) as never);
         });
+      const wait = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
       refuse('rate_limited', { code: 'rate_limited', retryAfterSeconds: 7 });
-      act(() => void vi.advanceTimersByTime(6_900));
+      await wait(6_900);
       expect(fake.connected).toBe(false);
-      act(() => void vi.advanceTimersByTime(200));
+      await wait(200);
       expect(fake.connected).toBe(true);
 
       refuse('too_many_sockets');
-      act(() => void vi.advanceTimersByTime(1_600));
+      await wait(1_600);
+      expect(fake.connected).toBe(true);
+
+      refuse('unauthorized');
+      await wait(60_000);
       expect(fake.connected).toBe(true);
       expect(onSessionEnded).not.toHaveBeenCalled();
 
+      meStatus = 401;
       refuse('unauthorized');
-      act(() => void vi.advanceTimersByTime(60_000));
+      await wait(60_000);
       expect(fake.connected).toBe(false);
       expect(onSessionEnded).toHaveBeenCalledTimes(1);
     } finally {
@@ -171,10 +246,16 @@ describe('refused handshakes', () => {
     }
   });
 
+  it('ends the session when the server revokes it', async () => {
+    const { fake, onSessionEnded } = await setup();
+    act(() => fake.fire('session:revoked', { reason: 'logged out' }));
+    expect(onSessionEnded).toHaveBeenCalledTimes(1);
+    expect(fake.connected).toBe(false);
+  });
 });
 
 describe('1:1 conversations with bots', () => {
-  it('shows no notification for a message in a muted 1:1 conversation', () => {
+  it('shows no notification for a message in a muted 1:1 conversation', async () => {
     const shown: string[] = [];
     vi.stubGlobal(
       'Notification',
@@ -189,16 +270,21 @@ describe('1:1 conversations with bots', () => {
     );
     vi.spyOn(document, 'hasFocus').mockReturnValue(false);
     vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
-    const { fake } = setup();
+    const { client, fake } = await setup();
+    await goLive(fake);
+    // The server's setting, as the cached conversation list holds it.
+    const setMuted = (muted: boolean) =>
+      client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted, lastMessage: null }]);
     try {
-      setPeerMuted('alice', 'bob', true);
+      setMuted(true);
       act(() => fake.fire('message:new', { message: msg({ text: 'quiet', from: 'bob' }), readingNow: false }));
+      await settle();
       expect(shown).toEqual([]);
-      setPeerMuted('alice', 'bob', false);
+      setMuted(false);
       act(() => fake.fire('message:new', { message: msg({ text: 'loud', from: 'bob' }), readingNow: false }));
+      await settle();
       expect(shown).toEqual(['bob']);
     } finally {
-      setPeerMuted('alice', 'bob', false);
       vi.restoreAllMocks();
     }
   });
@@ -212,12 +298,15 @@ describe('1:1 conversations with bots', () => {
         return new Response(JSON.stringify({ users: [{ username: 'bob', online: false, bot: true }] }), { status: 200 });
       }),
     );
-    const { fake, conversation } = setup();
+    const { fake, conversation } = await setup();
+    await goLive(fake);
     act(() => fake.fire('message:new', { message: msg({ text: 'build passed', from: 'bob' }), readingNow: false }));
     await waitFor(() => expect(conversation()?.bot).toBe(true));
     expect(asked).toEqual(['/api/people?q=bob&limit=1']);
     // Known now: the next message asks nothing.
     act(() => fake.fire('message:new', { message: msg({ text: 'deploy done', from: 'bob' }), readingNow: false }));
+    await settle();
+    expect(conversation()?.lastMessage?.text).toBe('deploy done');
     expect(asked).toHaveLength(1);
   });
 });

@@ -1,35 +1,19 @@
-// The one socket.io connection, typed by the protocol's event maps. Every incoming payload is
-// checked with the protocol validators before it touches the cache.
-import {
-  DeliveredMessage,
-  GroupUpdate,
-  MAX_ACK_IDS,
-  MessageBatch,
-  PresenceUpdate,
-  ReceiptUpdate,
-  SessionRevoked,
-  SOCKET_PATH,
-  SyncDone,
-  TypingUpdate,
-  check,
-  mentions,
-  type ChatMessage,
-  type Conversation,
-  type Group,
-} from '@messenger/protocol';
-import { retryRefusals, type ChatSocket } from '@messenger/client';
-import { useQueryClient } from '@tanstack/react-query';
+// The tab's one live connection: the shared client's subscribe() (acks, catch-up, dedupe,
+// reconnection, refused handshakes), with this app's reactions to what it hands over: the query
+// cache, notifications, typing, presence, the connection banner and the focus the server hears.
+import { mentions, type ChatMessage, type Conversation, type Group } from '@messenger/protocol';
+import { subscribe, type ChatSocket, type CreateSocket, type SubscribeHost } from '@messenger/client';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { io } from 'socket.io-client';
+import { client as api } from '../../api/http';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
 import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
 import { claimEcho } from '../messages/outbox';
-import { isPeerMuted } from '../../lib/muted-peers';
 import { notifyMessage } from '../notifications/notifications';
-import { connection, presence, setGroupTyping, setPresence, setTyping } from './liveState';
+import { connection, presence, setGroupTyping, setPresence, setTyping, type ConnectionState } from './liveState';
 import { focusPayload, isReading, isReadingGroup, viewState } from './viewState';
 
 export type { ChatSocket };
@@ -49,29 +33,21 @@ export interface SocketProviderProps {
   children: ReactNode;
   /** Called when the server ends the session (logout elsewhere, expiry). */
   onSessionEnded: () => void;
-  /** Tests pass a fake; the app connects to the same origin. */
-  connect?: () => ChatSocket;
+  /** Tests pass a stand-in; the app lets the client connect to the page's own origin. */
+  connect?: CreateSocket;
 }
 
-const defaultConnect = (): ChatSocket =>
-  io({ path: SOCKET_PATH, auth: { client: 'web' }, withCredentials: true, transports: ['websocket', 'polling'] });
+/** A person at a screen wants the connection back soon: socket.io's own 5 s cap, not a bot's 30 s. */
+const RECONNECT_DELAY_MAX_MS = 5000;
 
-export function SocketProvider({ me, children, onSessionEnded, connect = defaultConnect }: SocketProviderProps) {
+export function SocketProvider({ me, children, onSessionEnded, connect }: SocketProviderProps) {
   const client = useQueryClient();
   const [socket, setSocket] = useState<ChatSocket | null>(null);
 
   useEffect(() => {
-    const s = connect();
+    // Same origin, the session cookie (no token), and the page already knows who it is.
+    const host: SubscribeHost = { baseUrl: api.baseUrl, token: undefined, username: me, me: (signal) => api.me(signal) };
     let connectedOnce = false;
-    // Ids this tab already acknowledged: catch-up and live overlap by design.
-    const acked = new Set<string>();
-
-    const ack = (messages: ChatMessage[]) => {
-      const ids = messages.filter((m) => m.to === me && m.state === 'sent' && !acked.has(m.id)).map((m) => m.id);
-      for (const id of ids) acked.add(id);
-      if (acked.size > 10_000) acked.clear();
-      for (let i = 0; i < ids.length; i += MAX_ACK_IDS) s.emit('message:ack', { ids: ids.slice(i, i + MAX_ACK_IDS) });
-    };
 
     // A muted group stays quiet, except for a message that mentions me.
     const wantsNotification = (m: ChatMessage) => {
@@ -79,116 +55,83 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
       return !group?.muted || mentions(m.text, me);
     };
 
-    const queryPresence = () => {
-      const peers = new Set((client.getQueryData<Conversation[]>(queryKeys.conversations) ?? []).map((c) => c.peer));
-      const open = viewState.get().openPeer;
-      if (open) peers.add(open);
-      const usernames = [...peers].slice(0, 200);
-      if (usernames.length === 0) return;
-      s.emit('presence:query', { usernames }, (answer) => {
-        if (!answer.ok) return;
-        const online = new Set(answer.data.online);
-        setPresence(usernames.map((u) => [u, online.has(u)]));
-      });
-    };
-
-    s.on('connect', () => {
-      connection.set((c) => ({ ...c, status: 'syncing' }));
-      s.emit('focus:set', focusPayload(viewState.get()));
-    });
-    s.on('disconnect', () => {
-      connection.set((c) => ({ ...c, status: 'reconnecting', caughtUpAt: null }));
-    });
-    s.on('connect_error', () => {
-      connection.set((c) => ({ ...c, status: c.everConnected ? 'reconnecting' : 'connecting' }));
-    });
-    // What socket.io does not retry by itself (a refused handshake, a socket the server closed),
-    // the shared client's rule does: after the hinted wait, or a growing, jittered one. Only
-    // "unauthorized" ends the session.
-    const stopRetrying = retryRefusals(s, { onFinalRefusal: () => onSessionEnded() });
-
-    s.on('message:new', (payload) => {
-      if (!check(DeliveredMessage, payload)) return;
-      if (payload.message.from === me) claimEcho(payload.message);
-      const fresh = ingestMessages(client, me, [payload.message], { live: true });
-      ack([payload.message]);
-      for (const m of fresh) {
-        if (m.from === me) continue;
-        // A message ends its sender's typing indicator.
-        if (m.group) {
-          setGroupTyping(m.group.id, m.from, false);
-          if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
-        } else {
-          setTyping(m.from, false);
-          // A muted 1:1 conversation (lib/muted-peers.ts) stays quiet.
-          if (!isReading(m.from) && !isPeerMuted(me, m.from)) notifyMessage(m);
-        }
-      }
-    });
-    s.on('message:batch', (payload) => {
-      if (!check(MessageBatch, payload)) return;
-      ingestMessages(client, me, payload.messages, { live: false });
-      ack(payload.messages);
-    });
-    s.on('sync:done', (payload) => {
-      if (!check(SyncDone, payload)) return;
+    const onLive = () => {
       const reconnect = connectedOnce;
       connectedOnce = true;
       connection.set((c) => ({ status: 'live', everConnected: true, caughtUpAt: reconnect ? Date.now() : c.caughtUpAt }));
-      void client.invalidateQueries({ queryKey: queryKeys.conversations }).then(queryPresence);
+      void client.invalidateQueries({ queryKey: queryKeys.conversations }).then(() => queryPresence(client, subscription.socket));
       // Catch-up moved the groups' unread counts too: the server has them.
       void client.invalidateQueries({ queryKey: queryKeys.groups });
-      if (reconnect) {
-        for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.messagesRoot })) {
-          const peer = key[1];
-          if (data && typeof peer === 'string') void fillGap(client, peer).catch(() => undefined);
+      if (reconnect) fillGaps(client);
+    };
+
+    const subscription = subscribe(host, {
+      client: 'web',
+      reconnectDelayMaxMs: RECONNECT_DELAY_MAX_MS,
+      ...(connect ? { createSocket: connect } : {}),
+      // Each message once, caught up or live, and acknowledged (if it is to me and still 'sent')
+      // once it is in the cache. A catch-up comes whole: one cache write, not one per message.
+      onMessages: (items) => {
+        for (const { message, live } of items) if (live && message.from === me) claimEcho(message);
+        const missed = items.filter((i) => !i.live).map((i) => i.message);
+        const pushed = items.filter((i) => i.live).map((i) => i.message);
+        if (missed.length > 0) ingestMessages(client, me, missed, { live: false });
+        if (pushed.length === 0) return;
+        for (const m of ingestMessages(client, me, pushed, { live: true })) {
+          if (m.from === me) continue;
+          // A message ends its sender's typing indicator.
+          if (m.group) {
+            setGroupTyping(m.group.id, m.from, false);
+            if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
+          } else {
+            setTyping(m.from, false);
+            // A muted 1:1 conversation (Conversation.muted, lib/muted-peers.ts) stays quiet.
+            const muted = client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === m.from)?.muted;
+            if (!isReading(m.from) && !muted) notifyMessage(m);
+          }
         }
-        for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.groupMessagesRoot })) {
-          const group = key[1];
-          if (data && typeof group === 'string') void fillGroupGap(client, group).catch(() => undefined);
+      },
+      onStatus: (status) => {
+        if (status === 'syncing') {
+          connection.set((c) => ({ ...c, status: 'syncing' }));
+          subscription.socket.emit('focus:set', focusPayload(viewState.get()));
+        } else if (status === 'reconnecting') {
+          connection.set(afterConnectionLoss);
+        } else if (status === 'live') {
+          onLive();
         }
-      }
-    });
-    // One frame per acknowledgement round: the first change, the round's others in `more`.
-    s.on('receipt:update', (payload) => {
-      if (!check(ReceiptUpdate, payload)) return;
-      const { more, ...first } = payload;
-      for (const change of [first, ...(more ?? [])]) {
+      },
+      onReceipt: (change) => {
         if (change.group && change.peer !== me) recordGroupReceipt(change);
         ingestReceipt(client, me, change);
-      }
-    });
-    s.on('group:update', (payload) => {
-      if (!check(GroupUpdate, payload)) return;
-      client.setQueryData<Group[]>(queryKeys.groups, (list) => applyGroupUpdate(list, payload.id, payload.group));
-      // Members, roles or my membership changed: the member list is stale, and once I am out of
-      // the group so is everything else about it.
-      if (payload.group) void client.invalidateQueries({ queryKey: queryKeys.groupMembers(payload.id) });
-      else client.removeQueries({ queryKey: queryKeys.groupMembers(payload.id) });
-    });
-    s.on('presence:update', (payload) => {
-      if (check(PresenceUpdate, payload)) setPresence([[payload.username, payload.online]]);
-    });
-    s.on('typing:update', (payload) => {
-      if (!check(TypingUpdate, payload)) return;
-      if (payload.group) setGroupTyping(payload.group, payload.from, payload.typing);
-      else setTyping(payload.from, payload.typing);
-    });
-    s.on('session:revoked', (payload) => {
-      if (check(SessionRevoked, payload)) onSessionEnded();
+      },
+      onGroupUpdate: (update) => {
+        client.setQueryData<Group[]>(queryKeys.groups, (list) => applyGroupUpdate(list, update.id, update.group));
+        // Members, roles or my membership changed: the member list is stale, and once I am out of
+        // the group so is everything else about it.
+        if (update.group) void client.invalidateQueries({ queryKey: queryKeys.groupMembers(update.id) });
+        else client.removeQueries({ queryKey: queryKeys.groupMembers(update.id) });
+      },
+      onPresence: (update) => setPresence([[update.username, update.online]]),
+      onTyping: (update) => {
+        if (update.group) setGroupTyping(update.group, update.from, update.typing);
+        else setTyping(update.from, update.typing);
+      },
+      // Revoked (logout elsewhere), or a refused handshake that /api/me confirms (expired).
+      onSessionEnded: () => onSessionEnded(),
+      // Malformed frames and failed acks are left out: the server offers unacknowledged messages
+      // again on the next connect, and a person has nothing to do about either.
     });
 
     // Tell the server which conversation a visible tab shows (it skips notifying elsewhere).
     const unsubscribeView = viewState.subscribe(() => {
-      if (s.connected) s.emit('focus:set', focusPayload(viewState.get()));
+      if (subscription.socket.connected) subscription.socket.emit('focus:set', focusPayload(viewState.get()));
     });
 
-    setSocket(s);
+    setSocket(subscription.socket);
     return () => {
-      stopRetrying();
       unsubscribeView();
-      s.removeAllListeners();
-      s.disconnect();
+      subscription.close();
       setSocket(null);
       connection.set({ status: 'connecting', caughtUpAt: null, everConnected: false });
       presence.set(new Map());
@@ -197,4 +140,40 @@ export function SocketProvider({ me, children, onSessionEnded, connect = default
 
   const value = useMemo(() => ({ socket }), [socket]);
   return <SocketContext.Provider value={value}>{children}</SocketContext.Provider>;
+}
+
+/**
+ * The banner after a lost connection or a failed attempt. A connection that was up (syncing or
+ * live) is "reconnecting"; an attempt that fails before the first catch-up ever finished is still
+ * "connecting" (no "connection lost" banner on a slow first load).
+ */
+function afterConnectionLoss(c: ConnectionState): ConnectionState {
+  const wasUp = c.status === 'syncing' || c.status === 'live';
+  return { ...c, status: wasUp || c.everConnected ? 'reconnecting' : 'connecting', caughtUpAt: null };
+}
+
+/** Who of my conversation peers (and the one on screen) is online now; live updates follow. */
+function queryPresence(client: QueryClient, socket: ChatSocket) {
+  const peers = new Set((client.getQueryData<Conversation[]>(queryKeys.conversations) ?? []).map((c) => c.peer));
+  const open = viewState.get().openPeer;
+  if (open) peers.add(open);
+  const usernames = [...peers].slice(0, 200);
+  if (usernames.length === 0) return;
+  socket.emit('presence:query', { usernames }, (answer) => {
+    if (!answer.ok) return;
+    const online = new Set(answer.data.online);
+    setPresence(usernames.map((u) => [u, online.has(u)]));
+  });
+}
+
+/** After a reconnect: what the open histories missed while away (sent from my other screens too). */
+function fillGaps(client: QueryClient) {
+  for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.messagesRoot })) {
+    const peer = key[1];
+    if (data && typeof peer === 'string') void fillGap(client, peer).catch(() => undefined);
+  }
+  for (const [key, data] of client.getQueriesData<MessagesData>({ queryKey: queryKeys.groupMessagesRoot })) {
+    const group = key[1];
+    if (data && typeof group === 'string') void fillGroupGap(client, group).catch(() => undefined);
+  }
 }

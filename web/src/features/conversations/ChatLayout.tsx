@@ -9,10 +9,12 @@ import { setOpenGroup, setOpenPeer, setVisible } from '../connection/viewState';
 import { groupAttention } from '../groups/groupCache';
 import { GroupView } from '../groups/GroupView';
 import { useMentionUnread, useMutedMentionRecount } from '../groups/mention-unread';
-import { useMutedPeers } from '../../lib/muted-peers';
 import { ConversationView } from '../messages/ConversationView';
+import { useResendWhenOnline } from '../messages/useSendMessage';
+import { openUserStorage } from '../../lib/user-storage';
 import { SettingsPage } from '../integrations/SettingsPage';
 import { Sidebar } from './Sidebar';
+import { useConversationMutes } from './useConversationMutes';
 import { totalUnread } from './conversationCache';
 
 interface ChatLayoutProps {
@@ -27,12 +29,15 @@ export function ChatLayout({ me, peer, group = null, settings = false }: ChatLay
   const conversations = useConversations();
   const groups = useGroups();
   const mentioned = useMentionUnread();
-  const mutedPeers = useMutedPeers(me);
+  useConversationMutes(me);
   useMutedMentionRecount(me, groups.data);
   // A muted conversation adds nothing; a muted group only its mentions of me (they notify even when muted).
   const unread =
-    totalUnread(conversations.data?.filter((c) => !mutedPeers.has(c.peer))) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
+    totalUnread(conversations.data?.filter((c) => !c.muted)) + (groups.data ?? []).reduce((n, g) => n + groupAttention(g, me, mentioned.get(g.id) ?? 0), 0);
   const open = peer !== null || group !== null || settings;
+  // Drafts and unsent messages come back from this browser's storage before anything resends.
+  useEffect(() => openUserStorage(me), [me]);
+  useResendWhenOnline(me);
 
   useEffect(() => {
     setOpenPeer(peer);

@@ -3,31 +3,27 @@
 import type { Conversation, Group } from '@messenger/protocol';
 import { QueryClientProvider, type UseQueryResult } from '@tanstack/react-query';
 import { act, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
-import { setPeerMuted } from '../../lib/muted-peers';
+import { describe, expect, it } from 'vitest';
 import { msg, testQueryClient } from '../../test/fixtures';
 import { Sidebar } from './Sidebar';
-
-afterEach(() => {
-  setPeerMuted('alice', 'ci-bot', false);
-  localStorage.clear();
-});
 
 const result = <T,>(data: T) => ({ data, isPending: false, isError: false }) as unknown as UseQueryResult<T>;
 
 const CONVERSATIONS: Conversation[] = [
-  { peer: 'ci-bot', bot: true, online: false, unread: 3, lastMessage: msg({ text: 'build 812 passed', from: 'ci-bot', to: 'alice' }) },
-  { peer: 'bob', online: true, unread: 1, lastMessage: msg({ text: 'lunch?', from: 'bob', to: 'alice' }) },
+  { peer: 'ci-bot', bot: true, online: false, unread: 3, muted: false, lastMessage: msg({ text: 'build 812 passed', from: 'ci-bot', to: 'alice' }) },
+  { peer: 'bob', online: true, unread: 1, muted: false, lastMessage: msg({ text: 'lunch?', from: 'bob', to: 'alice' }) },
 ];
 
-function renderSidebar() {
-  render(
-    <QueryClientProvider client={testQueryClient()}>
-      <Sidebar me="alice" activePeer={null} activeGroup={null} conversations={result(CONVERSATIONS)} groups={result<Group[]>([])} />
-    </QueryClientProvider>,
+function renderSidebar(conversations = CONVERSATIONS) {
+  const client = testQueryClient();
+  const view = (list: Conversation[]) => (
+    <QueryClientProvider client={client}>
+      <Sidebar me="alice" activePeer={null} activeGroup={null} conversations={result(list)} groups={result<Group[]>([])} />
+    </QueryClientProvider>
   );
+  const { rerender } = render(view(conversations));
   const item = (peer: string) => document.querySelector<HTMLElement>(`a[data-peer="${peer}"]`)!;
-  return { item };
+  return { item, show: (list: Conversation[]) => rerender(view(list)) };
 }
 
 describe('Sidebar', () => {
@@ -39,9 +35,10 @@ describe('Sidebar', () => {
   });
 
   it('a muted conversation is quiet: a muted mark, a grey badge, no unread highlight', () => {
-    const { item } = renderSidebar();
+    const { item, show } = renderSidebar();
     expect(item('ci-bot')).toHaveClass('unread');
-    act(() => setPeerMuted('alice', 'ci-bot', true));
+    // The server's setting, as GET /api/conversations or conversation:update brings it.
+    act(() => show(CONVERSATIONS.map((c) => (c.peer === 'ci-bot' ? { ...c, muted: true } : c))));
     expect(item('ci-bot')).not.toHaveClass('unread');
     expect(item('ci-bot')).toHaveAttribute('data-muted', 'true');
     expect(within(item('ci-bot')).getByRole('img', { name: 'muted' })).toBeInTheDocument();
@@ -51,6 +48,6 @@ describe('Sidebar', () => {
 
   it('links to the bots and API tokens page', () => {
     renderSidebar();
-    expect(screen.getByRole('link', { name: 'Bots and API tokens' })).toHaveAttribute('href', '/settings');
+    expect(screen.getByRole('link', { name: 'Bots, tokens and webhooks' })).toHaveAttribute('href', '/settings');
   });
 });

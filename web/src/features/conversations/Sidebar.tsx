@@ -12,9 +12,9 @@ import { activityOf } from '../groups/groupCache';
 import { GroupListItem } from '../groups/GroupListItem';
 import { useMentionUnread } from '../groups/mention-unread';
 import { NewGroupDialog } from '../groups/NewGroupDialog';
-import { useMutedPeers } from '../../lib/muted-peers';
 import { conversationPath, followInApp, navigate, settingsPath } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
+import { useDraft } from '../messages/drafts';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
@@ -50,7 +50,6 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
   const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
-  const muted = useMutedPeers(me);
 
   return (
     <aside className="sidebar" aria-label="Conversations">
@@ -78,8 +77,8 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
           <a
             href={settingsPath}
             className="icon-button"
-            aria-label="Bots and API tokens"
-            title="Bots and API tokens"
+            aria-label="Bots, tokens and webhooks"
+            title="Bots, tokens and webhooks"
             aria-current={settingsOpen ? 'page' : undefined}
             onClick={followInApp(settingsPath)}
           >
@@ -149,7 +148,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
                 me={me}
                 conversation={item.conversation}
                 active={item.conversation.peer === activePeer}
-                muted={muted.has(item.conversation.peer)}
+                muted={item.conversation.muted}
               />
             ) : (
               <GroupListItem key={item.group.id} me={me} group={item.group} active={item.group.id === activeGroup} mentioned={mentioned.get(item.group.id) ?? 0} />
@@ -163,6 +162,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
 
 function ConversationItem({ me, conversation, active, muted }: { me: string; conversation: Conversation; active: boolean; muted: boolean }) {
   const online = usePresence(conversation.peer, conversation.online);
+  const draft = useDraft(conversation.peer);
   const last = conversation.lastMessage;
   const unread = conversation.unread;
   return (
@@ -195,7 +195,11 @@ function ConversationItem({ me, conversation, active, muted }: { me: string; con
           </span>
           <span className="conversation-bottom">
             <span className="conversation-preview">
-              {last ? (
+              {draft && !active ? (
+                <>
+                  <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
+                </>
+              ) : last ? (
                 <>
                   {last.from === me && 'You: '}
                   <bdi>{displayText(last.text)}</bdi>

@@ -23,7 +23,7 @@ export function bumpConversation(
   const existing = list.find((c) => c.peer === peer);
   if (existing?.lastMessage?.id === message.id) return list;
   const incoming = message.from === peer;
-  const base: Conversation = existing ?? { peer, online: false, unread: 0, lastMessage: null };
+  const base: Conversation = existing ?? { peer, online: false, unread: 0, muted: false, lastMessage: null };
   const newer = !base.lastMessage || base.lastMessage.sentAt <= message.sentAt;
   const next: Conversation = {
     ...base,

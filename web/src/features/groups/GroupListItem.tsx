@@ -1,4 +1,4 @@
-// A group in the conversation list: avatar, name, muted marker, "sender: preview", unread badge
+// A group in the conversation list: avatar, name, muted marker, "sender: preview" (or my draft), unread badge
 // (muted groups: a quiet badge), and an @ when a message mentions me.
 import type { Group } from '@messenger/protocol';
 import { Avatar } from '../../components/Avatar';
@@ -7,10 +7,13 @@ import { UnreadBadge } from '../../components/UnreadBadge';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { followInApp, groupPath } from '../../lib/router';
+import { useDraft } from '../messages/drafts';
+import { groupOutboxKey } from '../messages/outbox';
 import { activityOf, groupAttention } from './groupCache';
 
 export function GroupListItem({ me, group, active, mentioned }: { me: string; group: Group; active: boolean; mentioned: number }) {
   const last = group.lastMessage;
+  const draft = useDraft(groupOutboxKey(group.id));
   const unread = group.unread;
   const mentionsMe = groupAttention({ ...group, muted: true }, me, mentioned) > 0;
   const label = [
@@ -43,7 +46,11 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
           </span>
           <span className="conversation-bottom">
             <span className="conversation-preview">
-              {last ? (
+              {draft && !active ? (
+                <>
+                  <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
+                </>
+              ) : last ? (
                 <>
                   {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{displayText(last.text)}</bdi>
                 </>

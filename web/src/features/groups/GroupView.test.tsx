@@ -5,7 +5,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { FakeSocket, jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
+import { FakeSocket, goLive, jsonResponse, msg, settle, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { SocketProvider } from '../connection/SocketProvider';
 import { ChatLayout } from '../conversations/ChatLayout';
 
@@ -18,7 +18,7 @@ function group(partial: Partial<Group> = {}): Group {
   return { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role: 'owner', memberCount: 3, muted: false, unread: 0, lastMessage: null, ...partial };
 }
 
-function setup(
+async function setup(
   history = [msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' })],
   receipts = { of: 2, delivered: [] as string[], read: [] as string[] },
   listed = group(),
@@ -51,7 +51,7 @@ function setup(
       </SocketProvider>
     </QueryClientProvider>,
   );
-  act(() => void fake.connect());
+  await goLive(fake);
   return { fake, calls, client };
 }
 
@@ -59,7 +59,7 @@ const log = () => screen.getByRole('log', { name: 'Messages in Ops' });
 
 describe('a group conversation', () => {
   it('shows live messages with their senders and mentions, once, and acknowledges them', async () => {
-    const { fake } = setup();
+    const { fake } = await setup();
     await within(await screen.findByRole('log', { name: 'Messages in Ops' })).findByText('welcome');
     const live = msg({ text: 'hi @alice, and @carol', from: 'carol', to: 'alice', group: REF });
     act(() => {
@@ -79,7 +79,7 @@ describe('a group conversation', () => {
   });
 
   it('says who is typing: names, then a count', async () => {
-    const { fake } = setup();
+    const { fake } = await setup();
     await within(await screen.findByRole('log', { name: 'Messages in Ops' })).findByText('welcome');
     act(() => fake.fire('typing:update', { from: 'bob', typing: true, group: GID }));
     expect(screen.getByTestId('typing-indicator')).toHaveTextContent('bob is typing…');
@@ -93,7 +93,7 @@ describe('a group conversation', () => {
   });
 
   it('sends through the group endpoint with an Idempotency-Key, and tells the group I type', async () => {
-    const { fake, calls } = setup();
+    const { fake, calls } = await setup();
     await within(await screen.findByRole('log', { name: 'Messages in Ops' })).findByText('welcome');
     const user = userEvent.setup();
     await user.type(screen.getByRole('textbox', { name: 'Message Ops' }), 'deploy at 5');
@@ -111,7 +111,7 @@ describe('a group conversation', () => {
   it('counts receipts on my latest message from the answer and live updates, and lists names on demand', async () => {
     const earlier = msg({ text: 'earlier', from: 'alice', to: 'alice', group: REF, state: 'read' });
     const mine = msg({ text: 'mine', from: 'alice', to: 'alice', group: REF, state: 'read' });
-    const { fake } = setup([earlier, msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' }), mine], { of: 2, delivered: ['bob'], read: [] });
+    const { fake } = await setup([earlier, msg({ text: 'welcome', from: 'bob', to: 'alice', group: REF, state: 'read' }), mine], { of: 2, delivered: ['bob'], read: [] });
     const summary = await screen.findByRole('button', { name: 'Delivered to 1 of 2 · Read by 0 of 2' });
     act(() => fake.fire('receipt:update', { peer: 'carol', group: GID, ids: [mine.id], state: 'read', at: new Date().toISOString() }));
     expect(summary).toHaveTextContent('Delivered to 2 of 2 · Read by 1 of 2');
@@ -124,7 +124,7 @@ describe('a group conversation', () => {
   });
 
   it('once I am removed, says so and offers no composer; the group leaves the list', async () => {
-    const { fake } = setup();
+    const { fake } = await setup();
     await within(await screen.findByRole('log', { name: 'Messages in Ops' })).findByText('welcome');
     expect(screen.getByRole('link', { name: /Ops/ })).toBeInTheDocument();
     act(() => fake.fire('group:update', { id: GID, group: null }));
@@ -137,7 +137,7 @@ describe('a group conversation', () => {
     const chatter = msg({ text: 'chatter', from: 'bob', to: 'alice', group: REF });
     const ping = msg({ text: 'look @alice', from: 'bob', to: 'alice', group: REF });
     const later = msg({ text: 'more chatter', from: 'carol', to: 'alice', group: REF });
-    setup([chatter, ping, later], undefined, group({ muted: true, unread: 3, lastMessage: later }), null);
+    await setup([chatter, ping, later], undefined, group({ muted: true, unread: 3, lastMessage: later }), null);
     await waitFor(() => expect(document.title).toBe('(1) Messenger'));
     expect(document.querySelector(`a[data-group="${GID}"] [data-testid="unread-badge"]`)).toHaveAttribute('aria-label', 'muted, 3 unread, you were mentioned');
   });
@@ -154,11 +154,13 @@ describe('a group conversation', () => {
       ),
     );
     vi.spyOn(document, 'hasFocus').mockReturnValue(false);
-    const { fake } = setup([], undefined, group({ muted: true }), null);
+    const { fake } = await setup([], undefined, group({ muted: true }), null);
     await waitFor(() => expect(document.querySelector(`a[data-group="${GID}"]`)).not.toBeNull());
     act(() => fake.fire('message:new', { message: msg({ text: 'chatter', from: 'bob', to: 'alice', group: REF }), readingNow: false }));
+    await settle();
     expect(created).toEqual([]);
     act(() => fake.fire('message:new', { message: msg({ text: 'look @alice', from: 'bob', to: 'alice', group: REF }), readingNow: false }));
+    await settle();
     expect(created).toEqual(['Ops · bob']);
     vi.restoreAllMocks();
   });

@@ -19,6 +19,7 @@ import { flattenMessages } from '../messages/messageCache';
 import { MessageList } from '../messages/MessageList';
 import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
+import { firstOfLastUnread, useFrozenAtOpen } from '../messages/unread-divider';
 import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
 import { useSendMessage } from '../messages/useSendMessage';
 import { applyGroupUpdate } from './groupCache';
@@ -42,7 +43,8 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const members = useGroupMembers(id, !!group);
   const mentionable = useMemo(() => members.data?.map((m) => m.username).filter((u) => u !== me), [members.data, me]);
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
-  const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
+  const unreadFrom = useFrozenAtOpen(id, history.isSuccess && !!group, group && firstOfLastUnread(messages, me, group.unread)?.id);
+  const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
   // Not in my list once it loaded (removed, left, or never a member), or the server says so.
   const notMember = (groups.isSuccess && !group) || (history.error instanceof ApiError && history.error.code === 'group_not_found');
   const name = group?.name ?? messages.at(-1)?.group?.name ?? 'Group';

@@ -1,12 +1,25 @@
-// The one time a token's secret is shown: a modal with the secret, a copy button and a plain
-// warning. The secret lives only in this dialog's props (the create mutation lets go of its answer):
-// closing it drops the last copy.
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+// The one time a secret is shown (a token's, or a webhook's URL): a modal with the secret, a copy
+// button and a plain warning. The secret lives only in this dialog's props (the create mutation
+// lets go of its answer): closing it drops the last copy.
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useModal } from '../../lib/modal';
 
 type CopyState = 'idle' | 'copied' | 'failed';
 
-export function SecretDialog({ name, secret, onClose }: { name: string; secret: string; onClose: () => void }) {
+export interface SecretDialogProps {
+  /** The dialog's title and accessible name, e.g. Token “ci” created. */
+  title: ReactNode;
+  /** What the field holds: "Secret", or "Webhook URL". */
+  label: string;
+  secret: string;
+  /** Why it is shown once and what to do if it is lost. */
+  warning: ReactNode;
+  /** How to use it. */
+  usage: ReactNode;
+  onClose: () => void;
+}
+
+export function SecretDialog({ title, label, secret, warning, usage, onClose }: SecretDialogProps) {
   const field = useModal<HTMLInputElement>(onClose);
   const [copy, setCopy] = useState<CopyState>('idle');
   const ids = { title: useId(), warning: useId() };
@@ -52,13 +65,11 @@ export function SecretDialog({ name, secret, onClose }: { name: string; secret: 
         aria-describedby={ids.warning}
         onKeyDown={trapTab}
       >
-        <h1 id={ids.title}>
-          Token “<bdi>{name}</bdi>” created
-        </h1>
+        <h1 id={ids.title}>{title}</h1>
         <p id={ids.warning} className="secret-warning">
-          Copy the secret now. You will not see it again: only a hash of it is stored. If you lose it, revoke the token and make a new one.
+          {warning}
         </p>
-        <label htmlFor={`${ids.title}-secret`}>Secret</label>
+        <label htmlFor={`${ids.title}-secret`}>{label}</label>
         <div className="secret-row">
           <input id={`${ids.title}-secret`} ref={field} className="secret" readOnly value={secret} spellCheck={false} autoComplete="off" />
           <button type="button" className="primary" onClick={() => void copySecret()}>
@@ -69,12 +80,10 @@ export function SecretDialog({ name, secret, onClose }: { name: string; secret: 
           {copy === 'copied'
             ? 'Copied to the clipboard.'
             : copy === 'failed'
-              ? 'Could not copy: the secret is selected, press Ctrl+C (⌘C).'
+              ? `Could not copy: the ${label.toLowerCase()} is selected, press Ctrl+C (⌘C).`
               : ''}
         </p>
-        <p className="hint">
-          Use it as <code>Authorization: Bearer {'<secret>'}</code>.
-        </p>
+        <p className="hint">{usage}</p>
         <button type="button" className="secondary close-account" onClick={onClose}>
           Done
         </button>

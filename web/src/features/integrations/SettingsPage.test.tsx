@@ -28,7 +28,13 @@ interface Call {
 }
 
 /** The server: `routes['POST /api/tokens']` answers that request; lists default to `tokens`/`bots`. */
-function stubServer(options: { tokens?: unknown[]; bots?: unknown[]; routes?: Record<string, (body: unknown) => Response> }) {
+function stubServer(options: {
+  tokens?: unknown[];
+  bots?: unknown[];
+  webhooks?: unknown[];
+  groups?: unknown[];
+  routes?: Record<string, (body: unknown) => Response>;
+}) {
   const calls: Call[] = [];
   vi.stubGlobal(
     'fetch',
@@ -40,6 +46,8 @@ function stubServer(options: { tokens?: unknown[]; bots?: unknown[]; routes?: Re
       if (route) return route(body);
       if (method === 'GET' && url === '/api/tokens') return jsonResponse(200, { tokens: options.tokens ?? [] });
       if (method === 'GET' && url === '/api/bots') return jsonResponse(200, { bots: options.bots ?? [] });
+      if (method === 'GET' && url === '/api/webhooks') return jsonResponse(200, { webhooks: options.webhooks ?? [] });
+      if (method === 'GET' && url === '/api/groups') return jsonResponse(200, { groups: options.groups ?? [] });
       throw new Error(`unexpected ${method} ${url}`);
     }),
   );
@@ -252,5 +260,97 @@ describe('bots', () => {
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('button', { name: 'Yes, delete' })).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Delete bot ci-bot' })).toHaveFocus();
+  });
+});
+
+describe('incoming webhooks', () => {
+  const HOOK = {
+    id: '0192f5a4-7c1e-4a3b-9c4d-0000000000aa',
+    name: 'CI',
+    bot: 'ci-bot',
+    target: { user: 'bob' },
+    createdAt: '2026-11-20T10:00:00.000Z',
+    lastUsedAt: null,
+  };
+  const HOOK_SECRET = `mwh_${'B'.repeat(43)}`;
+  const url = (secret: string) => `http://localhost:3000/hooks/${HOOK.id}/${secret}`;
+
+  it('creates a webhook posting as a bot to a person, and shows its URL once', async () => {
+    const calls = stubServer({
+      bots: [BOT],
+      routes: { 'POST /api/webhooks': () => jsonResponse(201, { ...HOOK, secret: HOOK_SECRET, url: url(HOOK_SECRET) }) },
+    });
+    renderPage();
+    const user = userEvent.setup();
+    expect(await screen.findByText('No webhooks yet.')).toBeInTheDocument();
+    await screen.findByRole('option', { name: 'ci-bot' });
+    await user.type(screen.getByLabelText('Webhook name'), 'CI');
+    await user.type(screen.getByLabelText('Person (username)'), 'Bob');
+    await user.click(screen.getByRole('button', { name: 'Create webhook' }));
+
+    const dialog = await screen.findByRole('dialog', { name: /^Webhook “\s*CI\s*” created$/ });
+    expect(within(dialog).getByLabelText('Webhook URL')).toHaveValue(url(HOOK_SECRET));
+    expect(writes(calls)).toEqual([{ method: 'POST', url: '/api/webhooks', body: { name: 'CI', bot: 'ci-bot', target: { user: 'bob' } } }]);
+    await user.click(within(dialog).getByRole('button', { name: 'Done' }));
+    const list = screen.getByRole('list', { name: 'Your webhooks' });
+    expect(within(list).getByText('CI')).toBeInTheDocument();
+    expect(document.body.innerHTML).not.toContain(HOOK_SECRET);
+    expect(screen.getByRole('button', { name: 'Create webhook' })).toHaveFocus();
+  });
+
+  it('asks for a bot first when there is none', async () => {
+    const calls = stubServer({});
+    renderPage();
+    const user = userEvent.setup();
+    await screen.findByText('No webhooks yet.');
+    await user.type(screen.getByLabelText('Webhook name'), 'CI');
+    await user.click(screen.getByRole('button', { name: 'Create webhook' }));
+    expect(screen.getByRole('alert')).toHaveTextContent('Make a bot first');
+    expect(writes(calls)).toEqual([]);
+  });
+
+  it('posts to a group, picked from my groups', async () => {
+    const group = { id: '0192f5a4-7c1e-4a3b-9c4d-0000000000bb', name: 'ops', role: 'owner', muted: false, memberCount: 3, unread: 0, lastMessage: null, createdAt: HOOK.createdAt };
+    const calls = stubServer({
+      bots: [BOT],
+      groups: [group],
+      routes: { 'POST /api/webhooks': () => jsonResponse(201, { ...HOOK, target: { group: group.id }, secret: HOOK_SECRET, url: url(HOOK_SECRET) }) },
+    });
+    renderPage();
+    const user = userEvent.setup();
+    await screen.findByRole('option', { name: 'ci-bot' });
+    await user.type(screen.getByLabelText('Webhook name'), 'CI');
+    await user.selectOptions(screen.getByLabelText('Posts to'), 'A group');
+    await user.selectOptions(screen.getByLabelText('Group'), await screen.findByRole('option', { name: 'ops' }));
+    await user.click(screen.getByRole('button', { name: 'Create webhook' }));
+    await screen.findByRole('dialog');
+    expect(writes(calls)[0]?.body).toEqual({ name: 'CI', bot: 'ci-bot', target: { group: group.id } });
+  });
+
+  it('rotates the URL (shown once, the old one dead) and deletes after a confirmation', async () => {
+    const rotated = `mwh_${'C'.repeat(43)}`;
+    const calls = stubServer({
+      bots: [BOT],
+      webhooks: [HOOK],
+      routes: {
+        [`POST /api/webhooks/${HOOK.id}/rotate`]: () => jsonResponse(200, { ...HOOK, secret: rotated, url: url(rotated) }),
+        [`DELETE /api/webhooks/${HOOK.id}`]: () => new Response(null, { status: 204 }),
+      },
+    });
+    renderPage();
+    const user = userEvent.setup();
+    const rotate = await screen.findByRole('button', { name: 'Rotate the URL of webhook CI' });
+    await user.click(rotate);
+    const dialog = await screen.findByRole('dialog', { name: /^Webhook “\s*CI\s*” has a new URL$/ });
+    expect(dialog).toHaveAccessibleDescription(expect.stringContaining('The old URL no longer works.'));
+    expect(within(dialog).getByLabelText('Webhook URL')).toHaveValue(url(rotated));
+    await user.click(within(dialog).getByRole('button', { name: 'Done' }));
+    expect(rotate).toHaveFocus();
+
+    await user.click(screen.getByRole('button', { name: 'Delete webhook CI' }));
+    expect(writes(calls).map((c) => `${c.method} ${c.url}`)).toEqual([`POST /api/webhooks/${HOOK.id}/rotate`]);
+    await user.click(screen.getByRole('button', { name: 'Yes, delete' }));
+    expect(await screen.findByText('No webhooks yet.')).toBeInTheDocument();
+    expect(writes(calls).map((c) => `${c.method} ${c.url}`)).toEqual([`POST /api/webhooks/${HOOK.id}/rotate`, `DELETE /api/webhooks/${HOOK.id}`]);
   });
 });

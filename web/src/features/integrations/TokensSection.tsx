@@ -36,8 +36,19 @@ export function TokensSection({ me, bots }: { me: string; bots: Bot[] }) {
       <CreateTokenForm me={me} bots={bots} onCreated={setCreated} submitRef={createButton} />
       {created && (
         <SecretDialog
-          name={created.name}
+          title={
+            <>
+              Token “<bdi>{created.name}</bdi>” created
+            </>
+          }
+          label="Secret"
           secret={created.secret}
+          warning="Copy the secret now. You will not see it again: only a hash of it is stored. If you lose it, revoke the token and make a new one."
+          usage={
+            <>
+              Use it as <code>Authorization: Bearer {'<secret>'}</code>.
+            </>
+          }
           onClose={() => {
             setCreated(null);
             // Back where the user was, not to the top of the page.

@@ -3,7 +3,7 @@
 import { SendIcon } from '../../components/Icons';
 import { MAX_TEXT_LENGTH, cleanMessageText, isBlankText, messageTextProblem } from '@messenger/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { registerSessionStore } from '../../lib/session-stores';
+import { setDraft, useDraft } from './drafts';
 import { mentionQueryAt } from './mentions';
 
 const TYPING_REPEAT_MS = 2000;
@@ -23,17 +23,11 @@ export interface ComposerProps {
 
 const MAX_SUGGESTIONS = 6;
 
-/** Unsent drafts per conversation, kept while the app is open. */
-const drafts = new Map<string, string>();
-registerSessionStore(() => drafts.clear());
-
 export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidates }: ComposerProps) {
-  const [text, setTextState] = useState(() => drafts.get(peer) ?? '');
-  const setText = (value: string) => {
-    setTextState(value);
-    if (value) drafts.set(peer, value);
-    else drafts.delete(peer);
-  };
+  // The draft store is the text: it survives switching conversations and reloads, and another tab
+  // typing in the same conversation shows here too.
+  const text = useDraft(peer);
+  const setText = (value: string) => setDraft(peer, value);
   const ref = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const counterId = useId();

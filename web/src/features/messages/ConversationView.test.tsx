@@ -2,13 +2,13 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { FakeSocket, jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
+import { FakeSocket, jsonResponse, msg, settle, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 import { ingestReceipt } from './ingest';
 import { setVisible } from '../connection/viewState';
 import { SocketProvider } from '../connection/SocketProvider';
 import { queryKeys } from '../../api/keys';
-import { isPeerMuted, setPeerMuted } from '../../lib/muted-peers';
+import type { Conversation } from '@messenger/protocol';
 
 withConversationScreen();
 
@@ -96,7 +96,7 @@ describe('sending', () => {
         </SocketProvider>
       </QueryClientProvider>,
     );
-    act(() => void fake.connect());
+    await settle();
     await screen.findByText('No messages yet. Say hi to bob!');
     await userEvent.setup().type(screen.getByRole('textbox', { name: 'Message bob' }), 'from this tab{Enter}');
     await waitFor(() => expect(screen.getByTestId('message')).toHaveAttribute('data-id', other));
@@ -212,10 +212,23 @@ describe('read receipts', () => {
 });
 
 describe('header: bot badge and mute', () => {
-  it('marks a bot peer and mutes the conversation from the header', async () => {
-    stubFetch([]);
+  it('marks a bot peer and mutes the conversation from the header, on the server', async () => {
+    const puts: unknown[] = [];
+    let refuse = false;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url.startsWith('/api/conversations/bob/messages')) return jsonResponse(200, { messages: [], nextBefore: null });
+        if (url === '/api/conversations/bob/mute' && init?.method === 'PUT') {
+          const body = JSON.parse(String(init.body)) as { muted: boolean };
+          puts.push(body);
+          return refuse ? jsonResponse(503, { error: { code: 'service_unavailable', message: 'Temporarily unavailable. Retry later.' } }) : jsonResponse(200, { peer: 'bob', ...body });
+        }
+        throw new Error(`unexpected ${url}`);
+      }),
+    );
     const client = testQueryClient();
-    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, lastMessage: null }]);
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, muted: false, lastMessage: null }]);
     renderView(client);
     await screen.findByText('No messages yet. Say hi to bob!');
     expect(screen.getByTestId('bot-badge')).toHaveTextContent('bot');
@@ -223,20 +236,24 @@ describe('header: bot badge and mute', () => {
     expect(screen.getByRole('heading', { level: 2, name: 'bob' })).toBeInTheDocument();
     const mute = screen.getByRole('button', { name: 'Mute bob' });
     expect(mute).toHaveAttribute('aria-pressed', 'false');
-    try {
-      await userEvent.setup().click(mute);
-      expect(mute).toHaveAttribute('aria-pressed', 'true');
-      expect(isPeerMuted('alice', 'bob')).toBe(true);
-      expect(screen.getByTestId('peer-status')).toHaveTextContent('offline · muted');
-    } finally {
-      setPeerMuted('alice', 'bob', false);
-    }
+    const user = userEvent.setup();
+    await user.click(mute);
+    expect(mute).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByTestId('peer-status')).toHaveTextContent('offline · muted');
+    await waitFor(() => expect(puts).toEqual([{ muted: true }]));
+    expect(client.getQueryData<Conversation[]>(queryKeys.conversations)?.[0]?.muted).toBe(true);
+    // Refused: the button shows the server's setting again, and says why.
+    refuse = true;
+    await user.click(mute);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Temporarily unavailable');
+    expect(mute).toHaveAttribute('aria-pressed', 'true');
+    expect(puts).toEqual([{ muted: true }, { muted: false }]);
   });
 
   it('shows no badge for a person', async () => {
     stubFetch([]);
     const client = testQueryClient();
-    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, lastMessage: null }]);
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted: false, lastMessage: null }]);
     renderView(client);
     await screen.findByText('No messages yet. Say hi to bob!');
     expect(screen.queryByTestId('bot-badge')).not.toBeInTheDocument();

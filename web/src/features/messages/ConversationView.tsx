@@ -2,7 +2,7 @@
 // composer. Marks the peer's messages read while this view is visible.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useConversations } from '../../api/conversations';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
@@ -21,6 +21,7 @@ import { flattenMessages } from './messageCache';
 import { MessageList } from './MessageList';
 import { useOutbox } from './outbox';
 import { buildRows } from './rows';
+import { firstUnread, useFrozenAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { useSendMessage } from './useSendMessage';
 
@@ -34,10 +35,16 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const typing = useIsTyping(peer);
   // From the list the layout fetches (this observer never fetches by itself).
   const bot = useConversations(false).data?.find((c) => c.peer === peer)?.bot === true;
-  const muted = useMutedPeers(me).has(peer);
+  const muted = useMutedPeers().has(peer);
+  const [muteError, setMuteError] = useState<string | null>(null);
+  const toggleMute = useCallback(() => {
+    setMuteError(null);
+    setPeerMuted(client, peer, !muted).catch((error: unknown) => setMuteError(error instanceof ApiError ? error.message : 'Could not change the setting.'));
+  }, [client, peer, muted]);
 
   const messages = useMemo(() => flattenMessages(history.data), [history.data]);
-  const rows = useMemo(() => buildRows(messages, pending, me), [messages, pending, me]);
+  const unreadFrom = useFrozenAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id);
+  const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
 
   // Ask who is online when the conversation opens (and after reconnects). A new conversation's
   // peer reads offline until its first message is stored: the server then sends both sides a
@@ -81,20 +88,25 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       >
         {!notFound && (
           <div className="group-actions">
-            {/* Kept in this browser only (lib/muted-peers.ts): the server has no 1:1 mute yet. */}
+            {/* Kept on the server: every browser, device and the desktop agent follow it. */}
             <button
               type="button"
               className="icon-button"
               aria-label={`Mute ${peer}`}
               aria-pressed={muted}
-              title={muted ? 'Muted in this browser: no notifications. Click to unmute.' : 'Mute: no notifications from this conversation'}
-              onClick={() => setPeerMuted(me, peer, !muted)}
+              title={muted ? 'Muted: no notifications, here or on your other devices. Click to unmute.' : 'Mute: no notifications from this conversation'}
+              onClick={toggleMute}
             >
               {muted ? <BellOffIcon /> : <BellIcon />}
             </button>
           </div>
         )}
       </ConversationHeader>
+      {muteError && (
+        <p className="form-error pad" role="alert">
+          {muteError}
+        </p>
+      )}
       {notFound ? (
         <div className="empty-main" role="alert">
           <h2>

@@ -1,12 +1,11 @@
-// One message. The text is always rendered as text (React escapes it); links come from linkify,
-// mention highlights from mentions.tsx. In a group, a run of someone's messages opens with their
-// avatar and name.
+// One message. The text is rendered by rich-text.tsx (a safe Markdown subset, links and mention
+// highlights, all as React elements, never HTML from a string). In a group, a run of someone's
+// messages opens with their avatar and name.
 import type { ChatMessage } from '@messenger/protocol';
 import { memo, type ReactNode } from 'react';
 import { Avatar } from '../../components/Avatar';
 import { formatFull, formatTime } from '../../lib/format';
-import { linkify } from './linkify';
-import { highlightMentions } from './mentions';
+import { isEmojiOnly, richText } from './rich-text';
 import type { OutboxEntry } from './outbox';
 
 export type VisibleState = 'sending' | 'failed' | ChatMessage['state'];
@@ -68,9 +67,9 @@ function Bubble({ text, me, sender, footer, sentAt, mine, state, id, grouped, er
         </div>
       )}
       <div className="bubble">
-        <p className="text" dir="auto">
-          {highlightMentions(linkify(text), me)}
-        </p>
+        <div className={`text${isEmojiOnly(text) ? ' emoji-only' : ''}`} dir="auto">
+          {richText(text, me)}
+        </div>
         <span className="meta">
           <time dateTime={sentAt} title={formatFull(sentAt)}>
             {formatTime(sentAt)}

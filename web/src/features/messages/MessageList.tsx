@@ -1,6 +1,7 @@
 // The conversation's messages, virtualized (@tanstack/react-virtual) so 10,000 stay smooth. It
-// sticks to the bottom while you are there, loads older pages when you scroll near the top and
-// keeps your place when they arrive.
+// opens at the "New messages" divider when there is one (else at the bottom), sticks to the bottom
+// while you are there, offers "Jump to latest" with a count of new messages whenever you are
+// scrolled up, loads older pages when you scroll near the top and keeps your place when they arrive.
 import { useVirtualizer, type Rect } from '@tanstack/react-virtual';
 import type { ChatMessage } from '@messenger/protocol';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
@@ -31,6 +32,10 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [showJump, setShowJump] = useState(false);
+  // Messages from others below the screen: since the divider, or since the reader scrolled up.
+  const [newBelow, setNewBelow] = useState(0);
+  const openedAt = useRef<string | null>(null);
+  const previousLast = useRef<string | undefined>(undefined);
   // Where we were before older messages are prepended: restored after they render.
   const anchor = useRef<{ firstKey: string | undefined; height: number; top: number } | null>(null);
 
@@ -62,11 +67,35 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
     el.scrollTop = saved.top + (el.scrollHeight - saved.height);
   }, [firstKey]);
 
-  // New rows at the bottom, or rows re-measured: stay pinned to the newest message.
+  // Opening a conversation: at the divider when there is one, so the first new message is the
+  // first thing read; else at the newest message.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el || rows.length === 0 || openedAt.current === peer) return;
+    openedAt.current = peer;
+    previousLast.current = lastKey;
+    const divider = rows.findIndex((r) => r.kind === 'unread');
+    if (divider < 0) return;
+    virtualizer.scrollToIndex(divider, { align: 'start' });
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (!atBottom.current) {
+      setShowJump(true);
+      setNewBelow(rows.slice(divider).filter((r) => r.kind === 'message' && r.message.from !== me).length);
+    }
+  }, [peer, rows, lastKey, virtualizer, me]);
+
+  // New rows at the bottom, or rows re-measured: stay pinned to the newest message; scrolled up,
+  // count what arrived below.
   useLayoutEffect(() => {
     if (atBottom.current) scrollToBottom();
-    else if (lastKey) setShowJump(true);
-  }, [lastKey, totalSize, scrollToBottom]);
+    else if (lastKey && lastKey !== previousLast.current) {
+      const from = rows.findIndex((r) => r.key === previousLast.current);
+      const arrived = rows.slice(from + 1).filter((r) => r.kind === 'message' && r.message.from !== me).length;
+      if (arrived > 0) setNewBelow((n) => n + arrived);
+      setShowJump(true);
+    }
+    previousLast.current = lastKey;
+  }, [lastKey, totalSize, scrollToBottom, rows, me]);
 
   const maybeLoadOlder = useCallback(() => {
     const el = scrollRef.current;
@@ -87,7 +116,8 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
     const el = scrollRef.current;
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    if (atBottom.current) setShowJump(false);
+    setShowJump(!atBottom.current);
+    if (atBottom.current) setNewBelow(0);
     maybeLoadOlder();
   };
 
@@ -122,6 +152,10 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
                     <div className="day-separator" role="separator" aria-label={row.label}>
                       <span>{row.label}</span>
                     </div>
+                  ) : row.kind === 'unread' ? (
+                    <div className="unread-divider" role="separator" aria-label={row.label} data-testid="unread-divider">
+                      <span>{row.label}</span>
+                    </div>
                   ) : row.kind === 'message' ? (
                     <MessageBubble message={row.message} me={me} grouped={row.grouped} footer={footerFor?.(row.message)} />
                   ) : (
@@ -137,13 +171,15 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
         <button
           type="button"
           className="jump"
+          aria-label={newBelow > 0 ? `Jump to latest: ${newBelow} new ${newBelow === 1 ? 'message' : 'messages'}` : 'Jump to latest'}
           onClick={() => {
             atBottom.current = true;
             setShowJump(false);
+            setNewBelow(0);
             scrollToBottom();
           }}
         >
-          ↓ Latest
+          ↓ {newBelow > 0 ? `${newBelow} new` : 'Latest'}
         </button>
       )}
     </div>

@@ -20,7 +20,7 @@ export function mentionRanges(text: string): [number, number, string][] {
   return out;
 }
 
-/** Splits the plain-text parts of `nodes` (linkify's output) around mentions. */
+/** Splits the plain-text parts of `nodes` (rich-text's text nodes) around mentions. */
 export function highlightMentions(nodes: readonly ReactNode[], me: string): ReactNode[] {
   const out: ReactNode[] = [];
   nodes.forEach((node, n) => {

@@ -1,9 +1,11 @@
 // Messages on their way: shown at once as "sending", as "failed" with Retry when /send fails.
 // Each keeps its Idempotency-Key, so a retry can never send the text twice. Once the server
 // accepts one (202) it moves into the cached history under its real id and leaves the outbox.
+import { MAX_TEXT_LENGTH } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
 import { registerSessionStore } from '../../lib/session-stores';
 import { createStore } from '../../lib/store';
+import { persistPerUser } from '../../lib/user-storage';
 
 export interface OutboxEntry {
   key: string;
@@ -17,10 +19,50 @@ export interface OutboxEntry {
   error?: string;
   /** Id of our own message the socket already delivered back while the 202 was on its way. */
   echoOf?: string;
+  /**
+   * Failed for a reason that passes (offline, server busy, rate limit, a reload mid-send): sent
+   * again by itself, with the same key, once the connection is back (useResendWhenOnline).
+   */
+  retryable?: boolean;
 }
 
-export const outbox = createStore<readonly OutboxEntry[]>([]);
-registerSessionStore(() => outbox.set([]));
+const NONE: readonly OutboxEntry[] = [];
+/** More unsent messages than this is a stuck client, not a user's backlog: the oldest go. */
+const MAX_KEPT = 100;
+
+export const outbox = createStore<readonly OutboxEntry[]>(NONE);
+registerSessionStore(() => outbox.set(NONE));
+
+const isEntry = (e: unknown): e is OutboxEntry => {
+  if (typeof e !== 'object' || e === null) return false;
+  const o = e as Record<string, unknown>;
+  const group = o.group as Record<string, unknown> | undefined;
+  return (
+    typeof o.key === 'string' &&
+    o.key.length <= 64 &&
+    typeof o.to === 'string' &&
+    o.to.length <= 80 &&
+    typeof o.text === 'string' &&
+    o.text.length > 0 &&
+    o.text.length <= MAX_TEXT_LENGTH &&
+    typeof o.createdAt === 'string' &&
+    (o.status === 'sending' || o.status === 'failed') &&
+    (group === undefined || (typeof group === 'object' && group !== null && typeof group.id === 'string' && typeof group.name === 'string'))
+  );
+};
+
+// Unsent messages survive a reload (and show in every tab): what a person wrote is not lost
+// because the page went away before the server took it.
+persistPerUser('outbox', outbox, {
+  empty: NONE,
+  isEmpty: (all) => all.length === 0,
+  toJson: (all) => all.map(({ key, to, group, text, createdAt, status, error, retryable }) => ({ key, to, group, text, createdAt, status, error, retryable })),
+  fromJson: (raw) => (Array.isArray(raw) ? raw.filter(isEntry).slice(-MAX_KEPT) : NONE),
+  // Left "sending" by an earlier page: whether the server took it is unknown, and the same key
+  // makes a resend safe either way (the answer is the first message's id).
+  revive: (all) =>
+    all.map((e) => (e.status === 'sending' ? { ...e, status: 'failed' as const, error: 'Not sent yet. Sending again when online.', retryable: true } : e)),
+});
 
 export function addToOutbox(entry: OutboxEntry) {
   outbox.set((all) => [...all, entry]);

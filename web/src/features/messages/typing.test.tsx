@@ -2,7 +2,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FakeSocket, testQueryClient } from '../../test/fixtures';
+import { FakeSocket, settle, testQueryClient } from '../../test/fixtures';
 import { SocketProvider } from '../connection/SocketProvider';
 import { ConversationView } from './ConversationView';
 
@@ -11,7 +11,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function renderWithSocket() {
+async function renderWithSocket() {
   vi.stubGlobal(
     'fetch',
     vi.fn(async () => new Response(JSON.stringify({ messages: [], nextBefore: null, conversations: [] }), { status: 200 })),
@@ -24,13 +24,13 @@ function renderWithSocket() {
       </SocketProvider>
     </QueryClientProvider>,
   );
-  act(() => void fake.connect());
+  await settle();
   return fake;
 }
 
 describe('typing', () => {
   it('shows the peer typing, and hides it after a stop or ~5 s of silence', async () => {
-    const fake = renderWithSocket();
+    const fake = await renderWithSocket();
     await screen.findByText('No messages yet. Say hi to bob!');
     vi.useFakeTimers();
     act(() => fake.fire('typing:update', { from: 'bob', typing: true }));
@@ -48,7 +48,7 @@ describe('typing', () => {
   });
 
   it('tells the peer while I type, and stops when I send', async () => {
-    const fake = renderWithSocket();
+    const fake = await renderWithSocket();
     await screen.findByText('No messages yet. Say hi to bob!');
     const user = userEvent.setup();
     await user.type(screen.getByRole('textbox', { name: 'Message bob' }), 'hey');

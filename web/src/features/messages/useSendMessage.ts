@@ -4,14 +4,21 @@
 // less). An answer lost on the way then shows "failed"; Retry reuses the key and gets the same
 // message, never a second one.
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { ApiError } from '../../api/http';
+import { useConnection } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
 import { sendGroupMessage } from '../../api/group-messages';
 import { sendMessage } from '../../api/send';
 import { newKey } from '../../lib/ids';
 import { ingestMessages } from './ingest';
 import { addToOutbox, groupOutboxKey, outbox, removeFromOutbox, updateOutbox } from './outbox';
+
+/** Failures that pass: the same message, with the same key, is sent again once online. */
+function passes(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 0 || error.status === 429 || error.status >= 500 || error.code === 'network_error';
+}
 
 function describe(error: unknown): string {
   if (error instanceof ApiError) {
@@ -31,7 +38,7 @@ export function useSendMessage(me: string) {
     async (key: string) => {
       const entry = outbox.get().find((e) => e.key === key);
       if (!entry) return;
-      updateOutbox(key, { status: 'sending', error: undefined });
+      updateOutbox(key, { status: 'sending', error: undefined, retryable: undefined });
       try {
         const { group } = entry;
         // Read at each attempt: the socket's id changes when it reconnects.
@@ -49,7 +56,7 @@ export function useSendMessage(me: string) {
       } catch (error) {
         // The server already delivered it back to us: it was sent, only the answer got lost.
         if (outbox.get().find((e) => e.key === key)?.echoOf) return removeFromOutbox(key);
-        updateOutbox(key, { status: 'failed', error: describe(error) });
+        updateOutbox(key, { status: 'failed', error: describe(error), retryable: passes(error) });
       }
     },
     [client, me, socket],
@@ -76,4 +83,19 @@ export function useSendMessage(me: string) {
   const retry = useCallback((key: string) => void attempt(key), [attempt]);
   const discard = useCallback((key: string) => removeFromOutbox(key), []);
   return { send, sendToGroup, retry, discard };
+}
+
+/**
+ * Sends again, by itself, every message that failed for a reason that passes, each with its own
+ * Idempotency-Key, whenever the connection is (back) live: after a network drop, a server restart
+ * or a reload (the outbox survives it). A message the server had taken after all comes back with
+ * its first id, never as a second message.
+ */
+export function useResendWhenOnline(me: string): void {
+  const { retry } = useSendMessage(me);
+  const { status } = useConnection();
+  useEffect(() => {
+    if (status !== 'live') return;
+    for (const entry of outbox.get()) if (entry.status === 'failed' && entry.retryable) retry(entry.key);
+  }, [status, retry]);
 }
