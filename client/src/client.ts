@@ -26,6 +26,7 @@ import {
   SOCKET_ID_HEADER,
   type SendBody,
   SendResponse,
+  SearchResponse,
   SessionResponse,
   ValidationError,
   normalizeUsername,
@@ -68,8 +69,24 @@ export interface SendOptions extends RetryOptions {
 export interface HistoryOptions {
   /** A message id: the page holds messages older than it. */
   before?: string;
+  /** A message id: the page holds the messages just newer than it (`nextAfter` goes on). */
+  after?: string;
+  /** A message id: the page holds it and those around it, e.g. a search result. One cursor at most. */
+  around?: string;
   /** 1–200; the server's default when absent. */
   limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface SearchOptions {
+  /** Only the 1:1 conversation with this person. */
+  peer?: string;
+  /** Only this group. Not with `peer`. */
+  group?: string;
+  /** 1–50; the server's default (20) when absent. */
+  limit?: number;
+  /** `nextBefore` of the previous answer. */
+  before?: string;
   signal?: AbortSignal;
 }
 
@@ -193,17 +210,46 @@ export class MessengerClient {
     return (await this.request(ApiPaths.conversations, ConversationsResponse, signal ? { signal } : {})).conversations;
   }
 
-  /** One page of a conversation, newest first; `nextBefore` asks for the next (older) one. */
+  /**
+   * One page of a conversation, newest first; `nextBefore` asks for the next (older) one, and on
+   * pages opened with `after` or `around`, `nextAfter` for the next newer one.
+   */
   history(peer: string, options: HistoryOptions = {}): Promise<MessagesPage> {
+    return this.historyAt(ApiPaths.messages(peer), options);
+  }
+
+  /** The same for a group I am a member of: my copies of its messages. */
+  groupHistory(groupId: string, options: HistoryOptions = {}): Promise<MessagesPage> {
+    return this.historyAt(GroupApiPaths.messages(groupId), options);
+  }
+
+  private historyAt(path: string, options: HistoryOptions): Promise<MessagesPage> {
     const query = new URLSearchParams();
-    if (options.before !== undefined) query.set('before', options.before);
+    for (const key of ['before', 'after', 'around'] as const) {
+      const value = options[key];
+      if (value !== undefined) query.set(key, value);
+    }
     if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const path = ApiPaths.messages(peer) + (query.size > 0 ? `?${query}` : '');
-    return this.request(path, MessagesPage, options.signal ? { signal: options.signal } : {});
+    return this.request(path + (query.size > 0 ? `?${query}` : ''), MessagesPage, options.signal ? { signal: options.signal } : {});
+  }
+
+  /**
+   * Messages I can read that hold the words of `q` (the last one also as a prefix), newest
+   * first, each with its conversation and the ranges of the matched words in its text. Open one
+   * with `history(peer, { around: id })` or `groupHistory(group, { around: id })`.
+   */
+  search(q: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    const query = new URLSearchParams({ q });
+    for (const key of ['peer', 'group', 'before'] as const) {
+      const value = options[key];
+      if (value !== undefined) query.set(key, value);
+    }
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    return this.request(`${ApiPaths.search}?${query}`, SearchResponse, options.signal ? { signal: options.signal } : {});
   }
 
   /** Every page of a conversation, newest first, until the oldest (or until the loop breaks). */
-  async *historyPages(peer: string, options: Omit<HistoryOptions, 'before'> = {}): AsyncGenerator<ChatMessage[], void, undefined> {
+  async *historyPages(peer: string, options: Omit<HistoryOptions, 'before' | 'after' | 'around'> = {}): AsyncGenerator<ChatMessage[], void, undefined> {
     let before: string | undefined;
     for (;;) {
       const page = await this.history(peer, { ...options, ...(before === undefined ? {} : { before }) });

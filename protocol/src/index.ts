@@ -10,5 +10,6 @@ export * from './integrations.js';
 export * from './webhooks.js';
 export * from './errors.js';
 export * from './rest.js';
+export * from './search.js';
 export * from './socket.js';
 export * from './validate.js';

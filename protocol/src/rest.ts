@@ -130,6 +130,13 @@ export const MessagesQuery = Type.Object(
   {
     /** A message id: the page holds messages older than it. */
     before: Type.Optional(MessageId),
+    /** A message id: the page holds messages newer than it (the nearest ones). */
+    after: Type.Optional(MessageId),
+    /**
+     * A message id: the page holds that message and those around it, for opening history at a
+     * search result. At most one of before, after and around.
+     */
+    around: Type.Optional(MessageId),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
   },
   { additionalProperties: false },
@@ -141,6 +148,11 @@ export const MessagesPage = Type.Object({
   messages: Type.Array(ChatMessage),
   /** Pass as `before` to get the next (older) page; null when there is none. */
   nextBefore: Type.Union([MessageId, Type.Null()]),
+  /**
+   * Only on pages asked with `after` or `around`: pass as `after` to get the next (newer) page;
+   * null when the page reaches the newest message.
+   */
+  nextAfter: Type.Optional(Type.Union([MessageId, Type.Null()])),
 });
 export type MessagesPage = Static<typeof MessagesPage>;
 
@@ -172,6 +184,7 @@ export const ApiPaths = {
   read: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/read`,
   /** PUT { muted }: my mute setting for the conversation with `peer` (body: MuteBody). */
   mute: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/mute`,
+  search: '/api/search',
   healthz: '/healthz',
   readyz: '/readyz',
   metrics: '/metrics',

@@ -22,6 +22,7 @@ import groupMessageRoutes from './routes/groups/messages.js';
 import healthRoutes from './routes/health/index.js';
 import integrationRoutes from './routes/integrations/index.js';
 import peopleRoutes from './routes/people/index.js';
+import searchRoutes from './routes/search/index.js';
 import sendRoutes from './routes/send/index.js';
 import incomingWebhookRoutes from './routes/webhooks/incoming.js';
 import webhookRoutes from './routes/webhooks/index.js';
@@ -90,6 +91,7 @@ export async function buildApp(
   await app.register(peopleRoutes);
   await app.register(sendRoutes);
   await app.register(conversationRoutes);
+  await app.register(searchRoutes);
   await app.register(groupRoutes);
   await app.register(groupMessageRoutes);
   await app.register(integrationRoutes);

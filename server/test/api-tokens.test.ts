@@ -241,6 +241,7 @@ describe('scope matrix', () => {
       'GET /api/conversations',
       'GET /api/conversations/{peer}/messages',
       'POST /api/conversations/{peer}/read',
+      'GET /api/search',
       'GET /api/groups',
       'GET /api/groups/{id}',
       'GET /api/groups/{id}/members',

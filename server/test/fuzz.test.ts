@@ -85,6 +85,7 @@ const documented: Record<string, number[]> = {
   'GET /api/conversations/:peer/messages': [200, 400, 401, 404],
   'POST /api/conversations/:peer/read': [200, 400, 401, 404, 413, 415],
   'PUT /api/conversations/:peer/mute': [200, 400, 401, 404, 413, 415],
+  'GET /api/search': [200, 400, 401, 404],
   'POST /api/groups': [201, 400, 401, 404, 409, 413, 415],
   'GET /api/groups': [200, 401],
   'GET /api/groups/:id': [200, 400, 401, 404],
@@ -182,7 +183,14 @@ const segment = fc.oneof(
   fc.constant('%2e%2e'),
   fc.constant(''),
 );
-const query = fc.dictionary(fc.constantFrom('q', 'limit', 'before', 'x'), fc.string({ maxLength: 40 }), { maxKeys: 3 });
+// Search and history cursors: a query with a named peer or group, and the characters of both
+// stores' query syntax.
+const queryValue = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('PEER', 'GROUP', 'FOREIGN_GROUP', '"', '*', 'a OR b', 'NEAR(a b)', "a' & !b:*", 'x'.repeat(201)),
+  fc.uuid(),
+);
+const query = fc.dictionary(fc.constantFrom('q', 'limit', 'before', 'after', 'around', 'peer', 'group', 'x'), queryValue, { maxKeys: 4 });
 const authHeader = fc.oneof(
   fc.constant<string | undefined>(undefined),
   fc.constant('GOOD'),
@@ -192,7 +200,8 @@ const authHeader = fc.oneof(
 );
 
 function qs(q: Record<string, string>): string {
-  const params = new URLSearchParams(q).toString();
+  const named: Record<string, string> = { PEER: peer, GROUP: group, FOREIGN_GROUP: foreignGroup };
+  const params = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, named[v] ?? v])).toString();
   return params ? `?${params}` : '';
 }
 

@@ -272,6 +272,59 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
           .execute();
       },
     },
+    '0010_message_search': {
+      async up(db: Kysely<unknown>) {
+        // Full-text search (search.repository.ts) with each store's own index. Both split text
+        // into runs of letters and digits, so that one query means the same on either store.
+        if (dialect === 'sqlite') {
+          // Contentless: the index holds only postings (the text stays in messages alone), and
+          // contentless_delete lets triggers remove a row's postings, so it follows every insert,
+          // text update (edits) and delete, whoever writes. Besides the words, each row is
+          // indexed under who may read it (`who`: both sides of a 1:1 message, the member of a
+          // group copy) and its conversation (`conv`), hex-encoded so that a username is one
+          // token: FTS5 then intersects "these words" with "mine" inside the index, instead of
+          // reading every row anyone wrote with a common word. Diacritics fold ("cafe" finds
+          // "café"); the 2- and 3-letter prefix indexes keep a short prefix ("he…") from merging
+          // every term of the vocabulary.
+          await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(text, who, conv, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db);
+          const row = (m: string) =>
+            sql.raw(`${m}.seq, ${m}.text,
+              CASE WHEN substr(${m}.conversation, 1, 1) = '#' THEN 'u' || hex(${m}.recipient) ELSE 'u' || hex(${m}.sender) || ' u' || hex(${m}.recipient) END,
+              'c' || hex(${m}.conversation)`);
+          await sql`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, text, who, conv) VALUES (${row('new')});
+          END`.execute(db);
+          await sql`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            DELETE FROM messages_fts WHERE rowid = old.seq;
+          END`.execute(db);
+          await sql`CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, sender, recipient, conversation ON messages BEGIN
+            DELETE FROM messages_fts WHERE rowid = old.seq;
+            INSERT INTO messages_fts (rowid, text, who, conv) VALUES (${row('new')});
+          END`.execute(db);
+          await sql`INSERT INTO messages_fts (rowid, text, who, conv) SELECT ${row('m')} FROM messages m`.execute(db);
+        } else {
+          // The 'simple' configuration lowercases and stems nothing: messages come in every
+          // language, and an English stemmer would mangle the rest. ASCII punctuation becomes
+          // a space first, because Postgres's parser keeps e-mail addresses, URLs, paths and
+          // hyphenated words whole ("example" would not find "alice@example.com"); SQLite's
+          // tokenizer splits them. The words have weight D; who may read the row (weight A) and
+          // its conversation (weight B) are lexemes too, as on SQLite, so that GIN intersects
+          // "these words" with "mine" (search.repository.ts). Names are escaped into one
+          // punctuation-free lexeme each: x → x0, . → x1, - → x2, _ → x3, | → x4, # → x5.
+          // A stored column: a search that reads many rows reads the vector instead of parsing
+          // every text again. Adding it rewrites the table once.
+          const lexeme = (prefix: string, column: string) =>
+            `'${prefix}' || replace(replace(replace(replace(replace(replace(${column}, 'x', 'x0'), '.', 'x1'), '-', 'x2'), '_', 'x3'), '|', 'x4'), '#', 'x5')`;
+          const who = `CASE WHEN left(conversation, 1) = '#' THEN ${lexeme('u', 'recipient')} ELSE ${lexeme('u', 'sender')} || ' ' || ${lexeme('u', 'recipient')} END`;
+          await sql`ALTER TABLE messages ADD COLUMN text_search tsvector GENERATED ALWAYS AS (
+              setweight(to_tsvector('simple'::regconfig, regexp_replace(text, '[[:punct:]]', ' ', 'g')), 'D')
+              || setweight(to_tsvector('simple'::regconfig, ${sql.raw(who)}), 'A')
+              || setweight(to_tsvector('simple'::regconfig, ${sql.raw(lexeme('c', 'conversation'))}), 'B')
+            ) STORED`.execute(db);
+          await sql`CREATE INDEX messages_text_search ON messages USING gin (text_search)`.execute(db);
+        }
+      },
+    },
   };
 };
 

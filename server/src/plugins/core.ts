@@ -22,6 +22,8 @@ import { createRealtime, type Realtime } from '../realtime/hub.js';
 import { createAuthService, type AuthService } from '../services/auth.service.js';
 import { createIntegrationsService, type IntegrationsService } from '../services/integrations.service.js';
 import { createGroupMessagesRepository, type GroupMessagesRepository } from '../db/group-messages.repository.js';
+import { createHistoryWindowRepository, type HistoryWindowRepository } from '../db/history-window.repository.js';
+import { createSearchRepository, type SearchRepository } from '../db/search.repository.js';
 import { createGroupsRepository, type GroupsRepository } from '../db/groups.repository.js';
 import { createConversationsService, type ConversationsService } from '../services/conversations.service.js';
 import { createDomainEvents } from '../services/domain-events.js';
@@ -44,6 +46,8 @@ declare module 'fastify' {
       kafkaMembers: KafkaMembersRepository;
       groups: GroupsRepository;
       groupMessages: GroupMessagesRepository;
+      historyWindow: HistoryWindowRepository;
+      search: SearchRepository;
       integrations: IntegrationsRepository;
       webhooks: WebhooksRepository;
       conversationMutes: ConversationMutesRepository;
@@ -96,6 +100,8 @@ export default fp(
       kafkaMembers: createKafkaMembersRepository(database.db),
       groups: createGroupsRepository(database.db),
       groupMessages: createGroupMessagesRepository(database.db),
+      historyWindow: createHistoryWindowRepository(database.db),
+      search: createSearchRepository(database.db, { dialect: database.dialect }),
       integrations: createIntegrationsRepository(database.db),
       webhooks: createWebhooksRepository(database.db),
       conversationMutes: createConversationMutesRepository(database.db),

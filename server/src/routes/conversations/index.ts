@@ -14,6 +14,7 @@ import {
 } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
+import { DEFAULT_PAGE_LIMIT, windowCursor } from '../history-cursor.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, realtime, readService, conversationsService } = app;
@@ -54,6 +55,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['conversations'],
         summary: 'One page of a conversation, newest first',
+        description:
+          'Without a cursor: the newest messages. `before`: older than that message. `after`: newer than it. `around`: that message and those around it, to open the conversation at a search result; `after` and `around` pages also carry `nextAfter`.',
         params: PeerParams,
         querystring: MessagesQuery,
         response: { 200: MessagesPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
@@ -64,7 +67,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = me(request.session);
       const peer = await peerOf(request.params.peer);
-      const page = await repos.messages.page(user, peer, request.query.before, request.query.limit ?? 50);
+      const limit = request.query.limit ?? DEFAULT_PAGE_LIMIT;
+      const cursor = windowCursor(request.query);
+      const page = cursor ? await repos.historyWindow.conversation(user, peer, cursor, limit) : await repos.messages.page(user, peer, request.query.before, limit);
       if (!page) throw errors.messageNotFound();
       return page;
     },

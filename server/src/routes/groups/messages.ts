@@ -15,6 +15,7 @@ import {
 } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../../errors.js';
+import { DEFAULT_PAGE_LIMIT, windowCursor } from '../history-cursor.js';
 import { SendHeaders, SendResponses } from '../send-schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -63,6 +64,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['groups'],
         summary: 'One page of a group, newest first: the messages you got as a member',
+        description: 'Cursors as for a conversation: `before`, `after` or `around` (one at most).',
         params: GroupParams,
         querystring: MessagesQuery,
         response: { 200: MessagesPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
@@ -73,7 +75,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = me(request.session);
       const group = await membership(request.params.id, user);
-      const page = await repos.groupMessages.groupPage(user, group, request.query.before, request.query.limit ?? 50);
+      const limit = request.query.limit ?? DEFAULT_PAGE_LIMIT;
+      const cursor = windowCursor(request.query);
+      const page = cursor ? await repos.historyWindow.group(user, group, cursor, limit) : await repos.groupMessages.groupPage(user, group, request.query.before, limit);
       if (!page) throw errors.messageNotFound();
       return page;
     },
