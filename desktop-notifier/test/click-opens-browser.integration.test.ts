@@ -3,7 +3,8 @@
 // bubble shows; a click on it (`dunstctl action`) runs $BROWSER, which opens the URL in that very
 // Chromium (a new tab through its DevTools endpoint, as a browser's own launcher would); the tab
 // shows the conversation with alice's message. Screenshots of the whole display before and after
-// the click, side by side, go to artifacts/ and docs/screenshots/.
+// the click, side by side, go to artifacts/; with UPDATE_DOC_SCREENSHOTS=1 also to docs/screenshots/
+// (a plain run must not rewrite a committed file: names and texts are random each time).
 //
 // Chromium is Debian's, driven by playwright-core, which the e2e workspace's @playwright/test puts
 // in the root node_modules (no dependency of this workspace, no browser download).
@@ -152,5 +153,5 @@ it('a click on the bubble opens the conversation in the running browser (screens
   expect(pngSize(before)).toEqual(SCREEN);
   expect(pngSize(after)).toEqual(SCREEN);
   expect(pngSize(combined)).toEqual({ width: SCREEN.width * 2, height: SCREEN.height });
-  fs.copyFileSync(combined, DOC_SHOT);
+  if (process.env.UPDATE_DOC_SCREENSHOTS === '1') fs.copyFileSync(combined, DOC_SHOT);
 });
