@@ -17,7 +17,7 @@ describe('presence, typing and reading-now', () => {
     await online;
     expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username, 'nobody-x'] })).toEqual({
       ok: true,
-      data: { online: [bob.username] },
+      data: { online: [bob.username], strangers: ['nobody-x'] },
     });
     const offline = waitFor(aliceSocket, 'presence:update', (p) => p.username === bob.username && !p.online);
     bobSocket.close();
