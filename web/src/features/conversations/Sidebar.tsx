@@ -1,6 +1,7 @@
 // Conversations and groups by recency, with previews, unread badges, presence, bot badges and
 // mute marks; plus the app menu.
-import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, UsersIcon } from '../../components/Icons';
+import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, SearchIcon, UsersIcon } from '../../components/Icons';
+import { openSearchBox } from '../../lib/search-box';
 import type { Conversation, Group } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
@@ -96,6 +97,17 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
               <BellIcon />
             </button>
           )}
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Search"
+            title="Search conversations, people and messages (Ctrl+K)"
+            aria-haspopup="dialog"
+            aria-keyshortcuts="Control+K Meta+K"
+            onClick={() => openSearchBox()}
+          >
+            <SearchIcon />
+          </button>
           <ThemeToggle />
           <a
             href={settingsPath}
