@@ -32,6 +32,9 @@ interface SidebarProps {
   groups: UseQueryResult<Group[]>;
 }
 
+// Apple keyboards say ⌘K; the handler takes Ctrl+K and Cmd+K everywhere.
+const SHORTCUT = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent) ? '⌘K' : 'Ctrl K';
+
 type Item = { kind: 'conversation'; at: string; conversation: Conversation } | { kind: 'group'; at: string; group: Group };
 
 /** One list, newest activity first: 1:1 conversations by last message, groups by theirs (or creation). */
@@ -97,17 +100,6 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
               <BellIcon />
             </button>
           )}
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Search"
-            title="Search conversations, people and messages (Ctrl+K)"
-            aria-haspopup="dialog"
-            aria-keyshortcuts="Control+K Meta+K"
-            onClick={() => openSearchBox()}
-          >
-            <SearchIcon />
-          </button>
           <ThemeToggle />
           <a
             href={settingsPath}
@@ -163,6 +155,21 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
               <UsersIcon /> New group
             </button>
           </div>
+        )}
+        {!searching && (
+          <button
+            type="button"
+            className="sidebar-search"
+            aria-label="Search"
+            title="Search conversations, people and messages"
+            aria-haspopup="dialog"
+            aria-keyshortcuts="Control+K Meta+K"
+            onClick={() => openSearchBox()}
+          >
+            <SearchIcon />
+            <span>Search</span>
+            <kbd aria-hidden="true">{SHORTCUT}</kbd>
+          </button>
         )}
       </div>
       <nav className="conversation-list" aria-label="Conversation list">

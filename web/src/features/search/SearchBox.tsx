@@ -115,7 +115,8 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
         <div className="search-field">
           {scope && (
             <span className="chip search-scope" data-testid="search-scope">
-              in <bdi>{displayText(scope.name)}</bdi>
+              <span>in</span>
+              <bdi>{displayText(scope.name)}</bdi>
               <button type="button" className="chip-remove" aria-label={`Search everywhere, not only in ${scope.name}`} onClick={() => setScope(null)}>
                 ×
               </button>
@@ -138,6 +139,10 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
             aria-autocomplete="list"
             aria-activedescendant={activeId}
           />
+          {/* Phones have no Esc key. */}
+          <button type="button" className="ghost" onClick={dismiss}>
+            Cancel
+          </button>
         </div>
         <div id={listId} role="listbox" aria-label="Search results" className="search-results">
           {(['conversation', 'person', 'message'] as const).map((kind) => {
@@ -160,7 +165,7 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
                     onMouseMove={() => i !== current && setActive(i)}
                     onClick={() => open(option)}
                   >
-                    <OptionBody option={option} />
+                    <OptionBody option={option} me={me} />
                   </div>
                 ))}
               </div>
@@ -181,7 +186,7 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
   );
 }
 
-function OptionBody({ option }: { option: SearchOption }) {
+function OptionBody({ option, me }: { option: SearchOption; me: string }) {
   if (option.kind === 'conversation')
     return (
       <>
@@ -206,7 +211,7 @@ function OptionBody({ option }: { option: SearchOption }) {
         <bdi className="search-name">{displayText(option.name)}</bdi>
         <span className="muted small">
           {' · '}
-          <bdi>{message.from}</bdi>
+          {message.from === me ? 'You' : <bdi>{message.from}</bdi>}
           {' · '}
           <time dateTime={message.sentAt}>{formatStamp(message.sentAt)}</time>
         </span>
