@@ -1,6 +1,7 @@
 // Search from one box (Ctrl+K): find an old message, open the conversation at it, page both ways
 // from there to the newest, where live messages append again; and search within one conversation.
 import type { MessengerClient } from '@messenger/client';
+import { Group, GroupApiPaths } from '@messenger/protocol';
 import {
   BASE_URL,
   expect,
@@ -63,6 +64,7 @@ test('Ctrl+K finds an old message, opens the conversation at it, and pages down 
   await expect(focused).toContainText(textOf(TARGET));
   await expect(focused).toBeInViewport();
   await expect(focused).toHaveClass(/message-focus/);
+  await expect(messageList(page)).toBeFocused();
 
   // Older from there, up to the very first message.
   const log = messageList(page);
@@ -97,7 +99,7 @@ test('Ctrl+K finds an old message, opens the conversation at it, and pages down 
   await bob.context.close();
 });
 
-test('searching within one conversation, from its header, and widening it with Backspace', async ({ browser }) => {
+test('searching within one conversation or group, from its header, and widening it with Backspace', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
   const bob = await userSession(browser, 'bob', { width: 390, height: 844 });
   const [aliceApi, bobApi] = await Promise.all([scriptClient(alice.username), scriptClient(bob.username)]);
@@ -136,6 +138,19 @@ test('searching within one conversation, from its header, and widening it with B
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await expect(opener).toBeFocused();
+
+  // In a group too: its header scopes the box to it, and a result opens there, highlighted.
+  const { id } = await aliceApi.request(GroupApiPaths.groups, Group, { method: 'POST', body: { name: 'Orchard', members: [bob.username] } });
+  await aliceApi.sendToGroup(id, 'quince trees in the orchard');
+  await aliceApi.sendToGroup(id, 'and apples');
+  await page.goto(`/g/${id}`);
+  await expect(messages(page)).toHaveCount(2);
+  await page.getByRole('button', { name: 'Search in Orchard' }).click();
+  const inGroup = page.getByRole('combobox', { name: 'Search messages in Orchard' });
+  await inGroup.fill('quince');
+  await expect(found).toHaveCount(1);
+  await inGroup.press('Enter');
+  await expect(messageList(page).locator('[data-focused]')).toContainText('quince trees in the orchard');
   await alice.context.close();
   await bob.context.close();
 });

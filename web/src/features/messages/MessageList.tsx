@@ -96,6 +96,8 @@ export function MessageList(props: MessageListProps) {
     previousLast.current = lastKey;
     atBottom.current = false;
     virtualizer.scrollToIndex(index, { align: 'center' });
+    // The reader came to read here: the arrow keys and Page Up/Down now scroll this list.
+    el.focus({ preventScroll: true });
     setHighlighted(focusId);
     setShowJump(true);
   }, [focusId, rows, peer, lastKey, virtualizer]);

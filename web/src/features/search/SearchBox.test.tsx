@@ -135,6 +135,15 @@ describe('the search box', () => {
     await waitFor(() => expect(searches().at(-1)).toBe('/api/search?q=report&limit=20'));
   });
 
+  it('searches only in a group when opened in one', async () => {
+    stubServer();
+    renderBox({ group: GROUP_ID, name: 'Reporters' });
+    expect(screen.getByRole('combobox', { name: 'Search messages in Reporters' })).toHaveFocus();
+    await userEvent.type(input(), 'report');
+    await screen.findByRole('group', { name: 'Messages' });
+    expect(searches().at(-1)).toBe(`/api/search?q=report&group=${GROUP_ID}&limit=20`);
+  });
+
   it('says so in one line when the server refuses (429), without failing the box', async () => {
     stubServer(() => jsonResponse(429, { error: { code: 'rate_limited', message: 'slow down' } }));
     renderBox();
