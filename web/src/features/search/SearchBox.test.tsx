@@ -144,6 +144,25 @@ describe('the search box', () => {
     expect(searches().at(-1)).toBe(`/api/search?q=report&group=${GROUP_ID}&limit=20`);
   });
 
+  it('loads more message results from the keyboard, keeping the place', async () => {
+    const later = msg({ from: 'bob', to: 'alice', text: 'an older report' });
+    stubServer((params) =>
+      params.get('before')
+        ? jsonResponse(200, { results: [{ message: later, conversation: { peer: 'bob' }, matches: [{ start: 9, end: 15 }] }], nextBefore: null })
+        : jsonResponse(200, { results: HITS, nextBefore: old.id }),
+    );
+    renderBox({ peer: 'bob', name: 'bob' });
+    await userEvent.type(input(), 'report');
+    const more = await screen.findByRole('option', { name: 'More messages' });
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}');
+    expect(input()).toHaveAttribute('aria-activedescendant', more.id);
+    await userEvent.keyboard('{Enter}');
+    const added = await screen.findByRole('option', { name: /an older report/ });
+    expect(searches().at(-1)).toBe(`/api/search?q=report&peer=bob&before=${old.id}&limit=20`);
+    expect(screen.queryByRole('option', { name: 'More messages' })).toBeNull();
+    expect(input()).toHaveAttribute('aria-activedescendant', added.id);
+  });
+
   it('says so in one line when the server refuses (429), without failing the box', async () => {
     stubServer(() => jsonResponse(429, { error: { code: 'rate_limited', message: 'slow down' } }));
     renderBox();

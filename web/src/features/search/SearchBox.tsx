@@ -12,6 +12,7 @@ import { useMessageSearch } from '../../api/search';
 import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
 import { displayText } from '../../lib/bidi';
+import { conversationKey } from '../../lib/conversation-ref';
 import { formatStamp } from '../../lib/format';
 import { setJumpTarget } from '../../lib/jump-target';
 import { useModal } from '../../lib/modal';
@@ -22,7 +23,10 @@ import { buildOptions, type SearchOption } from './search-options';
 
 const DEBOUNCE_MS = 200;
 
-const GROUP_TITLES: Record<SearchOption['kind'], string> = { conversation: 'Conversations', person: 'People', message: 'Messages' };
+const GROUP_TITLES = { conversation: 'Conversations', person: 'People', message: 'Messages' } as const;
+
+/** Usernames are one word of at most 32 characters: anything else cannot name a person. */
+const PERSON_QUERY = /^\S{1,32}$/;
 
 export function searchErrorText(error: unknown): string {
   if (error instanceof ApiError && error.status === 429) return 'Too many searches. Wait a moment and try again.';
@@ -56,7 +60,7 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
 
   const conversations = useConversations(false);
   const groups = useGroups(false);
-  const people = usePeople(scope ? '' : debounced);
+  const people = usePeople(!scope && PERSON_QUERY.test(debounced.trim()) ? debounced : '');
   const search = useMessageSearch(debounced, scope);
   const options = buildOptions({
     q: debounced,
@@ -64,20 +68,26 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
     conversations: conversations.data,
     groups: groups.data,
     people: people.data?.users,
-    hits: search.data?.results,
+    hits: search.data?.pages.flatMap((p) => p.results),
     scoped: scope !== null,
+    more: search.hasNextPage,
   });
 
-  // New results start at the first again (compared by keys: the list is a new array each render).
-  const keys = options.map((o) => o.key).join('\n');
-  const [shownKeys, setShownKeys] = useState(keys);
-  if (shownKeys !== keys) {
-    setShownKeys(keys);
+  // A new search starts at the first result again. More results keep the place: "More messages"
+  // is replaced by the first of them, which is then active.
+  const searched = `${debounced.trim()}\n${scope ? conversationKey(scope) : ''}`;
+  const [shownSearch, setShownSearch] = useState(searched);
+  if (shownSearch !== searched) {
+    setShownSearch(searched);
     setActive(0);
   }
   const current = Math.min(active, options.length - 1);
 
   const open = (option: SearchOption) => {
+    if (option.kind === 'more') {
+      if (!search.isFetchingNextPage) void search.fetchNextPage();
+      return;
+    }
     if (option.kind === 'message') setJumpTarget(option.where, option.hit.message.id);
     onClose();
     navigate(option.path);
@@ -146,7 +156,8 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
         </div>
         <div id={listId} role="listbox" aria-label="Search results" className="search-results">
           {(['conversation', 'person', 'message'] as const).map((kind) => {
-            const inGroup = options.map((o, i) => [o, i] as const).filter(([o]) => o.kind === kind);
+            // "More" closes the Messages group.
+            const inGroup = options.map((o, i) => [o, i] as const).filter(([o]) => o.kind === kind || (kind === 'message' && o.kind === 'more'));
             if (inGroup.length === 0) return null;
             return (
               <div key={kind} role="group" aria-labelledby={`${ids}${kind}`} className="search-group">
@@ -165,7 +176,11 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
                     onMouseMove={() => i !== current && setActive(i)}
                     onClick={() => open(option)}
                   >
-                    <OptionBody option={option} me={me} />
+                    {option.kind === 'more' ? (
+                      <span className="search-more">{search.isFetchingNextPage ? 'Loading more…' : 'More messages'}</span>
+                    ) : (
+                      <OptionBody option={option} me={me} />
+                    )}
                   </div>
                 ))}
               </div>
@@ -186,7 +201,7 @@ export function SearchBox({ me, scope: initialScope, onClose }: { me: string; sc
   );
 }
 
-function OptionBody({ option, me }: { option: SearchOption; me: string }) {
+function OptionBody({ option, me }: { option: Exclude<SearchOption, { kind: 'more' }>; me: string }) {
   if (option.kind === 'conversation')
     return (
       <>

@@ -8,7 +8,9 @@ import { conversationPath, groupPath } from '../../lib/router';
 export type SearchOption =
   | { kind: 'conversation'; key: string; name: string; group: boolean; colourKey: string; path: string }
   | { kind: 'person'; key: string; user: PublicUser; path: string }
-  | { kind: 'message'; key: string; hit: SearchHit; where: ConversationRef; name: string; path: string };
+  | { kind: 'message'; key: string; hit: SearchHit; where: ConversationRef; name: string; path: string }
+  /** Loads the next page of message results; an option so the keyboard reaches it too. */
+  | { kind: 'more'; key: string };
 
 const MAX_NAMES = 5;
 
@@ -23,6 +25,8 @@ export function buildOptions(input: {
   hits: readonly SearchHit[] | undefined;
   /** Inside one conversation only its messages are listed. */
   scoped: boolean;
+  /** More message results can be loaded. */
+  more?: boolean;
 }): SearchOption[] {
   const q = input.q.trim().toLowerCase();
   if (!q) return [];
@@ -48,5 +52,6 @@ export function buildOptions(input: {
     const name = 'peer' in c ? c.peer : c.group.name;
     options.push({ kind: 'message', key: `m:${hit.message.id}`, hit, where, name, path: 'peer' in c ? conversationPath(c.peer) : groupPath(c.group.id) });
   }
+  if (input.more) options.push({ kind: 'more', key: 'more' });
   return options;
 }
