@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Processor, type Outcome } from '../src/agent.js';
+import { Processor, type Outcome } from '../src/processor.js';
 import { parseGraceSeconds } from '../src/grace.js';
 import type { Formatted } from '../src/format.js';
 import { SeenStore } from '../src/seen-store.js';

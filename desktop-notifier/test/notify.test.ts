@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Processor } from '../src/agent.js';
+import { Processor } from '../src/processor.js';
 import { formatMessage } from '../src/format.js';
 import { createNotifier, type NodeNotifyCallback } from '../src/notify.js';
 import { browserCommand } from '../src/open-url.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Processor, type Incoming } from '../src/agent.js';
+import { Processor, type Incoming } from '../src/processor.js';
 import type { Formatted } from '../src/format.js';
 import { parseQuietHours } from '../src/quiet.js';
 import { SeenStore } from '../src/seen-store.js';

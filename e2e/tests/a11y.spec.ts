@@ -1,12 +1,9 @@
 // Keyboard-only use, and the system colour scheme.
-import { BASE_URL, composer, expect, messages, register, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, composer, expect, messages, newUser, test, userSession } from './fixtures.js';
 
 test('keyboard only: find a person, open the chat, send with Enter', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
-  const bobName = uniqueName('bob');
-  const signUp = await browser.newContext({ baseURL: BASE_URL });
-  await register(signUp, bobName);
-  await signUp.close();
+  const bobName = await newUser(browser, 'bob');
 
   const page = alice.page;
   const newChat = page.getByRole('button', { name: 'New chat' });

@@ -6,9 +6,9 @@ import {
   expect,
   messageList,
   messages,
+  newUser,
   openConversation,
   PASSWORD,
-  register,
   screenshotPath,
   sendText,
   signInViaUi,
@@ -120,10 +120,7 @@ test('sign up in the UI, then two people chat both ways, live', async ({ browser
 
 test('a message sent with POST /send and a bearer token appears without a reload', async ({ browser, request }) => {
   const bob = await userSession(browser, 'bob');
-  const botContext = await browser.newContext({ baseURL: BASE_URL });
-  const bot = uniqueName('bot');
-  await register(botContext, bot);
-  await botContext.close();
+  const bot = await newUser(browser, 'bot');
   const token = await bearerToken(bot);
 
   const text = `Build #${Date.now()} passed`;
@@ -146,10 +143,7 @@ test('a message sent with POST /send and a bearer token appears without a reload
 test('offline recipient: three messages wait, then arrive in order with an unread badge; receipts go sent → delivered → read', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
   // Bob exists but has never opened the app.
-  const bobName = uniqueName('bob');
-  const signUp = await browser.newContext({ baseURL: BASE_URL });
-  await register(signUp, bobName);
-  await signUp.close();
+  const bobName = await newUser(browser, 'bob');
   const bobContext = await browser.newContext({ baseURL: BASE_URL });
 
   await openConversation(alice.page, bobName);
@@ -184,10 +178,7 @@ test('offline recipient: three messages wait, then arrive in order with an unrea
 
 test('reload keeps the session and the history; sign out ends it', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
-  const bobContext = await browser.newContext({ baseURL: BASE_URL });
-  const bobName = uniqueName('bob');
-  await register(bobContext, bobName);
-  await bobContext.close();
+  const bobName = await newUser(browser, 'bob');
 
   await openConversation(alice.page, bobName);
   for (const text of ['before reload 1', 'before reload 2']) await sendText(alice.page, text);

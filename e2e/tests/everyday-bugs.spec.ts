@@ -1,12 +1,9 @@
 // The bugs a daily user hit (issue 18, item 6), each replayed the way it was reported.
-import { BASE_URL, composer, expect, messages, openConversation, register, scriptClient, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
+import { BASE_URL, composer, expect, messages, newUser, openConversation, register, scriptClient, sendText, signInViaUi, test, uniqueName, userSession } from './fixtures.js';
 
 test('presence in a new chat: the peer signing in and the first message update it live, no reload', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
-  const daveName = uniqueName('dave');
-  const signUp = await browser.newContext({ baseURL: BASE_URL });
-  await register(signUp, daveName);
-  await signUp.close();
+  const daveName = await newUser(browser, 'dave');
 
   // 1. Alice opens a chat with Dave while he is offline. They share nothing yet, so the server
   //    shares no presence: the header must not claim either way.

@@ -27,6 +27,15 @@ export async function register(context: BrowserContext, username: string): Promi
   expect(res.status(), await res.text()).toBe(201);
 }
 
+/** A new account that no browser is signed in to (yet): its name. */
+export async function newUser(browser: Browser, prefix: string): Promise<string> {
+  const username = uniqueName(prefix);
+  const context = await browser.newContext({ baseURL: BASE_URL });
+  await register(context, username);
+  await context.close();
+  return username;
+}
+
 /** A script or bot signed in with a bearer token, through the shared client (the web app never sees one). */
 export async function scriptClient(username: string): Promise<MessengerClient> {
   const client = createClient({ baseUrl: BASE_URL });

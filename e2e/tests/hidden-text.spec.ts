@@ -1,13 +1,10 @@
 // Text that hides itself, in the real browser: the composer treats invisible text as blank, and
 // a right-to-left override cannot make a file name read backwards on screen.
-import { BASE_URL, scriptClient, composer, expect, messages, openConversation, register, test, uniqueName, userSession } from './fixtures.js';
+import { composer, expect, messages, newUser, openConversation, scriptClient, test, userSession } from './fixtures.js';
 
 test('the composer treats zero-width, filler and control-only text as blank', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
-  const bob = uniqueName('bob');
-  const setup = await browser.newContext({ baseURL: BASE_URL });
-  await register(setup, bob);
-  await setup.close();
+  const bob = await newUser(browser, 'bob');
   await openConversation(alice.page, bob);
   const send = alice.page.getByRole('button', { name: 'Send' });
   for (const hidden of ['\u200b\u200c\u200d', '\u3164\u2800', '\u00ad\ufeff\u2060', '\u0301']) {
@@ -23,10 +20,7 @@ test('the composer treats zero-width, filler and control-only text as blank', as
 
 test('a right-to-left override (U+202E) cannot make "photo<RLO>txt.exe" read as "photoexe.txt"', async ({ browser }) => {
   const alice = await userSession(browser, 'alice');
-  const mallory = uniqueName('mallory');
-  const setup = await browser.newContext({ baseURL: BASE_URL });
-  await register(setup, mallory);
-  await setup.close();
+  const mallory = await newUser(browser, 'mallory');
   const text = 'photo\u202Etxt.exe https://example.com/\u202Egpj.exe';
   await (await scriptClient(mallory)).send(alice.username, text);
   await openConversation(alice.page, mallory);

@@ -1,16 +1,14 @@
 // Losing the connection, catching up, retrying a failed send, and paging through long history.
 import {
-  BASE_URL,
-  scriptClient,
   composer,
   expect,
   messageList,
   messages,
+  newUser,
   openConversation,
-  register,
+  scriptClient,
   sendText,
   test,
-  uniqueName,
   userSession,
 } from './fixtures.js';
 
@@ -59,10 +57,7 @@ test('after losing the connection the app catches up with no gaps and no duplica
 
 test('long history pages in upward, in order, each message once', async ({ browser }) => {
   const total = 250;
-  const botContext = await browser.newContext({ baseURL: BASE_URL });
-  const bot = uniqueName('feed');
-  await register(botContext, bot);
-  await botContext.close();
+  const bot = await newUser(browser, 'feed');
   const bob = await userSession(browser, 'bob');
   const feed = await scriptClient(bot);
   const started = Date.now();

@@ -1,13 +1,10 @@
 // Unread, the way people read: a conversation with unread messages opens at the first of them,
 // under a "New messages" divider, and "Jump to latest" shows how many new messages are below.
-import { BASE_URL, expect, messageList, messages, openConversation, register, screenshotPath, scriptClient, test, uniqueName, userSession } from './fixtures.js';
+import { expect, messageList, messages, newUser, openConversation, screenshotPath, scriptClient, test, userSession } from './fixtures.js';
 
 test('opens at the first unread message under a divider; "Jump to latest" counts what is below', async ({ browser }) => {
   const bob = await userSession(browser, 'bob');
-  const aliceName = uniqueName('alice');
-  const setup = await browser.newContext({ baseURL: BASE_URL });
-  await register(setup, aliceName);
-  await setup.close();
+  const aliceName = await newUser(browser, 'alice');
   const alice = await scriptClient(aliceName);
   await alice.send(bob.username, 'already read 1');
   await alice.send(bob.username, 'already read 2');

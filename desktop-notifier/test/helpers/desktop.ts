@@ -20,6 +20,9 @@ export const CLI_ENTRY = path.join(ROOT, 'desktop-notifier/dist/cli.js');
 export const DUNSTRC = fileURLToPath(new URL('../fixtures/dunstrc', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'desktop-notifier/artifacts');
 
+/** The private desktop's screen: screenshots of the whole display have this size. */
+export const SCREEN = { width: 1280, height: 800 } as const;
+
 export const randomName = (prefix = 'u') => `${prefix}${randomBytes(5).toString('hex')}`;
 
 export function which(cmd: string): boolean {
@@ -197,7 +200,7 @@ export interface DunstNotification {
 /** Starts Xvfb, a private session bus and dunst; resolves once dunst answers on the bus. */
 export async function startDesktop(): Promise<Desktop> {
   const display = freeDisplay();
-  const xvfb = start('Xvfb', 'Xvfb', [`:${display}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], process.env);
+  const xvfb = start('Xvfb', 'Xvfb', [`:${display}`, '-screen', '0', `${SCREEN.width}x${SCREEN.height}x24`, '-nolisten', 'tcp'], process.env);
   await waitUntil('Xvfb', async () => fs.existsSync(`/tmp/.X11-unix/X${display}`) || xvfb.child.exitCode !== null, 10_000);
   if (xvfb.child.exitCode !== null) throw new Error(`Xvfb failed:\n${xvfb.text()}`);
 
@@ -273,12 +276,15 @@ export interface ServerProc extends Proc {
   env: NodeJS.ProcessEnv;
 }
 
-/** The real server as a child process; pass the returned env back in to restart the same one. */
-export async function startServer(kafkaBrokers: string, env?: NodeJS.ProcessEnv): Promise<ServerProc> {
+/**
+ * The real server as a child process; pass the returned env back in to restart the same one.
+ * `overrides` change the test environment (e.g. WEB_DIST, to serve the built web app).
+ */
+export async function startServer(kafkaBrokers: string, env?: NodeJS.ProcessEnv, overrides: Record<string, string> = {}): Promise<ServerProc> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'notifier-srv-'));
   const fullEnv: NodeJS.ProcessEnv = env ?? {
     PATH: process.env.PATH,
-    ...testServerEnv({ kafkaBrokers, dataDir, port: await freePort(), KAFKA_TOPIC_PREFIX: randomName('dn') }),
+    ...testServerEnv({ kafkaBrokers, dataDir, port: await freePort(), KAFKA_TOPIC_PREFIX: randomName('dn'), ...overrides }),
   };
   const proc = start('server', process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], fullEnv);
   await proc.waitFor('Server listening at', 90_000);

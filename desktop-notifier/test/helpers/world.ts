@@ -88,11 +88,14 @@ export function waitForNotification(world: World, text: string, timeoutMs = 10_0
 /** A text no other test (or earlier run) has sent, so notifications can be told apart by body. */
 export const unique = (label: string) => `${label} ${randomName('')}`;
 
-/** Everything but the agent; bob is signed in (the session file private to him). */
-export async function startWorld(configPrefix: string): Promise<World> {
+/**
+ * Everything but the agent; bob is signed in (the session file private to him). `serverEnv`
+ * overrides the server's test environment.
+ */
+export async function startWorld(configPrefix: string, serverEnv: Record<string, string> = {}): Promise<World> {
   checkPrerequisites();
   const desktop = await startDesktop();
-  const server = await startServer(inject('kafkaBrokers'));
+  const server = await startServer(inject('kafkaBrokers'), undefined, serverEnv);
   const [alice, bob, carol] = await Promise.all([register(server, randomName('al')), register(server, randomName('bo')), register(server, randomName('ca'))]);
   const world: World = { desktop, server, configDir: fs.mkdtempSync(path.join(os.tmpdir(), configPrefix)), alice, bob, carol };
   try {
