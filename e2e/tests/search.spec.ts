@@ -2,19 +2,7 @@
 // from there to the newest, where live messages append again; and search within one conversation.
 import type { MessengerClient } from '@messenger/client';
 import { Group, GroupApiPaths } from '@messenger/protocol';
-import {
-  BASE_URL,
-  expect,
-  messageList,
-  messages,
-  openConversation,
-  register,
-  screenshotPath,
-  scriptClient,
-  test,
-  uniqueName,
-  userSession,
-} from './fixtures.js';
+import { expect, messageList, messages, newUser, openConversation, screenshotPath, scriptClient, test, userSession } from './fixtures.js';
 
 const TOTAL = 150;
 const TARGET = 60;
@@ -36,10 +24,7 @@ test('Ctrl+K finds an old message, opens the conversation at it, and pages down 
   const [aliceApi, bobApi] = await Promise.all([scriptClient(alice.username), scriptClient(bob.username)]);
   await exchange(aliceApi, bobApi, alice.username, bob.username);
   // A third person also mentions the word: only the scoped search leaves her out.
-  const carolContext = await browser.newContext({ baseURL: BASE_URL });
-  const carol = uniqueName('carol');
-  await register(carolContext, carol);
-  await carolContext.close();
+  const carol = await newUser(browser, 'carol');
   await (await scriptClient(carol)).send(bob.username, 'carol grows a pomegranate too');
 
   const { page } = bob;
@@ -105,10 +90,7 @@ test('searching within one conversation or group, from its header, and widening 
   const [aliceApi, bobApi] = await Promise.all([scriptClient(alice.username), scriptClient(bob.username)]);
   await aliceApi.send(bob.username, 'the quince jam is ready');
   await bobApi.send(alice.username, 'quince for me too');
-  const carolContext = await browser.newContext({ baseURL: BASE_URL });
-  const carol = uniqueName('carol');
-  await register(carolContext, carol);
-  await carolContext.close();
+  const carol = await newUser(browser, 'carol');
   await (await scriptClient(carol)).send(bob.username, 'a quince from carol');
 
   const { page } = bob;
