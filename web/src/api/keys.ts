@@ -13,5 +13,9 @@ export const queryKeys = {
   bots: ['bots'] as const,
   tokens: ['tokens'] as const,
   webhooks: ['webhooks'] as const,
+  /** A message search: the text and where (everywhere, one peer or one group). */
+  search: (q: string, scope: string) => ['search', q, scope] as const,
+  /** A window of history opened around a message (a search result), by conversation and message. */
+  historyAround: (conversation: string, id: string) => ['history-around', conversation, id] as const,
   groupReceipts: (id: string, messageId: string) => ['group-receipts', id, messageId] as const,
 };

@@ -77,3 +77,9 @@ export const BotIcon = () => (
     <path d="M12 4v4M9 13v1M15 13v1M2 13v3M22 13v3" />
   </Svg>
 );
+export const SearchIcon = () => (
+  <Svg>
+    <circle cx="11" cy="11" r="7" />
+    <path d="m20 20-3.5-3.5" />
+  </Svg>
+);

@@ -14,6 +14,8 @@ import { ConversationView } from '../messages/ConversationView';
 import { useResendWhenOnline } from '../messages/useSendMessage';
 import { openUserStorage } from '../../lib/user-storage';
 import { SettingsPage } from '../integrations/SettingsPage';
+import { closeSearchBox, openSearchBox, useSearchBox } from '../../lib/search-box';
+import { SearchBox } from '../search/SearchBox';
 import { Sidebar } from './Sidebar';
 import { useConversationMutes } from './useConversationMutes';
 import { totalUnread } from './conversationCache';
@@ -56,12 +58,29 @@ export function ChatLayout({ me, peer, group = null, settings = false }: ChatLay
     };
   }, []);
 
+  // Ctrl+K (Cmd+K on macOS) from anywhere in the app, even while typing in the composer: the
+  // browser's own use of it (focus its search bar) is the one people expect a messenger to replace.
+  const searchBox = useSearchBox();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() !== 'k' || e.altKey || e.shiftKey || !(e.ctrlKey || e.metaKey)) return;
+      e.preventDefault();
+      openSearchBox();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      closeSearchBox();
+    };
+  }, []);
+
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Messenger` : 'Messenger';
   }, [unread]);
 
   return (
     <div className={`layout ${open ? 'has-peer' : 'no-peer'}`}>
+      {searchBox && <SearchBox key={searchBox.opening} me={me} scope={searchBox.scope} onClose={closeSearchBox} />}
       <Sidebar me={me} activePeer={peer} activeGroup={group} settingsOpen={settings} conversations={conversations} groups={groups} />
       <main className="main" aria-label={settings ? 'Settings' : peer ? `Conversation with ${peer}` : group ? 'Group conversation' : 'No conversation open'}>
         <ConnectionBanner />

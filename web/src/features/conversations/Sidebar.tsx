@@ -1,6 +1,7 @@
 // Conversations and groups by recency, with previews, unread badges, presence, bot badges and
 // mute marks; plus the app menu.
-import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, UsersIcon } from '../../components/Icons';
+import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, SearchIcon, UsersIcon } from '../../components/Icons';
+import { openSearchBox } from '../../lib/search-box';
 import type { Conversation, Group } from '@messenger/protocol';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
@@ -30,6 +31,9 @@ interface SidebarProps {
   conversations: UseQueryResult<Conversation[]>;
   groups: UseQueryResult<Group[]>;
 }
+
+// Apple keyboards say ⌘K; the handler takes Ctrl+K and Cmd+K everywhere.
+const SHORTCUT = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent) ? '⌘K' : 'Ctrl K';
 
 type Item = { kind: 'conversation'; at: string; conversation: Conversation } | { kind: 'group'; at: string; group: Group };
 
@@ -151,6 +155,21 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
               <UsersIcon /> New group
             </button>
           </div>
+        )}
+        {!searching && (
+          <button
+            type="button"
+            className="sidebar-search"
+            aria-label="Search"
+            title="Search conversations, people and messages"
+            aria-haspopup="dialog"
+            aria-keyshortcuts="Control+K Meta+K"
+            onClick={() => openSearchBox()}
+          >
+            <SearchIcon />
+            <span>Search</span>
+            <kbd aria-hidden="true">{SHORTCUT}</kbd>
+          </button>
         )}
       </div>
       <nav className="conversation-list" aria-label="Conversation list">

@@ -5,7 +5,8 @@ import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useId, useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
-import { BellIcon, BellOffIcon, UsersIcon } from '../../components/Icons';
+import { BellIcon, BellOffIcon, SearchIcon, UsersIcon } from '../../components/Icons';
+import { openSearchBox } from '../../lib/search-box';
 import { markGroupRead, useGroupMessages } from '../../api/group-messages';
 import { setGroupMuted, useGroupMembers, useGroups } from '../../api/groups';
 import { ApiError } from '../../api/http';
@@ -21,6 +22,7 @@ import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
 import { firstOfLastUnread, useFrozenAtOpen } from '../messages/unread-divider';
 import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
+import { useHistoryWindow } from '../messages/useHistoryWindow';
 import { useSendMessage } from '../messages/useSendMessage';
 import { applyGroupUpdate } from './groupCache';
 import { GroupReceiptLine } from './GroupReceiptLine';
@@ -42,7 +44,9 @@ export function GroupView({ me, id }: { me: string; id: string }) {
 
   const members = useGroupMembers(id, !!group);
   const mentionable = useMemo(() => members.data?.map((m) => m.username).filter((u) => u !== me), [members.data, me]);
-  const messages = useMemo(() => flattenMessages(history.data), [history.data]);
+  // The live history, or a window around a search result until it reaches the newest message.
+  const view = useHistoryWindow({ group: id }, history, queryKeys.groupMessages(id));
+  const messages = useMemo(() => flattenMessages(view.data), [view.data]);
   const unreadFrom = useFrozenAtOpen(id, history.isSuccess && !!group, group && firstOfLastUnread(messages, me, group.unread)?.id);
   const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
   // Not in my list once it loaded (removed, left, or never a member), or the server says so.
@@ -56,8 +60,6 @@ export function GroupView({ me, id }: { me: string; id: string }) {
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
   const onSend = useCallback((text: string) => sendToGroup({ id, name }, text), [sendToGroup, id, name]);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
-  const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   // Receipts show under my latest message; under an earlier one of mine, on demand.
   const lastMineId = useMemo(() => messages.findLast((m) => m.from === me)?.id, [messages, me]);
@@ -104,6 +106,16 @@ export function GroupView({ me, id }: { me: string; id: string }) {
             <button
               type="button"
               className="icon-button"
+              aria-label={`Search in ${name}`}
+              title="Search in this group"
+              aria-haspopup="dialog"
+              onClick={() => openSearchBox({ group: id, name })}
+            >
+              <SearchIcon />
+            </button>
+            <button
+              type="button"
+              className="icon-button"
               aria-label="Mute group"
               aria-pressed={group.muted}
               title={group.muted ? 'Muted: only mentions of you notify. Click to unmute.' : 'Mute: only mentions of you will notify'}
@@ -131,10 +143,10 @@ export function GroupView({ me, id }: { me: string; id: string }) {
         </p>
       )}
       {group && membersOpen && <MembersPanel id={panelId} me={me} group={group} onClose={() => setMembersOpen(false)} />}
-      {history.isPending && !notMember ? (
+      {view.isPending && !notMember ? (
         <HistoryLoading />
-      ) : history.isError && !notMember ? (
-        <HistoryLoadFailed onRetry={() => void history.refetch()} />
+      ) : view.isError && !notMember ? (
+        <HistoryLoadFailed onRetry={view.refetch} />
       ) : rows.length === 0 ? (
         <div className="empty-main">
           <Avatar name={name} colourKey={id} shape="group" />
@@ -146,9 +158,14 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           me={me}
           peer={name}
           title={{ list: `Messages in ${name}`, start: `This is the beginning of ${name} for you.` }}
-          hasOlder={!!hasNextPage}
-          loadingOlder={isFetchingNextPage}
-          onLoadOlder={onLoadOlder}
+          hasOlder={view.hasOlder}
+          loadingOlder={view.loadingOlder}
+          onLoadOlder={view.loadOlder}
+          hasNewer={view.hasNewer}
+          loadingNewer={view.loadingNewer}
+          onLoadNewer={view.loadNewer}
+          onJumpToLatest={view.backToLatest}
+          focusId={view.focusId}
           onRetry={retry}
           onDiscard={discard}
           footerFor={footerFor}

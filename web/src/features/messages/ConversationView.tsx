@@ -13,7 +13,9 @@ import { useIsTyping } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
 import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
-import { BellIcon, BellOffIcon } from '../../components/Icons';
+import { BellIcon, BellOffIcon, SearchIcon } from '../../components/Icons';
+import { queryKeys } from '../../api/keys';
+import { openSearchBox } from '../../lib/search-box';
 import { Composer } from './Composer';
 import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from './ConversationParts';
 import { ingestOwnRead } from './ingest';
@@ -24,6 +26,7 @@ import { buildRows } from './rows';
 import { firstUnread, useFrozenAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { usePeerPresence } from './usePeerPresence';
+import { useHistoryWindow } from './useHistoryWindow';
 import { useSendMessage } from './useSendMessage';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
@@ -44,7 +47,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
     setPeerMuted(client, peer, !muted).catch((error: unknown) => setMuteError(error instanceof ApiError ? error.message : 'Could not change the setting.'));
   }, [client, peer, muted]);
 
-  const messages = useMemo(() => flattenMessages(history.data), [history.data]);
+  // The live history, or a window around a search result until it reaches the newest message.
+  const view = useHistoryWindow({ peer }, history, queryKeys.messages(peer));
+  const messages = useMemo(() => flattenMessages(view.data), [view.data]);
   const unreadFrom = useFrozenAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id);
   const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
 
@@ -55,8 +60,6 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
   const onSend = useCallback((text: string) => send(peer, text), [send, peer]);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
-  const onLoadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const notFound = history.error instanceof ApiError && history.error.status === 404;
   // Someone not in my list may not exist: no composer until the history answers, so nothing
@@ -79,6 +82,16 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       >
         {!notFound && (
           <div className="group-actions">
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Search in conversation with ${peer}`}
+              title="Search in this conversation"
+              aria-haspopup="dialog"
+              onClick={() => openSearchBox({ peer, name: peer })}
+            >
+              <SearchIcon />
+            </button>
             {/* Kept on the server: every browser, device and the desktop agent follow it. */}
             <button
               type="button"
@@ -105,10 +118,10 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           </h2>
           <p className="muted">Check the name, or find people with “New chat”.</p>
         </div>
-      ) : history.isPending ? (
+      ) : view.isPending ? (
         <HistoryLoading />
-      ) : history.isError ? (
-        <HistoryLoadFailed onRetry={() => void history.refetch()} />
+      ) : view.isError ? (
+        <HistoryLoadFailed onRetry={view.refetch} />
       ) : rows.length === 0 ? (
         <div className="empty-main">
           <Avatar name={peer} />
@@ -119,9 +132,14 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           rows={rows}
           me={me}
           peer={peer}
-          hasOlder={!!hasNextPage}
-          loadingOlder={isFetchingNextPage}
-          onLoadOlder={onLoadOlder}
+          hasOlder={view.hasOlder}
+          loadingOlder={view.loadingOlder}
+          onLoadOlder={view.loadOlder}
+          hasNewer={view.hasNewer}
+          loadingNewer={view.loadingNewer}
+          onLoadNewer={view.loadNewer}
+          onJumpToLatest={view.backToLatest}
+          focusId={view.focusId}
           onRetry={retry}
           onDiscard={discard}
         />

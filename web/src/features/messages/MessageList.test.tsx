@@ -1,4 +1,5 @@
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { msg, withFakeLayout } from '../../test/fixtures';
 import { MessageList } from './MessageList';
@@ -70,6 +71,28 @@ describe('MessageList', () => {
     const onLoadOlder = vi.fn();
     renderList([msg({ text: 'only' })], { hasOlder: true, onLoadOlder });
     expect(onLoadOlder).toHaveBeenCalled();
+  });
+});
+
+describe('opened at a search result', () => {
+  const many = () => Array.from({ length: 300 }, (_, i) => msg({ text: `message ${i}` }, Date.UTC(2026, 10, 23, 0, 0, 0) + i));
+
+  // jsdom has no scrolling: where the list scrolls to is the e2e's to show (search.spec.ts).
+  it('highlights the result, and only it', () => {
+    const history = many().slice(0, 30);
+    renderList(history, { focusId: history[5]!.id, hasNewer: true });
+    const focused = screen.getAllByTestId('message').filter((m) => m.closest('[data-focused]'));
+    expect(focused).toHaveLength(1);
+    expect(focused[0]).toHaveTextContent('message 5');
+    expect(focused[0]?.closest('.row')).toHaveClass('message-focus');
+  });
+
+  it('leaves the window with "Jump to latest" while newer messages are not loaded', async () => {
+    const history = many();
+    const onJumpToLatest = vi.fn();
+    renderList(history.slice(0, 200), { focusId: history[100]!.id, hasNewer: true, onJumpToLatest });
+    await userEvent.click(screen.getByRole('button', { name: 'Jump to latest' }));
+    expect(onJumpToLatest).toHaveBeenCalled();
   });
 });
 

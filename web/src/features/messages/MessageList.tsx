@@ -2,6 +2,8 @@
 // opens at the "New messages" divider when there is one (else at the bottom), sticks to the bottom
 // while you are there, offers "Jump to latest" with a count of new messages whenever you are
 // scrolled up, loads older pages when you scroll near the top and keeps your place when they arrive.
+// Opened at a search result (focusId), it starts there instead, highlights it, and also loads newer
+// pages as you scroll down until the newest.
 import { useVirtualizer, type Rect } from '@tanstack/react-virtual';
 import type { ChatMessage } from '@messenger/protocol';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
@@ -21,6 +23,14 @@ export interface MessageListProps {
   footerFor?: (message: ChatMessage) => ReactNode;
   /** How the list and its first line name the conversation: "Messages with bob", "Messages in Ops". */
   title?: { list: string; start: string };
+  /** Open at this message and highlight it (a search result), when it is among the rows. */
+  focusId?: string | null;
+  /** The rows end before the newest message (a window opened at a search result). */
+  hasNewer?: boolean;
+  loadingNewer?: boolean;
+  onLoadNewer?: () => void;
+  /** "Jump to latest" while hasNewer: leave the window for the newest messages. */
+  onJumpToLatest?: () => void;
   /** For tests (jsdom has no layout). */
   initialRect?: Rect;
 }
@@ -28,7 +38,9 @@ export interface MessageListProps {
 const NEAR_TOP_PX = 400;
 const NEAR_BOTTOM_PX = 80;
 
-export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, footerFor, title, initialRect }: MessageListProps) {
+export function MessageList(props: MessageListProps) {
+  const { rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, footerFor, title, initialRect } = props;
+  const { focusId = null, hasNewer = false, loadingNewer = false, onLoadNewer, onJumpToLatest } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [showJump, setShowJump] = useState(false);
@@ -38,6 +50,11 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
   const previousLast = useRef<string | undefined>(undefined);
   // Where we were before older messages are prepended: restored after they render.
   const anchor = useRef<{ firstKey: string | undefined; height: number; top: number } | null>(null);
+  // The search result opened at, once scrolled to; it stays highlighted while it is the focus.
+  const focused = useRef<string | null>(null);
+  const [highlighted, setHighlighted] = useState<string | null>(null);
+  // Rows that arrive below because we asked for newer history are not "new" messages.
+  const newerRequested = useRef(false);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -67,6 +84,24 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
     el.scrollTop = saved.top + (el.scrollHeight - saved.height);
   }, [firstKey]);
 
+  // Opening at a search result (or moving to another one in the same conversation): it goes to the
+  // middle of the screen, and the divider no longer decides where we are.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el || !focusId || focused.current === focusId) return;
+    const index = rows.findIndex((r) => r.key === focusId);
+    if (index < 0) return;
+    focused.current = focusId;
+    openedAt.current = peer;
+    previousLast.current = lastKey;
+    atBottom.current = false;
+    virtualizer.scrollToIndex(index, { align: 'center' });
+    // The reader came to read here: the arrow keys and Page Up/Down now scroll this list.
+    el.focus({ preventScroll: true });
+    setHighlighted(focusId);
+    setShowJump(true);
+  }, [focusId, rows, peer, lastKey, virtualizer]);
+
   // Opening a conversation: at the divider when there is one, so the first new message is the
   // first thing read; else at the newest message.
   useLayoutEffect(() => {
@@ -87,7 +122,9 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
   // New rows at the bottom, or rows re-measured: stay pinned to the newest message; scrolled up,
   // count what arrived below.
   useLayoutEffect(() => {
-    if (atBottom.current) scrollToBottom();
+    // In a window that ends before the newest, staying at its bottom would page newer by itself.
+    if (atBottom.current && !hasNewer) scrollToBottom();
+    else if (newerRequested.current && lastKey !== previousLast.current) newerRequested.current = false;
     else if (lastKey && lastKey !== previousLast.current) {
       const from = rows.findIndex((r) => r.key === previousLast.current);
       const arrived = rows.slice(from + 1).filter((r) => r.kind === 'message' && r.message.from !== me).length;
@@ -95,7 +132,7 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
       setShowJump(true);
     }
     previousLast.current = lastKey;
-  }, [lastKey, totalSize, scrollToBottom, rows, me]);
+  }, [lastKey, totalSize, scrollToBottom, rows, me, hasNewer]);
 
   const maybeLoadOlder = useCallback(() => {
     const el = scrollRef.current;
@@ -115,10 +152,15 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    setShowJump(!atBottom.current);
+    const below = el.scrollHeight - el.scrollTop - el.clientHeight;
+    atBottom.current = below < NEAR_BOTTOM_PX;
+    setShowJump(!atBottom.current || hasNewer);
     if (atBottom.current) setNewBelow(0);
     maybeLoadOlder();
+    if (hasNewer && !loadingNewer && below < NEAR_TOP_PX && onLoadNewer) {
+      newerRequested.current = true;
+      onLoadNewer();
+    }
   };
 
   const items = virtualizer.getVirtualItems();
@@ -147,7 +189,13 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
               const row = rows[item.index];
               if (!row) return null;
               return (
-                <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="row">
+                <div
+                  key={item.key}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className={row.key === highlighted ? 'row message-focus' : 'row'}
+                  data-focused={row.key === highlighted || undefined}
+                >
                   {row.kind === 'day' ? (
                     <div className="day-separator" role="separator" aria-label={row.label}>
                       <span>{row.label}</span>
@@ -166,13 +214,19 @@ export function MessageList({ rows, me, peer, hasOlder, loadingOlder, onLoadOlde
             })}
           </div>
         </div>
+        {loadingNewer && (
+          <div className="loading-older loading-newer" role="status">
+            Loading newer messages…
+          </div>
+        )}
       </div>
-      {showJump && (
+      {(showJump || hasNewer) && (
         <button
           type="button"
           className="jump"
           aria-label={newBelow > 0 ? `Jump to latest: ${newBelow} new ${newBelow === 1 ? 'message' : 'messages'}` : 'Jump to latest'}
           onClick={() => {
+            if (hasNewer) onJumpToLatest?.();
             atBottom.current = true;
             setShowJump(false);
             setNewBelow(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessagesData } from '../../api/messages';
 import { msg } from '../../test/fixtures';
-import { applyReceipt, EarlyReceipts, flattenMessages, markIncomingRead, upsertMessages } from './messageCache';
+import { adoptWindow, applyReceipt, EarlyReceipts, flattenMessages, markIncomingRead, upsertMessages } from './messageCache';
 
 function data(...pages: ReturnType<typeof msg>[][]): MessagesData {
   return { pages: pages.map((messages, i) => ({ messages, nextBefore: i < pages.length - 1 ? 'x' : null })), pageParams: pages.map(() => null) };
@@ -60,5 +60,31 @@ describe('message cache', () => {
     early.remember(a.id, 'delivered');
     expect(early.apply(a).state).toBe('read');
     expect(early.apply(msg({ text: 'other' })).state).toBe('sent');
+  });
+});
+
+describe('handing a window around a search result back to the live history', () => {
+  const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((text) => msg({ text }));
+
+  it('keeps every message once, the later receipt state, and pages older from the further end', () => {
+    // Live: the newest two (d, e), older from 'live-cursor'. Window: b..e, older from 'window-cursor'.
+    const live: MessagesData = { pages: [{ messages: [e!, d!], nextBefore: 'live-cursor' }], pageParams: [null] };
+    const window = {
+      pages: [
+        { messages: [{ ...e!, state: 'read' as const }, d!], nextBefore: 'x', nextAfter: null },
+        { messages: [c!, b!], nextBefore: 'window-cursor' },
+      ],
+    };
+    const merged = adoptWindow(live, window);
+    expect(flattenMessages(merged).map((m) => m.text)).toEqual(['b', 'c', 'd', 'e']);
+    expect(flattenMessages(merged).at(-1)?.state).toBe('read');
+    expect(merged.pages.at(-1)?.nextBefore).toBe('window-cursor');
+  });
+
+  it('keeps the live cursor when the live history reaches further back', () => {
+    const live: MessagesData = { pages: [{ messages: [e!, d!, c!] , nextBefore: null }, { messages: [b!, a!], nextBefore: 'live-cursor' }], pageParams: [null, 'x'] };
+    const merged = adoptWindow(live, { pages: [{ messages: [e!, d!], nextBefore: 'window-cursor', nextAfter: null }] });
+    expect(flattenMessages(merged).map((m) => m.text)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(merged.pages.at(-1)?.nextBefore).toBe('live-cursor');
   });
 });

@@ -1,6 +1,6 @@
 // Pure helpers over the cached history of one conversation (TanStack infinite query data:
 // pages newest first). Every message is kept once, by id; receipt states only move forward.
-import { laterState, type ChatMessage, type ReceiptState } from '@messenger/protocol';
+import { laterState, type ChatMessage, type MessagesPage, type ReceiptState } from '@messenger/protocol';
 import type { MessagesData } from '../../api/messages';
 
 /** Newest first: later sentAt first, uuid v7 ids break ties in creation order. */
@@ -84,6 +84,29 @@ export function flattenMessages(data: MessagesData | undefined): ChatMessage[] {
     }
   }
   return out.sort(newestFirst).reverse();
+}
+
+/**
+ * Hands a window opened around a search result back to the live history once the window reaches
+ * the newest message. Both then run without a gap from their oldest message to the newest, so
+ * their union does too: one page, every message once (the later receipt state wins), continued
+ * older from whichever of the two reaches further back. The reader sees the same rows, and live
+ * messages append to them again.
+ */
+export function adoptWindow(live: MessagesData | undefined, window: { pages: readonly MessagesPage[] }): MessagesData {
+  const byId = new Map<string, ChatMessage>();
+  const add = (m: ChatMessage) => {
+    const known = byId.get(m.id);
+    byId.set(m.id, known ? { ...known, state: laterState(known.state, m.state) } : m);
+  };
+  for (const page of live?.pages ?? []) page.messages.forEach(add);
+  for (const page of window.pages) page.messages.forEach(add);
+  const oldestOf = (pages: readonly MessagesPage[]) => pages.flatMap((p) => p.messages).sort(newestFirst).at(-1);
+  const liveOldest = oldestOf(live?.pages ?? []);
+  const windowOldest = oldestOf(window.pages);
+  const older =
+    liveOldest && (!windowOldest || newestFirst(liveOldest, windowOldest) >= 0) ? live?.pages.at(-1)?.nextBefore : window.pages.at(-1)?.nextBefore;
+  return { pages: [{ messages: [...byId.values()].sort(newestFirst), nextBefore: older ?? null }], pageParams: [null] };
 }
 
 export function hasMessage(data: MessagesData | undefined, id: string): boolean {
