@@ -16,6 +16,7 @@ import { NewGroupDialog } from '../groups/NewGroupDialog';
 import { conversationPath, followInApp, navigate, settingsPath } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { useDraft } from '../messages/drafts';
+import { plainText } from '../messages/rich-text';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
@@ -247,7 +248,7 @@ function ConversationItem({ me, conversation, active, muted }: { me: string; con
               ) : last ? (
                 <>
                   {last.from === me && 'You: '}
-                  <bdi>{displayText(last.text)}</bdi>
+                  <bdi>{plainText(last.text)}</bdi>
                 </>
               ) : (
                 'No messages yet'

@@ -8,6 +8,7 @@ import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { followInApp, groupPath } from '../../lib/router';
 import { useDraft } from '../messages/drafts';
+import { plainText } from '../messages/rich-text';
 import { groupOutboxKey } from '../messages/outbox';
 import { activityOf, groupAttention } from './groupCache';
 
@@ -52,7 +53,7 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
                 </>
               ) : last ? (
                 <>
-                  {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{displayText(last.text)}</bdi>
+                  {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{plainText(last.text)}</bdi>
                 </>
               ) : (
                 `${group.memberCount} members`

@@ -3,7 +3,7 @@
 import { render } from '@testing-library/react';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isEmojiOnly, richText } from './rich-text';
+import { isEmojiOnly, plainText, richText } from './rich-text';
 
 function shown(text: string, me = 'alice') {
   const { container } = render(<div data-testid="text">{richText(text, me)}</div>);
@@ -102,4 +102,15 @@ describe('safety', () => {
 describe('emoji-only messages', () => {
   it.each([['👍'], ['🎉🎉🎉'], ['👨‍👩‍👧'], ['🇰🇷'], ['1️⃣'], [' ❤️ ']])('%s is shown large', (text) => expect(isEmojiOnly(text)).toBe(true));
   it.each([['ok 👍'], ['1'], [''], ['   '], ['🎉'.repeat(9)], [':)']])('%j is not', (text) => expect(isEmojiOnly(text)).toBe(false));
+});
+
+describe('plain text for previews and notifications', () => {
+  it.each([
+    ['**Release** is _today_: run `npm test`', 'Release is today: run npm test'],
+    ['> quoted\n\n- one\n- two', 'quoted one two'],
+    ['```\nconst x = 1;\n```', 'const x = 1;'],
+    ['see www.example.org', 'see www.example.org'],
+    ['<b>as typed</b> [a](b)', '<b>as typed</b> [a](b)'],
+    ['photo\u202Etxt.exe', 'phototxt.exe'],
+  ])('%j → %j', (text, plain) => expect(plainText(text)).toBe(plain));
 });

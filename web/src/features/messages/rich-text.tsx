@@ -112,6 +112,24 @@ function render(node: Nodes, me: string, key: string): ReactNode {
   }
 }
 
+const BLOCKS = new Set(['paragraph', 'listItem', 'code', 'blockquote']);
+
+/**
+ * The message as one line of plain text, for previews and notifications: the words as rendered,
+ * without the Markdown markers ("**Release** is _today_" → "Release is today"), blocks and line
+ * breaks as single spaces. Bidi overrides are dropped as everywhere.
+ */
+export function plainText(text: string): string {
+  const parts: string[] = [];
+  const walk = (node: Nodes) => {
+    if ('value' in node && typeof node.value === 'string') parts.push(node.value);
+    if ('children' in node) for (const child of node.children as Nodes[]) walk(child);
+    if (BLOCKS.has(node.type)) parts.push(' ');
+  };
+  walk(parseMessage(text));
+  return displayText(parts.join('')).replace(/\s+/g, ' ').trim();
+}
+
 /**
  * True for a short message of nothing but emoji ("👍", "🎉🎉", "🇰🇷", "1️⃣"), which a messenger
  * shows larger. Counted in graphemes, so a family or a flag is one.

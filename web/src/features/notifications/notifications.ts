@@ -2,9 +2,9 @@
 // for the conversation the user is looking at. Permission is asked only from a button.
 import type { ChatMessage } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
-import { displayText } from '../../lib/bidi';
 import { conversationPath, groupPath, navigate } from '../../lib/router';
 import { createStore } from '../../lib/store';
+import { plainText } from '../messages/rich-text';
 
 export type Permission = NotificationPermission | 'unsupported';
 
@@ -32,7 +32,7 @@ function tabIsAttended(): boolean {
 
 export function notifyMessage(message: ChatMessage): void {
   if (currentPermission() !== 'granted' || tabIsAttended()) return;
-  const text = displayText(message.text);
+  const text = plainText(message.text);
   const preview = text.length > 140 ? `${text.slice(0, 140)}…` : text;
   try {
     // dir: 'auto' lets the OS lay out a right-to-left message; overrides were dropped (bidi.ts).
