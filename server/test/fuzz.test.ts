@@ -201,7 +201,7 @@ const authHeader = fc.oneof(
 
 function qs(q: Record<string, string>): string {
   const named: Record<string, string> = { PEER: peer, GROUP: group, FOREIGN_GROUP: foreignGroup };
-  const params = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, named[v] ?? v])).toString();
+  const params = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, named[v] ?? v])).toString();
   return params ? `?${params}` : '';
 }
 

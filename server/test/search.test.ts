@@ -20,7 +20,7 @@ import { waitUntil } from './helpers/wait.js';
 const t = appPerFile();
 
 async function search(token: string, query: Record<string, string | number>) {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
   const res = await t.app.inject({ method: 'GET', url: `${ApiPaths.search}?${qs}`, headers: bearer(token) });
   return { status: res.statusCode, body: res.json<SearchResponse & { error?: { code: string } }>() };
 }
