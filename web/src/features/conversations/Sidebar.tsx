@@ -61,15 +61,30 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
   const [notice, setNotice] = useState<string | null>(null);
   const queryClient = useQueryClient();
 
-  /** Changes a setting; the row may move (pinned, archived), so focus follows it there. */
+  // A row that moves to another section (archived, or back) is a new element, and the focus
+  // that was on its menu button would fall to the page body: it follows the row instead, or
+  // lands on the Archived toggle when the row went into the collapsed section.
+  const followFocus = useRef<string | null>(null);
+  useEffect(() => {
+    const key = followFocus.current;
+    if (key === null) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    followFocus.current = null;
+    const moved = listRef.current?.parentElement?.querySelector<HTMLElement>(`[data-row="${CSS.escape(key)}"] .item-menu-button`);
+    (moved ?? archivedToggleRef.current ?? listRef.current?.querySelector<HTMLElement>('a[href]'))?.focus();
+  });
+
   const change = (item: Item, body: ConversationSettingsBody) => {
     setNotice(null);
+    const key = keyOf(item);
+    followFocus.current = key;
     const done = item.kind === 'conversation' ? changeConversationSettings(queryClient, item.conversation.peer, body) : changeGroupSettings(queryClient, item.group.id, body);
-    done.catch((error: unknown) => setNotice(error instanceof ApiError ? error.message : 'Could not change that setting. Try again.'));
-    requestAnimationFrame(() => {
-      const row = listRef.current?.parentElement?.querySelector<HTMLElement>(`[data-row="${CSS.escape(keyOf(item))}"] .item-menu-button`);
-      (row ?? archivedToggleRef.current ?? listRef.current?.querySelector<HTMLElement>('a[href]'))?.focus();
-    });
+    done
+      .catch((error: unknown) => setNotice(error instanceof ApiError ? error.message : 'Could not change that setting. Try again.'))
+      // Once the answer is shown (the cache notifies on a later task), a later re-render must
+      // not move focus any more.
+      .finally(() => setTimeout(() => followFocus.current === key && (followFocus.current = null), 0));
   };
 
   const renderItem = (item: Item) => {
