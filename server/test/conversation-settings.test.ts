@@ -13,8 +13,17 @@ import {
   type ErrorBody,
 } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Kysely, Migrator, sql } from 'kysely';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appPerFile, bearer, connect, heard, register, send, waitFor } from './helpers/app.js';
+import { migrationProvider } from '../src/db/migrations.js';
+import { openPostgres } from '../src/db/postgres.js';
+import type { Database } from '../src/db/schema.js';
+import { openSqlite } from '../src/db/sqlite.js';
+import { appPerFile, bearer, connect, heard, register, removeDir, send, waitFor } from './helpers/app.js';
+import { databaseEnv } from './helpers/database.js';
 import { waitUntil } from './helpers/wait.js';
 
 const t = appPerFile({ API_RATE_PER_MINUTE: '100000' });
@@ -217,5 +226,30 @@ describe('OpenAPI', () => {
     expect(one?.tags).toEqual(['conversations']);
     expect(Object.keys(one?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415']);
     expect(spec.paths['/api/groups/{id}/settings']?.patch?.tags).toEqual(['groups']);
+  });
+});
+
+describe('migration 0011', () => {
+  it('keeps every mute made before it, as a settings row with nothing else on', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-settings-migration-'));
+    const { DATABASE_URL } = await databaseEnv(dataDir, {});
+    const opened = DATABASE_URL
+      ? openPostgres({ url: DATABASE_URL, poolMax: 2, onConnectionError: () => undefined })
+      : openSqlite(path.join(dataDir, 'messenger.sqlite'));
+    const db = new Kysely<Database>({ dialect: opened.dialect });
+    try {
+      const migrator = new Migrator({ db, provider: migrationProvider(DATABASE_URL ? 'postgres' : 'sqlite') });
+      expect((await migrator.migrateTo('0010_message_search')).error).toBeUndefined();
+      const now = new Date().toISOString();
+      await db.insertInto('users').values(['ann', 'ben'].map((username) => ({ username, password_hash: 'x', created_at: now }))).execute();
+      await sql`INSERT INTO conversation_mutes (username, peer, muted_at) VALUES ('ann', 'ben', ${now})`.execute(db);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await db.selectFrom('conversation_settings').selectAll().execute()).toEqual([
+        { username: 'ann', peer: 'ben', muted_at: now, pinned_at: null, archived_at: null, marked_unread: 0 },
+      ]);
+    } finally {
+      await db.destroy();
+      removeDir(dataDir);
+    }
   });
 });
