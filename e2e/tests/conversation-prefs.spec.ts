@@ -93,3 +93,23 @@ test('pin, archive and mark as unread in one browser show at once in another of 
   await otherContext.close();
   await bob.context.close();
 });
+
+test('on a phone, a long press on a row opens its menu, and lifting the finger does not open the chat', async ({ browser }) => {
+  const bob = await userSession(browser, 'bob', { width: 390, height: 844 });
+  const aliceName = await newUser(browser, 'alice');
+  await (await scriptClient(aliceName)).send(bob.username, 'hello from alice');
+  const item = row(bob.page, aliceName);
+  await expect(item).toContainText('hello from alice');
+  // A finger held on the row: pointerdown, then nothing until the menu is there, then the lift.
+  await item.dispatchEvent('pointerdown', { pointerType: 'touch', isPrimary: true, button: 0 });
+  const menu = bob.page.getByRole('menu', { name: `Actions for ${aliceName}` });
+  await expect(menu).toBeVisible();
+  await item.dispatchEvent('pointerup', { pointerType: 'touch', isPrimary: true, button: 0 });
+  await item.dispatchEvent('click');
+  await expect(bob.page).toHaveURL(/\/$/);
+  await expect(menu).toBeVisible();
+  await bob.page.screenshot({ path: screenshotPath('conversation-menu-phone') });
+  await menu.getByRole('menuitem', { name: 'Archive' }).click();
+  await expect(bob.page.getByRole('button', { name: /^Archived/ })).toContainText('1');
+  await bob.context.close();
+});
