@@ -6,11 +6,11 @@ import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Db } from './database.js';
 import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
 import { groupConversation, type Database, type GroupMembersTable, type GroupsTable, type StoredSettings } from './schema.js';
-
-const SETTINGS = ['m.pinned_at', 'm.archived_at', 'm.marked_unread'] as const;
 import { chunks } from './chunks.js';
 import { transact } from './transaction.js';
 
+/** A member's own list settings of the group, beside their mute on the membership row. */
+const SETTINGS = ['m.pinned_at', 'm.archived_at', 'm.marked_unread'] as const;
 
 /**
  * Takes the group's row lock for the rest of the transaction, so membership changes of one group

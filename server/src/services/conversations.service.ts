@@ -20,9 +20,16 @@ export interface ConversationEntry {
   lastMessage: ChatMessage | null;
 }
 
-function entry(peer: string, unread: number, lastMessage: ChatMessage | null, row: Omit<ConversationSettingsRow, 'peer'> = NO_SETTINGS): ConversationEntry {
+type StoredRow = Omit<ConversationSettingsRow, 'peer'>;
+
+/** The settings as a client sees them: archived depends on the last message (isArchived). */
+function settingsView(peer: string, row: StoredRow, lastMessage: ChatMessage | null): ConversationUpdate {
   const muted = row.muted_at !== null;
-  return { peer, unread, muted, pinned: row.pinned_at !== null, archived: isArchived(row, muted, lastMessage), markedUnread: row.marked_unread === 1, lastMessage };
+  return { peer, muted, pinned: row.pinned_at !== null, archived: isArchived(row, muted, lastMessage), markedUnread: row.marked_unread === 1 };
+}
+
+function entry(peer: string, unread: number, lastMessage: ChatMessage | null, row: StoredRow = NO_SETTINGS): ConversationEntry {
+  return { ...settingsView(peer, row, lastMessage), unread, lastMessage };
 }
 
 export function createConversationsService(deps: {
@@ -73,9 +80,9 @@ export function createConversationsService(deps: {
         await assertRoomForPin([deps.settings.countPinned(username), deps.groups.countPinned(username)]);
       }
       await deps.settings.put(username, next);
-      // The archived flag a client sees depends on the last message, as in the list.
+      // Archived or not depends on the last message, as in the list.
       const [last] = next.archived_at !== null ? await deps.messages.conversationsWith(username, [peer]) : [];
-      const { unread: _unread, lastMessage: _last, ...settings } = entry(peer, 0, last?.lastMessage ?? null, next);
+      const settings = settingsView(peer, next, last?.lastMessage ?? null);
       // Told even when nothing changed: a screen that missed the first answer converges anyway.
       await deps.events.emit('conversationSettingsChanged', { username, update: settings });
       return settings;
