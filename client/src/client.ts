@@ -22,6 +22,7 @@ import {
   MeResponse,
   MessagesPage,
   type MuteBody,
+  type ConversationSettingsBody,
   type RegisterBody,
   SOCKET_ID_HEADER,
   type SendBody,
@@ -268,7 +269,16 @@ export class MessengerClient {
     return this.request(ApiPaths.mute(peer), ConversationUpdate, { method: 'PUT', body });
   }
 
-  /** My groups, each with my role and mute setting. */
+  /**
+   * Changes my own settings of my 1:1 conversation with `peer` (only those `change` names): pin,
+   * archive, mark as unread, mute. Answers with all of them; every screen and agent of mine hears
+   * the same as `conversation:update`. Signed-in sessions only.
+   */
+  updateConversationSettings(peer: string, change: ConversationSettingsBody): Promise<ConversationUpdate> {
+    return this.request(ApiPaths.settings(peer), ConversationUpdate, { method: 'PATCH', body: change });
+  }
+
+  /** My groups, each with my role and own settings. */
   async groups(signal?: AbortSignal): Promise<Group[]> {
     return (await this.request(GroupApiPaths.groups, GroupsResponse, signal ? { signal } : {})).groups;
   }
@@ -277,6 +287,11 @@ export class MessengerClient {
   setGroupMuted(groupId: string, muted: boolean): Promise<Group> {
     const body: MuteBody = { muted };
     return this.request(GroupApiPaths.mute(groupId), Group, { method: 'PUT', body });
+  }
+
+  /** Changes my own settings of one of my groups (pin, archive, mark as unread, mute), everywhere. */
+  updateGroupSettings(groupId: string, change: ConversationSettingsBody): Promise<Group> {
+    return this.request(GroupApiPaths.settings(groupId), Group, { method: 'PATCH', body: change });
   }
 
   /** A new API token for me or one of my bots (signed-in sessions only). `secret` is shown this once. */

@@ -1,6 +1,6 @@
 // subscribe() against the real server: live messages, the catch-up after a dropped connection,
 // each message handed over once although the server offers one twice, and every one acknowledged.
-import type { ChatMessage, ConversationUpdate } from '@messenger/protocol';
+import { Group, GroupApiPaths, type ChatMessage, type ConversationUpdate } from '@messenger/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageInfo, MessengerClient, Subscription, SubscriptionStatus } from '../src/index.js';
 import { createClient, subscribe } from '../src/index.js';
@@ -11,6 +11,8 @@ let server: TestServer;
 let alice: MessengerClient;
 let bob: MessengerClient;
 const subscriptions: Subscription[] = [];
+/** Every setting of a conversation off, as the server answers it. */
+const OFF = { muted: false, pinned: false, archived: false, markedUnread: false };
 
 beforeAll(async () => {
   server = await startServer();
@@ -112,13 +114,30 @@ it("mutes a conversation for me everywhere: the answer, the list, and every subs
   const other = alice.subscribe({ onMessage: () => undefined, onConversationUpdate: (u) => updates.push(u), onError: (e) => errors.push(e) });
   subscriptions.push(other);
   await other.ready;
-  expect(await alice.setConversationMuted(bob.username!, true)).toEqual({ peer: bob.username, muted: true });
+  expect(await alice.setConversationMuted(bob.username!, true)).toEqual({ peer: bob.username, ...OFF, muted: true });
   await waitUntil('the update', () => updates.some((u) => u.peer === bob.username && u.muted));
   expect((await alice.conversations()).find((c) => c.peer === bob.username)?.muted).toBe(true);
-  expect(await alice.setConversationMuted(bob.username!, false)).toEqual({ peer: bob.username, muted: false });
+  expect(await alice.setConversationMuted(bob.username!, false)).toEqual({ peer: bob.username, ...OFF });
   await waitUntil('the unmute', () => updates.at(-1)?.muted === false);
   await expect(alice.setConversationMuted(alice.username!, true)).rejects.toMatchObject({ status: 400, code: 'bad_request' });
   expect(errors).toEqual([]);
+});
+
+it('pins, archives and marks unread a conversation and a group for me; every subscription of mine hears it', async () => {
+  const updates: ConversationUpdate[] = [];
+  const other = alice.subscribe({ onMessage: () => undefined, onConversationUpdate: (u) => updates.push(u) });
+  subscriptions.push(other);
+  await other.ready;
+  expect(await alice.updateConversationSettings(bob.username!, { pinned: true, markedUnread: true })).toEqual({ peer: bob.username, ...OFF, pinned: true, markedUnread: true });
+  await waitUntil('the update', () => updates.some((u) => u.peer === bob.username && u.pinned && u.markedUnread));
+  expect((await alice.conversations()).find((c) => c.peer === bob.username)).toMatchObject({ pinned: true, markedUnread: true, archived: false });
+  expect(await alice.updateConversationSettings(bob.username!, { pinned: false, markedUnread: false })).toEqual({ peer: bob.username, ...OFF });
+  await expect(alice.updateConversationSettings(bob.username!, {})).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+
+  const group = await alice.request(GroupApiPaths.groups, Group, { method: 'POST', body: { name: 'Prefs', members: [bob.username!] } });
+  expect(await alice.updateGroupSettings(group.id, { archived: true })).toMatchObject({ id: group.id, archived: true, pinned: false });
+  expect((await alice.groups()).find((g) => g.id === group.id)?.archived).toBe(true);
+  await expect(bob.updateGroupSettings('00000000-0000-4000-8000-000000000000', { pinned: true })).rejects.toMatchObject({ status: 404, code: 'group_not_found' });
 });
 
 async function expectEventually(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000) {

@@ -7,7 +7,7 @@ const OPS = '5d0e7c2a-9b1f-4c3e-8a2d-1f6e4b7c9d00';
 const OPS2 = '7e1f8d3b-0c2a-4d4f-9b3e-2a7f5c8d0e11';
 
 function group(id: string, name: string, muted = false): Group {
-  return { id, name, muted, createdAt: '2026-11-30T03:00:00.000Z', role: 'member', memberCount: 3, unread: 0, lastMessage: null };
+  return { id, name, muted, pinned: false, archived: false, markedUnread: false, createdAt: '2026-11-30T03:00:00.000Z', role: 'member', memberCount: 3, unread: 0, lastMessage: null };
 }
 
 describe('GroupDirectory', () => {

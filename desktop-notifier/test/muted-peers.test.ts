@@ -2,16 +2,21 @@ import type { Conversation } from '@messenger/protocol';
 import { describe, expect, it } from 'vitest';
 import { followMutedPeers, MutedPeers } from '../src/muted-peers.js';
 
-const conversation = (peer: string, muted: boolean): Conversation => ({ peer, online: false, unread: 0, muted, lastMessage: null });
+const conversation = (peer: string, muted: boolean): Conversation => ({ peer, online: false, unread: 0, ...settings(muted), lastMessage: null });
+/** conversation:update carries every setting; the agent reads only the mute. */
+const update = (peer: string, muted: boolean) => ({ peer, ...settings(muted) });
+function settings(muted: boolean) {
+  return { muted, pinned: false, archived: false, markedUnread: false };
+}
 
 describe('MutedPeers', () => {
   it('knows the loaded mutes and follows conversation:update, saying when something changed', () => {
     const m = new MutedPeers();
     m.finishLoad(m.beginLoad(), [conversation('alice', false), conversation('ci-bot', true)]);
     expect([m.has('alice'), m.has('ci-bot'), m.has('stranger')]).toEqual([false, true, false]);
-    expect(m.apply({ peer: 'alice', muted: true })).toBe(true);
-    expect(m.apply({ peer: 'alice', muted: true })).toBe(false);
-    expect(m.apply({ peer: 'ci-bot', muted: false })).toBe(true);
+    expect(m.apply(update('alice', true))).toBe(true);
+    expect(m.apply(update('alice', true))).toBe(false);
+    expect(m.apply(update('ci-bot', false))).toBe(true);
     expect(m.list()).toEqual(['alice']);
   });
 
@@ -19,8 +24,8 @@ describe('MutedPeers', () => {
     const m = new MutedPeers();
     const first = m.beginLoad();
     const second = m.beginLoad();
-    m.apply({ peer: 'alice', muted: true });
-    m.apply({ peer: 'ci-bot', muted: false });
+    m.apply(update('alice', true));
+    m.apply(update('ci-bot', false));
     m.finishLoad(second, [conversation('alice', false), conversation('ci-bot', true), conversation('bob', true)]);
     expect(m.list()).toEqual(['alice', 'bob']);
     m.finishLoad(first, []);
@@ -48,8 +53,8 @@ describe('MutedPeers', () => {
     const load = () => (answers.shift() ?? (() => Promise.reject(new Error('no more answers'))))();
     const follow = followMutedPeers({ peers: m, load, queue, log: (l) => lines.push(l) });
     follow.refresh();
-    follow.update({ peer: 'alice', muted: true });
-    follow.update({ peer: 'alice', muted: true });
+    follow.update(update('alice', true));
+    follow.update(update('alice', true));
     follow.refresh();
     await chain;
     expect(lines).toEqual([

@@ -30,6 +30,10 @@ export const Group = Type.Object({
   memberCount: Type.Integer({ minimum: 0 }),
   /** the asker's setting: no notifications except mentions */
   muted: Type.Boolean(),
+  /** the asker's settings, as on a 1:1 Conversation */
+  pinned: Type.Boolean(),
+  archived: Type.Boolean(),
+  markedUnread: Type.Boolean(),
   unread: Type.Integer({ minimum: 0 }),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),
 });
@@ -94,7 +98,7 @@ export type GroupReceipts = Static<typeof GroupReceipts>;
 export const GroupReadResponse = Type.Object({ group: GroupId, upTo: MessageId, readAt: IsoTimestamp });
 export type GroupReadResponse = Static<typeof GroupReadResponse>;
 
-/** Server → client: the group changed (name, members, your role or mute); `group` null: you are no longer in it. */
+/** Server → client: the group changed (name, members, your role or your settings); `group` null: you are no longer in it. */
 export const GroupUpdate = Type.Object({ id: GroupId, group: Type.Union([Group, Type.Null()]) });
 export type GroupUpdate = Static<typeof GroupUpdate>;
 
@@ -104,6 +108,8 @@ export const GroupApiPaths = {
   members: (id: string) => `/api/groups/${encodeURIComponent(id)}/members`,
   member: (id: string, username: string) => `/api/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(username)}`,
   mute: (id: string) => `/api/groups/${encodeURIComponent(id)}/mute`,
+  /** PATCH ConversationSettingsBody: the asker's pin, archive, unread mark and mute. */
+  settings: (id: string) => `/api/groups/${encodeURIComponent(id)}/settings`,
   messages: (id: string) => `/api/groups/${encodeURIComponent(id)}/messages`,
   read: (id: string) => `/api/groups/${encodeURIComponent(id)}/read`,
   receipts: (id: string, messageId: string) => `/api/groups/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/receipts`,

@@ -109,6 +109,15 @@ export const Conversation = Type.Object({
    * is every client's whole view of what is muted.
    */
   muted: Type.Boolean(),
+  /** Mine too: listed at the top, with the other pinned conversations (1:1 and groups). */
+  pinned: Type.Boolean(),
+  /**
+   * Mine too: listed apart, under "Archived". A new message brings an archived conversation
+   * back (false again) unless it is muted, as Telegram does.
+   */
+  archived: Type.Boolean(),
+  /** Mine too: shown as unread (counts as one) until I open it, even with nothing unread. */
+  markedUnread: Type.Boolean(),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),
 });
 export type Conversation = Static<typeof Conversation>;
@@ -116,9 +125,36 @@ export type Conversation = Static<typeof Conversation>;
 /** How many 1:1 conversations one person may keep muted: bounds the list every client loads. */
 export const MAX_MUTED_CONVERSATIONS = 1000;
 
-/** Server → client: I muted or unmuted a 1:1 conversation (on this screen or another). */
-export const ConversationUpdate = Type.Object({ peer: Username, muted: Type.Boolean() });
+/** How many conversations (1:1 and groups together) one person may keep pinned. */
+export const MAX_PINNED_CONVERSATIONS = 10;
+
+/**
+ * Server → client: my settings of a 1:1 conversation changed (on this screen or another). Each
+ * update carries all of them, so a screen that missed one converges on the next.
+ */
+export const ConversationUpdate = Type.Object({
+  peer: Username,
+  muted: Type.Boolean(),
+  pinned: Type.Boolean(),
+  archived: Type.Boolean(),
+  markedUnread: Type.Boolean(),
+});
 export type ConversationUpdate = Static<typeof ConversationUpdate>;
+
+/**
+ * PATCH body for my own settings of a conversation (1:1 or group): only what it names changes.
+ * `markedUnread: false` is what opening the conversation sends.
+ */
+export const ConversationSettingsBody = Type.Object(
+  {
+    muted: Type.Optional(Type.Boolean()),
+    pinned: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(Type.Boolean()),
+    markedUnread: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ConversationSettingsBody = Static<typeof ConversationSettingsBody>;
 
 export const ConversationsResponse = Type.Object({ conversations: Type.Array(Conversation) });
 export type ConversationsResponse = Static<typeof ConversationsResponse>;
@@ -184,6 +220,8 @@ export const ApiPaths = {
   read: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/read`,
   /** PUT { muted }: my mute setting for the conversation with `peer` (body: MuteBody). */
   mute: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/mute`,
+  /** PATCH ConversationSettingsBody: pin, archive, mark unread or mute the conversation with `peer`. */
+  settings: (peer: string) => `/api/conversations/${encodeURIComponent(peer)}/settings`,
   search: '/api/search',
   healthz: '/healthz',
   readyz: '/readyz',

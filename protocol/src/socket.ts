@@ -147,7 +147,7 @@ export interface ServerToClientEvents {
   'session:revoked': (payload: SessionRevoked) => void;
   /** A group of yours changed, or you left it or were removed (`group` null). */
   'group:update': (payload: GroupUpdate) => void;
-  /** You muted or unmuted a 1:1 conversation (your own screens only). */
+  /** You changed your settings of a 1:1 conversation: mute, pin, archive, unread mark (your own screens only). */
   'conversation:update': (payload: ConversationUpdate) => void;
 }
 

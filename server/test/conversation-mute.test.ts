@@ -5,6 +5,7 @@
 import { ApiPaths, ConversationUpdate, ConversationsResponse, MAX_MUTED_CONVERSATIONS, type ErrorBody } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { describe, expect, it } from 'vitest';
+import { NO_SETTINGS } from '../src/db/conversation-settings.repository.js';
 import { appPerFile, bearer, connect, heard, register, send, waitFor } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
@@ -14,6 +15,9 @@ const isList = TypeCompiler.Compile(ConversationsResponse);
 const isUpdate = TypeCompiler.Compile(ConversationUpdate);
 
 type User = Awaited<ReturnType<typeof register>>;
+
+/** Every setting off, as a conversation:update or a listed conversation says it. */
+const unset = { muted: false, pinned: false, archived: false, markedUnread: false };
 
 function mute(user: User | string, peer: string, payload: unknown, headers: Record<string, string> = {}) {
   const token = typeof user === 'string' ? user : user.token;
@@ -40,13 +44,13 @@ describe('PUT /api/conversations/:peer/mute', () => {
     for (let i = 0; i < 2; i++) {
       const res = await mute(alice, bob.username.toUpperCase(), { muted: true });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json()).toEqual({ peer: bob.username, muted: true });
+      expect(res.json()).toEqual({ peer: bob.username, ...unset, muted: true });
     }
     expect((await conversations(alice)).find((c) => c.peer === bob.username)).toMatchObject({ muted: true, unread: 1 });
     // bob's view of the same conversation is his own.
     expect((await conversations(bob)).find((c) => c.peer === alice.username)?.muted).toBe(false);
 
-    for (let i = 0; i < 2; i++) expect((await mute(alice, bob.username, { muted: false })).json()).toEqual({ peer: bob.username, muted: false });
+    for (let i = 0; i < 2; i++) expect((await mute(alice, bob.username, { muted: false })).json()).toEqual({ peer: bob.username, ...unset });
     expect((await conversations(alice)).find((c) => c.peer === bob.username)?.muted).toBe(false);
   });
 
@@ -54,7 +58,7 @@ describe('PUT /api/conversations/:peer/mute', () => {
     const alice = await register(t);
     const quiet = await register(t);
     expect((await mute(alice, quiet.username, { muted: true })).statusCode).toBe(200);
-    expect(await conversations(alice)).toEqual([{ peer: quiet.username, online: false, unread: 0, muted: true, lastMessage: null }]);
+    expect(await conversations(alice)).toEqual([{ peer: quiet.username, online: false, unread: 0, ...unset, muted: true, lastMessage: null }]);
     // Once it writes, it is an ordinary (muted) conversation with its last message.
     expect((await send(t, quiet.token, alice.username, 'first')).statusCode).toBe(202);
     await waitUntilListed(alice, quiet.username, (c) => c.lastMessage?.text === 'first');
@@ -116,7 +120,8 @@ describe('PUT /api/conversations/:peer/mute', () => {
       .onConflict((oc) => oc.column('username').doNothing())
       .execute();
     expect((await mute(alice, peers[0]!.username, { muted: true })).statusCode).toBe(200);
-    for (const username of others.slice(1)) await t.app.repos.conversationMutes.set(alice.username, username, true, new Date().toISOString());
+    const now = new Date().toISOString();
+    for (const username of others.slice(1)) await t.app.repos.conversationSettings.put(alice.username, { peer: username, ...NO_SETTINGS, muted_at: now });
     const over = await mute(alice, peers[1]!.username, { muted: true });
     expect([over.statusCode, over.json<ErrorBody>().error.code]).toEqual([400, 'bad_request']);
     // Muting one already muted, and unmuting, still work at the cap.

@@ -85,6 +85,7 @@ const documented: Record<string, number[]> = {
   'GET /api/conversations/:peer/messages': [200, 400, 401, 404],
   'POST /api/conversations/:peer/read': [200, 400, 401, 404, 413, 415],
   'PUT /api/conversations/:peer/mute': [200, 400, 401, 404, 413, 415],
+  'PATCH /api/conversations/:peer/settings': [200, 400, 401, 404, 413, 415],
   'GET /api/search': [200, 400, 401, 404],
   'POST /api/groups': [201, 400, 401, 404, 409, 413, 415],
   'GET /api/groups': [200, 401],
@@ -95,6 +96,7 @@ const documented: Record<string, number[]> = {
   'DELETE /api/groups/:id/members/:username': [204, 400, 401, 403, 404, 413, 415],
   'PATCH /api/groups/:id/members/:username': [200, 400, 401, 403, 404, 413, 415],
   'PUT /api/groups/:id/mute': [200, 400, 401, 404, 413, 415],
+  'PATCH /api/groups/:id/settings': [200, 400, 401, 404, 413, 415],
   'POST /api/groups/:id/messages': [202, 400, 401, 404, 409, 413, 415, 429, 503],
   'GET /api/groups/:id/messages': [200, 400, 401, 404],
   'POST /api/groups/:id/read': [200, 400, 401, 404, 413, 415],
@@ -135,6 +137,8 @@ const body = fc.oneof(
   fc.record({ name: nasty, members: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('PEER')), { maxLength: 4 })) }, { requiredKeys: [] }),
   fc.record({ usernames: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('PEER')), { maxLength: 4 })) }, { requiredKeys: [] }),
   fc.record({ role: fc.oneof(nasty, fc.constantFrom('owner', 'admin', 'member')), muted: fc.oneof(nasty, fc.boolean()) }, { requiredKeys: [] }),
+  // A conversation's own settings (1:1 and groups).
+  fc.record({ pinned: fc.oneof(nasty, fc.boolean()), archived: fc.oneof(nasty, fc.boolean()), markedUnread: fc.oneof(nasty, fc.boolean()), muted: fc.oneof(nasty, fc.boolean()) }, { requiredKeys: [] }),
   // Group-shaped socket payloads (typing:set, focus:set) and group sends.
   fc.record(
     { group: fc.oneof(nasty, fc.uuid(), fc.constant('GROUP')), typing: fc.oneof(nasty, fc.boolean()), peer: fc.oneof(nasty, fc.constant(null)), text: nasty },
@@ -313,10 +317,11 @@ describe('group routes fuzzing', () => {
       'POST /api/groups/:id/members': 'usernames',
       'PATCH /api/groups/:id/members/:username': 'role',
       'PUT /api/groups/:id/mute': 'muted',
+      'PATCH /api/groups/:id/settings': 'pinned',
       'POST /api/groups/:id/messages': 'text',
       'POST /api/groups/:id/read': 'upTo',
     };
-    const keyOf = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.constantFrom('name', 'usernames', 'role', 'muted', 'x'));
+    const keyOf = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.constantFrom('name', 'usernames', 'role', 'muted', 'archived', 'markedUnread', 'x'));
     const valueOf = fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 4 }));
     // "." and ".." are dot segments, not ids: every HTTP client and router removes them, so the
     // request is for another path (a route-level 404), never for a group (seed -648381162).

@@ -1,13 +1,16 @@
-// Groups and their members: who is in which group, with which role, and whether they muted it.
+// Groups and their members: who is in which group, with which role, and each member's own
+// settings of it (mute, pin, archive, unread mark).
 // The messages of a group are in the messages table, one copy per member (messages.repository.ts).
 import type { ChatMessage, GroupRole } from '@messenger/protocol';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Db } from './database.js';
 import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
-import { groupConversation, type Database, type GroupMembersTable, type GroupsTable } from './schema.js';
+import { groupConversation, type Database, type GroupMembersTable, type GroupsTable, type StoredSettings } from './schema.js';
 import { chunks } from './chunks.js';
 import { transact } from './transaction.js';
 
+/** A member's own list settings of the group, beside their mute on the membership row. */
+const SETTINGS = ['m.pinned_at', 'm.archived_at', 'm.marked_unread'] as const;
 
 /**
  * Takes the group's row lock for the rest of the transaction, so membership changes of one group
@@ -20,8 +23,8 @@ async function lockGroup(trx: Transaction<Database>, groupId: string): Promise<b
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** One member's view of a group: their role, mute and unread count, and their copy of its last message. */
-export interface MemberView {
+/** One member's view of a group: their role, settings and unread count, and their copy of its last message. */
+export interface MemberView extends StoredSettings {
   username: string;
   role: GroupRole;
   muted: boolean;
@@ -29,7 +32,7 @@ export interface MemberView {
   lastMessage: ChatMessage | null;
 }
 
-export interface GroupRow extends GroupsTable {
+export interface GroupRow extends GroupsTable, StoredSettings {
   role: GroupRole;
   muted: number;
   member_count: number;
@@ -55,7 +58,7 @@ export function createGroupsRepository(db: Db) {
     async create(group: GroupsTable, owner: string, members: readonly string[]): Promise<void> {
       await transact(db, async (trx) => {
         await trx.insertInto('groups').values(group).execute();
-        const rows: GroupMembersTable[] = [
+        const rows: Insertable<GroupMembersTable>[] = [
           { group_id: group.id, username: owner, role: 'owner', joined_at: group.created_at, muted: 0 },
           ...members.map((username) => ({ group_id: group.id, username, role: 'member' as const, joined_at: group.created_at, muted: 0 })),
         ];
@@ -68,7 +71,7 @@ export function createGroupsRepository(db: Db) {
       const row = await db
         .selectFrom('groups as g')
         .innerJoin('group_members as m', 'm.group_id', 'g.id')
-        .select(['g.id', 'g.name', 'g.created_by', 'g.created_at', 'm.role', 'm.muted'])
+        .select(['g.id', 'g.name', 'g.created_by', 'g.created_at', 'm.role', 'm.muted', ...SETTINGS])
         .where('g.id', '=', groupId)
         .where('m.username', '=', username)
         .executeTakeFirst();
@@ -91,6 +94,7 @@ export function createGroupsRepository(db: Db) {
           'g.created_at',
           'm.role',
           'm.muted',
+          ...SETTINGS,
           'c.unread',
           'c.last_message_id',
           'c.last_sent_at',
@@ -124,7 +128,7 @@ export function createGroupsRepository(db: Db) {
         const rows = await db
           .selectFrom('group_members as m')
           .leftJoin('conversations as c', (join) => join.onRef('c.owner', '=', 'm.username').on('c.peer', '=', conversation))
-          .select(['m.username', 'm.role', 'm.muted', 'c.unread', 'c.last_message_id'])
+          .select(['m.username', 'm.role', 'm.muted', ...SETTINGS, 'c.unread', 'c.last_message_id'])
           .where('m.group_id', '=', groupId)
           .where('m.username', 'in', chunk)
           .execute();
@@ -145,6 +149,9 @@ export function createGroupsRepository(db: Db) {
             username: r.username,
             role: r.role,
             muted: r.muted === 1,
+            pinned_at: r.pinned_at,
+            archived_at: r.archived_at,
+            marked_unread: r.marked_unread,
             unread: Number(r.unread ?? 0),
             lastMessage: (r.last_message_id && copies.get(`${r.username}\n${r.last_message_id}`)) || null,
           });
@@ -284,14 +291,27 @@ export function createGroupsRepository(db: Db) {
       await db.updateTable('groups').set({ name }).where('id', '=', groupId).execute();
     },
 
-    async setMuted(groupId: string, username: string, muted: boolean): Promise<boolean> {
+    /** Stores `username`'s own settings of the group; false when they are not a member. */
+    async setSettings(groupId: string, username: string, settings: StoredSettings & { muted: boolean }): Promise<boolean> {
+      const { muted, ...rest } = settings;
       const result = await db
         .updateTable('group_members')
-        .set({ muted: muted ? 1 : 0 })
+        .set({ muted: muted ? 1 : 0, ...rest })
         .where('group_id', '=', groupId)
         .where('username', '=', username)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+
+    /** How many of their groups `username` pinned. */
+    async countPinned(username: string): Promise<number> {
+      const row = await db
+        .selectFrom('group_members')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('username', '=', username)
+        .where('pinned_at', 'is not', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
 
     /**

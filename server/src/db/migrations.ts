@@ -325,6 +325,31 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         }
       },
     },
+    '0011_conversation_settings': {
+      async up(db: Kysely<unknown>) {
+        // Mute grows into every setting a person keeps on their own 1:1 conversations: still one
+        // row per (user, peer) with any setting on, deleted once none is. A new table rather than
+        // an altered one: muted_at becomes nullable, which SQLite cannot ALTER. Each setting is
+        // its time (null: off), so the list can tell a message newer than the archiving.
+        await db.schema
+          .createTable('conversation_settings')
+          .addColumn('username', text, (c) => c.notNull().references('users.username'))
+          .addColumn('peer', text, (c) => c.notNull().references('users.username'))
+          .addColumn('muted_at', text)
+          .addColumn('pinned_at', text)
+          .addColumn('archived_at', text)
+          .addColumn('marked_unread', 'integer', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('conversation_settings_pk', ['username', 'peer'])
+          .execute();
+        await sql`INSERT INTO conversation_settings (username, peer, muted_at) SELECT username, peer, muted_at FROM conversation_mutes`.execute(db);
+        await db.schema.dropTable('conversation_mutes').execute();
+        // A group's settings stay on the membership row, beside its mute: they end with it.
+        for (const column of ['pinned_at', 'archived_at'] as const) {
+          await db.schema.alterTable('group_members').addColumn(column, text).execute();
+        }
+        await db.schema.alterTable('group_members').addColumn('marked_unread', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
 };
 

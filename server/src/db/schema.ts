@@ -132,13 +132,35 @@ export interface GroupMembersTable {
   joined_at: string;
   /** 1: no notifications but mentions (the member's own setting) */
   muted: number;
+  /** The member's own list settings, as in ConversationSettingsTable. */
+  pinned_at: Generated<string | null>;
+  archived_at: Generated<string | null>;
+  marked_unread: Generated<number>;
 }
 
-/** A 1:1 conversation `username` muted (their own setting); no row: not muted. */
-export interface ConversationMutesTable {
+/**
+ * A person's list settings of a conversation, alike for 1:1 and groups: each time is when it was
+ * turned on, null when off. (Mute is stored differently by each kind.)
+ */
+export interface StoredSettings {
+  pinned_at: string | null;
+  archived_at: string | null;
+  /** 1: shown as unread until opened */
+  marked_unread: number;
+}
+
+/**
+ * `username`'s own settings of their 1:1 conversation with `peer`; each time column is null
+ * when that setting is off. No row: every setting off.
+ */
+export interface ConversationSettingsTable {
   username: string;
   peer: string;
-  muted_at: string;
+  muted_at: string | null;
+  pinned_at: string | null;
+  archived_at: string | null;
+  /** 1: shown as unread until opened */
+  marked_unread: number;
 }
 
 export interface Database {
@@ -155,7 +177,7 @@ export interface Database {
   stored_positions: StoredPositionsTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
-  conversation_mutes: ConversationMutesTable;
+  conversation_settings: ConversationSettingsTable;
 }
 
 export function conversationKey(a: string, b: string): string {

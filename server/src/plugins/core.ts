@@ -12,7 +12,7 @@ import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
 import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
 import { createWebhooksRepository, type WebhooksRepository } from '../db/webhooks.repository.js';
-import { createConversationMutesRepository, type ConversationMutesRepository } from '../db/conversation-mutes.repository.js';
+import { createConversationSettingsRepository, type ConversationSettingsRepository } from '../db/conversation-settings.repository.js';
 import { createRecordCodec, type RecordCodec } from '../delivery/record-codec.js';
 import { createRecordSigner, loadOrCreateKeyFile } from '../delivery/record-signature.js';
 import { Watermark } from '../delivery/watermark.js';
@@ -50,7 +50,7 @@ declare module 'fastify' {
       search: SearchRepository;
       integrations: IntegrationsRepository;
       webhooks: WebhooksRepository;
-      conversationMutes: ConversationMutesRepository;
+      conversationSettings: ConversationSettingsRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -61,7 +61,7 @@ declare module 'fastify' {
     authService: AuthService;
     sendService: SendService;
     readService: ReadService;
-    /** The 1:1 conversation list and its owner's mute settings. */
+    /** The 1:1 conversation list and its owner's settings (mute, pin, archive, unread mark). */
     conversationsService: ConversationsService;
     groupsService: GroupsService;
     /** Bots and API tokens. */
@@ -104,7 +104,7 @@ export default fp(
       search: createSearchRepository(database.db, { dialect: database.dialect }),
       integrations: createIntegrationsRepository(database.db),
       webhooks: createWebhooksRepository(database.db),
-      conversationMutes: createConversationMutesRepository(database.db),
+      conversationSettings: createConversationSettingsRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -165,6 +165,7 @@ export default fp(
       groups: repos.groups,
       groupMessages: repos.groupMessages,
       users: repos.users,
+      conversationSettings: repos.conversationSettings,
       events,
       maxMembers: config.groups.maxMembers,
     });
@@ -226,7 +227,7 @@ export default fp(
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
     app.decorate('readService', readService);
-    app.decorate('conversationsService', createConversationsService({ messages: repos.messages, mutes: repos.conversationMutes, events }));
+    app.decorate('conversationsService', createConversationsService({ messages: repos.messages, settings: repos.conversationSettings, groups: repos.groups, events }));
     app.decorate('groupsService', groupsService);
     app.decorate(
       'integrationsService',

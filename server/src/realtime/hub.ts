@@ -202,10 +202,10 @@ export function createRealtime(deps: RealtimeDeps) {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
     io.to(userRoom(reader)).emit('receipt:update', { peer: sender, ids, state: 'read', at });
   });
-  // A mute is the user's own setting: every screen and agent of theirs hears it, on every
-  // process (one room emit through the adapter), and nobody else does.
-  deps.events.on('conversationMuted', ({ username, peer, muted }) => {
-    io.to(userRoom(username)).emit('conversation:update', { peer, muted });
+  // Mute, pin, archive and the unread mark are the user's own settings: every screen and agent
+  // of theirs hears them, on every process (one room emit through the adapter), and nobody else does.
+  deps.events.on('conversationSettingsChanged', ({ username, update }) => {
+    io.to(userRoom(username)).emit('conversation:update', update);
   });
   // In a group, each sender hears which of their messages this member read; the member's other
   // screens hear all of them (peer: the member themself).

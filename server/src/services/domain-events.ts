@@ -4,6 +4,8 @@
 // hub imports only these types, so neither side can form an import cycle through the other.
 // A service that must not answer before the listeners are done (a revocation must bind every
 // process first) awaits `emit`; listeners report their own failures and never reject.
+import type { ConversationUpdate } from '@messenger/protocol';
+
 export interface DomainEventMap {
   /** These sessions ended (sign-out, or every other session of a user at a password change). */
   sessionsRevoked: { tokenHashes: string[]; reason: string };
@@ -15,14 +17,14 @@ export interface DomainEventMap {
   groupMessagesRead: { reader: string; group: string; ids: string[]; bySender: Record<string, string[]>; at: string };
   /**
    * A group changed: created, renamed, members added or removed (or left), a role, or one
-   * member's mute. `members` are all its members now; `removed` those who just left it.
-   * `only` is set when the change concerns that member's own view alone (their mute): the others
+   * member's own settings (mute, pin, archive, unread mark). `members` are all its members now; `removed` those who just left it.
+   * `only` is set when the change concerns that member's own view alone (their settings): the others
    * need not hear of it. `remote`: the change was made on another process (Postgres) and
    * relayed here, so that this process's sockets and caches learn of it too.
    */
   groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string; remote?: true };
-  /** `username` muted or unmuted their 1:1 conversation with `peer`; only their own screens care. */
-  conversationMuted: { username: string; peer: string; muted: boolean };
+  /** `username` changed their settings of a 1:1 conversation (`update`: all of them now); only their own screens care. */
+  conversationSettingsChanged: { username: string; update: ConversationUpdate };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

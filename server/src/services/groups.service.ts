@@ -1,14 +1,18 @@
-// Group management: who may create, rename, add, remove, change roles and mute, and what each
+// Group management: who may create, rename, add, remove, change roles, a member's own settings
+// (mute, pin, archive, unread mark), and what each
 // member sees of a group. Routes ask here; after each stored change the `groupChanged` domain
 // event tells the rest of the server (realtime/groups.ts pushes `group:update`; the send path
 // reads the members afresh per message, so it needs no telling). Messages of a group are the send
 // and history services' business.
-import { GroupId, isValidUsername, normalizeUsername, type Group, type GroupMember, type GroupRole } from '@messenger/protocol';
+import { GroupId, isValidUsername, normalizeUsername, type ChatMessage, type ConversationSettingsBody, type Group, type GroupMember, type GroupRole } from '@messenger/protocol';
 import { randomUUID } from 'node:crypto';
 import type { GroupMessagesRepository } from '../db/group-messages.repository.js';
+import type { ConversationSettingsRepository } from '../db/conversation-settings.repository.js';
 import type { GroupsRepository, MemberView } from '../db/groups.repository.js';
+import type { StoredSettings } from '../db/schema.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import { errors } from '../errors.js';
+import { applySettings, assertRoomForPin, isArchived } from './conversation-settings.js';
 import type { DomainEventMap, DomainEvents } from './domain-events.js';
 
 const GROUP_ID = new RegExp(GroupId.pattern ?? '^$');
@@ -19,11 +23,18 @@ export function createGroupsService(deps: {
   groups: GroupsRepository;
   groupMessages: GroupMessagesRepository;
   users: UsersRepository;
+  /** For the one cap on pins, 1:1 and groups together. */
+  conversationSettings: ConversationSettingsRepository;
   events: DomainEvents;
   /** GROUP_MAX_MEMBERS: the owner included. */
   maxMembers: number;
 }) {
   const { groups } = deps;
+
+  /** The member's own settings as a Group shows them. */
+  function settingsView(row: StoredSettings, muted: boolean, lastMessage: ChatMessage | null) {
+    return { pinned: row.pinned_at !== null, archived: isArchived(row, muted, lastMessage), markedUnread: row.marked_unread === 1 };
+  }
 
   /**
    * The asker's role in the group. Anything else (not a member, no such group, not even a group
@@ -76,6 +87,7 @@ export function createGroupsService(deps: {
       role: row.role,
       memberCount: row.member_count,
       muted: row.muted === 1,
+      ...settingsView(row, row.muted === 1, last ?? null),
       unread: row.unread,
       lastMessage: last ?? null,
     };
@@ -102,16 +114,20 @@ export function createGroupsService(deps: {
       const rows = await groups.listFor(username);
       const lastIds = rows.flatMap((r) => (r.last_message_id ? [r.last_message_id] : []));
       const last = await deps.groupMessages.lastInGroups(username, lastIds);
-      return rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        createdAt: r.created_at,
-        role: r.role,
-        memberCount: r.member_count,
-        muted: r.muted === 1,
-        unread: r.unread,
-        lastMessage: (r.last_message_id && last.get(r.last_message_id)) || null,
-      }));
+      return rows.map((r) => {
+        const lastMessage = (r.last_message_id && last.get(r.last_message_id)) || null;
+        return {
+          id: r.id,
+          name: r.name,
+          createdAt: r.created_at,
+          role: r.role,
+          memberCount: r.member_count,
+          muted: r.muted === 1,
+          ...settingsView(r, r.muted === 1, lastMessage),
+          unread: r.unread,
+          lastMessage,
+        };
+      });
     },
 
     async get(username: string, groupId: string): Promise<Group> {
@@ -172,10 +188,16 @@ export function createGroupsService(deps: {
       return { username: name, role, joinedAt: member.joined_at };
     },
 
-    /** The asker's own mute setting; only their screens hear of it. */
-    async setMuted(username: string, groupId: string, muted: boolean): Promise<Group> {
+    /** The asker's own settings (what `change` names); only their screens hear of it. */
+    async updateSettings(username: string, groupId: string, change: ConversationSettingsBody): Promise<Group> {
       await roleIn(groupId, username);
-      await groups.setMuted(groupId, username, muted);
+      const [row] = await groups.listFor(username, groupId);
+      if (!row) throw errors.groupNotFound();
+      const next = { muted: change.muted ?? row.muted === 1, ...applySettings(row, change, new Date().toISOString()) };
+      if (row.pinned_at === null && next.pinned_at !== null) {
+        await assertRoomForPin([groups.countPinned(username), deps.conversationSettings.countPinned(username)]);
+      }
+      await groups.setSettings(groupId, username, next);
       await changed(groupId, [], username);
       return view(groupId, username);
     },
@@ -192,6 +214,7 @@ export function createGroupsService(deps: {
         role: v.role,
         memberCount: found.memberCount,
         muted: v.muted,
+        ...settingsView(v, v.muted, v.lastMessage),
         unread: v.unread,
         lastMessage: v.lastMessage,
       });

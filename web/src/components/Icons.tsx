@@ -83,3 +83,15 @@ export const SearchIcon = () => (
     <path d="m20 20-3.5-3.5" />
   </Svg>
 );
+export const MoreIcon = () => (
+  <Svg size={18}>
+    <circle cx="5" cy="12" r="1" />
+    <circle cx="12" cy="12" r="1" />
+    <circle cx="19" cy="12" r="1" />
+  </Svg>
+);
+export const PinIcon = () => (
+  <Svg size={14}>
+    <path d="M12 17v5M9 3h6l-1 7 4 4H6l4-4z" />
+  </Svg>
+);

@@ -10,7 +10,7 @@ afterEach(() => {
 });
 
 const LEGACY_KEY = 'messenger.muted-peers.alice';
-const conversation = (peer: string, partial: Partial<Conversation> = {}): Conversation => ({ peer, online: false, unread: 0, muted: false, lastMessage: null, ...partial });
+const conversation = (peer: string, partial: Partial<Conversation> = {}): Conversation => ({ peer, online: false, unread: 0, muted: false, pinned: false, archived: false, markedUnread: false, lastMessage: null, ...partial });
 
 /** fetch stub for PUT /api/conversations/:peer/mute: `answer(peer)` is the status, or 'offline'. */
 function stubMute(answer: (peer: string, muted: boolean) => number | 'offline') {
@@ -25,7 +25,7 @@ function stubMute(answer: (peer: string, muted: boolean) => number | 'offline') 
       calls.push([peer, muted]);
       const status = answer(peer, muted);
       if (status === 'offline') throw new TypeError('Failed to fetch');
-      if (status === 200) return jsonResponse(200, { peer, muted });
+      if (status === 200) return jsonResponse(200, { peer, muted, pinned: false, archived: false, markedUnread: false });
       return jsonResponse(status, { error: { code: status === 404 ? 'not_found' : status === 400 ? 'bad_request' : 'service_unavailable', message: 'no' } });
     }),
   );
@@ -55,7 +55,7 @@ describe('setPeerMuted', () => {
       'fetch',
       vi.fn(async () => {
         await answered;
-        return jsonResponse(200, { peer: 'bob', muted: true });
+        return jsonResponse(200, { peer: 'bob', muted: true, pinned: false, archived: false, markedUnread: false });
       }),
     );
     const done = setPeerMuted(client, 'bob', true);

@@ -23,7 +23,7 @@ const LEGACY_KEY_PREFIX = 'messenger.muted-peers.';
 export function applyMute(list: Conversation[] | undefined, peer: string, muted: boolean): Conversation[] | undefined {
   if (!list) return list;
   const listed = list.find((c) => c.peer === peer);
-  if (!listed) return muted ? [...list, { peer, online: false, unread: 0, muted: true, lastMessage: null }] : list;
+  if (!listed) return muted ? [...list, { peer, online: false, unread: 0, pinned: false, archived: false, markedUnread: false, muted: true, lastMessage: null }] : list;
   if (listed.muted === muted) return list;
   return list.map((c) => (c === listed ? { ...c, muted } : c));
 }

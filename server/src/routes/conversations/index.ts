@@ -1,8 +1,10 @@
-// Conversations, history pages, read receipts and the owner's mute setting.
+// Conversations, history pages, read receipts and the owner's own settings (mute, pin, archive, unread mark).
 import {
+  ConversationSettingsBody,
   ConversationUpdate,
   ConversationsResponse,
   ErrorBody,
+  MAX_PINNED_CONVERSATIONS,
   MessagesPage,
   MessagesQuery,
   MuteBody,
@@ -115,8 +117,27 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = me(request.session);
       const peer = await peerOf(request.params.peer);
-      return conversationsService.setMuted(user, peer, request.body.muted);
+      return conversationsService.update(user, peer, { muted: request.body.muted });
     },
+  );
+
+  // Every setting in one route: a menu that pins and marks read at once is one request, and
+  // one update to the other screens. Session only, like mute.
+  app.patch(
+    '/api/conversations/:peer/settings',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Pin, archive, mark as unread or mute a 1:1 conversation for yourself, on every screen',
+        description:
+          `Changes only the settings the body names. At most ${MAX_PINNED_CONVERSATIONS} pinned conversations (1:1 and groups together). An archived conversation comes back with a new message unless it is muted.`,
+        params: PeerParams,
+        body: ConversationSettingsBody,
+        response: { 200: ConversationUpdate, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request) => conversationsService.update(me(request.session), await peerOf(request.params.peer), request.body),
   );
 };
 

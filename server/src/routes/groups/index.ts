@@ -1,4 +1,4 @@
-// Group management: create, list, read, rename, members, roles, leave and mute. A group's
+// Group management: create, list, read, rename, members, roles, leave, and a member's own settings. A group's
 // messages have their own routes (messages.ts). Non-members get 404 group_not_found everywhere.
 import {
   AddMembersBody,
@@ -10,7 +10,9 @@ import {
   GroupMembersResponse,
   GroupParams,
   GroupsResponse,
+  MAX_PINNED_CONVERSATIONS,
   MuteBody,
+  ConversationSettingsBody,
   RenameGroupBody,
   SetRoleBody,
 } from '@messenger/protocol';
@@ -166,7 +168,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preHandler: app.requireUser,
     },
-    async (request) => groups.setMuted(me(request.session), request.params.id, request.body.muted),
+    async (request) => groups.updateSettings(me(request.session), request.params.id, { muted: request.body.muted }),
+  );
+
+  app.patch(
+    '/api/groups/:id/settings',
+    {
+      schema: {
+        tags,
+        summary: 'Pin, archive, mark as unread or mute a group for yourself, on every screen',
+        description: `Changes only the settings the body names. At most ${MAX_PINNED_CONVERSATIONS} pinned conversations (1:1 and groups together). An archived group comes back with a new message unless it is muted.`,
+        params: GroupParams,
+        body: ConversationSettingsBody,
+        response: { 200: Group, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+      },
+      preHandler: app.requireUser,
+    },
+    async (request) => groups.updateSettings(me(request.session), request.params.id, request.body),
   );
 };
 

@@ -274,7 +274,7 @@ describe('1:1 conversations with bots', () => {
     await goLive(fake);
     // The server's setting, as the cached conversation list holds it.
     const setMuted = (muted: boolean) =>
-      client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted, lastMessage: null }]);
+      client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted, pinned: false, archived: false, markedUnread: false, lastMessage: null }]);
     try {
       setMuted(true);
       act(() => fake.fire('message:new', { message: msg({ text: 'quiet', from: 'bob' }), readingNow: false }));

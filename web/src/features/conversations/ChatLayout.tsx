@@ -1,7 +1,8 @@
 // The signed-in shell: sidebar and conversation (or group, or settings) side by side; on a phone,
 // one at a time.
 import { ChatIcon } from '../../components/Icons';
-import { useEffect } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { useConversations } from '../../api/conversations';
 import { useGroups } from '../../api/groups';
 import { ConnectionBanner } from '../connection/ConnectionBanner';
@@ -19,6 +20,7 @@ import { SearchBox } from '../search/SearchBox';
 import { Sidebar } from './Sidebar';
 import { useConversationMutes } from './useConversationMutes';
 import { totalUnread } from './conversationCache';
+import { changeConversationSettings, changeGroupSettings } from './settings';
 
 interface ChatLayoutProps {
   me: string;
@@ -46,6 +48,21 @@ export function ChatLayout({ me, peer, group = null, settings = false }: ChatLay
     setOpenPeer(peer);
     setOpenGroup(group);
   }, [peer, group]);
+
+  // Opening a conversation I marked as unread clears the mark, once per opening: marking the
+  // one I am looking at (Slack's "mark unread" on the open channel) holds until I come back.
+  const queryClient = useQueryClient();
+  const openKey = peer !== null ? `c:${peer}` : group !== null ? `g:${group}` : null;
+  const marked = peer !== null ? conversations.data?.find((c) => c.peer === peer)?.markedUnread : group !== null ? groups.data?.find((g) => g.id === group)?.markedUnread : undefined;
+  const handledOpening = useRef<string | null>(null);
+  useEffect(() => {
+      if (openKey === null || marked === undefined || handledOpening.current === openKey) return;
+    handledOpening.current = openKey;
+    if (!marked) return;
+    const clear = peer !== null ? changeConversationSettings(queryClient, peer, { markedUnread: false }) : changeGroupSettings(queryClient, group!, { markedUnread: false });
+    // Not shown: the next opening tries again, and the mark is harmless meanwhile.
+    clear.catch(() => undefined);
+  }, [openKey, marked, peer, group, queryClient]);
 
   useEffect(() => {
     const update = () => setVisible(document.visibilityState === 'visible');

@@ -1,15 +1,17 @@
-// Conversations and groups by recency, with previews, unread badges, presence, bot badges and
-// mute marks; plus the app menu.
+// Conversations and groups: pinned first, then by recency, archived ones apart; with previews,
+// unread badges, presence, bot badges, mute and pin marks, and each row's menu (pin, mark as
+// unread, archive, mute); plus the app menu.
 import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, SearchIcon, UsersIcon } from '../../components/Icons';
+import { ItemMenu, useRowMenuGestures, type MenuAction } from '../../components/ItemMenu';
 import { openSearchBox } from '../../lib/search-box';
-import type { Conversation, Group } from '@messenger/protocol';
-import type { UseQueryResult } from '@tanstack/react-query';
+import type { Conversation, ConversationSettingsBody, Group } from '@messenger/protocol';
+import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { ApiError } from '../../api/http';
 import { useLogout } from '../../api/logout';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { AccountDialog } from '../account/AccountDialog';
-import { activityOf } from '../groups/groupCache';
 import { GroupListItem } from '../groups/GroupListItem';
 import { useMentionUnread } from '../groups/mention-unread';
 import { NewGroupDialog } from '../groups/NewGroupDialog';
@@ -22,7 +24,9 @@ import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
-import { UnreadBadge } from '../../components/UnreadBadge';
+import { MarkedUnread, PinMark, UnreadBadge } from '../../components/UnreadBadge';
+import { keyOf, listSections, settingsOf, type Item } from './list-sections';
+import { changeConversationSettings, changeGroupSettings } from './settings';
 
 interface SidebarProps {
   me: string;
@@ -36,22 +40,69 @@ interface SidebarProps {
 // Apple keyboards say ⌘K; the handler takes Ctrl+K and Cmd+K everywhere.
 const SHORTCUT = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent) ? '⌘K' : 'Ctrl K';
 
-type Item = { kind: 'conversation'; at: string; conversation: Conversation } | { kind: 'group'; at: string; group: Group };
-
-/** One list, newest activity first: 1:1 conversations by last message, groups by theirs (or creation). */
-function byActivity(conversations: Conversation[] = [], groups: Group[] = []): Item[] {
-  const items: Item[] = [
-    ...conversations.map((c): Item => ({ kind: 'conversation', at: c.lastMessage?.sentAt ?? '', conversation: c })),
-    ...groups.map((g): Item => ({ kind: 'group', at: activityOf(g), group: g })),
+/** The row menu's actions, each labelled for what it will do now. */
+function actionsFor(settings: Pick<Conversation, 'pinned' | 'archived' | 'markedUnread' | 'muted'>, change: (c: ConversationSettingsBody) => void, canMute: boolean): MenuAction[] {
+  return [
+    { label: settings.pinned ? 'Unpin' : 'Pin', onSelect: () => change({ pinned: !settings.pinned }) },
+    { label: settings.markedUnread ? 'Mark as read' : 'Mark as unread', onSelect: () => change({ markedUnread: !settings.markedUnread }) },
+    { label: settings.archived ? 'Unarchive' : 'Archive', onSelect: () => change({ archived: !settings.archived }) },
+    ...(canMute ? [{ label: settings.muted ? 'Unmute' : 'Mute', onSelect: () => change({ muted: !settings.muted }) }] : []),
   ];
-  return items.sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? 1 : -1));
 }
 
 export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, conversations, groups }: SidebarProps) {
   const [searching, setSearching] = useState(false);
   const [creatingGroup, setCreatingGroup] = useState(false);
   const mentioned = useMentionUnread();
-  const items = byActivity(conversations.data, groups.data);
+  const sections = listSections(conversations.data, groups.data);
+  const activeArchived = sections.archived.some((i) => (i.kind === 'conversation' ? i.conversation.peer === activePeer : i.group.id === activeGroup));
+  const [showArchived, setShowArchived] = useState(false);
+  const archivedOpen = showArchived || activeArchived;
+  const archivedToggleRef = useRef<HTMLButtonElement>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+
+  // A row that moves to another section (archived, or back) is a new element, and the focus
+  // that was on its menu button would fall to the page body: it follows the row instead, or
+  // lands on the Archived toggle when the row went into the collapsed section.
+  const followFocus = useRef<string | null>(null);
+  useEffect(() => {
+    const key = followFocus.current;
+    if (key === null) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    followFocus.current = null;
+    const moved = listRef.current?.parentElement?.querySelector<HTMLElement>(`[data-row="${CSS.escape(key)}"] .item-menu-button`);
+    (moved ?? archivedToggleRef.current ?? listRef.current?.querySelector<HTMLElement>('a[href]'))?.focus();
+  });
+
+  const change = (item: Item, body: ConversationSettingsBody) => {
+    setNotice(null);
+    const key = keyOf(item);
+    followFocus.current = key;
+    const done = item.kind === 'conversation' ? changeConversationSettings(queryClient, item.conversation.peer, body) : changeGroupSettings(queryClient, item.group.id, body);
+    done
+      .catch((error: unknown) => setNotice(error instanceof ApiError ? error.message : 'Could not change that setting. Try again.'))
+      // Once the answer is shown (the cache notifies on a later task), a later re-render must
+      // not move focus any more.
+      .finally(() => setTimeout(() => followFocus.current === key && (followFocus.current = null), 0));
+  };
+
+  const renderItem = (item: Item) => {
+    const actions = actionsFor(settingsOf(item), (body) => change(item, body), !(item.kind === 'conversation' && item.conversation.peer === me));
+    return item.kind === 'conversation' ? (
+      <ConversationItem key={keyOf(item)} me={me} conversation={item.conversation} active={item.conversation.peer === activePeer} actions={actions} />
+    ) : (
+      <GroupListItem
+        key={keyOf(item)}
+        me={me}
+        group={item.group}
+        active={item.group.id === activeGroup}
+        mentioned={mentioned.get(item.group.id) ?? 0}
+        actions={actions}
+      />
+    );
+  };
   const [accountOpen, setAccountOpen] = useState(false);
   const logout = useLogout();
   const permission = usePermission();
@@ -186,40 +237,69 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
         {conversations.data?.length === 0 && groups.data?.length === 0 && (
           <p className="muted pad">No conversations yet. Start one with “New chat” or “New group”.</p>
         )}
+        {notice && (
+          <p className="form-error pad" role="alert">
+            {notice}
+          </p>
+        )}
         <ul ref={listRef}>
-          {items.map((item) =>
-            item.kind === 'conversation' ? (
-              <ConversationItem
-                key={item.conversation.peer}
-                me={me}
-                conversation={item.conversation}
-                active={item.conversation.peer === activePeer}
-                muted={item.conversation.muted}
-              />
-            ) : (
-              <GroupListItem key={item.group.id} me={me} group={item.group} active={item.group.id === activeGroup} mentioned={mentioned.get(item.group.id) ?? 0} />
-            ),
-          )}
+          {sections.pinned.map(renderItem)}
+          {sections.main.map(renderItem)}
         </ul>
+        {sections.archived.length > 0 && (
+          <div className="archived-section">
+            <button
+              ref={archivedToggleRef}
+              type="button"
+              className="archived-toggle"
+              aria-expanded={archivedOpen}
+              aria-controls="archived-list"
+              onClick={() => setShowArchived(!archivedOpen)}
+            >
+              <span>Archived</span>
+              <span className="archived-count" aria-label={`${sections.archived.length} conversations`}>
+                {sections.archived.length}
+              </span>
+            </button>
+            {archivedOpen && (
+              <ul id="archived-list" aria-label="Archived conversations">
+                {sections.archived.map(renderItem)}
+              </ul>
+            )}
+          </div>
+        )}
       </nav>
     </aside>
   );
 }
 
-function ConversationItem({ me, conversation, active, muted }: { me: string; conversation: Conversation; active: boolean; muted: boolean }) {
+function ConversationItem({ me, conversation, active, actions }: { me: string; conversation: Conversation; active: boolean; actions: MenuAction[] }) {
   const online = usePresence(conversation.peer, conversation.online);
   const draft = useDraft(conversation.peer);
   const last = conversation.lastMessage;
-  const unread = conversation.unread;
+  const { unread, muted, markedUnread, pinned } = conversation;
+  const [menuOpen, setMenuOpen] = useState(false);
+  const gestures = useRowMenuGestures(() => setMenuOpen(true));
+  const path = conversationPath(conversation.peer);
+  const follow = followInApp(path);
   return (
-    <li>
+    <li className="list-row" data-row={`c:${conversation.peer}`} data-menu-open={menuOpen}>
       <a
-        href={conversationPath(conversation.peer)}
-        className={`conversation-item${active ? ' active' : ''}${unread > 0 && !muted ? ' unread' : ''}`}
+        href={path}
+        className={`conversation-item${active ? ' active' : ''}${(unread > 0 || markedUnread) && !muted ? ' unread' : ''}`}
         aria-current={active ? 'page' : undefined}
         data-peer={conversation.peer}
         data-muted={muted}
-        onClick={followInApp(conversationPath(conversation.peer))}
+        data-pinned={pinned}
+        onContextMenu={gestures.onContextMenu}
+        onPointerDown={gestures.onPointerDown}
+        onPointerUp={gestures.onPointerUp}
+        onPointerMove={gestures.onPointerMove}
+        onPointerCancel={gestures.onPointerCancel}
+        onClick={(e) => {
+          if (gestures.endedLongPress()) e.preventDefault();
+          else follow(e);
+        }}
       >
         <Avatar name={conversation.peer} online={online} />
         <span className="conversation-text">
@@ -232,6 +312,7 @@ function ConversationItem({ me, conversation, active, muted }: { me: string; con
                   <BellOffIcon />
                 </span>
               )}
+              {pinned && <PinMark />}
             </span>
             {last && (
               <time className="conversation-time" dateTime={last.sentAt}>
@@ -255,9 +336,12 @@ function ConversationItem({ me, conversation, active, muted }: { me: string; con
               )}
             </span>
             <UnreadBadge count={unread} label={muted ? `muted, ${unread} unread` : `${unread} unread`} muted={muted} />
+            {unread === 0 && markedUnread && <MarkedUnread muted={muted} />}
           </span>
         </span>
       </a>
+      <ItemMenu name={conversation.peer} actions={actions} open={menuOpen} onOpenChange={setMenuOpen} />
     </li>
   );
 }
+

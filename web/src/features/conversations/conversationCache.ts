@@ -1,5 +1,5 @@
 // Pure helpers over the cached conversation list (most recent first).
-import { laterState, type ChatMessage, type Conversation, type ReceiptState } from '@messenger/protocol';
+import { laterState, type ChatMessage, type Conversation, type ConversationUpdate, type ReceiptState } from '@messenger/protocol';
 
 export function peerOf(message: ChatMessage, me: string): string {
   return message.from === me ? message.to : message.from;
@@ -10,6 +10,9 @@ function byRecency(a: Conversation, b: Conversation): number {
   const bt = b.lastMessage?.sentAt ?? '';
   return at === bt ? 0 : at < bt ? 1 : -1;
 }
+
+/** Every setting of mine off: a conversation as it starts. */
+export const NO_SETTINGS = { muted: false, pinned: false, archived: false, markedUnread: false } as const;
 
 /** A message arrived or was sent: it becomes the preview if newer; incoming ones may count unread. */
 export function bumpConversation(
@@ -23,10 +26,12 @@ export function bumpConversation(
   const existing = list.find((c) => c.peer === peer);
   if (existing?.lastMessage?.id === message.id) return list;
   const incoming = message.from === peer;
-  const base: Conversation = existing ?? { peer, online: false, unread: 0, muted: false, lastMessage: null };
+  const base: Conversation = existing ?? { peer, online: false, unread: 0, ...NO_SETTINGS, lastMessage: null };
   const newer = !base.lastMessage || base.lastMessage.sentAt <= message.sentAt;
   const next: Conversation = {
     ...base,
+    // A new message brings an archived conversation back unless it is muted (the server's rule).
+    archived: base.archived && (base.muted || !newer),
     lastMessage: newer ? message : base.lastMessage,
     unread: base.unread + (incoming && countUnread ? 1 : 0),
   };
@@ -63,6 +68,20 @@ export function markBot(list: Conversation[] | undefined, peer: string): Convers
   return list.map((c) => (c.peer === peer ? { ...c, bot: true } : c));
 }
 
+/** What the conversations add to the title's count: their unread messages, and 1 for one marked unread with none. */
 export function totalUnread(list: Conversation[] | undefined): number {
-  return list?.reduce((n, c) => n + c.unread, 0) ?? 0;
+  return list?.reduce((n, c) => n + (c.unread > 0 ? c.unread : c.markedUnread ? 1 : 0), 0) ?? 0;
+}
+
+/** My settings of `update.peer` as the server now has them (a peer not listed yet is added, after the rest). */
+export function applyConversationUpdate(list: Conversation[] | undefined, update: ConversationUpdate): Conversation[] | undefined {
+  if (!list) return list;
+  const { peer, ...settings } = update;
+  const listed = list.find((c) => c.peer === peer);
+  if (!listed) {
+    const anySet = Object.values(settings).some(Boolean);
+    return anySet ? [...list, { peer, online: false, unread: 0, ...settings, lastMessage: null }] : list;
+  }
+  const same = (Object.keys(settings) as (keyof typeof settings)[]).every((k) => listed[k] === settings[k]);
+  return same ? list : list.map((c) => (c === listed ? { ...c, ...settings } : c));
 }

@@ -9,6 +9,9 @@ import { FakeSocket, jsonResponse, testQueryClient } from '../../test/fixtures';
 import { SocketProvider } from '../connection/SocketProvider';
 import { useConversationMutes } from './useConversationMutes';
 
+/** Every setting off, as conversation:update carries it. */
+const OFF = { muted: false, pinned: false, archived: false, markedUnread: false };
+
 afterEach(() => {
   vi.unstubAllGlobals();
   localStorage.clear();
@@ -22,7 +25,7 @@ function Probe() {
 function setup() {
   const client = testQueryClient();
   const fake = new FakeSocket();
-  client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted: false, lastMessage: null }]);
+  client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted: false, pinned: false, archived: false, markedUnread: false, lastMessage: null }]);
   render(
     <QueryClientProvider client={client}>
       <SocketProvider me="alice" connect={() => fake.asSocket()} onSessionEnded={() => undefined}>
@@ -39,15 +42,15 @@ describe('useConversationMutes', () => {
   it('applies conversation:update to the cached list, and ignores a malformed one', () => {
     vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(200, { conversations: [] })));
     const { fake, muted } = setup();
-    act(() => fake.fire('conversation:update', { peer: 'bob', muted: true }));
+    act(() => fake.fire('conversation:update', { peer: 'bob', ...OFF, muted: true }));
     expect(muted()).toEqual([['bob', true]]);
-    act(() => fake.fire('conversation:update', { peer: 'ci-bot', muted: true }));
+    act(() => fake.fire('conversation:update', { peer: 'ci-bot', ...OFF, muted: true }));
     expect(muted()).toEqual([
       ['bob', true],
       ['ci-bot', true],
     ]);
-    act(() => fake.fire('conversation:update', { peer: 'bob', muted: 'no' }));
-    act(() => fake.fire('conversation:update', { peer: 'bob', muted: false }));
+    act(() => fake.fire('conversation:update', { peer: 'bob', ...OFF, muted: 'no' }));
+    act(() => fake.fire('conversation:update', { peer: 'bob', ...OFF }));
     expect(muted()).toEqual([
       ['bob', false],
       ['ci-bot', true],
@@ -62,7 +65,7 @@ describe('useConversationMutes', () => {
       vi.fn(async (url: string, init?: RequestInit) => {
         if (init?.method === 'PUT') {
           puts.push(`${url} ${String(init.body)}`);
-          return jsonResponse(200, { peer: 'bob', muted: true });
+          return jsonResponse(200, { peer: 'bob', ...OFF, muted: true });
         }
         return jsonResponse(200, { conversations: [] });
       }),

@@ -1,9 +1,12 @@
-// A group in the conversation list: avatar, name, muted marker, "sender: preview" (or my draft), unread badge
-// (muted groups: a quiet badge), and an @ when a message mentions me.
+// A group in the conversation list: avatar, name, muted and pinned marks, "sender: preview" (or my
+// draft), unread badge (muted groups: a quiet badge) or the marked-unread dot, an @ when a message
+// mentions me, and the row's menu (right-click, long press, or its "⋯" button).
 import type { Group } from '@messenger/protocol';
 import { Avatar } from '../../components/Avatar';
 import { BellOffIcon } from '../../components/Icons';
-import { UnreadBadge } from '../../components/UnreadBadge';
+import { ItemMenu, useRowMenuGestures, type MenuAction } from '../../components/ItemMenu';
+import { MarkedUnread, PinMark, UnreadBadge } from '../../components/UnreadBadge';
+import { useState } from 'react';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { followInApp, groupPath } from '../../lib/router';
@@ -12,7 +15,20 @@ import { plainText } from '../messages/rich-text';
 import { groupOutboxKey } from '../messages/outbox';
 import { activityOf, groupAttention } from './groupCache';
 
-export function GroupListItem({ me, group, active, mentioned }: { me: string; group: Group; active: boolean; mentioned: number }) {
+interface GroupListItemProps {
+  me: string;
+  group: Group;
+  active: boolean;
+  mentioned: number;
+  /** The row menu's actions; none: no menu. */
+  actions?: MenuAction[];
+}
+
+export function GroupListItem({ me, group, active, mentioned, actions = [] }: GroupListItemProps) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const gestures = useRowMenuGestures(() => setMenuOpen(actions.length > 0));
+  const path = groupPath(group.id);
+  const follow = followInApp(path);
   const last = group.lastMessage;
   const draft = useDraft(groupOutboxKey(group.id));
   const unread = group.unread;
@@ -23,14 +39,23 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
     mentionsMe ? 'you were mentioned' : null,
   ].filter(Boolean);
   return (
-    <li>
+    <li className="list-row" data-row={`g:${group.id}`} data-menu-open={menuOpen}>
       <a
-        href={groupPath(group.id)}
-        className={`conversation-item${active ? ' active' : ''}${unread > 0 && !group.muted ? ' unread' : ''}`}
+        href={path}
+        className={`conversation-item${active ? ' active' : ''}${(unread > 0 || group.markedUnread) && !group.muted ? ' unread' : ''}`}
         aria-current={active ? 'page' : undefined}
         data-group={group.id}
         data-muted={group.muted}
-        onClick={followInApp(groupPath(group.id))}
+        data-pinned={group.pinned}
+        onContextMenu={actions.length > 0 ? gestures.onContextMenu : undefined}
+        onPointerDown={gestures.onPointerDown}
+        onPointerUp={gestures.onPointerUp}
+        onPointerMove={gestures.onPointerMove}
+        onPointerCancel={gestures.onPointerCancel}
+        onClick={(e) => {
+          if (gestures.endedLongPress()) e.preventDefault();
+          else follow(e);
+        }}
       >
         <Avatar name={group.name} colourKey={group.id} shape="group" />
         <span className="conversation-text">
@@ -41,6 +66,7 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
                 <BellOffIcon />
               </span>
             )}
+            {group.pinned && <PinMark />}
             <time className="conversation-time" dateTime={activityOf(group)}>
               {formatStamp(activityOf(group))}
             </time>
@@ -65,9 +91,11 @@ export function GroupListItem({ me, group, active, mentioned }: { me: string; gr
               </span>
             )}
             <UnreadBadge count={unread} label={label.join(', ')} muted={group.muted} />
+            {unread === 0 && group.markedUnread && <MarkedUnread muted={group.muted} />}
           </span>
         </span>
       </a>
+      {actions.length > 0 && <ItemMenu name={group.name} actions={actions} open={menuOpen} onOpenChange={setMenuOpen} />}
     </li>
   );
 }

@@ -15,7 +15,7 @@ const GID = '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f';
 const REF = { id: GID, name: 'Ops' };
 
 function group(partial: Partial<Group> = {}): Group {
-  return { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role: 'owner', memberCount: 3, muted: false, unread: 0, lastMessage: null, ...partial };
+  return { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role: 'owner', memberCount: 3, muted: false, pinned: false, archived: false, markedUnread: false, unread: 0, lastMessage: null, ...partial };
 }
 
 async function setup(

@@ -12,7 +12,7 @@ const GID = '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f';
 afterEach(() => vi.unstubAllGlobals());
 
 function renderPanel(role: Exclude<GroupRole, 'owner'>) {
-  const group: Group = { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role, memberCount: 4, muted: false, unread: 0, lastMessage: null };
+  const group: Group = { id: GID, name: 'Ops', createdAt: '2026-11-01T00:00:00.000Z', role, memberCount: 4, muted: false, pinned: false, archived: false, markedUnread: false, unread: 0, lastMessage: null };
   const members = [
     { username: 'olga', role: 'owner' },
     { username: 'adam', role: 'admin' },

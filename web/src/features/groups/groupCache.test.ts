@@ -7,7 +7,7 @@ const ID_A = '11111111-1111-4111-8111-111111111111';
 const ID_B = '22222222-2222-4222-8222-222222222222';
 
 function group(id: string, partial: Partial<Group> = {}): Group {
-  return { id, name: `g-${id.slice(0, 4)}`, createdAt: '2026-11-01T00:00:00.000Z', role: 'member', memberCount: 3, muted: false, unread: 0, lastMessage: null, ...partial };
+  return { id, name: `g-${id.slice(0, 4)}`, createdAt: '2026-11-01T00:00:00.000Z', role: 'member', memberCount: 3, muted: false, pinned: false, archived: false, markedUnread: false, unread: 0, lastMessage: null, ...partial };
 }
 
 describe('group list cache', () => {

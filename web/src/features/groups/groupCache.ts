@@ -22,6 +22,8 @@ export function bumpGroup(list: Group[] | undefined, message: ChatMessage, me: s
   const newer = !existing.lastMessage || existing.lastMessage.sentAt <= message.sentAt;
   const next: Group = {
     ...existing,
+    // A new message brings an archived group back unless it is muted (the server's rule).
+    archived: existing.archived && (existing.muted || !newer),
     lastMessage: newer ? message : existing.lastMessage,
     unread: existing.unread + (message.from !== me && countUnread ? 1 : 0),
   };
@@ -45,7 +47,7 @@ export function setGroupUnread(list: Group[] | undefined, id: string, unread: nu
  * mention me (counted live in `mentioned`; after a reload, at least its newest one if unread).
  */
 export function groupAttention(group: Group, me: string, mentioned: number): number {
-  if (!group.muted) return group.unread;
+  if (!group.muted) return group.unread > 0 ? group.unread : group.markedUnread ? 1 : 0;
   if (group.unread === 0) return 0;
   const lastMentionsMe = group.lastMessage !== null && group.lastMessage.from !== me && mentions(group.lastMessage.text, me);
   return Math.min(group.unread, Math.max(mentioned, lastMentionsMe ? 1 : 0));

@@ -310,7 +310,7 @@ describe('incoming webhooks', () => {
   });
 
   it('posts to a group, picked from my groups', async () => {
-    const group = { id: '0192f5a4-7c1e-4a3b-9c4d-0000000000bb', name: 'ops', role: 'owner', muted: false, memberCount: 3, unread: 0, lastMessage: null, createdAt: HOOK.createdAt };
+    const group = { id: '0192f5a4-7c1e-4a3b-9c4d-0000000000bb', name: 'ops', role: 'owner', muted: false, pinned: false, archived: false, markedUnread: false, memberCount: 3, unread: 0, lastMessage: null, createdAt: HOOK.createdAt };
     const calls = stubServer({
       bots: [BOT],
       groups: [group],

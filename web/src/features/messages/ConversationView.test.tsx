@@ -222,13 +222,13 @@ describe('header: bot badge and mute', () => {
         if (url === '/api/conversations/bob/mute' && init?.method === 'PUT') {
           const body = JSON.parse(String(init.body)) as { muted: boolean };
           puts.push(body);
-          return refuse ? jsonResponse(503, { error: { code: 'service_unavailable', message: 'Temporarily unavailable. Retry later.' } }) : jsonResponse(200, { peer: 'bob', ...body });
+          return refuse ? jsonResponse(503, { error: { code: 'service_unavailable', message: 'Temporarily unavailable. Retry later.' } }) : jsonResponse(200, { peer: 'bob', pinned: false, archived: false, markedUnread: false, ...body });
         }
         throw new Error(`unexpected ${url}`);
       }),
     );
     const client = testQueryClient();
-    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, muted: false, lastMessage: null }]);
+    client.setQueryData(queryKeys.conversations, [{ peer: 'bob', bot: true, online: false, unread: 0, muted: false, pinned: false, archived: false, markedUnread: false, lastMessage: null }]);
     renderView(client);
     await screen.findByText('No messages yet. Say hi to bob!');
     expect(screen.getByTestId('bot-badge')).toHaveTextContent('bot');

@@ -1,0 +1,157 @@
+// The "⋯" menu of a conversation-list row, after the WAI-ARIA menu button pattern: the button
+// opens it (as do right-click and a long press on the row, through `open`), focus moves to the
+// first item, ↑/↓/Home/End move through the items, Enter or Space picks one, Esc and Tab close
+// it, and focus returns to the button, never to the page body.
+import { useEffect, useRef, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import { MoreIcon } from './Icons';
+
+export interface MenuAction {
+  label: string;
+  onSelect: () => void;
+}
+
+interface ItemMenuProps {
+  /** What the menu is for, e.g. "bob": the button says "More actions for bob". */
+  name: string;
+  actions: MenuAction[];
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+}
+
+export function ItemMenu({ name, actions, open, onOpenChange }: ItemMenuProps) {
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const menuRef = useRef<HTMLUListElement>(null);
+
+  const items = () => [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+
+  useEffect(() => {
+    if (open) items()[0]?.focus();
+  }, [open]);
+
+  useEffect(() => {
+    if (!open) return;
+    // A press anywhere outside closes it, as a click away does in every desktop menu.
+    const onPointerDown = (e: PointerEvent) => {
+      const target = e.target as Node;
+      if (!menuRef.current?.contains(target) && !buttonRef.current?.contains(target)) onOpenChange(false);
+    };
+    document.addEventListener('pointerdown', onPointerDown);
+    return () => document.removeEventListener('pointerdown', onPointerDown);
+  }, [open, onOpenChange]);
+
+  const close = () => {
+    onOpenChange(false);
+    buttonRef.current?.focus();
+  };
+
+  const onMenuKey = (e: KeyboardEvent<HTMLUListElement>) => {
+    const all = items();
+    const at = all.indexOf(document.activeElement as HTMLButtonElement);
+    const moveTo = (i: number) => all[(i + all.length) % all.length]?.focus();
+    switch (e.key) {
+      case 'ArrowDown':
+        moveTo(at + 1);
+        break;
+      case 'ArrowUp':
+        moveTo(at - 1);
+        break;
+      case 'Home':
+        moveTo(0);
+        break;
+      case 'End':
+        moveTo(all.length - 1);
+        break;
+      case 'Escape':
+        close();
+        break;
+      case 'Tab':
+        onOpenChange(false);
+        return; // Tab goes on to the next control, as it does out of any menu.
+      default:
+        return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  };
+
+  return (
+    <div className="item-menu" data-open={open}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="icon-button item-menu-button"
+        aria-label={`More actions for ${name}`}
+        title="More actions"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => onOpenChange(!open)}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+            e.preventDefault();
+            onOpenChange(true);
+          }
+        }}
+      >
+        <MoreIcon />
+      </button>
+      {open && (
+        <ul ref={menuRef} role="menu" aria-label={`Actions for ${name}`} className="item-menu-list" onKeyDown={onMenuKey}>
+          {actions.map((action) => (
+            <li key={action.label} role="none">
+              <button
+                type="button"
+                role="menuitem"
+                tabIndex={-1}
+                onClick={() => {
+                  close();
+                  action.onSelect();
+                }}
+              >
+                {action.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Right-click and a long press (touch, 500 ms) on a row open its menu. After a long press the
+ * click that follows the finger's lift must not also open the conversation.
+ */
+export function useRowMenuGestures(openMenu: () => void) {
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const pressed = useRef(false);
+  const cancel = () => {
+    clearTimeout(timer.current);
+    timer.current = undefined;
+  };
+  useEffect(() => cancel, []);
+  return {
+    onContextMenu: (e: { preventDefault: () => void }) => {
+      e.preventDefault();
+      cancel();
+      openMenu();
+    },
+    onPointerDown: (e: ReactPointerEvent) => {
+      pressed.current = false;
+      if (e.pointerType !== 'touch') return;
+      cancel();
+      timer.current = setTimeout(() => {
+        pressed.current = true;
+        openMenu();
+      }, 500);
+    },
+    onPointerUp: cancel,
+    onPointerMove: cancel,
+    onPointerCancel: cancel,
+    /** For the row's onClick: true when this click ends a long press (skip navigating). */
+    endedLongPress: () => {
+      const was = pressed.current;
+      pressed.current = false;
+      return was;
+    },
+  };
+}
