@@ -2,7 +2,7 @@
 // opens it (as do right-click and a long press on the row, through `open`), focus moves to the
 // first item, ↑/↓/Home/End move through the items, Enter or Space picks one, Esc and Tab close
 // it, and focus returns to the button, never to the page body.
-import { useEffect, useRef, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import { useEffect, useRef, type KeyboardEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import { MoreIcon } from './Icons';
 
 export interface MenuAction {
@@ -119,9 +119,11 @@ export function ItemMenu({ name, actions, open, onOpenChange }: ItemMenuProps) {
 
 /**
  * Right-click and a long press (touch, 500 ms) on a row open its menu. After a long press the
- * click that follows the finger's lift must not also open the conversation.
+ * click that follows the finger's lift must not also open the conversation. Returns the row's
+ * event props, `onClick` (the row's own action, e.g. following its link) included; with
+ * `hasMenu` false, right-click keeps the browser's own menu.
  */
-export function useRowMenuGestures(openMenu: () => void) {
+export function useRowMenuGestures(openMenu: () => void, onClick: (e: ReactMouseEvent<HTMLAnchorElement>) => void, hasMenu = true) {
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const pressed = useRef(false);
   const cancel = () => {
@@ -130,14 +132,16 @@ export function useRowMenuGestures(openMenu: () => void) {
   };
   useEffect(() => cancel, []);
   return {
-    onContextMenu: (e: { preventDefault: () => void }) => {
-      e.preventDefault();
-      cancel();
-      openMenu();
-    },
+    onContextMenu: hasMenu
+      ? (e: { preventDefault: () => void }) => {
+          e.preventDefault();
+          cancel();
+          openMenu();
+        }
+      : undefined,
     onPointerDown: (e: ReactPointerEvent) => {
       pressed.current = false;
-      if (e.pointerType !== 'touch') return;
+      if (e.pointerType !== 'touch' || !hasMenu) return;
       cancel();
       timer.current = setTimeout(() => {
         pressed.current = true;
@@ -147,11 +151,12 @@ export function useRowMenuGestures(openMenu: () => void) {
     onPointerUp: cancel,
     onPointerMove: cancel,
     onPointerCancel: cancel,
-    /** For the row's onClick: true when this click ends a long press (skip navigating). */
-    endedLongPress: () => {
-      const was = pressed.current;
-      pressed.current = false;
-      return was;
+    onClick: (e: ReactMouseEvent<HTMLAnchorElement>) => {
+      // This click ends a long press: the menu is open, the row's action waits.
+      if (pressed.current) {
+        pressed.current = false;
+        e.preventDefault();
+      } else onClick(e);
     },
   };
 }

@@ -279,9 +279,8 @@ function ConversationItem({ me, conversation, active, actions }: { me: string; c
   const last = conversation.lastMessage;
   const { unread, muted, markedUnread, pinned } = conversation;
   const [menuOpen, setMenuOpen] = useState(false);
-  const gestures = useRowMenuGestures(() => setMenuOpen(true));
   const path = conversationPath(conversation.peer);
-  const follow = followInApp(path);
+  const gestures = useRowMenuGestures(() => setMenuOpen(true), followInApp(path));
   return (
     <li className="list-row" data-row={`c:${conversation.peer}`} data-menu-open={menuOpen}>
       <a
@@ -291,15 +290,7 @@ function ConversationItem({ me, conversation, active, actions }: { me: string; c
         data-peer={conversation.peer}
         data-muted={muted}
         data-pinned={pinned}
-        onContextMenu={gestures.onContextMenu}
-        onPointerDown={gestures.onPointerDown}
-        onPointerUp={gestures.onPointerUp}
-        onPointerMove={gestures.onPointerMove}
-        onPointerCancel={gestures.onPointerCancel}
-        onClick={(e) => {
-          if (gestures.endedLongPress()) e.preventDefault();
-          else follow(e);
-        }}
+        {...gestures}
       >
         <Avatar name={conversation.peer} online={online} />
         <span className="conversation-text">

@@ -26,9 +26,8 @@ interface GroupListItemProps {
 
 export function GroupListItem({ me, group, active, mentioned, actions = [] }: GroupListItemProps) {
   const [menuOpen, setMenuOpen] = useState(false);
-  const gestures = useRowMenuGestures(() => setMenuOpen(actions.length > 0));
   const path = groupPath(group.id);
-  const follow = followInApp(path);
+  const gestures = useRowMenuGestures(() => setMenuOpen(true), followInApp(path), actions.length > 0);
   const last = group.lastMessage;
   const draft = useDraft(groupOutboxKey(group.id));
   const unread = group.unread;
@@ -47,15 +46,7 @@ export function GroupListItem({ me, group, active, mentioned, actions = [] }: Gr
         data-group={group.id}
         data-muted={group.muted}
         data-pinned={group.pinned}
-        onContextMenu={actions.length > 0 ? gestures.onContextMenu : undefined}
-        onPointerDown={gestures.onPointerDown}
-        onPointerUp={gestures.onPointerUp}
-        onPointerMove={gestures.onPointerMove}
-        onPointerCancel={gestures.onPointerCancel}
-        onClick={(e) => {
-          if (gestures.endedLongPress()) e.preventDefault();
-          else follow(e);
-        }}
+        {...gestures}
       >
         <Avatar name={group.name} colourKey={group.id} shape="group" />
         <span className="conversation-text">

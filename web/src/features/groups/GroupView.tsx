@@ -22,7 +22,7 @@ import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
 import { firstOfLastUnread, useFrozenAtOpen } from '../messages/unread-divider';
 import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
-import { useHistoryWindow } from '../messages/useHistoryWindow';
+import { pagingProps, useHistoryWindow } from '../messages/useHistoryWindow';
 import { useSendMessage } from '../messages/useSendMessage';
 import { applyGroupUpdate } from './groupCache';
 import { GroupReceiptLine } from './GroupReceiptLine';
@@ -158,14 +158,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           me={me}
           peer={name}
           title={{ list: `Messages in ${name}`, start: `This is the beginning of ${name} for you.` }}
-          hasOlder={view.hasOlder}
-          loadingOlder={view.loadingOlder}
-          onLoadOlder={view.loadOlder}
-          hasNewer={view.hasNewer}
-          loadingNewer={view.loadingNewer}
-          onLoadNewer={view.loadNewer}
-          onJumpToLatest={view.backToLatest}
-          focusId={view.focusId}
+          {...pagingProps(view)}
           onRetry={retry}
           onDiscard={discard}
           footerFor={footerFor}

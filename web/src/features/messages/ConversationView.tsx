@@ -26,7 +26,7 @@ import { buildRows } from './rows';
 import { firstUnread, useFrozenAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { usePeerPresence } from './usePeerPresence';
-import { useHistoryWindow } from './useHistoryWindow';
+import { pagingProps, useHistoryWindow } from './useHistoryWindow';
 import { useSendMessage } from './useSendMessage';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
@@ -132,14 +132,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           rows={rows}
           me={me}
           peer={peer}
-          hasOlder={view.hasOlder}
-          loadingOlder={view.loadingOlder}
-          onLoadOlder={view.loadOlder}
-          hasNewer={view.hasNewer}
-          loadingNewer={view.loadingNewer}
-          onLoadNewer={view.loadNewer}
-          onJumpToLatest={view.backToLatest}
-          focusId={view.focusId}
+          {...pagingProps(view)}
           onRetry={retry}
           onDiscard={discard}
         />

@@ -10,6 +10,7 @@ import type { MessagesData } from '../../api/messages';
 import { conversationKey, type ConversationRef } from '../../lib/conversation-ref';
 import { clearJumpTarget, useJumpTarget } from '../../lib/jump-target';
 import { adoptWindow } from './messageCache';
+import type { MessageListProps } from './MessageList';
 
 export interface HistoryWindow {
   data: MessagesData | undefined;
@@ -103,4 +104,18 @@ export function useHistoryWindow(ref: ConversationRef, live: UseInfiniteQueryRes
     backToLatest,
     focusId,
   };
+}
+
+/** The list's paging and focus props, the same for a 1:1 conversation and a group. */
+export function pagingProps(view: HistoryWindow) {
+  return {
+    hasOlder: view.hasOlder,
+    loadingOlder: view.loadingOlder,
+    onLoadOlder: view.loadOlder,
+    hasNewer: view.hasNewer,
+    loadingNewer: view.loadingNewer,
+    onLoadNewer: view.loadNewer,
+    onJumpToLatest: view.backToLatest,
+    focusId: view.focusId,
+  } satisfies Partial<MessageListProps>;
 }
