@@ -1,30 +1,24 @@
 // Conversations and groups: pinned first, then by recency, archived ones apart; with previews,
 // unread badges, presence, bot badges, mute and pin marks, and each row's menu (pin, mark as
 // unread, archive, mute); plus the app menu.
-import { BellIcon, BellOffIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, SearchIcon, UsersIcon } from '../../components/Icons';
-import { ItemMenu, useRowMenuGestures, type MenuAction } from '../../components/ItemMenu';
+import { BellIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, SearchIcon, UsersIcon } from '../../components/Icons';
+import type { MenuAction } from '../../components/ItemMenu';
 import { openSearchBox } from '../../lib/search-box';
 import type { Conversation, ConversationSettingsBody, Group } from '@messenger/protocol';
 import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api/http';
 import { useLogout } from '../../api/logout';
-import { displayText } from '../../lib/bidi';
-import { formatStamp } from '../../lib/format';
 import { AccountDialog } from '../account/AccountDialog';
 import { GroupListItem } from '../groups/GroupListItem';
+import { ConversationListItem } from './ConversationListItem';
 import { useMentionUnread } from '../groups/mention-unread';
 import { NewGroupDialog } from '../groups/NewGroupDialog';
 import { conversationPath, followInApp, navigate, settingsPath } from '../../lib/router';
-import { usePresence } from '../connection/liveState';
-import { useDraft } from '../messages/drafts';
-import { plainText } from '../messages/rich-text';
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
 import { Avatar } from '../../components/Avatar';
-import { BotBadge } from '../../components/BotBadge';
-import { MarkedUnread, PinMark, UnreadBadge } from '../../components/UnreadBadge';
 import { keyOf, listSections, settingsOf, type Item } from './list-sections';
 import { changeConversationSettings, changeGroupSettings } from './settings';
 
@@ -91,7 +85,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
   const renderItem = (item: Item) => {
     const actions = actionsFor(settingsOf(item), (body) => change(item, body), !(item.kind === 'conversation' && item.conversation.peer === me));
     return item.kind === 'conversation' ? (
-      <ConversationItem key={keyOf(item)} me={me} conversation={item.conversation} active={item.conversation.peer === activePeer} actions={actions} />
+      <ConversationListItem key={keyOf(item)} me={me} conversation={item.conversation} active={item.conversation.peer === activePeer} actions={actions} />
     ) : (
       <GroupListItem
         key={keyOf(item)}
@@ -272,67 +266,3 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
     </aside>
   );
 }
-
-function ConversationItem({ me, conversation, active, actions }: { me: string; conversation: Conversation; active: boolean; actions: MenuAction[] }) {
-  const online = usePresence(conversation.peer, conversation.online);
-  const draft = useDraft(conversation.peer);
-  const last = conversation.lastMessage;
-  const { unread, muted, markedUnread, pinned } = conversation;
-  const [menuOpen, setMenuOpen] = useState(false);
-  const path = conversationPath(conversation.peer);
-  const gestures = useRowMenuGestures(() => setMenuOpen(true), followInApp(path));
-  return (
-    <li className="list-row" data-row={`c:${conversation.peer}`} data-menu-open={menuOpen}>
-      <a
-        href={path}
-        className={`conversation-item${active ? ' active' : ''}${(unread > 0 || markedUnread) && !muted ? ' unread' : ''}`}
-        aria-current={active ? 'page' : undefined}
-        data-peer={conversation.peer}
-        data-muted={muted}
-        data-pinned={pinned}
-        {...gestures}
-      >
-        <Avatar name={conversation.peer} online={online} />
-        <span className="conversation-text">
-          <span className="conversation-top">
-            <span className="conversation-name">
-              <bdi className="conversation-peer">{conversation.peer}</bdi>
-              {conversation.bot && <BotBadge />}
-              {muted && (
-                <span className="muted-mark" role="img" aria-label="muted" title="Muted">
-                  <BellOffIcon />
-                </span>
-              )}
-              {pinned && <PinMark />}
-            </span>
-            {last && (
-              <time className="conversation-time" dateTime={last.sentAt}>
-                {formatStamp(last.sentAt)}
-              </time>
-            )}
-          </span>
-          <span className="conversation-bottom">
-            <span className="conversation-preview">
-              {draft && !active ? (
-                <>
-                  <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
-                </>
-              ) : last ? (
-                <>
-                  {last.from === me && 'You: '}
-                  <bdi>{plainText(last.text)}</bdi>
-                </>
-              ) : (
-                'No messages yet'
-              )}
-            </span>
-            <UnreadBadge count={unread} label={muted ? `muted, ${unread} unread` : `${unread} unread`} muted={muted} />
-            {unread === 0 && markedUnread && <MarkedUnread muted={muted} />}
-          </span>
-        </span>
-      </a>
-      <ItemMenu name={conversation.peer} actions={actions} open={menuOpen} onOpenChange={setMenuOpen} />
-    </li>
-  );
-}
-
