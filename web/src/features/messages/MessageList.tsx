@@ -47,6 +47,9 @@ export function MessageList(props: MessageListProps) {
   // Messages from others below the screen: since the divider, or since the reader scrolled up.
   const [newBelow, setNewBelow] = useState(0);
   const openedAt = useRef<string | null>(null);
+  // Opened at the divider: it stays at the top while rows are measured and older pages arrive,
+  // until the reader scrolls (estimates and real heights differ, so one scroll lands elsewhere).
+  const holdDivider = useRef(false);
   const previousLast = useRef<string | undefined>(undefined);
   // Where we were before older messages are prepended: restored after they render.
   const anchor = useRef<{ firstKey: string | undefined; height: number; top: number } | null>(null);
@@ -93,6 +96,7 @@ export function MessageList(props: MessageListProps) {
     if (index < 0) return;
     focused.current = focusId;
     openedAt.current = peer;
+    holdDivider.current = false;
     previousLast.current = lastKey;
     atBottom.current = false;
     virtualizer.scrollToIndex(index, { align: 'center' });
@@ -110,6 +114,7 @@ export function MessageList(props: MessageListProps) {
     openedAt.current = peer;
     previousLast.current = lastKey;
     const divider = rows.findIndex((r) => r.kind === 'unread');
+    holdDivider.current = divider >= 0;
     if (divider < 0) return;
     virtualizer.scrollToIndex(divider, { align: 'start' });
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
@@ -122,9 +127,12 @@ export function MessageList(props: MessageListProps) {
   // New rows at the bottom, or rows re-measured: stay pinned to the newest message; scrolled up,
   // count what arrived below.
   useLayoutEffect(() => {
+    const divider = holdDivider.current ? rows.findIndex((r) => r.kind === 'unread') : -1;
+    if (divider >= 0) virtualizer.scrollToIndex(divider, { align: 'start' });
     // In a window that ends before the newest, staying at its bottom would page newer by itself.
-    if (atBottom.current && !hasNewer) scrollToBottom();
-    else if (newerRequested.current && lastKey !== previousLast.current) newerRequested.current = false;
+    if (atBottom.current && !hasNewer) {
+      if (divider < 0) scrollToBottom();
+    } else if (newerRequested.current && lastKey !== previousLast.current) newerRequested.current = false;
     else if (lastKey && lastKey !== previousLast.current) {
       const from = rows.findIndex((r) => r.key === previousLast.current);
       const arrived = rows.slice(from + 1).filter((r) => r.kind === 'message' && r.message.from !== me).length;
@@ -132,7 +140,12 @@ export function MessageList(props: MessageListProps) {
       setShowJump(true);
     }
     previousLast.current = lastKey;
-  }, [lastKey, totalSize, scrollToBottom, rows, me, hasNewer]);
+  }, [lastKey, totalSize, scrollToBottom, rows, me, hasNewer, virtualizer]);
+
+  // The reader's own scrolling (wheel, touch, keys) lets go of the divider.
+  const letGo = () => {
+    holdDivider.current = false;
+  };
 
   const maybeLoadOlder = useCallback(() => {
     const el = scrollRef.current;
@@ -175,6 +188,10 @@ export function MessageList(props: MessageListProps) {
         aria-label={title?.list ?? `Messages with ${peer}`}
         tabIndex={0}
         onScroll={onScroll}
+        onWheel={letGo}
+        onTouchMove={letGo}
+        onKeyDown={letGo}
+        onPointerDown={letGo}
         data-testid="message-list"
       >
         {loadingOlder && (
@@ -227,6 +244,7 @@ export function MessageList(props: MessageListProps) {
           aria-label={newBelow > 0 ? `Jump to latest: ${newBelow} new ${newBelow === 1 ? 'message' : 'messages'}` : 'Jump to latest'}
           onClick={() => {
             if (hasNewer) onJumpToLatest?.();
+            holdDivider.current = false;
             atBottom.current = true;
             setShowJump(false);
             setNewBelow(0);
