@@ -51,6 +51,8 @@ const countOf = (ids: string[], id: string) => ids.filter((x) => x === id).lengt
 
 it('hands over caught-up and live messages once each across a dropped connection, and acknowledges them', async () => {
   const early = await alice.send(bob.username!, 'before bob connects');
+  // A 202 means Kafka holds it; the catch-up reads the history store, which takes it a moment later.
+  await waitUntil('the early message stored', async () => (await alice.history(bob.username!)).messages.some((m) => m.id === early.id));
   let holding: (m: ChatMessage) => Promise<void> = () => Promise.resolve();
   const bobs = collect(bob, (m) => holding(m));
   await bobs.subscription.ready;
