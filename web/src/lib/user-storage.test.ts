@@ -1,7 +1,7 @@
 // Drafts and unsent messages across a reload, per user, across tabs, and gone after sign-out.
 import { afterEach, describe, expect, it } from 'vitest';
 import { drafts, getDraft, setDraft } from '../features/messages/drafts';
-import { addToOutbox, outbox } from '../features/messages/outbox';
+import { addToOutbox, outbox, removeFromOutbox } from '../features/messages/outbox';
 import { clearSessionStores } from './session-stores';
 import { openUserStorage } from './user-storage';
 
@@ -75,5 +75,19 @@ describe('per-user storage', () => {
     localStorage.removeItem('messenger:drafts:alice');
     window.dispatchEvent(new StorageEvent('storage', { key: 'messenger:drafts:alice', newValue: null }));
     expect(getDraft('bob')).toBe('');
+  });
+
+  it("keeps each tab's unsent messages: another tab's list neither replaces this one nor is dropped by it", () => {
+    close = openUserStorage('alice');
+    addToOutbox({ ...entry, status: 'sending' });
+    // Another tab's message, written while this one's was on its way.
+    const theirs = { ...entry, key: 'k9', text: 'from the other tab', status: 'failed' as const };
+    const stored = JSON.stringify([{ ...entry, status: 'sending' }, theirs]);
+    localStorage.setItem('messenger:outbox:alice', stored);
+    window.dispatchEvent(new StorageEvent('storage', { key: 'messenger:outbox:alice', newValue: stored }));
+    expect(outbox.get().map((e) => e.key)).toEqual(['k1']);
+    // This tab's message is accepted: it leaves the store, the other tab's stays.
+    removeFromOutbox(entry.key);
+    expect((JSON.parse(localStorage.getItem('messenger:outbox:alice') ?? '[]') as { key: string }[]).map((e) => e.key)).toEqual(['k9']);
   });
 });

@@ -1,7 +1,8 @@
 // Per-user state that outlives a reload (drafts, unsent messages), in this browser's localStorage
 // under the signed-in user's name. Each store registers once at module load; openUserStorage(me)
-// loads them for that user, writes every change back, and follows other tabs of the same browser
-// (the `storage` event), so two tabs show the same drafts and the same failed messages.
+// loads them for that user, writes every change back, and (drafts) follows other tabs of the same
+// browser through the `storage` event, so two tabs show the same drafts. The outbox is per tab:
+// each tab keeps its own unsent messages in the shared key without taking in the others'.
 // Signing out empties the stores (session-stores.ts), which removes the keys: the next person on
 // this browser finds nothing of the last one's.
 import { registerSessionStore } from './session-stores';
@@ -17,6 +18,11 @@ export interface Codec<T> {
   fromJson(raw: unknown): T;
   /** What a value stored by an earlier page load becomes now (e.g. "sending" is no longer true). */
   revive?(value: T): T;
+  /**
+   * Per-tab state that is only kept, not shared live (the outbox): other tabs' changes are not
+   * taken in, and a write keeps what other tabs stored (`merge(stored, mine)`).
+   */
+  perTab?: { merge(stored: T, mine: T): T };
 }
 
 interface Binding {
@@ -38,7 +44,7 @@ export function persistPerUser<T>(name: string, store: Store<T>, codec: Codec<T>
   };
   const write = () => {
     if (!key) return;
-    const value = store.get();
+    const value = codec.perTab ? codec.perTab.merge(read(key), store.get()) : store.get();
     try {
       if (codec.isEmpty(value)) localStorage.removeItem(key);
       else localStorage.setItem(key, JSON.stringify(codec.toJson(value)));
@@ -61,7 +67,7 @@ export function persistPerUser<T>(name: string, store: Store<T>, codec: Codec<T>
       write();
       const unsubscribe = store.subscribe(write);
       const onStorage = (event: StorageEvent) => {
-        if (event.key !== k) return;
+        if (event.key !== k || codec.perTab) return;
         // Another tab changed it: take theirs without writing it back (it is already stored).
         key = null;
         store.set(event.newValue === null ? codec.empty : read(k));

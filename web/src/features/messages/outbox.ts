@@ -58,13 +58,18 @@ persistPerUser('outbox', outbox, {
   isEmpty: (all) => all.length === 0,
   toJson: (all) => all.map(({ key, to, group, text, createdAt, status, error, retryable }) => ({ key, to, group, text, createdAt, status, error, retryable })),
   fromJson: (raw) => (Array.isArray(raw) ? raw.filter(isEntry).slice(-MAX_KEPT) : NONE),
+  // Another tab's messages are its own to show and send; this tab only leaves them in place.
+  perTab: { merge: (stored, here) => [...stored.filter((e) => !mine.has(e.key)), ...here].slice(-MAX_KEPT) },
   // Left "sending" by an earlier page: whether the server took it is unknown, and the same key
   // makes a resend safe either way (the answer is the first message's id).
   revive: (all) =>
-    all.map((e) => (e.status === 'sending' ? { ...e, status: 'failed' as const, error: 'Not sent yet. Sending again when online.', retryable: true } : e)),
+    // A page that loads takes over whatever is stored: the tab that wrote it is gone, or will
+    // send it with the same key (the server answers the first message's id either way).
+    all.map((e) => (mine.add(e.key), e)).map((e) => (e.status === 'sending' ? { ...e, status: 'failed' as const, error: 'Not sent yet. Sending again when online.', retryable: true } : e)),
 });
 
 export function addToOutbox(entry: OutboxEntry) {
+  mine.add(entry.key);
   outbox.set((all) => [...all, entry]);
 }
 
@@ -91,6 +96,10 @@ export function claimEcho(message: { id: string; to: string; text: string; group
 export function groupOutboxKey(groupId: string): string {
   return `#${groupId}`;
 }
+
+/** Every key this tab has held: a stored entry with another key is another tab's, and is kept. */
+const mine = new Set<string>();
+registerSessionStore(() => mine.clear());
 
 export function removeFromOutbox(key: string) {
   outbox.set((all) => all.filter((e) => e.key !== key));
