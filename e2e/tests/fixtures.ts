@@ -1,6 +1,6 @@
 // Shared helpers: unique users, signing in through the UI or the API, opening conversations.
 import { createClient, type MessengerClient } from '@messenger/client';
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,4 +100,25 @@ export function messages(page: Page) {
 
 export function screenshotPath(name: string): string {
   return path.join(SCREENSHOTS, `${name}.png`);
+}
+
+/**
+ * Every message text of a virtualized list, in order: walks it down from where it is, half a
+ * screen and two frames at a time, so each window is rendered before it is read.
+ */
+export function walkMessageTexts(log: Locator): Promise<string[]> {
+  return log.evaluate(async (el) => {
+    const order: string[] = [];
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (let guard = 0; guard < 500; guard += 1) {
+      for (const node of Array.from(el.querySelectorAll('[data-testid="message"] .text'))) {
+        const text = node.textContent ?? '';
+        if (!order.includes(text)) order.push(text);
+      }
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) break;
+      el.scrollTop += el.clientHeight / 2;
+      await frame();
+    }
+    return order;
+  });
 }

@@ -10,6 +10,7 @@ import {
   sendText,
   test,
   userSession,
+  walkMessageTexts,
 } from './fixtures.js';
 
 test('after losing the connection the app catches up with no gaps and no duplicates; a failed send is sent again by itself', async ({ browser }) => {
@@ -83,20 +84,7 @@ test('long history pages in upward, in order, each message once', async ({ brows
     await expect(messages(bob.page).first()).toHaveText(/entry 0000/, { timeout: 200 });
   }).toPass({ timeout: 10_000, intervals: [50] });
   // Walk down the whole (virtualized) list: every message once, in order.
-  const walked = await log.evaluate(async (el) => {
-    const order: string[] = [];
-    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    for (let guard = 0; guard < 500; guard += 1) {
-      for (const node of Array.from(el.querySelectorAll('[data-testid="message"] .text'))) {
-        const text = node.textContent ?? '';
-        if (!order.includes(text)) order.push(text);
-      }
-      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) break;
-      el.scrollTop += el.clientHeight / 2;
-      await frame();
-    }
-    return order;
-  });
+  const walked = await walkMessageTexts(log);
   expect(walked).toEqual(Array.from({ length: total }, (_, i) => `entry ${String(i).padStart(4, '0')}`));
   await expect(composer(bob.page)).toBeVisible();
   await bob.context.close();

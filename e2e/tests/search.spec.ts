@@ -2,7 +2,7 @@
 // from there to the newest, where live messages append again; and search within one conversation.
 import type { MessengerClient } from '@messenger/client';
 import { Group, GroupApiPaths } from '@messenger/protocol';
-import { expect, messageList, messages, newUser, openConversation, screenshotPath, scriptClient, test, userSession } from './fixtures.js';
+import { expect, messageList, messages, newUser, openConversation, screenshotPath, scriptClient, test, userSession, walkMessageTexts } from './fixtures.js';
 
 const TOTAL = 150;
 const TARGET = 60;
@@ -66,26 +66,12 @@ test('Ctrl+K finds an old message, opens the conversation at it, and pages down 
   // Back at the newest, live messages append as usual.
   await aliceApi.send(bob.username, 'fresh after the jump');
   await expect(messages(page).last()).toHaveText(/fresh after the jump/);
-  // Every message once, in order, across the window and the live history: walk down the
-  // (virtualized) list from the top, a frame at a time, as the history test does.
+  // Every message once, in order, across the window and the live history, walked from the top.
   await expect(async () => {
     await log.evaluate((el) => el.scrollTo({ top: 0 }));
     await expect(messages(page).first()).toHaveText(new RegExp(textOf(0)), { timeout: 300 });
   }).toPass({ timeout: 30_000, intervals: [100] });
-  const texts = await log.evaluate(async (el) => {
-    const order: string[] = [];
-    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    for (let guard = 0; guard < 500; guard += 1) {
-      for (const node of Array.from(el.querySelectorAll('[data-testid="message"] .text'))) {
-        const text = node.textContent ?? '';
-        if (!order.includes(text)) order.push(text);
-      }
-      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) break;
-      el.scrollTop += el.clientHeight / 2;
-      await frame();
-    }
-    return order;
-  });
+  const texts = await walkMessageTexts(log);
   expect(texts).toEqual([...Array.from({ length: TOTAL }, (_, i) => textOf(i)), 'fresh after the jump']);
 
   await alice.context.close();
