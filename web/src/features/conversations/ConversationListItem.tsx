@@ -8,11 +8,10 @@ import { BotBadge } from '../../components/BotBadge';
 import { BellOffIcon } from '../../components/Icons';
 import { ItemMenu, useRowMenuGestures, type MenuAction } from '../../components/ItemMenu';
 import { MarkedUnread, PinMark, UnreadBadge } from '../../components/UnreadBadge';
-import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { conversationPath, followInApp } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
-import { useDraft } from '../messages/drafts';
+import { DraftPreview, useDraft } from '../messages/drafts';
 import { plainText } from '../messages/rich-text';
 
 interface ConversationListItemProps {
@@ -63,9 +62,7 @@ export function ConversationListItem({ me, conversation, active, actions }: Conv
           <span className="conversation-bottom">
             <span className="conversation-preview">
               {draft && !active ? (
-                <>
-                  <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
-                </>
+                <DraftPreview draft={draft} />
               ) : last ? (
                 <>
                   {last.from === me && 'You: '}

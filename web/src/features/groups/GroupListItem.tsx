@@ -10,7 +10,7 @@ import { useState } from 'react';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { followInApp, groupPath } from '../../lib/router';
-import { useDraft } from '../messages/drafts';
+import { DraftPreview, useDraft } from '../messages/drafts';
 import { plainText } from '../messages/rich-text';
 import { groupOutboxKey } from '../messages/outbox';
 import { activityOf, groupAttention } from './groupCache';
@@ -65,9 +65,7 @@ export function GroupListItem({ me, group, active, mentioned, actions = [] }: Gr
           <span className="conversation-bottom">
             <span className="conversation-preview">
               {draft && !active ? (
-                <>
-                  <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
-                </>
+                <DraftPreview draft={draft} />
               ) : last ? (
                 <>
                   {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{plainText(last.text)}</bdi>

@@ -3,6 +3,7 @@
 // the conversation list.
 import { MAX_TEXT_LENGTH } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
+import { displayText } from '../../lib/bidi';
 import { createStore } from '../../lib/store';
 import { persistPerUser } from '../../lib/user-storage';
 
@@ -44,4 +45,13 @@ export function getDraft(conversation: string): string {
 
 export function useDraft(conversation: string): string {
   return useSyncExternalStore(drafts.subscribe, () => drafts.get().get(conversation) ?? '');
+}
+
+/** A conversation list's preview of my unsent draft, in place of the last message. */
+export function DraftPreview({ draft }: { draft: string }) {
+  return (
+    <>
+      <span className="draft-label">Draft:</span> <bdi>{displayText(draft)}</bdi>
+    </>
+  );
 }
