@@ -6,8 +6,12 @@ import { ApiError, isRetryable } from '@messenger/client';
 /** Retries after the first failure, at most. */
 export const QUERY_RETRIES = 2;
 
-export function retryQuery(failureCount: number, error: unknown): boolean {
-  if (failureCount >= QUERY_RETRIES) return false;
+/** A failure that may pass: no answer, a 5xx or a 429 (the same request may work later). */
+export function mayPass(error: unknown): boolean {
   if (!(error instanceof ApiError)) return true;
   return error.status >= 500 || isRetryable(error);
+}
+
+export function retryQuery(failureCount: number, error: unknown): boolean {
+  return failureCount < QUERY_RETRIES && mayPass(error);
 }

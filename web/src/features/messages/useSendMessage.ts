@@ -11,14 +11,9 @@ import { useSocket } from '../connection/SocketProvider';
 import { sendGroupMessage } from '../../api/group-messages';
 import { sendMessage } from '../../api/send';
 import { newKey } from '../../lib/ids';
+import { mayPass } from '../../lib/query-retry';
 import { ingestMessages } from './ingest';
 import { addToOutbox, groupOutboxKey, outbox, removeFromOutbox, updateOutbox } from './outbox';
-
-/** Failures that pass: the same message, with the same key, is sent again once online. */
-function passes(error: unknown): boolean {
-  if (!(error instanceof ApiError)) return true;
-  return error.status === 0 || error.status === 429 || error.status >= 500 || error.code === 'network_error';
-}
 
 function describe(error: unknown): string {
   if (error instanceof ApiError) {
@@ -56,7 +51,7 @@ export function useSendMessage(me: string) {
       } catch (error) {
         // The server already delivered it back to us: it was sent, only the answer got lost.
         if (outbox.get().find((e) => e.key === key)?.echoOf) return removeFromOutbox(key);
-        updateOutbox(key, { status: 'failed', error: describe(error), retryable: passes(error) });
+        updateOutbox(key, { status: 'failed', error: describe(error), retryable: mayPass(error) });
       }
     },
     [client, me, socket],
