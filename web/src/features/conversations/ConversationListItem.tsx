@@ -2,7 +2,7 @@
 // message as plain words (or my draft), unread badge or marked-unread dot, and the row's menu
 // (right-click, long press, or its "⋯" button).
 import type { Conversation } from '@messenger/protocol';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
 import { BellOffIcon } from '../../components/Icons';
@@ -25,6 +25,8 @@ export function ConversationListItem({ me, conversation, active, actions }: Conv
   const online = usePresence(conversation.peer, conversation.online);
   const draft = useDraft(conversation.peer);
   const last = conversation.lastMessage;
+  // Parsed once per message, not on every presence or typing re-render of the list.
+  const preview = useMemo(() => (last ? plainText(last.text) : ''), [last]);
   const { unread, muted, markedUnread, pinned } = conversation;
   const [menuOpen, setMenuOpen] = useState(false);
   const path = conversationPath(conversation.peer);
@@ -66,7 +68,7 @@ export function ConversationListItem({ me, conversation, active, actions }: Conv
               ) : last ? (
                 <>
                   {last.from === me && 'You: '}
-                  <bdi>{plainText(last.text)}</bdi>
+                  <bdi>{preview}</bdi>
                 </>
               ) : (
                 'No messages yet'

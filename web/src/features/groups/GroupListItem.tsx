@@ -6,7 +6,7 @@ import { Avatar } from '../../components/Avatar';
 import { BellOffIcon } from '../../components/Icons';
 import { ItemMenu, useRowMenuGestures, type MenuAction } from '../../components/ItemMenu';
 import { MarkedUnread, PinMark, UnreadBadge } from '../../components/UnreadBadge';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { displayText } from '../../lib/bidi';
 import { formatStamp } from '../../lib/format';
 import { followInApp, groupPath } from '../../lib/router';
@@ -29,6 +29,8 @@ export function GroupListItem({ me, group, active, mentioned, actions = [] }: Gr
   const path = groupPath(group.id);
   const gestures = useRowMenuGestures(() => setMenuOpen(true), followInApp(path), actions.length > 0);
   const last = group.lastMessage;
+  // Parsed once per message, not on every presence or typing re-render of the list.
+  const preview = useMemo(() => (last ? plainText(last.text) : ''), [last]);
   const draft = useDraft(groupOutboxKey(group.id));
   const unread = group.unread;
   const mentionsMe = groupAttention({ ...group, muted: true }, me, mentioned) > 0;
@@ -68,7 +70,7 @@ export function GroupListItem({ me, group, active, mentioned, actions = [] }: Gr
                 <DraftPreview draft={draft} />
               ) : last ? (
                 <>
-                  {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{plainText(last.text)}</bdi>
+                  {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{preview}</bdi>
                 </>
               ) : (
                 `${group.memberCount} members`
