@@ -58,16 +58,31 @@ export const TEXT_PROBLEM_MESSAGES: Record<TextProblem, string> = {
   control_character: 'must not hold control characters other than tab and line breaks',
 };
 
+/**
+ * One emoji, as a reaction: a single pictographic grapheme (with its skin tone, variation
+ * selector or ZWJ sequence), a flag, or a keycap.
+ */
+const EMOJI =
+  /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}]|\u200D(?:\p{Extended_Pictographic}|[\u2640\u2642\u2695])\uFE0F?)*$/u;
+export const MAX_EMOJI_LENGTH = 32;
+
+export function isReactionEmoji(value: string): boolean {
+  return value.length <= MAX_EMOJI_LENGTH && EMOJI.test(value);
+}
+
 /** JSON-schema format names, registered with TypeBox here and with Ajv by the server. */
 export const TextFormats = {
   /** Message text: see messageTextProblem(). */
   message: 'message-text',
   /** Any other free text (passwords): only well-formedness is required. */
   wellFormed: 'well-formed-text',
+  /** A reaction: exactly one emoji (isReactionEmoji()). */
+  emoji: 'reaction-emoji',
 } as const;
 
 /** The check behind each format, for validators (Ajv) that keep their own registry. */
 export const TEXT_FORMAT_CHECKS: Record<(typeof TextFormats)[keyof typeof TextFormats], (value: string) => boolean> = {
   [TextFormats.message]: (value) => messageTextProblem(value) === undefined,
   [TextFormats.wellFormed]: isWellFormedText,
+  [TextFormats.emoji]: isReactionEmoji,
 };
