@@ -110,3 +110,71 @@ describe('batched delivery (onMessages)', () => {
     expect(acks).toEqual([[a.id]]);
   });
 });
+
+describe('message updates (onMessageUpdate)', () => {
+  const update = (n: number, partial: Partial<ChatMessage> = {}) => ({
+    change: { id: `0192f5a4-7c1e-7a3b-9c4d-${(1000 + n).toString(16).padStart(12, '0')}`, kind: 'edit' as const, by: 'bob', at: new Date(Date.UTC(2026, 10, 30, 10, 0, n)).toISOString() },
+    message: message(n, { text: `edited ${n}`, editedAt: new Date(Date.UTC(2026, 10, 30, 10, 0, n)).toISOString(), ...partial }),
+  });
+
+  function updates(options: { batchMode?: boolean; handler?: boolean; fail?: () => boolean } = {}) {
+    const handed: { id: string; live: boolean }[] = [];
+    const acks: string[][] = [];
+    const onMessageUpdate = (u: ReturnType<typeof update>, info: { live: boolean }) => {
+      if (options.fail?.()) throw new Error('handler failed');
+      handed.push({ id: u.change.id, live: info.live });
+    };
+    const handlers = options.handler === false ? {} : { onMessageUpdate };
+    const delivery = makeDeliver(
+      options.batchMode ? { onBatch: () => undefined, ...handlers } : { onMessage: () => undefined, ...handlers },
+      async (ids) => {
+        acks.push(ids);
+        return true;
+      },
+      async () => 'alice',
+      () => undefined,
+      () => false,
+    );
+    return { delivery, handed, acks };
+  }
+
+  it('hands each change over once and acknowledges its id once per connection, again after a reconnect', async () => {
+    const { delivery, handed, acks } = updates();
+    const [a, b] = [update(1), update(2)];
+    await delivery.deliverUpdates([a, b, a], true);
+    expect(handed).toEqual([
+      { id: a.change.id, live: false },
+      { id: b.change.id, live: false },
+    ]);
+    expect(acks).toEqual([[a.change.id, b.change.id]]);
+    await delivery.deliverUpdates([a], false);
+    expect(handed).toHaveLength(2);
+    expect(acks).toHaveLength(1);
+    delivery.connected();
+    await delivery.deliverUpdates([a], true);
+    expect(handed).toHaveLength(2);
+    expect(acks).toEqual([[a.change.id, b.change.id], [a.change.id]]);
+  });
+
+  it('does not acknowledge an update whose handler throws, and hands it over again', async () => {
+    let failing = true;
+    const { delivery, handed, acks } = updates({ fail: () => failing });
+    const a = update(3);
+    await delivery.deliverUpdates([a], false);
+    expect(acks).toEqual([]);
+    failing = false;
+    await delivery.deliverUpdates([a], false);
+    expect(handed).toEqual([{ id: a.change.id, live: true }]);
+    expect(acks).toEqual([[a.change.id]]);
+  });
+
+  it('acknowledges updates in the batch mode too, and without a handler', async () => {
+    const batch = updates({ batchMode: true });
+    await batch.delivery.deliverUpdates([update(4)], false);
+    expect(batch.handed).toHaveLength(1);
+    expect(batch.acks).toEqual([[update(4).change.id]]);
+    const none = updates({ handler: false });
+    await none.delivery.deliverUpdates([update(5)], false);
+    expect(none.acks).toEqual([[update(5).change.id]]);
+  });
+});

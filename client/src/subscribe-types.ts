@@ -7,6 +7,7 @@ import type {
   GroupUpdate,
   HandshakeAuth,
   MeResponse,
+  MessageUpdate,
   PresenceUpdate,
   ReceiptChange,
   ServerToClientEvents,
@@ -47,6 +48,15 @@ interface Handlers {
    */
   onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
   onReceipt?: (change: ReceiptChange) => void;
+  /**
+   * A message was edited, deleted (for everyone, or for me: `hidden`), or its reactions changed:
+   * `update.message` is its whole current state as I see it, so applying it twice or late changes
+   * nothing (keep the newest `change.at` per message). Live, and on catch-up after the missed
+   * messages and before `ready`. Each change once; acknowledged (`change.id`) when this resolves,
+   * in every mode, and at once when there is no handler. If it throws, it comes again on the next
+   * connect.
+   */
+  onMessageUpdate?: (update: MessageUpdate, info: { live: boolean }) => void | Promise<void>;
   onGroupUpdate?: (update: GroupUpdate) => void;
   /** I muted or unmuted a 1:1 conversation (here or on another screen). */
   onConversationUpdate?: (update: ConversationUpdate) => void;

@@ -8,6 +8,7 @@ import {
   GroupUpdate,
   MAX_ACK_IDS,
   MessageBatch,
+  MessageUpdate,
   PresenceUpdate,
   ReceiptUpdate,
   SOCKET_PATH,
@@ -57,6 +58,8 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   // What arrives between connect and sync:done: handed over together once the catch-up is whole.
   let syncing = true;
   let held: Delivery[] = [];
+  // Updates that came during the catch-up: applied after its messages (they change those).
+  let heldUpdates: MessageUpdate[] = [];
   let chain: Promise<void> = Promise.resolve();
 
   let resolveReady!: () => void;
@@ -115,11 +118,17 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   const enqueue = (items: Delivery[], catchUp: boolean) => {
     chain = chain.then(() => delivery.deliver(items, catchUp)).catch(report);
   };
+  // On the same chain as messages: an update never overtakes the message it changes.
+  const enqueueUpdates = (updates: MessageUpdate[], catchUp: boolean) => {
+    if (updates.length === 0) return;
+    chain = chain.then(() => delivery.deliverUpdates(updates, catchUp)).catch(report);
+  };
 
   socket.on('connect', () => {
     delivery.connected();
     syncing = true;
     held = [];
+    heldUpdates = [];
     setStatus('syncing');
   });
   socket.on('message:batch', (payload) => {
@@ -129,9 +138,12 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('sync:done', (payload) => {
     if (!check(SyncDone, payload)) return report(new Error('malformed sync:done'));
     const items = held;
+    const updates = heldUpdates;
     held = [];
+    heldUpdates = [];
     syncing = false;
     enqueue(items, true);
+    enqueueUpdates(updates, true);
     // Live once what was missed has been handled, not merely received.
     chain = chain.then(() => {
       if (closed || syncing) return;
@@ -144,6 +156,11 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     const item = { message: payload.message, live: true, readingNow: payload.readingNow };
     if (syncing) held.push(item);
     else enqueue([item], false);
+  });
+  socket.on('message:update', (payload) => {
+    if (!check(MessageUpdate, payload)) return report(new Error('malformed message:update'));
+    if (syncing) heldUpdates.push(payload);
+    else enqueueUpdates([payload], false);
   });
   socket.on('receipt:update', (payload) => {
     if (!check(ReceiptUpdate, payload)) return report(new Error('malformed receipt:update'));
@@ -172,6 +189,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('disconnect', (reason) => {
     syncing = true;
     held = [];
+    heldUpdates = [];
     if (!closed) setStatus('reconnecting', reason);
   });
   socket.on('connect_error', (error) => {
