@@ -95,3 +95,16 @@ export const PinIcon = () => (
     <path d="M12 17v5M9 3h6l-1 7 4 4H6l4-4z" />
   </Svg>
 );
+export const ReplyIcon = () => (
+  <Svg size={16}>
+    <path d="M9 17l-5-5 5-5" />
+    <path d="M4 12h11a5 5 0 0 1 5 5v2" />
+  </Svg>
+);
+export const SmileIcon = () => (
+  <Svg size={16}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M8.5 14a4 4 0 0 0 7 0" />
+    <path d="M9 9.5h.01M15 9.5h.01" />
+  </Svg>
+);

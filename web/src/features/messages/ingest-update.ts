@@ -11,7 +11,7 @@ import { conversationKey } from '../../lib/conversation-ref';
 import { registerSessionStore } from '../../lib/session-stores';
 import { peerOf, replacePreview } from '../conversations/conversationCache';
 import { replaceGroupPreview } from '../groups/groupCache';
-import { ChangeClock, replaceMessage } from './messageCache';
+import { ChangeClock, replaceMessage, upsertMessages } from './messageCache';
 
 export const changeClock = new ChangeClock();
 registerSessionStore(() => changeClock.clear());
@@ -42,4 +42,11 @@ export function applyMessageState(client: QueryClient, me: string, message: Chat
   const preview = client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === peer)?.lastMessage;
   if (hidden && preview?.id === message.id) void client.invalidateQueries({ queryKey: queryKeys.conversations });
   else client.setQueryData<Conversation[]>(queryKeys.conversations, (list) => replacePreview(list, peer, message));
+}
+
+/** Puts a message back as it was (an action the server refused): where it was hidden, too. */
+export function restoreMessage(client: QueryClient, me: string, message: ChatMessage): void {
+  const key = message.group ? queryKeys.groupMessages(message.group.id) : queryKeys.messages(peerOf(message, me));
+  client.setQueryData<MessagesData>(key, (data) => upsertMessages(replaceMessage(data, message, false), [message]));
+  applyMessageState(client, me, message, false);
 }
