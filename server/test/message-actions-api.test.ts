@@ -15,7 +15,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RawRecord } from '../src/kafka/bus.js';
-import { appPerFile, bearer, randomName, register, send } from './helpers/app.js';
+import { appPerFile, bearer, randomName, register, removeDir, send, startApp, type TestApp } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
 const t = appPerFile();
@@ -361,5 +361,38 @@ describe('replies', () => {
     const reply = () => t.app.inject({ method: 'POST', url: '/send', headers: { ...bearer(bob.token), 'idempotency-key': key2 }, payload: { to: alice.username, text: 'yes', replyTo: id } });
     const [a, b] = [await reply(), await reply()];
     expect(b.json<SendResponse>().id).toBe(a.json<SendResponse>().id);
+  });
+});
+
+describe('Kafka away', () => {
+  it('answers 503 kafka_unavailable with Retry-After, and a retry with the same key reuses the change id', async () => {
+    const first = await startApp();
+    let second: TestApp | undefined;
+    try {
+      const inject = (app: TestApp, token: string, id: string, key: string) =>
+        app.app.inject({ method: 'PATCH', url: MessageActionPaths.message(id), headers: { ...bearer(token), 'idempotency-key': key }, payload: { text: 'v2' } });
+      const [alice, bob] = [await register(first), await register(first)];
+      const res = await first.app.inject({ method: 'POST', url: '/send', headers: bearer(alice.token), payload: { to: bob.username, text: 'v1' } });
+      const { id } = res.json<SendResponse>();
+      await waitUntil(async () => (await first.app.repos.messageActions.forActor(id, alice.username)) !== undefined, 15_000, 'stored', 20);
+      // The producer stops (as on shutdown): nothing can reach Kafka from this process.
+      await first.app.bus.close();
+      const key = randomName('key');
+      const unavailable = await inject(first, alice.token, id, key);
+      expect([unavailable.statusCode, unavailable.json<{ error: { code: string } }>().error.code]).toEqual([503, 'kafka_unavailable']);
+      expect(Number(unavailable.headers['retry-after'])).toBeGreaterThan(0);
+      // The key stays claimed: the change may have reached Kafka, so a retry must reuse its id.
+      const claimed = await first.app.repos.idempotency.find(alice.username, key);
+      expect(claimed?.kafka_offset).toBeNull();
+      await first.close();
+
+      second = await startApp(first.env);
+      const retried = await inject(second, alice.token, id, key);
+      expect(retried.statusCode, retried.body).toBe(202);
+      expect(retried.json<ChangeResponse>()).toMatchObject({ id: claimed?.message_id, at: claimed?.sent_at, messageId: id, kind: 'edit' });
+    } finally {
+      await second?.close();
+      removeDir(first.dataDir);
+    }
   });
 });
