@@ -396,3 +396,23 @@ describe('Kafka away', () => {
     }
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the four routes with their answers and the Idempotency-Key header', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, unknown>; parameters?: { in: string; name: string }[] }>>;
+    }>();
+    const routes = [
+      ['/api/messages/{id}', 'patch'],
+      ['/api/messages/{id}', 'delete'],
+      ['/api/messages/{id}/reactions/{emoji}', 'put'],
+      ['/api/messages/{id}/reactions/{emoji}', 'delete'],
+    ] as const;
+    for (const [path, method] of routes) {
+      const op = spec.paths[path]?.[method];
+      expect(op?.tags, `${method} ${path}`).toEqual(['messages']);
+      expect(Object.keys(op?.responses ?? {}), `${method} ${path}`).toEqual(expect.arrayContaining(['202', '400', '401', '403', '404', '409', '429', '503']));
+      expect(op?.parameters, `${method} ${path}`).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key' }));
+    }
+  });
+});

@@ -12,9 +12,14 @@ import {
   ReactionParams,
 } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { errors } from '../../errors.js';
 import type { MessageAction } from '../../services/message-actions.service.js';
 import { SendHeaders } from '../send-schema.js';
+
+// Idempotency-Key as on the send routes. No X-Socket-Id: a change goes to every screen, the acting
+// one included (applying it there again changes nothing).
+const ActionHeaders = Type.Object({ [IDEMPOTENCY_HEADER]: SendHeaders.properties[IDEMPOTENCY_HEADER] });
 
 const ChangeResponses = {
   202: ChangeResponse,
@@ -54,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description: `Only its author (403 not_message_author), within MESSAGE_EDIT_WINDOW_SECONDS of sending it (403 edit_window_closed), and not once deleted (409 message_deleted). ${COMMON}`,
         params: MessageParams,
         body: EditMessageBody,
-        headers: SendHeaders,
+        headers: ActionHeaders,
         response: ChangeResponses,
       },
       preHandler: app.requireUser,
@@ -75,7 +80,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         description: `for=everyone: its text is gone from every view and from the store (the original record stays in Kafka until retention removes it); only its author, within the edit window, and not twice. for=me: gone from your own views only; anyone in the conversation may. ${COMMON}`,
         params: MessageParams,
         querystring: DeleteMessageQuery,
-        headers: SendHeaders,
+        headers: ActionHeaders,
         response: ChangeResponses,
       },
       preHandler: app.requireUser,
@@ -96,7 +101,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'React to a message with one emoji (percent-encoded in the path)',
         description: `Not a single emoji: 400 validation_failed. Reacting again with the same emoji changes nothing. At most ${MAX_DISTINCT_REACTIONS} different emoji per message (409 too_many_reactions); none on a deleted one (409 message_deleted). ${COMMON}`,
         params: ReactionParams,
-        headers: SendHeaders,
+        headers: ActionHeaders,
         response: ChangeResponses,
       },
       preHandler: app.requireUser,
@@ -116,7 +121,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Take back your reaction',
         description: `Taking back a reaction you never gave changes nothing. ${COMMON}`,
         params: ReactionParams,
-        headers: SendHeaders,
+        headers: ActionHeaders,
         response: ChangeResponses,
       },
       preHandler: app.requireUser,
