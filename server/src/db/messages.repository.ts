@@ -6,9 +6,10 @@ import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
-import { ackStatements, type Delivered } from './ack-statements.repository.js';
+import { ackStatements, type Delivered, type DeliveredChange } from './ack-statements.repository.js';
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
+import { emptyQuotesOfDeleted, storeChanges, type NewChange, type StoredChange } from './message-changes.repository.js';
 import { conversationKey, groupConversation, groupOf, type MessagesTable } from './schema.js';
 
 export interface StoredRecord {
@@ -21,6 +22,8 @@ export interface StoredRecord {
   offset: number;
   /** Set on a member's copy of a group message. */
   group?: { id: string; name: string };
+  /** On a reply: the quote of the message it answers (ChatRecordV1.replyTo). */
+  replyTo?: { id: string; from: string; text: string } | undefined;
 }
 
 // What a client is shown of a stored message; the Kafka position is selected only where the
@@ -72,11 +75,18 @@ export interface PendingMessage {
 export interface AckRequest {
   recipient: string;
   ids: string[];
+  /**
+   * Acknowledged ids known to be changes to messages (`message:update`'s change.id), kept apart
+   * so a round without any runs no statement for them.
+   */
+  changeIds?: string[] | undefined;
 }
 
 export interface AckOutcome {
   /** the messages this request moved to delivered (repeats from other screens are not here) */
   changed: { id: string; sender: string; conversation: string; kafka_partition: number; kafka_offset: number }[];
+  /** the changes to messages (their `change.id`s) this request moved to delivered; absent: none */
+  changes?: { id: string; kafka_partition: number; kafka_offset: number }[];
   /**
    * For each partition where the round moved any of the recipient's messages to delivered: the
    * lowest offset of theirs still undelivered once the whole round is applied (null: none).
@@ -155,7 +165,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       .insertInto('messages')
       .values(
         Array.from({ length: rows }, (_, i) => {
-          const k = i * 10;
+          const k = i * 13;
           return {
             id: slot(k),
             sender: slot(k + 1),
@@ -167,6 +177,9 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
             kafka_offset: slot<number>(k + 7),
             read_at: slot<string | null>(k + 8),
             group_name: slot<string | null>(k + 9),
+            reply_to_id: slot<string | null>(k + 10),
+            reply_to_sender: slot<string | null>(k + 11),
+            reply_to_text: slot<string | null>(k + 12),
           };
         }),
       )
@@ -196,17 +209,22 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       )
       .compile(),
   );
-  /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */
-  return {
+  const repository = {
+    /** storeBatch without changes: the ids that were new. */
+    insertBatch: async (records: StoredRecord[], through?: StoredThrough): Promise<Set<string>> => (await repository.storeBatch(records, through)).inserted,
+
     /**
      * Stores records that are not stored yet and updates both sides' conversation rows, and with
-     * `through` moves the store's positions in the same transaction. Returns the ids that were
-     * new. Idempotent: replays after a crash insert nothing twice.
+     * `through` moves the store's positions in the same transaction. Then applies the batch's
+     * changes to messages (message-changes.repository.ts), in that transaction too, after its
+     * messages. Returns the ids that were new and the changes recorded for the first time.
+     * Idempotent: replays after a crash insert nothing twice and apply no change twice.
      */
-    async insertBatch(records: StoredRecord[], through?: StoredThrough): Promise<Set<string>> {
+    async storeBatch(records: StoredRecord[], through?: StoredThrough, changes: readonly StoredChange[] = []): Promise<{ inserted: Set<string>; changes: NewChange[] }> {
       // copies newly stored (copyKey); a 1:1 message has one copy
       const inserted = new Set<string>();
-      if (records.length === 0 && (!through || through.positions.size === 0)) return inserted;
+      let applied: NewChange[] = [];
+      if (records.length === 0 && changes.length === 0 && (!through || through.positions.size === 0)) return { inserted, changes: applied };
       await transact(db, async (trx) => {
         inserted.clear(); // a rerun after a deadlock starts from nothing
         if (through) await writeStoredPositions(trx, { ...through, announce });
@@ -218,7 +236,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
             // inbox group's commit moves past it.
             const own = r.group !== undefined && r.to === r.from ? r.sentAt : null;
             const conversation = r.group ? groupConversation(r.group.id) : conversationKey(r.from, r.to);
-            values.push(r.id, r.from, r.to, conversation, r.text, r.sentAt, r.partition, r.offset, own, r.group?.name ?? null);
+            const q = r.replyTo;
+            values.push(r.id, r.from, r.to, conversation, r.text, r.sentAt, r.partition, r.offset, own, r.group?.name ?? null, q?.id ?? null, q?.from ?? null, q?.text ?? null);
           }
           const { rows } = await trx.executeQuery(insertMessages<{ id: string; recipient: string }>(chunk.length, values));
           for (const row of rows) inserted.add(copyKey(row.id, row.recipient));
@@ -255,8 +274,11 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         for (const chunk of chunks(ordered)) {
           await trx.executeQuery(upsertConversations(chunk.length, chunk.flatMap((c) => [c.owner, c.peer, c.last.id, c.last.sentAt, c.unread])));
         }
+        const quoted = records.flatMap((r) => (r.replyTo && r.replyTo.text !== '' ? [r.replyTo.id] : []));
+        if (quoted.length > 0) await emptyQuotesOfDeleted(trx, quoted);
+        applied = await storeChanges(trx, changes);
       });
-      return new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n'))));
+      return { inserted: new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n')))), changes: applied };
     },
 
     /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
@@ -293,13 +315,19 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     async markDeliveredMany(requests: AckRequest[], now: string): Promise<AckOutcome[]> {
       const pairs = new Map<string, readonly [string, string]>();
       for (const r of requests) for (const id of r.ids) pairs.set(copyKey(id, r.recipient), [r.recipient, id]);
-      if (pairs.size === 0) return requests.map(() => ({ changed: [], lowestUndelivered: new Map() }));
+      const changePairs = new Map<string, readonly [string, string]>();
+      for (const r of requests) for (const id of r.changeIds ?? []) changePairs.set(copyKey(id, r.recipient), [r.recipient, id]);
+      if (pairs.size === 0 && changePairs.size === 0) return requests.map(() => ({ changed: [], lowestUndelivered: new Map() }));
       // Two statements per round, however many requests it holds: at 1,000 msg/s a round carried
       // ~16 acknowledgements, and an UPDATE plus a lookup for each were a third of the store's
-      // statements.
+      // statements. A third only when the round acknowledges changes to messages.
       return transact(db, async (trx) => {
         const moved = new Map<string, Delivered>();
-        for (const row of await acks.markDelivered(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
+        if (pairs.size > 0) for (const row of await acks.markDelivered(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
+        const movedChanges = new Map<string, DeliveredChange>();
+        if (changePairs.size > 0) {
+          for (const row of await acks.markChangesDelivered(trx, [...changePairs.values()], now)) movedChanges.set(copyKey(row.id, row.recipient), row);
+        }
         // Each copy goes to the first request naming it, as if the round ran one by one: a
         // repeat from the recipient's other screen moved nothing.
         const changed = requests.map((r) => {
@@ -312,14 +340,29 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           }
           return mine;
         });
+        const changes = requests.map((r) => {
+          const mine: NonNullable<AckOutcome['changes']> = [];
+          if (movedChanges.size === 0) return mine;
+          for (const id of r.changeIds ?? []) {
+            const row = movedChanges.get(copyKey(id, r.recipient));
+            if (!row) continue;
+            movedChanges.delete(copyKey(id, r.recipient));
+            mine.push({ id: row.id, kafka_partition: row.kafka_partition, kafka_offset: Number(row.kafka_offset) });
+          }
+          return mine;
+        });
         // Asked after the round's update, inside its transaction: one answer per recipient and
         // partition, whichever of their screens acknowledged what.
         const touched = new Map<string, readonly [string, number]>();
         for (const [i, r] of requests.entries()) {
-          for (const row of changed[i] ?? []) touched.set(`${r.recipient}\n${row.kafka_partition}`, [r.recipient, row.kafka_partition]);
+          for (const row of [...(changed[i] ?? []), ...(changes[i] ?? [])]) touched.set(`${r.recipient}\n${row.kafka_partition}`, [r.recipient, row.kafka_partition]);
         }
         const lowest = touched.size > 0 ? await acks.lowestUndelivered(trx, [...touched.values()]) : new Map<string, Map<number, number | null>>();
-        return requests.map((r, i) => ({ changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() }));
+        return requests.map((r, i) => {
+          const outcome: AckOutcome = { changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() };
+          if ((changes[i]?.length ?? 0) > 0) outcome.changes = changes[i];
+          return outcome;
+        });
       });
     },
 
@@ -425,6 +468,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       return rows.map((r) => r.peer);
     },
   };
+  return repository;
 }
 
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;

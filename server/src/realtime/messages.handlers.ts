@@ -104,13 +104,14 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
 }
 
 /**
- * Marks messages delivered (the batcher also moves the recipient's Kafka group) and tells their
- * senders: "delivered" names exactly the ids this acknowledgement moved, never others.
+ * Marks messages, and changes to messages (`message:update`'s change.id), delivered (the batcher
+ * also moves the recipient's Kafka group) and tells the messages' senders: "delivered" names
+ * exactly the message ids this acknowledgement moved, never others; a change has no receipt.
  * Returns how many changed state (repeats from other screens count zero).
  */
 async function acknowledge(username: string, ids: string[], deps: Deps): Promise<number> {
-  const { changed, at } = await deps.acks.acknowledge(username, ids);
-  if (changed.length === 0) return 0;
+  const { changed, changes, at } = await deps.acks.acknowledge(username, ids);
+  if (changed.length === 0) return changes;
   deps.metrics.acked.inc(changed.length);
   // Per sender and conversation: a group's receipts name the group.
   const bySender = new Map<string, { sender: string; group: string | undefined; ids: string[] }>();
@@ -123,5 +124,5 @@ async function acknowledge(username: string, ids: string[], deps: Deps): Promise
   for (const { sender, group, ids: senderIds } of bySender.values()) {
     if (sender !== username) deps.receipts.add(sender, username, senderIds, at, group);
   }
-  return changed.length;
+  return changed.length + changes;
 }
