@@ -34,7 +34,7 @@ async function walk(db: Db, where: ConversationRef, at: Position, side: 'newer' 
     .limit(limit + 1);
   if (where.recipient !== undefined) query = query.where('recipient', '=', where.recipient);
   const rows = await query.execute();
-  return { messages: rows.slice(0, limit).map(toChatMessage), more: rows.length > limit };
+  return { messages: rows.slice(0, limit).map((row) => toChatMessage(row)), more: rows.length > limit };
 }
 
 /** Where a page opens: after a message (exclusive), or around one (inclusive). */

@@ -1,6 +1,6 @@
 // The history store: every message materialized from Kafka, with per-message delivery and read
 // marks and a per-user conversation index (last message, unread count).
-import type { ChatMessage, ReceiptState } from '@messenger/protocol';
+import type { ChatMessage } from '@messenger/protocol';
 import { sql, type Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
@@ -9,7 +9,8 @@ import type { Database } from './schema.js';
 import { ackStatements, type Delivered } from './ack-statements.repository.js';
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
-import { conversationKey, groupConversation, groupOf, type MessagesTable } from './schema.js';
+import { conversationKey, groupConversation } from './schema.js';
+import { MESSAGE_COLUMNS, toChatMessage } from './message-views.repository.js';
 
 export interface StoredRecord {
   id: string;
@@ -23,37 +24,13 @@ export interface StoredRecord {
   group?: { id: string; name: string };
 }
 
-// What a client is shown of a stored message; the Kafka position is selected only where the
-// server needs it (undelivered()).
-type MessageRow = Pick<MessagesTable, 'id' | 'sender' | 'recipient' | 'conversation' | 'text' | 'sent_at' | 'delivered_at' | 'read_at' | 'group_name'>;
+// Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
+// statement, Postgres 65,535, and 10 columns × 500 rows stays far below both.
 
-export const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'conversation', 'text', 'sent_at', 'delivered_at', 'read_at', 'group_name'] as const;
+// The row → ChatMessage mapping lives with the other per-viewer reads; kept importable from here.
+export { MESSAGE_COLUMNS, stateOf, toChatMessage } from './message-views.repository.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-// Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
-// statement, Postgres 65,535, and 9 columns × 500 rows stays far below both.
-
-export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): ReceiptState {
-  if (row.read_at) return 'read';
-  if (row.delivered_at) return 'delivered';
-  return 'sent';
-}
-
-/** The message as clients see it: a fresh object with the contract's keys and nothing else. */
-export function toChatMessage(row: MessageRow): ChatMessage {
-  const message: ChatMessage = {
-    id: row.id,
-    from: row.sender,
-    to: row.recipient,
-    text: row.text,
-    sentAt: row.sent_at,
-    state: stateOf(row),
-  };
-  const group = groupOf(row.conversation);
-  if (group !== undefined) message.group = { id: group, name: row.group_name ?? '' };
-  return message;
-}
 
 /** A copy's identity: a group message has one row per member, under one id. */
 const copyKey = (id: string, recipient: string) => `${id}\n${recipient}`;
@@ -131,7 +108,7 @@ export async function pageOf(db: Db, where: { conversation: string; recipient?: 
   if (at) query = query.where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]));
   const rows = await query.execute();
   const more = rows.length > limit;
-  const messages = rows.slice(0, limit).map(toChatMessage);
+  const messages = rows.slice(0, limit).map((row) => toChatMessage(row));
   return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
 }
 
