@@ -3,6 +3,7 @@
 // Every view (history pages, lists, search, catch-up, live updates) builds its messages here, so
 // an edit, a delete or a hide reads the same everywhere.
 import { MAX_DISTINCT_REACTIONS, type ChatMessage, type ReactionSummary, type ReceiptState } from '@messenger/protocol';
+import { sql, type RawBuilder } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { groupOf, type MessagesTable } from './schema.js';
@@ -98,6 +99,14 @@ export async function reactionsOf(db: Db, ids: readonly string[]): Promise<Map<s
   return out;
 }
 
+/**
+ * The message in `messages` (or its alias) is not one `viewer` hid: every view of theirs has
+ * this. One primary-key lookup per row (hidden_messages is keyed by username, message_id).
+ */
+export function notHiddenBy(viewer: string, table = 'messages'): RawBuilder<boolean> {
+  return sql<boolean>`NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.username = ${viewer} AND h.message_id = ${sql.ref(`${table}.id`)})`;
+}
+
 /** Those of `ids` that `viewer` deleted for themselves (hid). */
 export async function hiddenAmong(db: Db, viewer: string, ids: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
@@ -164,4 +173,52 @@ export async function messageViews(db: Db, viewer: string, refs: readonly Messag
   ]);
   for (const message of messages) out.set(message.id, hidden.has(message.id) ? { message, hidden: true } : { message });
   return out;
+}
+
+/** A list's last message (a conversation's, a group's) and whose list it is. */
+export interface LastRef {
+  viewer: string;
+  row: MessageRow;
+}
+
+/**
+ * The last message of each list entry as its viewer sees it, in order. The conversation index
+ * names the newest message whoever hid it (hiding is rare, and per person, while the index row
+ * is written by every message); one the viewer hid gives way here to the newest one they did
+ * not hide, and null when they hid them all. One statement for the hides and one for the
+ * reactions per 250 entries, plus one per entry whose last message was hidden.
+ */
+export async function lastMessagesAsSeen(db: Db, lasts: readonly LastRef[]): Promise<(ChatMessage | null)[]> {
+  const hidden = new Set<string>();
+  for (const chunk of chunks(lasts, 250)) {
+    const rows = await db
+      .selectFrom('hidden_messages')
+      .select(['username', 'message_id'])
+      .where('message_id', 'in', [...new Set(chunk.map((l) => l.row.id))])
+      .where('username', 'in', [...new Set(chunk.map((l) => l.viewer))])
+      .execute();
+    for (const r of rows) hidden.add(`${r.username}\n${r.message_id}`);
+  }
+  const rows: (MessageRow | null)[] = [];
+  for (const { viewer, row } of lasts) {
+    if (!hidden.has(`${viewer}\n${row.id}`)) {
+      rows.push(row);
+      continue;
+    }
+    let query = db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('conversation', '=', row.conversation)
+      .where(notHiddenBy(viewer))
+      .orderBy('sent_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1);
+    // A group member's own copies only, as on their history pages.
+    if (groupOf(row.conversation) !== undefined) query = query.where('recipient', '=', viewer);
+    rows.push((await query.executeTakeFirst()) ?? null);
+  }
+  const shown = rows.filter((r): r is MessageRow => r !== null);
+  const messages = await withReactions(db, shown);
+  const byRow = new Map(shown.map((r, i) => [r, messages[i]]));
+  return rows.map((r) => (r === null ? null : (byRow.get(r) ?? null)));
 }

@@ -10,7 +10,7 @@ import { ackStatements, type Delivered } from './ack-statements.repository.js';
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
 import { conversationKey, groupConversation } from './schema.js';
-import { MESSAGE_COLUMNS, toChatMessage } from './message-views.repository.js';
+import { lastMessagesAsSeen, MESSAGE_COLUMNS, notHiddenBy, withReactions } from './message-views.repository.js';
 
 export interface StoredRecord {
   id: string;
@@ -92,15 +92,24 @@ export function positionOf(db: Db, where: { conversation: string; recipient?: st
   return query.executeTakeFirst();
 }
 
+/** One conversation as one person reads it: a group member's own copies with `recipient`. */
+export interface ConversationRef {
+  conversation: string;
+  /** Whose view: what they hid is left out. */
+  viewer: string;
+  recipient?: string;
+}
+
 /**
- * One page of a conversation (a member's copies only, with `recipient`), newest first, older
- * than `at` when given; `nextBefore` names the oldest on the page when there are more.
+ * One page of a conversation as `where.viewer` sees it, newest first, older than `at` when
+ * given; `nextBefore` names the oldest on the page when there are more.
  */
-export async function pageOf(db: Db, where: { conversation: string; recipient?: string }, at: Position | undefined, limit: number) {
+export async function pageOf(db: Db, where: ConversationRef, at: Position | undefined, limit: number) {
   let query = db
     .selectFrom('messages')
     .select(MESSAGE_COLUMNS)
     .where('conversation', '=', where.conversation)
+    .where(notHiddenBy(where.viewer))
     .orderBy('sent_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);
@@ -108,7 +117,7 @@ export async function pageOf(db: Db, where: { conversation: string; recipient?: 
   if (at) query = query.where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]));
   const rows = await query.execute();
   const more = rows.length > limit;
-  const messages = rows.slice(0, limit).map((row) => toChatMessage(row));
+  const messages = await withReactions(db, rows.slice(0, limit));
   return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
 }
 
@@ -236,18 +245,25 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       return new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n'))));
     },
 
-    /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
+    /**
+     * Everything addressed to `recipient` that no client of theirs has acknowledged, in order,
+     * as they see it now: a message deleted before it was delivered goes out as deleted (clients
+     * acknowledge it like any other, and show where it was); one they hid goes out never, since
+     * their screens must not show it (applying the hide marks their copy delivered).
+     */
     async undelivered(recipient: string, limit: number): Promise<PendingMessage[]> {
       const rows = await db
         .selectFrom('messages')
         .select([...MESSAGE_COLUMNS, 'kafka_partition', 'kafka_offset'])
         .where('recipient', '=', recipient)
         .where('delivered_at', 'is', null)
+        .where(notHiddenBy(recipient))
         .orderBy('kafka_partition')
         .orderBy('kafka_offset')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({ message: toChatMessage(row), partition: row.kafka_partition, offset: row.kafka_offset }));
+      const messages = await withReactions(db, rows);
+      return rows.map((row, i) => ({ message: messages[i]!, partition: row.kafka_partition, offset: row.kafka_offset }));
     },
 
     /** All messages no client of their recipient acknowledged yet (the inbox groups' backlog). */
@@ -346,6 +362,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           .where('recipient', '=', reader)
           .where('conversation', '=', conversation)
           .where('read_at', 'is', null)
+          // What they hid is not shown, so not counted either.
+          .where(notHiddenBy(reader))
           .executeTakeFirstOrThrow();
         await trx
           .updateTable('conversations')
@@ -362,20 +380,22 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       const conversation = conversationKey(me, peer);
       const at = before ? await positionOf(db, { conversation }, before) : undefined;
       if (before && !at) return undefined;
-      return pageOf(db, { conversation }, at, limit);
+      return pageOf(db, { conversation, viewer: me }, at, limit);
     },
 
     async conversations(owner: string, limit: number) {
       const rows = await conversationRows(owner).orderBy('c.last_sent_at', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) }));
+      const last = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: owner, row })));
+      return rows.map((r, i) => ({ peer: r.peer, unread: r.unread, lastMessage: last[i] ?? null }));
     },
 
     /** `owner`'s conversations with those of `peers` they have one with, in no set order. */
     async conversationsWith(owner: string, peers: readonly string[]) {
-      const out: { peer: string; unread: number; lastMessage: ChatMessage }[] = [];
+      const out: { peer: string; unread: number; lastMessage: ChatMessage | null }[] = [];
       for (const chunk of chunks([...new Set(peers)])) {
         const rows = await conversationRows(owner).where('c.peer', 'in', chunk).execute();
-        for (const r of rows) out.push({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) });
+        const last = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: owner, row })));
+        for (const [i, r] of rows.entries()) out.push({ peer: r.peer, unread: r.unread, lastMessage: last[i] ?? null });
       }
       return out;
     },
