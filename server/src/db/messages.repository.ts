@@ -1,6 +1,6 @@
 // The history store: every message materialized from Kafka, with per-message delivery and read
 // marks and a per-user conversation index (last message, unread count).
-import type { ChatMessage, ReceiptState } from '@messenger/protocol';
+import type { ChatMessage } from '@messenger/protocol';
 import { sql, type Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
@@ -10,7 +10,8 @@ import { ackStatements, type Delivered, type DeliveredChange } from './ack-state
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
 import { emptyQuotesOfDeleted, storeChanges, type NewChange, type StoredChange } from './message-changes.repository.js';
-import { conversationKey, groupConversation, groupOf, type MessagesTable } from './schema.js';
+import { conversationKey, groupConversation } from './schema.js';
+import { lastMessagesAsSeen, MESSAGE_COLUMNS, notHiddenBy, withReactions } from './message-views.repository.js';
 
 export interface StoredRecord {
   id: string;
@@ -26,37 +27,13 @@ export interface StoredRecord {
   replyTo?: { id: string; from: string; text: string } | undefined;
 }
 
-// What a client is shown of a stored message; the Kafka position is selected only where the
-// server needs it (undelivered()).
-type MessageRow = Pick<MessagesTable, 'id' | 'sender' | 'recipient' | 'conversation' | 'text' | 'sent_at' | 'delivered_at' | 'read_at' | 'group_name'>;
+// Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
+// statement, Postgres 65,535, and 13 columns × 500 rows stays far below both.
 
-export const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'conversation', 'text', 'sent_at', 'delivered_at', 'read_at', 'group_name'] as const;
+// The row → ChatMessage mapping lives with the other per-viewer reads; kept importable from here.
+export { MESSAGE_COLUMNS, stateOf, toChatMessage } from './message-views.repository.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-// Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
-// statement, Postgres 65,535, and 9 columns × 500 rows stays far below both.
-
-export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): ReceiptState {
-  if (row.read_at) return 'read';
-  if (row.delivered_at) return 'delivered';
-  return 'sent';
-}
-
-/** The message as clients see it: a fresh object with the contract's keys and nothing else. */
-export function toChatMessage(row: MessageRow): ChatMessage {
-  const message: ChatMessage = {
-    id: row.id,
-    from: row.sender,
-    to: row.recipient,
-    text: row.text,
-    sentAt: row.sent_at,
-    state: stateOf(row),
-  };
-  const group = groupOf(row.conversation);
-  if (group !== undefined) message.group = { id: group, name: row.group_name ?? '' };
-  return message;
-}
 
 /** A copy's identity: a group message has one row per member, under one id. */
 const copyKey = (id: string, recipient: string) => `${id}\n${recipient}`;
@@ -125,15 +102,24 @@ export function positionOf(db: Db, where: { conversation: string; recipient?: st
   return query.executeTakeFirst();
 }
 
+/** One conversation as one person reads it: a group member's own copies with `recipient`. */
+export interface ConversationRef {
+  conversation: string;
+  /** Whose view: what they hid is left out. */
+  viewer: string;
+  recipient?: string;
+}
+
 /**
- * One page of a conversation (a member's copies only, with `recipient`), newest first, older
- * than `at` when given; `nextBefore` names the oldest on the page when there are more.
+ * One page of a conversation as `where.viewer` sees it, newest first, older than `at` when
+ * given; `nextBefore` names the oldest on the page when there are more.
  */
-export async function pageOf(db: Db, where: { conversation: string; recipient?: string }, at: Position | undefined, limit: number) {
+export async function pageOf(db: Db, where: ConversationRef, at: Position | undefined, limit: number) {
   let query = db
     .selectFrom('messages')
     .select(MESSAGE_COLUMNS)
     .where('conversation', '=', where.conversation)
+    .where(notHiddenBy(where.viewer))
     .orderBy('sent_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);
@@ -141,7 +127,7 @@ export async function pageOf(db: Db, where: { conversation: string; recipient?: 
   if (at) query = query.where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]));
   const rows = await query.execute();
   const more = rows.length > limit;
-  const messages = rows.slice(0, limit).map(toChatMessage);
+  const messages = await withReactions(db, rows.slice(0, limit));
   return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
 }
 
@@ -281,18 +267,25 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       return { inserted: new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n')))), changes: applied };
     },
 
-    /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
+    /**
+     * Everything addressed to `recipient` that no client of theirs has acknowledged, in order,
+     * as they see it now: a message deleted before it was delivered goes out as deleted (clients
+     * acknowledge it like any other, and show where it was); one they hid goes out never, since
+     * their screens must not show it (applying the hide marks their copy delivered).
+     */
     async undelivered(recipient: string, limit: number): Promise<PendingMessage[]> {
       const rows = await db
         .selectFrom('messages')
         .select([...MESSAGE_COLUMNS, 'kafka_partition', 'kafka_offset'])
         .where('recipient', '=', recipient)
         .where('delivered_at', 'is', null)
+        .where(notHiddenBy(recipient))
         .orderBy('kafka_partition')
         .orderBy('kafka_offset')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({ message: toChatMessage(row), partition: row.kafka_partition, offset: row.kafka_offset }));
+      const messages = await withReactions(db, rows);
+      return rows.map((row, i) => ({ message: messages[i]!, partition: row.kafka_partition, offset: row.kafka_offset }));
     },
 
     /** All messages no client of their recipient acknowledged yet (the inbox groups' backlog). */
@@ -412,6 +405,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           .where('recipient', '=', reader)
           .where('conversation', '=', conversation)
           .where('read_at', 'is', null)
+          // What they hid is not shown, so not counted either.
+          .where(notHiddenBy(reader))
           .executeTakeFirstOrThrow();
         await trx
           .updateTable('conversations')
@@ -428,20 +423,22 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       const conversation = conversationKey(me, peer);
       const at = before ? await positionOf(db, { conversation }, before) : undefined;
       if (before && !at) return undefined;
-      return pageOf(db, { conversation }, at, limit);
+      return pageOf(db, { conversation, viewer: me }, at, limit);
     },
 
     async conversations(owner: string, limit: number) {
       const rows = await conversationRows(owner).orderBy('c.last_sent_at', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) }));
+      const last = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: owner, row })));
+      return rows.map((r, i) => ({ peer: r.peer, unread: r.unread, lastMessage: last[i] ?? null }));
     },
 
     /** `owner`'s conversations with those of `peers` they have one with, in no set order. */
     async conversationsWith(owner: string, peers: readonly string[]) {
-      const out: { peer: string; unread: number; lastMessage: ChatMessage }[] = [];
+      const out: { peer: string; unread: number; lastMessage: ChatMessage | null }[] = [];
       for (const chunk of chunks([...new Set(peers)])) {
         const rows = await conversationRows(owner).where('c.peer', 'in', chunk).execute();
-        for (const r of rows) out.push({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) });
+        const last = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: owner, row })));
+        for (const [i, r] of rows.entries()) out.push({ peer: r.peer, unread: r.unread, lastMessage: last[i] ?? null });
       }
       return out;
     },
