@@ -6,6 +6,7 @@ import { MAX_DISTINCT_REACTIONS, type ChangeKind } from '@messenger/protocol';
 import type { ExpressionBuilder, Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
+import { messageViews, type MessageRef, type MessageView } from './message-views.repository.js';
 import { conversationKey, groupConversation, groupOf, type Database } from './schema.js';
 
 /** A change record as the store pipeline hands it over. */
@@ -221,6 +222,9 @@ export async function storeChanges(trx: Transaction<Database>, changes: readonly
 
 export function createMessageChangesRepository(db: Db) {
   return {
+    /** The messages as `viewer` sees them now (message-views.repository.ts), for message:update. */
+    views: (viewer: string, refs: readonly MessageRef[]): Promise<Map<string, MessageView>> => messageViews(db, viewer, refs),
+
     /**
      * `recipient`'s changes no client of theirs acknowledged, in (partition, offset) order, with
      * whether their copy of the message is a group's (the message is read as that copy).

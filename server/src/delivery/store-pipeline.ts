@@ -36,7 +36,7 @@ export function createStorePipeline(deps: {
    * Changes too, by their change ids: the actor's own copy of a change (to = from), and a change
    * that found no message to apply to (there is nothing to deliver).
    */
-  onOwnCopies?: (copies: { sender: string; id: string }[]) => void;
+  onOwnCopies?: (copies: { sender: string; id: string; change?: boolean }[]) => void;
 }) {
   // The consumer hands over the partitions of one fetch concurrently. Their batches are stored in
   // one transaction: a SQLite commit per partition batch, each waiting its turn on a busy event
@@ -71,8 +71,10 @@ export function createStorePipeline(deps: {
     }
     // Committed: this process's live pipeline may push them now; other instances hear it by NOTIFY.
     deps.watermark.advance(positions);
-    const own = round.flatMap((p) => p.records.filter((r) => r.group !== undefined && r.to === r.from).map((r) => ({ sender: r.from, id: r.id })));
-    for (const c of changes) if (c.to === c.from || !c.found) own.push({ sender: c.to, id: c.id });
+    const own: { sender: string; id: string; change?: boolean }[] = round.flatMap((p) =>
+      p.records.filter((r) => r.group !== undefined && r.to === r.from).map((r) => ({ sender: r.from, id: r.id })),
+    );
+    for (const c of changes) if (c.to === c.from || !c.found) own.push({ sender: c.to, id: c.id, change: true });
     if (own.length > 0) deps.onOwnCopies?.(own);
     for (const p of round) {
       deps.metrics.consumed.inc(p.records.length);
