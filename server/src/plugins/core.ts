@@ -8,6 +8,7 @@ import { createIdempotencyRepository, type IdempotencyRepository } from '../db/i
 import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
 import { createMessageActionsRepository, type MessageActionsRepository } from '../db/message-actions.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
+import { createMessageChangesRepository, type MessageChangesRepository } from '../db/message-changes.repository.js';
 import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
@@ -45,6 +46,7 @@ declare module 'fastify' {
       users: UsersRepository;
       messages: MessagesRepository;
       messageActions: MessageActionsRepository;
+      messageChanges: MessageChangesRepository;
       idempotency: IdempotencyRepository;
       kafkaMembers: KafkaMembersRepository;
       groups: GroupsRepository;
@@ -102,6 +104,7 @@ export default fp(
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db, { dialect: database.dialect }),
       messageActions: createMessageActionsRepository(database.db),
+      messageChanges: createMessageChangesRepository(database.db),
       idempotency: createIdempotencyRepository(database.db),
       kafkaMembers: createKafkaMembersRepository(database.db),
       groups: createGroupsRepository(database.db),
@@ -181,6 +184,7 @@ export default fp(
       config,
       auth: authService,
       messages: repos.messages,
+      changes: repos.messageChanges,
       groups: repos.groups,
       groupsService,
       peers,
