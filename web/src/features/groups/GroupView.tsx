@@ -188,7 +188,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           onSend={onSend}
           onTyping={onTyping}
           mentionCandidates={mentionable ?? []}
-          {...composerModeProps(messageActions, messages)}
+          {...composerModeProps(messageActions, messages, pending.filter((e) => e.status === 'sending' && !e.echoOf).length)}
         />
       )}
     </section>

@@ -150,7 +150,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
       )}
       <MessageActionsLayer state={messageActions} />
       <TypingLine text={typing ? `${peer} is typing…` : null} />
-      {canWrite && <Composer peer={peer} onSend={onSend} onTyping={onTyping} {...composerModeProps(messageActions, messages)} />}
+      {canWrite && <Composer peer={peer} onSend={onSend} onTyping={onTyping} {...composerModeProps(messageActions, messages, pending.filter((e) => e.status === 'sending' && !e.echoOf).length)} />}
     </section>
   );
 }

@@ -117,6 +117,26 @@ describe('message actions', () => {
     expect(screen.queryByTestId('editing-bar')).toBeNull();
   });
 
+  it('does not edit an older message with ↑ while my newest is still sending', async () => {
+    let release!: () => void;
+    stubServer([msg({ text: 'older one', from: 'alice', to: 'bob' })]);
+    const answer = globalThis.fetch;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string, init?: RequestInit) => (url === '/send' ? new Promise<Response>((resolve) => (release = () => resolve(jsonResponse(202, SENT)))) : answer(url, init))),
+    );
+    renderView();
+    await screen.findByText('older one');
+    const user = userEvent.setup();
+    await user.type(box(), 'newest one{Enter}');
+    await user.keyboard('{ArrowUp}');
+    expect(screen.queryByTestId('editing-bar')).toBeNull();
+    await act(async () => release());
+    await waitFor(() => expect(article('newest one')).toHaveAttribute('data-id', SENT.id));
+    await user.keyboard('{ArrowUp}');
+    await waitFor(() => expect(box()).toHaveValue('newest one'));
+  });
+
   it('replies with a quote: the bar above the composer, replyTo on the send, the quote on the sent message; Esc cancels', async () => {
     const original = msg({ text: 'lunch at noon?' });
     const calls = stubServer([original]);

@@ -119,32 +119,36 @@ function Bubble(props: BubbleProps) {
       <span id={`${labelId}-author`} hidden>
         {author}:
       </span>
-      <div className="bubble" id={`${labelId}-bubble`}>
-        {replyTo && !deleted && <Quote quote={replyTo} onClick={onQuote} />}
-        {deleted ? (
-          <div className="text deleted-text">This message was deleted</div>
-        ) : (
-          <div className={`text${isEmojiOnly(text) ? ' emoji-only' : ''}`} dir="auto">
-            {richText(text, me)}
-          </div>
-        )}
-        <span className="meta">
-          {/* Pauses for a screen reader between text, time and state; nothing on screen. */}
-          <span className="visually-hidden">, </span>
-          {editedAt && !deleted && (
-            <>
-              <span className="edited" title={`Edited ${formatFull(editedAt)}`}>
-                edited
-              </span>
-              <span className="visually-hidden">, </span>
-            </>
+      {/* The bubble with its toolbar beside it (never over the text it is for). */}
+      <div className="bubble-row">
+        <div className="bubble" id={`${labelId}-bubble`}>
+          {replyTo && !deleted && <Quote quote={replyTo} onClick={onQuote} />}
+          {deleted ? (
+            <div className="text deleted-text">This message was deleted</div>
+          ) : (
+            <div className={`text${isEmojiOnly(text) ? ' emoji-only' : ''}`} dir="auto">
+              {richText(text, me)}
+            </div>
           )}
-          <time dateTime={sentAt} title={formatFull(sentAt)}>
-            {formatTime(sentAt)}
-          </time>
-          {mine && <span className="visually-hidden">, </span>}
-          {mine && <StateMark state={state} />}
-        </span>
+          <span className="meta">
+            {/* Pauses for a screen reader between text, time and state; nothing on screen. */}
+            <span className="visually-hidden">, </span>
+            {editedAt && !deleted && (
+              <>
+                <span className="edited" title={`Edited ${formatFull(editedAt)}`}>
+                  edited
+                </span>
+                <span className="visually-hidden">, </span>
+              </>
+            )}
+            <time dateTime={sentAt} title={formatFull(sentAt)}>
+              {formatTime(sentAt)}
+            </time>
+            {mine && <span className="visually-hidden">, </span>}
+            {mine && <StateMark state={state} />}
+          </span>
+        </div>
+        {tools}
       </div>
       {state === 'failed' && (
         <div className="failed-row" role="alert">
@@ -158,7 +162,6 @@ function Bubble(props: BubbleProps) {
         </div>
       )}
       {reactions && reactions.length > 0 && !deleted && <ReactionChips reactions={reactions} me={me} onToggle={onToggleReaction} />}
-      {tools}
       {footer}
     </div>
   );

@@ -153,8 +153,12 @@ export function useMessageActions(me: string, ref: ConversationRef) {
   };
 }
 
-/** The composer's reply and edit props from the actions' state; ↑ edits my newest message. */
-export function composerModeProps(state: ReturnType<typeof useMessageActions>, messages: readonly ChatMessage[]) {
+/**
+ * The composer's reply and edit props from the actions' state; ↑ edits my newest message. Not
+ * while one of mine is still sending: it is the newest, and it cannot be edited before the server
+ * has it (↑ would otherwise open the one before it, which is not what the writer meant).
+ */
+export function composerModeProps(state: ReturnType<typeof useMessageActions>, messages: readonly ChatMessage[], sending: number) {
   const { mode, cancelMode, saveEdit, actions } = state;
   return {
     replyTo: mode?.kind === 'reply' ? { from: mode.message.from, text: plainText(quoteOf(mode.message).text) } : null,
@@ -165,6 +169,7 @@ export function composerModeProps(state: ReturnType<typeof useMessageActions>, m
     },
     onCancelEdit: cancelMode,
     onEditLast: () => {
+      if (sending > 0) return;
       const last = messages.findLast((m) => m.from === actions.me && !m.deleted);
       if (last) actions.edit(last);
     },
