@@ -200,6 +200,9 @@ for (const size of SIZES) {
     const friend = await userSession(browser, 'sam');
     await openConversation(me.page, friend.username);
     await openConversation(friend.page, me.username);
+    await sendText(friend.page, 'Oops, that was for another chat');
+    await act(friend.page, 'that was for another chat', 'Delete for everyone');
+    await confirmDelete(friend.page);
     await sendText(friend.page, 'Are we still on for lunch at 12:30? 🍜');
     await expect(message(me.page, 'still on for lunch')).toHaveCount(1);
     await act(me.page, 'still on for lunch', 'Reply');
@@ -211,15 +214,15 @@ for (const size of SIZES) {
     await expect(composer(me.page)).toHaveValue('Bringing the notes from yesterday');
     await composer(me.page).fill('Bringing the notes from yesterday and the launch draft');
     await composer(me.page).press('Enter');
-    await sendText(friend.page, 'Oops, that was for another chat');
-    await act(friend.page, 'that was for another chat', 'Delete for everyone');
-    await confirmDelete(friend.page);
     await act(friend.page, 'See you at the usual place', 'React with thumbs up');
     await act(friend.page, 'launch draft', 'React with red heart');
     await act(me.page, 'launch draft', 'React with red heart');
     await expect(message(me.page, 'launch draft').getByRole('button', { name: /red heart/ })).toHaveText(/2/);
     await expect(messages(me.page).filter({ hasText: 'This message was deleted' })).toHaveCount(1);
-    await menuOf(me.page, message(me.page, 'still on for lunch'));
+    // The menu from the keyboard, under my newest message: where the eye is, over nothing else.
+    await message(me.page, 'launch draft').focus();
+    await me.page.keyboard.press('Enter');
+    await expect(me.page.getByRole('menu')).toBeVisible();
     const shot = screenshotPath(`message-actions-${size.name}`);
     await me.page.screenshot({ path: shot });
     // Refreshes the README's pictures on request, as the desktop agent's click screenshot does.
