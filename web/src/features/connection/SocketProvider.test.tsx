@@ -153,6 +153,22 @@ describe('SocketProvider', () => {
     expect(acked).toEqual(expect.arrayContaining([newer.id, older.id, hide.id]));
   });
 
+  it('applies updates that came during the catch-up after its messages, and acknowledges them', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
+    const { fake, texts } = await setup();
+    const m1 = msg({ text: 'typo' });
+    const change = { id: '0192f5a4-7c1e-7a3b-9c4d-00000000c0de', kind: 'edit' as const, by: 'bob', at: '2026-11-30T12:00:00.000Z' };
+    await settle();
+    act(() => {
+      fake.fire('message:batch', { messages: [m1] });
+      fake.fire('message:update', { change, message: { ...m1, text: 'fixed', editedAt: change.at } });
+      fake.fire('sync:done', { delivered: 1 });
+    });
+    await settle();
+    expect(texts()).toEqual(['fixed']);
+    expect(fake.sent('message:ack').flatMap((a) => a.ids)).toEqual(expect.arrayContaining([m1.id, change.id]));
+  });
+
   it('after a reconnect, takes edits and deletes it missed from history (another tab acknowledged their updates)', async () => {
     const m1 = msg({ text: 'kept' });
     const m2 = msg({ text: 'to be edited' });

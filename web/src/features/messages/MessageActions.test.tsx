@@ -117,6 +117,37 @@ describe('message actions', () => {
     expect(screen.queryByTestId('editing-bar')).toBeNull();
   });
 
+  it('opens the menu with a long press on a touch screen, not with a short tap', async () => {
+    // jsdom has no PointerEvent: without one, pointerType never reaches the handler.
+    class TouchablePointerEvent extends MouseEvent {
+      readonly pointerType: string;
+      constructor(type: string, init: PointerEventInit = {}) {
+        super(type, init);
+        this.pointerType = init.pointerType ?? '';
+      }
+    }
+    vi.stubGlobal('PointerEvent', TouchablePointerEvent);
+    stubServer([msg({ text: 'press me' })]);
+    renderView();
+    await screen.findByText('press me');
+    const target = article('press me');
+    // The press's own clock: no real waiting, and a short tap is seen not to open it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      fireEvent.pointerDown(target, { pointerType: 'touch', clientX: 40, clientY: 40 });
+      act(() => void vi.advanceTimersByTime(200));
+      fireEvent.pointerUp(target, { pointerType: 'touch' });
+      fireEvent.pointerDown(target, { pointerType: 'mouse' });
+      act(() => void vi.advanceTimersByTime(1000));
+      expect(screen.queryByRole('menu')).toBeNull();
+      fireEvent.pointerDown(target, { pointerType: 'touch', clientX: 40, clientY: 40 });
+      act(() => void vi.advanceTimersByTime(500));
+      expect(screen.getByRole('menu')).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('does not edit an older message with ↑ while my newest is still sending', async () => {
     let release!: () => void;
     stubServer([msg({ text: 'older one', from: 'alice', to: 'bob' })]);

@@ -131,7 +131,9 @@ export function useMessageActions(me: string, ref: ConversationRef) {
       },
       copy: (message) => {
         setProblem(null);
-        navigator.clipboard?.writeText(message.text).catch(() => setProblem('Could not copy the text.'));
+        // No clipboard API off a secure origin (plain http to another host): say so.
+        const copied = typeof navigator.clipboard?.writeText === 'function' ? navigator.clipboard.writeText(message.text) : Promise.reject(new Error('no clipboard'));
+        copied.catch(() => setProblem('Could not copy the text. Select it and copy it instead.'));
       },
       showQuoted: (message) => {
         if (message.replyTo) setJumpTarget(where, message.replyTo.id);
