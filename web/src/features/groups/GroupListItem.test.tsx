@@ -38,6 +38,11 @@ describe('GroupListItem', () => {
     expect(screen.queryByTestId('unread-badge')).toBeNull();
   });
 
+  it('previews a message deleted for everyone as deleted, not as an empty line', () => {
+    renderItem(group({ lastMessage: { id: '0192f5a4-7c1e-7a3b-9c4d-000000000001', from: 'bob', to: 'alice', text: '', deleted: true, sentAt: '2026-11-30T10:00:00.000Z', state: 'read', group: { id: GID, name: 'Ops' } } }));
+    expect(screen.getByText('This message was deleted')).toBeInTheDocument();
+  });
+
   it('navigates in the app on a plain click, and leaves a ctrl-click or middle click to the browser', () => {
     window.history.pushState(null, '', '/');
     renderItem(group());
