@@ -50,6 +50,9 @@ test('two people: reply, edit (also with ↑), delete for everyone and for me, r
     await expect(reply.getByTestId('quote')).toContainText('lunch at noon?');
     await expect(reply.getByTestId('quote')).toContainText(bob.username);
   }
+  // The quote leads to the original, highlighted where it is.
+  await message(bob.page, 'yes, 12:30').getByTestId('quote').click();
+  await expect(bob.page.getByRole('log').locator('[data-focused]')).toContainText('lunch at noon?');
 
   // Edit with ↑ in the empty composer: my last message; Bob sees it change live.
   await composer(alice.page).click();
