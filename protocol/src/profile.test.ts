@@ -50,9 +50,9 @@ describe('display names', () => {
 
 describe('profiles', () => {
   it('takes only same-origin, versioned avatar paths', () => {
-    const ok = { username: 'alice', displayName: null, avatarUrl: '/api/users/alice/avatar?v=3' };
+    const ok = { username: 'alice', displayName: null, avatarUrl: '/api/users/alice/avatar?v=0123456789abcdef' };
     expect(check(Profile, ok)).toBe(true);
-    for (const avatarUrl of ['https://evil.example/a.png', 'javascript:alert(1)', '//evil.example/api/users/alice/avatar?v=1', '/api/users/alice/avatar', '/api/users/alice/avatar?v=0']) {
+    for (const avatarUrl of ['https://evil.example/a.png', 'javascript:alert(1)', '//evil.example/api/users/alice/avatar?v=1', '/api/users/alice/avatar', '/api/users/alice/avatar?v=3', '/api/users/alice/avatar?v=0123456789abcdef&x=1']) {
       expect(check(Profile, { ...ok, avatarUrl })).toBe(false);
     }
   });

@@ -30,11 +30,13 @@ export type DisplayName = Static<typeof DisplayName>;
 
 /**
  * Where to fetch an avatar: always a same-origin path, never a URL someone typed, so a client may
- * put it in <img src> as is. The `v` changes whenever the picture does, so the answer to it is
- * cached for good (Cache-Control: immutable) and a change shows at once.
+ * put it in <img src> as is. `v` is the first 16 hex digits of the SHA-256 of the stored picture:
+ * it changes whenever the picture does (a new upload, a delete and another upload), so the
+ * answer to it is cached for good (Cache-Control: immutable) and a change shows at once, with no
+ * counter that a delete could reset.
  */
 export const AvatarUrl = Type.String({
-  pattern: `^/api/users/${USERNAME_PATTERN.slice(1, -1)}/avatar\\?v=[1-9][0-9]{0,15}$`,
+  pattern: `^/api/users/${USERNAME_PATTERN.slice(1, -1)}/avatar\\?v=[0-9a-f]{16}$`,
   maxLength: 80,
 });
 export type AvatarUrl = Static<typeof AvatarUrl>;
@@ -79,7 +81,7 @@ export type ProfilesResponse = Static<typeof ProfilesResponse>;
 export const AvatarParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
 export type AvatarParams = Static<typeof AvatarParams>;
 
-export const AvatarQuery = Type.Object({ v: Type.Optional(Type.String({ maxLength: 20 })) });
+export const AvatarQuery = Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })) });
 export type AvatarQuery = Static<typeof AvatarQuery>;
 
 /** The profile's part of a person's listing (MeResponse, PublicUser): absent from older servers. */
