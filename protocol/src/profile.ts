@@ -29,6 +29,13 @@ export const DisplayName = Type.String({
 export type DisplayName = Static<typeof DisplayName>;
 
 /**
+ * A display name as it leaves the server: already normalized and checked on the way in, so only
+ * bounded here (64 code points are at most 128 UTF-16 units), as StoredMessageText is. It also
+ * keeps the custom format out of response schemas, which serializers compile without it.
+ */
+export const StoredDisplayName = Type.String({ minLength: 1, maxLength: MAX_DISPLAY_NAME_LENGTH * 2 });
+
+/**
  * Where to fetch an avatar: always a same-origin path, never a URL someone typed, so a client may
  * put it in <img src> as is. `v` is the first 16 hex digits of the SHA-256 of the stored picture:
  * it changes whenever the picture does (a new upload, a delete and another upload), so the
@@ -44,7 +51,7 @@ export type AvatarUrl = Static<typeof AvatarUrl>;
 export const Profile = Type.Object({
   username: Username,
   /** null: none chosen; show the username. */
-  displayName: Type.Union([DisplayName, Type.Null()]),
+  displayName: Type.Union([StoredDisplayName, Type.Null()]),
   /** null: no picture; show initials or a placeholder. */
   avatarUrl: Type.Union([AvatarUrl, Type.Null()]),
 });
@@ -86,7 +93,7 @@ export type AvatarQuery = Static<typeof AvatarQuery>;
 
 /** The profile's part of a person's listing (MeResponse, PublicUser): absent from older servers. */
 export const ProfileFields = {
-  displayName: Type.Optional(Type.Union([DisplayName, Type.Null()])),
+  displayName: Type.Optional(Type.Union([StoredDisplayName, Type.Null()])),
   avatarUrl: Type.Optional(Type.Union([AvatarUrl, Type.Null()])),
 };
 

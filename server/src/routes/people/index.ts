@@ -24,8 +24,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const online = await app.realtime.onlineAmong(rows.map((r) => r.username));
       const peers = await app.peers.among(me, [...online]);
       const bots = await app.repos.integrations.botsAmong(rows.map((r) => r.username));
+      const profiles = new Map((await app.profilesService.profilesOf(rows.map((r) => r.username))).map((p) => [p.username, p]));
       return {
-        users: rows.map((r) => ({ username: r.username, online: peers.has(r.username), ...(bots.has(r.username) ? { bot: true as const } : {}) })),
+        users: rows.map((r) => ({
+          username: r.username,
+          online: peers.has(r.username),
+          ...(bots.has(r.username) ? { bot: true as const } : {}),
+          displayName: profiles.get(r.username)?.displayName ?? null,
+          avatarUrl: profiles.get(r.username)?.avatarUrl ?? null,
+        })),
       };
     },
   );
