@@ -8,6 +8,7 @@ import type {
   HandshakeAuth,
   MeResponse,
   PresenceUpdate,
+  Profile,
   ReceiptChange,
   ServerToClientEvents,
   TypingUpdate,
@@ -51,6 +52,8 @@ interface Handlers {
   /** I muted or unmuted a 1:1 conversation (here or on another screen). */
   onConversationUpdate?: (update: ConversationUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;
+  /** Someone's display name or picture changed (mine, or someone I share a conversation with): their whole profile. */
+  onProfileUpdate?: (profile: Profile) => void;
   onTyping?: (update: TypingUpdate) => void;
   /** `detail`: why it disconnected or could not connect. */
   onStatus?: (status: SubscriptionStatus, detail?: string) => void;

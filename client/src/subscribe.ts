@@ -9,6 +9,7 @@ import {
   MAX_ACK_IDS,
   MessageBatch,
   PresenceUpdate,
+  Profile,
   ReceiptUpdate,
   SOCKET_PATH,
   SessionRevoked,
@@ -161,6 +162,10 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('presence:update', (payload) => {
     if (check(PresenceUpdate, payload)) options.onPresence?.(payload);
     else report(new Error('malformed presence:update'));
+  });
+  socket.on('profile:update', (payload) => {
+    if (check(Profile, payload)) options.onProfileUpdate?.(payload);
+    else report(new Error('malformed profile:update'));
   });
   socket.on('typing:update', (payload) => {
     if (check(TypingUpdate, payload)) options.onTyping?.(payload);

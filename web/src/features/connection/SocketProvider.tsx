@@ -8,6 +8,7 @@ import { createContext, useContext, useEffect, useMemo, useState, type ReactNode
 import { client as api } from '../../api/http';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
+import { refreshProfiles, setProfile } from '../../api/profiles';
 import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
@@ -62,7 +63,11 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
       void client.invalidateQueries({ queryKey: queryKeys.conversations }).then(() => queryPresence(client, subscription.socket));
       // Catch-up moved the groups' unread counts too: the server has them.
       void client.invalidateQueries({ queryKey: queryKeys.groups });
-      if (reconnect) fillGaps(client);
+      if (reconnect) {
+        fillGaps(client);
+        // A name or picture changed while away came to no socket of mine.
+        void refreshProfiles(client);
+      }
     };
 
     const subscription = subscribe(host, {
@@ -113,6 +118,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
         else client.removeQueries({ queryKey: queryKeys.groupMembers(update.id) });
       },
       onPresence: (update) => setPresence([[update.username, update.online]]),
+      onProfileUpdate: (profile) => setProfile(client, profile),
       onTyping: (update) => {
         if (update.group) setGroupTyping(update.group, update.from, update.typing);
         else setTyping(update.from, update.typing);

@@ -1,0 +1,127 @@
+// GET /api/profiles: display names and pictures by username. Every person a screen shows asks
+// through one batcher: the names asked for within one tick go out as one request (at most
+// MAX_PROFILES_PER_REQUEST names each), and TanStack Query keeps each answer under the name, so a
+// list of 50 rows costs one request rather than 50, and a name shown in ten places is asked once.
+// profile:update (SocketProvider) writes changes into the same entries, so every screen follows.
+import { ApiPaths, MAX_PROFILES_PER_REQUEST, ProfilesResponse, isValidUsername, profilesQuery, type MeResponse, type Profile } from '@messenger/protocol';
+import { useQueries, useQuery, type QueryClient } from '@tanstack/react-query';
+import { requestJson } from './http';
+import { queryKeys } from './keys';
+
+/** A person's profile, or null when no account has that name. */
+export type ProfileAnswer = Profile | null;
+
+interface Waiter {
+  resolve: (profile: ProfileAnswer) => void;
+  reject: (error: unknown) => void;
+}
+
+export type FetchProfiles = (usernames: string[]) => Promise<Profile[]>;
+
+/**
+ * Coalesces single look-ups into batched requests. `schedule` decides what "one tick" is: the
+ * next macrotask by default, so the queries that one render commits (each row mounting its own)
+ * are all waiting by the time the batch goes out.
+ */
+export function createProfileBatcher(fetchMany: FetchProfiles, schedule: (flush: () => void) => void = (f) => setTimeout(f, 0)) {
+  let waiting = new Map<string, Waiter[]>();
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const batch = waiting;
+    waiting = new Map();
+    const names = [...batch.keys()];
+    for (let i = 0; i < names.length; i += MAX_PROFILES_PER_REQUEST) {
+      const chunk = names.slice(i, i + MAX_PROFILES_PER_REQUEST);
+      const settle = (each: (w: Waiter, name: string) => void) => {
+        for (const name of chunk) for (const w of batch.get(name) ?? []) each(w, name);
+      };
+      fetchMany(chunk).then(
+        (profiles) => {
+          const byName = new Map(profiles.map((p) => [p.username, p]));
+          settle((w, name) => w.resolve(byName.get(name) ?? null));
+        },
+        (error: unknown) => settle((w) => w.reject(error)),
+      );
+    }
+  };
+
+  return function load(username: string): Promise<ProfileAnswer> {
+    // A name no account can have (a hand-typed /c/ address) would make the server refuse the
+    // whole batch: it has no profile, and nobody is asked.
+    if (!isValidUsername(username)) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const list = waiting.get(username);
+      if (list) list.push({ resolve, reject });
+      else waiting.set(username, [{ resolve, reject }]);
+      if (!scheduled) {
+        scheduled = true;
+        schedule(flush);
+      }
+    });
+  };
+}
+
+const fetchProfiles: FetchProfiles = async (usernames) => {
+  const query = new URLSearchParams({ usernames: profilesQuery(usernames) }).toString();
+  return (await requestJson(`${ApiPaths.profiles}?${query}`, ProfilesResponse)).profiles;
+};
+
+const loadProfile = createProfileBatcher(fetchProfiles);
+
+/**
+ * Names change rarely and profile:update brings each change to the screens that show the person,
+ * so an answer stays fresh for long; a reconnect refreshes them all (what was missed meanwhile).
+ */
+const PROFILE_STALE_MS = 10 * 60_000;
+
+function profileQuery(username: string) {
+  return {
+    queryKey: queryKeys.profile(username),
+    queryFn: () => loadProfile(username),
+    staleTime: PROFILE_STALE_MS,
+    // A focused tab needs no refetch of every name on screen: changes come live.
+    refetchOnWindowFocus: false,
+  } as const;
+}
+
+/** The profile of `username` (undefined while unknown; null when there is no such account). */
+export function useProfile(username: string): ProfileAnswer | undefined {
+  return useQuery(profileQuery(username)).data;
+}
+
+/** What to call someone on screen: their display name, or their username until they choose one. */
+export function useDisplayName(username: string): string {
+  return useProfile(username)?.displayName ?? username;
+}
+
+/** useDisplayName() for a list (typing line, receipts), in the same order. */
+export function useDisplayNames(usernames: readonly string[]): string[] {
+  return useQueries({
+    queries: usernames.map((u) => profileQuery(u)),
+    combine: (results) => results.map((r, i) => r.data?.displayName ?? usernames[i] ?? ''),
+  });
+}
+
+/** For code outside React (a notification's title): the cached name, or one asked for now; the username if that fails. */
+export async function displayNameOf(client: QueryClient, username: string): Promise<string> {
+  try {
+    return (await client.ensureQueryData(profileQuery(username)))?.displayName ?? username;
+  } catch {
+    return username;
+  }
+}
+
+/** A changed profile (profile:update, or my own edit): every screen showing the person follows. */
+export function setProfile(client: QueryClient, profile: Profile): void {
+  client.setQueryData<ProfileAnswer>(queryKeys.profile(profile.username), profile);
+  client.setQueryData<MeResponse | null>(queryKeys.me, (me) =>
+    me && me.username === profile.username ? { ...me, displayName: profile.displayName, avatarUrl: profile.avatarUrl } : me,
+  );
+}
+
+/** After a reconnect: changes made while away reach no socket, so the names on screen are asked again. */
+export function refreshProfiles(client: QueryClient): Promise<void> {
+  return client.invalidateQueries({ queryKey: queryKeys.profilesRoot });
+}
