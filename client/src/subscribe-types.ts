@@ -52,7 +52,7 @@ interface Handlers {
   /** I muted or unmuted a 1:1 conversation (here or on another screen). */
   onConversationUpdate?: (update: ConversationUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;
-  /** Someone's display name or picture changed (mine, or someone I share a conversation with): their whole profile. */
+  /** My display name or picture changed (on any screen), or that of someone I share a conversation or group with. */
   onProfileUpdate?: (profile: Profile) => void;
   onTyping?: (update: TypingUpdate) => void;
   /** `detail`: why it disconnected or could not connect. */

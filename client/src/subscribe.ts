@@ -159,13 +159,13 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     if (check(ConversationUpdate, payload)) options.onConversationUpdate?.(payload);
     else report(new Error('malformed conversation:update'));
   });
-  socket.on('presence:update', (payload) => {
-    if (check(PresenceUpdate, payload)) options.onPresence?.(payload);
-    else report(new Error('malformed presence:update'));
-  });
   socket.on('profile:update', (payload) => {
     if (check(Profile, payload)) options.onProfileUpdate?.(payload);
     else report(new Error('malformed profile:update'));
+  });
+  socket.on('presence:update', (payload) => {
+    if (check(PresenceUpdate, payload)) options.onPresence?.(payload);
+    else report(new Error('malformed presence:update'));
   });
   socket.on('typing:update', (payload) => {
     if (check(TypingUpdate, payload)) options.onTyping?.(payload);

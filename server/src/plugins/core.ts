@@ -176,6 +176,7 @@ export default fp(
       maxMembers: config.groups.maxMembers,
     });
     const peers = createPeers({ messages: repos.messages, groups: repos.groups });
+    const profilesService = createProfilesService({ profiles: repos.profiles, events });
     const realtime = createRealtime({
       server: app.server,
       config,
@@ -184,6 +185,7 @@ export default fp(
       groups: repos.groups,
       groupsService,
       peers,
+      profiles: profilesService,
       bus,
       storedPositions: () => storedWatermark.positions(),
       storedNow: async () => {
@@ -253,7 +255,7 @@ export default fp(
       createWebhooksService({ webhooks: repos.webhooks, integrations: repos.integrations, users: repos.users, groups: repos.groups, send: sendService }),
     );
     app.decorate('peers', peers);
-    app.decorate('profilesService', createProfilesService({ profiles: repos.profiles, events }));
+    app.decorate('profilesService', profilesService);
 
     // Expired sessions, week-old idempotency keys and week-dead API tokens go hourly. A failed
     // sweep (database down) is only logged: the next one catches up.
