@@ -3,9 +3,9 @@
 // MAX_PROFILES_PER_REQUEST names each), and TanStack Query keeps each answer under the name, so a
 // list of 50 rows costs one request rather than 50, and a name shown in ten places is asked once.
 // profile:update (SocketProvider) writes changes into the same entries, so every screen follows.
-import { ApiPaths, MAX_PROFILES_PER_REQUEST, ProfilesResponse, isValidUsername, profilesQuery, type MeResponse, type Profile } from '@messenger/protocol';
+import { MAX_PROFILES_PER_REQUEST, isValidUsername, type MeResponse, type Profile } from '@messenger/protocol';
 import { useQueries, useQuery, type QueryClient } from '@tanstack/react-query';
-import { requestJson } from './http';
+import { client } from './http';
 import { queryKeys } from './keys';
 
 /** A person's profile, or null when no account has that name. */
@@ -63,12 +63,7 @@ export function createProfileBatcher(fetchMany: FetchProfiles, schedule: (flush:
   };
 }
 
-const fetchProfiles: FetchProfiles = async (usernames) => {
-  const query = new URLSearchParams({ usernames: profilesQuery(usernames) }).toString();
-  return (await requestJson(`${ApiPaths.profiles}?${query}`, ProfilesResponse)).profiles;
-};
-
-const loadProfile = createProfileBatcher(fetchProfiles);
+const loadProfile = createProfileBatcher((usernames) => client.getProfiles(usernames));
 
 /**
  * Names change rarely and profile:update brings each change to the screens that show the person,

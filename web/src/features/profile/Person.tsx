@@ -10,6 +10,16 @@ export function PersonName({ username, className }: { username: string; classNam
   return <bdi className={className}>{displayText(useDisplayName(username))}</bdi>;
 }
 
+/** The head of a run of someone's messages in a group: their picture and name. */
+export function SenderLabel({ username }: { username: string }) {
+  return (
+    <div className="sender">
+      <PersonAvatar username={username} size="xs" />
+      <PersonName className="sender-name" username={username} />
+    </div>
+  );
+}
+
 export function PersonAvatar({ username, ...rest }: { username: string } & Omit<AvatarProps, 'name' | 'colourKey' | 'src' | 'shape'>) {
   const profile = useProfile(username);
   // Coloured by the username, so a new display name keeps the person's colour.
