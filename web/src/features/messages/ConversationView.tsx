@@ -138,13 +138,14 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           rows={rows}
           me={me}
           peer={peer}
+          title={{ list: `Messages with ${displayText(name)}`, start: `This is the beginning of your conversation with ${displayText(name)}.` }}
           {...pagingProps(view)}
           onRetry={retry}
           onDiscard={discard}
         />
       )}
       <TypingLine text={typing ? `${displayText(name)} is typing…` : null} />
-      {canWrite && <Composer peer={peer} onSend={onSend} onTyping={onTyping} />}
+      {canWrite && <Composer peer={peer} label={displayText(name)} onSend={onSend} onTyping={onTyping} />}
     </section>
   );
 }

@@ -183,7 +183,7 @@ export function ProfileSection({ me }: { me: string }) {
           {pictureDone}
         </p>
       )}
-      <form className="settings-form" onSubmit={(e) => void saveName(e)} noValidate aria-label="Change display name">
+      <form className="settings-form" onSubmit={(e) => void saveName(e)} noValidate>
         <div className="field">
           <label htmlFor={ids.name}>Display name</label>
           <input
