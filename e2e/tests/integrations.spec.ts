@@ -6,9 +6,9 @@ import type { Page } from '@playwright/test';
 import { BASE_URL, expect, screenshotPath, test, uniqueName, userSession } from './fixtures.js';
 
 async function openSettings(page: Page) {
-  await page.getByRole('link', { name: 'Bots, tokens and webhooks' }).click();
+  await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page).toHaveURL(/\/settings$/);
-  await expect(page.getByRole('heading', { name: 'Bots, tokens and webhooks', level: 2 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Bots, tokens and webhooks', level: 3 })).toBeVisible();
 }
 
 async function createBot(page: Page, username: string) {
