@@ -117,3 +117,31 @@ describe('Sidebar', () => {
     expect(calls).toEqual([['PATCH', '/api/conversations/bob/settings', '{"pinned":true}']]);
   });
 });
+
+describe('display names in the list', () => {
+  it('names each row and my own badge by display name, with pictures, from one request', async () => {
+    const urls: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        urls.push(url);
+        return jsonResponse(200, {
+          profiles: [
+            { username: 'alice', displayName: 'Alice Liddell', avatarUrl: null },
+            { username: 'bob', displayName: 'Bob Builder', avatarUrl: '/api/users/bob/avatar?v=00112233aabbccdd' },
+          ],
+        });
+      }),
+    );
+    const { item } = renderSidebar();
+    expect(await within(item('bob')).findByText('Bob Builder')).toBeInTheDocument();
+    expect(within(item('bob')).getByAltText('Bob Builder')).toHaveAttribute('src', '/api/users/bob/avatar?v=00112233aabbccdd');
+    // No display name: the username, and initials.
+    expect(within(item('ci-bot')).getByText('ci-bot')).toBeInTheDocument();
+    expect(within(item('ci-bot')).getByText('CI')).toBeInTheDocument();
+    const badge = screen.getByRole('complementary', { name: 'Conversations' }).querySelector('.me')!;
+    expect(badge).toHaveTextContent('Alice Liddell@alice');
+    expect(urls).toHaveLength(1);
+    expect(new URL(urls[0]!, 'http://x').searchParams.get('usernames')?.split(',').sort()).toEqual(['alice', 'bob', 'ci-bot']);
+  });
+});
