@@ -14,6 +14,13 @@ export const ERROR_CODES = [
   'message_not_found',
   'group_not_found',
   'group_full',
+  /** Only a message's author may edit it or delete it for everyone. */
+  'not_message_author',
+  /** The edit/delete window (MESSAGE_EDIT_WINDOW_SECONDS) has passed for this message. */
+  'edit_window_closed',
+  /** The message was deleted for everyone: it cannot be edited, reacted to or replied to. */
+  'message_deleted',
+  'too_many_reactions',
   'username_taken',
   'password_too_short',
   'password_contains_username',
@@ -54,6 +61,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   message_not_found: 404,
   group_not_found: 404,
   group_full: 409,
+  not_message_author: 403,
+  edit_window_closed: 403,
+  message_deleted: 409,
+  too_many_reactions: 409,
   username_taken: 409,
   password_too_short: 400,
   password_contains_username: 400,

@@ -68,7 +68,14 @@ export type SetRoleBody = Static<typeof SetRoleBody>;
 export const MuteBody = Type.Object({ muted: Type.Boolean() }, { additionalProperties: false });
 export type MuteBody = Static<typeof MuteBody>;
 
-export const GroupSendBody = Type.Object({ text: MessageText }, { additionalProperties: false });
+export const GroupSendBody = Type.Object(
+  {
+    text: MessageText,
+    /** A reply: the id of a message of this group; the server quotes it (ReplyRef). */
+    replyTo: Type.Optional(MessageId),
+  },
+  { additionalProperties: false },
+);
 export type GroupSendBody = Static<typeof GroupSendBody>;
 
 export const GroupParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

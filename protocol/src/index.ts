@@ -4,6 +4,7 @@ export * from './password.js';
 export * from './text.js';
 export * from './record.js';
 export * from './group-ref.js';
+export * from './actions.js';
 export * from './message.js';
 export * from './group.js';
 export * from './integrations.js';

@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoTimestamp, MessageId, StoredMessageText, Username } from './primitives.js';
 import { GroupRef } from './group-ref.js';
+import { ReactionSummary, ReplyRef } from './actions.js';
 
 export const ReceiptState = Type.Union([
   Type.Literal('sent'),
@@ -25,6 +26,14 @@ export const ChatMessage = Type.Object(
      * (the sender's own copy has `to` equal to `from`).
      */
     group: Type.Optional(GroupRef),
+    /** On a reply: the message it answers, as quoted (actions.ts). */
+    replyTo: Type.Optional(ReplyRef),
+    /** When the author last edited the text; absent if never. */
+    editedAt: Type.Optional(IsoTimestamp),
+    /** Deleted for everyone by its author: `text` is '' and the text is gone from the store. */
+    deleted: Type.Optional(Type.Literal(true)),
+    /** Reactions, absent when there is none. */
+    reactions: Type.Optional(Type.Array(ReactionSummary, { maxItems: 20 })),
   },
   { $id: 'ChatMessage' },
 );

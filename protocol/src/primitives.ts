@@ -28,8 +28,9 @@ export type MessageId = Static<typeof MessageId>;
 /** Text as it enters (REST body, Kafka record): visible, well-formed, no stray controls (text.ts). */
 export const MessageText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH, format: TextFormats.message });
 /** Text as it leaves (history, live pushes): only the length, so rows stored before the text rules
- * existed still load instead of breaking a whole page of history. */
-export const StoredMessageText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH });
+ * existed still load instead of breaking a whole page of history. '' for a message deleted for
+ * everyone (ChatMessage.deleted). */
+export const StoredMessageText = Type.String({ maxLength: MAX_TEXT_LENGTH });
 /** A lone surrogate would hash as U+FFFD, so two different passwords would both open the account. */
 export const Password = Type.String({
   minLength: MIN_PASSWORD_LENGTH,

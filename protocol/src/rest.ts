@@ -85,6 +85,8 @@ export const SendBody = Type.Object(
   {
     to: Type.String({ minLength: 1, maxLength: 64 }),
     text: MessageText,
+    /** A reply: the id of a message of this conversation; the server quotes it (ReplyRef). */
+    replyTo: Type.Optional(MessageId),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,7 @@ import { type ConversationUpdate } from './rest.js';
 import { type Profile } from './profile.js';
 import { GroupId } from './group-ref.js';
 import { IsoTimestamp, MessageId, Username } from './primitives.js';
+import { MessageChangeInfo } from './actions.js';
 
 /** The socket.io path; the server and every client use it. */
 export const SOCKET_PATH = '/socket.io';
@@ -41,6 +42,20 @@ export const MessageBatch = Type.Object({
   messages: Type.Array(ChatMessage),
 });
 export type MessageBatch = Static<typeof MessageBatch>;
+
+/**
+ * A message changed (actions.ts): `message` is its whole state after the change, so applying an
+ * update twice, or an older one after a newer, is harmless if clients keep the newest `change.at`
+ * per message. `hidden`: the user deleted it for themselves; it leaves their view. Pushed live to
+ * both sides' screens (every member's, in a group) and, on catch-up, the undelivered ones after
+ * the `message:batch`es and before `sync:done`. Clients acknowledge `change.id` with `message:ack`.
+ */
+export const MessageUpdate = Type.Object({
+  change: MessageChangeInfo,
+  message: ChatMessage,
+  hidden: Type.Optional(Type.Literal(true)),
+});
+export type MessageUpdate = Static<typeof MessageUpdate>;
 
 export const SyncDone = Type.Object({ delivered: Type.Integer({ minimum: 0 }) });
 export type SyncDone = Static<typeof SyncDone>;
@@ -123,6 +138,7 @@ export type PresenceAnswer = Static<typeof PresenceAnswer>;
 export const SocketEvents = {
   messageNew: 'message:new',
   messageBatch: 'message:batch',
+  messageUpdate: 'message:update',
   syncDone: 'sync:done',
   receiptUpdate: 'receipt:update',
   presenceUpdate: 'presence:update',
@@ -141,6 +157,8 @@ export interface ServerToClientEvents {
   'message:new': (payload: DeliveredMessage) => void;
   /** Catch-up: older messages the client missed, oldest first. */
   'message:batch': (payload: MessageBatch) => void;
+  /** A message was edited, deleted, hidden for me or reacted to: its new state. */
+  'message:update': (payload: MessageUpdate) => void;
   /** Catch-up is complete; what follows is live. */
   'sync:done': (payload: SyncDone) => void;
   'receipt:update': (payload: ReceiptUpdate) => void;
@@ -159,7 +177,7 @@ export interface ServerToClientEvents {
 }
 
 export interface ClientToServerEvents {
-  /** The client holds these messages (shown, stored or notified): they count as delivered. */
+  /** The client holds these messages (shown, stored or notified), or these changes' updates (`change.id`): they count as delivered. */
   'message:ack': (payload: AckPayload, ack?: (result: Ack<{ acknowledged: number }>) => void) => void;
   'typing:set': (payload: TypingPayload) => void;
   'focus:set': (payload: FocusPayload) => void;

@@ -350,6 +350,54 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await db.schema.alterTable('group_members').addColumn('marked_unread', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       },
     },
+    '0012_message_actions': {
+      async up(db: Kysely<unknown>) {
+        // Message actions (protocol/src/actions.ts). A message row keeps its current state: the
+        // edited text, or '' once deleted for everyone (deleted_at set), and the quote of the
+        // message it replies to, a snapshot taken at send time and emptied when that one is
+        // deleted. Search indexes follow text updates (0010's trigger; Postgres's generated column).
+        for (const column of ['edited_at', 'deleted_at', 'reply_to_id', 'reply_to_sender', 'reply_to_text'] as const) {
+          await db.schema.alterTable('messages').addColumn(column, text).execute();
+        }
+        // Replies name their original by id; deleting it empties their quotes.
+        await sql`CREATE INDEX messages_reply_to ON messages (reply_to_id) WHERE reply_to_id IS NOT NULL`.execute(db);
+        // One row per (message, person, emoji). A group message's copies share its id, so a
+        // reaction is stored once for every member's copy.
+        await db.schema
+          .createTable('message_reactions')
+          .addColumn('message_id', text, (c) => c.notNull())
+          .addColumn('username', text, (c) => c.notNull())
+          .addColumn('emoji', text, (c) => c.notNull())
+          .addColumn('reacted_at', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('message_reactions_pk', ['message_id', 'username', 'emoji'])
+          .execute();
+        // Deleted for me: the row stays for the other side; my history, lists and search skip it.
+        await db.schema
+          .createTable('hidden_messages')
+          .addColumn('username', text, (c) => c.notNull())
+          .addColumn('message_id', text, (c) => c.notNull())
+          .addColumn('hidden_at', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('hidden_messages_pk', ['username', 'message_id'])
+          .execute();
+        // Each change record as stored for the person it is keyed by, with its Kafka position and
+        // whether one of their clients has acknowledged it: catch-up sends the undelivered ones,
+        // and the inbox commit (delivery/inbox.ts) counts them like messages.
+        await db.schema
+          .createTable('message_changes')
+          .addColumn('id', text, (c) => c.notNull())
+          .addColumn('recipient', text, (c) => c.notNull())
+          .addColumn('message_id', text, (c) => c.notNull())
+          .addColumn('kind', text, (c) => c.notNull())
+          .addColumn('actor', text, (c) => c.notNull())
+          .addColumn('changed_at', text, (c) => c.notNull())
+          .addColumn('kafka_partition', 'integer', (c) => c.notNull())
+          .addColumn('kafka_offset', offset, (c) => c.notNull())
+          .addColumn('delivered_at', text)
+          .addPrimaryKeyConstraint('message_changes_pk', ['id', 'recipient'])
+          .execute();
+        await sql`CREATE INDEX message_changes_undelivered ON message_changes (recipient, kafka_partition, kafka_offset) WHERE delivered_at IS NULL`.execute(db);
+      },
+    },
     '0013_user_profiles': {
       async up(db: Kysely<unknown>) {
         // The display name lives in users.display_name (0007 added it for bots; people now set

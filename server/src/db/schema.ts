@@ -70,6 +70,39 @@ export interface MessagesTable {
   read_at: string | null;
   /** A group message's group name when it was sent; the group id is in `conversation` (groupConversation()). */
   group_name: string | null;
+  /** Message actions (0012): the last edit; a delete for everyone (text is '' then). */
+  edited_at: string | null;
+  deleted_at: string | null;
+  /** A reply's original and its quote, a snapshot taken at send time ('' once it is deleted). */
+  reply_to_id: string | null;
+  reply_to_sender: string | null;
+  reply_to_text: string | null;
+}
+
+export interface MessageReactionsTable {
+  message_id: string;
+  username: string;
+  emoji: string;
+  reacted_at: string;
+}
+
+export interface HiddenMessagesTable {
+  username: string;
+  message_id: string;
+  hidden_at: string;
+}
+
+/** A change record (ChangeRecordV3) as stored for the person it is keyed by. */
+export interface MessageChangesTable {
+  id: string;
+  recipient: string;
+  message_id: string;
+  kind: string;
+  actor: string;
+  changed_at: string;
+  kafka_partition: number;
+  kafka_offset: number;
+  delivered_at: string | null;
 }
 
 export interface ConversationsTable {
@@ -178,6 +211,9 @@ export interface Database {
   api_tokens: ApiTokensTable;
   webhooks: WebhooksTable;
   messages: MessagesTable;
+  message_reactions: MessageReactionsTable;
+  hidden_messages: HiddenMessagesTable;
+  message_changes: MessageChangesTable;
   conversations: ConversationsTable;
   idempotency_keys: IdempotencyTable;
   kafka_group_members: KafkaGroupMembersTable;

@@ -41,6 +41,7 @@ export function createLivePipeline(deps: {
     // Poison is the store pipeline's to dead-letter; here it is just not pushed.
     if (!decoded.ok) return;
     const r = decoded.record;
+    if (r.v === 3) return;
     if (!emitted.add(seenAs(r.id))) return;
     deps.realtime.deliver({
       message: { id: r.id, from: r.from, to: r.to, text: r.text, sentAt: r.sentAt, state: 'sent', ...(r.v === 2 ? { group: r.group } : {}) },

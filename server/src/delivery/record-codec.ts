@@ -1,17 +1,17 @@
 // Encoding and checking chat records on the topic. Everything read from Kafka is untrusted until
 // it passes here: anything else writes to the topic too (kcat, other services, bugs). A record
 // must carry a valid signature by one of our keys before its content is even parsed.
-import { ChatRecord, MAX_RECORD_BYTES, RecordHeaders } from '@messenger/protocol';
+import { MAX_RECORD_BYTES, RecordHeaders, TopicRecord } from '@messenger/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../kafka/bus.js';
 import type { RecordSigner } from './record-signature.js';
 
 // Compiled once: this check runs for every record consumed, so it must be cheap.
-// Version 1 (1:1) or 2 (a member's copy of a group message).
-const recordChecker = TypeCompiler.Compile(ChatRecord);
+// Version 1 (1:1), 2 (a member's copy of a group message) or 3 (a change to a message).
+const recordChecker = TypeCompiler.Compile(TopicRecord);
 
 export type DecodeResult =
-  | { ok: true; record: ChatRecord }
+  | { ok: true; record: TopicRecord }
   | {
       ok: false;
       reason: 'too_large' | 'empty' | 'unsigned' | 'bad_signature' | 'bad_json' | 'bad_schema' | 'key_mismatch';
@@ -23,7 +23,7 @@ export interface RecordCodec {
    * The value and headers (signature included) of a record for the messages topic. `originSocket`:
    * the sender's socket that gets no echo (unsigned, see RecordHeaders.originSocket).
    */
-  encode(record: ChatRecord, originSocket?: string): { value: string; headers: Record<string, string> };
+  encode(record: TopicRecord, originSocket?: string): { value: string; headers: Record<string, string> };
   decode(raw: RawRecord): DecodeResult;
 }
 
@@ -81,7 +81,7 @@ function decodeRecord(signer: RecordSigner, raw: RawRecord): DecodeResult {
   }
   if (!recordChecker.Check(value)) {
     const first = recordChecker.Errors(value).First();
-    return { ok: false, reason: 'bad_schema', error: `${first?.path || '/'} ${first?.message ?? 'does not match ChatRecordV1 or ChatRecordV2'}` };
+    return { ok: false, reason: 'bad_schema', error: `${first?.path || '/'} ${first?.message ?? 'does not match ChatRecordV1, ChatRecordV2 or ChangeRecordV3'}` };
   }
   // The signed header and the value must agree on the version.
   const version = raw.headers[RecordHeaders.schemaVersion];

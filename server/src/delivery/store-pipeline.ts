@@ -87,6 +87,8 @@ export function createStorePipeline(deps: {
         continue;
       }
       const r = decoded.record;
+      // Changes to messages (version 3) are applied by the message-actions work (issue 18).
+      if (r.v === 3) continue;
       valid.push({
         id: r.id,
         from: r.from,
