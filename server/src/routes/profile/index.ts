@@ -82,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           tags: ['profile'],
           summary: 'Set your picture',
           description: `The image itself is the body: PNG, JPEG, WebP or GIF (judged by its bytes), at most ${MAX_AVATAR_BYTES} bytes. It is stored as a 256×256 WebP without metadata.`,
-          response: { 200: Profile, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody },
+          response: { 200: Profile, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody, 503: ErrorBody },
         },
         bodyLimit: MAX_AVATAR_BYTES,
         config: { rateLimit: { max: app.config.limits.avatarPerMinute, timeWindow: '1 minute' } },
