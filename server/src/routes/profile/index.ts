@@ -15,6 +15,7 @@ import {
   normalizeUsername,
 } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../errors.js';
 
 const ACCEPTED = new Set<string>(AVATAR_CONTENT_TYPES);
@@ -70,8 +71,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // Its own scope: here alone a body is raw bytes, up to MAX_AVATAR_BYTES instead of the app's
-  // 64 KiB of JSON. Every content type is read (as bytes, within the limit) so that the answer
-  // to a wrong one is ours, naming what to send, not Fastify's "send JSON".
+  // 64 KiB of JSON. A wrong Content-Type is answered before parsing (acceptedImageType), with a
+  // message naming what to send, not Fastify's "send JSON"; what passes is read as bytes.
   await app.register(async (upload) => {
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_AVATAR_BYTES }, (_request, body, done) => done(null, body));
@@ -86,21 +87,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         },
         bodyLimit: MAX_AVATAR_BYTES,
         config: { rateLimit: { max: app.config.limits.avatarPerMinute, timeWindow: '1 minute' } },
-        // Refused before the body is read, not after 2 MiB of it.
-        onRequest: app.requireUser,
+        // Refused before the body is read, not after 2 MiB of it, in the order every route
+        // refuses: no user, an API token (which learns nothing more of a route it may not use;
+        // plugins/auth.ts checks the same again before validation), then the content type.
+        onRequest: [app.requireUser, sessionsOnly, acceptedImageType],
         preHandler: app.requireUser,
       },
       async (request) => {
-        const username = me(request.session);
-        const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (!ACCEPTED.has(type)) {
-          const list = AVATAR_CONTENT_TYPES.join(', ');
-          throw type.startsWith('image/')
-            ? new AppError('unsupported_image', `${type} is not accepted; send one of ${list}. SVG is never accepted.`)
-            : new AppError('unsupported_media_type', `Send the picture itself as the body, with Content-Type one of ${list}.`);
-        }
         if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw errors.badRequest('Send the picture as the request body.');
-        return profilesService.setAvatar(username, request.body);
+        return profilesService.setAvatar(me(request.session), request.body);
       },
     );
   });
@@ -149,6 +144,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+async function sessionsOnly(request: FastifyRequest): Promise<void> {
+  if (request.session && request.session.tokenId !== null) throw errors.insufficientScope('This needs a signed-in session; API tokens cannot use it.');
+}
+
+/** The upload's declared type must be one we take; the bytes are judged again (avatar-image.ts). */
+async function acceptedImageType(request: FastifyRequest): Promise<void> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (ACCEPTED.has(type)) return;
+  const list = AVATAR_CONTENT_TYPES.join(', ');
+  throw type.startsWith('image/')
+    ? new AppError('unsupported_image', `${type} is not accepted; send one of ${list}. SVG is never accepted.`)
+    : new AppError('unsupported_media_type', `Send the picture itself as the body, with Content-Type one of ${list}.`);
+}
 
 /** Whether an If-None-Match header names `etag` (a list, weak tags, or *). */
 function matches(header: string | undefined, etag: string): boolean {
