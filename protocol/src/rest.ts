@@ -124,6 +124,8 @@ export const Conversation = Type.Object({
   /** Mine too: shown as unread (counts as one) until I open it, even with nothing unread. */
   markedUnread: Type.Boolean(),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),
+  /** The peer's display name and picture (profile.ts), so the list shows them at once. */
+  ...ProfileFields,
 });
 export type Conversation = Static<typeof Conversation>;
 

@@ -58,18 +58,6 @@ export const TEXT_PROBLEM_MESSAGES: Record<TextProblem, string> = {
   control_character: 'must not hold control characters other than tab and line breaks',
 };
 
-/**
- * One emoji, as a reaction: a single pictographic grapheme (with its skin tone, variation
- * selector or ZWJ sequence), a flag, or a keycap.
- */
-const EMOJI =
-  /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}]|\u200D(?:\p{Extended_Pictographic}|[\u2640\u2642\u2695])\uFE0F?)*$/u;
-export const MAX_EMOJI_LENGTH = 32;
-
-export function isReactionEmoji(value: string): boolean {
-  return value.length <= MAX_EMOJI_LENGTH && EMOJI.test(value);
-}
-
 // A display name is shown beside other text on one line (a list row, a sender label, a
 // notification title), where it must not pass for something else. So on top of the message rules:
 // - It is one line: tab, LF, CR and the Unicode line and paragraph separators are refused.
@@ -114,22 +102,34 @@ export const DISPLAY_NAME_PROBLEM_MESSAGES: Record<DisplayNameProblem, string> =
   bidi_control: 'must not hold bidirectional embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)',
 };
 
+/**
+ * One emoji, as a reaction: a single pictographic grapheme (with its skin tone, variation
+ * selector or ZWJ sequence), a flag, or a keycap.
+ */
+const EMOJI =
+  /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}]|\u200D(?:\p{Extended_Pictographic}|[\u2640\u2642\u2695])\uFE0F?)*$/u;
+export const MAX_EMOJI_LENGTH = 32;
+
+export function isReactionEmoji(value: string): boolean {
+  return value.length <= MAX_EMOJI_LENGTH && EMOJI.test(value);
+}
+
 /** JSON-schema format names, registered with TypeBox here and with Ajv by the server. */
 export const TextFormats = {
   /** Message text: see messageTextProblem(). */
   message: 'message-text',
   /** Any other free text (passwords): only well-formedness is required. */
   wellFormed: 'well-formed-text',
-  /** A reaction: exactly one emoji (isReactionEmoji()). */
-  emoji: 'reaction-emoji',
   /** A display name as sent: checked after normalizeDisplayName(), see displayNameProblem(). */
   displayName: 'display-name',
+  /** A reaction: exactly one emoji (isReactionEmoji()). */
+  emoji: 'reaction-emoji',
 } as const;
 
 /** The check behind each format, for validators (Ajv) that keep their own registry. */
 export const TEXT_FORMAT_CHECKS: Record<(typeof TextFormats)[keyof typeof TextFormats], (value: string) => boolean> = {
   [TextFormats.message]: (value) => messageTextProblem(value) === undefined,
   [TextFormats.wellFormed]: isWellFormedText,
-  [TextFormats.emoji]: isReactionEmoji,
   [TextFormats.displayName]: (value) => displayNameProblem(normalizeDisplayName(value)) === undefined,
+  [TextFormats.emoji]: isReactionEmoji,
 };

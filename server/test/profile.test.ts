@@ -6,6 +6,10 @@
 import {
   ApiPaths,
   AVATAR_SIZE,
+  GroupApiPaths,
+  type ConversationsResponse,
+  type Group,
+  type GroupMembersResponse,
   MAX_AVATAR_BYTES,
   MAX_DISPLAY_NAME_LENGTH,
   MeResponse,
@@ -19,6 +23,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { appPerFile, bearer, connect, heard, register, send, waitFor } from './helpers/app.js';
+import { waitUntil } from './helpers/wait.js';
 
 const AVATAR_RATE = 4;
 const t = appPerFile({ API_RATE_PER_MINUTE: '100000', AVATAR_RATE_PER_MINUTE: String(AVATAR_RATE) });
@@ -296,6 +301,37 @@ describe('GET /api/profiles', () => {
     expect((await ask(names(100))).json<ProfilesResponse>().profiles).toEqual([]);
     for (const q of [names(101), '', 'Alice', 'a,,b']) expect(code(await ask(q)), q).toBe('validation_failed');
     expect((await ask('alice', null)).statusCode).toBe(401);
+  });
+});
+
+describe('lists of people', () => {
+  it('carry each person\'s display name and picture: conversation rows and group members', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    await setName(bob, 'Bob the Builder');
+    const pictured = await profileOf(await upload(bob, await picture(40, 40).png().toBuffer(), 'image/png'));
+    expect((await send(t, alice.token, bob.username, 'hi')).statusCode).toBe(202);
+    const expected = { displayName: 'Bob the Builder', avatarUrl: pictured.avatarUrl };
+    let rows: ConversationsResponse['conversations'] = [];
+    await waitUntil(
+      async () => {
+        const res = await t.app.inject({ method: 'GET', url: ApiPaths.conversations, headers: bearer(alice.token) });
+        rows = res.json<ConversationsResponse>().conversations;
+        return rows.length > 0;
+      },
+      15_000,
+      'the conversation listed',
+    );
+    expect(rows).toEqual([expect.objectContaining({ peer: bob.username, ...expected })]);
+
+    const created = await t.app.inject({ method: 'POST', url: GroupApiPaths.groups, headers: bearer(alice.token), payload: { name: 'Builders', members: [bob.username] } });
+    expect(created.statusCode, created.body).toBe(201);
+    const members = await t.app.inject({ method: 'GET', url: GroupApiPaths.members(created.json<Group>().id), headers: bearer(alice.token) });
+    expect(members.json<GroupMembersResponse>().members).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ username: bob.username, ...expected }),
+        expect.objectContaining({ username: alice.username, displayName: null, avatarUrl: null }),
+      ]),
+    );
   });
 });
 

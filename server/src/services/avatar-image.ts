@@ -5,7 +5,7 @@
 import { AVATAR_SIZE } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 
 /**
  * Input pixels decoded at most: 6000×4000, a camera photo. A PNG of a few KB can declare 100,000
@@ -21,6 +21,8 @@ const DECODE_TIMEOUT_SECONDS = 10;
  * exhausting memory or starving message delivery.
  */
 const MAX_CONCURRENT_DECODES = 2;
+/** Uploads waiting for a decode at most (each holds its body, up to 2 MiB); more are told to retry. */
+const MAX_WAITING_DECODES = 32;
 
 type Format = 'png' | 'jpeg' | 'webp' | 'gif';
 
@@ -48,20 +50,30 @@ const unsupported = () =>
   new AppError('unsupported_image', 'The picture must be a PNG, JPEG, WebP or GIF file (judged by its contents; SVG is never accepted).');
 const undecodable = () => new AppError('invalid_image', 'The picture could not be read: the file is damaged or not what it claims to be.');
 
-let running = 0;
-const waiting: (() => void)[] = [];
-async function withDecodeSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT_DECODES) await new Promise<void>((resolve) => waiting.push(resolve));
-  else running++;
-  try {
-    return await work();
-  } finally {
-    // The slot passes straight to the next waiter, so `running` counts it throughout.
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
+/**
+ * Runs work at most `concurrency` at a time, the rest in arrival order; past `maxWaiting` waiting,
+ * refuses at once with 503 service_unavailable (and Retry-After) instead of queueing without end.
+ */
+export function createSlots(concurrency: number, maxWaiting: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async function withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= concurrency) {
+      if (waiting.length >= maxWaiting) throw errors.serviceUnavailable('Too many pictures are being processed right now; retry in a few seconds.');
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next waiter, so `running` counts it throughout.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
+
+const withDecodeSlot = createSlots(MAX_CONCURRENT_DECODES, MAX_WAITING_DECODES);
 
 export interface AvatarImage {
   /** image/webp bytes, AVATAR_SIZE square, with no metadata. */

@@ -12,6 +12,8 @@ export function avatarUrl(username: string, hash: string): string {
   return `${ApiPaths.avatar(username)}?v=${hash}`;
 }
 
+type ProfileFieldValues = Pick<Profile, 'displayName' | 'avatarUrl'>;
+
 export function toProfile(row: ProfileRow): Profile {
   // A bot named before the display-name rules (a line break, a bidi override) shows its username
   // rather than a name no client would accept.
@@ -43,6 +45,18 @@ export function createProfilesService(deps: { profiles: ProfilesRepository; even
     },
 
     profileOf: current,
+
+    /**
+     * `rows` with the profile of the person each names (`key`), for lists of people (conversation
+     * rows, group members): one query for the whole list.
+     */
+    async withProfiles<K extends string, T extends Record<K, string>>(rows: readonly T[], key: K): Promise<(T & ProfileFieldValues)[]> {
+      const found = new Map((await profiles.profilesOf(rows.map((r) => r[key]))).map((row) => [row.username, toProfile(row)]));
+      return rows.map((r) => {
+        const profile = found.get(r[key]);
+        return { ...r, displayName: profile?.displayName ?? null, avatarUrl: profile?.avatarUrl ?? null };
+      });
+    },
 
     async setDisplayName(username: string, raw: string | null): Promise<Profile> {
       let name: string | null = null;

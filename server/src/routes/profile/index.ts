@@ -15,6 +15,7 @@ import {
   normalizeUsername,
 } from '@messenger/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../errors.js';
 
 const ACCEPTED = new Set<string>(AVATAR_CONTENT_TYPES);
@@ -70,8 +71,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // Its own scope: here alone a body is raw bytes, up to MAX_AVATAR_BYTES instead of the app's
-  // 64 KiB of JSON. Every content type is read (as bytes, within the limit) so that the answer
-  // to a wrong one is ours, naming what to send, not Fastify's "send JSON".
+  // 64 KiB of JSON. A wrong Content-Type is answered before parsing (acceptedImageType), with a
+  // message naming what to send, not Fastify's "send JSON"; what passes is read as bytes.
   await app.register(async (upload) => {
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_AVATAR_BYTES }, (_request, body, done) => done(null, body));
@@ -82,25 +83,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           tags: ['profile'],
           summary: 'Set your picture',
           description: `The image itself is the body: PNG, JPEG, WebP or GIF (judged by its bytes), at most ${MAX_AVATAR_BYTES} bytes. It is stored as a 256×256 WebP without metadata.`,
-          response: { 200: Profile, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody },
+          response: { 200: Profile, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody, 503: ErrorBody },
         },
         bodyLimit: MAX_AVATAR_BYTES,
         config: { rateLimit: { max: app.config.limits.avatarPerMinute, timeWindow: '1 minute' } },
-        // Refused before the body is read, not after 2 MiB of it.
-        onRequest: app.requireUser,
+        // Refused before the body is read, not after 2 MiB of it, in the order every route
+        // refuses: no user, an API token (which learns nothing more of a route it may not use;
+        // plugins/auth.ts checks the same again before validation), then the content type.
+        onRequest: [app.requireUser, sessionsOnly, acceptedImageType],
         preHandler: app.requireUser,
       },
       async (request) => {
-        const username = me(request.session);
-        const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (!ACCEPTED.has(type)) {
-          const list = AVATAR_CONTENT_TYPES.join(', ');
-          throw type.startsWith('image/')
-            ? new AppError('unsupported_image', `${type} is not accepted; send one of ${list}. SVG is never accepted.`)
-            : new AppError('unsupported_media_type', `Send the picture itself as the body, with Content-Type one of ${list}.`);
-        }
         if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw errors.badRequest('Send the picture as the request body.');
-        return profilesService.setAvatar(username, request.body);
+        return profilesService.setAvatar(me(request.session), request.body);
       },
     );
   });
@@ -123,26 +118,46 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const username = normalizeUsername(request.params.username);
       const noPicture = () => errors.notFound(`${username} has no picture.`);
       if (!isValidUsername(username)) throw noPicture();
-      const hash = await repos.profiles.avatarHash(username);
-      if (hash === undefined) throw noPicture();
-      const etag = `"${hash}"`;
-      reply.header('cache-control', request.query.v === hash ? IMMUTABLE : REVALIDATE).header('etag', etag);
-      if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      // Read again with the bytes: a change in between serves the newer picture under its own tag.
+      const validators = (hash: string) => ({
+        etag: `"${hash}"`,
+        'cache-control': request.query.v === hash ? IMMUTABLE : REVALIDATE,
+      });
+      // A revalidation that matches is answered from the version alone, without the bytes.
+      const ifNoneMatch = request.headers['if-none-match'];
+      if (ifNoneMatch !== undefined) {
+        const hash = await repos.profiles.avatarHash(username);
+        if (hash === undefined) throw noPicture();
+        if (matches(ifNoneMatch, `"${hash}"`)) return reply.code(304).headers(validators(hash)).send();
+      }
       const avatar = await repos.profiles.avatar(username);
       if (!avatar) throw noPicture();
       return reply
-        .header('etag', `"${avatar.hash}"`)
-        .header('cache-control', request.query.v === avatar.hash ? IMMUTABLE : REVALIDATE)
-        .header('content-type', 'image/webp')
-        .header('x-content-type-options', 'nosniff')
-        // Opened on its own (a new tab), the picture is a document: it may run, load and embed nothing.
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('content-disposition', 'inline; filename="avatar.webp"')
+        .headers({
+          ...validators(avatar.hash),
+          'content-type': 'image/webp',
+          'x-content-type-options': 'nosniff',
+          // Opened on its own (a new tab), the picture is a document: it may run, load and embed nothing.
+          'content-security-policy': "default-src 'none'; sandbox",
+          'content-disposition': 'inline; filename="avatar.webp"',
+        })
         .send(avatar.image);
     },
   );
 };
+
+async function sessionsOnly(request: FastifyRequest): Promise<void> {
+  if (request.session && request.session.tokenId !== null) throw errors.insufficientScope('This needs a signed-in session; API tokens cannot use it.');
+}
+
+/** The upload's declared type must be one we take; the bytes are judged again (avatar-image.ts). */
+async function acceptedImageType(request: FastifyRequest): Promise<void> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (ACCEPTED.has(type)) return;
+  const list = AVATAR_CONTENT_TYPES.join(', ');
+  throw type.startsWith('image/')
+    ? new AppError('unsupported_image', `${type} is not accepted; send one of ${list}. SVG is never accepted.`)
+    : new AppError('unsupported_media_type', `Send the picture itself as the body, with Content-Type one of ${list}.`);
+}
 
 /** Whether an If-None-Match header names `etag` (a list, weak tags, or *). */
 function matches(header: string | undefined, etag: string): boolean {
