@@ -4,7 +4,8 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PersonAvatar, PersonName } from '../features/profile/Person';
 import { testQueryClient } from '../test/fixtures';
-import { createProfileBatcher, setProfile, useDisplayNames } from './profiles';
+import { queryKeys } from './keys';
+import { createProfileBatcher, seedProfiles, setProfile, useDisplayNames } from './profiles';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -122,5 +123,20 @@ describe('the display-name hooks', () => {
     act(() => picture.dispatchEvent(new Event('error')));
     expect(screen.queryByAltText('Alice Liddell')).toBeNull();
     expect(screen.getByText('AL')).toBeInTheDocument();
+  });
+});
+
+describe('seedProfiles', () => {
+  it('takes the names a list carried, skips an older server’s rows, and never overwrites what is known', () => {
+    const client = testQueryClient();
+    setProfile(client, profile('bob', 'Bob (live)'));
+    seedProfiles(client, [
+      { username: 'alice', displayName: 'Alice', avatarUrl: null },
+      { username: 'bob', displayName: 'Bob (stale list)', avatarUrl: null },
+      { username: 'carol' },
+    ]);
+    expect(client.getQueryData(queryKeys.profile('alice'))).toEqual(profile('alice', 'Alice'));
+    expect(client.getQueryData(queryKeys.profile('bob'))).toEqual(profile('bob', 'Bob (live)'));
+    expect(client.getQueryData(queryKeys.profile('carol'))).toBeUndefined();
   });
 });

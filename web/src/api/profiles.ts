@@ -116,6 +116,28 @@ export function setProfile(client: QueryClient, profile: Profile): void {
   );
 }
 
+/** A person as a list carries them (a conversation row, a group member, a people result). */
+export interface ListedPerson {
+  username: string;
+  displayName?: string | null;
+  avatarUrl?: string | null;
+}
+
+/**
+ * Names and pictures that came with a list: the list paints with them, and nobody is asked again.
+ * Only where nothing is known yet: a list answered after a profile:update may hold the older name,
+ * and the live event is the newer word.
+ */
+export function seedProfiles(client: QueryClient, people: Iterable<ListedPerson>): void {
+  for (const { username, displayName, avatarUrl } of people) {
+    // Absent from an older server's answer: nothing to seed.
+    if (displayName === undefined || avatarUrl === undefined) continue;
+    if (client.getQueryData(queryKeys.profile(username)) !== undefined) continue;
+    const seeded: Profile = { username, displayName, avatarUrl };
+    client.setQueryData<ProfileAnswer>(queryKeys.profile(username), seeded);
+  }
+}
+
 /** After a reconnect: changes made while away reach no socket, so the names on screen are asked again. */
 export function refreshProfiles(client: QueryClient): Promise<void> {
   return client.invalidateQueries({ queryKey: queryKeys.profilesRoot });
