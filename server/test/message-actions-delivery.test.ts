@@ -408,3 +408,31 @@ describe('message actions, records that are not ours or name nothing', () => {
     expect(reason).toBe('unsigned');
   });
 });
+
+describe('replies in the store', () => {
+  it('keeps the quote a reply carries, live and in history, and empties it once the original is deleted, even for a reply stored after the delete', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const aliceTab = await connect(t, alice.token);
+    await waitFor(aliceTab, 'sync:done');
+    const original = await sendTo(alice, bob.username, 'the original');
+    const quote = { id: original.id, from: alice.username, text: 'the original' };
+    const reply = (text: string): TopicRecord => ({ v: 1, id: randomUUID(), from: bob.username, to: alice.username, text, sentAt: new Date().toISOString(), replyTo: quote });
+    const first = reply('a reply');
+    const heard = waitFor(aliceTab, 'message:new', ({ message }) => message.id === first.id);
+    await produce(t, first);
+    expect((await heard).message.replyTo).toEqual(quote);
+    await waitUntil(async () => (await history(alice.token, bob.username)).has(first.id), 15_000, 'the reply stored');
+    expect((await history(bob.token, alice.username)).get(first.id)?.replyTo).toEqual(quote);
+
+    await change('delete', alice.username, bob.username, original.id);
+    // Written after the delete, as a send that passed the route's check just before it could be.
+    const late = reply('a late reply');
+    await produce(t, late);
+    await waitUntil(async () => (await history(alice.token, bob.username)).has(late.id), 15_000, 'the late reply stored');
+    const page = await history(bob.token, alice.username);
+    expect(page.get(original.id)).toMatchObject({ text: '', deleted: true });
+    for (const id of [first.id, late.id]) expect(page.get(id)?.replyTo).toEqual({ id: original.id, from: alice.username, text: '', deleted: true });
+    expect(page.get(first.id)?.text).toBe('a reply');
+    aliceTab.close();
+  });
+});
