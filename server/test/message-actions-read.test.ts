@@ -275,6 +275,26 @@ describe('lists', () => {
   });
 });
 
+describe('unread counts', () => {
+  it('leave out what the reader hid, once they read', async () => {
+    const [ann, ben] = [name('ann'), name('ben')];
+    const [first, , third] = await direct(ann, ben, 'one', 'two', 'three');
+    await apply.hide(ben, third!);
+    const unread = async () => (await repos().messages.conversations(ben, 50)).find((c) => c.peer === ann)?.unread;
+    await repos().messages.markRead(ben, ann, first!, tick());
+    expect(await unread()).toBe(1);
+
+    const cat = name('cat');
+    const group = { id: randomUUID(), name: 'Hikers' };
+    const one = await groupSend(group, ann, [ann, cat], 'one');
+    const two = await groupSend(group, ann, [ann, cat], 'two');
+    await apply.hide(cat, two);
+    await repos().groupMessages.markGroupRead(cat, group.id, one, tick());
+    const [row] = await db.selectFrom('conversations').select('unread').where('owner', '=', cat).where('peer', '=', `#${group.id}`).execute();
+    expect(row?.unread).toBe(0);
+  });
+});
+
 describe('search', () => {
   it('never finds a deleted message, nor one the searcher hid; finds an edit by its new words only', async () => {
     const [ann, ben] = [name('ann'), name('ben')];

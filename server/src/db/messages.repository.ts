@@ -30,9 +30,6 @@ export interface StoredRecord {
 // Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
 // statement, Postgres 65,535, and 13 columns × 500 rows stays far below both.
 
-// The row → ChatMessage mapping lives with the other per-viewer reads; kept importable from here.
-export { MESSAGE_COLUMNS, stateOf, toChatMessage } from './message-views.repository.js';
-
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A copy's identity: a group message has one row per member, under one id. */
