@@ -272,6 +272,33 @@ describe('message actions, catch-up', () => {
     third.socket.close();
   });
 
+  it('a group member away gets the message, then its changes on their own copy, then sync:done', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const group = { id: randomUUID(), name: 'Ops' };
+    await t.app.repos.groups.create({ id: group.id, name: group.name, created_by: alice.username, created_at: new Date().toISOString() }, alice.username, [bob.username]);
+    const res = await t.app.inject({ method: 'POST', url: GroupApiPaths.messages(group.id), headers: bearer(alice.token), payload: { text: 'deploy at 5' } });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json<{ id: string }>();
+    const members = [alice.username, bob.username];
+    const edit = await groupChange('edit', alice.username, members, id, group, { text: 'deploy at 6' });
+    const react = await groupChange('react', alice.username, members, id, group, { emoji: '🚀' });
+    await waitUntil(async () => (await changeRow(react, bob.username)) !== undefined, 15_000, 'the reaction stored for bob');
+
+    const screen = await catchUp(bob.token);
+    const events = screen.frames.map(([event]) => event).filter((e) => e.startsWith('message:') || e === 'sync:done');
+    expect(events).toEqual(['message:batch', 'message:update', 'message:update', 'sync:done']);
+    expect(screen.updates.all.map((u) => u.change.id)).toEqual([edit, react]);
+    expect(screen.updates.all.at(-1)?.message).toMatchObject({
+      id,
+      from: alice.username,
+      to: bob.username,
+      text: 'deploy at 6',
+      group,
+      reactions: [{ emoji: '🚀', users: [alice.username] }],
+    });
+    screen.socket.close();
+  });
+
   it('a hide reaches the actor\'s screens as hidden, and only theirs', async () => {
     const [alice, bob] = [await register(t), await register(t)];
     const m = await sendTo(alice, bob.username, 'private');
