@@ -4,6 +4,7 @@
 // order by screens that were away, and counted by the inbox group until acknowledged.
 import {
   GroupApiPaths,
+  MAX_DISTINCT_REACTIONS,
   RecordHeaders,
   type ChangeKind,
   type ChangeRecordV3,
@@ -461,5 +462,22 @@ describe('replies in the store', () => {
     for (const id of [first.id, late.id]) expect(page.get(id)?.replyTo).toEqual({ id: original.id, from: alice.username, text: '', deleted: true });
     expect(page.get(first.id)?.text).toBe('a reply');
     aliceTab.close();
+  });
+});
+
+describe('the store holds the contract', () => {
+  it('never stores more distinct reactions on a message than MAX_DISTINCT_REACTIONS, even if records race past the route', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    const m = await sendTo(alice, bob.username, 'react to me');
+    const emoji = ['😀', '😁', '😂', '🤣', '😃', '😄', '😅', '😆', '😉', '😊', '😋', '😎', '😍', '😘', '🥰', '😗', '😙', '😚', '🙂', '🤗', '🤩'];
+    expect(emoji.length).toBe(MAX_DISTINCT_REACTIONS + 1);
+    for (const e of emoji) await change('react', bob.username, alice.username, m.id, { emoji: e });
+    // An emoji already there can still be added by someone else.
+    const last = await change('react', alice.username, bob.username, m.id, { emoji: emoji[0]! });
+    await waitUntil(async () => (await changeRow(last.record.id, bob.username)) !== undefined, 15_000, 'the reactions stored');
+    const rows = await t.app.database.db.selectFrom('message_reactions').select(['username', 'emoji']).where('message_id', '=', m.id).execute();
+    expect(new Set(rows.map((r) => r.emoji)).size).toBe(MAX_DISTINCT_REACTIONS);
+    expect(rows.filter((r) => r.emoji === emoji[0]).map((r) => r.username).sort()).toEqual([alice.username, bob.username].sort());
+    expect(rows.some((r) => r.emoji === emoji.at(-1))).toBe(false);
   });
 });
