@@ -171,6 +171,11 @@ describe('message actions, live', () => {
     expect(shown((await history(bob.token, alice.username)).get(m.id))).toEqual(shown(onBob.state.get(m.id)?.message));
     // Bob's screen never acknowledged: the change is still his to receive on another screen.
     expect((await changeRow(del.id, bob.username))?.delivered_at).toBeNull();
+    // Only the screens of whom a change is keyed by acknowledge it; the actor's ack moves nothing.
+    expect(await aliceTab.emitWithAck('message:ack', { ids: [del.id] })).toEqual({ ok: true, data: { acknowledged: 0 } });
+    expect(await bobTab.emitWithAck('message:ack', { ids: [edit.id, del.id] })).toEqual({ ok: true, data: { acknowledged: 2 } });
+    expect(await aliceTab.emitWithAck('message:ack', { ids: [react.id] })).toEqual({ ok: true, data: { acknowledged: 1 } });
+    expect((await changeRow(del.id, bob.username))?.delivered_at).not.toBeNull();
     aliceTab.close();
     bobTab.close();
   });
@@ -326,7 +331,7 @@ describe('message actions, catch-up', () => {
 });
 
 describe('message actions, never applied twice', () => {
-  it('a change produced twice, and the history group replayed from the start, leave the state of one application', async () => {
+  it('a change produced twice (a producer retry), and an older edit again after a newer one, leave the state of one application', async () => {
     const [alice, bob] = [await register(t), await register(t)];
     const m = await sendTo(alice, bob.username, 'lunch?');
     // A producer retry writes the same record twice; a stale edit comes again after a newer one.

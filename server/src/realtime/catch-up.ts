@@ -7,7 +7,7 @@ import type { MessageUpdate } from '@messenger/protocol';
 import type { PendingChange } from '../db/message-changes.repository.js';
 import type { PendingMessage } from '../db/messages.repository.js';
 import { aboveCommitted } from '../delivery/inbox.js';
-import type { ChatSocket, Held, RealtimeDeps } from './context.js';
+import type { ChatSocket, Held, PositionedUpdate, RealtimeDeps } from './context.js';
 
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
@@ -16,8 +16,8 @@ const MAX_CHANGES = 10_000;
 export interface CatchUpHooks {
   /** Hands over what live pushes held for this socket meanwhile, and lets it receive live again. */
   endSync: () => Held[];
-  /** Emits one update to this socket (the hub remembers the change as sent: its ack counts). */
-  emitUpdate: (update: MessageUpdate) => void;
+  /** Emits one update to this socket; `owed`: keyed by this user, so the hub remembers it as sent and their ack counts. */
+  emitUpdate: (update: MessageUpdate, owed: boolean) => void;
   /** Changes whose message is no longer the user's to see: delivered, there is nothing to send. */
   nothingToDeliver: (changeIds: string[]) => void;
 }
@@ -43,17 +43,17 @@ export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, hooks: Cat
   const owed = undelivered.length > 0 || changes.length > 0 ? await dropWhatKafkaSaysWasDelivered(username, undelivered, changes, deps) : { messages: [], changes: [] };
   // The Kafka positions stop here: a client is sent the message alone.
   const pending = owed.messages.map((p) => p.message);
-  const heldUpdates: MessageUpdate[] = [];
+  const heldUpdates: PositionedUpdate[] = [];
   for (const held of hooks.endSync()) {
     if (below(held.partition, held.offset)) continue;
-    if ('update' in held) heldUpdates.push(held.update);
+    if ('update' in held) heldUpdates.push(held);
     else pending.push(held.message);
   }
   for (let i = 0; i < pending.length && socket.connected; i += BATCH_SIZE) {
     socket.emit('message:batch', { messages: pending.slice(i, i + BATCH_SIZE) });
   }
-  for (const update of await updatesOf(username, owed.changes, deps, hooks)) hooks.emitUpdate(update);
-  for (const update of heldUpdates) hooks.emitUpdate(update);
+  for (const update of await updatesOf(username, owed.changes, deps, hooks)) hooks.emitUpdate(update, true);
+  for (const held of heldUpdates) hooks.emitUpdate(held.update, held.recipient === username);
   socket.emit('sync:done', { delivered: pending.length });
 }
 

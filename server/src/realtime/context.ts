@@ -45,6 +45,8 @@ export interface Positioned {
 /** A change's `message:update` on its way to one user's sockets, with where Kafka put the change. */
 export interface PositionedUpdate {
   update: MessageUpdate;
+  /** The change record's key: the one user whose acknowledgement of it counts. */
+  recipient: string;
   partition: number;
   offset: number;
 }

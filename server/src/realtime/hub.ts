@@ -83,9 +83,12 @@ export function createRealtime(deps: RealtimeDeps) {
   const syncing = new Map<string, Map<string, Held[]>>();
   const sentChanges = new RecentIds(SENT_CHANGES);
   const changeKey = (username: string, id: string) => `${username}\n${id}`;
-  /** Emits one update to these sockets of `username`, remembering that its change was sent. */
-  function emitUpdate(username: string, sockets: string | string[], update: PositionedUpdate['update']) {
-    sentChanges.add(changeKey(username, update.change.id));
+  /**
+   * Emits one update to these sockets of `username`; when the change is theirs to acknowledge
+   * (keyed by them), remembers that it was sent.
+   */
+  function emitUpdate(username: string, sockets: string | string[], update: PositionedUpdate['update'], owed: boolean) {
+    if (owed) sentChanges.add(changeKey(username, update.change.id));
     io.local.to(sockets).emit('message:update', update);
   }
 
@@ -310,7 +313,7 @@ export function createRealtime(deps: RealtimeDeps) {
 
     catchUp(socket, deps, {
       endSync: () => endSync(socket),
-      emitUpdate: (update) => emitUpdate(username, socket.id, update),
+      emitUpdate: (update, owed) => emitUpdate(username, socket.id, update, owed),
       nothingToDeliver: (changeIds) => acknowledgeOnBehalf(username, [], changeIds),
     }).catch((error: unknown) => {
       endSync(socket);
@@ -379,7 +382,7 @@ export function createRealtime(deps: RealtimeDeps) {
      */
     deliverUpdate(username: string, positioned: PositionedUpdate) {
       const sockets = liveSockets(username, positioned, undefined, true, []);
-      if (sockets.length > 0) emitUpdate(username, sockets, positioned.update);
+      if (sockets.length > 0) emitUpdate(username, sockets, positioned.update, positioned.recipient === username);
     },
 
     /**
