@@ -17,7 +17,7 @@ import {
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bearer, connect, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
+import { bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
 let t: TestApp;
@@ -484,5 +484,31 @@ describe('the store holds the contract', () => {
     expect(new Set(rows.map((r) => r.emoji)).size).toBe(MAX_DISTINCT_REACTIONS);
     expect(rows.filter((r) => r.emoji === emoji[0]).map((r) => r.username).sort()).toEqual([alice.username, bob.username].sort());
     expect(rows.some((r) => r.emoji === emoji.at(-1))).toBe(false);
+  });
+});
+
+describe('message actions across two server processes', () => {
+  it('a change produced through one process reaches, and is acknowledged on, screens of the other', async () => {
+    const a = t;
+    const b = await startApp({ KAFKA_TOPIC_PREFIX: a.prefix, DATA_DIR: a.dataDir, INSTANCE_ID: 'b', KAFKA_CLIENT_ID: randomName('b') });
+    try {
+      const [alice, bob] = [await register(a), await register(a)];
+      const m = await sendTo(alice, bob.username, 'on A');
+      const onB = await connect(b, bob.token);
+      await waitFor(onB, 'sync:done');
+      expect(await onB.emitWithAck('message:ack', { ids: [m.id] })).toEqual({ ok: true, data: { acknowledged: 1 } });
+      const edit = changeRecord('edit', alice.username, bob.username, m.id, { text: 'on A, edited' });
+      const heard = waitFor(onB, 'message:update', (u) => u.change.id === edit.id);
+      await produce(a, edit);
+      expect((await heard).message.text).toBe('on A, edited');
+      expect(await onB.emitWithAck('message:ack', { ids: [edit.id] })).toEqual({ ok: true, data: { acknowledged: 1 } });
+      onB.close();
+      // Delivered: a screen on the first process gets nothing more.
+      const again = await catchUp(bob.token, a);
+      expect(again.updates.all).toEqual([]);
+      again.socket.close();
+    } finally {
+      await b.close();
+    }
   });
 });
