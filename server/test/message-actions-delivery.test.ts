@@ -17,7 +17,7 @@ import {
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bearer, connect, randomName, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
+import { bearer, collectMessages, connect, randomName, register, removeDir, send, startApp, waitFor, type ClientSocket, type TestApp } from './helpers/app.js';
 import { waitUntil } from './helpers/wait.js';
 
 let t: TestApp;
@@ -126,6 +126,11 @@ async function inbox(username: string, app = t) {
     committed: Number(offsets[0]?.partitions.find((p) => p.partition === partition)?.offset ?? -1),
     high: Number(ends.find((p) => p.partition === partition)?.high),
   };
+}
+
+/** Waits until the store holds message `id` (202 means Kafka holds it, not yet the store). */
+async function stored(token: string, peer: string, id: string, app = t) {
+  await waitUntil(async () => (await history(token, peer, app)).has(id), 15_000, `message ${id} stored`);
 }
 
 async function changeRow(id: string, recipient: string, app = t) {
@@ -334,6 +339,8 @@ describe('message actions, never applied twice', () => {
   it('a change produced twice (a producer retry), and an older edit again after a newer one, leave the state of one application', async () => {
     const [alice, bob] = [await register(t), await register(t)];
     const m = await sendTo(alice, bob.username, 'lunch?');
+    // Reactions are keyed by Alice, the message by Bob: another partition, which may be stored first.
+    await stored(alice.token, bob.username, m.id);
     // A producer retry writes the same record twice; a stale edit comes again after a newer one.
     const react = changeRecord('react', bob.username, alice.username, m.id, { emoji: '🍕' });
     const unreact = changeRecord('unreact', bob.username, alice.username, m.id, { emoji: '🍕' });
@@ -458,6 +465,7 @@ describe('replies in the store', () => {
     expect((await history(bob.token, alice.username)).get(first.id)?.replyTo).toEqual(quote);
 
     await change('delete', alice.username, bob.username, original.id);
+    await waitUntil(async () => (await history(alice.token, bob.username)).get(original.id)?.deleted === true, 15_000, 'the delete applied');
     // Written after the delete, as a send that passed the route's check just before it could be.
     const late = reply('a late reply');
     await produce(t, late);
@@ -474,6 +482,7 @@ describe('the store holds the contract', () => {
   it('never stores more distinct reactions on a message than MAX_DISTINCT_REACTIONS, even if records race past the route', async () => {
     const [alice, bob] = [await register(t), await register(t)];
     const m = await sendTo(alice, bob.username, 'react to me');
+    await stored(alice.token, bob.username, m.id);
     const emoji = ['😀', '😁', '😂', '🤣', '😃', '😄', '😅', '😆', '😉', '😊', '😋', '😎', '😍', '😘', '🥰', '😗', '😙', '😚', '🙂', '🤗', '🤩'];
     expect(emoji.length).toBe(MAX_DISTINCT_REACTIONS + 1);
     for (const e of emoji) await change('react', bob.username, alice.username, m.id, { emoji: e });
@@ -495,7 +504,8 @@ describe('message actions across two server processes', () => {
       const [alice, bob] = [await register(a), await register(a)];
       const m = await sendTo(alice, bob.username, 'on A');
       const onB = await connect(b, bob.token);
-      await waitFor(onB, 'sync:done');
+      // Accepted is not yet stored: it comes in the catch-up or live, whichever it makes.
+      await collectMessages(onB).until(1);
       expect(await onB.emitWithAck('message:ack', { ids: [m.id] })).toEqual({ ok: true, data: { acknowledged: 1 } });
       const edit = changeRecord('edit', alice.username, bob.username, m.id, { text: 'on A, edited' });
       const heard = waitFor(onB, 'message:update', (u) => u.change.id === edit.id);
