@@ -7,6 +7,7 @@ import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
+import { createMessageChangesRepository, type MessageChangesRepository } from '../db/message-changes.repository.js';
 import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
@@ -44,6 +45,7 @@ declare module 'fastify' {
     repos: {
       users: UsersRepository;
       messages: MessagesRepository;
+      messageChanges: MessageChangesRepository;
       idempotency: IdempotencyRepository;
       kafkaMembers: KafkaMembersRepository;
       groups: GroupsRepository;
@@ -101,6 +103,7 @@ export default fp(
     const repos = {
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db, { dialect: database.dialect }),
+      messageChanges: createMessageChangesRepository(database.db),
       idempotency: createIdempotencyRepository(database.db),
       kafkaMembers: createKafkaMembersRepository(database.db),
       groups: createGroupsRepository(database.db),
@@ -182,6 +185,7 @@ export default fp(
       config,
       auth: authService,
       messages: repos.messages,
+      changes: repos.messageChanges,
       groups: repos.groups,
       groupsService,
       peers,
