@@ -164,7 +164,7 @@ describe('change records', () => {
   });
 
   it('Idempotency-Key: the same key and request give the same change and one record; another request is 409', async () => {
-    const { alice, id } = await conversation();
+    const { alice, bob, id } = await conversation();
     const key = randomName('key');
     const [a, b] = await Promise.all([edit(alice.token, id, 'fixed', key), edit(alice.token, id, 'fixed', key)]);
     const c = await edit(alice.token, id, 'fixed', key);
@@ -173,6 +173,13 @@ describe('change records', () => {
     expect(ids.size).toBe(1);
     refused(await edit(alice.token, id, 'fixed again', key), 409, 'idempotency_conflict');
     refused(await remove(alice.token, id, 'everyone', key), 409, 'idempotency_conflict');
+
+    // A refused request never claims its key (a claim stands for a checked request, which another
+    // instance finding it may replay unchecked), so the same key is free for a later one.
+    const bobKey = randomName('key');
+    refused(await edit(bob.token, id, 'not mine', bobKey), 403, 'not_message_author');
+    expect(await t.app.repos.idempotency.find(bob.username, bobKey)).toBeUndefined();
+    expect((await act(bob.token, 'PUT', MessageActionPaths.reaction(id, '👍'), { key: bobKey })).statusCode).toBe(202);
 
     // A delete replayed after the store applied it still answers with the same change.
     const deleteKey = randomName('key');
