@@ -44,10 +44,8 @@ export function createMessageActionsService(deps: {
   retryAfterSeconds: number;
   /** MESSAGE_EDIT_WINDOW_SECONDS in ms; 0: no limit. */
   editWindowMs: number;
-  now?: () => number;
 }) {
   const idempotent = createIdempotentProducer(deps.idempotency);
-  const now = deps.now ?? Date.now;
 
   /**
    * The refusals, in the order a person can act on them: a message they cannot see (404, alike
@@ -60,7 +58,7 @@ export function createMessageActionsService(deps: {
     if (authorOnly && message.sender !== actor) throw errors.notMessageAuthor();
     if (action.kind === 'hide') return;
     if (message.deleted) throw errors.messageDeleted();
-    if (authorOnly && deps.editWindowMs > 0 && now() - Date.parse(message.sentAt) > deps.editWindowMs) {
+    if (authorOnly && deps.editWindowMs > 0 && Date.now() - Date.parse(message.sentAt) > deps.editWindowMs) {
       throw errors.editWindowClosed(deps.editWindowMs / 1000);
     }
     // Reacting again with an emoji already mine still produces a record (the store ignores it): an
