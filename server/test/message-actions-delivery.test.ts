@@ -335,6 +335,27 @@ describe('message actions, catch-up', () => {
   });
 });
 
+describe('message actions, a hide of what no screen acknowledged', () => {
+  it('counts the hidden copy as delivered, so the hider\'s inbox commit moves past it', async () => {
+    const [alice, bob] = [await register(t), await register(t)];
+    // Bob never connects before hiding: no screen of his acknowledges the message.
+    const m = await sendTo(alice, bob.username, 'seen in history only');
+    await stored(bob.token, alice.username, m.id);
+    const hide = await change('hide', bob.username, bob.username, m.id);
+    await waitUntil(async () => !(await history(bob.token, alice.username)).has(m.id), 10_000, 'the hide applied');
+    const row = await t.app.database.db.selectFrom('messages').select('delivered_at').where('id', '=', m.id).executeTakeFirstOrThrow();
+    expect(row.delivered_at).not.toBeNull();
+    // The next acknowledgement round commits past both the message and the hide.
+    const later = await sendTo(alice, bob.username, 'after the hide');
+    const { socket, frames } = await catchUp(bob.token);
+    const batches = frames.filter(([event]) => event === 'message:batch').flatMap(([, p]) => (p as { messages: ChatMessage[] }).messages.map((x) => x.id));
+    expect(batches).toEqual([later.id]);
+    await new Promise<void>((resolve, reject) => socket.emit('message:ack', { ids: [later.id] }, (r: { ok: boolean }) => (r.ok ? resolve() : reject(new Error('ack refused')))));
+    await waitUntil(async () => (await inbox(bob.username)).committed > Number(hide.offset), 10_000, 'the inbox commit past the hidden message');
+    socket.close();
+  });
+});
+
 describe('message actions, never applied twice', () => {
   it('a change produced twice (a producer retry), and an older edit again after a newer one, leave the state of one application', async () => {
     const [alice, bob] = [await register(t), await register(t)];

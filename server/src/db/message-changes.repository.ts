@@ -97,6 +97,15 @@ async function applyOne(trx: Transaction<Database>, c: StoredChange, shared: Set
         .values({ username: c.from, message_id: c.messageId, hidden_at: c.at })
         .onConflict((oc) => oc.columns(['username', 'message_id']).doNothing())
         .execute();
+      // Catch-up leaves hidden messages out, so a copy of the hider's own that no screen had
+      // acknowledged would stay undelivered for good and hold their inbox commit at its offset.
+      await trx
+        .updateTable('messages')
+        .set({ delivered_at: c.at })
+        .where(target(c))
+        .where('recipient', '=', c.from)
+        .where('delivered_at', 'is', null)
+        .execute();
       break;
     case 'react':
     case 'unreact': {
