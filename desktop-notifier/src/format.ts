@@ -1,5 +1,6 @@
 // Turns a chat message into what the OS shows: plain, short, and safe for every notifier.
 import { mentions, type ChatMessage } from '@messenger/protocol';
+import { plainMarkdown } from './markdown.js';
 
 export const APP_NAME = 'chat-notifier';
 export const MAX_BODY_CHARS = 200;
@@ -55,11 +56,11 @@ function isMention(message: Shown, me: string | undefined): boolean {
 
 /**
  * Title = sender (1:1) or "Group · Sender" (group; "… mentioned you" when the text @mentions `me`),
- * body = the text as one plain, truncated line. The group name comes from the message (its name
- * when sent) and is stripped like any text a stranger could choose.
+ * body = the text's words (Markdown markers dropped) as one plain, truncated line. The group name
+ * comes from the message (its name when sent) and is stripped like any text a stranger could choose.
  */
 export function formatMessage(message: Shown, me?: string): Formatted {
-  const body = truncate(plain(message.text), MAX_BODY_CHARS);
+  const body = truncate(plain(plainMarkdown(message.text)), MAX_BODY_CHARS);
   const sender = plain(message.from);
   if (!message.group) {
     return {
