@@ -300,6 +300,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
 
   let bodyMarkup = true;
   let clickActions = false;
+  let replaceable = false;
   if (!values['skip-self-check']) {
     const check = await selfCheck();
     if (!check.ok) {
@@ -312,6 +313,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     if (check.serverInfo) info(`notification server: ${check.serverInfo}`);
     bodyMarkup = check.bodyMarkup;
     clickActions = check.clickActions;
+    replaceable = check.replaceable;
     if (check.clickProblem) info(`clicking a notification will not open the conversation: ${check.clickProblem}`);
   }
 
@@ -320,7 +322,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   let agent: RunningAgent | undefined;
   const groups = new GroupDirectory();
   const mutedPeers = new MutedPeers();
-  const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, log: info });
+  const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, replaceable, log: info });
   const processor = new Processor({
     policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id), peerMuted: (u) => mutedPeers.has(u) },
     store,

@@ -86,15 +86,23 @@ export function formatMessage(message: Shown, me?: string): Formatted {
 /**
  * Several catch-up messages of one conversation become one notification: the latest text and the
  * count, or, when some of them mention `me`, the latest of those (a mention matters more than
- * the chatter after it).
+ * the chatter after it). `count`: how many it sums up, when more than the `messages` given.
  */
-export function formatSummary(messages: Shown[], me?: string): Formatted {
+export function formatSummary(messages: Shown[], me?: string, count = messages.length): Formatted {
   const last = messages[messages.length - 1];
   if (!last) throw new Error('formatSummary needs at least one message');
   const lead = messages.findLast((m) => isMention(m, me)) ?? last;
   const one = formatMessage(lead, me);
-  if (messages.length === 1) return one;
-  return { ...one, body: truncate(`(${messages.length} new) ${one.body}`, MAX_BODY_CHARS) };
+  if (count <= 1) return one;
+  return { ...one, body: truncate(`(${count} new) ${one.body}`, MAX_BODY_CHARS) };
+}
+
+/**
+ * The conversation a message belongs to, as notifications group it: the sender's username, or
+ * `#<groupId>` (`#` is not allowed in usernames, so the two never collide).
+ */
+export function conversationOf(message: Pick<ChatMessage, 'from' | 'group'>): string {
+  return message.group ? `#${message.group.id}` : message.from;
 }
 
 /** The web app's page `path` (from Formatted) on `server`. */
