@@ -51,10 +51,9 @@ interface Handlers {
   /**
    * A message was edited, deleted, hidden for me or reacted to (`message:update`, its whole new
    * state). In order with the messages: those caught up come after the catch-up's messages, live
-   * ones one at a time. With `onMessage`/`onMessages`, `change.id` is acknowledged when this
-   * resolves (not if it throws: the server offers it again on the next connect); with `onBatch`,
-   * acknowledging it is the caller's job, as for messages. Updates are states: applying one twice
-   * changes nothing.
+   * ones one at a time. `change.id` is acknowledged when this resolves, in every mode (not if it
+   * throws: the server offers it again on the next connect), and at once without a handler.
+   * Updates are states: applying one twice changes nothing.
    */
   onMessageUpdate?: (update: MessageUpdate, info: { live: boolean }) => void | Promise<void>;
   onGroupUpdate?: (update: GroupUpdate) => void;

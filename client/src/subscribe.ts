@@ -118,15 +118,15 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     chain = chain.then(() => delivery.deliver(items, catchUp)).catch(report);
   };
   // After the messages queued before them, so an update never overtakes the message it changes.
+  // Acknowledged in every mode (updates are states: nothing to record first), and at once without
+  // a handler, so a bot that ignores them is not offered them again on every connect.
   const enqueueUpdates = (updates: MessageUpdate[], live: boolean) => {
-    const handler = options.onMessageUpdate;
-    if (!handler) return;
     for (const update of updates) {
       chain = chain
         .then(async () => {
           if (closed) return;
-          await handler(update, { live });
-          if (!('onBatch' in options)) await ack([update.change.id]);
+          await options.onMessageUpdate?.(update, { live });
+          await ack([update.change.id]);
         })
         .catch(report);
     }
