@@ -108,10 +108,9 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       if (catchUp) log(`caught up (${items.length} waiting message(s)); live`);
       if (items.length > 0) void afterProcessing(opts.processor.process(items));
     },
-    // Edits, deletes, hides and reactions: on the processor's queue, after the messages before them.
-    onMessageUpdate: (update) => {
-      if (!stopped) void opts.processor.update(update).catch((error: unknown) => log(`update failed: ${error instanceof Error ? error.message : String(error)}`));
-    },
+    // Edits, deletes, hides and reactions: on the processor's queue, after the messages before
+    // them. The client acknowledges the change once this resolves.
+    onMessageUpdate: (update) => (stopped ? undefined : opts.processor.update(update)),
     onGroupUpdate: (payload) => {
       if (!groups) return;
       // In line with the messages: one that arrived before a mute is judged as it was sent.

@@ -87,9 +87,9 @@ export class Processor {
   }
 
   /**
-   * A message changed: in line with the messages, so it never overtakes the one it changes. Its
-   * change id is acknowledged once handled; reactions show nothing. Updates are states, so one
-   * applied twice, or an older one after a newer, changes nothing.
+   * A message changed: in line with the messages, so it never overtakes the one it changes.
+   * Reactions show nothing. Updates are states, so one applied twice, or an older one after a
+   * newer, changes nothing; the client acknowledges the change once this resolves.
    */
   update(update: MessageUpdate): Promise<void> {
     return this.enqueue(() => this.handleUpdate(update));
@@ -211,6 +211,5 @@ export class Processor {
         this.log(`${what}: could not change the notification: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    if (!(await this.deps.ack([change.id]))) this.log(`acknowledgement of ${what} failed; the server will offer it again`);
   }
 }
