@@ -60,7 +60,8 @@ function isMention(message: Shown, me: string | undefined): boolean {
  * comes from the message (its name when sent) and is stripped like any text a stranger could choose.
  */
 export function formatMessage(message: Shown, me?: string): Formatted {
-  const body = truncate(plain(plainMarkdown(message.text)), MAX_BODY_CHARS);
+  // A text of nothing but markers ("-" is an empty list item, ">" an empty quote) says what was typed.
+  const body = truncate(plain(plainMarkdown(message.text)) || plain(message.text), MAX_BODY_CHARS);
   const sender = plain(message.from);
   if (!message.group) {
     return {

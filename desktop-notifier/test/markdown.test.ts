@@ -36,6 +36,10 @@ describe('notification bodies', () => {
     expect(formatSummary([{ from: 'alice', text: 'a' }, { from: 'alice', text: '_b_' }]).body).toBe('(2 new) b');
   });
 
+  it('show the text as typed when it is only Markdown markers ("-" is an empty list item)', () => {
+    for (const text of ['-', '>', '1.', '* ', '```']) expect(formatMessage({ from: 'alice', text }).body).toBe(text.trim());
+  });
+
   it('show an empty-looking message as such', () => {
     expect(formatMessage({ from: 'alice', text: '**  **' }).body).toBe('** **');
     expect(formatMessage({ from: 'alice', text: '``' }).body).toBe('``');
