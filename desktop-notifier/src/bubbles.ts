@@ -3,7 +3,7 @@
 // conversation counts: the per-conversation tag (notify.ts) made it replace the one before, so an
 // older message no longer on screen is never raised again by its edit.
 import type { ChatMessage } from '@messenger/protocol';
-import { conversationOf, formatSummary, type Formatted } from './format.js';
+import { conversationOf, formatSummary, type Formatted, type NameOf } from './format.js';
 
 /** Conversations remembered with a bubble on screen; past it the oldest is forgotten. */
 export const MAX_BUBBLES = 500;
@@ -37,6 +37,7 @@ export class Bubbles {
 
   constructor(
     private readonly me: string,
+    private readonly names?: NameOf,
     private readonly limit = MAX_BUBBLES,
   ) {}
 
@@ -77,7 +78,7 @@ export class Bubbles {
     const next = formatSummary(
       bubble.entries.map((e) => e.message),
       this.me,
-      bubble.entries.length + bubble.older,
+      { count: bubble.entries.length + bubble.older, ...(this.names ? { names: this.names } : {}) },
     );
     if (next.title === bubble.shown.title && next.body === bubble.shown.body) return { do: 'nothing' };
     bubble.shown = next;

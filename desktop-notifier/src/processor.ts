@@ -10,6 +10,7 @@ import { MAX_ACK_IDS, type ChatMessage, type MessageUpdate } from '@messenger/pr
 import { Bubbles } from './bubbles.js';
 import { conversationOf, formatSummary } from './format.js';
 import { GraceHold } from './grace.js';
+import type { DisplayNames } from './names.js';
 import type { Notifier } from './notify.js';
 import { decide, type Policy, type Verdict } from './quiet.js';
 import type { SeenStore } from './seen-store.js';
@@ -34,6 +35,8 @@ export interface ProcessorDeps {
    * meanwhile (the server's `receipt:update` read, fed to markRead), it is not shown at all.
    */
   graceMs?: number;
+  /** Senders' display names for titles; without it, titles show usernames. */
+  names?: DisplayNames;
 }
 
 /** "alice", or "alice in group <id>" (log lines: ids, never message text). */
@@ -56,7 +59,7 @@ export class Processor {
   private readonly bubbles: Bubbles;
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.bubbles = new Bubbles(deps.policy.me);
+    this.bubbles = new Bubbles(deps.policy.me, deps.names && ((u) => deps.names?.get(u)));
   }
 
   private log(line: string) {
@@ -153,11 +156,13 @@ export class Processor {
     }
 
     const failed = new Set<string>();
+    const names = this.deps.names;
+    if (names && toNotify.size > 0) await names.load([...toNotify.values()].flatMap((ms) => ms.map((m) => m.from)));
     for (const messages of toNotify.values()) {
       const ids = messages.map((m) => m.id);
       const from = where(messages[messages.length - 1] as ChatMessage);
       try {
-        const shown = formatSummary(messages, policy.me);
+        const shown = formatSummary(messages, policy.me, names ? { names: (u) => names.get(u) } : {});
         const id = await this.deps.notifier.show(shown);
         this.bubbles.shown(typeof id === 'number' ? id : null, messages, shown);
         this.consecutiveFailures = 0;
