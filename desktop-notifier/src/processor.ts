@@ -20,6 +20,8 @@ export interface Incoming {
   readingNow: boolean;
   /** Deleted by me for myself while it waited: not to be shown. */
   hidden?: boolean;
+  /** The newest change applied while it waited (`change.at`, ms): an older one arriving late is ignored. */
+  changedAt?: number;
 }
 
 export interface ProcessorDeps {
@@ -194,7 +196,13 @@ export class Processor {
     const gone = hidden === true || message.deleted === true;
     if (change.kind === 'react' || change.kind === 'unreact') {
       // The notification shows no reactions (README: "Edits, deletes and reactions").
-    } else if (this.grace.update(message.id, (item) => ({ ...item, message, hidden: item.hidden || hidden === true }))) {
+    } else if (
+      this.grace.update(message.id, (item) => {
+        const at = Date.parse(change.at);
+        if (!(at > (item.changedAt ?? Number.NEGATIVE_INFINITY))) return item;
+        return { ...item, message, hidden: item.hidden || hidden === true, changedAt: at };
+      })
+    ) {
       this.log(`${what}: applied while it waits`);
     } else {
       const effect = this.bubbles.apply(message, change.at, gone);

@@ -172,8 +172,11 @@ describe('Processor: message updates', () => {
       t.p.onLater = (job) => void later.push(job);
       const [edited, deleted] = [msg('alice', 'draft'), msg('bob', 'regret')];
       await t.p.process([live(edited), live(deleted)]);
+      const stale = change(edited, 'edit', { text: 'second' });
       await t.p.update(change(edited, 'edit', { text: 'final' }));
+      await t.p.update(stale); // late: an older state than the one waiting
       await t.p.update(change(deleted, 'delete'));
+      await t.p.update(change(deleted, 'edit', { text: 'resurrected?' }, new Date(0).toISOString()));
       expect(t.desktop.shownEver).toEqual([]);
       await vi.advanceTimersByTimeAsync(3000);
       await Promise.all(later);
