@@ -9,6 +9,7 @@ import type {
   MeResponse,
   MessageUpdate,
   PresenceUpdate,
+  Profile,
   ReceiptChange,
   ServerToClientEvents,
   TypingUpdate,
@@ -60,6 +61,8 @@ interface Handlers {
   /** I muted or unmuted a 1:1 conversation (here or on another screen). */
   onConversationUpdate?: (update: ConversationUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;
+  /** My display name or picture changed (on any screen), or that of someone I share a conversation or group with. */
+  onProfileUpdate?: (profile: Profile) => void;
   onTyping?: (update: TypingUpdate) => void;
   /** `detail`: why it disconnected or could not connect. */
   onStatus?: (status: SubscriptionStatus, detail?: string) => void;

@@ -10,6 +10,7 @@ import {
   MessageBatch,
   MessageUpdate,
   PresenceUpdate,
+  Profile,
   ReceiptUpdate,
   SOCKET_PATH,
   SessionRevoked,
@@ -182,6 +183,10 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('conversation:update', (payload) => {
     if (check(ConversationUpdate, payload)) options.onConversationUpdate?.(payload);
     else report(new Error('malformed conversation:update'));
+  });
+  socket.on('profile:update', (payload) => {
+    if (check(Profile, payload)) options.onProfileUpdate?.(payload);
+    else report(new Error('malformed profile:update'));
   });
   socket.on('presence:update', (payload) => {
     if (check(PresenceUpdate, payload)) options.onPresence?.(payload);

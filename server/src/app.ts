@@ -22,6 +22,7 @@ import groupMessageRoutes from './routes/groups/messages.js';
 import healthRoutes from './routes/health/index.js';
 import integrationRoutes from './routes/integrations/index.js';
 import peopleRoutes from './routes/people/index.js';
+import profileRoutes from './routes/profile/index.js';
 import searchRoutes from './routes/search/index.js';
 import sendRoutes from './routes/send/index.js';
 import incomingWebhookRoutes from './routes/webhooks/incoming.js';
@@ -89,6 +90,7 @@ export async function buildApp(
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(peopleRoutes);
+  await app.register(profileRoutes);
   await app.register(sendRoutes);
   await app.register(conversationRoutes);
   await app.register(searchRoutes);

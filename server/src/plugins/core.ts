@@ -10,6 +10,7 @@ import { createMessagesRepository, type MessagesRepository } from '../db/message
 import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
+import { createProfilesRepository, type ProfilesRepository } from '../db/profiles.repository.js';
 import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
 import { createWebhooksRepository, type WebhooksRepository } from '../db/webhooks.repository.js';
 import { createConversationSettingsRepository, type ConversationSettingsRepository } from '../db/conversation-settings.repository.js';
@@ -30,6 +31,7 @@ import { createDomainEvents } from '../services/domain-events.js';
 import { createGroupsService, type GroupsService } from '../services/groups.service.js';
 import { SWEEP_INTERVAL_MS, sweepEnded } from '../services/housekeeping.js';
 import { createPeers, type Peers } from '../services/peers.js';
+import { createProfilesService, type ProfilesService } from '../services/profiles.service.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
 import { createWebhooksService, type WebhooksService } from '../services/webhooks.service.js';
@@ -51,6 +53,7 @@ declare module 'fastify' {
       integrations: IntegrationsRepository;
       webhooks: WebhooksRepository;
       conversationSettings: ConversationSettingsRepository;
+      profiles: ProfilesRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -70,6 +73,8 @@ declare module 'fastify' {
     webhooksService: WebhooksService;
     /** Who counts as whose peer for presence (services/peers.ts). */
     peers: Peers;
+    /** Display names and pictures. */
+    profilesService: ProfilesService;
   }
 }
 
@@ -105,6 +110,7 @@ export default fp(
       integrations: createIntegrationsRepository(database.db),
       webhooks: createWebhooksRepository(database.db),
       conversationSettings: createConversationSettingsRepository(database.db),
+      profiles: createProfilesRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -170,6 +176,7 @@ export default fp(
       maxMembers: config.groups.maxMembers,
     });
     const peers = createPeers({ messages: repos.messages, groups: repos.groups });
+    const profilesService = createProfilesService({ profiles: repos.profiles, events });
     const realtime = createRealtime({
       server: app.server,
       config,
@@ -178,6 +185,7 @@ export default fp(
       groups: repos.groups,
       groupsService,
       peers,
+      profiles: profilesService,
       bus,
       storedPositions: () => storedWatermark.positions(),
       storedNow: async () => {
@@ -247,6 +255,7 @@ export default fp(
       createWebhooksService({ webhooks: repos.webhooks, integrations: repos.integrations, users: repos.users, groups: repos.groups, send: sendService }),
     );
     app.decorate('peers', peers);
+    app.decorate('profilesService', profilesService);
 
     // Expired sessions, week-old idempotency keys and week-dead API tokens go hourly. A failed
     // sweep (database down) is only logged: the next one catches up.

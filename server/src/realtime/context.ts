@@ -15,6 +15,7 @@ import type { AuthService } from '../services/auth.service.js';
 import type { DomainEventMap, DomainEvents } from '../services/domain-events.js';
 import type { GroupsService } from '../services/groups.service.js';
 import type { Peers } from '../services/peers.js';
+import type { ProfilesService } from '../services/profiles.service.js';
 import type { EventLimiter } from './event-limiter.js';
 import type { SenderReceipt } from './receipts.js';
 
@@ -76,6 +77,8 @@ export interface RealtimeDeps {
   groupsService: GroupsService;
   /** Who hears whose presence: conversation partners and co-members. */
   peers: Peers;
+  /** Profiles as stored, for `profile:update` pushes. */
+  profiles: Pick<ProfilesService, 'profileOf'>;
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;

@@ -19,6 +19,7 @@ import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
+import { registerProfileUpdates } from './profiles.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
 import { createDeliveredReceipts } from './receipts.js';
 import { registerRevocations } from './revocation.js';
@@ -197,6 +198,14 @@ export function createRealtime(deps: RealtimeDeps) {
 
   registerRevocations({ io, auth: deps.auth, events: deps.events, clustered: deps.cluster !== undefined, logger });
   registerGroupUpdates({ io, events: deps.events, groups: deps.groupsService, hasLocalSockets: (u) => presence.socketCount(u) > 0, clustered: deps.cluster !== undefined, logger });
+  registerProfileUpdates({
+    io,
+    events: deps.events,
+    peers: deps.peers,
+    profileOf: (username) => deps.profiles.profileOf(username),
+    onlineAmong: (usernames) => directory.onlineAmong(usernames),
+    logger,
+  });
   // The sender sees "read"; the reader's other screens clear their unread badge.
   deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
