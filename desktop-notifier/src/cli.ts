@@ -6,6 +6,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type RunningAgent } from './agent.js';
+import { DisplayNames } from './names.js';
 import { Processor } from './processor.js';
 import { DEFAULT_GRACE_SECONDS, parseGraceSeconds } from './grace.js';
 import { ExitError, UsageError } from './cli-errors.js';
@@ -323,6 +324,8 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   const groups = new GroupDirectory();
   const mutedPeers = new MutedPeers();
   const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, replaceable, log: info });
+  const client = sessionClient(session);
+  const names = new DisplayNames((usernames) => client.getProfiles(usernames));
   const processor = new Processor({
     policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id), peerMuted: (u) => mutedPeers.has(u) },
     store,
@@ -330,6 +333,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
     log: info,
     graceMs: graceSeconds * 1000,
+    names,
   });
 
   info(
@@ -355,10 +359,10 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const client = sessionClient(session);
     agent = startAgent({
       client,
       processor,
+      names,
       log: info,
       groups: { directory: groups, load: () => client.groups() },
       mutedPeers: { peers: mutedPeers, load: () => client.conversations() },

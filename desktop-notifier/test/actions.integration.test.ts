@@ -152,6 +152,24 @@ afterAll(async () => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
+describe.sequential('display names on a real desktop', () => {
+  it('titles a bubble "Display Name (@username)", and follows a rename live (profile:update)', async () => {
+    const named = await api(world.alice, 'PATCH', ApiPaths.myProfile, { displayName: 'Alice Liddell' });
+    expect(named.status, await named.clone().text()).toBe(200);
+    const first = unique('named');
+    await notified(await send(world.alice, world.bob, first));
+    expect((await withTag(first)).map((n) => n.summary)).toEqual([`Alice Liddell (@${world.alice.username})`]);
+
+    const mark = agent.text().length;
+    const renamed = await api(world.alice, 'PATCH', ApiPaths.myProfile, { displayName: null });
+    expect(renamed.status).toBe(200);
+    await agent.waitFor(`profile of ${world.alice.username}: display name removed`, 10_000, mark);
+    const second = unique('unnamed');
+    await notified(await send(world.alice, world.bob, second));
+    expect((await withTag(second)).map((n) => n.summary)).toEqual([world.alice.username]);
+  });
+});
+
 // Skipped until the server's action routes and update delivery land (branches wip/actionsapi, wip/actionsdelivery):
 // PATCH /api/messages/:id, DELETE ?for=everyone|me and message:update live and on catch-up.
 describe.sequential.skip('edits and deletes on a real desktop', () => {
