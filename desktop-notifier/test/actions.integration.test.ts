@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ENTRY, run, start, waitUntil, waitingChildren, which, type Proc } from './helpers/desktop.js';
+import { CLI_ENTRY, randomName, run, start, waitUntil, waitingChildren, which, type Proc } from './helpers/desktop.js';
 import { PASSWORD, agentEnv, startWorld, stopWorld, unique, type User, type World } from './helpers/world.js';
 
 let world: World;
@@ -170,12 +170,14 @@ describe.sequential('display names on a real desktop', () => {
   });
 });
 
-// Skipped until the server's action routes and update delivery land (branches wip/actionsapi, wip/actionsdelivery):
-// PATCH /api/messages/:id, DELETE ?for=everyone|me and message:update live and on catch-up.
+// Skipped until the server's action routes and update delivery are on main (branches
+// wip/actionsapi and wip/actionsdelivery: PATCH /api/messages/:id, DELETE ?for=everyone|me, and
+// message:update live and on catch-up). With both merged in, all four passed (and failed against
+// the agent without the update handling); remove `.skip` when they land.
 describe.sequential.skip('edits and deletes on a real desktop', () => {
   it('an edit replaces the bubble in place: one bubble with the new text, and a click opens the chat once', async () => {
     await world.desktop.collect(); // nothing else on screen
-    const tag = unique('');
+    const tag = randomName('');
     const id = await send(world.alice, world.bob, `**Lunch** at noon? ${tag}`);
     await notified(id);
     const changeId = await act(world.alice, 'edit', id, `Lunch at \`one\`? ${tag}`);
@@ -211,6 +213,8 @@ describe.sequential.skip('edits and deletes on a real desktop', () => {
     relay.hold();
     const tag = unique('deleted early');
     const id = await send(world.alice, world.bob, `never mind ${tag}`);
+    // A 202 means Kafka holds it; the delete route looks for it in the store.
+    await stored(world.alice, world.bob, id, () => true);
     await act(world.alice, 'delete', id);
     await stored(world.alice, world.bob, id, (m) => m.deleted === true);
     const mark = agent.text().length;
