@@ -9,8 +9,11 @@ import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmAutolinkLiteralFromMarkdown } from 'mdast-util-gfm-autolink-literal';
 import { gfmAutolinkLiteral } from 'micromark-extension-gfm-autolink-literal';
 
-/** The constructs the web app does not render (rich-text.tsx's OFF): they stay as typed. */
-const OFF = [
+/**
+ * The constructs the web app does not render (rich-text.tsx's OFF): they stay as typed. A test
+ * (markdown.test.ts) keeps the two lists the same.
+ */
+export const OFF = [
   'htmlFlow',
   'htmlText',
   'characterReference',

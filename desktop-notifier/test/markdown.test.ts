@@ -1,9 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatMessage, formatSummary } from '../src/format.js';
-import { plainMarkdown } from '../src/markdown.js';
+import fs from 'node:fs';
+import { OFF, plainMarkdown } from '../src/markdown.js';
 
 describe('plainMarkdown', () => {
+  it('switches off the same constructs as the web app, so both read a text alike', () => {
+    const web = fs.readFileSync(new URL('../../web/src/features/messages/rich-text.tsx', import.meta.url), 'utf8');
+    const list = /const OFF = \[([^\]]*)\]/.exec(web)?.[1] ?? '';
+    expect([...list.matchAll(/'([^']+)'/g)].map((m) => m[1])).toEqual(OFF);
+  });
+
   it('drops the markers of the subset the web app renders, as its list preview does', () => {
     expect(plainMarkdown('**Release** is _today_')).toBe('Release is today');
     expect(plainMarkdown('run `npm test` first')).toBe('run npm test first');
