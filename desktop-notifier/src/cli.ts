@@ -325,7 +325,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   const mutedPeers = new MutedPeers();
   const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, replaceable, log: info });
   const client = sessionClient(session);
-  const names = new DisplayNames((usernames) => client.getProfiles(usernames));
+  const names = new DisplayNames((usernames, signal) => client.getProfiles(usernames, signal));
   const processor = new Processor({
     policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id), peerMuted: (u) => mutedPeers.has(u) },
     store,

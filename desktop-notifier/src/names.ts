@@ -5,6 +5,8 @@
 
 /** People remembered; past it the oldest is forgotten (asked again when next needed). */
 export const MAX_NAMES = 1000;
+/** A notification waits at most this long for names; then it shows usernames. */
+export const NAMES_TIMEOUT_MS = 2000;
 
 export interface NamedProfile {
   username: string;
@@ -15,8 +17,9 @@ export class DisplayNames {
   private readonly known = new Map<string, string | null>();
 
   constructor(
-    private readonly fetch: (usernames: readonly string[]) => Promise<readonly NamedProfile[]>,
+    private readonly fetch: (usernames: readonly string[], signal: AbortSignal) => Promise<readonly NamedProfile[]>,
     private readonly limit = MAX_NAMES,
+    private readonly timeoutMs = NAMES_TIMEOUT_MS,
   ) {}
 
   /** Learns the names of `usernames` not known yet, in one request. Never throws. */
@@ -24,7 +27,7 @@ export class DisplayNames {
     const missing = [...new Set(usernames)].filter((u) => !this.known.has(u));
     if (missing.length === 0) return;
     try {
-      const profiles = await this.fetch(missing);
+      const profiles = await this.fetch(missing, AbortSignal.timeout(this.timeoutMs));
       const found = new Map(profiles.map((p) => [p.username, p.displayName]));
       // Not found (a deleted account): remembered as having no name, so it is not asked again.
       for (const u of missing) this.set(u, found.get(u) ?? null);

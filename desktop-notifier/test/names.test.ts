@@ -70,6 +70,17 @@ describe('DisplayNames', () => {
     expect(n.get('alice')).toBe('Named');
   });
 
+  it('does not hold a notification back for a slow server: past the timeout, usernames', async () => {
+    const n = new DisplayNames(
+      (_usernames, signal) =>
+        new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
+      10,
+      50,
+    );
+    await n.load(['alice']);
+    expect(n.get('alice')).toBeUndefined();
+  });
+
   it('remembers a bounded number of people', async () => {
     const n = new DisplayNames(async (usernames) => usernames.map((u) => ({ username: u, displayName: u.toUpperCase() })), 3);
     await n.load(['a', 'b', 'c', 'd']);
