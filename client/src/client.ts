@@ -5,6 +5,9 @@ import {
   ApiPaths,
   ApiTokensResponse,
   Bot,
+  ChangeResponse,
+  type EditMessageBody,
+  MessageActionPaths,
   BotsResponse,
   CreatedApiToken,
   IntegrationPaths,
@@ -70,6 +73,14 @@ export interface SendOptions extends RetryOptions {
   idempotencyKey?: string;
   /** The sending screen's own socket id: that screen gets no echo of the message. */
   socketId?: string;
+  /** A reply: the id of a message of the same conversation, which the server quotes. */
+  replyTo?: string;
+}
+
+/** Options of the message actions (edit, delete, react): send()'s Idempotency-Key and retry rules. */
+export interface ActionOptions extends RetryOptions {
+  /** Defaults to a fresh random key, the same for every retry of this call. */
+  idempotencyKey?: string;
 }
 
 export interface HistoryOptions {
@@ -238,14 +249,38 @@ export class MessengerClient {
 
   /** Sends a 1:1 message; resolves with the 202 body once Kafka holds it. Retries 503/429. */
   send(to: string, text: string, options: SendOptions = {}): Promise<SendResponse> {
-    const body: SendBody = { to, text };
+    const body: SendBody = { to, text, ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }) };
     return this.sendWithRetries(ApiPaths.send, body, options);
   }
 
   /** Sends to a group (one copy per member, one Kafka transaction). Retries 503/429. */
   sendToGroup(groupId: string, text: string, options: SendOptions = {}): Promise<SendResponse> {
-    const body: GroupSendBody = { text };
+    const body: GroupSendBody = { text, ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }) };
     return this.sendWithRetries(GroupApiPaths.messages(groupId), body, options);
+  }
+
+  /**
+   * Replaces the text of my message (its author only, within the server's edit window). Every
+   * action resolves with the change (202 ChangeResponse) once Kafka holds it, and retries like send().
+   */
+  editMessage(id: string, text: string, options: ActionOptions = {}): Promise<ChangeResponse> {
+    const body: EditMessageBody = { text };
+    return this.changeWithRetries('PATCH', MessageActionPaths.message(id), body, options);
+  }
+
+  /** `everyone`: my message, gone for all (author only, within the window); `me`: gone from my view only. */
+  deleteMessage(id: string, scope: 'everyone' | 'me', options: ActionOptions = {}): Promise<ChangeResponse> {
+    return this.changeWithRetries('DELETE', `${MessageActionPaths.message(id)}?for=${scope}`, undefined, options);
+  }
+
+  /** Adds my reaction (one emoji); reacting again with the same emoji changes nothing. */
+  react(id: string, emoji: string, options: ActionOptions = {}): Promise<ChangeResponse> {
+    return this.changeWithRetries('PUT', MessageActionPaths.reaction(id, emoji), undefined, options);
+  }
+
+  /** Takes my reaction back; taking back one I never gave changes nothing. */
+  unreact(id: string, emoji: string, options: ActionOptions = {}): Promise<ChangeResponse> {
+    return this.changeWithRetries('DELETE', MessageActionPaths.reaction(id, emoji), undefined, options);
   }
 
   async conversations(signal?: AbortSignal): Promise<Conversation[]> {
@@ -391,6 +426,14 @@ export class MessengerClient {
     if (options.socketId) headers[SOCKET_ID_HEADER] = options.socketId;
     return withRetries(
       () => this.request(path, SendResponse, { method: 'POST', body, headers, ...(options.signal ? { signal: options.signal } : {}) }),
+      options,
+    );
+  }
+
+  private changeWithRetries(method: 'PATCH' | 'PUT' | 'DELETE', path: string, body: unknown, options: ActionOptions): Promise<ChangeResponse> {
+    const headers = { [IDEMPOTENCY_HEADER]: options.idempotencyKey ?? newIdempotencyKey() };
+    return withRetries(
+      () => this.request(path, ChangeResponse, { method, body, headers, ...(options.signal ? { signal: options.signal } : {}) }),
       options,
     );
   }

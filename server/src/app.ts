@@ -21,6 +21,7 @@ import groupRoutes from './routes/groups/index.js';
 import groupMessageRoutes from './routes/groups/messages.js';
 import healthRoutes from './routes/health/index.js';
 import integrationRoutes from './routes/integrations/index.js';
+import messageActionRoutes from './routes/messages/index.js';
 import peopleRoutes from './routes/people/index.js';
 import profileRoutes from './routes/profile/index.js';
 import searchRoutes from './routes/search/index.js';
@@ -96,6 +97,7 @@ export async function buildApp(
   await app.register(searchRoutes);
   await app.register(groupRoutes);
   await app.register(groupMessageRoutes);
+  await app.register(messageActionRoutes);
   await app.register(integrationRoutes);
   await app.register(webhookRoutes);
   await app.register(incomingWebhookRoutes);

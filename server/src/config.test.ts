@@ -130,3 +130,14 @@ describe('GROUP_MAX_MEMBERS', () => {
     for (const bad of ['1', '10001', 'many']) expect(problems({ GROUP_MAX_MEMBERS: bad }).join('\n')).toMatch(/^GROUP_MAX_MEMBERS=/);
   });
 });
+
+describe('MESSAGE_EDIT_WINDOW_SECONDS', () => {
+  it('defaults to 48 hours, takes 0 for no limit, and refuses negative, unit-suffixed or absurd values', () => {
+    expect(loadConfig({}).messageActions.editWindowMs).toBe(48 * 3_600_000);
+    expect(loadConfig({ MESSAGE_EDIT_WINDOW_SECONDS: '0' }).messageActions.editWindowMs).toBe(0);
+    expect(loadConfig({ MESSAGE_EDIT_WINDOW_SECONDS: '1' }).messageActions.editWindowMs).toBe(1000);
+    for (const bad of ['-1', '2d', '315360001']) {
+      expect(problems({ MESSAGE_EDIT_WINDOW_SECONDS: bad }).join('\n')).toMatch(/^MESSAGE_EDIT_WINDOW_SECONDS=/);
+    }
+  });
+});

@@ -67,6 +67,10 @@ const EnvSchema = Type.Object({
   // Members per group, the owner included. A group message is one Kafka record per member
   // (docs/architecture.md, "Groups"), so this bounds one send's transaction.
   GROUP_MAX_MEMBERS: Int(DEFAULT_MAX_GROUP_MEMBERS, 2, 10_000),
+  // How long after sending its author may edit a message or delete it for everyone; 0: always.
+  // The default (48 h) lets a typo be fixed without letting old history be rewritten silently.
+  // Up to 10 years, so a typo in the value is refused rather than read as "forever".
+  MESSAGE_EDIT_WINDOW_SECONDS: Int(172_800, 0, 315_360_000),
   // Empty: /metrics does not exist. Set: it answers only `Authorization: Bearer <token>`.
   METRICS_TOKEN: Type.String({ default: '', pattern: '^$|^[A-Za-z0-9._~+/=-]{16,256}$' }),
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 1_048_576),
@@ -156,6 +160,10 @@ export interface Config {
   groups: {
     /** The most members a group may have, the owner included (GROUP_MAX_MEMBERS). */
     maxMembers: number;
+  };
+  messageActions: {
+    /** MESSAGE_EDIT_WINDOW_SECONDS in ms: how long after sentAt its author may edit or delete for everyone; 0: no limit. */
+    editWindowMs: number;
   };
   /** Postgres only: a process's presence lease (PRESENCE_LEASE_MS); renewed every third of it. */
   presenceLeaseMs: number;
@@ -360,6 +368,7 @@ function fromEnv(
       socketHandshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,
     },
     groups: { maxMembers: env.GROUP_MAX_MEMBERS },
+    messageActions: { editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000 },
     presenceLeaseMs: env.PRESENCE_LEASE_MS,
     metricsToken: env.METRICS_TOKEN || undefined,
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },

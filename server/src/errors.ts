@@ -27,10 +27,15 @@ export const errors = {
   groupNotFound: () => new AppError('group_not_found', 'No such group, or you are not a member.'),
   groupFull: (max: number) => new AppError('group_full', `A group has at most ${max} members.`),
   messageNotFound: () => new AppError('message_not_found', 'No such message in this conversation.'),
+  messageDeleted: () => new AppError('message_deleted', 'That message was deleted.'),
+  notMessageAuthor: () => new AppError('not_message_author', 'Only its author can edit a message or delete it for everyone.'),
+  editWindowClosed: (seconds: number) =>
+    new AppError('edit_window_closed', `A message can be edited or deleted for everyone only within ${seconds} seconds of sending it.`),
+  tooManyReactions: (max: number) => new AppError('too_many_reactions', `A message carries at most ${max} different reactions.`),
   passwordRefused: (problem: PasswordProblem) => new AppError(problem, PASSWORD_PROBLEM_MESSAGES[problem]),
   usernameTaken: () => new AppError('username_taken', 'That username is taken.'),
   idempotencyConflict: () =>
-    new AppError('idempotency_conflict', 'This Idempotency-Key was already used for a different message.'),
+    new AppError('idempotency_conflict', 'This Idempotency-Key was already used for a different request.'),
   kafkaUnavailable: (retryAfterSeconds: number) =>
     new AppError('kafka_unavailable', 'The message could not be stored right now. Retry later.', {
       'retry-after': String(retryAfterSeconds),

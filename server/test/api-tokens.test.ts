@@ -234,7 +234,16 @@ describe('scope matrix', () => {
   // What each scope opens; every other authenticated route is for signed-in sessions only. A new
   // route that names no scope is refused to tokens by default, and this test then expects it.
   const opens: Record<string, string[]> = {
-    send: ['POST /send', 'POST /api/groups/{id}/messages', 'GET /api/me'],
+    send: [
+      'POST /send',
+      'POST /api/groups/{id}/messages',
+      'GET /api/me',
+      // Message actions are produced like messages.
+      'PATCH /api/messages/{id}',
+      'DELETE /api/messages/{id}',
+      'PUT /api/messages/{id}/reactions/{emoji}',
+      'DELETE /api/messages/{id}/reactions/{emoji}',
+    ],
     read: [
       'GET /api/me',
       'GET /api/people',

@@ -3,7 +3,9 @@
 import type { ChatMessage } from '@messenger/protocol';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { MESSAGE_COLUMNS, pageOf, positionOf, toChatMessage } from './messages.repository.js';
+import { chunks } from './chunks.js';
+import { lastMessagesAsSeen, MESSAGE_COLUMNS, notHiddenBy } from './message-views.repository.js';
+import { pageOf, positionOf } from './messages.repository.js';
 import { groupConversation } from './schema.js';
 import { transact } from './transaction.js';
 
@@ -16,14 +18,25 @@ export function createGroupMessagesRepository(db: Db) {
     async groupPage(member: string, groupId: string, before: string | undefined, limit: number) {
       const at = before ? await copyOf(member, groupId, before) : undefined;
       if (before && !at) return undefined;
-      return pageOf(db, { conversation: groupConversation(groupId), recipient: member }, at, limit);
+      return pageOf(db, { conversation: groupConversation(groupId), viewer: member, recipient: member }, at, limit);
     },
 
-    /** The member's latest copy in each of `groupIds`, for the group list. */
+    /**
+     * What the group list shows as the last message of each group, by the group's last message
+     * id (the conversation index's): the member's copy of it, or of the newest one before it when
+     * they hid it (none: absent).
+     */
     async lastInGroups(member: string, lastIds: readonly string[]): Promise<Map<string, ChatMessage>> {
-      if (lastIds.length === 0) return new Map();
-      const rows = await db.selectFrom('messages').select(MESSAGE_COLUMNS).where('recipient', '=', member).where('id', 'in', [...lastIds]).execute();
-      return new Map(rows.map((r) => [r.id, toChatMessage(r)]));
+      const out = new Map<string, ChatMessage>();
+      for (const chunk of chunks([...new Set(lastIds)])) {
+        const rows = await db.selectFrom('messages').select(MESSAGE_COLUMNS).where('recipient', '=', member).where('id', 'in', chunk).execute();
+        const seen = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: member, row })));
+        for (const [i, r] of rows.entries()) {
+          const message = seen[i];
+          if (message) out.set(r.id, message);
+        }
+      }
+      return out;
     },
 
     /**
@@ -52,6 +65,7 @@ export function createGroupMessagesRepository(db: Db) {
           .where('recipient', '=', member)
           .where('conversation', '=', conversation)
           .where('read_at', 'is', null)
+          .where(notHiddenBy(member))
           .executeTakeFirstOrThrow();
         await trx.updateTable('conversations').set({ unread: Number(left.n) }).where('owner', '=', member).where('peer', '=', conversation).execute();
         return changed;

@@ -4,7 +4,7 @@
 import type { ChatMessage, GroupRole } from '@messenger/protocol';
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Db } from './database.js';
-import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
+import { lastMessagesAsSeen, MESSAGE_COLUMNS } from './message-views.repository.js';
 import { groupConversation, type Database, type GroupMembersTable, type GroupsTable, type StoredSettings } from './schema.js';
 import { chunks } from './chunks.js';
 import { transact } from './transaction.js';
@@ -133,7 +133,8 @@ export function createGroupsRepository(db: Db) {
           .where('m.username', 'in', chunk)
           .execute();
         const lastIds = [...new Set(rows.flatMap((r) => (r.last_message_id ? [r.last_message_id] : [])))];
-        const copies = new Map<string, ChatMessage>();
+        // Each member's copy of the last message, or of the one before when they hid it (null: all hidden).
+        const copies = new Map<string, ChatMessage | null>();
         if (lastIds.length > 0) {
           const found = await db
             .selectFrom('messages')
@@ -142,7 +143,8 @@ export function createGroupsRepository(db: Db) {
             .where('id', 'in', lastIds)
             .where('recipient', 'in', rows.map((r) => r.username))
             .execute();
-          for (const m of found) copies.set(`${m.recipient}\n${m.id}`, toChatMessage(m));
+          const seen = await lastMessagesAsSeen(db, found.map((row) => ({ viewer: row.recipient, row })));
+          for (const [i, m] of found.entries()) copies.set(`${m.recipient}\n${m.id}`, seen[i] ?? null);
         }
         for (const r of rows) {
           views.push({

@@ -2,14 +2,10 @@
 // result) and newer than a message (scrolling down from there). Older pages are pageOf's.
 import type { ChatMessage } from '@messenger/protocol';
 import type { Db } from './database.js';
-import { MESSAGE_COLUMNS, positionOf, toChatMessage, type Position } from './messages.repository.js';
+import { MESSAGE_COLUMNS, notHiddenBy, withReactions } from './message-views.repository.js';
+import { positionOf, type ConversationRef, type Position } from './messages.repository.js';
 import { conversationKey, groupConversation } from './schema.js';
 
-/** One conversation, as one reader sees it: a group member's own copies with `recipient`. */
-interface ConversationRef {
-  conversation: string;
-  recipient?: string;
-}
 
 export interface WindowPage {
   /** Newest first, like every history page. */
@@ -28,13 +24,14 @@ async function walk(db: Db, where: ConversationRef, at: Position, side: 'newer' 
     .selectFrom('messages')
     .select(MESSAGE_COLUMNS)
     .where('conversation', '=', where.conversation)
+    .where(notHiddenBy(where.viewer))
     .where((eb) => eb.or([eb('sent_at', newer ? '>' : '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', newer ? '>' : '<=', at.id)])]))
     .orderBy('sent_at', newer ? 'asc' : 'desc')
     .orderBy('id', newer ? 'asc' : 'desc')
     .limit(limit + 1);
   if (where.recipient !== undefined) query = query.where('recipient', '=', where.recipient);
   const rows = await query.execute();
-  return { messages: rows.slice(0, limit).map(toChatMessage), more: rows.length > limit };
+  return { messages: await withReactions(db, rows.slice(0, limit)), more: rows.length > limit };
 }
 
 /** Where a page opens: after a message (exclusive), or around one (inclusive). */
@@ -71,10 +68,10 @@ function windowOf(db: Db, where: ConversationRef, cursor: WindowCursor, limit: n
 export function createHistoryWindowRepository(db: Db) {
   return {
     /** A page of the 1:1 conversation of `me` and `peer`, opened at `cursor`. */
-    conversation: (me: string, peer: string, cursor: WindowCursor, limit: number) => windowOf(db, { conversation: conversationKey(me, peer) }, cursor, limit),
+    conversation: (me: string, peer: string, cursor: WindowCursor, limit: number) => windowOf(db, { conversation: conversationKey(me, peer), viewer: me }, cursor, limit),
     /** A page of a group as `member` sees it (their copies), opened at `cursor`. */
     group: (member: string, groupId: string, cursor: WindowCursor, limit: number) =>
-      windowOf(db, { conversation: groupConversation(groupId), recipient: member }, cursor, limit),
+      windowOf(db, { conversation: groupConversation(groupId), viewer: member, recipient: member }, cursor, limit),
   };
 }
 

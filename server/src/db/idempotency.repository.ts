@@ -1,4 +1,5 @@
-// Idempotency keys for POST /send: the same key from the same sender always maps to one message.
+// Idempotency keys for POST /send and the message actions: the same key from the same person always
+// maps to one record id (services/idempotent-produce.ts).
 import type { Db } from './database.js';
 
 export function createIdempotencyRepository(db: Db) {
@@ -35,6 +36,15 @@ export function createIdempotencyRepository(db: Db) {
         .set({ kafka_partition: partition, kafka_offset: offset })
         .where('sender', '=', sender)
         .where('idem_key', '=', key)
+        .execute();
+    },
+    /** Frees a key whose request was refused before anything was produced, so a retry is judged afresh. */
+    async release(sender: string, key: string) {
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('sender', '=', sender)
+        .where('idem_key', '=', key)
+        .where('kafka_partition', 'is', null)
         .execute();
     },
     async deleteOlderThan(cutoff: string) {

@@ -1,15 +1,17 @@
 // The history store: every message materialized from Kafka, with per-message delivery and read
 // marks and a per-user conversation index (last message, unread count).
-import type { ChatMessage, ReceiptState } from '@messenger/protocol';
+import type { ChatMessage } from '@messenger/protocol';
 import { sql, type Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
-import { ackStatements, type Delivered } from './ack-statements.repository.js';
+import { ackStatements, type Delivered, type DeliveredChange } from './ack-statements.repository.js';
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
-import { conversationKey, groupConversation, groupOf, type MessagesTable } from './schema.js';
+import { emptyQuotesOfDeleted, storeChanges, type NewChange, type StoredChange } from './message-changes.repository.js';
+import { conversationKey, groupConversation } from './schema.js';
+import { lastMessagesAsSeen, MESSAGE_COLUMNS, notHiddenBy, withReactions } from './message-views.repository.js';
 
 export interface StoredRecord {
   id: string;
@@ -21,39 +23,14 @@ export interface StoredRecord {
   offset: number;
   /** Set on a member's copy of a group message. */
   group?: { id: string; name: string };
+  /** On a reply: the quote of the message it answers (ChatRecordV1.replyTo). */
+  replyTo?: { id: string; from: string; text: string } | undefined;
 }
-
-// What a client is shown of a stored message; the Kafka position is selected only where the
-// server needs it (undelivered()).
-type MessageRow = Pick<MessagesTable, 'id' | 'sender' | 'recipient' | 'conversation' | 'text' | 'sent_at' | 'delivered_at' | 'read_at' | 'group_name'>;
-
-export const MESSAGE_COLUMNS = ['id', 'sender', 'recipient', 'conversation', 'text', 'sent_at', 'delivered_at', 'read_at', 'group_name'] as const;
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // Rows go in slices of STATEMENT_CHUNK (500): SQLite allows 32,766 bound variables per
-// statement, Postgres 65,535, and 9 columns × 500 rows stays far below both.
+// statement, Postgres 65,535, and 13 columns × 500 rows stays far below both.
 
-export function stateOf(row: Pick<MessagesTable, 'delivered_at' | 'read_at'>): ReceiptState {
-  if (row.read_at) return 'read';
-  if (row.delivered_at) return 'delivered';
-  return 'sent';
-}
-
-/** The message as clients see it: a fresh object with the contract's keys and nothing else. */
-export function toChatMessage(row: MessageRow): ChatMessage {
-  const message: ChatMessage = {
-    id: row.id,
-    from: row.sender,
-    to: row.recipient,
-    text: row.text,
-    sentAt: row.sent_at,
-    state: stateOf(row),
-  };
-  const group = groupOf(row.conversation);
-  if (group !== undefined) message.group = { id: group, name: row.group_name ?? '' };
-  return message;
-}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A copy's identity: a group message has one row per member, under one id. */
 const copyKey = (id: string, recipient: string) => `${id}\n${recipient}`;
@@ -72,11 +49,18 @@ export interface PendingMessage {
 export interface AckRequest {
   recipient: string;
   ids: string[];
+  /**
+   * Acknowledged ids known to be changes to messages (`message:update`'s change.id), kept apart
+   * so a round without any runs no statement for them.
+   */
+  changeIds?: string[] | undefined;
 }
 
 export interface AckOutcome {
   /** the messages this request moved to delivered (repeats from other screens are not here) */
   changed: { id: string; sender: string; conversation: string; kafka_partition: number; kafka_offset: number }[];
+  /** the changes to messages (their `change.id`s) this request moved to delivered; absent: none */
+  changes?: { id: string; kafka_partition: number; kafka_offset: number }[];
   /**
    * For each partition where the round moved any of the recipient's messages to delivered: the
    * lowest offset of theirs still undelivered once the whole round is applied (null: none).
@@ -115,15 +99,24 @@ export function positionOf(db: Db, where: { conversation: string; recipient?: st
   return query.executeTakeFirst();
 }
 
+/** One conversation as one person reads it: a group member's own copies with `recipient`. */
+export interface ConversationRef {
+  conversation: string;
+  /** Whose view: what they hid is left out. */
+  viewer: string;
+  recipient?: string;
+}
+
 /**
- * One page of a conversation (a member's copies only, with `recipient`), newest first, older
- * than `at` when given; `nextBefore` names the oldest on the page when there are more.
+ * One page of a conversation as `where.viewer` sees it, newest first, older than `at` when
+ * given; `nextBefore` names the oldest on the page when there are more.
  */
-export async function pageOf(db: Db, where: { conversation: string; recipient?: string }, at: Position | undefined, limit: number) {
+export async function pageOf(db: Db, where: ConversationRef, at: Position | undefined, limit: number) {
   let query = db
     .selectFrom('messages')
     .select(MESSAGE_COLUMNS)
     .where('conversation', '=', where.conversation)
+    .where(notHiddenBy(where.viewer))
     .orderBy('sent_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);
@@ -131,7 +124,7 @@ export async function pageOf(db: Db, where: { conversation: string; recipient?: 
   if (at) query = query.where((eb) => eb.or([eb('sent_at', '<', at.sent_at), eb.and([eb('sent_at', '=', at.sent_at), eb('id', '<', at.id)])]));
   const rows = await query.execute();
   const more = rows.length > limit;
-  const messages = rows.slice(0, limit).map(toChatMessage);
+  const messages = await withReactions(db, rows.slice(0, limit));
   return { messages, nextBefore: more ? (messages.at(-1)?.id ?? null) : null };
 }
 
@@ -155,7 +148,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       .insertInto('messages')
       .values(
         Array.from({ length: rows }, (_, i) => {
-          const k = i * 10;
+          const k = i * 13;
           return {
             id: slot(k),
             sender: slot(k + 1),
@@ -167,6 +160,9 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
             kafka_offset: slot<number>(k + 7),
             read_at: slot<string | null>(k + 8),
             group_name: slot<string | null>(k + 9),
+            reply_to_id: slot<string | null>(k + 10),
+            reply_to_sender: slot<string | null>(k + 11),
+            reply_to_text: slot<string | null>(k + 12),
           };
         }),
       )
@@ -196,17 +192,22 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       )
       .compile(),
   );
-  /** The (sent_at, id) position of a message inside one conversation, for paging and reads. */
-  return {
+  const repository = {
+    /** storeBatch without changes: the ids that were new. */
+    insertBatch: async (records: StoredRecord[], through?: StoredThrough): Promise<Set<string>> => (await repository.storeBatch(records, through)).inserted,
+
     /**
      * Stores records that are not stored yet and updates both sides' conversation rows, and with
-     * `through` moves the store's positions in the same transaction. Returns the ids that were
-     * new. Idempotent: replays after a crash insert nothing twice.
+     * `through` moves the store's positions in the same transaction. Then applies the batch's
+     * changes to messages (message-changes.repository.ts), in that transaction too, after its
+     * messages. Returns the ids that were new and the changes recorded for the first time.
+     * Idempotent: replays after a crash insert nothing twice and apply no change twice.
      */
-    async insertBatch(records: StoredRecord[], through?: StoredThrough): Promise<Set<string>> {
+    async storeBatch(records: StoredRecord[], through?: StoredThrough, changes: readonly StoredChange[] = []): Promise<{ inserted: Set<string>; changes: NewChange[] }> {
       // copies newly stored (copyKey); a 1:1 message has one copy
       const inserted = new Set<string>();
-      if (records.length === 0 && (!through || through.positions.size === 0)) return inserted;
+      let applied: NewChange[] = [];
+      if (records.length === 0 && changes.length === 0 && (!through || through.positions.size === 0)) return { inserted, changes: applied };
       await transact(db, async (trx) => {
         inserted.clear(); // a rerun after a deadlock starts from nothing
         if (through) await writeStoredPositions(trx, { ...through, announce });
@@ -218,7 +219,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
             // inbox group's commit moves past it.
             const own = r.group !== undefined && r.to === r.from ? r.sentAt : null;
             const conversation = r.group ? groupConversation(r.group.id) : conversationKey(r.from, r.to);
-            values.push(r.id, r.from, r.to, conversation, r.text, r.sentAt, r.partition, r.offset, own, r.group?.name ?? null);
+            const q = r.replyTo;
+            values.push(r.id, r.from, r.to, conversation, r.text, r.sentAt, r.partition, r.offset, own, r.group?.name ?? null, q?.id ?? null, q?.from ?? null, q?.text ?? null);
           }
           const { rows } = await trx.executeQuery(insertMessages<{ id: string; recipient: string }>(chunk.length, values));
           for (const row of rows) inserted.add(copyKey(row.id, row.recipient));
@@ -255,22 +257,32 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         for (const chunk of chunks(ordered)) {
           await trx.executeQuery(upsertConversations(chunk.length, chunk.flatMap((c) => [c.owner, c.peer, c.last.id, c.last.sentAt, c.unread])));
         }
+        const quoted = records.flatMap((r) => (r.replyTo && r.replyTo.text !== '' ? [r.replyTo.id] : []));
+        if (quoted.length > 0) await emptyQuotesOfDeleted(trx, quoted);
+        applied = await storeChanges(trx, changes);
       });
-      return new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n'))));
+      return { inserted: new Set([...inserted].map((key) => key.slice(0, key.indexOf('\n')))), changes: applied };
     },
 
-    /** Everything addressed to `recipient` that no client of theirs has acknowledged, in order. */
+    /**
+     * Everything addressed to `recipient` that no client of theirs has acknowledged, in order,
+     * as they see it now: a message deleted before it was delivered goes out as deleted (clients
+     * acknowledge it like any other, and show where it was); one they hid goes out never, since
+     * their screens must not show it (applying the hide marks their copy delivered).
+     */
     async undelivered(recipient: string, limit: number): Promise<PendingMessage[]> {
       const rows = await db
         .selectFrom('messages')
         .select([...MESSAGE_COLUMNS, 'kafka_partition', 'kafka_offset'])
         .where('recipient', '=', recipient)
         .where('delivered_at', 'is', null)
+        .where(notHiddenBy(recipient))
         .orderBy('kafka_partition')
         .orderBy('kafka_offset')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({ message: toChatMessage(row), partition: row.kafka_partition, offset: row.kafka_offset }));
+      const messages = await withReactions(db, rows);
+      return rows.map((row, i) => ({ message: messages[i]!, partition: row.kafka_partition, offset: row.kafka_offset }));
     },
 
     /** All messages no client of their recipient acknowledged yet (the inbox groups' backlog). */
@@ -293,13 +305,19 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     async markDeliveredMany(requests: AckRequest[], now: string): Promise<AckOutcome[]> {
       const pairs = new Map<string, readonly [string, string]>();
       for (const r of requests) for (const id of r.ids) pairs.set(copyKey(id, r.recipient), [r.recipient, id]);
-      if (pairs.size === 0) return requests.map(() => ({ changed: [], lowestUndelivered: new Map() }));
+      const changePairs = new Map<string, readonly [string, string]>();
+      for (const r of requests) for (const id of r.changeIds ?? []) changePairs.set(copyKey(id, r.recipient), [r.recipient, id]);
+      if (pairs.size === 0 && changePairs.size === 0) return requests.map(() => ({ changed: [], lowestUndelivered: new Map() }));
       // Two statements per round, however many requests it holds: at 1,000 msg/s a round carried
       // ~16 acknowledgements, and an UPDATE plus a lookup for each were a third of the store's
-      // statements.
+      // statements. A third only when the round acknowledges changes to messages.
       return transact(db, async (trx) => {
         const moved = new Map<string, Delivered>();
-        for (const row of await acks.markDelivered(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
+        if (pairs.size > 0) for (const row of await acks.markDelivered(trx, [...pairs.values()], now)) moved.set(copyKey(row.id, row.recipient), row);
+        const movedChanges = new Map<string, DeliveredChange>();
+        if (changePairs.size > 0) {
+          for (const row of await acks.markChangesDelivered(trx, [...changePairs.values()], now)) movedChanges.set(copyKey(row.id, row.recipient), row);
+        }
         // Each copy goes to the first request naming it, as if the round ran one by one: a
         // repeat from the recipient's other screen moved nothing.
         const changed = requests.map((r) => {
@@ -312,14 +330,29 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           }
           return mine;
         });
+        const changes = requests.map((r) => {
+          const mine: NonNullable<AckOutcome['changes']> = [];
+          if (movedChanges.size === 0) return mine;
+          for (const id of r.changeIds ?? []) {
+            const row = movedChanges.get(copyKey(id, r.recipient));
+            if (!row) continue;
+            movedChanges.delete(copyKey(id, r.recipient));
+            mine.push({ id: row.id, kafka_partition: row.kafka_partition, kafka_offset: Number(row.kafka_offset) });
+          }
+          return mine;
+        });
         // Asked after the round's update, inside its transaction: one answer per recipient and
         // partition, whichever of their screens acknowledged what.
         const touched = new Map<string, readonly [string, number]>();
         for (const [i, r] of requests.entries()) {
-          for (const row of changed[i] ?? []) touched.set(`${r.recipient}\n${row.kafka_partition}`, [r.recipient, row.kafka_partition]);
+          for (const row of [...(changed[i] ?? []), ...(changes[i] ?? [])]) touched.set(`${r.recipient}\n${row.kafka_partition}`, [r.recipient, row.kafka_partition]);
         }
         const lowest = touched.size > 0 ? await acks.lowestUndelivered(trx, [...touched.values()]) : new Map<string, Map<number, number | null>>();
-        return requests.map((r, i) => ({ changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() }));
+        return requests.map((r, i) => {
+          const outcome: AckOutcome = { changed: changed[i] ?? [], lowestUndelivered: lowest.get(r.recipient) ?? new Map() };
+          if ((changes[i]?.length ?? 0) > 0) outcome.changes = changes[i];
+          return outcome;
+        });
       });
     },
 
@@ -369,6 +402,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
           .where('recipient', '=', reader)
           .where('conversation', '=', conversation)
           .where('read_at', 'is', null)
+          // What they hid is not shown, so not counted either.
+          .where(notHiddenBy(reader))
           .executeTakeFirstOrThrow();
         await trx
           .updateTable('conversations')
@@ -385,20 +420,22 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       const conversation = conversationKey(me, peer);
       const at = before ? await positionOf(db, { conversation }, before) : undefined;
       if (before && !at) return undefined;
-      return pageOf(db, { conversation }, at, limit);
+      return pageOf(db, { conversation, viewer: me }, at, limit);
     },
 
     async conversations(owner: string, limit: number) {
       const rows = await conversationRows(owner).orderBy('c.last_sent_at', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) }));
+      const last = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: owner, row })));
+      return rows.map((r, i) => ({ peer: r.peer, unread: r.unread, lastMessage: last[i] ?? null }));
     },
 
     /** `owner`'s conversations with those of `peers` they have one with, in no set order. */
     async conversationsWith(owner: string, peers: readonly string[]) {
-      const out: { peer: string; unread: number; lastMessage: ChatMessage }[] = [];
+      const out: { peer: string; unread: number; lastMessage: ChatMessage | null }[] = [];
       for (const chunk of chunks([...new Set(peers)])) {
         const rows = await conversationRows(owner).where('c.peer', 'in', chunk).execute();
-        for (const r of rows) out.push({ peer: r.peer, unread: r.unread, lastMessage: toChatMessage(r) });
+        const last = await lastMessagesAsSeen(db, rows.map((row) => ({ viewer: owner, row })));
+        for (const [i, r] of rows.entries()) out.push({ peer: r.peer, unread: r.unread, lastMessage: last[i] ?? null });
       }
       return out;
     },
@@ -425,6 +462,7 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
       return rows.map((r) => r.peer);
     },
   };
+  return repository;
 }
 
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;

@@ -4,7 +4,7 @@
 import { searchWords, type ChatMessage, type SearchMatch } from '@messenger/protocol';
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.js';
-import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository.js';
+import { MESSAGE_COLUMNS, notHiddenBy, withReactions } from './message-views.repository.js';
 import { conversationKey, groupConversation, type MessagesTable } from './schema.js';
 
 /** Where to look: everything the asker may read, or one conversation of theirs. */
@@ -106,6 +106,10 @@ export function createSearchRepository(db: Db, options: { dialect: 'sqlite' | 'p
       OR (m.recipient = ${me} AND m.conversation IN (SELECT '#' || g.group_id FROM group_members g WHERE g.username = ${me})))`;
   }
 
+  // What is found: never a message deleted for everyone (its text is '' and out of the index
+  // already, migration 0010; the check keeps it so whatever the index holds), nor one `me` hid.
+  const findable = (me: string, scope: SearchScope) => sql`${readable(me, scope)} AND m.deleted_at IS NULL AND ${notHiddenBy(me, 'm')}`;
+
   return {
     /**
      * Matches newest first, in the order the store received them (seq: send order to within the
@@ -127,14 +131,16 @@ export function createSearchRepository(db: Db, options: { dialect: 'sqlite' | 'p
           ? // CROSS JOIN keeps the index first: SQLite would otherwise walk the conversation's
             // rows and ask FTS5 about each one, which costs far more than reading the postings.
             await sql<Row>`SELECT ${columns} FROM messages_fts CROSS JOIN messages m ON m.seq = messages_fts.rowid
-              WHERE messages_fts MATCH ${fts5Match(terms, me, scope)} AND ${readable(me, scope)}
+              WHERE messages_fts MATCH ${fts5Match(terms, me, scope)} AND ${findable(me, scope)}
               ${cursor === undefined ? sql`` : sql`AND messages_fts.rowid < ${cursor}`}
               ORDER BY messages_fts.rowid DESC LIMIT ${limit + 1}`.execute(db)
           : await sql<Row>`SELECT ${columns} FROM messages m
-              WHERE m.text_search @@ to_tsquery('simple', ${tsQuery(terms, me, scope)}) AND ${readable(me, scope)}
+              WHERE m.text_search @@ to_tsquery('simple', ${tsQuery(terms, me, scope)}) AND ${findable(me, scope)}
               ${cursor === undefined ? sql`` : sql`AND m.seq < ${cursor}`}
               ORDER BY m.seq DESC LIMIT ${limit + 1}`.execute(db);
-      const found = rows.slice(0, limit).map((row) => ({ message: toChatMessage(row), matches: matchRanges(row.text, terms) }));
+      const page = rows.slice(0, limit);
+      const messages = await withReactions(db, page);
+      const found = page.map((row, i) => ({ message: messages[i]!, matches: matchRanges(row.text, terms) }));
       return { found, nextBefore: rows.length > limit ? (found.at(-1)?.message.id ?? null) : null };
     },
   };

@@ -3,7 +3,8 @@
 // only sends.
 //
 // The rule: the committed offset on a partition is the lowest offset of a message to the
-// recipient that no client of theirs acknowledged, or, when every one is acknowledged, an offset
+// recipient, or of a change to a message keyed by them (message actions), that no client of
+// theirs acknowledged, or, when every one is acknowledged, an offset
 // below which everything is stored. Catch-up treats everything below the committed offset as
 // delivered, so a commit that runs ahead of an unacknowledged message loses it for good (issue
 // 12, item 2: an ack of m2 alone used to commit past m1). It never moves backwards either.
@@ -50,7 +51,7 @@ export function roundAcks(
     if (!outcome) return;
     const partitions = byRecipient.get(w.recipient) ?? new Map<number, PartitionAcks>();
     byRecipient.set(w.recipient, partitions);
-    for (const row of outcome.changed) {
+    for (const row of outcome.changes ? [...outcome.changed, ...outcome.changes] : outcome.changed) {
       const p = row.kafka_partition;
       const lowestUnacked = outcome.lowestUndelivered.get(p);
       if (lowestUnacked === undefined) continue;

@@ -26,7 +26,8 @@ function setup(local: string[]) {
   const watermark = new Watermark(async () => new Map(), log);
   const handle = createLivePipeline({
     codec: counting,
-    realtime: { deliver: (p) => pushed.push(p.message), hasLocalSockets: (u) => local.includes(u) },
+    realtime: { deliver: (p) => pushed.push(p.message), deliverUpdate: () => undefined, hasLocalSockets: (u) => local.includes(u) },
+    views: () => Promise.resolve(new Map()),
     watermark,
     metrics: createMetrics(),
     logger: log,

@@ -54,7 +54,7 @@ export function createKafkaBus(options: KafkaBusOptions) {
     },
 
     produce: producer.produce,
-    /** All of a group message's copies, in one transaction. */
+    /** All of a group's records (a message's copies, a change's), in one transaction. */
     produceAll: fanOut.produceAll,
     deadLetter: producer.deadLetter,
 

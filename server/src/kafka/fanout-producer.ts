@@ -1,6 +1,7 @@
-// Producing a group message's copies, one per member, in one Kafka transaction: either every
-// member's copy is on the topic or none is (our consumers read committed), so a server dying
-// halfway through a fan-out never leaves some members with the message and others without.
+// Producing a group's records, one per member, in one Kafka transaction: a message's copies, or a
+// change's (an edit, a delete, a reaction). Either every member's record is on the topic or none
+// is (our consumers read committed), so a server dying halfway through a fan-out never leaves
+// some members with the message, or the edit, and others without.
 // Fan-outs arriving while one transaction runs ride the next one together: a transaction costs
 // a few round trips (AddPartitionsToTxn, Produce, EndTxn), paid once per round, not per message.
 import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
@@ -41,7 +42,7 @@ export function createFanOutProducer(kafka: Kafka, options: Options, partitionFo
       // deadline still bounds every wait.
       retry: { retries: 8, initialRetryTime: 10, maxRetryTime: 250 },
     });
-  // Created on the first group message: a server without groups never opens a transaction.
+  // Created on the first group fan-out: a server without groups never opens a transaction.
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
   let stopping = false;
@@ -122,7 +123,7 @@ export function createFanOutProducer(kafka: Kafka, options: Options, partitionFo
       }
     } catch (error) {
       await discard();
-      for (const f of round) f.reject(new KafkaUnavailableError('Kafka did not take the group message', { cause: error }));
+      for (const f of round) f.reject(new KafkaUnavailableError('Kafka did not take the group fan-out', { cause: error }));
     } finally {
       inFlight = false;
       if (queue.length > 0) setImmediate(() => void flush());
@@ -138,11 +139,11 @@ export function createFanOutProducer(kafka: Kafka, options: Options, partitionFo
       if (stopping) return Promise.reject(new KafkaUnavailableError('The server is shutting down'));
       // Timed out while queued: dropped, never written late. Timed out inside a running
       // transaction: the caller answers 503 and that transaction may still commit; the retry
-      // (same Idempotency-Key, same message id) is then a duplicate the store and clients drop.
+      // (same Idempotency-Key, same record id) is then a duplicate the store and clients drop.
       return queuedWithDeadline<ProduceResult[], Omit<QueuedFanOut, keyof Settlement<ProduceResult[]>>>(
         { records, partitions: records.map((r) => partitionFor(r.key)) },
         options.sendTimeoutMs,
-        () => new KafkaUnavailableError(`Kafka did not take the group message within ${options.sendTimeoutMs} ms`),
+        () => new KafkaUnavailableError(`Kafka did not take the group fan-out within ${options.sendTimeoutMs} ms`),
         (entry) => {
           queue.push(entry);
           if (!inFlight) setImmediate(() => void flush());

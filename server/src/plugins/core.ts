@@ -6,7 +6,9 @@ import { plaintextRemoteBrokers, type Config } from '../config.js';
 import { openDatabase, type OpenedDatabase } from '../db/database.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from '../db/idempotency.repository.js';
 import { createKafkaMembersRepository, type KafkaMembersRepository } from '../db/kafka-members.repository.js';
+import { createMessageActionsRepository, type MessageActionsRepository } from '../db/message-actions.repository.js';
 import { createMessagesRepository, type MessagesRepository } from '../db/messages.repository.js';
+import { createMessageChangesRepository, type MessageChangesRepository } from '../db/message-changes.repository.js';
 import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
@@ -33,6 +35,7 @@ import { SWEEP_INTERVAL_MS, sweepEnded } from '../services/housekeeping.js';
 import { createPeers, type Peers } from '../services/peers.js';
 import { createProfilesService, type ProfilesService } from '../services/profiles.service.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
+import { createMessageActionsService, type MessageActionsService } from '../services/message-actions.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
 import { createWebhooksService, type WebhooksService } from '../services/webhooks.service.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -44,6 +47,8 @@ declare module 'fastify' {
     repos: {
       users: UsersRepository;
       messages: MessagesRepository;
+      messageChanges: MessageChangesRepository;
+      messageActions: MessageActionsRepository;
       idempotency: IdempotencyRepository;
       kafkaMembers: KafkaMembersRepository;
       groups: GroupsRepository;
@@ -63,6 +68,8 @@ declare module 'fastify' {
     realtime: Realtime;
     authService: AuthService;
     sendService: SendService;
+    /** Edits, deletes, hides and reactions: checked, then produced as change records. */
+    messageActionsService: MessageActionsService;
     readService: ReadService;
     /** The 1:1 conversation list and its owner's settings (mute, pin, archive, unread mark). */
     conversationsService: ConversationsService;
@@ -101,6 +108,8 @@ export default fp(
     const repos = {
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db, { dialect: database.dialect }),
+      messageChanges: createMessageChangesRepository(database.db),
+      messageActions: createMessageActionsRepository(database.db),
       idempotency: createIdempotencyRepository(database.db),
       kafkaMembers: createKafkaMembersRepository(database.db),
       groups: createGroupsRepository(database.db),
@@ -182,6 +191,7 @@ export default fp(
       config,
       auth: authService,
       messages: repos.messages,
+      changes: repos.messageChanges,
       groups: repos.groups,
       groupsService,
       peers,
@@ -219,9 +229,19 @@ export default fp(
       codec: recordCodec,
       users: repos.users,
       groups: repos.groups,
+      messageActions: repos.messageActions,
       idempotency: repos.idempotency,
       metrics,
       retryAfterSeconds: Math.max(1, Math.ceil(config.kafka.sendTimeoutMs / 1000)),
+    });
+    const messageActionsService = createMessageActionsService({
+      bus,
+      codec: recordCodec,
+      messages: repos.messageActions,
+      idempotency: repos.idempotency,
+      metrics,
+      retryAfterSeconds: Math.max(1, Math.ceil(config.kafka.sendTimeoutMs / 1000)),
+      editWindowMs: config.messageActions.editWindowMs,
     });
 
     app.decorate('config', config);
@@ -234,6 +254,7 @@ export default fp(
     app.decorate('realtime', realtime);
     app.decorate('authService', authService);
     app.decorate('sendService', sendService);
+    app.decorate('messageActionsService', messageActionsService);
     app.decorate('readService', readService);
     app.decorate('conversationsService', createConversationsService({ messages: repos.messages, settings: repos.conversationSettings, groups: repos.groups, events }));
     app.decorate('groupsService', groupsService);

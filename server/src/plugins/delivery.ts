@@ -29,6 +29,7 @@ export default fp(
     const handleLive = createLivePipeline({
       codec: app.recordCodec,
       realtime: app.realtime,
+      views: app.repos.messageChanges.views,
       watermark,
       metrics: app.metrics,
       logger: log as never,

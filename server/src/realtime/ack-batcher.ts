@@ -16,6 +16,8 @@ import type { KafkaBus } from '../kafka/bus.js';
 export interface AckResult {
   /** the messages this acknowledgement moved to delivered (repeats from other screens are not here) */
   changed: AckOutcome['changed'];
+  /** how many changes to messages (by `change.id`) it moved to delivered */
+  changes: number;
   /** when the round marked them delivered */
   at: string;
 }
@@ -23,6 +25,7 @@ export interface AckResult {
 interface Waiting {
   recipient: string;
   ids: string[];
+  changeIds: string[] | undefined;
   resolve: (result: AckResult) => void;
   reject: (error: unknown) => void;
 }
@@ -74,14 +77,17 @@ export function createAckBatcher(deps: {
       return;
     }
     commit(round, outcomes, positions);
-    round.forEach((w, i) => w.resolve({ changed: outcomes[i]?.changed ?? [], at }));
+    round.forEach((w, i) => w.resolve({ changed: outcomes[i]?.changed ?? [], changes: outcomes[i]?.changes?.length ?? 0, at }));
   }
 
   return {
-    /** Marks `ids` delivered to `recipient` in the next round; resolves with what changed. */
-    acknowledge(recipient: string, ids: string[]): Promise<AckResult> {
+    /**
+     * Marks `ids` (messages) and `changeIds` (changes to messages) delivered to `recipient` in the
+     * next round; resolves with what changed.
+     */
+    acknowledge(recipient: string, ids: string[], changeIds?: string[]): Promise<AckResult> {
       return new Promise<AckResult>((resolve, reject) => {
-        waiting.push({ recipient, ids, resolve, reject });
+        waiting.push({ recipient, ids, changeIds, resolve, reject });
         schedule();
       });
     },

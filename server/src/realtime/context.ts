@@ -1,11 +1,12 @@
 // What the hub, the socket handlers and catch-up share: the typed socket.io server and socket,
 // the hub's dependencies, and room names. It imports none of them, so none imports the hub.
-import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
+import type { ChatMessage, ClientToServerEvents, MessageUpdate, ServerToClientEvents } from '@messenger/protocol';
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import type { GroupsRepository } from '../db/groups.repository.js';
+import type { MessageChangesRepository } from '../db/message-changes.repository.js';
 import type { MessagesRepository } from '../db/messages.repository.js';
 import type { PresenceRepository } from '../db/presence.repository.js';
 import type { PubSubPool } from '../db/postgres.js';
@@ -42,6 +43,18 @@ export interface Positioned {
   originSocket?: string | undefined;
 }
 
+/** A change's `message:update` on its way to one user's sockets, with where Kafka put the change. */
+export interface PositionedUpdate {
+  update: MessageUpdate;
+  /** The change record's key: the one user whose acknowledgement of it counts. */
+  recipient: string;
+  partition: number;
+  offset: number;
+}
+
+/** What waits for a socket still catching up: messages and updates, in the order they came. */
+export type Held = Positioned | PositionedUpdate;
+
 /**
  * Between server processes (serverSideEmit, Postgres only): these sessions are revoked; drop
  * them from the session cache, close their sockets, then acknowledge. One event per revocation,
@@ -72,6 +85,8 @@ export interface RealtimeDeps {
   config: Config;
   auth: AuthService;
   messages: MessagesRepository;
+  /** Changes to messages (message actions): catch-up's undelivered ones, and the views they carry. */
+  changes: MessageChangesRepository;
   groups: GroupsRepository;
   /** Group views for `group:update` pushes. */
   groupsService: GroupsService;

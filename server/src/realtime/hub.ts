@@ -3,7 +3,8 @@
 //
 // On Postgres several processes share the work (postgres-adapter.ts): typing, presence, receipts
 // and revocations reach every process. Chat messages do not: each process pushes them to its own
-// sockets from its own Kafka consumer, so `deliver` emits locally.
+// sockets from its own Kafka consumer, so `deliver` emits locally; so does `deliverUpdate`, for
+// changes to messages (message actions).
 import { CONNECT_ERROR, MAX_ACK_IDS, MAX_SOCKET_PACKET_BYTES, SOCKET_PATH, type ReceiptChange } from '@messenger/protocol';
 import { Server } from 'socket.io';
 import { conversationKey, groupConversation } from '../db/schema.js';
@@ -12,7 +13,17 @@ import { clientAddress, trustFunction } from '../net/client-address.js';
 import { createAckBatcher } from './ack-batcher.js';
 import { catchUp } from './catch-up.js';
 import { connectError, createHandshakeThrottle, createSocketCap } from './connection-gate.js';
-import { createInOrder, sessionRoom, userRoom, type ChatServer, type ChatSocket, type Positioned, type RealtimeDeps } from './context.js';
+import {
+  createInOrder,
+  sessionRoom,
+  userRoom,
+  type ChatServer,
+  type ChatSocket,
+  type Held,
+  type Positioned,
+  type PositionedUpdate,
+  type RealtimeDeps,
+} from './context.js';
 import { EventLimiter } from './event-limiter.js';
 import { registerGroupUpdates } from './groups.js';
 import { registerMessageHandlers } from './messages.handlers.js';
@@ -33,6 +44,11 @@ const MAX_PACKET_BYTES = Math.max(MAX_SOCKET_PACKET_BYTES, MAX_ACK_IDS * 39 + 10
 
 // Pairs already told each other's presence; more only means a repeated (correct) update.
 const INTRODUCED_PAIRS = 100_000;
+// Changes to messages this process sent to someone's screens, as `user\nchange id`: an
+// acknowledged id found here is a change's, and only then does the ack round look in
+// message_changes (ack-statements.repository.ts). A change that fell out is sent again by the
+// next catch-up, and its acknowledgement then counts.
+const SENT_CHANGES = 100_000;
 // setTimeout cannot wait longer than ~24.8 days; re-check sessions at least daily.
 const MAX_SESSION_CHECK_MS = 24 * 3_600_000;
 
@@ -65,10 +81,20 @@ export function createRealtime(deps: RealtimeDeps) {
   });
   // Sockets still catching up, per user: live messages for them wait here and follow the
   // catch-up, so a returning client sees its backlog and then the new messages, in order.
-  const syncing = new Map<string, Map<string, Positioned[]>>();
+  const syncing = new Map<string, Map<string, Held[]>>();
+  const sentChanges = new RecentIds(SENT_CHANGES);
+  const changeKey = (username: string, id: string) => `${username}\n${id}`;
+  /**
+   * Emits one update to these sockets of `username`; when the change is theirs to acknowledge
+   * (keyed by them), remembers that it was sent.
+   */
+  function emitUpdate(username: string, sockets: string | string[], update: PositionedUpdate['update'], owed: boolean) {
+    if (owed) sentChanges.add(changeKey(username, update.change.id));
+    io.local.to(sockets).emit('message:update', update);
+  }
 
   function startSync(socket: ChatSocket) {
-    const byUser = syncing.get(socket.data.username) ?? new Map<string, Positioned[]>();
+    const byUser = syncing.get(socket.data.username) ?? new Map<string, Held[]>();
     byUser.set(socket.id, []);
     syncing.set(socket.data.username, byUser);
   }
@@ -82,7 +108,7 @@ export function createRealtime(deps: RealtimeDeps) {
    * or was delivered before (acknowledged on another instance): pushed now, a desktop agent would
    * notify it again (test/multi-instance.test.ts caught one).
    */
-  function liveSockets(username: string, positioned: Positioned, skip: string | undefined, hold: boolean, out: string[]): string[] {
+  function liveSockets(username: string, positioned: Held, skip: string | undefined, hold: boolean, out: string[]): string[] {
     const held = hold ? syncing.get(username) : undefined;
     for (const id of presence.socketIds(username)) {
       if (id === skip) continue;
@@ -106,7 +132,7 @@ export function createRealtime(deps: RealtimeDeps) {
     return io.sockets.sockets.get(originSocket)?.data.username === message.from ? originSocket : undefined;
   }
 
-  function endSync(socket: ChatSocket): Positioned[] {
+  function endSync(socket: ChatSocket): Held[] {
     const byUser = syncing.get(socket.data.username);
     const held = byUser?.get(socket.id) ?? [];
     byUser?.delete(socket.id);
@@ -283,7 +309,8 @@ export function createRealtime(deps: RealtimeDeps) {
     socket.on('error', () => undefined);
 
     const inOrder = createInOrder();
-    registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts, inOrder });
+    const isSentChange = (id: string) => sentChanges.has(changeKey(username, id));
+    registerMessageHandlers(socket, { ...deps, io, presence, acks, receipts, inOrder, isSentChange });
     registerPresenceHandlers(socket, { directory, peers: deps.peers, logger, inOrder });
 
     socket.on('disconnect', () => {
@@ -293,12 +320,22 @@ export function createRealtime(deps: RealtimeDeps) {
       metrics.usersOnline.set(presence.users);
     });
 
-    catchUp(socket, deps, () => endSync(socket)).catch((error: unknown) => {
+    catchUp(socket, deps, {
+      endSync: () => endSync(socket),
+      emitUpdate: (update, owed) => emitUpdate(username, socket.id, update, owed),
+      nothingToDeliver: (changeIds) => acknowledgeOnBehalf(username, [], changeIds),
+    }).catch((error: unknown) => {
       endSync(socket);
       logger.error({ err: error, username }, 'catch-up failed; disconnecting so the client retries');
       socket.disconnect(true);
     });
   });
+
+  function acknowledgeOnBehalf(username: string, ids: string[], changeIds: string[]) {
+    acks
+      .acknowledge(username, ids, changeIds.length > 0 ? changeIds : undefined)
+      .catch((error: unknown) => logger.warn({ err: error, username }, 'acknowledging own copies failed'));
+  }
 
   /**
    * One message:new to these sockets here, encoded once for all of them (socket ids are rooms).
@@ -347,17 +384,29 @@ export function createRealtime(deps: RealtimeDeps) {
       }
     },
 
-    /** Senders' own copies of group messages, stored: delivered to them (no receipt: it is their own). */
-    acknowledgeOwnCopies(copies: readonly { sender: string; id: string }[]) {
-      const bySender = new Map<string, string[]>();
-      for (const { sender, id } of copies) {
-        const ids = bySender.get(sender);
-        if (ids) ids.push(id);
-        else bySender.set(sender, [id]);
+    /**
+     * Pushes a stored change's update to this process's screens of `username` (the change's `to`,
+     * or in a 1:1 conversation its actor). A screen still catching up gets it after its backlog,
+     * on either side: an update must not arrive before the message it changes.
+     */
+    deliverUpdate(username: string, positioned: PositionedUpdate) {
+      const sockets = liveSockets(username, positioned, undefined, true, []);
+      if (sockets.length > 0) emitUpdate(username, sockets, positioned.update, positioned.recipient === username);
+    },
+
+    /**
+     * Stored copies nobody needs to be sent, delivered at once: senders' own copies of group
+     * messages (no receipt: it is their own), the actor's own copy of a change, and a change with
+     * no message to apply to (`change`: the id is a change's).
+     */
+    acknowledgeOwnCopies(copies: readonly { sender: string; id: string; change?: boolean }[]) {
+      const bySender = new Map<string, { ids: string[]; changeIds: string[] }>();
+      for (const { sender, id, change } of copies) {
+        const entry = bySender.get(sender) ?? { ids: [], changeIds: [] };
+        bySender.set(sender, entry);
+        (change ? entry.changeIds : entry.ids).push(id);
       }
-      for (const [sender, ids] of bySender) {
-        acks.acknowledge(sender, ids).catch((error: unknown) => logger.warn({ err: error, sender }, 'acknowledging own group copies failed'));
-      }
+      for (const [sender, { ids, changeIds }] of bySender) acknowledgeOnBehalf(sender, ids, changeIds);
     },
 
     /** True when the user has a socket on this process (the live pipeline skips everyone else). */

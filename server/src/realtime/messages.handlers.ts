@@ -19,7 +19,15 @@ const TYPING_THROTTLE_MS = 1000;
 // to a handful of people.
 const MAX_KNOWN_PEERS = 1000;
 
-type Deps = RealtimeDeps & { io: ChatServer; presence: PresenceRegistry; acks: AckBatcher; receipts: DeliveredReceipts; inOrder: InOrder };
+type Deps = RealtimeDeps & {
+  io: ChatServer;
+  presence: PresenceRegistry;
+  acks: AckBatcher;
+  receipts: DeliveredReceipts;
+  inOrder: InOrder;
+  /** True for the id of a change to a message this process sent the user (hub.ts). */
+  isSentChange: (id: string) => boolean;
+};
 
 export function invalid<T>(message: string): Ack<T> {
   return { ok: false, error: { code: 'validation_failed', message } };
@@ -104,13 +112,21 @@ export function registerMessageHandlers(socket: ChatSocket, deps: Deps): void {
 }
 
 /**
- * Marks messages delivered (the batcher also moves the recipient's Kafka group) and tells their
- * senders: "delivered" names exactly the ids this acknowledgement moved, never others.
+ * Marks messages, and changes to messages (`message:update`'s change.id), delivered (the batcher
+ * also moves the recipient's Kafka group) and tells the messages' senders: "delivered" names
+ * exactly the message ids this acknowledgement moved, never others; a change has no receipt.
  * Returns how many changed state (repeats from other screens count zero).
  */
 async function acknowledge(username: string, ids: string[], deps: Deps): Promise<number> {
-  const { changed, at } = await deps.acks.acknowledge(username, ids);
-  if (changed.length === 0) return 0;
+  // One set lookup per id; only an ack naming a change costs the round a statement more.
+  let messageIds = ids;
+  let changeIds: string[] | undefined;
+  if (ids.some(deps.isSentChange)) {
+    changeIds = ids.filter(deps.isSentChange);
+    messageIds = ids.filter((id) => !deps.isSentChange(id));
+  }
+  const { changed, changes, at } = await deps.acks.acknowledge(username, messageIds, changeIds);
+  if (changed.length === 0) return changes;
   deps.metrics.acked.inc(changed.length);
   // Per sender and conversation: a group's receipts name the group.
   const bySender = new Map<string, { sender: string; group: string | undefined; ids: string[] }>();
@@ -123,5 +139,5 @@ async function acknowledge(username: string, ids: string[], deps: Deps): Promise
   for (const { sender, group, ids: senderIds } of bySender.values()) {
     if (sender !== username) deps.receipts.add(sender, username, senderIds, at, group);
   }
-  return changed.length;
+  return changed.length + changes;
 }

@@ -51,7 +51,9 @@ export function createConversationsService(deps: {
       const listed = new Set(recent.map((c) => c.peer));
       const rest = rows.map((r) => r.peer).filter((p) => !listed.has(p));
       const older = rest.length > 0 ? await deps.messages.conversationsWith(username, rest) : [];
-      older.sort((a, b) => (a.lastMessage.sentAt < b.lastMessage.sentAt ? 1 : a.lastMessage.sentAt > b.lastMessage.sentAt ? -1 : 0));
+      // Newest first; one whose messages were all hidden by `username` (no last message) last.
+      const sentAt = (c: (typeof older)[number]) => c.lastMessage?.sentAt ?? '';
+      older.sort((a, b) => (sentAt(a) < sentAt(b) ? 1 : sentAt(a) > sentAt(b) ? -1 : 0));
       const withHistory = new Set(older.map((c) => c.peer));
       return [
         ...[...recent, ...older].map((c) => entry(c.peer, c.unread, c.lastMessage, byPeer.get(c.peer))),

@@ -1,22 +1,29 @@
 // Accepting a message: check the recipient, honour Idempotency-Key, produce, answer once Kafka
 // holds it. The sender is always the authenticated user, never a field of the request.
-import { messageTextProblem, normalizeUsername, TEXT_PROBLEM_MESSAGES, type ChatRecord, type SendResponse } from '@messenger/protocol';
+import { messageTextProblem, normalizeUsername, REPLY_EXCERPT_LENGTH, TEXT_PROBLEM_MESSAGES, type ChatRecord, type ReplyRef, type SendResponse } from '@messenger/protocol';
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { v7 as uuidv7 } from 'uuid';
 import type { GroupsRepository } from '../db/groups.repository.js';
 import type { IdempotencyRepository } from '../db/idempotency.repository.js';
+import type { MessageActionsRepository } from '../db/message-actions.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { RecordCodec } from '../delivery/record-codec.js';
 import { errors } from '../errors.js';
 import { KafkaUnavailableError, type KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
+import { createIdempotentProducer, requestHash } from './idempotent-produce.js';
 
 type Target = { kind: 'direct'; to: string } | { kind: 'group'; groupId: string };
 type Message = { kind: 'direct'; record: ChatRecord } | { kind: 'group'; copy: Omit<ChatRecord & { v: 2 }, 'to'>; members: string[] };
 
 // How long a recipient found to exist is taken to exist without asking the database again.
 const KNOWN_RECIPIENT_MS = 5_000;
+
+/** A reply's quote: the first REPLY_EXCERPT_LENGTH code points, never half a surrogate pair. */
+export function excerpt(text: string): string {
+  const points = Array.from(text);
+  return points.length <= REPLY_EXCERPT_LENGTH ? text : points.slice(0, REPLY_EXCERPT_LENGTH).join('');
+}
 
 /** What an Idempotency-Key's request hash covers besides the text: a 1:1 and a group target never match. */
 const targetKey = (target: Target) => (target.kind === 'direct' ? target.to : `#${target.groupId}`);
@@ -26,12 +33,12 @@ export function createSendService(deps: {
   codec: RecordCodec;
   users: UsersRepository;
   groups: Pick<GroupsRepository, 'fanOutTargets'>;
+  messageActions: Pick<MessageActionsRepository, 'forActor'>;
   idempotency: IdempotencyRepository;
   metrics: Metrics;
   retryAfterSeconds: number;
 }) {
-  // Concurrent requests with the same key share one produce.
-  const inFlight = new Map<string, Promise<SendResponse>>();
+  const idempotent = createIdempotentProducer(deps.idempotency);
 
   /**
    * A message is one record (1:1) or one copy per member (a group), all produced together. The
@@ -64,33 +71,27 @@ export function createSendService(deps: {
     }
   }
 
-  async function sendWithKey(from: string, target: Target, text: string, key: string, originSocket: string | undefined): Promise<SendResponse> {
-    const requestHash = createHash('sha256').update(`${targetKey(target)}\n${text}`).digest('hex');
-    const existing = await deps.idempotency.find(from, key);
-    if (existing) {
-      if (existing.request_hash !== requestHash) throw errors.idempotencyConflict();
-      if (existing.kafka_partition !== null && existing.kafka_offset !== null) {
-        return {
-          id: existing.message_id,
-          partition: existing.kafka_partition,
-          offset: String(existing.kafka_offset),
-          sentAt: existing.sent_at,
-        };
-      }
-      // Claimed but never confirmed (Kafka failed, or we crashed): produce again with the same
-      // id. If the first attempt did land, the history store and clients dedupe by id.
-      const message = await compose(from, target, text, existing.message_id, existing.sent_at);
-      const at = await produce(message, originSocket);
-      await deps.idempotency.complete(from, key, at.partition, at.offset);
-      return { id: existing.message_id, partition: at.partition, offset: String(at.offset), sentAt: existing.sent_at };
+  /**
+   * The quote of the message a reply answers: it must be of the same conversation (1:1: the same
+   * two people; a group: the sender's own copy there) and not hidden by the sender, else 404 as
+   * for any message one cannot see; a deleted one has nothing left to quote (409), unless this is
+   * a retry of a reply accepted before the delete: that one goes with an emptied quote rather
+   * than refusing what was accepted.
+   */
+  async function quote(from: string, target: Target, replyTo: string, retry: boolean): Promise<ReplyRef> {
+    const original = await deps.messageActions.forActor(replyTo, from);
+    const same =
+      original !== undefined &&
+      !original.hiddenByActor &&
+      (target.kind === 'direct'
+        ? original.groupId === undefined && (original.sender === target.to || original.recipient === target.to)
+        : original.groupId === target.groupId);
+    if (!same) throw errors.messageNotFound();
+    if (original.deleted) {
+      if (retry) return { id: original.id, from: original.sender, text: '', deleted: true };
+      throw errors.messageDeleted();
     }
-    const sentAt = new Date().toISOString();
-    const id = uuidv7();
-    const claimed = await deps.idempotency.claim({ sender: from, key, requestHash, messageId: id, sentAt, now: sentAt });
-    if (!claimed) return sendWithKey(from, target, text, key, originSocket);
-    const at = await produce(await compose(from, target, text, id, sentAt), originSocket);
-    await deps.idempotency.complete(from, key, at.partition, at.offset);
-    return { id, partition: at.partition, offset: String(at.offset), sentAt };
+    return { id: original.id, from: original.sender, text: excerpt(original.text) };
   }
 
   /**
@@ -98,27 +99,25 @@ export function createSendService(deps: {
    * before it gets no copy, one added before it gets one. A retry (same Idempotency-Key) reads
    * them again, so a copy already written for a member who left meanwhile is the only one they get.
    */
-  async function compose(from: string, target: Target, text: string, id: string, sentAt: string): Promise<Message> {
-    if (target.kind === 'direct') return { kind: 'direct', record: { v: 1, id, from, to: target.to, text, sentAt } };
+  async function compose(from: string, target: Target, text: string, replyTo: ReplyRef | undefined, id: string, sentAt: string): Promise<Message> {
+    const reply = replyTo === undefined ? {} : { replyTo };
+    if (target.kind === 'direct') return { kind: 'direct', record: { v: 1, id, from, to: target.to, text, sentAt, ...reply } };
     const group = await deps.groups.fanOutTargets(target.groupId, from);
     if (!group) throw errors.groupNotFound();
-    return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: target.groupId, name: group.name } }, members: group.members };
+    return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: target.groupId, name: group.name }, ...reply }, members: group.members };
   }
 
-  async function accept(from: string, target: Target, text: string, idempotencyKey: string | undefined, originSocket: string | undefined): Promise<SendResponse> {
-    if (idempotencyKey === undefined) {
-      const sentAt = new Date().toISOString();
-      const message = await compose(from, target, text, uuidv7(), sentAt);
-      const at = await produce(message, originSocket);
-      const id = message.kind === 'direct' ? message.record.id : message.copy.id;
-      return { id, partition: at.partition, offset: String(at.offset), sentAt };
-    }
-    const slot = `${from}\n${idempotencyKey}`;
-    const running = inFlight.get(slot);
-    if (running) return running;
-    const promise = sendWithKey(from, target, text, idempotencyKey, originSocket).finally(() => inFlight.delete(slot));
-    inFlight.set(slot, promise);
-    return promise;
+  async function accept(from: string, target: Target, text: string, replyTo: string | undefined, idempotencyKey: string | undefined, originSocket: string | undefined): Promise<SendResponse> {
+    // Hashed as before replies existed when there is none, so keys in use across an upgrade still match.
+    const hash =
+      replyTo === undefined
+        ? createHash('sha256').update(`${targetKey(target)}\n${text}`).digest('hex')
+        : requestHash(['send', targetKey(target), text, replyTo]);
+    const sent = await idempotent.run(from, idempotencyKey, hash, async (retry) => {
+      const quoted = replyTo === undefined ? undefined : await quote(from, target, replyTo, retry);
+      return async (id, sentAt) => produce(await compose(from, target, text, quoted, id, sentAt), originSocket);
+    });
+    return { id: sent.id, partition: sent.partition, offset: String(sent.offset), sentAt: sent.at };
   }
 
   function checkText(text: string) {
@@ -139,7 +138,8 @@ export function createSendService(deps: {
     },
 
     /** `originSocket`: the sender's socket that sent it (X-Socket-Id), which gets no echo. */
-    async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined, originSocket?: string): Promise<SendResponse> {
+    /** `replyTo`: the id of a message of the same conversation, quoted in the record (ReplyRef). */
+    async send(from: string, rawTo: string, text: string, idempotencyKey: string | undefined, originSocket?: string, replyTo?: string): Promise<SendResponse> {
       const to = normalizeUsername(rawTo);
       checkText(text);
       if (!knownRecipients.has(to)) {
@@ -147,13 +147,13 @@ export function createSendService(deps: {
         knownRecipients.set(to, true);
       }
       if (to === from) throw errors.validation('You cannot send a message to yourself.');
-      return accept(from, { kind: 'direct', to }, text, idempotencyKey, originSocket);
+      return accept(from, { kind: 'direct', to }, text, replyTo, idempotencyKey, originSocket);
     },
 
     /** To every member of a group the sender belongs to (404 group_not_found otherwise). */
-    async sendToGroup(from: string, groupId: string, text: string, idempotencyKey: string | undefined, originSocket?: string): Promise<SendResponse> {
+    async sendToGroup(from: string, groupId: string, text: string, idempotencyKey: string | undefined, originSocket?: string, replyTo?: string): Promise<SendResponse> {
       checkText(text);
-      return accept(from, { kind: 'group', groupId }, text, idempotencyKey, originSocket);
+      return accept(from, { kind: 'group', groupId }, text, replyTo, idempotencyKey, originSocket);
     },
   };
 }

@@ -41,7 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['groups'],
         summary: 'Send a message to a group you are a member of',
         description:
-          'Produces one record per member (the sender included), each keyed by that member, in one Kafka transaction (acks=all), and answers 202 only once the transaction committed: every member gets the message or none does. The same Idempotency-Key from the same sender always yields the same message id. partition/offset are those of the sender\'s own copy.',
+          'Produces one record per member (the sender included), each keyed by that member, in one Kafka transaction (acks=all), and answers 202 only once the transaction committed: every member gets the message or none does. The same Idempotency-Key from the same sender always yields the same message id. partition/offset are those of the sender\'s own copy. `replyTo`: a message of this group, quoted as on POST /send.',
         params: GroupParams,
         body: GroupSendBody,
         headers: SendHeaders,
@@ -53,7 +53,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = me(request.session);
       if (!UUID.test(request.params.id)) throw errors.groupNotFound();
-      const result = await sendService.sendToGroup(user, request.params.id, request.body.text, request.headers[IDEMPOTENCY_HEADER], request.headers[SOCKET_ID_HEADER]);
+      const result = await sendService.sendToGroup(
+        user,
+        request.params.id,
+        request.body.text,
+        request.headers[IDEMPOTENCY_HEADER],
+        request.headers[SOCKET_ID_HEADER],
+        request.body.replyTo,
+      );
       return reply.code(202).send(result);
     },
   );

@@ -12,7 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['messages'],
         summary: 'Send a message; the sender is the authenticated user',
         description:
-          'Produces one record keyed by the recipient to the messages topic (acks=all, idempotent producer) and answers 202 only after Kafka acknowledged it. The same Idempotency-Key from the same sender always yields the same message id.',
+          'Produces one record keyed by the recipient to the messages topic (acks=all, idempotent producer) and answers 202 only after Kafka acknowledged it. The same Idempotency-Key from the same sender always yields the same message id. `replyTo`: a message of this conversation, quoted in the record (its first 200 characters); 404 message_not_found if it is not one you can see here, 409 message_deleted if it was deleted.',
         body: SendBody,
         headers: SendHeaders,
         response: SendResponses,
@@ -29,6 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.text,
         request.headers[IDEMPOTENCY_HEADER],
         request.headers[SOCKET_ID_HEADER],
+        request.body.replyTo,
       );
       return reply.code(202).send(result);
     },

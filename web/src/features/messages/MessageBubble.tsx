@@ -3,10 +3,11 @@
 // messages opens with their avatar and name.
 import type { ChatMessage } from '@messenger/protocol';
 import { memo, useId, type ReactNode } from 'react';
-import { Avatar } from '../../components/Avatar';
+import { useDisplayName } from '../../api/profiles';
 import { formatFull, formatTime } from '../../lib/format';
 import { isEmojiOnly, richText } from './rich-text';
 import type { OutboxEntry } from './outbox';
+import { SenderLabel } from '../profile/Person';
 
 export type VisibleState = 'sending' | 'failed' | ChatMessage['state'];
 
@@ -72,12 +73,7 @@ function Bubble({ text, me, author, sender, footer, sentAt, mine, state, id, gro
       data-mine={mine}
       data-from={sender}
     >
-      {sender && (
-        <div className="sender">
-          <Avatar name={sender} size="xs" />
-          <bdi className="sender-name">{sender}</bdi>
-        </div>
-      )}
+      {sender && <SenderLabel username={sender} />}
       <span id={`${labelId}-author`} hidden>
         {author}:
       </span>
@@ -124,8 +120,9 @@ export const MessageBubble = memo(function MessageBubble({ message, me, grouped,
   // the footer's "Delivered to N of M", so the mark says only that it went out.
   const state = message.group && mine ? 'sent' : message.state;
   const sender = message.group && !mine && !grouped ? message.from : undefined;
+  const from = useDisplayName(message.from);
   return (
-    <Bubble id={message.id} text={message.text} me={me} author={mine ? 'You' : message.from} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
+    <Bubble id={message.id} text={message.text} me={me} author={mine ? 'You' : from} sender={sender} footer={footer} sentAt={message.sentAt} mine={mine} state={state} grouped={grouped} />
   );
 });
 
