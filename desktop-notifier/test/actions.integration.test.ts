@@ -170,11 +170,7 @@ describe.sequential('display names on a real desktop', () => {
   });
 });
 
-// Skipped until the server's action routes and update delivery are on main (branches
-// wip/actionsapi and wip/actionsdelivery: PATCH /api/messages/:id, DELETE ?for=everyone|me, and
-// message:update live and on catch-up). With both merged in, all four passed (and failed against
-// the agent without the update handling); remove `.skip` when they land.
-describe.sequential.skip('edits and deletes on a real desktop', () => {
+describe.sequential('edits and deletes on a real desktop', () => {
   it('an edit replaces the bubble in place: one bubble with the new text, and a click opens the chat once', async () => {
     await world.desktop.collect(); // nothing else on screen
     const tag = randomName('');
