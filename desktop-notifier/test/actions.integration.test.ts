@@ -8,6 +8,7 @@ import { ChangeResponse, MessageActionPaths, MessagesPage, ApiPaths, SendRespons
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ENTRY, randomName, run, start, waitUntil, waitingChildren, which, type Proc } from './helpers/desktop.js';
@@ -176,8 +177,10 @@ describe.sequential('edits and deletes on a real desktop', () => {
     const tag = randomName('');
     const id = await send(world.alice, world.bob, `**Lunch** at noon? ${tag}`);
     await notified(id);
+    const t0 = performance.now();
     const changeId = await act(world.alice, 'edit', id, `Lunch at \`one\`? ${tag}`);
     await changed('edit', changeId, id, 'updated');
+    console.log(`[desktop-notifier] PATCH edit → bubble replaced: ${(performance.now() - t0).toFixed(0)} ms`);
 
     expect((await run('dunstctl', ['action', '0'], { ...process.env, ...world.desktop.env })).code).toBe(0);
     const url = `${relay.url}/c/${world.alice.username}`;
@@ -198,10 +201,12 @@ describe.sequential('edits and deletes on a real desktop', () => {
       const tag = unique(kind);
       const id = await send(world.alice, world.bob, `oops ${tag}`);
       await notified(id);
+      const t0 = performance.now();
       const changeId = await act(by, kind, id);
       const n = await changed(kind, changeId, id, 'withdrawn');
       // Reason 3: closed by a call to CloseNotification, not expired (1) or dismissed (2).
       await monitor.waitFor(new RegExp(`member=NotificationClosed\\n\\s+uint32 ${n}\\n\\s+uint32 3\\n`), 10_000);
+      console.log(`[desktop-notifier] DELETE (${kind}) → bubble closed: ${(performance.now() - t0).toFixed(0)} ms`);
     }
   });
 
