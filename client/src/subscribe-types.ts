@@ -7,6 +7,7 @@ import type {
   GroupUpdate,
   HandshakeAuth,
   MeResponse,
+  MessageUpdate,
   PresenceUpdate,
   Profile,
   ReceiptChange,
@@ -48,6 +49,14 @@ interface Handlers {
    */
   onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
   onReceipt?: (change: ReceiptChange) => void;
+  /**
+   * A message was edited, deleted, hidden for me or reacted to (`message:update`, its whole new
+   * state). In order with the messages: those caught up come after the catch-up's messages, live
+   * ones one at a time. `change.id` is acknowledged when this resolves, in every mode (not if it
+   * throws: the server offers it again on the next connect), and at once without a handler.
+   * Updates are states: applying one twice changes nothing.
+   */
+  onMessageUpdate?: (update: MessageUpdate, info: { live: boolean }) => void | Promise<void>;
   onGroupUpdate?: (update: GroupUpdate) => void;
   /** I muted or unmuted a 1:1 conversation (here or on another screen). */
   onConversationUpdate?: (update: ConversationUpdate) => void;

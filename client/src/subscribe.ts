@@ -8,6 +8,7 @@ import {
   GroupUpdate,
   MAX_ACK_IDS,
   MessageBatch,
+  MessageUpdate,
   PresenceUpdate,
   Profile,
   ReceiptUpdate,
@@ -58,6 +59,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   // What arrives between connect and sync:done: handed over together once the catch-up is whole.
   let syncing = true;
   let held: Delivery[] = [];
+  let heldUpdates: MessageUpdate[] = [];
   let chain: Promise<void> = Promise.resolve();
 
   let resolveReady!: () => void;
@@ -116,11 +118,26 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   const enqueue = (items: Delivery[], catchUp: boolean) => {
     chain = chain.then(() => delivery.deliver(items, catchUp)).catch(report);
   };
+  // After the messages queued before them, so an update never overtakes the message it changes.
+  // Acknowledged in every mode (updates are states: nothing to record first), and at once without
+  // a handler, so a bot that ignores them is not offered them again on every connect.
+  const enqueueUpdates = (updates: MessageUpdate[], live: boolean) => {
+    for (const update of updates) {
+      chain = chain
+        .then(async () => {
+          if (closed) return;
+          await options.onMessageUpdate?.(update, { live });
+          await ack([update.change.id]);
+        })
+        .catch(report);
+    }
+  };
 
   socket.on('connect', () => {
     delivery.connected();
     syncing = true;
     held = [];
+    heldUpdates = [];
     setStatus('syncing');
   });
   socket.on('message:batch', (payload) => {
@@ -130,9 +147,12 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('sync:done', (payload) => {
     if (!check(SyncDone, payload)) return report(new Error('malformed sync:done'));
     const items = held;
+    const updates = heldUpdates;
     held = [];
+    heldUpdates = [];
     syncing = false;
     enqueue(items, true);
+    enqueueUpdates(updates, false);
     // Live once what was missed has been handled, not merely received.
     chain = chain.then(() => {
       if (closed || syncing) return;
@@ -145,6 +165,11 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     const item = { message: payload.message, live: true, readingNow: payload.readingNow };
     if (syncing) held.push(item);
     else enqueue([item], false);
+  });
+  socket.on('message:update', (payload) => {
+    if (!check(MessageUpdate, payload)) return report(new Error('malformed message:update'));
+    if (syncing) heldUpdates.push(payload);
+    else enqueueUpdates([payload], true);
   });
   socket.on('receipt:update', (payload) => {
     if (!check(ReceiptUpdate, payload)) return report(new Error('malformed receipt:update'));
@@ -177,6 +202,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('disconnect', (reason) => {
     syncing = true;
     held = [];
+    heldUpdates = [];
     if (!closed) setStatus('reconnecting', reason);
   });
   socket.on('connect_error', (error) => {
