@@ -24,6 +24,11 @@ import {
   IDEMPOTENCY_HEADER,
   MeResponse,
   MessagesPage,
+  MAX_PROFILES_PER_REQUEST,
+  Profile,
+  ProfilesResponse,
+  type AvatarContentType,
+  type UpdateProfileBody,
   type MuteBody,
   type ConversationSettingsBody,
   type RegisterBody,
@@ -104,7 +109,10 @@ export interface SearchOptions {
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Sent as JSON. */
   body?: unknown;
+  /** Instead of `body`: these bytes as they are, with this Content-Type (an avatar upload). */
+  raw?: { bytes: Blob | ArrayBuffer | Uint8Array<ArrayBuffer>; contentType: string };
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -141,6 +149,7 @@ export class MessengerClient {
     const method = init.method ?? 'GET';
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.raw) headers['content-type'] = init.raw.contentType;
     if (this.tokenValue) headers.authorization = `Bearer ${this.tokenValue}`;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 15_000);
     let response: Response;
@@ -148,7 +157,7 @@ export class MessengerClient {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers,
-        body: init.body === undefined ? null : JSON.stringify(init.body),
+        body: init.raw ? init.raw.bytes : init.body === undefined ? null : JSON.stringify(init.body),
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
       });
@@ -204,6 +213,38 @@ export class MessengerClient {
     const me = await this.request(ApiPaths.me, MeResponse, signal ? { signal } : {});
     this.usernameValue = me.username;
     return me;
+  }
+
+  /**
+   * The profiles (display name, picture) of these people, in the order asked; unknown names are
+   * left out. Any number of names: asked MAX_PROFILES_PER_REQUEST at a time.
+   */
+  async getProfiles(usernames: readonly string[], signal?: AbortSignal): Promise<Profile[]> {
+    const names = [...new Set(usernames)];
+    const profiles: Profile[] = [];
+    for (let i = 0; i < names.length; i += MAX_PROFILES_PER_REQUEST) {
+      const query = new URLSearchParams({ usernames: names.slice(i, i + MAX_PROFILES_PER_REQUEST).join(',') });
+      profiles.push(...(await this.request(`${ApiPaths.profiles}?${query}`, ProfilesResponse, signal ? { signal } : {})).profiles);
+    }
+    return profiles;
+  }
+
+  /** Sets (or with null clears) my display name; my screens and my peers hear `profile:update`. Signed-in sessions only. */
+  updateProfile(change: UpdateProfileBody): Promise<Profile> {
+    return this.request(ApiPaths.myProfile, Profile, { method: 'PATCH', body: change });
+  }
+
+  /**
+   * Sets my picture: a PNG, JPEG, WebP or GIF of at most MAX_AVATAR_BYTES, stored as a 256×256
+   * WebP. A browser passes the chosen File and its `type`. Signed-in sessions only.
+   */
+  uploadAvatar(bytes: Blob | ArrayBuffer | Uint8Array<ArrayBuffer>, contentType: AvatarContentType): Promise<Profile> {
+    return this.request(ApiPaths.myAvatar, Profile, { method: 'PUT', raw: { bytes, contentType } });
+  }
+
+  /** Removes my picture. */
+  deleteAvatar(): Promise<Profile> {
+    return this.request(ApiPaths.myAvatar, Profile, { method: 'DELETE' });
   }
 
   /** Sends a 1:1 message; resolves with the 202 body once Kafka holds it. Retries 503/429. */

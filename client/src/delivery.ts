@@ -1,6 +1,6 @@
 // How messages reach the subscriber: one at a time with deduplication and acknowledgement, or in
 // whole batches for a consumer that keeps its own record (the desktop agent).
-import type { ChatMessage, MessageUpdate } from '@messenger/protocol';
+import type { ChatMessage } from '@messenger/protocol';
 import type { Delivery, SubscribeOptions } from './subscribe-types.js';
 
 /**
@@ -22,8 +22,6 @@ class RecentIds {
 
 export interface Deliverer {
   deliver(items: Delivery[], catchUp: boolean): Promise<void>;
-  /** Message updates (edits, deletes, reactions): to `onMessageUpdate`, then acknowledged by change id. */
-  deliverUpdates(updates: MessageUpdate[], catchUp: boolean): Promise<void>;
   /** A new connection: what was acknowledged on the old one may have been lost with it. */
   connected(): void;
 }
@@ -39,14 +37,7 @@ export function makeDeliver(
   report: (error: unknown) => void,
   closed: () => boolean,
 ): Deliverer {
-  const updates = makeDeliverUpdates(options, ack, report, closed);
-  if ('onBatch' in options) {
-    return {
-      deliver: async (items, catchUp) => options.onBatch(items, { catchUp }),
-      deliverUpdates: updates.deliver,
-      connected: updates.connected,
-    };
-  }
+  if ('onBatch' in options) return { deliver: async (items, catchUp) => options.onBatch(items, { catchUp }), connected: () => undefined };
   /** Hands the new messages over; resolves with those handled (to remember and acknowledge). */
   const handOver =
     'onMessages' in options
@@ -102,53 +93,6 @@ export function makeDeliver(
     for (const message of await handOver(fresh, catchUp)) {
       seen.add(message.id);
       if (mine(message)) toAck.add(message.id);
-    }
-    if (toAck.size === 0 || closed()) return;
-    const ids = [...toAck];
-    const bySocket = acked;
-    if (await ack(ids)) for (const id of ids) bySocket.add(id);
-  };
-  return {
-    deliver,
-    deliverUpdates: updates.deliver,
-    connected: () => {
-      acked = new RecentIds(limit);
-      updates.connected();
-    },
-  };
-}
-
-/**
- * Updates are acknowledged by subscribe() in every mode, the batch mode included: each carries the
- * message's whole state, so applying one twice changes nothing and a consumer needs no record of
- * its own for them. An update without a handler is acknowledged as it comes (a bot that ignores
- * edits must not leave them pending, which would hold the server's delivery record back). Each
- * change is handed over once; its acknowledgement is repeated on a new connection, as a message's.
- */
-function makeDeliverUpdates(
-  options: SubscribeOptions,
-  ack: (ids: string[]) => Promise<boolean>,
-  report: (error: unknown) => void,
-  closed: () => boolean,
-) {
-  const limit = ('rememberIds' in options ? options.rememberIds : undefined) ?? 10_000;
-  const seen = new RecentIds(limit);
-  let acked = new RecentIds(limit);
-  const deliver = async (items: MessageUpdate[], catchUp: boolean) => {
-    const toAck = new Set<string>();
-    for (const update of items) {
-      const id = update.change.id;
-      if (closed()) break;
-      if (!seen.has(id) && !toAck.has(id)) {
-        try {
-          await options.onMessageUpdate?.(update, { live: !catchUp });
-        } catch (error) {
-          report(error);
-          continue; // unacknowledged: offered again on the next connect
-        }
-        seen.add(id);
-      }
-      if (!acked.has(id)) toAck.add(id);
     }
     if (toAck.size === 0 || closed()) return;
     const ids = [...toAck];

@@ -9,6 +9,7 @@ import type {
   MeResponse,
   MessageUpdate,
   PresenceUpdate,
+  Profile,
   ReceiptChange,
   ServerToClientEvents,
   TypingUpdate,
@@ -49,18 +50,19 @@ interface Handlers {
   onSessionEnded?: (reason: string, how: 'revoked' | 'refused') => void;
   onReceipt?: (change: ReceiptChange) => void;
   /**
-   * A message was edited, deleted (for everyone, or for me: `hidden`), or its reactions changed:
-   * `update.message` is its whole current state as I see it, so applying it twice or late changes
-   * nothing (keep the newest `change.at` per message). Live, and on catch-up after the missed
-   * messages and before `ready`. Each change once; acknowledged (`change.id`) when this resolves,
-   * in every mode, and at once when there is no handler. If it throws, it comes again on the next
-   * connect.
+   * A message was edited, deleted, hidden for me or reacted to (`message:update`, its whole new
+   * state). In order with the messages: those caught up come after the catch-up's messages, live
+   * ones one at a time. `change.id` is acknowledged when this resolves, in every mode (not if it
+   * throws: the server offers it again on the next connect), and at once without a handler.
+   * Updates are states: applying one twice changes nothing.
    */
   onMessageUpdate?: (update: MessageUpdate, info: { live: boolean }) => void | Promise<void>;
   onGroupUpdate?: (update: GroupUpdate) => void;
   /** I muted or unmuted a 1:1 conversation (here or on another screen). */
   onConversationUpdate?: (update: ConversationUpdate) => void;
   onPresence?: (update: PresenceUpdate) => void;
+  /** My display name or picture changed (on any screen), or that of someone I share a conversation or group with. */
+  onProfileUpdate?: (profile: Profile) => void;
   onTyping?: (update: TypingUpdate) => void;
   /** `detail`: why it disconnected or could not connect. */
   onStatus?: (status: SubscriptionStatus, detail?: string) => void;

@@ -10,6 +10,7 @@ import {
   MessageBatch,
   MessageUpdate,
   PresenceUpdate,
+  Profile,
   ReceiptUpdate,
   SOCKET_PATH,
   SessionRevoked,
@@ -58,7 +59,6 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   // What arrives between connect and sync:done: handed over together once the catch-up is whole.
   let syncing = true;
   let held: Delivery[] = [];
-  // Updates that came during the catch-up: applied after its messages (they change those).
   let heldUpdates: MessageUpdate[] = [];
   let chain: Promise<void> = Promise.resolve();
 
@@ -118,10 +118,19 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   const enqueue = (items: Delivery[], catchUp: boolean) => {
     chain = chain.then(() => delivery.deliver(items, catchUp)).catch(report);
   };
-  // On the same chain as messages: an update never overtakes the message it changes.
-  const enqueueUpdates = (updates: MessageUpdate[], catchUp: boolean) => {
-    if (updates.length === 0) return;
-    chain = chain.then(() => delivery.deliverUpdates(updates, catchUp)).catch(report);
+  // After the messages queued before them, so an update never overtakes the message it changes.
+  // Acknowledged in every mode (updates are states: nothing to record first), and at once without
+  // a handler, so a bot that ignores them is not offered them again on every connect.
+  const enqueueUpdates = (updates: MessageUpdate[], live: boolean) => {
+    for (const update of updates) {
+      chain = chain
+        .then(async () => {
+          if (closed) return;
+          await options.onMessageUpdate?.(update, { live });
+          await ack([update.change.id]);
+        })
+        .catch(report);
+    }
   };
 
   socket.on('connect', () => {
@@ -143,7 +152,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
     heldUpdates = [];
     syncing = false;
     enqueue(items, true);
-    enqueueUpdates(updates, true);
+    enqueueUpdates(updates, false);
     // Live once what was missed has been handled, not merely received.
     chain = chain.then(() => {
       if (closed || syncing) return;
@@ -160,7 +169,7 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('message:update', (payload) => {
     if (!check(MessageUpdate, payload)) return report(new Error('malformed message:update'));
     if (syncing) heldUpdates.push(payload);
-    else enqueueUpdates([payload], false);
+    else enqueueUpdates([payload], true);
   });
   socket.on('receipt:update', (payload) => {
     if (!check(ReceiptUpdate, payload)) return report(new Error('malformed receipt:update'));
@@ -174,6 +183,10 @@ export function subscribe(host: SubscribeHost, options: SubscribeOptions): Subsc
   socket.on('conversation:update', (payload) => {
     if (check(ConversationUpdate, payload)) options.onConversationUpdate?.(payload);
     else report(new Error('malformed conversation:update'));
+  });
+  socket.on('profile:update', (payload) => {
+    if (check(Profile, payload)) options.onProfileUpdate?.(payload);
+    else report(new Error('malformed profile:update'));
   });
   socket.on('presence:update', (payload) => {
     if (check(PresenceUpdate, payload)) options.onPresence?.(payload);

@@ -4,6 +4,7 @@ import type { MessengerClient } from '@messenger/client';
 import type { Conversation, Group } from '@messenger/protocol';
 import type { GroupDirectory } from './groups.js';
 import { followMutedPeers, type MutedPeers } from './muted-peers.js';
+import type { DisplayNames } from './names.js';
 import type { Outcome, Processor } from './processor.js';
 
 export interface AgentOptions {
@@ -19,6 +20,8 @@ export interface AgentOptions {
   groups?: { directory: GroupDirectory; load: () => Promise<Group[]> };
   /** My 1:1 mute settings: loaded on every connect, kept current from `conversation:update`. */
   mutedPeers?: { peers: MutedPeers; load: () => Promise<Conversation[]> };
+  /** Display names for titles: forgotten on every connect, kept current from `profile:update`. */
+  names?: DisplayNames;
 }
 
 export interface RunningAgent {
@@ -100,6 +103,8 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         log(`connected to ${server}; catching up`);
         if (groups) refreshGroups(groups);
         mutedPeers?.refresh();
+        // A name changed while away was not heard: asked again when next shown.
+        opts.names?.clear();
       } else if (status === 'reconnecting') {
         log(`not connected (${detail ?? 'unknown'}); reconnecting`);
       }
@@ -108,6 +113,9 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       if (catchUp) log(`caught up (${items.length} waiting message(s)); live`);
       if (items.length > 0) void afterProcessing(opts.processor.process(items));
     },
+    // Edits, deletes, hides and reactions: on the processor's queue, after the messages before
+    // them. The client acknowledges the change once this resolves.
+    onMessageUpdate: (update) => (stopped ? undefined : opts.processor.update(update)),
     onGroupUpdate: (payload) => {
       if (!groups) return;
       // In line with the messages: one that arrived before a mute is judged as it was sent.
@@ -122,6 +130,13 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       });
     },
     onConversationUpdate: (update) => mutedPeers?.update(update),
+    onProfileUpdate: (profile) => {
+      if (!opts.names) return;
+      const before = opts.names.get(profile.username);
+      opts.names.apply(profile);
+      // The name itself stays out of the log, like message text.
+      if (before !== profile.displayName) log(`profile of ${profile.username}: display name ${profile.displayName === null ? 'removed' : 'set'}`);
+    },
     // Read on another screen: the server tells all of the reader's screens (peer is whoever
     // is on the other side; the ids are what matters, and only waiting ones change anything).
     onReceipt: (change) => {

@@ -6,6 +6,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type RunningAgent } from './agent.js';
+import { DisplayNames } from './names.js';
 import { Processor } from './processor.js';
 import { DEFAULT_GRACE_SECONDS, parseGraceSeconds } from './grace.js';
 import { ExitError, UsageError } from './cli-errors.js';
@@ -300,6 +301,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
 
   let bodyMarkup = true;
   let clickActions = false;
+  let replaceable = false;
   if (!values['skip-self-check']) {
     const check = await selfCheck();
     if (!check.ok) {
@@ -312,6 +314,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     if (check.serverInfo) info(`notification server: ${check.serverInfo}`);
     bodyMarkup = check.bodyMarkup;
     clickActions = check.clickActions;
+    replaceable = check.replaceable;
     if (check.clickProblem) info(`clicking a notification will not open the conversation: ${check.clickProblem}`);
   }
 
@@ -320,7 +323,9 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
   let agent: RunningAgent | undefined;
   const groups = new GroupDirectory();
   const mutedPeers = new MutedPeers();
-  const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, log: info });
+  const notifier = createNotifier({ server: session.server, bodyMarkup, clickActions, replaceable, log: info });
+  const client = sessionClient(session);
+  const names = new DisplayNames((usernames, signal) => client.getProfiles(usernames, signal));
   const processor = new Processor({
     policy: { me: session.username, muted, quiet, groupMuted: (id) => groups.isMuted(id), peerMuted: (u) => mutedPeers.has(u) },
     store,
@@ -328,6 +333,7 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     ack: (ids) => (agent ? agent.ack(ids) : Promise.resolve(false)),
     log: info,
     graceMs: graceSeconds * 1000,
+    names,
   });
 
   info(
@@ -353,10 +359,10 @@ async function cmdRun(dir: string, values: Values): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const client = sessionClient(session);
     agent = startAgent({
       client,
       processor,
+      names,
       log: info,
       groups: { directory: groups, load: () => client.groups() },
       mutedPeers: { peers: mutedPeers, load: () => client.conversations() },

@@ -1,10 +1,16 @@
 // Turns a chat message into what the OS shows: plain, short, and safe for every notifier.
 import { mentions, type ChatMessage } from '@messenger/protocol';
+import { plainMarkdown } from './markdown.js';
 
 export const APP_NAME = 'chat-notifier';
 export const MAX_BODY_CHARS = 200;
-/** Room for "<group name> · <sender> mentioned you" with a 32-character sender. */
-export const MAX_TITLE_CHARS = 80;
+/**
+ * Room for "<group name> · <Display Name> (@<sender>) mentioned you" with a 32-character sender,
+ * a display name cut to MAX_NAME_IN_TITLE and at least MIN_GROUP_IN_TITLE of the group's name.
+ */
+export const MAX_TITLE_CHARS = 100;
+/** A display name may hold 64 characters; a title shows at most this many of them. */
+export const MAX_NAME_IN_TITLE = 31;
 
 // C0 and C1 controls, DEL, bidi marks, embeddings, overrides and isolates, and the invisible
 // characters that could disguise text. Not ZWNJ/ZWJ (U+200C/U+200D): emoji sequences and
@@ -44,6 +50,16 @@ export interface Formatted {
 /** The parts of a message the notification shows. */
 export type Shown = Pick<ChatMessage, 'from' | 'text' | 'group'>;
 
+/** A person's display name: null when none, undefined when not known (names.ts). */
+export type NameOf = (username: string) => string | null | undefined;
+
+/** "Display Name (@username)", or the username when there is no other name to show. */
+function senderLabel(username: string, names: NameOf | undefined): string {
+  const user = plain(username);
+  const name = plain(names?.(username) ?? '');
+  return name && name !== user ? `${truncate(name, MAX_NAME_IN_TITLE)} (@${user})` : user;
+}
+
 /** A group's name gets what the sender leaves of the title, but never less than this. */
 const MIN_GROUP_IN_TITLE = 16;
 const MENTION_MARK = ' mentioned you';
@@ -55,12 +71,13 @@ function isMention(message: Shown, me: string | undefined): boolean {
 
 /**
  * Title = sender (1:1) or "Group · Sender" (group; "… mentioned you" when the text @mentions `me`),
- * body = the text as one plain, truncated line. The group name comes from the message (its name
- * when sent) and is stripped like any text a stranger could choose.
+ * body = the text's words (Markdown markers dropped) as one plain, truncated line. The group name
+ * comes from the message (its name when sent) and is stripped like any text a stranger could choose.
  */
-export function formatMessage(message: Shown, me?: string): Formatted {
-  const body = truncate(plain(message.text), MAX_BODY_CHARS);
-  const sender = plain(message.from);
+export function formatMessage(message: Shown, me?: string, names?: NameOf): Formatted {
+  // A text of nothing but markers ("-" is an empty list item, ">" an empty quote) says what was typed.
+  const body = truncate(plain(plainMarkdown(message.text)) || plain(message.text), MAX_BODY_CHARS);
+  const sender = senderLabel(message.from, names);
   if (!message.group) {
     return {
       title: truncate(sender, MAX_TITLE_CHARS),
@@ -85,15 +102,24 @@ export function formatMessage(message: Shown, me?: string): Formatted {
 /**
  * Several catch-up messages of one conversation become one notification: the latest text and the
  * count, or, when some of them mention `me`, the latest of those (a mention matters more than
- * the chatter after it).
+ * the chatter after it). `count`: how many it sums up, when more than the `messages` given.
  */
-export function formatSummary(messages: Shown[], me?: string): Formatted {
+export function formatSummary(messages: Shown[], me?: string, opts: { count?: number; names?: NameOf } = {}): Formatted {
   const last = messages[messages.length - 1];
   if (!last) throw new Error('formatSummary needs at least one message');
+  const count = opts.count ?? messages.length;
   const lead = messages.findLast((m) => isMention(m, me)) ?? last;
-  const one = formatMessage(lead, me);
-  if (messages.length === 1) return one;
-  return { ...one, body: truncate(`(${messages.length} new) ${one.body}`, MAX_BODY_CHARS) };
+  const one = formatMessage(lead, me, opts.names);
+  if (count <= 1) return one;
+  return { ...one, body: truncate(`(${count} new) ${one.body}`, MAX_BODY_CHARS) };
+}
+
+/**
+ * The conversation a message belongs to, as notifications group it: the sender's username, or
+ * `#<groupId>` (`#` is not allowed in usernames, so the two never collide).
+ */
+export function conversationOf(message: Pick<ChatMessage, 'from' | 'group'>): string {
+  return message.group ? `#${message.group.id}` : message.from;
 }
 
 /** The web app's page `path` (from Formatted) on `server`. */

@@ -46,6 +46,15 @@ export class GraceHold<T> {
     for (const id of batch.items.keys()) this.waiting.set(id, batch);
   }
 
+  /** Replaces waiting item `id` with `change(item)`; false when it is not waiting. */
+  update(id: string, change: (item: T) => T): boolean {
+    const items = this.waiting.get(id)?.items;
+    const item = items?.get(id);
+    if (!items || item === undefined) return false;
+    items.set(id, change(item));
+    return true;
+  }
+
   isWaiting(id: string): boolean {
     return this.waiting.has(id);
   }

@@ -1,19 +1,28 @@
 // Shows one OS notification (notify-send on Linux and the BSDs, node-notifier on macOS and Windows),
 // grouped per conversation where the OS can, and opens the conversation when the OS reports a click.
+// On Linux a shown notification can also be changed in place (an edited message) or withdrawn (a
+// deleted one); node-notifier cannot do either without raising a new bubble, so there it is not done.
 import { fileURLToPath } from 'node:url';
 import nodeNotifier from 'node-notifier';
 import { APP_NAME, appUrl, escapeMarkup, type Formatted } from './format.js';
 import { createNotifySend } from './notify-send.js';
 import { openUrl } from './open-url.js';
-import { which } from './selfcheck.js';
+import { callNotifications, which } from './selfcheck.js';
 
 export const ICON_PATH = fileURLToPath(new URL('../assets/icon.png', import.meta.url));
 /** Seconds a notification stays up (servers may override it). */
 export const NOTIFICATION_SECONDS = 10;
 
 export interface Notifier {
-  /** Resolves once the OS has accepted the notification; rejects when it could not be shown. */
-  show(n: Formatted): Promise<void>;
+  /**
+   * Resolves once the OS has accepted the notification, with its id when it can later be replaced
+   * or withdrawn; rejects when it could not be shown.
+   */
+  show(n: Formatted): Promise<number | null | void>;
+  /** Shows `n` in place of notification `id` if it is still up; false (nothing shown) if not. */
+  replace?(id: number, n: Formatted): Promise<boolean>;
+  /** Closes notification `id` if it is still up. */
+  withdraw?(id: number): Promise<void>;
   /** Ends what still waits for clicks (the agent is stopping). */
   close?(): void;
 }
@@ -27,6 +36,8 @@ export interface NotifierOptions {
    * wait for them (0.7.10+). Without it a click only dismisses the bubble.
    */
   clickActions?: boolean;
+  /** Linux: notify-send can tell ids and closes and replace in place (0.7.10+); see notify-send.ts. */
+  replaceable?: boolean;
   platform?: NodeJS.Platform;
   log?: (line: string) => void;
   /** For $BROWSER and CHAT_NOTIFIER_WINDOWS_APP_ID (default process.env). */
@@ -177,12 +188,21 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   // and no `--`, so message fields became options. notify-send.ts passes argv as is, no shell.
   const runner = createNotifySend({
     clickable: opts.clickActions ?? false,
+    trackClose: opts.replaceable ?? false,
     stdbuf: which('stdbuf', env),
     maxWaiting: opts.maxWaiting,
     log,
   });
+  const onClick = (n: Formatted) => () => open(appUrl(opts.server, n.path));
   return {
-    show: (n) => runner.show(notifySendArgs(n, opts.bodyMarkup), () => open(appUrl(opts.server, n.path))),
+    show: (n) => runner.show(notifySendArgs(n, opts.bodyMarkup), onClick(n)),
+    replace: (id, n) => runner.replace(id, notifySendArgs(n, opts.bodyMarkup), onClick(n)),
+    async withdraw(id) {
+      // Only a bubble of ours that is still up: ids restart from 1 with the notification server,
+      // so a stale one could close another program's notification.
+      if (!runner.isOpen(id)) return;
+      await callNotifications('CloseNotification', env, [id]);
+    },
     close: () => runner.close(),
   };
 }

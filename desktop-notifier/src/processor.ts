@@ -4,9 +4,13 @@
 // wait out the grace period (grace.ts) and decide again, show the notification, record the id on
 // disk, then acknowledge it. Recording before the ack means a crash
 // can only cause a re-delivery that the seen-store swallows; it never loses a notification.
-import { MAX_ACK_IDS, type ChatMessage } from '@messenger/protocol';
-import { formatSummary } from './format.js';
+// A message's later change (`message:update`) follows it: the bubble that shows it is replaced
+// (edit) or withdrawn (delete, hide), and one still waiting out its grace period waits as changed.
+import { MAX_ACK_IDS, type ChatMessage, type MessageUpdate } from '@messenger/protocol';
+import { Bubbles } from './bubbles.js';
+import { conversationOf, formatSummary } from './format.js';
 import { GraceHold } from './grace.js';
+import type { DisplayNames } from './names.js';
 import type { Notifier } from './notify.js';
 import { decide, type Policy, type Verdict } from './quiet.js';
 import type { SeenStore } from './seen-store.js';
@@ -14,6 +18,10 @@ import type { SeenStore } from './seen-store.js';
 export interface Incoming {
   message: ChatMessage;
   readingNow: boolean;
+  /** Deleted by me for myself while it waited: not to be shown. */
+  hidden?: boolean;
+  /** The newest change applied while it waited (`change.at`, ms): an older one arriving late is ignored. */
+  changedAt?: number;
 }
 
 export interface ProcessorDeps {
@@ -29,6 +37,8 @@ export interface ProcessorDeps {
    * meanwhile (the server's `receipt:update` read, fed to markRead), it is not shown at all.
    */
   graceMs?: number;
+  /** Senders' display names for titles; without it, titles show usernames. */
+  names?: DisplayNames;
 }
 
 /** "alice", or "alice in group <id>" (log lines: ids, never message text). */
@@ -48,8 +58,11 @@ export class Processor {
   /** Hears the jobs that run later (a grace period ended), as process()'s callers hear theirs. */
   onLater?: (job: Promise<Outcome[]>) => void;
   private readonly grace = new GraceHold<Incoming>();
+  private readonly bubbles: Bubbles;
 
-  constructor(private readonly deps: ProcessorDeps) {}
+  constructor(private readonly deps: ProcessorDeps) {
+    this.bubbles = new Bubbles(deps.policy.me, deps.names && ((u) => deps.names?.get(u)));
+  }
 
   private log(line: string) {
     (this.deps.log ?? ((l: string) => console.log(l)))(line);
@@ -76,6 +89,15 @@ export class Processor {
   /** A batch (catch-up, or one live message): one notification per sender at most. */
   process(items: Incoming[]): Promise<Outcome[]> {
     return this.enqueue(() => this.handle(items, false));
+  }
+
+  /**
+   * A message changed: in line with the messages, so it never overtakes the one it changes.
+   * Reactions show nothing. Updates are states, so one applied twice, or an older one after a
+   * newer, changes nothing; the client acknowledges the change once this resolves.
+   */
+  update(update: MessageUpdate): Promise<void> {
+    return this.enqueue(() => this.handleUpdate(update));
   }
 
   /** These ids were read on another screen: what still waits for its grace period is not shown. */
@@ -115,7 +137,7 @@ export class Processor {
       const seen = store.has(message.id) || batchSeen.has(message.id);
       batchSeen.add(message.id);
       const read = message.state === 'read' || this.grace.wasRead(message.id);
-      const verdict = decide(policy, message, { readingNow, seen, now, read });
+      const verdict = decide(policy, message, { readingNow, seen, now, read, hidden: item.hidden === true });
       if (verdict === 'notify' && graceMs > 0) {
         later.set(message.id, item);
         continue;
@@ -125,7 +147,7 @@ export class Processor {
       // group message is addressed to me (the server stores it delivered; acking it is a no-op).
       if (verdict !== 'own' || message.to === policy.me) ours.add(message.id);
       // One bubble per conversation: a sender's 1:1 chat and each group apart.
-      const key = message.group ? `#${message.group.id}` : message.from;
+      const key = conversationOf(message);
       if (verdict === 'notify') toNotify.set(key, [...(toNotify.get(key) ?? []), message]);
       else handled.push(`skip ${message.id} from ${where(message)}: ${verdict}`);
     }
@@ -136,11 +158,15 @@ export class Processor {
     }
 
     const failed = new Set<string>();
+    const names = this.deps.names;
+    if (names && toNotify.size > 0) await names.load([...toNotify.values()].flatMap((ms) => ms.map((m) => m.from)));
     for (const messages of toNotify.values()) {
       const ids = messages.map((m) => m.id);
       const from = where(messages[messages.length - 1] as ChatMessage);
       try {
-        await this.deps.notifier.show(formatSummary(messages, policy.me));
+        const shown = formatSummary(messages, policy.me, names ? { names: (u) => names.get(u) } : {});
+        const id = await this.deps.notifier.show(shown);
+        this.bubbles.shown(typeof id === 'number' ? id : null, messages, shown);
         this.consecutiveFailures = 0;
         handled.push(`notified ${ids.join(',')} from ${from}`);
       } catch (error) {
@@ -163,5 +189,40 @@ export class Processor {
     // Logged once recorded and acknowledged, so these lines mean the message is fully handled.
     for (const line of handled) this.log(line);
     return outcomes;
+  }
+
+  private async handleUpdate({ change, message, hidden }: MessageUpdate): Promise<void> {
+    const what = `${change.kind} ${change.id} of ${message.id}`;
+    const gone = hidden === true || message.deleted === true;
+    if (change.kind === 'react' || change.kind === 'unreact') {
+      // The notification shows no reactions (README: "Edits, deletes and reactions").
+    } else if (
+      this.grace.update(message.id, (item) => {
+        const at = Date.parse(change.at);
+        if (!(at > (item.changedAt ?? Number.NEGATIVE_INFINITY))) return item;
+        return { ...item, message, hidden: item.hidden || hidden === true, changedAt: at };
+      })
+    ) {
+      this.log(`${what}: applied while it waits`);
+    } else {
+      const effect = this.bubbles.apply(message, change.at, gone);
+      const { replace, withdraw } = this.deps.notifier;
+      try {
+        if (effect.do === 'nothing') this.log(`${what}: nothing on screen to change`);
+        else if (effect.do === 'replace' && replace) {
+          if (await replace.call(this.deps.notifier, effect.bubble.id, effect.with)) this.log(`${what}: notification ${effect.bubble.id} updated`);
+          else {
+            this.bubbles.closed(effect.bubble);
+            this.log(`${what}: notification ${effect.bubble.id} is closed; left closed`);
+          }
+        } else if (effect.do === 'withdraw' && withdraw) {
+          await withdraw.call(this.deps.notifier, effect.bubble.id);
+          this.log(`${what}: notification ${effect.bubble.id} withdrawn`);
+        }
+      } catch (error) {
+        // Best effort: a bubble that could not be changed is not worth offering the change again.
+        this.log(`${what}: could not change the notification: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 }

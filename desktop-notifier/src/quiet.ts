@@ -36,7 +36,7 @@ export function formatQuietHours(q: QuietHours): string {
   return `${f(q.start)}-${f(q.end)}`;
 }
 
-export type Verdict = 'notify' | 'own' | 'reading' | 'read' | 'muted' | 'quiet' | 'seen';
+export type Verdict = 'notify' | 'own' | 'reading' | 'read' | 'deleted' | 'muted' | 'quiet' | 'seen';
 
 export interface Policy {
   me: string;
@@ -56,11 +56,13 @@ export interface Policy {
  */
 export function decide(
   policy: Policy,
-  message: Pick<ChatMessage, 'from' | 'text' | 'group'>,
-  opts: { readingNow: boolean; seen: boolean; now: Date; read?: boolean },
+  message: Pick<ChatMessage, 'from' | 'text' | 'group' | 'deleted'>,
+  opts: { readingNow: boolean; seen: boolean; now: Date; read?: boolean; hidden?: boolean },
 ): Verdict {
   if (message.from === policy.me) return 'own';
   if (opts.seen) return 'seen';
+  // Deleted for everyone, or by me for myself, before it was shown: there is nothing to show.
+  if (message.deleted || opts.hidden) return 'deleted';
   // Read on another screen (the web app) before it was shown here: nothing left to tell.
   if (opts.read) return 'read';
   if (opts.readingNow) return 'reading';

@@ -13,11 +13,16 @@ export interface SelfCheck {
   bodyMarkup: boolean;
   /** A click can open the conversation: notify-send 0.7.10+ and a server with `actions`. */
   clickActions: boolean;
+  /**
+   * notify-send 0.7.10+: it tells a bubble's id and when it closes, and replaces one in place, so
+   * an edited message's bubble can be updated.
+   */
+  replaceable: boolean;
   /** Why a click cannot open the conversation here (one line), when it cannot. */
   clickProblem: string | null;
 }
 
-/** notify-send learnt `--action` (and `--print-id`) in libnotify 0.7.10. */
+/** notify-send learnt `--action`, `--wait` (and `--print-id`, `--replace-id`) in libnotify 0.7.10. */
 const ACTIONS_SINCE = [0, 7, 10] as const;
 
 /** "notify-send 0.8.1" → [0, 8, 1]; null when there is no version in it. */
@@ -61,18 +66,27 @@ export function which(cmd: string, env: NodeJS.ProcessEnv = process.env): string
 
 const DEST = ['org.freedesktop.Notifications', '/org/freedesktop/Notifications'] as const;
 
-async function callNotifications(method: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** Calls a method of the notification server; `uint32s` are its arguments (all the agent needs). */
+export async function callNotifications(method: string, env: NodeJS.ProcessEnv, uint32s: readonly number[] = []): Promise<string> {
   if (which('gdbus', env)) {
     return run(
       'gdbus',
-      ['call', '--session', '--dest', DEST[0], '--object-path', DEST[1], '--method', `${DEST[0]}.${method}`],
+      ['call', '--session', '--dest', DEST[0], '--object-path', DEST[1], '--method', `${DEST[0]}.${method}`, ...uint32s.map(String)],
       env,
     );
   }
   if (which('dbus-send', env)) {
     return run(
       'dbus-send',
-      ['--session', '--print-reply', '--reply-timeout=3000', `--dest=${DEST[0]}`, DEST[1], `${DEST[0]}.${method}`],
+      [
+        '--session',
+        '--print-reply',
+        '--reply-timeout=3000',
+        `--dest=${DEST[0]}`,
+        DEST[1],
+        `${DEST[0]}.${method}`,
+        ...uint32s.map((n) => `uint32:${n}`),
+      ],
       env,
     );
   }
@@ -88,7 +102,15 @@ export async function selfCheck(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): Promise<SelfCheck> {
-  const result: SelfCheck = { ok: true, problems: [], serverInfo: null, bodyMarkup: false, clickActions: false, clickProblem: null };
+  const result: SelfCheck = {
+    ok: true,
+    problems: [],
+    serverInfo: null,
+    bodyMarkup: false,
+    clickActions: false,
+    replaceable: false,
+    clickProblem: null,
+  };
   // node-notifier's helpers report clicks on macOS and Windows.
   if (platform !== 'linux' && platform !== 'freebsd' && platform !== 'openbsd') return { ...result, clickActions: true };
 
@@ -105,6 +127,7 @@ export async function selfCheck(
     // Versions before 0.7.10 have no --version either: a failure here means "too old".
     const version = parseNotifySendVersion(await run('notify-send', ['--version'], env).catch(() => ''));
     hasActions = notifySendHasActions(version);
+    result.replaceable = hasActions;
     if (!hasActions) result.clickProblem = `notify-send ${version ? version.join('.') : '(version unknown)'} cannot wait for clicks (0.7.10+ can)`;
   } else {
     result.problems.push(

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GRACE_SECONDS } from '../src/grace.js';
-import { ARTIFACTS, CLI_ENTRY, run, start, waitUntil, type Proc } from './helpers/desktop.js';
+import { ARTIFACTS, CLI_ENTRY, run, start, waitUntil, waitingChildren, type Proc } from './helpers/desktop.js';
 import { agentEnv, startWorld, stopWorld, unique, waitForNotification, type User, type World } from './helpers/world.js';
 
 let world: World;
@@ -55,24 +55,6 @@ async function displayed(before: number, t0: number): Promise<number> {
     5,
   );
   return performance.now() - t0;
-}
-
-/** notify-send processes the agent started that are still running (stdbuf execs notify-send). */
-function waitingChildren(parent: number | undefined): number[] {
-  const found: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid …"; comm may hold spaces, so split after its closing parenthesis.
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && comm === 'notify-send') found.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
 }
 
 const openedUrls = () => (fs.existsSync(opened) ? fs.readFileSync(opened, 'utf8').trim().split('\n').filter(Boolean) : []);

@@ -34,8 +34,8 @@ const alive = (pid: number) => {
 };
 const pids = () => fs.readFileSync(path.join(dir, 'pids'), 'utf8').trim().split('\n').map(Number);
 
-function runner(command: string, maxWaiting = 3) {
-  const r = createNotifySend({ clickable: true, stdbuf: null, maxWaiting, command, log: () => undefined });
+function runner(command: string, maxWaiting = 3, clickable = true) {
+  const r = createNotifySend({ clickable, trackClose: true, stdbuf: null, maxWaiting, command, log: () => undefined });
   runners.push(r);
   return r;
 }
@@ -70,5 +70,36 @@ describe('notify-send runner', () => {
     const r = runner(standIn('echo "GDBus.Error: no notification server" >&2\nexit 1'));
     await expect(r.show(['--', 't', 'b'], () => undefined)).rejects.toThrow(/notify-send failed: GDBus.Error: no notification server/);
     expect(r.waiting).toBe(0);
+  });
+
+  it('tells the bubble id, replaces it in place while it is up, and never raises a closed one again', async () => {
+    // Prints its id (the one it replaces, if any) and waits until the file "closed-<id>" appears.
+    const r = runner(
+      standIn(`echo "$@" >> "${dir}/argv"
+id=7; for a in "$@"; do case "$a" in --replace-id=*) id="\${a#--replace-id=}";; esac; done
+echo $id
+while [ ! -e "${dir}/closed-$id" ]; do sleep 0.05; done`),
+    );
+    const id = await r.show(['--', 't', 'first'], () => undefined);
+    expect(id).toBe(7);
+    expect(r.isOpen(7)).toBe(true);
+    expect(await r.replace(7, ['--', 't', 'edited'], () => undefined)).toBe(true);
+    const [first, second] = pids();
+    // The old process no longer waits (it would hear the new bubble's click too); the new one does.
+    await vi.waitFor(() => expect([first, second].map((p) => alive(p as number))).toEqual([false, true]), { timeout: 5000 });
+    expect(fs.readFileSync(path.join(dir, 'argv'), 'utf8')).toContain('--replace-id=7 -- t edited');
+    expect(r.isOpen(7)).toBe(true);
+
+    fs.writeFileSync(path.join(dir, 'closed-7'), ''); // the person closes it
+    await vi.waitFor(() => expect(r.isOpen(7)).toBe(false), { timeout: 5000 });
+    expect(await r.replace(7, ['--', 't', 'again'], () => undefined)).toBe(false);
+    expect(pids()).toHaveLength(2);
+  });
+
+  it('without clicks, still waits for the close (--wait) to know the bubble is up', async () => {
+    const r = runner(standIn(`echo "$@" >> "${dir}/argv"\necho 9\nexec sleep 60`), 3, false);
+    expect(await r.show(['--', 't', 'b'])).toBe(9);
+    expect(fs.readFileSync(path.join(dir, 'argv'), 'utf8')).toMatch(/^--print-id --wait -- t b/);
+    expect(r.isOpen(9)).toBe(true);
   });
 });

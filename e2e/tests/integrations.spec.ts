@@ -6,9 +6,9 @@ import type { Page } from '@playwright/test';
 import { BASE_URL, expect, screenshotPath, test, uniqueName, userSession } from './fixtures.js';
 
 async function openSettings(page: Page) {
-  await page.getByRole('link', { name: 'Bots, tokens and webhooks' }).click();
+  await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page).toHaveURL(/\/settings$/);
-  await expect(page.getByRole('heading', { name: 'Bots, tokens and webhooks', level: 2 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Bots, tokens and webhooks', level: 3 })).toBeVisible();
 }
 
 async function createBot(page: Page, username: string) {
@@ -68,8 +68,11 @@ test('a token made in the settings page sends as a bot; the bot is badged and mu
   await item.click();
   await expect(bob.page.getByRole('log')).toContainText(text);
   await expect(bob.page.getByRole('main').getByTestId('bot-badge')).toBeVisible();
-  await bob.page.getByRole('button', { name: `Mute ${botName}` }).click();
-  await expect(bob.page.getByRole('button', { name: `Mute ${botName}` })).toHaveAttribute('aria-pressed', 'true');
+  // Named by the display name it was made with, its username under it (issue 18's profiles).
+  await expect(bob.page.getByRole('heading', { name: 'Deploy notices', level: 2 })).toBeVisible();
+  await expect(bob.page.getByTestId('peer-status')).toContainText(`@${botName}`);
+  await bob.page.getByRole('button', { name: 'Mute Deploy notices' }).click();
+  await expect(bob.page.getByRole('button', { name: 'Mute Deploy notices' })).toHaveAttribute('aria-pressed', 'true');
   await expect(item).toHaveAttribute('data-muted', 'true');
   await bob.page.screenshot({ path: screenshotPath('desktop-bot-conversation') });
 

@@ -29,6 +29,17 @@ export const ReplyRef = Type.Object(
 );
 export type ReplyRef = Static<typeof ReplyRef>;
 
+/**
+ * A quote as it leaves the server (history, pushes): only bounded, like StoredMessageText, so the
+ * response serializer carries no input-only format and a row stored before a rule still loads.
+ */
+export const StoredReplyRef = Type.Object({
+  id: MessageId,
+  from: Username,
+  text: Type.String({ maxLength: REPLY_EXCERPT_LENGTH * 2 }),
+  deleted: Type.Optional(Type.Literal(true)),
+});
+
 /** One emoji (isReactionEmoji() in text.ts): a reaction is not a message. */
 export const ReactionEmoji = Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH, format: TextFormats.emoji });
 export type ReactionEmoji = Static<typeof ReactionEmoji>;
@@ -41,7 +52,8 @@ export const MAX_DISTINCT_REACTIONS = 20;
 
 /** The reactions on a message: each emoji with who reacted with it, in the order they did. */
 export const ReactionSummary = Type.Object(
-  { emoji: ReactionEmoji, users: Type.Array(Username, { minItems: 1 }) },
+  // Only bounded on the way out (see StoredReplyRef); the routes check the emoji on the way in.
+  { emoji: Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH }), users: Type.Array(Username, { minItems: 1 }) },
   { additionalProperties: false },
 );
 export type ReactionSummary = Static<typeof ReactionSummary>;

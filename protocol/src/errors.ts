@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'password_too_common',
   'idempotency_conflict',
   'payload_too_large',
+  'unsupported_image',
+  'invalid_image',
   'rate_limited',
   'kafka_unavailable',
   'service_unavailable',
@@ -69,6 +71,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   password_too_common: 400,
   idempotency_conflict: 409,
   payload_too_large: 413,
+  /** The bytes are not a PNG, JPEG, WebP or GIF (whatever the Content-Type said); SVG never is. */
+  unsupported_image: 415,
+  /** A supported format that does not decode, or has more pixels than the server will decode. */
+  invalid_image: 400,
   rate_limited: 429,
   kafka_unavailable: 503,
   service_unavailable: 503,

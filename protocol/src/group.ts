@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { GroupId, MAX_GROUP_NAME_LENGTH } from './group-ref.js';
 import { ChatMessage } from './message.js';
 import { IsoTimestamp, MessageId, MessageText, Username } from './primitives.js';
+import { ProfileFields } from './profile.js';
 import { TextFormats } from './text.js';
 
 /** The server's default cap on members (GROUP_MAX_MEMBERS); no request may name more at once. */
@@ -17,7 +18,8 @@ export const GroupName = Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME_L
 export const GroupRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
 export type GroupRole = Static<typeof GroupRole>;
 
-export const GroupMember = Type.Object({ username: Username, role: GroupRole, joinedAt: IsoTimestamp });
+/** With the member's display name and picture (profile.ts), so a member list shows them at once. */
+export const GroupMember = Type.Object({ username: Username, role: GroupRole, joinedAt: IsoTimestamp, ...ProfileFields });
 export type GroupMember = Static<typeof GroupMember>;
 
 /** A group as one of its members sees it. */

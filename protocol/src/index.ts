@@ -10,6 +10,7 @@ export * from './group.js';
 export * from './integrations.js';
 export * from './webhooks.js';
 export * from './errors.js';
+export * from './profile.js';
 export * from './rest.js';
 export * from './search.js';
 export * from './socket.js';

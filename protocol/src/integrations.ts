@@ -2,6 +2,7 @@
 // a person's password and session (docs/api.md "Tokens and bots").
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoTimestamp, Username } from './primitives.js';
+import { DisplayName } from './profile.js';
 import { TextFormats } from './text.js';
 
 /**
@@ -29,7 +30,6 @@ export const ApiTokenId = Type.String({
 });
 
 const TokenName = Type.String({ minLength: 1, maxLength: 64, format: TextFormats.message });
-const DisplayName = Type.String({ minLength: 1, maxLength: 64, format: TextFormats.message });
 
 export const CreateApiTokenBody = Type.Object(
   {
@@ -75,6 +75,7 @@ export const CreateBotBody = Type.Object(
   {
     /** The bot's username: the same rules and the same namespace as people's. */
     username: Type.String({ minLength: 1, maxLength: 64 }),
+    /** Shown as the bot's profile name: the same rules as a person's (profile.ts). */
     displayName: Type.Optional(DisplayName),
   },
   { additionalProperties: false },

@@ -4,7 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoTimestamp, MessageId, StoredMessageText, Username } from './primitives.js';
 import { GroupRef } from './group-ref.js';
-import { ReactionSummary, ReplyRef } from './actions.js';
+import { ReactionSummary, StoredReplyRef } from './actions.js';
 
 export const ReceiptState = Type.Union([
   Type.Literal('sent'),
@@ -27,7 +27,7 @@ export const ChatMessage = Type.Object(
      */
     group: Type.Optional(GroupRef),
     /** On a reply: the message it answers, as quoted (actions.ts). */
-    replyTo: Type.Optional(ReplyRef),
+    replyTo: Type.Optional(StoredReplyRef),
     /** When the author last edited the text; absent if never. */
     editedAt: Type.Optional(IsoTimestamp),
     /** Deleted for everyone by its author: `text` is '' and the text is gone from the store. */

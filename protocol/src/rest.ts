@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AccountKind, ApiScope } from './integrations.js';
 import { ChatMessage } from './message.js';
 import { IsoTimestamp, MAX_PASSWORD_LENGTH, MessageId, MessageText, Password, Username } from './primitives.js';
+import { ProfileFields } from './profile.js';
 import { TextFormats } from './text.js';
 
 export const Credentials = Type.Object(
@@ -44,6 +45,7 @@ export const PublicUser = Type.Object({
   online: Type.Boolean(),
   /** true: a bot account (integrations.ts), for a badge and muting. Absent for people. */
   bot: Type.Optional(Type.Literal(true)),
+  ...ProfileFields,
 });
 export type PublicUser = Static<typeof PublicUser>;
 
@@ -63,6 +65,7 @@ export const MeResponse = Type.Object({
   sessionExpiresAt: Type.Union([IsoTimestamp, Type.Null()]),
   /** What this session or token may do: a signed-in session has every scope. */
   scopes: Type.Array(ApiScope),
+  ...ProfileFields,
 });
 export type MeResponse = Static<typeof MeResponse>;
 
@@ -121,6 +124,8 @@ export const Conversation = Type.Object({
   /** Mine too: shown as unread (counts as one) until I open it, even with nothing unread. */
   markedUnread: Type.Boolean(),
   lastMessage: Type.Union([ChatMessage, Type.Null()]),
+  /** The peer's display name and picture (profile.ts), so the list shows them at once. */
+  ...ProfileFields,
 });
 export type Conversation = Static<typeof Conversation>;
 
@@ -215,6 +220,14 @@ export const ApiPaths = {
   logoutEverywhere: '/api/auth/logout-everywhere',
   changePassword: '/api/auth/password',
   me: '/api/me',
+  /** PATCH UpdateProfileBody → Profile (profile.ts). */
+  myProfile: '/api/me/profile',
+  /** PUT the raw image (Content-Type one of AVATAR_CONTENT_TYPES, at most MAX_AVATAR_BYTES) → Profile; DELETE → Profile. */
+  myAvatar: '/api/me/avatar',
+  /** GET ?usernames=a,b (ProfilesQuery) → ProfilesResponse. */
+  profiles: '/api/profiles',
+  /** GET → the picture (image/webp). Prefer a Profile's avatarUrl: it names the version, so it caches for good. */
+  avatar: (username: string) => `/api/users/${encodeURIComponent(username)}/avatar`,
   people: '/api/people',
   send: '/send',
   conversations: '/api/conversations',

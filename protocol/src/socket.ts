@@ -4,6 +4,7 @@ import type { ErrorBody } from './errors.js';
 import { ChatMessage, ReceiptState } from './message.js';
 import { type GroupUpdate } from './group.js';
 import { type ConversationUpdate } from './rest.js';
+import { type Profile } from './profile.js';
 import { GroupId } from './group-ref.js';
 import { IsoTimestamp, MessageId, Username } from './primitives.js';
 import { MessageChangeInfo } from './actions.js';
@@ -145,6 +146,7 @@ export const SocketEvents = {
   sessionRevoked: 'session:revoked',
   groupUpdate: 'group:update',
   conversationUpdate: 'conversation:update',
+  profileUpdate: 'profile:update',
   messageAck: 'message:ack',
   typingSet: 'typing:set',
   focusSet: 'focus:set',
@@ -167,6 +169,11 @@ export interface ServerToClientEvents {
   'group:update': (payload: GroupUpdate) => void;
   /** You changed your settings of a 1:1 conversation: mute, pin, archive, unread mark (your own screens only). */
   'conversation:update': (payload: ConversationUpdate) => void;
+  /**
+   * Someone's display name or picture changed: yours (all your screens), or that of an online
+   * person who shares a conversation or group with you. Payload: their whole Profile (profile.ts).
+   */
+  'profile:update': (payload: Profile) => void;
 }
 
 export interface ClientToServerEvents {

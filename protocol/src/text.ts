@@ -58,6 +58,50 @@ export const TEXT_PROBLEM_MESSAGES: Record<TextProblem, string> = {
   control_character: 'must not hold control characters other than tab and line breaks',
 };
 
+// A display name is shown beside other text on one line (a list row, a sender label, a
+// notification title), where it must not pass for something else. So on top of the message rules:
+// - It is one line: tab, LF, CR and the Unicode line and paragraph separators are refused.
+// - Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) are refused: in a
+//   name they serve to reorder what follows ("evil\u202Egnp.exe" reads "evilexe.png"). Names in
+//   right-to-left scripts need none of them; displays isolate each name (<bdi>) instead. The
+//   implicit marks U+200E/U+200F stay allowed: they reorder nothing beyond the name.
+// - "Characters" are code points, so a name in any script has the same limit of 64.
+
+/** Longest display name, in code points, after trimming. */
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+
+const LINE_BREAK = /[\t\n\r\u2028\u2029]/u;
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+
+export type DisplayNameProblem = TextProblem | 'too_long' | 'bidi_control';
+
+/**
+ * The one form a display name is stored and compared in: NFC (so a name typed with decomposed
+ * accents is the same name), without leading or trailing white space.
+ */
+export function normalizeDisplayName(raw: string): string {
+  return isWellFormedText(raw) ? raw.normalize('NFC').trim() : raw.trim();
+}
+
+/** Why `name` (already normalized) is not an acceptable display name, or undefined when it is. */
+export function displayNameProblem(name: string): DisplayNameProblem | undefined {
+  const problem = messageTextProblem(name);
+  if (problem) return problem;
+  if (LINE_BREAK.test(name)) return 'control_character';
+  if (BIDI_CONTROL.test(name)) return 'bidi_control';
+  // Counting code points without building an array: a surrogate pair is one character.
+  let length = 0;
+  for (const _ of name) if (++length > MAX_DISPLAY_NAME_LENGTH) return 'too_long';
+  return undefined;
+}
+
+export const DISPLAY_NAME_PROBLEM_MESSAGES: Record<DisplayNameProblem, string> = {
+  ...TEXT_PROBLEM_MESSAGES,
+  control_character: 'must be one line without control characters',
+  too_long: `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`,
+  bidi_control: 'must not hold bidirectional embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)',
+};
+
 /**
  * One emoji, as a reaction: a single pictographic grapheme (with its skin tone, variation
  * selector or ZWJ sequence), a flag, or a keycap.
@@ -76,6 +120,8 @@ export const TextFormats = {
   message: 'message-text',
   /** Any other free text (passwords): only well-formedness is required. */
   wellFormed: 'well-formed-text',
+  /** A display name as sent: checked after normalizeDisplayName(), see displayNameProblem(). */
+  displayName: 'display-name',
   /** A reaction: exactly one emoji (isReactionEmoji()). */
   emoji: 'reaction-emoji',
 } as const;
@@ -84,5 +130,6 @@ export const TextFormats = {
 export const TEXT_FORMAT_CHECKS: Record<(typeof TextFormats)[keyof typeof TextFormats], (value: string) => boolean> = {
   [TextFormats.message]: (value) => messageTextProblem(value) === undefined,
   [TextFormats.wellFormed]: isWellFormedText,
+  [TextFormats.displayName]: (value) => displayNameProblem(normalizeDisplayName(value)) === undefined,
   [TextFormats.emoji]: isReactionEmoji,
 };

@@ -23,6 +23,7 @@ import healthRoutes from './routes/health/index.js';
 import integrationRoutes from './routes/integrations/index.js';
 import messageActionRoutes from './routes/messages/index.js';
 import peopleRoutes from './routes/people/index.js';
+import profileRoutes from './routes/profile/index.js';
 import searchRoutes from './routes/search/index.js';
 import sendRoutes from './routes/send/index.js';
 import incomingWebhookRoutes from './routes/webhooks/incoming.js';
@@ -90,6 +91,7 @@ export async function buildApp(
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(peopleRoutes);
+  await app.register(profileRoutes);
   await app.register(sendRoutes);
   await app.register(conversationRoutes);
   await app.register(searchRoutes);

@@ -55,6 +55,9 @@ const EnvSchema = Type.Object({
   // Posts per minute to one incoming webhook (and wrong-URL attempts per client address): a
   // runaway CI job spends its own webhook's budget, not the bot's or its owner's.
   WEBHOOK_RATE_PER_MINUTE: Int(60, 1, 1_000_000),
+  // Avatar uploads per minute per user: each one decodes and re-encodes a picture, the costliest
+  // request a signed-in user can make, so it gets a budget far below the API's.
+  AVATAR_RATE_PER_MINUTE: Int(10, 1, 100_000),
   SOCKET_EVENTS_PER_SECOND: Int(20, 1, 10_000),
   SOCKETS_PER_USER: Int(20, 1, 10_000),
   SOCKET_HANDSHAKES_PER_MINUTE: Int(120, 1, 1_000_000),
@@ -148,6 +151,8 @@ export interface Config {
     apiPerMinute: number;
     /** Posts per minute per incoming webhook (WEBHOOK_RATE_PER_MINUTE). */
     webhookPerMinute: number;
+    /** Avatar uploads per minute per user (AVATAR_RATE_PER_MINUTE). */
+    avatarPerMinute: number;
     socketEventsPerSecond: number;
     socketsPerUser: number;
     socketHandshakesPerMinute: number;
@@ -357,6 +362,7 @@ function fromEnv(
       registerPerMinute: env.REGISTER_RATE_PER_MINUTE,
       apiPerMinute: env.API_RATE_PER_MINUTE,
       webhookPerMinute: env.WEBHOOK_RATE_PER_MINUTE,
+      avatarPerMinute: env.AVATAR_RATE_PER_MINUTE,
       socketEventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,
       socketsPerUser: env.SOCKETS_PER_USER,
       socketHandshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,

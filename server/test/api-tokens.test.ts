@@ -247,6 +247,8 @@ describe('scope matrix', () => {
     read: [
       'GET /api/me',
       'GET /api/people',
+      'GET /api/profiles',
+      'GET /api/users/{username}/avatar',
       'GET /api/conversations',
       'GET /api/conversations/{peer}/messages',
       'POST /api/conversations/{peer}/read',
@@ -357,9 +359,9 @@ describe('bot accounts', () => {
     const token = await createToken(owner.token, { name: 'hello', scopes: ['send'], bot: bot.username });
     expect((await send(t, token.secret, person.username, 'hello from a bot')).statusCode).toBe(202);
     const found = await t.app.inject({ method: 'GET', url: `/api/people?q=${bot.username}`, headers: bearer(person.token) });
-    expect(found.json<PeopleResponse>().users).toEqual([{ username: bot.username, online: false, bot: true }]);
+    expect(found.json<PeopleResponse>().users).toEqual([{ username: bot.username, online: false, bot: true, displayName: 'Weather', avatarUrl: null }]);
     const people = await t.app.inject({ method: 'GET', url: `/api/people?q=${owner.username}`, headers: bearer(person.token) });
-    expect(people.json<PeopleResponse>().users).toEqual([{ username: owner.username, online: false }]);
+    expect(people.json<PeopleResponse>().users).toEqual([{ username: owner.username, online: false, displayName: null, avatarUrl: null }]);
     let conversations: ConversationsResponse['conversations'] = [];
     await waitUntil(
       async () => {

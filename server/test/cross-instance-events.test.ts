@@ -3,7 +3,8 @@
 // as if they were on one process. A process killed with SIGKILL (no goodbye) takes its users
 // offline for their peers on the survivors within the presence lease. Postgres only: SQLite
 // runs one process, and socket.io's in-memory adapter has no other process to tell.
-import { ApiPaths, GroupApiPaths, type Group } from '@messenger/protocol';
+import { ApiPaths, GroupApiPaths, type Group, type Profile } from '@messenger/protocol';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupChange } from '../src/services/groups.service.js';
 import {
@@ -107,7 +108,7 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
       expect.objectContaining({ peer: bob.username, online: true }),
     );
     const people = await b.app.inject({ method: 'GET', url: `/api/people?q=${alice.username}`, headers: bearer(bob.token) });
-    expect(people.json<{ users: { username: string; online: boolean }[] }>().users).toEqual([{ username: alice.username, online: true }]);
+    expect(people.json<{ users: { username: string; online: boolean }[] }>().users).toEqual([{ username: alice.username, online: true, displayName: null, avatarUrl: null }]);
     const asked = await bobOnB.timeout(10_000).emitWithAck('presence:query', { usernames: [alice.username] });
     expect(asked).toEqual({ ok: true, data: { online: [alice.username], strangers: [] } });
 
@@ -199,6 +200,21 @@ describe.skipIf(!onPostgres)('ephemeral events across server instances (Postgres
     expect((await send(a, alice.token, bob.username, 'after the mute')).statusCode).toBe(202);
     await waitFor(bobOnB, 'message:new', (m) => m.message.text === 'after the mute');
     expect(heardBob).toEqual([]);
+  });
+
+  it('a picture uploaded on A reaches the peer on B (profile:update), and B serves it from the shared store', async () => {
+    const { alice, bob } = await pair();
+    const bobOnB = await on(b, bob.token);
+    // They count as peers once the pair's message is stored; Bob's catch-up brings it from the store.
+    await collectMessages(bobOnB).until(1);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'teal' } }).png().toBuffer();
+    const res = await a.app.inject({ method: 'PUT', url: ApiPaths.myAvatar, headers: { ...bearer(alice.token), 'content-type': 'image/png' }, payload: png });
+    expect(res.statusCode, res.body).toBe(200);
+    const { avatarUrl } = res.json<Profile>();
+    const heard = await waitFor(bobOnB, 'profile:update', (p) => p.username === alice.username && p.avatarUrl === avatarUrl);
+    const image = await b.app.inject({ method: 'GET', url: heard.avatarUrl ?? '', headers: bearer(bob.token) });
+    expect([image.statusCode, image.headers['content-type']]).toEqual([200, 'image/webp']);
+    expect((await sharp(image.rawPayload).metadata()).width).toBe(256);
   });
 
   it('a user with sockets on both instances stays online until the last one closes', async () => {

@@ -63,8 +63,8 @@ describe('docs/integrations.md curl examples', () => {
   it('run as written: a bot token, an idempotent send and its retry, a webhook and a post to it', async () => {
     const blocks = curlBlocks(readFileSync(DOC, 'utf8'));
     // One per step below: a new curl example needs a line here.
-    expect(blocks).toHaveLength(5);
-    const [makeToken, sendOnce, sendWithRetry, makeWebhook, postToWebhook] = blocks as [string, string, string, string, string];
+    expect(blocks).toHaveLength(6);
+    const [makeToken, sendOnce, correct, sendWithRetry, makeWebhook, postToWebhook] = blocks as [string, string, string, string, string, string];
 
     // The doc's people: alice (with the doc's passphrase) and bob, who listens.
     const alice = await register(t, 'alice', 'a long passphrase');
@@ -82,6 +82,24 @@ describe('docs/integrations.md curl examples', () => {
     // The same Idempotency-Key again: the first message's answer, not a second message.
     const [again] = (await bash(sendWithRetry, { TOKEN: token.secret })) as [SendResponse];
     expect(again.id).toBe(sent.id);
+
+    // Edit, react, delete: each reaches bob's screen as the message's new state. The store must
+    // hold the message first (a 202 means Kafka holds it).
+    await waitUntil(
+      async () => (await t.app.inject({ method: 'GET', url: ApiPaths.messages('bot.ci'), headers: bearer(bob.token) })).json<MessagesPage>().messages.some((m) => m.id === sent.id),
+      15_000,
+      'the message stored',
+    );
+    const deletedOnScreen = waitFor(socket, 'message:update', (u) => u.message.id === sent.id && u.change.kind === 'delete');
+    const editedOnScreen = waitFor(socket, 'message:update', (u) => u.message.id === sent.id && u.change.kind === 'edit');
+    const changes = (await bash(correct, { TOKEN: token.secret, MESSAGE_ID: sent.id })) as { messageId: string; kind: string }[];
+    expect(changes.map((c) => [c.messageId, c.kind])).toEqual([
+      [sent.id, 'edit'],
+      [sent.id, 'react'],
+      [sent.id, 'delete'],
+    ]);
+    expect((await editedOnScreen).message.text).toBe('Build 42 is green (all 312 tests)');
+    expect((await deletedOnScreen).message).toMatchObject({ id: sent.id, deleted: true, text: '' });
 
     const [hook] = (await bash(makeWebhook, { SESSION: alice.token })) as [CreatedWebhook];
     expect(hook).toMatchObject({ bot: 'bot.ci', target: { user: 'bob' } });

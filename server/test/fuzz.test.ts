@@ -81,6 +81,11 @@ const documented: Record<string, number[]> = {
   'POST /api/auth/password': [204, 400, 401, 413, 415, 429],
   'GET /api/me': [200, 401],
   'GET /api/people': [200, 400, 401],
+  'GET /api/profiles': [200, 400, 401],
+  'PATCH /api/me/profile': [200, 400, 401, 413, 415],
+  'PUT /api/me/avatar': [200, 400, 401, 413, 415, 429],
+  'DELETE /api/me/avatar': [200, 400, 401, 413, 415],
+  'GET /api/users/:username/avatar': [200, 400, 401, 404],
   'GET /api/conversations': [200, 401],
   'GET /api/conversations/:peer/messages': [200, 400, 401, 404],
   'POST /api/conversations/:peer/read': [200, 400, 401, 404, 413, 415],
@@ -194,7 +199,7 @@ const queryValue = fc.oneof(
   fc.constantFrom('PEER', 'GROUP', 'FOREIGN_GROUP', '"', '*', 'a OR b', 'NEAR(a b)', "a' & !b:*", 'x'.repeat(201)),
   fc.uuid(),
 );
-const query = fc.dictionary(fc.constantFrom('q', 'limit', 'before', 'after', 'around', 'peer', 'group', 'x'), queryValue, { maxKeys: 4 });
+const query = fc.dictionary(fc.constantFrom('q', 'limit', 'before', 'after', 'around', 'peer', 'group', 'usernames', 'v', 'x'), queryValue, { maxKeys: 4 });
 const authHeader = fc.oneof(
   fc.constant<string | undefined>(undefined),
   fc.constant('GOOD'),

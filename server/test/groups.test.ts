@@ -448,7 +448,7 @@ describe('presence among co-members', () => {
       const group = await createGroup(alice, [bob]);
       expect(await aliceSocket.emitWithAck('presence:query', { usernames: [bob.username] })).toEqual({ ok: true, data: { online: [bob.username], strangers: [] } });
       const people = await t.app.inject({ method: 'GET', url: `/api/people?q=${bob.username}`, headers: bearer(alice.token) });
-      expect(people.json()).toEqual({ users: [{ username: bob.username, online: true }] });
+      expect(people.json()).toEqual({ users: [{ username: bob.username, online: true, displayName: null, avatarUrl: null }] });
 
       // A co-member's coming and going is pushed, like a 1:1 peer's.
       const offline = waitFor(aliceSocket, 'presence:update', (p) => p.username === bob.username && !p.online);

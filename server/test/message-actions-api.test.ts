@@ -23,6 +23,9 @@ const kafka = new Kafka({ brokers: inject('kafkaBrokers').split(','), logLevel: 
 
 // Every record on the messages topic, as a plain consumer (read committed) sees it.
 const onTopic: RawRecord[] = [];
+// Which producer wrote each record (partition:offset), and whether inside a transaction: read from
+// the record batch's header, which kafkajs keeps on each message as `batchContext` (not typed).
+const writtenBy = new Map<string, { producerId: string; inTransaction: boolean }>();
 let consumer: Consumer;
 beforeAll(async () => {
   consumer = kafka.consumer({ groupId: `${t.prefix}.verify.${randomUUID()}` });
@@ -33,6 +36,8 @@ beforeAll(async () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
       onTopic.push({ topic, partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value, headers, timestamp: message.timestamp });
+      const batch = (message as { batchContext?: { producerId: string; inTransaction: boolean } }).batchContext;
+      if (batch) writtenBy.set(`${partition}:${message.offset}`, { producerId: batch.producerId, inTransaction: batch.inTransaction });
     },
   });
 });
@@ -40,7 +45,7 @@ afterAll(async () => {
   await consumer?.disconnect();
 });
 
-type Decoded = { key: string | null; header: string | undefined; record: Record<string, unknown> };
+type Decoded = { key: string | null; header: string | undefined; record: Record<string, unknown>; writtenBy: { producerId: string; inTransaction: boolean } | undefined };
 
 /** The records whose id is `id`, once `count` are on the topic; each decoded by the server's own codec. */
 async function recordsOf(id: string, count: number): Promise<Decoded[]> {
@@ -50,7 +55,7 @@ async function recordsOf(id: string, count: number): Promise<Decoded[]> {
     const decoded = t.app.recordCodec.decode(raw);
     // Signed, well-formed and keyed as the server's consumers require; they would dead-letter it otherwise.
     if (!decoded.ok) throw new Error(`the server refuses record ${id}: ${decoded.reason} ${decoded.error}`);
-    return { key: raw.key, header: raw.headers['message-id'], record: decoded.record as unknown as Record<string, unknown> };
+    return { key: raw.key, header: raw.headers['message-id'], record: decoded.record as unknown as Record<string, unknown>, writtenBy: writtenBy.get(`${raw.partition}:${raw.offset}`) };
   });
 }
 
@@ -103,11 +108,13 @@ describe('change records', () => {
     expect(change).toMatchObject({ messageId: id, kind: 'edit' });
     expect(change.id).not.toBe(id);
     const [editRecord] = await recordsOf(change.id, 1);
-    expect(editRecord).toEqual({
+    expect(editRecord).toMatchObject({
       key: bob.username,
       header: change.id,
-      record: { v: 3, id: change.id, kind: 'edit', messageId: id, from: alice.username, to: bob.username, at: change.at, text: 'see you at 6' },
+      // One record needs no transaction: the batched idempotent producer writes it, as a 1:1 message.
+      writtenBy: { inTransaction: false },
     });
+    expect(editRecord?.record).toEqual({ v: 3, id: change.id, kind: 'edit', messageId: id, from: alice.username, to: bob.username, at: change.at, text: 'see you at 6' });
 
     const reacted = (await react(bob.token, id, '👍')).json<ChangeResponse>();
     const [reactRecord] = await recordsOf(reacted.id, 1);
@@ -148,6 +155,9 @@ describe('change records', () => {
     for (const r of records) {
       expect(r.record).toMatchObject({ v: 3, id: change.id, kind: 'edit', from: alice.username, to: r.key, text: 'standup at 10?', group: { id: group, name: 'Crew' } });
     }
+    // All in one Kafka transaction: the fan-out producer's, one producer id for every copy.
+    expect(records.map((r) => r.writtenBy?.inTransaction)).toEqual([true, true, true]);
+    expect(new Set(records.map((r) => r.writtenBy?.producerId)).size).toBe(1);
     refused(await react(dave.token, id, '🎉'), 404, 'message_not_found');
 
     // Hiding a group message changes only the hider's view: one record.
@@ -164,7 +174,7 @@ describe('change records', () => {
   });
 
   it('Idempotency-Key: the same key and request give the same change and one record; another request is 409', async () => {
-    const { alice, id } = await conversation();
+    const { alice, bob, id } = await conversation();
     const key = randomName('key');
     const [a, b] = await Promise.all([edit(alice.token, id, 'fixed', key), edit(alice.token, id, 'fixed', key)]);
     const c = await edit(alice.token, id, 'fixed', key);
@@ -173,6 +183,13 @@ describe('change records', () => {
     expect(ids.size).toBe(1);
     refused(await edit(alice.token, id, 'fixed again', key), 409, 'idempotency_conflict');
     refused(await remove(alice.token, id, 'everyone', key), 409, 'idempotency_conflict');
+
+    // A refused request never claims its key (a claim stands for a checked request, which another
+    // instance finding it may replay unchecked), so the same key is free for a later one.
+    const bobKey = randomName('key');
+    refused(await edit(bob.token, id, 'not mine', bobKey), 403, 'not_message_author');
+    expect(await t.app.repos.idempotency.find(bob.username, bobKey)).toBeUndefined();
+    expect((await act(bob.token, 'PUT', MessageActionPaths.reaction(id, '👍'), { key: bobKey })).statusCode).toBe(202);
 
     // A delete replayed after the store applied it still answers with the same change.
     const deleteKey = randomName('key');

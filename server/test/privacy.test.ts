@@ -71,8 +71,8 @@ describe('presence and typing reach only people who share a conversation', () =>
       expect(res.statusCode).toBe(200);
       return res.json<PeopleResponse>().users;
     };
-    expect(await people(alice.token)).toEqual([{ username: bob.username, online: true }]);
-    expect(await people(mallory.token)).toEqual([{ username: bob.username, online: false }]);
+    expect(await people(alice.token)).toEqual([{ username: bob.username, online: true, displayName: null, avatarUrl: null }]);
+    expect(await people(mallory.token)).toEqual([{ username: bob.username, online: false, displayName: null, avatarUrl: null }]);
 
     const mallorySaw: string[] = [];
     mallorySocket.on('presence:update', (p) => mallorySaw.push(p.username));

@@ -290,3 +290,21 @@ export async function startServer(kafkaBrokers: string, env?: NodeJS.ProcessEnv,
   await proc.waitFor('Server listening at', 90_000);
   return Object.assign(proc, { url: `http://127.0.0.1:${fullEnv.PORT}`, env: fullEnv });
 }
+
+/** notify-send processes the agent started that are still running (stdbuf execs notify-send). */
+export function waitingChildren(parent: number | undefined): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid …"; comm may hold spaces, so split after its closing parenthesis.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && comm === 'notify-send') found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}

@@ -29,7 +29,7 @@ export interface NewChange {
   id: string;
   to: string;
   from: string;
-  /** False: no message it could apply to (a foreign or early record): nothing to deliver. */
+  /** False: this store holds no message it could apply to, so there is nothing to deliver. */
   found: boolean;
 }
 
@@ -97,6 +97,15 @@ async function applyOne(trx: Transaction<Database>, c: StoredChange, shared: Set
         .values({ username: c.from, message_id: c.messageId, hidden_at: c.at })
         .onConflict((oc) => oc.columns(['username', 'message_id']).doNothing())
         .execute();
+      // Catch-up leaves hidden messages out, so a copy of the hider's own that no screen had
+      // acknowledged would stay undelivered for good and hold their inbox commit at its offset.
+      await trx
+        .updateTable('messages')
+        .set({ delivered_at: c.at })
+        .where(target(c))
+        .where('recipient', '=', c.from)
+        .where('delivered_at', 'is', null)
+        .execute();
       break;
     case 'react':
     case 'unreact': {
@@ -123,14 +132,7 @@ async function applyOne(trx: Transaction<Database>, c: StoredChange, shared: Set
             .where((eb) =>
               eb.or([
                 eb.exists(eb.selectFrom('message_reactions').select('emoji').where('message_id', '=', c.messageId).where('emoji', '=', emoji)),
-                eb(
-                  eb
-                    .selectFrom('message_reactions')
-                    .select((s) => s.fn.count<number>('emoji').distinct().as('n'))
-                    .where('message_id', '=', c.messageId),
-                  '<',
-                  MAX_DISTINCT_REACTIONS,
-                ),
+                eb(eb.selectFrom('message_reactions').select((s) => s.fn.count<number>('emoji').distinct().as('n')).where('message_id', '=', c.messageId), '<', MAX_DISTINCT_REACTIONS),
               ]),
             ),
         )
@@ -156,11 +158,7 @@ export async function emptyQuotes(trx: Transaction<Database>, originals: readonl
 export async function emptyQuotesOfDeleted(trx: Transaction<Database>, originals: readonly string[]): Promise<void> {
   for (const chunk of chunks([...new Set(originals)])) {
     const gone = await trx.selectFrom('messages').select('id').distinct().where('id', 'in', chunk).where('deleted_at', 'is not', null).execute();
-    if (gone.length > 0)
-      await emptyQuotes(
-        trx,
-        gone.map((r) => r.id),
-      );
+    if (gone.length > 0) await emptyQuotes(trx, gone.map((r) => r.id));
   }
 }
 
@@ -210,13 +208,7 @@ export async function storeChanges(trx: Transaction<Database>, changes: readonly
     .filter((c) => inserted.has(copyKey(c.id, c.to)))
     .sort((a, b) => cmp(a.messageId, b.messageId) || cmp(a.to, b.to) || a.partition - b.partition || a.offset - b.offset);
   const out: NewChange[] = [];
-  for (const c of fresh)
-    out.push({
-      id: c.id,
-      to: c.to,
-      from: c.from,
-      found: await applyOne(trx, c, shared),
-    });
+  for (const c of fresh) out.push({ id: c.id, to: c.to, from: c.from, found: await applyOne(trx, c, shared) });
   return out;
 }
 
@@ -263,16 +255,6 @@ export function createMessageChangesRepository(db: Db) {
         .where('delivered_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
-    },
-
-    /** Undelivered changes of everyone (the inbox groups' backlog, with the messages'). */
-    async countAllUndelivered(): Promise<number> {
-      const row = await db
-        .selectFrom('message_changes')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('delivered_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
     },
   };
 }

@@ -398,6 +398,24 @@ const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`CREATE INDEX message_changes_undelivered ON message_changes (recipient, kafka_partition, kafka_offset) WHERE delivered_at IS NULL`.execute(db);
       },
     },
+    '0013_user_profiles': {
+      async up(db: Kysely<unknown>) {
+        // The display name lives in users.display_name (0007 added it for bots; people now set
+        // it too). The picture gets a table of its own, so that reading accounts (sessions, the
+        // people search, `selectAll` on users) never drags image bytes along. In the database,
+        // not in files beside it: several stateless instances share one Postgres, and a backup of
+        // the database is then a backup of everything. At most one row per user, about 10–30 KB
+        // (256×256 WebP re-encoded by services/avatar-image.ts). `hash` is the version clients
+        // see in the avatar's URL and its ETag; no row: no picture.
+        await db.schema
+          .createTable('user_avatars')
+          .addColumn('username', text, (c) => c.primaryKey().references('users.username'))
+          .addColumn('image', dialect === 'sqlite' ? 'blob' : 'bytea', (c) => c.notNull())
+          .addColumn('hash', text, (c) => c.notNull())
+          .addColumn('updated_at', text, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 };
 

@@ -196,6 +196,15 @@ export interface ConversationSettingsTable {
   marked_unread: number;
 }
 
+/** A user's picture (migration 0013): our own re-encoded WebP, never the upload's bytes. */
+export interface UserAvatarsTable {
+  username: string;
+  image: Buffer;
+  /** 16 hex digits of the image's SHA-256: the version in its URL and its ETag. */
+  hash: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -214,6 +223,7 @@ export interface Database {
   groups: GroupsTable;
   group_members: GroupMembersTable;
   conversation_settings: ConversationSettingsTable;
+  user_avatars: UserAvatarsTable;
 }
 
 export function conversationKey(a: string, b: string): string {

@@ -136,6 +136,12 @@ describe('roundAcks', () => {
     expect(folded.get('bob')).toEqual(new Map([[0, { lowestUnacked: null, highestAcked: 5, position: 8 }]]));
   });
 
+  it('counts the changes to messages a round acknowledged like its messages', () => {
+    // Only a change acknowledged: its partition is folded, its offset is the highest ack.
+    const outcomes = [{ changed: [], changes: [{ id: 'c', kafka_partition: 1, kafka_offset: 12 }], lowestUndelivered: new Map([[1, null]]) }];
+    expect(roundAcks([{ recipient: 'ann' }], outcomes, new Map([[1, 10]])).get('ann')).toEqual(new Map([[1, { lowestUnacked: null, highestAcked: 12, position: 10 }]]));
+  });
+
   it('skips a request without an outcome', () => {
     expect(roundAcks([{ recipient: 'ann' }], [undefined], new Map()).size).toBe(0);
   });

@@ -82,7 +82,8 @@ export function createLivePipeline(deps: {
         // Not theirs to see (or not stored): the store recorded the change as nothing to deliver.
         if (!view) continue;
         const hidden = view.hidden === true || r.kind === 'hide';
-        deps.realtime.deliverUpdate(viewer, { update: { change, message: view.message, ...(hidden ? { hidden: true } : {}) }, partition: raw.partition, offset: raw.offset });
+        const update = { change, message: view.message, ...(hidden ? { hidden: true as const } : {}) };
+        deps.realtime.deliverUpdate(viewer, { update, recipient: r.to, partition: raw.partition, offset: raw.offset });
       } catch (error) {
         // Not pushed live: the change stays undelivered, and the next catch-up sends it.
         deps.logger.warn({ err: error, partition: raw.partition, offset: raw.offset }, 'could not read a changed message to push it');

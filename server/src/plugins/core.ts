@@ -12,6 +12,7 @@ import { createMessageChangesRepository, type MessageChangesRepository } from '.
 import { openPubSubPool } from '../db/postgres.js';
 import { createPresenceRepository } from '../db/presence.repository.js';
 import { createUsersRepository, type UsersRepository } from '../db/users.repository.js';
+import { createProfilesRepository, type ProfilesRepository } from '../db/profiles.repository.js';
 import { createIntegrationsRepository, type IntegrationsRepository } from '../db/integrations.repository.js';
 import { createWebhooksRepository, type WebhooksRepository } from '../db/webhooks.repository.js';
 import { createConversationSettingsRepository, type ConversationSettingsRepository } from '../db/conversation-settings.repository.js';
@@ -32,6 +33,7 @@ import { createDomainEvents } from '../services/domain-events.js';
 import { createGroupsService, type GroupsService } from '../services/groups.service.js';
 import { SWEEP_INTERVAL_MS, sweepEnded } from '../services/housekeeping.js';
 import { createPeers, type Peers } from '../services/peers.js';
+import { createProfilesService, type ProfilesService } from '../services/profiles.service.js';
 import { createReadService, type ReadService } from '../services/read.service.js';
 import { createMessageActionsService, type MessageActionsService } from '../services/message-actions.service.js';
 import { createSendService, type SendService } from '../services/send.service.js';
@@ -45,8 +47,8 @@ declare module 'fastify' {
     repos: {
       users: UsersRepository;
       messages: MessagesRepository;
-      messageActions: MessageActionsRepository;
       messageChanges: MessageChangesRepository;
+      messageActions: MessageActionsRepository;
       idempotency: IdempotencyRepository;
       kafkaMembers: KafkaMembersRepository;
       groups: GroupsRepository;
@@ -56,6 +58,7 @@ declare module 'fastify' {
       integrations: IntegrationsRepository;
       webhooks: WebhooksRepository;
       conversationSettings: ConversationSettingsRepository;
+      profiles: ProfilesRepository;
     };
     bus: KafkaBus;
     recordCodec: RecordCodec;
@@ -77,6 +80,8 @@ declare module 'fastify' {
     webhooksService: WebhooksService;
     /** Who counts as whose peer for presence (services/peers.ts). */
     peers: Peers;
+    /** Display names and pictures. */
+    profilesService: ProfilesService;
   }
 }
 
@@ -103,8 +108,8 @@ export default fp(
     const repos = {
       users: createUsersRepository(database.db),
       messages: createMessagesRepository(database.db, { dialect: database.dialect }),
-      messageActions: createMessageActionsRepository(database.db),
       messageChanges: createMessageChangesRepository(database.db),
+      messageActions: createMessageActionsRepository(database.db),
       idempotency: createIdempotencyRepository(database.db),
       kafkaMembers: createKafkaMembersRepository(database.db),
       groups: createGroupsRepository(database.db),
@@ -114,6 +119,7 @@ export default fp(
       integrations: createIntegrationsRepository(database.db),
       webhooks: createWebhooksRepository(database.db),
       conversationSettings: createConversationSettingsRepository(database.db),
+      profiles: createProfilesRepository(database.db),
     };
     const metrics = createMetrics();
     const storedPositions = createStoredPositionsRepository(database.db);
@@ -179,6 +185,7 @@ export default fp(
       maxMembers: config.groups.maxMembers,
     });
     const peers = createPeers({ messages: repos.messages, groups: repos.groups });
+    const profilesService = createProfilesService({ profiles: repos.profiles, events });
     const realtime = createRealtime({
       server: app.server,
       config,
@@ -188,6 +195,7 @@ export default fp(
       groups: repos.groups,
       groupsService,
       peers,
+      profiles: profilesService,
       bus,
       storedPositions: () => storedWatermark.positions(),
       storedNow: async () => {
@@ -268,6 +276,7 @@ export default fp(
       createWebhooksService({ webhooks: repos.webhooks, integrations: repos.integrations, users: repos.users, groups: repos.groups, send: sendService }),
     );
     app.decorate('peers', peers);
+    app.decorate('profilesService', profilesService);
 
     // Expired sessions, week-old idempotency keys and week-dead API tokens go hourly. A failed
     // sweep (database down) is only logged: the next one catches up.

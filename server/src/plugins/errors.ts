@@ -1,7 +1,10 @@
 // The one error path: every failure leaves as { error: { code, message } } with a stable code.
 // 5xx bodies are generic; the details go to the log only.
 import {
+  DISPLAY_NAME_PROBLEM_MESSAGES,
+  displayNameProblem,
   messageTextProblem,
+  normalizeDisplayName,
   TEXT_PROBLEM_MESSAGES,
   TextFormats,
   type ErrorBody,
@@ -33,9 +36,13 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message?:
 function textFormatMessage(error: FastifyError, request: FastifyRequest): string | undefined {
   const first = error.validation?.[0];
   const format = first?.keyword === 'format' ? (first.params as { format?: unknown }).format : undefined;
-  if (format !== TextFormats.message && format !== TextFormats.wellFormed) return undefined;
   const field = first?.instancePath.split('/').pop() ?? '';
   const value = error.validationContext === 'body' ? (request.body as Record<string, unknown> | null)?.[field] : undefined;
+  if (format === TextFormats.displayName && typeof value === 'string') {
+    const problem = displayNameProblem(normalizeDisplayName(value));
+    return problem && `${error.validationContext ?? 'request'}${first?.instancePath ?? ''} ${DISPLAY_NAME_PROBLEM_MESSAGES[problem]}.`;
+  }
+  if (format !== TextFormats.message && format !== TextFormats.wellFormed) return undefined;
   const problem = typeof value === 'string' ? messageTextProblem(value) : undefined;
   if (!problem || (format === TextFormats.wellFormed && problem !== 'lone_surrogate')) return undefined;
   return `${error.validationContext ?? 'request'}${first?.instancePath ?? ''} ${TEXT_PROBLEM_MESSAGES[problem]}.`;

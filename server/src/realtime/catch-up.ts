@@ -7,7 +7,7 @@ import type { MessageUpdate } from '@messenger/protocol';
 import type { PendingChange } from '../db/message-changes.repository.js';
 import type { PendingMessage } from '../db/messages.repository.js';
 import { aboveCommitted } from '../delivery/inbox.js';
-import type { ChatSocket, Held, RealtimeDeps } from './context.js';
+import type { ChatSocket, Held, PositionedUpdate, RealtimeDeps } from './context.js';
 
 const BATCH_SIZE = 500;
 const MAX_CATCH_UP = 100_000;
@@ -16,8 +16,8 @@ const MAX_CHANGES = 10_000;
 export interface CatchUpHooks {
   /** Hands over what live pushes held for this socket meanwhile, and lets it receive live again. */
   endSync: () => Held[];
-  /** Emits one update to this socket (the hub remembers the change as sent: its ack counts). */
-  emitUpdate: (update: MessageUpdate) => void;
+  /** Emits one update to this socket; `owed`: keyed by this user, whose ack of it then counts. */
+  emitUpdate: (update: MessageUpdate, owed: boolean) => void;
   /** Changes whose message is no longer the user's to see: delivered, there is nothing to send. */
   nothingToDeliver: (changeIds: string[]) => void;
 }
@@ -41,19 +41,22 @@ export async function catchUp(socket: ChatSocket, deps: RealtimeDeps, hooks: Cat
   const undelivered = (await deps.messages.undelivered(username, MAX_CATCH_UP)).filter((p) => below(p.partition, p.offset));
   const changes = (await deps.changes.undelivered(username, MAX_CHANGES)).filter((c) => below(c.partition, c.offset));
   const owed = undelivered.length > 0 || changes.length > 0 ? await dropWhatKafkaSaysWasDelivered(username, undelivered, changes, deps) : { messages: [], changes: [] };
+  // Read before the live pushes are let through: nothing is awaited from endSync() to sync:done,
+  // so no live frame can come between the backlog and sync:done.
+  const backlogUpdates = await updatesOf(username, owed.changes, deps, hooks);
   // The Kafka positions stop here: a client is sent the message alone.
   const pending = owed.messages.map((p) => p.message);
-  const heldUpdates: MessageUpdate[] = [];
+  const heldUpdates: PositionedUpdate[] = [];
   for (const held of hooks.endSync()) {
     if (below(held.partition, held.offset)) continue;
-    if ('update' in held) heldUpdates.push(held.update);
+    if ('update' in held) heldUpdates.push(held);
     else pending.push(held.message);
   }
   for (let i = 0; i < pending.length && socket.connected; i += BATCH_SIZE) {
     socket.emit('message:batch', { messages: pending.slice(i, i + BATCH_SIZE) });
   }
-  for (const update of await updatesOf(username, owed.changes, deps, hooks)) hooks.emitUpdate(update);
-  for (const update of heldUpdates) hooks.emitUpdate(update);
+  for (const update of backlogUpdates) hooks.emitUpdate(update, true);
+  for (const held of heldUpdates) hooks.emitUpdate(held.update, held.recipient === username);
   socket.emit('sync:done', { delivered: pending.length });
 }
 

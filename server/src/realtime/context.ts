@@ -16,6 +16,7 @@ import type { AuthService } from '../services/auth.service.js';
 import type { DomainEventMap, DomainEvents } from '../services/domain-events.js';
 import type { GroupsService } from '../services/groups.service.js';
 import type { Peers } from '../services/peers.js';
+import type { ProfilesService } from '../services/profiles.service.js';
 import type { EventLimiter } from './event-limiter.js';
 import type { SenderReceipt } from './receipts.js';
 
@@ -45,6 +46,8 @@ export interface Positioned {
 /** A change's `message:update` on its way to one user's sockets, with where Kafka put the change. */
 export interface PositionedUpdate {
   update: MessageUpdate;
+  /** The change record's key: the one user whose acknowledgement of it counts. */
+  recipient: string;
   partition: number;
   offset: number;
 }
@@ -89,6 +92,8 @@ export interface RealtimeDeps {
   groupsService: GroupsService;
   /** Who hears whose presence: conversation partners and co-members. */
   peers: Peers;
+  /** Profiles as stored, for `profile:update` pushes. */
+  profiles: Pick<ProfilesService, 'profileOf'>;
   bus: KafkaBus;
   /** Per partition, how far the history store is filled (everything below is stored). */
   storedPositions: () => ReadonlyMap<number, number>;

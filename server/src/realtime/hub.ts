@@ -30,6 +30,7 @@ import { registerMessageHandlers } from './messages.handlers.js';
 import { PresenceRegistry } from './presence.js';
 import { createClusterDirectory, createLocalDirectory } from './presence-directory.js';
 import { registerPresenceHandlers } from './presence.handlers.js';
+import { registerProfileUpdates } from './profiles.js';
 import { attachPostgresAdapter } from './postgres-adapter.js';
 import { createDeliveredReceipts } from './receipts.js';
 import { registerRevocations } from './revocation.js';
@@ -83,9 +84,12 @@ export function createRealtime(deps: RealtimeDeps) {
   const syncing = new Map<string, Map<string, Held[]>>();
   const sentChanges = new RecentIds(SENT_CHANGES);
   const changeKey = (username: string, id: string) => `${username}\n${id}`;
-  /** Emits one update to these sockets of `username`, remembering that its change was sent. */
-  function emitUpdate(username: string, sockets: string | string[], update: PositionedUpdate['update']) {
-    sentChanges.add(changeKey(username, update.change.id));
+  /**
+   * Emits one update to these sockets of `username`; when the change is theirs to acknowledge
+   * (keyed by them), remembers that it was sent.
+   */
+  function emitUpdate(username: string, sockets: string | string[], update: PositionedUpdate['update'], owed: boolean) {
+    if (owed) sentChanges.add(changeKey(username, update.change.id));
     io.local.to(sockets).emit('message:update', update);
   }
 
@@ -220,6 +224,14 @@ export function createRealtime(deps: RealtimeDeps) {
 
   registerRevocations({ io, auth: deps.auth, events: deps.events, clustered: deps.cluster !== undefined, logger });
   registerGroupUpdates({ io, events: deps.events, groups: deps.groupsService, hasLocalSockets: (u) => presence.socketCount(u) > 0, clustered: deps.cluster !== undefined, logger });
+  registerProfileUpdates({
+    io,
+    events: deps.events,
+    peers: deps.peers,
+    profileOf: (username) => deps.profiles.profileOf(username),
+    onlineAmong: (usernames) => directory.onlineAmong(usernames),
+    logger,
+  });
   // The sender sees "read"; the reader's other screens clear their unread badge.
   deps.events.on('messagesRead', ({ reader, sender, ids, at }) => {
     io.to(userRoom(sender)).emit('receipt:update', { peer: reader, ids, state: 'read', at });
@@ -310,7 +322,7 @@ export function createRealtime(deps: RealtimeDeps) {
 
     catchUp(socket, deps, {
       endSync: () => endSync(socket),
-      emitUpdate: (update) => emitUpdate(username, socket.id, update),
+      emitUpdate: (update, owed) => emitUpdate(username, socket.id, update, owed),
       nothingToDeliver: (changeIds) => acknowledgeOnBehalf(username, [], changeIds),
     }).catch((error: unknown) => {
       endSync(socket);
@@ -379,7 +391,7 @@ export function createRealtime(deps: RealtimeDeps) {
      */
     deliverUpdate(username: string, positioned: PositionedUpdate) {
       const sockets = liveSockets(username, positioned, undefined, true, []);
-      if (sockets.length > 0) emitUpdate(username, sockets, positioned.update);
+      if (sockets.length > 0) emitUpdate(username, sockets, positioned.update, positioned.recipient === username);
     },
 
     /**

@@ -4,7 +4,7 @@
 // hub imports only these types, so neither side can form an import cycle through the other.
 // A service that must not answer before the listeners are done (a revocation must bind every
 // process first) awaits `emit`; listeners report their own failures and never reject.
-import type { ConversationUpdate } from '@messenger/protocol';
+import type { ConversationUpdate, Profile } from '@messenger/protocol';
 
 export interface DomainEventMap {
   /** These sessions ended (sign-out, or every other session of a user at a password change). */
@@ -25,6 +25,8 @@ export interface DomainEventMap {
   groupChanged: { groupId: string; members: string[]; removed: string[]; only?: string; remote?: true };
   /** `username` changed their settings of a 1:1 conversation (`update`: all of them now); only their own screens care. */
   conversationSettingsChanged: { username: string; update: ConversationUpdate };
+  /** A user changed their display name or picture; `profile` is all of it now. */
+  profileChanged: { profile: Profile };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

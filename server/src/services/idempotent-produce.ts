@@ -14,12 +14,17 @@ export interface Produced {
   offset: number;
 }
 
+/** Writes the records of the request as record `id` at time `at`; resolves with where Kafka put them. */
+export type Produce = (id: string, at: string) => Promise<{ partition: number; offset: number }>;
+
 /**
- * Writes the records of request `id` at time `at`. `retry`: the key was claimed before but never
- * confirmed (Kafka failed, or we crashed), so the records may be on the topic already; the store
- * and clients dedupe by id, and the caller must not refuse what it accepted the first time.
+ * Reads and checks what a request needs, and gives the function that produces it. `retry`: the
+ * key was claimed before, by a request that passed its checks, and never confirmed (Kafka failed,
+ * we crashed, or it is still running elsewhere): its records may be on the topic already. Only
+ * where they go is read again then; nothing that was accepted is refused (a delete replayed
+ * after it was applied must not be 409 message_deleted). The store and clients dedupe by id.
  */
-export type ProduceWith = (id: string, at: string, retry: boolean) => Promise<{ partition: number; offset: number }>;
+export type Prepare = (retry: boolean) => Promise<Produce>;
 
 /** The hash an Idempotency-Key's request is compared by: `parts` in order, unambiguously. */
 export function requestHash(parts: readonly string[]): string {
@@ -30,7 +35,7 @@ export function createIdempotentProducer(idempotency: IdempotencyRepository) {
   // Concurrent requests with the same key share one produce (and a different request is refused).
   const inFlight = new Map<string, { hash: string; promise: Promise<Produced> }>();
 
-  async function withKey(sender: string, key: string, hash: string, produce: ProduceWith): Promise<Produced> {
+  async function withKey(sender: string, key: string, hash: string, prepare: Prepare): Promise<Produced> {
     const existing = await idempotency.find(sender, key);
     if (existing) {
       if (existing.request_hash !== hash) throw errors.idempotencyConflict();
@@ -38,22 +43,26 @@ export function createIdempotentProducer(idempotency: IdempotencyRepository) {
       if (existing.kafka_partition !== null && existing.kafka_offset !== null) {
         return { id, at, partition: existing.kafka_partition, offset: existing.kafka_offset };
       }
-      const where = await produce(id, at, true);
+      const where = await (await prepare(true))(id, at);
       await idempotency.complete(sender, key, where.partition, where.offset);
       return { id, at, ...where };
     }
+    // Checked before the key is claimed: a claim always stands for a request that passed its
+    // checks, so another instance finding it may skip them (above) without letting a refused
+    // request through.
+    const produce = await prepare(false);
     const at = new Date().toISOString();
     const id = uuidv7();
     // Claimed before producing, so a crash mid-produce retries with the same id.
     const claimed = await idempotency.claim({ sender, key, requestHash: hash, messageId: id, sentAt: at, now: at });
-    if (!claimed) return withKey(sender, key, hash, produce);
+    if (!claimed) return withKey(sender, key, hash, prepare);
     let where: { partition: number; offset: number };
     try {
-      where = await produce(id, at, false);
+      where = await produce(id, at);
     } catch (error) {
-      // Refused (a 4xx) before anything was produced: the key is free again, so a retry is judged
-      // afresh rather than taken for a retry of something accepted. Kafka failing keeps the
-      // claim: the records may have landed, and a retry must reuse the id.
+      // Refused while composing (a 4xx: the group is gone) before anything was produced: the
+      // key is free again. Kafka failing keeps the claim: the records may have landed, and a
+      // retry must reuse the id.
       if (!(error instanceof AppError && error.code === 'kafka_unavailable')) await idempotency.release(sender, key);
       throw error;
     }
@@ -62,12 +71,13 @@ export function createIdempotentProducer(idempotency: IdempotencyRepository) {
   }
 
   return {
-    /** Without a key: a fresh id each time. With one: see the module comment. */
-    async run(sender: string, key: string | undefined, hash: string, produce: ProduceWith): Promise<Produced> {
+    /** Without a key: checked, then produced under a fresh id. With one: see the module comment. */
+    async run(sender: string, key: string | undefined, hash: string, prepare: Prepare): Promise<Produced> {
       if (key === undefined) {
+        const produce = await prepare(false);
         const at = new Date().toISOString();
         const id = uuidv7();
-        return { id, at, ...(await produce(id, at, false)) };
+        return { id, at, ...(await produce(id, at)) };
       }
       const slot = `${sender}\n${key}`;
       const running = inFlight.get(slot);
@@ -75,7 +85,7 @@ export function createIdempotentProducer(idempotency: IdempotencyRepository) {
         if (running.hash !== hash) throw errors.idempotencyConflict();
         return running.promise;
       }
-      const promise = withKey(sender, key, hash, produce).finally(() => inFlight.delete(slot));
+      const promise = withKey(sender, key, hash, prepare).finally(() => inFlight.delete(slot));
       inFlight.set(slot, { hash, promise });
       return promise;
     },

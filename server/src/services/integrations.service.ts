@@ -4,6 +4,7 @@ import {
   API_TOKEN_PREFIX,
   MAX_BOTS_PER_USER,
   MAX_TOKENS_PER_USER,
+  normalizeDisplayName,
   normalizeUsername,
   type ApiScope,
   type ApiToken,
@@ -71,8 +72,10 @@ export function createIntegrationsService({ integrations, events, forget, forget
         throw errors.forbidden(`At most ${MAX_BOTS_PER_USER} bots per account; delete one first.`);
       }
       const now = new Date().toISOString();
-      if (!(await integrations.createBot(username, owner, displayName ?? null, now))) throw errors.usernameTaken();
-      return { username, displayName: displayName ?? null, createdAt: now };
+      // Stored as a person's display name is (trimmed, NFC): it is the bot's profile name too.
+      const name = displayName === undefined ? null : normalizeDisplayName(displayName);
+      if (!(await integrations.createBot(username, owner, name, now))) throw errors.usernameTaken();
+      return { username, displayName: name, createdAt: now };
     },
 
     async listBots(owner: string): Promise<Bot[]> {

@@ -44,10 +44,8 @@ export function createMessageActionsService(deps: {
   retryAfterSeconds: number;
   /** MESSAGE_EDIT_WINDOW_SECONDS in ms; 0: no limit. */
   editWindowMs: number;
-  now?: () => number;
 }) {
   const idempotent = createIdempotentProducer(deps.idempotency);
-  const now = deps.now ?? Date.now;
 
   /**
    * The refusals, in the order a person can act on them: a message they cannot see (404, alike
@@ -60,7 +58,7 @@ export function createMessageActionsService(deps: {
     if (authorOnly && message.sender !== actor) throw errors.notMessageAuthor();
     if (action.kind === 'hide') return;
     if (message.deleted) throw errors.messageDeleted();
-    if (authorOnly && deps.editWindowMs > 0 && now() - Date.parse(message.sentAt) > deps.editWindowMs) {
+    if (authorOnly && deps.editWindowMs > 0 && Date.now() - Date.parse(message.sentAt) > deps.editWindowMs) {
       throw errors.editWindowClosed(deps.editWindowMs / 1000);
     }
     // Reacting again with an emoji already mine still produces a record (the store ignores it): an
@@ -72,19 +70,16 @@ export function createMessageActionsService(deps: {
   }
 
   /**
-   * The records of a change, checked unless this is a retry of one already accepted (then only
-   * who it goes to is read again, as a message's retry reads the members again).
+   * Reads who a change goes to and, unless this is a retry of one already accepted, checks it;
+   * gives how to make its records once it has an id and a time.
    */
-  async function compose(actor: string, messageId: string, action: MessageAction, id: string, at: string, retry: boolean): Promise<Change> {
+  async function prepare(actor: string, messageId: string, action: MessageAction, retry: boolean): Promise<(id: string, at: string) => Change> {
     const message = await deps.messages.forActor(messageId, actor);
     if (!message) throw errors.messageNotFound();
-    const base = {
-      v: 3 as const,
-      id,
+    const fields = {
       kind: action.kind,
       messageId,
       from: actor,
-      at,
       ...(action.kind === 'edit' ? { text: action.text } : {}),
       ...(action.kind === 'react' || action.kind === 'unreact' ? { emoji: action.emoji } : {}),
     };
@@ -93,7 +88,7 @@ export function createMessageActionsService(deps: {
       // 1:1: keyed by the other side, whose view changes; the store applies it to the one row
       // both read. Hiding changes only the actor's view.
       const to = action.kind === 'hide' ? actor : message.sender === actor ? message.recipient : message.sender;
-      return { records: [{ ...base, to }], transaction: false };
+      return (id, at) => ({ records: [{ v: 3, id, at, ...fields, to }], transaction: false });
     }
     // A group: only a current member holding a copy may act on it, and the change goes to those
     // who hold one (a member who joined later never got the message, nor gets its new text).
@@ -101,9 +96,9 @@ export function createMessageActionsService(deps: {
     if (!holders.includes(actor)) throw errors.messageNotFound();
     if (!retry) await check(actor, message, action);
     const group = { id: message.groupId, name: groupName };
-    if (action.kind === 'hide') return { records: [{ ...base, to: actor, group }], transaction: false };
-    const members = [actor, ...holders.filter((h) => h !== actor)];
-    return { records: members.map((to) => ({ ...base, to, group })), transaction: true };
+    // Hiding changes only the actor's view: one record, no transaction.
+    const members = action.kind === 'hide' ? [actor] : [actor, ...holders.filter((h) => h !== actor)];
+    return (id, at) => ({ records: members.map((to) => ({ v: 3, id, at, ...fields, to, group })), transaction: members.length > 1 });
   }
 
   async function produce(change: Change): Promise<ProduceResult> {
@@ -142,9 +137,10 @@ export function createMessageActionsService(deps: {
       if (!UUID.test(messageId)) throw errors.messageNotFound();
       const argument = action.kind === 'edit' ? action.text : action.kind === 'react' || action.kind === 'unreact' ? action.emoji : '';
       const hash = requestHash(['change', action.kind, messageId, argument]);
-      const done = await idempotent.run(actor, idempotencyKey, hash, async (id, at, retry) =>
-        produce(await compose(actor, messageId, action, id, at, retry)),
-      );
+      const done = await idempotent.run(actor, idempotencyKey, hash, async (retry) => {
+        const change = await prepare(actor, messageId, action, retry);
+        return (id, at) => produce(change(id, at));
+      });
       return { id: done.id, messageId, kind: action.kind satisfies ChangeKind, at: done.at };
     },
   };

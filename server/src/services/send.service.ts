@@ -9,9 +9,9 @@ import type { MessageActionsRepository } from '../db/message-actions.repository.
 import type { UsersRepository } from '../db/users.repository.js';
 import type { RecordCodec } from '../delivery/record-codec.js';
 import { errors } from '../errors.js';
-import { createIdempotentProducer, requestHash } from './idempotent-produce.js';
 import { KafkaUnavailableError, type KafkaBus } from '../kafka/bus.js';
 import type { Metrics } from '../plugins/metrics.js';
+import { createIdempotentProducer, requestHash } from './idempotent-produce.js';
 
 type Target = { kind: 'direct'; to: string } | { kind: 'group'; groupId: string };
 type Message = { kind: 'direct'; record: ChatRecord } | { kind: 'group'; copy: Omit<ChatRecord & { v: 2 }, 'to'>; members: string[] };
@@ -113,9 +113,9 @@ export function createSendService(deps: {
       replyTo === undefined
         ? createHash('sha256').update(`${targetKey(target)}\n${text}`).digest('hex')
         : requestHash(['send', targetKey(target), text, replyTo]);
-    const sent = await idempotent.run(from, idempotencyKey, hash, async (id, sentAt, retry) => {
+    const sent = await idempotent.run(from, idempotencyKey, hash, async (retry) => {
       const quoted = replyTo === undefined ? undefined : await quote(from, target, replyTo, retry);
-      return produce(await compose(from, target, text, quoted, id, sentAt), originSocket);
+      return async (id, sentAt) => produce(await compose(from, target, text, quoted, id, sentAt), originSocket);
     });
     return { id: sent.id, partition: sent.partition, offset: String(sent.offset), sentAt: sent.at };
   }

@@ -9,9 +9,10 @@ import {
   type CreateGroupBody,
   type SetRoleBody,
 } from '@messenger/protocol';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { requestEmpty, requestJson } from './http';
 import { queryKeys } from './keys';
+import { seedProfiles } from './profiles';
 
 export async function fetchGroups(): Promise<Group[]> {
   const answer = await requestJson(GroupApiPaths.groups, GroupsResponse);
@@ -40,9 +41,14 @@ export async function fetchGroupMembers(id: string, signal?: AbortSignal): Promi
 }
 
 export function useGroupMembers(id: string, enabled = true) {
+  const client = useQueryClient();
   return useQuery({
     queryKey: queryKeys.groupMembers(id),
-    queryFn: ({ signal }) => fetchGroupMembers(id, signal),
+    queryFn: async ({ signal }) => {
+      const members = await fetchGroupMembers(id, signal);
+      seedProfiles(client, members);
+      return members;
+    },
     enabled,
     staleTime: 30_000,
   });

@@ -17,5 +17,8 @@ export const queryKeys = {
   search: (q: string, scope: string) => ['search', q, scope] as const,
   /** A window of history opened around a message (a search result), by conversation and message. */
   historyAround: (conversation: string, id: string) => ['history-around', conversation, id] as const,
+  /** One person's display name and picture (api/profiles.ts); null when there is no such account. */
+  profile: (username: string) => ['profile', username] as const,
+  profilesRoot: ['profile'] as const,
   groupReceipts: (id: string, messageId: string) => ['group-receipts', id, messageId] as const,
 };

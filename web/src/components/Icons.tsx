@@ -37,12 +37,6 @@ export const LogOutIcon = () => (
     <path d="m16 17 5-5-5-5M21 12H9" />
   </Svg>
 );
-export const KeyIcon = () => (
-  <Svg>
-    <circle cx="7.5" cy="15.5" r="4.5" />
-    <path d="m10.7 12.3 9.8-9.8M17 6l3 3M14 9l2 2" />
-  </Svg>
-);
 export const BackIcon = () => (
   <Svg>
     <path d="m15 18-6-6 6-6" />
@@ -69,12 +63,6 @@ export const UsersIcon = () => (
     <path d="M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2" />
     <circle cx="9" cy="7" r="4" />
     <path d="M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75" />
-  </Svg>
-);
-export const BotIcon = () => (
-  <Svg>
-    <rect x="4" y="8" width="16" height="12" rx="3" />
-    <path d="M12 4v4M9 13v1M15 13v1M2 13v3M22 13v3" />
   </Svg>
 );
 export const SearchIcon = () => (
@@ -106,5 +94,11 @@ export const SmileIcon = () => (
     <circle cx="12" cy="12" r="9" />
     <path d="M8.5 14a4 4 0 0 0 7 0" />
     <path d="M9 9.5h.01M15 9.5h.01" />
+  </Svg>
+);
+export const SettingsIcon = () => (
+  <Svg>
+    <path d="M12.22 2h-.44a2 2 0 0 0-2 2v.18a2 2 0 0 1-1 1.73l-.43.25a2 2 0 0 1-2 0l-.15-.08a2 2 0 0 0-2.73.73l-.22.38a2 2 0 0 0 .73 2.73l.15.1a2 2 0 0 1 1 1.72v.51a2 2 0 0 1-1 1.74l-.15.09a2 2 0 0 0-.73 2.73l.22.38a2 2 0 0 0 2.73.73l.15-.08a2 2 0 0 1 2 0l.43.25a2 2 0 0 1 1 1.73V20a2 2 0 0 0 2 2h.44a2 2 0 0 0 2-2v-.18a2 2 0 0 1 1-1.73l.43-.25a2 2 0 0 1 2 0l.15.08a2 2 0 0 0 2.73-.73l.22-.39a2 2 0 0 0-.73-2.73l-.15-.08a2 2 0 0 1-1-1.74v-.5a2 2 0 0 1 1-1.74l.15-.09a2 2 0 0 0 .73-2.73l-.22-.38a2 2 0 0 0-2.73-.73l-.15.08a2 2 0 0 1-2 0l-.43-.25a2 2 0 0 1-1-1.73V4a2 2 0 0 0-2-2z" />
+    <circle cx="12" cy="12" r="3" />
   </Svg>
 );

@@ -13,7 +13,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 const PEOPLE = [
   { username: 'bob', online: true },
-  { username: 'bobby', online: false },
+  { username: 'bobby', online: false, displayName: 'Robert Tables', avatarUrl: '/api/users/bobby/avatar?v=0123456789abcdef' },
   { username: 'bot-ci', online: false, bot: true },
 ];
 
@@ -107,5 +107,16 @@ describe('PeoplePicker', () => {
     await user.keyboard('{Enter}');
     await user.click(screen.getByRole('button', { name: 'Add 2' }));
     expect(onDone).toHaveBeenCalledWith(['bobby', 'bob']);
+  });
+});
+
+describe('people results', () => {
+  it('show a display name with the username beside it, and the picture', async () => {
+    stubPeople();
+    wrap(<NewChat onPick={vi.fn()} onClose={vi.fn()} />);
+    await userEvent.setup().type(screen.getByRole('combobox', { name: 'Search people' }), 'bobb');
+    const option = await screen.findByRole('option', { name: /Robert Tables/ });
+    expect(option).toHaveTextContent('Robert Tables@bobby');
+    expect(within(option).getByAltText('Robert Tables')).toHaveAttribute('src', '/api/users/bobby/avatar?v=0123456789abcdef');
   });
 });

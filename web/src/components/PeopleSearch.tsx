@@ -5,6 +5,7 @@ import { useEffect, useId, useState, type KeyboardEventHandler, type Ref } from 
 import { usePeople } from '../api/people';
 import { Avatar } from './Avatar';
 import { BotBadge } from './BotBadge';
+import { displayText } from '../lib/bidi';
 
 const DEBOUNCE_MS = 150;
 
@@ -100,9 +101,11 @@ export function PersonResult({ user, id, active, onPick }: { user: PublicUser; i
       onMouseDown={(e) => e.preventDefault()}
       onClick={() => onPick(user.username)}
     >
-      <Avatar name={user.username} online={user.online} size="sm" />
+      <Avatar name={user.displayName ?? user.username} colourKey={user.username} src={user.avatarUrl} online={user.online} size="sm" />
       <span>
-        {user.username}
+        <bdi>{displayText(user.displayName ?? user.username)}</bdi>
+        {/* Display names need not be unique: the username tells people apart. */}
+        {user.displayName && <bdi className="muted small person-username">@{user.username}</bdi>}
         {user.bot && (
           <>
             {' '}

@@ -1,8 +1,9 @@
 // Test data and fakes shared by the component tests.
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '@messenger/protocol';
 import type { ChatSocket } from '@messenger/client';
-import { QueryClient } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act } from '@testing-library/react';
+import { createElement, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { outbox } from '../features/messages/outbox';
 
@@ -23,6 +24,11 @@ export function msg(partial: Partial<ChatMessage> & { text: string }, at = Date.
 
 export function testQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { retry: false, gcTime: Infinity }, mutations: { retry: false } } });
+}
+
+/** render()'s options for a component that reads the query cache (a sender's display name does). */
+export function withQueries(client = testQueryClient()) {
+  return { wrapper: ({ children }: { children: ReactNode }) => createElement(QueryClientProvider, { client }, children) };
 }
 
 type Handler = (...args: unknown[]) => void;

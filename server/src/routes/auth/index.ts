@@ -137,12 +137,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!session) throw errors.unauthorized();
       const user = await app.repos.users.find(session.username);
       if (!user) throw errors.unauthorized();
+      const { displayName, avatarUrl } = await app.profilesService.profileOf(user.username);
       return {
         username: user.username,
         kind: user.kind,
         createdAt: user.created_at,
         sessionExpiresAt: session.expiresAt,
         scopes: [...session.scopes],
+        displayName,
+        avatarUrl,
       };
     },
   );

@@ -47,7 +47,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const rows = await conversationsService.list(me(request.session), 200);
       const online = await realtime.onlineAmong(rows.map((c) => c.peer));
       const bots = await repos.integrations.botsAmong(rows.map((c) => c.peer));
-      return { conversations: rows.map((c) => ({ ...c, online: online.has(c.peer), ...(bots.has(c.peer) ? { bot: true as const } : {}) })) };
+      const listed = await app.profilesService.withProfiles(rows, 'peer');
+      return { conversations: listed.map((c) => ({ ...c, online: online.has(c.peer), ...(bots.has(c.peer) ? { bot: true as const } : {}) })) };
     },
   );
 

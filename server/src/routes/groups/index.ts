@@ -103,7 +103,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       config: { scope: 'read' },
       preHandler: app.requireUser,
     },
-    async (request) => ({ members: await groups.members(me(request.session), request.params.id) }),
+    async (request) => ({ members: await app.profilesService.withProfiles(await groups.members(me(request.session), request.params.id), 'username') }),
   );
 
   app.post(
@@ -119,7 +119,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preHandler: app.requireUser,
     },
-    async (request) => ({ members: await groups.addMembers(me(request.session), request.params.id, request.body.usernames) }),
+    async (request) => ({
+      members: await app.profilesService.withProfiles(await groups.addMembers(me(request.session), request.params.id, request.body.usernames), 'username'),
+    }),
   );
 
   app.delete(

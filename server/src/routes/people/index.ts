@@ -24,8 +24,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const online = await app.realtime.onlineAmong(rows.map((r) => r.username));
       const peers = await app.peers.among(me, [...online]);
       const bots = await app.repos.integrations.botsAmong(rows.map((r) => r.username));
+      const listed = await app.profilesService.withProfiles(rows, 'username');
       return {
-        users: rows.map((r) => ({ username: r.username, online: peers.has(r.username), ...(bots.has(r.username) ? { bot: true as const } : {}) })),
+        users: listed.map((r) => ({ ...r, online: peers.has(r.username), ...(bots.has(r.username) ? { bot: true as const } : {}) })),
       };
     },
   );

@@ -351,8 +351,8 @@ describe('1:1 conversations with bots', () => {
       expect(shown).toEqual([]);
       setMuted(false);
       act(() => fake.fire('message:new', { message: msg({ text: 'loud', from: 'bob' }), readingNow: false }));
-      await settle();
-      expect(shown).toEqual(['bob']);
+      // Titled once the sender's display name is looked up (here the server has none: the username).
+      await waitFor(() => expect(shown).toEqual(['bob']));
     } finally {
       vi.restoreAllMocks();
     }
@@ -377,5 +377,24 @@ describe('1:1 conversations with bots', () => {
     await settle();
     expect(conversation()?.lastMessage?.text).toBe('deploy done');
     expect(asked).toHaveLength(1);
+  });
+});
+
+describe('profile:update', () => {
+  it('writes a changed profile where every screen reads it (mine into /api/me too), and drops a malformed one', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
+    const { client, fake } = await setup();
+    client.setQueryData(queryKeys.me, { username: 'alice', sessionExpiresAt: null, scopes: [] });
+    await goLive(fake);
+    const bob = { username: 'bob', displayName: 'Bob Builder', avatarUrl: '/api/users/bob/avatar?v=00112233aabbccdd' };
+    act(() => {
+      fake.fire('profile:update', bob);
+      fake.fire('profile:update', { username: 'alice', displayName: 'Alice', avatarUrl: null });
+      fake.fire('profile:update', { username: 'carol', displayName: 'Carol', avatarUrl: 'https://evil.example/x.svg' });
+    });
+    expect(client.getQueryData(queryKeys.profile('bob'))).toEqual(bob);
+    expect(client.getQueryData(queryKeys.me)).toMatchObject({ username: 'alice', displayName: 'Alice', avatarUrl: null });
+    // Not a same-origin avatar path: the contract refuses it, nothing is cached.
+    expect(client.getQueryData(queryKeys.profile('carol'))).toBeUndefined();
   });
 });

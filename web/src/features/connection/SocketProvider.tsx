@@ -8,12 +8,13 @@ import { createContext, useContext, useEffect, useMemo, useState, type ReactNode
 import { client as api } from '../../api/http';
 import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
+import { displayNameOf, refreshProfiles, setProfile } from '../../api/profiles';
 import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
 import { ingestMessageUpdate } from '../messages/ingest-update';
 import { claimEcho } from '../messages/outbox';
-import { notifyMessage } from '../notifications/notifications';
+import { notifyMessage, wouldNotify } from '../notifications/notifications';
 import { connection, presence, setGroupTyping, setPresence, setTyping, type ConnectionState } from './liveState';
 import { focusPayload, isReading, isReadingGroup, viewState } from './viewState';
 
@@ -50,6 +51,11 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
     const host: SubscribeHost = { baseUrl: api.baseUrl, token: undefined, username: me, me: (signal) => api.me(signal) };
     let connectedOnce = false;
 
+    // Titled with the sender's display name: cached for anyone on screen, asked for otherwise.
+    const notify = (m: ChatMessage) => {
+      if (wouldNotify()) void displayNameOf(client, m.from).then((name) => notifyMessage(m, name));
+    };
+
     // A muted group stays quiet, except for a message that mentions me.
     const wantsNotification = (m: ChatMessage) => {
       const group = client.getQueryData<Group[]>(queryKeys.groups)?.find((g) => g.id === m.group?.id);
@@ -63,7 +69,11 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
       void client.invalidateQueries({ queryKey: queryKeys.conversations }).then(() => queryPresence(client, subscription.socket));
       // Catch-up moved the groups' unread counts too: the server has them.
       void client.invalidateQueries({ queryKey: queryKeys.groups });
-      if (reconnect) fillGaps(client);
+      if (reconnect) {
+        fillGaps(client);
+        // A name or picture changed while away came to no socket of mine.
+        void refreshProfiles(client);
+      }
     };
 
     const subscription = subscribe(host, {
@@ -83,12 +93,12 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
           // A message ends its sender's typing indicator.
           if (m.group) {
             setGroupTyping(m.group.id, m.from, false);
-            if (!isReadingGroup(m.group.id) && wantsNotification(m)) notifyMessage(m);
+            if (!isReadingGroup(m.group.id) && wantsNotification(m)) notify(m);
           } else {
             setTyping(m.from, false);
             // A muted 1:1 conversation (Conversation.muted, lib/muted-peers.ts) stays quiet.
             const muted = client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === m.from)?.muted;
-            if (!isReading(m.from) && !muted) notifyMessage(m);
+            if (!isReading(m.from) && !muted) notify(m);
           }
         }
       },
@@ -116,6 +126,7 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
         else client.removeQueries({ queryKey: queryKeys.groupMembers(update.id) });
       },
       onPresence: (update) => setPresence([[update.username, update.online]]),
+      onProfileUpdate: (profile) => setProfile(client, profile),
       onTyping: (update) => {
         if (update.group) setGroupTyping(update.group, update.from, update.typing);
         else setTyping(update.from, update.typing);

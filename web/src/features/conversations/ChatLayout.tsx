@@ -14,7 +14,7 @@ import { SelfConversation } from '../messages/ConversationParts';
 import { ConversationView } from '../messages/ConversationView';
 import { useResendWhenOnline } from '../messages/useSendMessage';
 import { openUserStorage } from '../../lib/user-storage';
-import { SettingsPage } from '../integrations/SettingsPage';
+import { SettingsPage } from '../settings/SettingsPage';
 import { closeSearchBox, openSearchBox, useSearchBox } from '../../lib/search-box';
 import { SearchBox } from '../search/SearchBox';
 import { Sidebar } from './Sidebar';

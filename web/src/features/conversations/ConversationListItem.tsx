@@ -3,7 +3,6 @@
 // (right-click, long press, or its "⋯" button).
 import type { Conversation } from '@messenger/protocol';
 import { useMemo, useState } from 'react';
-import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
 import { BellOffIcon } from '../../components/Icons';
 import { ItemMenu, useRowMenuGestures, type MenuAction } from '../../components/ItemMenu';
@@ -12,6 +11,8 @@ import { formatStamp } from '../../lib/format';
 import { conversationPath, followInApp } from '../../lib/router';
 import { usePresence } from '../connection/liveState';
 import { DraftPreview, useDraft } from '../messages/drafts';
+import { PersonAvatar, PersonName } from '../profile/Person';
+import { useDisplayName } from '../../api/profiles';
 import { plainText } from '../messages/rich-text';
 
 interface ConversationListItemProps {
@@ -23,6 +24,7 @@ interface ConversationListItemProps {
 
 export function ConversationListItem({ me, conversation, active, actions }: ConversationListItemProps) {
   const online = usePresence(conversation.peer, conversation.online);
+  const name = useDisplayName(conversation.peer);
   const draft = useDraft(conversation.peer);
   const last = conversation.lastMessage;
   // Parsed once per message, not on every presence or typing re-render of the list.
@@ -42,11 +44,11 @@ export function ConversationListItem({ me, conversation, active, actions }: Conv
         data-pinned={pinned}
         {...gestures}
       >
-        <Avatar name={conversation.peer} online={online} />
+        <PersonAvatar username={conversation.peer} online={online} />
         <span className="conversation-text">
           <span className="conversation-top">
             <span className="conversation-name">
-              <bdi className="conversation-peer">{conversation.peer}</bdi>
+              <PersonName className="conversation-peer" username={conversation.peer} />
               {conversation.bot && <BotBadge />}
               {muted && (
                 <span className="muted-mark" role="img" aria-label="muted" title="Muted">
@@ -79,7 +81,7 @@ export function ConversationListItem({ me, conversation, active, actions }: Conv
           </span>
         </span>
       </a>
-      <ItemMenu name={conversation.peer} actions={actions} open={menuOpen} onOpenChange={setMenuOpen} />
+      <ItemMenu name={name} actions={actions} open={menuOpen} onOpenChange={setMenuOpen} />
     </li>
   );
 }

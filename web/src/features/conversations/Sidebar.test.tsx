@@ -54,7 +54,7 @@ describe('Sidebar', () => {
 
   it('links to the bots and API tokens page', () => {
     renderSidebar();
-    expect(screen.getByRole('link', { name: 'Bots, tokens and webhooks' })).toHaveAttribute('href', '/settings');
+    expect(screen.getByRole('link', { name: 'Settings' })).toHaveAttribute('href', '/settings');
   });
 
   it('lists pinned conversations first, and archived ones under a collapsed "Archived" with their count', async () => {
@@ -87,6 +87,8 @@ describe('Sidebar', () => {
     vi.stubGlobal(
       'fetch',
       vi.fn(async (url: string, init?: RequestInit) => {
+        // The rows' display names: not what this test is about.
+        if (url.startsWith('/api/profiles')) return jsonResponse(200, { profiles: [] });
         calls.push([init?.method ?? 'GET', url, String(init?.body)]);
         return jsonResponse(200, { peer: 'bob', muted: false, pinned: true, archived: false, markedUnread: false });
       }),
@@ -113,5 +115,33 @@ describe('Sidebar', () => {
     await user.keyboard('{Enter}');
     expect(again).not.toBeInTheDocument();
     expect(calls).toEqual([['PATCH', '/api/conversations/bob/settings', '{"pinned":true}']]);
+  });
+});
+
+describe('display names in the list', () => {
+  it('names each row and my own badge by display name, with pictures, from one request', async () => {
+    const urls: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        urls.push(url);
+        return jsonResponse(200, {
+          profiles: [
+            { username: 'alice', displayName: 'Alice Liddell', avatarUrl: null },
+            { username: 'bob', displayName: 'Bob Builder', avatarUrl: '/api/users/bob/avatar?v=00112233aabbccdd' },
+          ],
+        });
+      }),
+    );
+    const { item } = renderSidebar();
+    expect(await within(item('bob')).findByText('Bob Builder')).toBeInTheDocument();
+    expect(within(item('bob')).getByAltText('Bob Builder')).toHaveAttribute('src', '/api/users/bob/avatar?v=00112233aabbccdd');
+    // No display name: the username, and initials.
+    expect(within(item('ci-bot')).getByText('ci-bot')).toBeInTheDocument();
+    expect(within(item('ci-bot')).getByText('CI')).toBeInTheDocument();
+    const badge = screen.getByRole('complementary', { name: 'Conversations' }).querySelector('.me')!;
+    expect(badge).toHaveTextContent('Alice Liddell@alice');
+    expect(urls).toHaveLength(1);
+    expect(new URL(urls[0]!, 'http://x').searchParams.get('usernames')?.split(',').sort()).toEqual(['alice', 'bob', 'ci-bot']);
   });
 });

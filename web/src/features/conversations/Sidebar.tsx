@@ -1,7 +1,7 @@
 // Conversations and groups: pinned first, then by recency, archived ones apart; with previews,
 // unread badges, presence, bot badges, mute and pin marks, and each row's menu (pin, mark as
 // unread, archive, mute); plus the app menu.
-import { BellIcon, BotIcon, KeyIcon, LogOutIcon, PlusIcon, SearchIcon, UsersIcon } from '../../components/Icons';
+import { BellIcon, LogOutIcon, PlusIcon, SearchIcon, SettingsIcon, UsersIcon } from '../../components/Icons';
 import type { MenuAction } from '../../components/ItemMenu';
 import { openSearchBox } from '../../lib/search-box';
 import type { Conversation, ConversationSettingsBody, Group } from '@messenger/protocol';
@@ -9,7 +9,6 @@ import { useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api/http';
 import { useLogout } from '../../api/logout';
-import { AccountDialog } from '../account/AccountDialog';
 import { GroupListItem } from '../groups/GroupListItem';
 import { ConversationListItem } from './ConversationListItem';
 import { useMentionUnread } from '../groups/mention-unread';
@@ -18,7 +17,9 @@ import { conversationPath, followInApp, navigate, settingsPath } from '../../lib
 import { requestNotificationPermission, usePermission } from '../notifications/notifications';
 import { NewChat } from '../people/NewChat';
 import { ThemeToggle } from '../theme/ThemeToggle';
-import { Avatar } from '../../components/Avatar';
+import { useDisplayName } from '../../api/profiles';
+import { PersonAvatar } from '../profile/Person';
+import { displayText } from '../../lib/bidi';
 import { keyOf, listSections, settingsOf, type Item } from './list-sections';
 import { changeConversationSettings, changeGroupSettings } from './settings';
 
@@ -97,7 +98,7 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
       />
     );
   };
-  const [accountOpen, setAccountOpen] = useState(false);
+  const myName = useDisplayName(me);
   const logout = useLogout();
   const permission = usePermission();
   const newChatRef = useRef<HTMLButtonElement>(null);
@@ -128,10 +129,10 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
     <aside className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
         <div className="me">
-          <Avatar name={me} />
+          <PersonAvatar username={me} />
           <div className="me-text">
-            <bdi className="me-name">{me}</bdi>
-            <span className="muted small">Your chats</span>
+            <bdi className="me-name">{displayText(myName)}</bdi>
+            <span className="muted small">{myName === me ? 'Your chats' : <bdi>@{me}</bdi>}</span>
           </div>
         </div>
         <div className="header-actions">
@@ -150,23 +151,13 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
           <a
             href={settingsPath}
             className="icon-button"
-            aria-label="Bots, tokens and webhooks"
-            title="Bots, tokens and webhooks"
+            aria-label="Settings"
+            title="Settings: profile, password, notifications, bots and tokens"
             aria-current={settingsOpen ? 'page' : undefined}
             onClick={followInApp(settingsPath)}
           >
-            <BotIcon />
+            <SettingsIcon />
           </a>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Account"
-            title="Account: password, sign out everywhere"
-            aria-haspopup="dialog"
-            onClick={() => setAccountOpen(true)}
-          >
-            <KeyIcon />
-          </button>
           <button
             type="button"
             className="icon-button"
@@ -178,7 +169,6 @@ export function Sidebar({ me, activePeer, activeGroup, settingsOpen = false, con
           </button>
         </div>
       </header>
-      {accountOpen && <AccountDialog me={me} onClose={() => setAccountOpen(false)} />}
       {creatingGroup && <NewGroupDialog onClose={() => setCreatingGroup(false)} />}
       <div className="sidebar-tools">
         {searching ? (

@@ -13,6 +13,7 @@ import { followInApp, groupPath } from '../../lib/router';
 import { DraftPreview, useDraft } from '../messages/drafts';
 import { plainText } from '../messages/rich-text';
 import { groupOutboxKey } from '../messages/outbox';
+import { PersonName } from '../profile/Person';
 import { activityOf, groupAttention } from './groupCache';
 
 interface GroupListItemProps {
@@ -70,7 +71,7 @@ export function GroupListItem({ me, group, active, mentioned, actions = [] }: Gr
                 <DraftPreview draft={draft} />
               ) : last ? (
                 <>
-                  {last.from === me ? 'You' : <bdi>{last.from}</bdi>}: <bdi>{preview}</bdi>
+                  {last.from === me ? 'You' : <PersonName username={last.from} />}: <bdi>{preview}</bdi>
                 </>
               ) : (
                 `${group.memberCount} members`

@@ -2,6 +2,7 @@
 // the names. Starts from the server's answer and follows receipt:update events (receipts.ts).
 import { useId, useState } from 'react';
 import { useGroupReceipts } from '../../api/group-messages';
+import { useDisplayNames } from '../../api/profiles';
 import { mergeReceipts, receiptsSummary, useLiveReceipts } from './receipts';
 
 export function GroupReceiptLine({ group, messageId, fallbackOf, me }: { group: string; messageId: string; fallbackOf: number; me: string }) {
@@ -10,6 +11,8 @@ export function GroupReceiptLine({ group, messageId, fallbackOf, me }: { group: 
   const events = useLiveReceipts(messageId);
   const view = mergeReceipts(answer.data, events, fallbackOf, me);
   const listId = useId();
+  const readBy = useDisplayNames(view.read);
+  const deliveredTo = useDisplayNames(view.delivered);
   const names = (list: string[]) => (list.length === 0 ? 'nobody yet' : list.join(', '));
   return (
     <div className="group-receipts" data-testid="group-receipts">
@@ -19,9 +22,9 @@ export function GroupReceiptLine({ group, messageId, fallbackOf, me }: { group: 
       {open && (
         <dl id={listId} className="receipts-names">
           <dt>Read by</dt>
-          <dd>{names(view.read)}</dd>
+          <dd>{names(readBy)}</dd>
           <dt>Delivered to</dt>
-          <dd>{names(view.delivered)}</dd>
+          <dd>{names(deliveredTo)}</dd>
         </dl>
       )}
     </div>

@@ -5,6 +5,8 @@ import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useId, useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
+import { useDisplayNames } from '../../api/profiles';
+import { displayText } from '../../lib/bidi';
 import { BellIcon, BellOffIcon, SearchIcon, UsersIcon } from '../../components/Icons';
 import { openSearchBox } from '../../lib/search-box';
 import { markGroupRead, useGroupMessages } from '../../api/group-messages';
@@ -99,7 +101,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
     }
   }
 
-  const typing = typingPhrase(typers);
+  const typing = typingPhrase(useDisplayNames(typers).map(displayText));
   return (
     <section className="conversation group-view" aria-labelledby="conversation-title" data-group={id}>
       <ConversationHeader

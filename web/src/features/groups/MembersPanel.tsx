@@ -4,7 +4,7 @@
 import type { Group, GroupMember, GroupRole } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { Avatar } from '../../components/Avatar';
+import { PersonAvatar, PersonName } from '../profile/Person';
 import { addGroupMembers, removeGroupMember, renameGroup, setGroupRole, useGroupMembers } from '../../api/groups';
 import { ApiError } from '../../api/http';
 import { queryKeys } from '../../api/keys';
@@ -194,11 +194,11 @@ function MemberRow({ member, me, removable, onRemove, onRole }: MemberRowProps) 
   const online = usePresence(member.username);
   return (
     <li className="member" data-member={member.username}>
-      <Avatar name={member.username} online={member.username === me ? true : online} size="sm" />
-      <bdi className="member-name">
-        {member.username}
+      <PersonAvatar username={member.username} online={member.username === me ? true : online} size="sm" />
+      <span className="member-name">
+        <PersonName username={member.username} />
         {member.username === me && ' (you)'}
-      </bdi>
+      </span>
       {member.role !== 'member' && <span className={`role role-${member.role}`}>{member.role}</span>}
       {onRole && (
         <button

@@ -34,7 +34,7 @@ export function BotsSection() {
 
   return (
     <section className="settings-section" aria-labelledby={ids.title}>
-      <h2 id={ids.title}>Bots</h2>
+      <h4 id={ids.title}>Bots</h4>
       <p className="muted small">
         A bot is an account you own that a program runs. It cannot sign in with a password: give it an API token below. Up to{' '}
         {MAX_BOTS_PER_USER} per account.
@@ -50,7 +50,7 @@ export function BotsSection() {
         </ul>
       )}
       <form className="settings-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Create a bot">
-        <h3>New bot</h3>
+        <h5>New bot</h5>
         <div className="field-row">
           <div className="field">
             <label htmlFor={ids.username}>Username</label>

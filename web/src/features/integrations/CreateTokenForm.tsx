@@ -69,7 +69,7 @@ export function CreateTokenForm({ me, bots, onCreated, submitRef }: CreateTokenF
 
   return (
     <form className="settings-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Create an API token">
-      <h3>New token</h3>
+      <h5>New token</h5>
       <div className="field-row">
         <div className="field">
           <label htmlFor={ids.name}>Token name</label>

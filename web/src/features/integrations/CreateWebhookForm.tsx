@@ -52,7 +52,7 @@ export function CreateWebhookForm({ bots, groups, onCreated, submitRef }: Create
 
   return (
     <form className="settings-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Create a webhook">
-      <h3>New webhook</h3>
+      <h5>New webhook</h5>
       <div className="field-row">
         <div className="field">
           <label htmlFor={ids.name}>Webhook name</label>

@@ -5,7 +5,7 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, testQueryClient } from '../../test/fixtures';
-import { SettingsPage } from './SettingsPage';
+import { SettingsPage } from '../settings/SettingsPage';
 
 afterEach(() => vi.unstubAllGlobals());
 

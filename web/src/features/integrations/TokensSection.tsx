@@ -18,7 +18,7 @@ export function TokensSection({ me, bots }: { me: string; bots: Bot[] }) {
 
   return (
     <section className="settings-section" aria-labelledby={title}>
-      <h2 id={title}>API tokens</h2>
+      <h4 id={title}>API tokens</h4>
       <p className="muted small">
         For scripts, bots and agents: send with <code>Authorization: Bearer msk_…</code>. A token does only what its scopes allow
         and cannot manage tokens, bots or your account. Up to {MAX_TOKENS_PER_USER} live tokens.

@@ -21,7 +21,7 @@ export function WebhooksSection({ bots, groups }: { bots: Bot[]; groups: Group[]
 
   return (
     <section className="settings-section" aria-labelledby={title}>
-      <h2 id={title}>Incoming webhooks</h2>
+      <h4 id={title}>Incoming webhooks</h4>
       <p className="muted small">
         A secret URL that posts <code>{'{ "text": "…" }'}</code> as one of your bots, for tools that can only POST JSON (CI, monitoring,
         forms). Anyone with the URL can post: keep it secret, rotate it if it leaks. Up to {MAX_WEBHOOKS_PER_USER}.

@@ -1,10 +1,11 @@
 // What a 1:1 conversation and a group show around the message list: the header, the loading and
 // load-failed states of the history, and the line saying who is typing.
 import type { ReactNode } from 'react';
-import { Avatar } from '../../components/Avatar';
+import { useDisplayName } from '../../api/profiles';
 import { BackIcon } from '../../components/Icons';
 import { displayText } from '../../lib/bidi';
 import { navigate } from '../../lib/router';
+import { PersonAvatar } from '../profile/Person';
 
 interface ConversationHeaderProps {
   avatar: ReactNode;
@@ -44,9 +45,10 @@ export function ConversationHeader({ avatar, title, badge, status, children }: C
  * people), so the page says so instead, and asks the server nothing.
  */
 export function SelfConversation({ me }: { me: string }) {
+  const name = useDisplayName(me);
   return (
     <section className="conversation" aria-labelledby="conversation-title">
-      <ConversationHeader avatar={<Avatar name={me} />} title={me} status={<p className="small muted">you</p>} />
+      <ConversationHeader avatar={<PersonAvatar username={me} />} title={name} status={<p className="small muted">you{name !== me && ` · @${me}`}</p>} />
       <div className="empty-main" role="status">
         <h2>This is you</h2>
         <p className="muted">Notes to yourself are not supported. To talk to someone, find them with “New chat”.</p>

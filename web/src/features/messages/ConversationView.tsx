@@ -4,6 +4,7 @@ import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { useConversations } from '../../api/conversations';
+import { useProfile } from '../../api/profiles';
 import { ApiError } from '../../api/http';
 import { markRead } from '../../api/markRead';
 import { useMessages } from '../../api/messages';
@@ -11,11 +12,11 @@ import { displayText } from '../../lib/bidi';
 import { setPeerMuted, useMutedPeers } from '../../lib/muted-peers';
 import { useIsTyping } from '../connection/liveState';
 import { useSocket } from '../connection/SocketProvider';
-import { Avatar } from '../../components/Avatar';
 import { BotBadge } from '../../components/BotBadge';
 import { BellIcon, BellOffIcon, SearchIcon } from '../../components/Icons';
 import { queryKeys } from '../../api/keys';
 import { openSearchBox } from '../../lib/search-box';
+import { PersonAvatar } from '../profile/Person';
 import { Composer } from './Composer';
 import { ConversationHeader, HistoryLoadFailed, HistoryLoading, TypingLine } from './ConversationParts';
 import { ingestOwnRead } from './ingest';
@@ -43,6 +44,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const bot = listed?.bot === true;
   const online = usePeerPresence(peer, listed !== undefined);
   const muted = useMutedPeers().has(peer);
+  // The display name where a person reads it; the username beside it, since names need not be unique.
+  const displayName = useProfile(peer)?.displayName ?? null;
+  const name = displayName ?? peer;
   const [muteError, setMuteError] = useState<string | null>(null);
   const toggleMute = useCallback(() => {
     setMuteError(null);
@@ -79,11 +83,13 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   return (
     <section className="conversation" aria-labelledby="conversation-title">
       <ConversationHeader
-        avatar={<Avatar name={peer} online={online ?? undefined} />}
-        title={peer}
+        avatar={<PersonAvatar username={peer} online={online ?? undefined} size="md" />}
+        title={name}
         badge={bot && <BotBadge />}
         status={
           <p className={`small ${online ? 'online-text' : 'muted'}`} data-testid="peer-status">
+            {displayName !== null && <bdi className="peer-username">@{peer}</bdi>}
+            {displayName !== null && (online !== null || muted) && ' · '}
             {/* Nothing for a stranger: their presence is not shared until the first message. */}
             {online !== null && (online ? 'online' : 'offline')}
             {muted && (online !== null ? ' · muted' : 'muted')}
@@ -95,10 +101,10 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
             <button
               type="button"
               className="icon-button"
-              aria-label={`Search in conversation with ${peer}`}
+              aria-label={`Search in conversation with ${name}`}
               title="Search in this conversation"
               aria-haspopup="dialog"
-              onClick={() => openSearchBox({ peer, name: peer })}
+              onClick={() => openSearchBox({ peer, name })}
             >
               <SearchIcon />
             </button>
@@ -106,7 +112,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
             <button
               type="button"
               className="icon-button"
-              aria-label={`Mute ${peer}`}
+              aria-label={`Mute ${name}`}
               aria-pressed={muted}
               title={muted ? 'Muted: no notifications, here or on your other devices. Click to unmute.' : 'Mute: no notifications from this conversation'}
               onClick={toggleMute}
@@ -134,14 +140,15 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         <HistoryLoadFailed onRetry={view.refetch} />
       ) : rows.length === 0 ? (
         <div className="empty-main">
-          <Avatar name={peer} />
-          <p className="muted">No messages yet. Say hi to {peer}!</p>
+          <PersonAvatar username={peer} />
+          <p className="muted">No messages yet. Say hi to {displayText(name)}!</p>
         </div>
       ) : (
         <MessageList
           rows={rows}
           me={me}
           peer={peer}
+          title={{ list: `Messages with ${displayText(name)}`, start: `This is the beginning of your conversation with ${displayText(name)}.` }}
           {...pagingProps(view)}
           onRetry={retry}
           onDiscard={discard}
@@ -149,8 +156,16 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
         />
       )}
       <MessageActionsLayer state={messageActions} />
-      <TypingLine text={typing ? `${peer} is typing…` : null} />
-      {canWrite && <Composer peer={peer} onSend={onSend} onTyping={onTyping} {...composerModeProps(messageActions, messages, pending.filter((e) => e.status === 'sending' && !e.echoOf).length)} />}
+      <TypingLine text={typing ? `${displayText(name)} is typing…` : null} />
+      {canWrite && (
+        <Composer
+          peer={peer}
+          label={displayText(name)}
+          onSend={onSend}
+          onTyping={onTyping}
+          {...composerModeProps(messageActions, messages, pending.filter((e) => e.status === 'sending' && !e.echoOf).length)}
+        />
+      )}
     </section>
   );
 }

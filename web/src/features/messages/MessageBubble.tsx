@@ -6,13 +6,14 @@
 // or the keyboard.
 import type { ChatMessage, ReactionSummary, ReplyRef } from '@messenger/protocol';
 import { memo, useId, type HTMLAttributes, type ReactNode } from 'react';
-import { Avatar } from '../../components/Avatar';
+import { useDisplayName } from '../../api/profiles';
 import { formatFull, formatTime } from '../../lib/format';
 import { isEmojiOnly, plainText, richText } from './rich-text';
 import type { OutboxEntry } from './outbox';
 import { ReactionChips } from './ReactionChips';
 import { useMessageMenu } from './useMessageMenu';
 import type { MessageActions } from './useMessageActions';
+import { SenderLabel } from '../profile/Person';
 
 export type VisibleState = 'sending' | 'failed' | ChatMessage['state'];
 
@@ -70,12 +71,13 @@ interface BubbleProps {
 
 /** The quote of a reply, above its text: who and what, or that the original is gone. */
 function Quote({ quote, onClick }: { quote: ReplyRef; onClick?: () => void }) {
+  const from = useDisplayName(quote.from);
   const gone = quote.deleted || quote.text === '';
   const label = gone ? 'Deleted message' : plainText(quote.text);
   return (
     <button type="button" className="quote" onClick={onClick} disabled={!onClick} title={gone ? undefined : 'Show the original message'} data-testid="quote">
       <span className="visually-hidden">Reply to </span>
-      <bdi className="quote-from">{quote.from}</bdi>
+      <bdi className="quote-from">{from}</bdi>
       <span className="visually-hidden">: </span>
       <span className={`quote-text${gone ? ' gone' : ''}`} dir="auto">
         {label}
@@ -110,12 +112,7 @@ function Bubble(props: BubbleProps) {
       data-deleted={deleted || undefined}
       {...articleProps}
     >
-      {sender && (
-        <div className="sender">
-          <Avatar name={sender} size="xs" />
-          <bdi className="sender-name">{sender}</bdi>
-        </div>
-      )}
+      {sender && <SenderLabel username={sender} />}
       <span id={`${labelId}-author`} hidden>
         {author}:
       </span>
@@ -182,13 +179,14 @@ export const MessageBubble = memo(function MessageBubble({ message, me, grouped,
   // the footer's "Delivered to N of M", so the mark says only that it went out.
   const state = message.group && mine ? 'sent' : message.state;
   const sender = message.group && !mine && !grouped ? message.from : undefined;
+  const from = useDisplayName(message.from);
   const menu = useMessageMenu(message, actions);
   return (
     <Bubble
       id={message.id}
       text={message.text}
       me={me}
-      author={mine ? 'You' : message.from}
+      author={mine ? 'You' : from}
       sender={sender}
       footer={footer}
       sentAt={message.sentAt}

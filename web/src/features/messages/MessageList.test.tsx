@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { msg, withFakeLayout } from '../../test/fixtures';
+import { msg, withFakeLayout, withQueries } from '../../test/fixtures';
 import { MessageList } from './MessageList';
 import { buildRows } from './rows';
 import { firstOfLastUnread, firstUnread } from './unread-divider';
@@ -10,6 +10,7 @@ withFakeLayout();
 
 function renderList(messages: ReturnType<typeof msg>[], props: Partial<Parameters<typeof MessageList>[0]> = {}, unreadFrom?: string) {
   const rows = buildRows(messages, [], 'alice', new Date('2026-11-23T12:00:00Z'), unreadFrom);
+  // Senders are named by their profiles (api/profiles.ts), which live in the query cache.
   return render(
     <MessageList
       rows={rows}
@@ -22,6 +23,7 @@ function renderList(messages: ReturnType<typeof msg>[], props: Partial<Parameter
       onDiscard={() => undefined}
       {...props}
     />,
+    withQueries(),
   );
 }
 

@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { msg, withFakeLayout } from '../../test/fixtures';
+import { msg, withFakeLayout, withQueries } from '../../test/fixtures';
 import { MessageList } from './MessageList';
 import { buildRows } from './rows';
 
@@ -10,6 +10,7 @@ function renderText(text: string, peer = 'bob') {
   const rows = buildRows([msg({ text })], [], 'alice', new Date('2026-11-23T12:00:00Z'));
   return render(
     <MessageList rows={rows} me="alice" peer={peer} hasOlder={false} loadingOlder={false} onLoadOlder={() => undefined} onRetry={() => undefined} onDiscard={() => undefined} />,
+    withQueries(),
   );
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { msg } from '../../test/fixtures';
-import { notifyMessage } from './notifications';
+import { notifyMessage, setNotificationsEnabled } from './notifications';
 
 class FakeNotification {
   static permission: NotificationPermission = 'granted';
@@ -63,5 +63,29 @@ describe('notifications', () => {
     expect(n?.options.tag).toBe(`group-${id}`);
     n?.onclick?.();
     expect(window.location.pathname).toBe(`/g/${id}`);
+  });
+});
+
+describe('the sender’s name and the switch in Settings', () => {
+  it('titles with the display name it is given', () => {
+    vi.stubGlobal('Notification', FakeNotification);
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    notifyMessage(msg({ text: 'hi', from: 'bob' }), 'Bob Builder');
+    notifyMessage(msg({ text: 'deploy?', from: 'bob', group: { id: '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f', name: 'Ops' } }), 'Bob Builder');
+    expect(FakeNotification.created.map((n) => n.title)).toEqual(['Bob Builder', 'Ops · Bob Builder']);
+  });
+
+  it('stays quiet while turned off here, whatever the permission', () => {
+    vi.stubGlobal('Notification', FakeNotification);
+    vi.spyOn(document, 'hasFocus').mockReturnValue(false);
+    setNotificationsEnabled(false);
+    try {
+      notifyMessage(msg({ text: 'ping' }));
+      expect(FakeNotification.created).toHaveLength(0);
+    } finally {
+      setNotificationsEnabled(true);
+    }
+    notifyMessage(msg({ text: 'ping' }));
+    expect(FakeNotification.created).toHaveLength(1);
   });
 });

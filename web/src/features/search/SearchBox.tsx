@@ -20,6 +20,7 @@ import { navigate } from '../../lib/router';
 import type { SearchScope } from '../../lib/search-box';
 import { Highlighted } from './highlight';
 import { buildOptions, type SearchOption } from './search-options';
+import { PersonAvatar, PersonName } from '../profile/Person';
 
 const DEBOUNCE_MS = 200;
 
@@ -205,16 +206,22 @@ function OptionBody({ option, me }: { option: Exclude<SearchOption, { kind: 'mor
   if (option.kind === 'conversation')
     return (
       <>
-        <Avatar name={option.name} colourKey={option.colourKey} shape={option.group ? 'group' : 'person'} size="sm" />
-        <bdi className="search-name">{displayText(option.name)}</bdi>
+        {option.group ? (
+          <Avatar name={option.name} colourKey={option.colourKey} shape="group" size="sm" />
+        ) : (
+          <PersonAvatar username={option.colourKey} size="sm" />
+        )}
+        {option.group ? <bdi className="search-name">{displayText(option.name)}</bdi> : <PersonName className="search-name" username={option.colourKey} />}
         <span className="muted small">{option.group ? 'Group' : 'Chat'}</span>
       </>
     );
   if (option.kind === 'person')
     return (
       <>
-        <Avatar name={option.user.username} online={option.user.online} size="sm" />
-        <bdi className="search-name">{option.user.username}</bdi>
+        <Avatar name={option.user.displayName ?? option.user.username} colourKey={option.user.username} src={option.user.avatarUrl} online={option.user.online} size="sm" />
+        <bdi className="search-name">{displayText(option.user.displayName ?? option.user.username)}</bdi>
+        {/* Display names need not be unique: the username tells people apart. */}
+        {option.user.displayName && <bdi className="muted small">@{option.user.username}</bdi>}
         {option.user.bot && <BotBadge />}
         <span className="muted small">Person</span>
       </>
@@ -223,10 +230,10 @@ function OptionBody({ option, me }: { option: Exclude<SearchOption, { kind: 'mor
   return (
     <div className="search-message">
       <div className="search-message-head">
-        <bdi className="search-name">{displayText(option.name)}</bdi>
+        {'peer' in option.where ? <PersonName className="search-name" username={option.where.peer} /> : <bdi className="search-name">{displayText(option.name)}</bdi>}
         <span className="muted small">
           {' · '}
-          {message.from === me ? 'You' : <bdi>{message.from}</bdi>}
+          {message.from === me ? 'You' : <PersonName username={message.from} />}
           {' · '}
           <time dateTime={message.sentAt}>{formatStamp(message.sentAt)}</time>
         </span>

@@ -3,7 +3,7 @@ import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testQueryClient } from '../../test/fixtures';
-import { AccountDialog } from './AccountDialog';
+import { PasswordSection } from './PasswordSection';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -25,13 +25,12 @@ function stubFetch(reply: (url: string, body: unknown) => Response) {
   return calls;
 }
 
-function renderDialog(onClose = vi.fn()) {
+function renderSection() {
   render(
     <QueryClientProvider client={testQueryClient()}>
-      <AccountDialog me="alice" onClose={onClose} />
+      <PasswordSection me="alice" />
     </QueryClientProvider>,
   );
-  return onClose;
 }
 
 async function fill(current: string, next: string) {
@@ -41,12 +40,12 @@ async function fill(current: string, next: string) {
   await user.click(screen.getByRole('button', { name: 'Change password' }));
 }
 
-describe('AccountDialog: change password', () => {
+describe('Settings → Password: change password', () => {
   it('shows why the server refused the new password, under the new-password field', async () => {
     const calls = stubFetch(() =>
       refusal(400, 'password_too_common', 'That password is on a list of common or leaked passwords, which attackers try first. Choose another.'),
     );
-    renderDialog();
+    renderSection();
     await fill('my old passphrase', 'password123');
     const field = screen.getByLabelText('New password');
     await waitFor(() => expect(field).toHaveAccessibleDescription(expect.stringContaining('list of common or leaked passwords')));
@@ -56,7 +55,7 @@ describe('AccountDialog: change password', () => {
 
   it('refuses a password containing the username before asking the server', async () => {
     const calls = stubFetch(() => answer(204));
-    renderDialog();
+    renderSection();
     await fill('my old passphrase', 'I am ALICE, hello');
     expect(screen.getByLabelText('New password')).toHaveAccessibleDescription(expect.stringContaining('must not contain your username'));
     expect(calls).toEqual([]);
@@ -64,7 +63,7 @@ describe('AccountDialog: change password', () => {
 
   it('says under the current-password field when that one is wrong', async () => {
     stubFetch(() => refusal(401, 'invalid_credentials', 'Wrong username or password.'));
-    renderDialog();
+    renderSection();
     await fill('not it', 'a fresh passphrase');
     await waitFor(() =>
       expect(screen.getByLabelText('Current password')).toHaveAccessibleDescription('That is not your current password.'),
@@ -73,36 +72,29 @@ describe('AccountDialog: change password', () => {
 
   it('tells how long to wait when throttled', async () => {
     stubFetch(() => refusal(429, 'rate_limited', 'Too many failed sign-ins.', { 'Retry-After': '42' }));
-    renderDialog();
+    renderSection();
     await fill('not it', 'a fresh passphrase');
     await waitFor(() => expect(screen.getByLabelText('Current password')).toHaveAccessibleDescription(expect.stringContaining('42 s')));
   });
 
   it('confirms a change and clears the fields', async () => {
     stubFetch(() => answer(204));
-    renderDialog();
+    renderSection();
     await fill('my old passphrase', 'a fresh passphrase');
     expect(await screen.findByRole('status')).toHaveTextContent('Password changed. Every other device was signed out.');
     expect(screen.getByLabelText('New password')).toHaveValue('');
   });
 });
 
-describe('AccountDialog: sign out everywhere', () => {
+describe('Settings → Password: sign out everywhere', () => {
   it('asks for confirmation, then ends every session and goes to sign-in', async () => {
     const calls = stubFetch(() => answer(204));
-    renderDialog();
+    renderSection();
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: 'Sign out everywhere…' }));
     expect(calls).toEqual([]);
     await user.click(screen.getByRole('button', { name: 'Yes, sign out everywhere' }));
     await waitFor(() => expect(window.location.pathname).toBe('/signin'));
     expect(calls).toEqual([{ url: '/api/auth/logout-everywhere', body: undefined }]);
-  });
-
-  it('closes on Escape', async () => {
-    stubFetch(() => answer(204));
-    const onClose = renderDialog();
-    await userEvent.setup().keyboard('{Escape}');
-    expect(onClose).toHaveBeenCalledOnce();
   });
 });
