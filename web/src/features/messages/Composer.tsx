@@ -7,6 +7,7 @@ import { MAX_TEXT_LENGTH, cleanMessageText, isBlankText, messageTextProblem } fr
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { setDraft, useDraft } from './drafts';
 import { mentionQueryAt } from './mentions';
+import { PersonName } from '../profile/Person';
 
 const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
@@ -186,7 +187,7 @@ export function Composer(props: ComposerProps) {
       {(editing || replyTo) && (
         <div className="compose-context" data-testid={editing ? 'editing-bar' : 'reply-bar'}>
           <div className="compose-context-text">
-            <span className="compose-context-title">{editing ? 'Editing your message' : <>Replying to <bdi>{replyTo?.from}</bdi></>}</span>
+            <span className="compose-context-title">{editing ? 'Editing your message' : <>Replying to {replyTo && <PersonName username={replyTo.from} />}</>}</span>
             {!editing && replyTo && (
               <span className="compose-context-quote" dir="auto">
                 {replyTo.text}
