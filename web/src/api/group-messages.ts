@@ -33,10 +33,10 @@ export function useGroupMessages(id: string, enabled = true) {
   });
 }
 
-export function sendGroupMessage(id: string, text: string, idempotencyKey: string, socketId?: string) {
+export function sendGroupMessage(id: string, text: string, idempotencyKey: string, socketId?: string, replyTo?: string) {
   return requestJson(GroupApiPaths.messages(id), SendResponse, {
     method: 'POST',
-    body: { text },
+    body: replyTo ? { text, replyTo } : { text },
     headers: sendHeaders(idempotencyKey, socketId),
   });
 }

@@ -11,10 +11,11 @@ export function sendHeaders(idempotencyKey: string, socketId: string | undefined
   return socketId ? { [IDEMPOTENCY_HEADER]: idempotencyKey, [SOCKET_ID_HEADER]: socketId } : { [IDEMPOTENCY_HEADER]: idempotencyKey };
 }
 
-export function sendMessage(to: string, text: string, idempotencyKey: string, socketId?: string) {
+/** `replyTo`: the id of the message this one answers (the server quotes it). */
+export function sendMessage(to: string, text: string, idempotencyKey: string, socketId?: string, replyTo?: string) {
   return requestJson(ApiPaths.send, SendResponse, {
     method: 'POST',
-    body: { to, text },
+    body: replyTo ? { to, text, replyTo } : { to, text },
     headers: sendHeaders(idempotencyKey, socketId),
   });
 }

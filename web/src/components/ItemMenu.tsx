@@ -1,9 +1,10 @@
 // The "⋯" menu of a conversation-list row, after the WAI-ARIA menu button pattern: the button
 // opens it (as do right-click and a long press on the row, through `open`), focus moves to the
-// first item, ↑/↓/Home/End move through the items, Enter or Space picks one, Esc and Tab close
+// first item, ↑/↓/Home/End move through the items (menu-keys.ts), Enter or Space picks one, Esc and Tab close
 // it, and focus returns to the button, never to the page body.
 import { useEffect, useRef, type KeyboardEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import { MoreIcon } from './Icons';
+import { menuItems, onMenuKey } from './menu-keys';
 
 export interface MenuAction {
   label: string;
@@ -22,10 +23,8 @@ export function ItemMenu({ name, actions, open, onOpenChange }: ItemMenuProps) {
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLUListElement>(null);
 
-  const items = () => [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
-
   useEffect(() => {
-    if (open) items()[0]?.focus();
+    if (open) menuItems(menuRef.current)[0]?.focus();
   }, [open]);
 
   useEffect(() => {
@@ -44,35 +43,7 @@ export function ItemMenu({ name, actions, open, onOpenChange }: ItemMenuProps) {
     buttonRef.current?.focus();
   };
 
-  const onMenuKey = (e: KeyboardEvent<HTMLUListElement>) => {
-    const all = items();
-    const at = all.indexOf(document.activeElement as HTMLButtonElement);
-    const moveTo = (i: number) => all[(i + all.length) % all.length]?.focus();
-    switch (e.key) {
-      case 'ArrowDown':
-        moveTo(at + 1);
-        break;
-      case 'ArrowUp':
-        moveTo(at - 1);
-        break;
-      case 'Home':
-        moveTo(0);
-        break;
-      case 'End':
-        moveTo(all.length - 1);
-        break;
-      case 'Escape':
-        close();
-        break;
-      case 'Tab':
-        onOpenChange(false);
-        return; // Tab goes on to the next control, as it does out of any menu.
-      default:
-        return;
-    }
-    e.preventDefault();
-    e.stopPropagation();
-  };
+  const onKey = (e: KeyboardEvent<HTMLUListElement>) => void onMenuKey(e, menuRef.current, close, () => onOpenChange(false));
 
   return (
     <div className="item-menu" data-open={open}>
@@ -95,7 +66,7 @@ export function ItemMenu({ name, actions, open, onOpenChange }: ItemMenuProps) {
         <MoreIcon />
       </button>
       {open && (
-        <ul ref={menuRef} role="menu" aria-label={`Actions for ${name}`} className="item-menu-list" onKeyDown={onMenuKey}>
+        <ul ref={menuRef} role="menu" aria-label={`Actions for ${name}`} className="item-menu-list" onKeyDown={onKey}>
           {actions.map((action) => (
             <li key={action.label} role="none">
               <button

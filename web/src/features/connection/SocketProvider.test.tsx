@@ -129,6 +129,75 @@ describe('SocketProvider', () => {
     expect(connection.get().caughtUpAt).not.toBeNull();
   });
 
+  it('applies message:update state-based: the newest change wins, a late older one is ignored, hidden removes, the preview follows, each change id acknowledged', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
+    const { client, fake, texts, conversation } = await setup();
+    const m1 = msg({ text: 'first' });
+    const m2 = msg({ text: 'second' });
+    await goLive(fake, [m1, m2]);
+    const change = (n: number, kind: 'edit' | 'hide') => ({ id: `0192f5a4-7c1e-7a3b-9c4d-${(9000 + n).toString(16).padStart(12, '0')}`, kind, by: 'bob', at: new Date(Date.UTC(2026, 10, 30, 12, 0, n)).toISOString() });
+    const [newer, older, hide] = [change(2, 'edit'), change(1, 'edit'), change(3, 'hide')];
+    // The preview is the newest message once the list knows it.
+    client.setQueryData<Conversation[]>(queryKeys.conversations, [{ peer: 'bob', online: false, unread: 0, muted: false, pinned: false, archived: false, markedUnread: false, lastMessage: m2 }]);
+    act(() => {
+      fake.fire('message:update', { change: newer, message: { ...m2, text: 'second, edited', editedAt: newer.at } });
+      fake.fire('message:update', { change: older, message: { ...m2, text: 'second, first edit', editedAt: older.at } });
+    });
+    await settle();
+    expect(texts()).toEqual(['first', 'second, edited']);
+    expect(conversation()?.lastMessage).toMatchObject({ text: 'second, edited', editedAt: newer.at });
+    act(() => fake.fire('message:update', { change: { ...hide, by: 'alice' }, message: m1, hidden: true }));
+    await settle();
+    expect(texts()).toEqual(['second, edited']);
+    const acked = fake.sent('message:ack').flatMap((a) => a.ids);
+    expect(acked).toEqual(expect.arrayContaining([newer.id, older.id, hide.id]));
+  });
+
+  it('applies updates that came during the catch-up after its messages, and acknowledges them', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"conversations":[]}', { status: 200 })));
+    const { fake, texts } = await setup();
+    const m1 = msg({ text: 'typo' });
+    const change = { id: '0192f5a4-7c1e-7a3b-9c4d-00000000c0de', kind: 'edit' as const, by: 'bob', at: '2026-11-30T12:00:00.000Z' };
+    await settle();
+    act(() => {
+      fake.fire('message:batch', { messages: [m1] });
+      fake.fire('message:update', { change, message: { ...m1, text: 'fixed', editedAt: change.at } });
+      fake.fire('sync:done', { delivered: 1 });
+    });
+    await settle();
+    expect(texts()).toEqual(['fixed']);
+    expect(fake.sent('message:ack').flatMap((a) => a.ids)).toEqual(expect.arrayContaining([m1.id, change.id]));
+  });
+
+  it('after a reconnect, takes edits and deletes it missed from history (another tab acknowledged their updates)', async () => {
+    const m1 = msg({ text: 'kept' });
+    const m2 = msg({ text: 'to be edited' });
+    const hiddenElsewhere = msg({ text: 'deleted for me on my phone' });
+    const m4 = msg({ text: 'newest' });
+    const edited = { ...m2, text: 'edited on the other side', editedAt: '2026-11-30T12:00:00.000Z', reactions: [{ emoji: '👍', users: ['alice'] }] };
+    const deleted = { ...m4, text: '', deleted: true as const };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url.startsWith('/api/conversations/bob/messages')
+          ? new Response(JSON.stringify({ messages: [deleted, edited, m1], nextBefore: null }), { status: 200 })
+          : new Response('{"conversations":[]}', { status: 200 }),
+      ),
+    );
+    const { client, fake, texts } = await setup();
+    await goLive(fake, [m1, m2, hiddenElsewhere, m4]);
+    act(() => {
+      fake.disconnect();
+      fake.fire('disconnect', 'transport close');
+    });
+    act(() => void fake.connect());
+    await goLive(fake);
+    await waitFor(() => expect(texts()).toEqual(['kept', 'edited on the other side', '']));
+    const held = flattenMessages(client.getQueryData<MessagesData>(queryKeys.messages('bob')));
+    expect(held[1]).toMatchObject({ editedAt: edited.editedAt, reactions: edited.reactions });
+    expect(held[2]).toMatchObject({ deleted: true });
+  });
+
   it('tells the server which conversation is on screen, at each connect and on each change', async () => {
     const { fake } = await setup();
     expect(fake.sent('focus:set')).toHaveLength(1);

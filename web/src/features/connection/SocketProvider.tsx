@@ -12,6 +12,7 @@ import { displayNameOf, refreshProfiles, setProfile } from '../../api/profiles';
 import { applyGroupUpdate } from '../groups/groupCache';
 import { recordGroupReceipt } from '../groups/receipts';
 import { fillGap, fillGroupGap, ingestMessages, ingestReceipt } from '../messages/ingest';
+import { ingestMessageUpdate } from '../messages/ingest-update';
 import { claimEcho } from '../messages/outbox';
 import { notifyMessage, wouldNotify } from '../notifications/notifications';
 import { connection, presence, setGroupTyping, setPresence, setTyping, type ConnectionState } from './liveState';
@@ -111,6 +112,8 @@ export function SocketProvider({ me, children, onSessionEnded, connect }: Socket
           onLive();
         }
       },
+      // An edit, a delete or a reaction: the message's new state, once it is stored.
+      onMessageUpdate: (update) => ingestMessageUpdate(client, me, update),
       onReceipt: (change) => {
         if (change.group && change.peer !== me) recordGroupReceipt(change);
         ingestReceipt(client, me, change);

@@ -28,7 +28,7 @@ export function ConversationListItem({ me, conversation, active, actions }: Conv
   const draft = useDraft(conversation.peer);
   const last = conversation.lastMessage;
   // Parsed once per message, not on every presence or typing re-render of the list.
-  const preview = useMemo(() => (last ? plainText(last.text) : ''), [last]);
+  const preview = useMemo(() => (last?.deleted ? 'This message was deleted' : last ? plainText(last.text) : ''), [last]);
   const { unread, muted, markedUnread, pinned } = conversation;
   const [menuOpen, setMenuOpen] = useState(false);
   const path = conversationPath(conversation.peer);

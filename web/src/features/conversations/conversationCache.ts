@@ -85,3 +85,11 @@ export function applyConversationUpdate(list: Conversation[] | undefined, update
   const same = (Object.keys(settings) as (keyof typeof settings)[]).every((k) => listed[k] === settings[k]);
   return same ? list : list.map((c) => (c === listed ? { ...c, ...settings } : c));
 }
+
+/** A message's new state (edited, deleted, reactions) in the preview, if it is the preview. */
+export function replacePreview(list: Conversation[] | undefined, peer: string, message: ChatMessage): Conversation[] | undefined {
+  const c = list?.find((x) => x.peer === peer);
+  if (!list || !c?.lastMessage || c.lastMessage.id !== message.id) return list;
+  const lastMessage = { ...message, state: laterState(c.lastMessage.state, message.state) };
+  return list.map((x) => (x === c ? { ...c, lastMessage } : x));
+}

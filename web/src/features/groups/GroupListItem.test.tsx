@@ -3,6 +3,8 @@
 import type { Group } from '@messenger/protocol';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { testQueryClient } from '../../test/fixtures';
 import { GroupListItem } from './GroupListItem';
 
 const GID = '7d9c2f8e-3b1a-4c5d-9e8f-0a1b2c3d4e5f';
@@ -36,6 +38,17 @@ describe('GroupListItem', () => {
     muted.unmount();
     renderItem(group());
     expect(screen.queryByTestId('unread-badge')).toBeNull();
+  });
+
+  it('previews a message deleted for everyone as deleted, not as an empty line', () => {
+    const g = group({ lastMessage: { id: '0192f5a4-7c1e-7a3b-9c4d-000000000001', from: 'bob', to: 'alice', text: '', deleted: true, sentAt: '2026-11-30T10:00:00.000Z', state: 'read', group: { id: GID, name: 'Ops' } } });
+    // The sender's name comes from their profile (a query).
+    render(
+      <QueryClientProvider client={testQueryClient()}>
+        <GroupListItem me="alice" group={g} active={false} mentioned={0} />
+      </QueryClientProvider>,
+    );
+    expect(screen.getByText('This message was deleted')).toBeInTheDocument();
   });
 
   it('navigates in the app on a plain click, and leaves a ctrl-click or middle click to the browser', () => {

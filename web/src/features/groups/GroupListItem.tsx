@@ -31,7 +31,7 @@ export function GroupListItem({ me, group, active, mentioned, actions = [] }: Gr
   const gestures = useRowMenuGestures(() => setMenuOpen(true), followInApp(path), actions.length > 0);
   const last = group.lastMessage;
   // Parsed once per message, not on every presence or typing re-render of the list.
-  const preview = useMemo(() => (last ? plainText(last.text) : ''), [last]);
+  const preview = useMemo(() => (last?.deleted ? 'This message was deleted' : last ? plainText(last.text) : ''), [last]);
   const draft = useDraft(groupOutboxKey(group.id));
   const unread = group.unread;
   const mentionsMe = groupAttention({ ...group, muted: true }, me, mentioned) > 0;

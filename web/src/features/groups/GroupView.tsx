@@ -26,6 +26,8 @@ import { firstOfLastUnread, useFrozenAtOpen } from '../messages/unread-divider';
 import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
 import { pagingProps, useHistoryWindow } from '../messages/useHistoryWindow';
 import { useSendMessage } from '../messages/useSendMessage';
+import { MessageActionsLayer } from '../messages/MessageActionsLayer';
+import { composerModeProps, quoteOf, useMessageActions } from '../messages/useMessageActions';
 import { applyGroupUpdate } from './groupCache';
 import { GroupReceiptLine } from './GroupReceiptLine';
 import { MembersPanel } from './MembersPanel';
@@ -61,7 +63,15 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   useMarkReadWhileVisible(newestIncoming, markUpTo, !notMember);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
-  const onSend = useCallback((text: string) => sendToGroup({ id, name }, text), [sendToGroup, id, name]);
+  const messageActions = useMessageActions(me, { group: id });
+  const { mode, cancelMode } = messageActions;
+  const onSend = useCallback(
+    (text: string) => {
+      sendToGroup({ id, name }, text, mode?.kind === 'reply' ? quoteOf(mode.message) : undefined);
+      if (mode?.kind === 'reply') cancelMode();
+    },
+    [sendToGroup, id, name, mode, cancelMode],
+  );
 
   // Receipts show under my latest message; under an earlier one of mine, on demand.
   const lastMineId = useMemo(() => messages.findLast((m) => m.from === me)?.id, [messages, me]);
@@ -164,15 +174,24 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           onRetry={retry}
           onDiscard={discard}
           footerFor={footerFor}
+          actions={notMember ? undefined : messageActions.actions}
         />
       )}
+      <MessageActionsLayer state={messageActions} />
       <TypingLine text={notMember ? null : typing} />
       {notMember ? (
         <p className="not-member" role="status" data-testid="not-member">
           You are no longer a member of this group.
         </p>
       ) : (
-        <Composer peer={groupOutboxKey(id)} label={name} onSend={onSend} onTyping={onTyping} mentionCandidates={mentionable ?? []} />
+        <Composer
+          peer={groupOutboxKey(id)}
+          label={name}
+          onSend={onSend}
+          onTyping={onTyping}
+          mentionCandidates={mentionable ?? []}
+          {...composerModeProps(messageActions, messages, pending.filter((e) => e.status === 'sending' && !e.echoOf).length)}
+        />
       )}
     </section>
   );

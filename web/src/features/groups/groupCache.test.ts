@@ -1,7 +1,7 @@
 import type { Group } from '@messenger/protocol';
 import { describe, expect, it } from 'vitest';
 import { msg } from '../../test/fixtures';
-import { applyGroupUpdate, bumpGroup, groupAttention } from './groupCache';
+import { applyGroupUpdate, bumpGroup, groupAttention, replaceGroupPreview } from './groupCache';
 
 const ID_A = '11111111-1111-4111-8111-111111111111';
 const ID_B = '22222222-2222-4222-8222-222222222222';
@@ -35,5 +35,16 @@ describe('group list cache', () => {
     expect(groupAttention(group(ID_A, { unread: 5, muted: true }), 'alice', 2)).toBe(2);
     expect(groupAttention(group(ID_A, { unread: 5, muted: true, lastMessage: mention }), 'alice', 0)).toBe(1);
     expect(groupAttention(group(ID_A, { unread: 0, muted: true }), 'alice', 3)).toBe(0);
+  });
+});
+
+describe('a message update in the group list', () => {
+  it('replaces the preview when it is that message (edited, deleted), keeping its receipt state, and leaves others alone', () => {
+    const last = msg({ text: 'release at 5', from: 'bob', to: 'alice', state: 'read', group: { id: ID_A, name: 'A' } });
+    const list = [group(ID_A, { lastMessage: last }), group(ID_B)];
+    const edited = replaceGroupPreview(list, ID_A, { ...last, text: 'release at 6', editedAt: '2026-11-30T12:00:00.000Z', state: 'delivered' });
+    expect(edited?.[0]?.lastMessage).toMatchObject({ text: 'release at 6', state: 'read', editedAt: '2026-11-30T12:00:00.000Z' });
+    expect(replaceGroupPreview(list, ID_A, msg({ text: 'older', group: { id: ID_A, name: 'A' } }))).toBe(list);
+    expect(replaceGroupPreview(list, ID_B, last)).toBe(list);
   });
 });

@@ -1,5 +1,5 @@
 // Pure helpers over the cached list of my groups (GET /api/groups), most recent activity first.
-import { mentions, type ChatMessage, type Group } from '@messenger/protocol';
+import { laterState, mentions, type ChatMessage, type Group } from '@messenger/protocol';
 
 /** When a group last saw activity: its newest message, else its creation. */
 export function activityOf(group: Group): string {
@@ -51,4 +51,12 @@ export function groupAttention(group: Group, me: string, mentioned: number): num
   if (group.unread === 0) return 0;
   const lastMentionsMe = group.lastMessage !== null && group.lastMessage.from !== me && mentions(group.lastMessage.text, me);
   return Math.min(group.unread, Math.max(mentioned, lastMentionsMe ? 1 : 0));
+}
+
+/** A message's new state (edited, deleted, reactions) in the group's preview, if it is the preview. */
+export function replaceGroupPreview(list: Group[] | undefined, id: string, message: ChatMessage): Group[] | undefined {
+  const g = list?.find((x) => x.id === id);
+  if (!list || !g?.lastMessage || g.lastMessage.id !== message.id) return list;
+  const lastMessage = { ...message, state: laterState(g.lastMessage.state, message.state) };
+  return list.map((x) => (x === g ? { ...g, lastMessage } : x));
 }

@@ -1,10 +1,13 @@
 // Enter sends, Shift+Enter adds a line. Up to 4000 characters, with a counter. In a group, typing
 // `@` offers the members whose names start with what follows (arrows pick, Enter or Tab insert).
+// A reply shows its quote above the text box; editing one of my messages puts its text in the box
+// (↑ in an empty box edits my last one), Enter saves, Esc cancels either. The draft waits aside.
 import { SendIcon } from '../../components/Icons';
 import { MAX_TEXT_LENGTH, cleanMessageText, isBlankText, messageTextProblem } from '@messenger/protocol';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { setDraft, useDraft } from './drafts';
 import { mentionQueryAt } from './mentions';
+import { PersonName } from '../profile/Person';
 
 const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
@@ -19,16 +22,31 @@ export interface ComposerProps {
   onTyping?: (typing: boolean) => void;
   /** Who can be @mentioned here (a group's other members); no list, no suggestions. */
   mentionCandidates?: readonly string[];
+  /** Replying: the quote shown above the text box. */
+  replyTo?: { from: string; text: string } | null;
+  onCancelReply?: () => void;
+  /** Editing one of my messages: its id and text (the text box holds the edit, not the draft). */
+  editing?: { id: string; text: string } | null;
+  onSaveEdit?: (text: string) => void;
+  onCancelEdit?: () => void;
+  /** ↑ in an empty text box: edit my last message. */
+  onEditLast?: () => void;
 }
 
 const MAX_SUGGESTIONS = 6;
 
-export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidates }: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  const { peer, label = peer, onSend, onTyping, mentionCandidates } = props;
+  const { replyTo, onCancelReply, editing, onSaveEdit, onCancelEdit, onEditLast } = props;
   // The draft store is the text: it survives switching conversations and reloads, and another tab
-  // typing in the same conversation shows here too.
-  const text = useDraft(peer);
-  const setText = (value: string) => setDraft(peer, value);
+  // typing in the same conversation shows here too. An edit has its own text, the draft waits.
+  const draft = useDraft(peer);
+  const [edit, setEdit] = useState('');
+  const text = editing ? edit : draft;
+  const setText = (value: string) => (editing ? setEdit(value) : setDraft(peer, value));
   const ref = useRef<HTMLTextAreaElement>(null);
+  const editingId = editing?.id;
+  const replyingTo = replyTo ? `${replyTo.from}:${replyTo.text}` : null;
   const id = useId();
   const counterId = useId();
   const listId = useId();
@@ -43,6 +61,22 @@ export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidat
     const touch = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
     if (!touch) ref.current?.focus();
   }, [peer]);
+
+  // Starting an edit or a reply: the focus comes here, an edit with its text and the caret at the end.
+  useEffect(() => {
+    if (editingId === undefined) return;
+    const start = editing?.text ?? '';
+    setEdit(start);
+    requestAnimationFrame(() => {
+      ref.current?.focus();
+      ref.current?.setSelectionRange(start.length, start.length);
+    });
+    // Only a new edit resets the text, not a re-render with the same one.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [editingId]);
+  useEffect(() => {
+    if (replyingTo) ref.current?.focus();
+  }, [replyingTo]);
 
   // Grow with the text, up to a limit; then scroll inside.
   useEffect(() => {
@@ -88,7 +122,8 @@ export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidat
     // nothing, so they go before they can turn into a failed message.
     const value = cleanMessageText(raw);
     setText(value);
-    if (!onTyping) return;
+    // Fixing an old message is not "typing" a new one.
+    if (!onTyping || editing) return;
     if (isBlankText(value)) return stopTyping();
     const now = Date.now();
     if (now - typingSince.current > TYPING_REPEAT_MS) {
@@ -102,9 +137,14 @@ export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidat
   function submit(event?: FormEvent) {
     event?.preventDefault();
     if (messageTextProblem(text) !== undefined || text.length > MAX_TEXT_LENGTH) return;
-    onSend(text);
-    setText('');
-    stopTyping();
+    if (editing) {
+      onSaveEdit?.(text);
+      setEdit('');
+    } else {
+      onSend(text);
+      setText('');
+      stopTyping();
+    }
     ref.current?.focus();
   }
 
@@ -129,13 +169,46 @@ export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidat
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === 'Escape' && (editing || replyTo)) {
+      // Cancels the edit or the reply only, not the panel or dialog around the composer.
+      event.stopPropagation();
+      if (editing) onCancelEdit?.();
+      else onCancelReply?.();
+    } else if (event.key === 'ArrowUp' && !editing && text === '' && onEditLast) {
+      event.preventDefault();
+      onEditLast();
     }
   }
 
   const length = text.length;
   const blank = isBlankText(text);
   return (
-    <form className="composer" onSubmit={submit} aria-label="Send a message">
+    <form className={`composer${editing ? ' editing' : ''}`} onSubmit={submit} aria-label={editing ? 'Edit your message' : 'Send a message'}>
+      {(editing || replyTo) && (
+        <div className="compose-context" data-testid={editing ? 'editing-bar' : 'reply-bar'}>
+          <div className="compose-context-text">
+            <span className="compose-context-title">{editing ? 'Editing your message' : <>Replying to {replyTo && <PersonName username={replyTo.from} />}</>}</span>
+            {!editing && replyTo && (
+              <span className="compose-context-quote" dir="auto">
+                {replyTo.text}
+              </span>
+            )}
+          </div>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={editing ? 'Cancel editing' : 'Cancel reply'}
+            title={editing ? 'Cancel editing (Esc)' : 'Cancel reply (Esc)'}
+            onClick={() => {
+              if (editing) onCancelEdit?.();
+              else onCancelReply?.();
+              ref.current?.focus();
+            }}
+          >
+            ×
+          </button>
+        </div>
+      )}
       {suggesting && (
         <ul id={listId} className="mention-list" role="listbox" aria-label="Mention a member">
           {suggestions.map((name, i) => (
@@ -186,7 +259,7 @@ export function Composer({ peer, label = peer, onSend, onTyping, mentionCandidat
       >
         {length}/{MAX_TEXT_LENGTH}
       </span>
-      <button type="submit" className="send" disabled={blank} aria-label="Send">
+      <button type="submit" className="send" disabled={blank} aria-label={editing ? 'Save' : 'Send'}>
         <SendIcon />
       </button>
     </form>

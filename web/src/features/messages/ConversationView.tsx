@@ -29,6 +29,8 @@ import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
 import { usePeerPresence } from './usePeerPresence';
 import { pagingProps, useHistoryWindow } from './useHistoryWindow';
 import { useSendMessage } from './useSendMessage';
+import { MessageActionsLayer } from './MessageActionsLayer';
+import { composerModeProps, quoteOf, useMessageActions } from './useMessageActions';
 
 export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const client = useQueryClient();
@@ -63,7 +65,15 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   useMarkReadWhileVisible(newestIncoming, markUpTo);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
-  const onSend = useCallback((text: string) => send(peer, text), [send, peer]);
+  const messageActions = useMessageActions(me, { peer });
+  const { mode, cancelMode } = messageActions;
+  const onSend = useCallback(
+    (text: string) => {
+      send(peer, text, mode?.kind === 'reply' ? quoteOf(mode.message) : undefined);
+      if (mode?.kind === 'reply') cancelMode();
+    },
+    [send, peer, mode, cancelMode],
+  );
 
   const notFound = history.error instanceof ApiError && history.error.status === 404;
   // Someone not in my list may not exist: no composer until the history answers, so nothing
@@ -142,10 +152,20 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           {...pagingProps(view)}
           onRetry={retry}
           onDiscard={discard}
+          actions={messageActions.actions}
         />
       )}
+      <MessageActionsLayer state={messageActions} />
       <TypingLine text={typing ? `${displayText(name)} is typing…` : null} />
-      {canWrite && <Composer peer={peer} label={displayText(name)} onSend={onSend} onTyping={onTyping} />}
+      {canWrite && (
+        <Composer
+          peer={peer}
+          label={displayText(name)}
+          onSend={onSend}
+          onTyping={onTyping}
+          {...composerModeProps(messageActions, messages, pending.filter((e) => e.status === 'sending' && !e.echoOf).length)}
+        />
+      )}
     </section>
   );
 }

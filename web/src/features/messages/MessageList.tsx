@@ -6,9 +6,11 @@
 // pages as you scroll down until the newest.
 import { useVirtualizer, type Rect } from '@tanstack/react-virtual';
 import type { ChatMessage } from '@messenger/protocol';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { MessageBubble, PendingBubble } from './MessageBubble';
+import { moveMessageFocus } from './message-focus';
 import type { Row } from './rows';
+import type { MessageActions } from './useMessageActions';
 
 export interface MessageListProps {
   rows: Row[];
@@ -31,6 +33,8 @@ export interface MessageListProps {
   onLoadNewer?: () => void;
   /** "Jump to latest" while hasNewer: leave the window for the newest messages. */
   onJumpToLatest?: () => void;
+  /** What the reader may do to a message (reply, react, edit, delete); without, messages only show. */
+  actions?: MessageActions;
   /** For tests (jsdom has no layout). */
   initialRect?: Rect;
 }
@@ -39,7 +43,7 @@ const NEAR_TOP_PX = 400;
 const NEAR_BOTTOM_PX = 80;
 
 export function MessageList(props: MessageListProps) {
-  const { rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, footerFor, title, initialRect } = props;
+  const { rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, footerFor, title, actions, initialRect } = props;
   const { focusId = null, hasNewer = false, loadingNewer = false, onLoadNewer, onJumpToLatest } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -147,6 +151,11 @@ export function MessageList(props: MessageListProps) {
     holdDivider.current = false;
   };
 
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    letGo();
+    if (actions) moveMessageFocus(e, scrollRef.current);
+  };
+
   const maybeLoadOlder = useCallback(() => {
     const el = scrollRef.current;
     if (!el || !hasOlder || loadingOlder) return;
@@ -190,7 +199,7 @@ export function MessageList(props: MessageListProps) {
         onScroll={onScroll}
         onWheel={letGo}
         onTouchMove={letGo}
-        onKeyDown={letGo}
+        onKeyDown={onKeyDown}
         onPointerDown={letGo}
         data-testid="message-list"
       >
@@ -222,7 +231,7 @@ export function MessageList(props: MessageListProps) {
                       <span>{row.label}</span>
                     </div>
                   ) : row.kind === 'message' ? (
-                    <MessageBubble message={row.message} me={me} grouped={row.grouped} footer={footerFor?.(row.message)} />
+                    <MessageBubble message={row.message} me={me} grouped={row.grouped} footer={footerFor?.(row.message)} actions={actions} />
                   ) : (
                     <PendingBubble entry={row.entry} me={me} grouped={row.grouped} onRetry={onRetry} onDiscard={onDiscard} />
                   )}

@@ -11,7 +11,8 @@ import { applyReceiptToPreview, bumpConversation, markBot, peerOf, setUnread } f
 import { isReading, isReadingGroup } from '../connection/viewState';
 import { bumpGroup, setGroupUnread } from '../groups/groupCache';
 import { clearMentions, countMention } from '../groups/mention-unread';
-import { applyReceipt, EarlyReceipts, hasMessage, markIncomingRead, markReadUpTo, upsertMessages } from './messageCache';
+import { changeClock } from './ingest-update';
+import { applyReceipt, EarlyReceipts, flattenMessages, hasMessage, markIncomingRead, markReadUpTo, mergeFetchedPage, newestFirst, upsertMessages } from './messageCache';
 
 export const earlyReceipts = new EarlyReceipts();
 
@@ -142,8 +143,10 @@ export function ingestOwnGroupRead(client: QueryClient, me: string, group: strin
 }
 
 /**
- * After a reconnect: fetch the newest pages of a loaded conversation until they overlap what we
- * hold, and merge them. Fills any gap (messages sent from other screens, missed receipts).
+ * After a reconnect: fetch the newest pages of a loaded conversation until they reach back past
+ * the oldest message we hold, and merge them. Fills any gap (messages sent from other screens,
+ * missed receipts), and brings edits, deletes and reactions this tab missed: another tab of mine
+ * may have acknowledged their updates, and then the catch-up does not offer them here again.
  */
 export async function fillGap(client: QueryClient, peer: string, maxPages = 10): Promise<void> {
   return fillHistoryGap(client, queryKeys.messages(peer), (before) => fetchMessagesPage(peer, before), maxPages);
@@ -155,16 +158,23 @@ export async function fillGroupGap(client: QueryClient, group: string, maxPages 
 }
 
 async function fillHistoryGap(client: QueryClient, key: QueryKey, fetchPage: (before: string | null) => Promise<MessagesPage>, maxPages: number) {
+  const oldestHeld = flattenMessages(client.getQueryData<MessagesData>(key))[0];
   let before: string | null = null;
+  let stitched = false;
   for (let i = 0; i < maxPages; i += 1) {
+    const began = Date.now();
     const page = await fetchPage(before);
-    const data = client.getQueryData<MessagesData>(key);
-    if (!data) return;
-    const overlaps = page.messages.some((m) => hasMessage(data, m.id));
-    client.setQueryData<MessagesData>(key, (d) => upsertMessages(d, page.messages));
-    if (overlaps || !page.nextBefore) return;
+    const held = client.getQueryData<MessagesData>(key);
+    if (!held) return;
+    stitched ||= page.messages.some((m) => hasMessage(held, m.id));
+    // A live update applied while the page was on its way is newer than the page.
+    client.setQueryData<MessagesData>(key, (d) => mergeFetchedPage(d, page, (id) => changeClock.changedSince(id, began)));
+    const reachedOldest = !oldestHeld || page.messages.some((m) => newestFirst(m, oldestHeld) >= 0);
+    if (reachedOldest || !page.nextBefore) return;
     before = page.nextBefore;
   }
+  // Deep in a long history: the gap is closed, only the oldest loaded pages may show stale edits.
+  if (stitched) return;
   // Too far behind to stitch: start this conversation over from the newest page.
   await client.resetQueries({ queryKey: key });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessagesData } from '../../api/messages';
 import { msg } from '../../test/fixtures';
-import { adoptWindow, applyReceipt, EarlyReceipts, flattenMessages, markIncomingRead, upsertMessages } from './messageCache';
+import { adoptWindow, applyReceipt, ChangeClock, EarlyReceipts, flattenMessages, markIncomingRead, mergeFetchedPage, replaceMessage, upsertMessages } from './messageCache';
 
 function data(...pages: ReturnType<typeof msg>[][]): MessagesData {
   return { pages: pages.map((messages, i) => ({ messages, nextBefore: i < pages.length - 1 ? 'x' : null })), pageParams: pages.map(() => null) };
@@ -86,5 +86,41 @@ describe('handing a window around a search result back to the live history', () 
     const merged = adoptWindow(live, { pages: [{ messages: [e!, d!], nextBefore: 'window-cursor', nextAfter: null }] });
     expect(flattenMessages(merged).map((m) => m.text)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(merged.pages.at(-1)?.nextBefore).toBe('live-cursor');
+  });
+});
+
+describe('message updates in the cache', () => {
+  it('replaces a message wholesale, never moving its receipt state back, and takes a hidden one out', () => {
+    const a = msg({ text: 'a', state: 'read' });
+    const b = msg({ text: 'b' });
+    const d = data([b, a]);
+    const edited = replaceMessage(d, { ...a, text: 'a2', editedAt: '2026-11-30T12:00:00.000Z', state: 'delivered' }, false);
+    expect(flattenMessages(edited).map((m) => [m.text, m.state, m.editedAt])).toEqual([
+      ['a2', 'read', '2026-11-30T12:00:00.000Z'],
+      ['b', 'sent', undefined],
+    ]);
+    expect(flattenMessages(replaceMessage(edited, b, true)).map((m) => m.text)).toEqual(['a2']);
+    // Not cached: nothing to change, the same object.
+    expect(replaceMessage(d, msg({ text: 'elsewhere' }), false)).toBe(d);
+  });
+
+  it('keeps the newest change per message: a late older one is refused, an equal or newer one admitted', () => {
+    const clock = new ChangeClock();
+    expect(clock.admit('m', '2026-11-30T12:00:02.000Z', 100)).toBe(true);
+    expect(clock.admit('m', '2026-11-30T12:00:01.000Z', 101)).toBe(false);
+    expect(clock.admit('m', '2026-11-30T12:00:02.000Z', 102)).toBe(true);
+    expect(clock.admit('other', '2026-11-30T12:00:00.000Z', 103)).toBe(true);
+    expect(clock.changedSince('m', 102)).toBe(true);
+    expect(clock.changedSince('m', 103)).toBe(false);
+  });
+
+  it('merges a page fetched again: the server’s fields win, a message gone from its span was hidden, one changed since the fetch is kept', () => {
+    const [a, b, c, d] = [msg({ text: 'a' }), msg({ text: 'b' }), msg({ text: 'c' }), msg({ text: 'd' })];
+    const cached = data([d, c, b, a]);
+    const page = { messages: [{ ...d, text: 'd2', editedAt: '2026-11-30T12:00:00.000Z' }, { ...c, text: 'c2' }, a], nextBefore: null };
+    const merged = mergeFetchedPage(cached, page, (id) => id === c.id);
+    // b was hidden elsewhere; c changed here after the fetch began.
+    expect(flattenMessages(merged).map((m) => m.text)).toEqual(['a', 'c', 'd2']);
+    expect(mergeFetchedPage(cached, { messages: [d, c, b, a], nextBefore: null }, () => false)).toBe(cached);
   });
 });

@@ -143,3 +143,100 @@ export class EarlyReceipts {
     return next === message.state ? message : { ...message, state: next };
   }
 }
+
+/**
+ * A message's new state from a message:update: its fields replaced wholesale (the update carries
+ * the whole message as I see it), the receipt state never moving backwards; `hidden` (deleted for
+ * me) takes it out. Returns the same object when the message is not cached or nothing changed.
+ */
+export function replaceMessage(data: MessagesData | undefined, message: ChatMessage, hidden: boolean): MessagesData | undefined {
+  if (!data) return data;
+  let changed = false;
+  const pages = data.pages.map((page) => {
+    const at = page.messages.findIndex((m) => m.id === message.id);
+    if (at < 0) return page;
+    changed = true;
+    const messages = [...page.messages];
+    if (hidden) messages.splice(at, 1);
+    else messages[at] = { ...message, state: laterState(messages[at]!.state, message.state) };
+    return { ...page, messages };
+  });
+  return changed ? { ...data, pages } : data;
+}
+
+/**
+ * Merges a page fetched again after a reconnect, when this tab may have missed updates another
+ * tab acknowledged (the catch-up then has none for it): known messages take the server's fields,
+ * and a cached message inside the page's span that the server no longer lists was hidden (deleted
+ * for me) elsewhere. `keep(id)`: a live update applied since the fetch began is newer: left alone.
+ */
+export function mergeFetchedPage(data: MessagesData | undefined, page: MessagesPage, keep: (id: string) => boolean): MessagesData | undefined {
+  const merged = upsertMessages(data, page.messages);
+  if (!merged || page.messages.length === 0) return merged;
+  const fetched = new Map(page.messages.map((m) => [m.id, m]));
+  const sorted = [...page.messages].sort(newestFirst);
+  const [newest, oldest] = [sorted[0]!, sorted.at(-1)!];
+  const within = (m: ChatMessage) => newestFirst(m, newest) >= 0 && newestFirst(m, oldest) <= 0;
+  let changed = false;
+  const pages = merged.pages.map((p) => {
+    let pageChanged = false;
+    const messages: ChatMessage[] = [];
+    for (const m of p.messages) {
+      const server = fetched.get(m.id);
+      if (keep(m.id)) messages.push(m);
+      else if (server && !sameContent(m, server)) {
+        pageChanged = true;
+        messages.push({ ...server, state: laterState(m.state, server.state) });
+      } else if (!server && within(m)) pageChanged = true;
+      else messages.push(m);
+    }
+    if (!pageChanged) return p;
+    changed = true;
+    return { ...p, messages };
+  });
+  return changed ? { ...merged, pages } : merged;
+}
+
+/** What message actions change: the text, the edit and delete marks, the quote, the reactions. */
+function sameContent(a: ChatMessage, b: ChatMessage): boolean {
+  return (
+    a.text === b.text &&
+    a.editedAt === b.editedAt &&
+    a.deleted === b.deleted &&
+    a.replyTo?.text === b.replyTo?.text &&
+    a.replyTo?.deleted === b.replyTo?.deleted &&
+    JSON.stringify(a.reactions ?? []) === JSON.stringify(b.reactions ?? [])
+  );
+}
+
+/**
+ * The newest change applied per message: updates are state-based, but one may arrive late (a
+ * catch-up after a live one), and an older state must not overwrite a newer. Also answers whether
+ * a message changed here since a refetch began. Bounded, oldest forgotten first.
+ */
+export class ChangeClock {
+  private readonly applied = new Map<string, { at: string; here: number }>();
+  constructor(private readonly max = 5000) {}
+
+  /** True (and remembered) when a change made `at` is not older than the newest applied to `id`. */
+  admit(id: string, at: string, now = Date.now()): boolean {
+    const known = this.applied.get(id);
+    if (known && known.at > at) return false;
+    this.applied.delete(id);
+    this.applied.set(id, { at, here: now });
+    if (this.applied.size > this.max) {
+      const oldest = this.applied.keys().next().value;
+      if (oldest !== undefined) this.applied.delete(oldest);
+    }
+    return true;
+  }
+
+  changedSince(id: string, since: number): boolean {
+    const known = this.applied.get(id);
+    return !!known && known.here >= since;
+  }
+
+  clear() {
+    this.applied.clear();
+  }
+}

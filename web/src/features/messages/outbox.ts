@@ -1,7 +1,7 @@
 // Messages on their way: shown at once as "sending", as "failed" with Retry when /send fails.
 // Each keeps its Idempotency-Key, so a retry can never send the text twice. Once the server
 // accepts one (202) it moves into the cached history under its real id and leaves the outbox.
-import { MAX_TEXT_LENGTH } from '@messenger/protocol';
+import { MAX_TEXT_LENGTH, ReplyRef, check } from '@messenger/protocol';
 import { useSyncExternalStore } from 'react';
 import { registerSessionStore } from '../../lib/session-stores';
 import { createStore } from '../../lib/store';
@@ -14,6 +14,8 @@ export interface OutboxEntry {
   /** Set for a group message: where it goes, and the name its copies carry. */
   group?: { id: string; name: string };
   text: string;
+  /** A reply: the message it answers, quoted as this tab shows it until the server's quote arrives. */
+  replyTo?: ReplyRef;
   createdAt: string;
   status: 'sending' | 'failed';
   error?: string;
@@ -47,7 +49,8 @@ const isEntry = (e: unknown): e is OutboxEntry => {
     o.text.length <= MAX_TEXT_LENGTH &&
     typeof o.createdAt === 'string' &&
     (o.status === 'sending' || o.status === 'failed') &&
-    (group === undefined || (typeof group === 'object' && group !== null && typeof group.id === 'string' && typeof group.name === 'string'))
+    (group === undefined || (typeof group === 'object' && group !== null && typeof group.id === 'string' && typeof group.name === 'string')) &&
+    (o.replyTo === undefined || check(ReplyRef, o.replyTo))
   );
 };
 
@@ -56,7 +59,7 @@ const isEntry = (e: unknown): e is OutboxEntry => {
 persistPerUser('outbox', outbox, {
   empty: NONE,
   isEmpty: (all) => all.length === 0,
-  toJson: (all) => all.map(({ key, to, group, text, createdAt, status, error, retryable }) => ({ key, to, group, text, createdAt, status, error, retryable })),
+  toJson: (all) => all.map(({ key, to, group, text, replyTo, createdAt, status, error, retryable }) => ({ key, to, group, text, replyTo, createdAt, status, error, retryable })),
   fromJson: (raw) => (Array.isArray(raw) ? raw.filter(isEntry).slice(-MAX_KEPT) : NONE),
   // Another tab's messages are its own to show and send; this tab only leaves them in place.
   perTab: { merge: (stored, here) => [...stored.filter((e) => !mine.has(e.key)), ...here].slice(-MAX_KEPT) },

@@ -3,6 +3,7 @@
 // server pushes the message to the user's other screens but not back here (a frame per message
 // less). An answer lost on the way then shows "failed"; Retry reuses the key and gets the same
 // message, never a second one.
+import type { ReplyRef } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
 import { ApiError } from '../../api/http';
@@ -38,14 +39,16 @@ export function useSendMessage(me: string) {
         const { group } = entry;
         // Read at each attempt: the socket's id changes when it reconnects.
         const socketId = socket?.connected ? socket.id : undefined;
-        const accepted = group ? await sendGroupMessage(group.id, entry.text, key, socketId) : await sendMessage(entry.to, entry.text, key, socketId);
+        const replyTo = entry.replyTo?.id;
+        const accepted = group ? await sendGroupMessage(group.id, entry.text, key, socketId, replyTo) : await sendMessage(entry.to, entry.text, key, socketId, replyTo);
         // Signed out while it was on its way: the outbox was emptied, and the cache may already
         // be someone else's, so the answer goes nowhere.
         if (!outbox.get().some((e) => e.key === key)) return;
         // A group message: my own copy, addressed to me and stored delivered (the server's shape).
+        const quote = entry.replyTo ? { replyTo: entry.replyTo } : {};
         const message = group
-          ? { id: accepted.id, from: me, to: me, text: entry.text, sentAt: accepted.sentAt, state: 'delivered' as const, group }
-          : { id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, state: 'sent' as const };
+          ? { id: accepted.id, from: me, to: me, text: entry.text, sentAt: accepted.sentAt, state: 'delivered' as const, group, ...quote }
+          : { id: accepted.id, from: me, to: entry.to, text: entry.text, sentAt: accepted.sentAt, state: 'sent' as const, ...quote };
         ingestMessages(client, me, [message], { live: true });
         removeFromOutbox(key);
       } catch (error) {
@@ -58,18 +61,18 @@ export function useSendMessage(me: string) {
   );
 
   const send = useCallback(
-    (to: string, text: string) => {
+    (to: string, text: string, replyTo?: ReplyRef) => {
       const key = newKey();
-      addToOutbox({ key, to, text, createdAt: new Date().toISOString(), status: 'sending' });
+      addToOutbox({ key, to, text, ...(replyTo ? { replyTo } : {}), createdAt: new Date().toISOString(), status: 'sending' });
       void attempt(key);
     },
     [attempt],
   );
 
   const sendToGroup = useCallback(
-    (group: { id: string; name: string }, text: string) => {
+    (group: { id: string; name: string }, text: string, replyTo?: ReplyRef) => {
       const key = newKey();
-      addToOutbox({ key, to: groupOutboxKey(group.id), group, text, createdAt: new Date().toISOString(), status: 'sending' });
+      addToOutbox({ key, to: groupOutboxKey(group.id), group, text, ...(replyTo ? { replyTo } : {}), createdAt: new Date().toISOString(), status: 'sending' });
       void attempt(key);
     },
     [attempt],

@@ -1,0 +1,52 @@
+// Writes a message:update (an edit, a delete, a reaction; message actions, issue 18) into the query
+// cache: the history it belongs to, a jump-to-message window showing it, and the list's preview.
+// State-based: the update carries the whole message as I see it, so applying one twice changes
+// nothing, and the newest change per message wins over one that arrives late.
+import type { ChatMessage, Conversation, Group, MessageUpdate } from '@messenger/protocol';
+import type { QueryClient } from '@tanstack/react-query';
+import type { AroundData } from '../../api/history-around';
+import { queryKeys } from '../../api/keys';
+import type { MessagesData } from '../../api/messages';
+import { conversationKey } from '../../lib/conversation-ref';
+import { registerSessionStore } from '../../lib/session-stores';
+import { peerOf, replacePreview } from '../conversations/conversationCache';
+import { replaceGroupPreview } from '../groups/groupCache';
+import { ChangeClock, replaceMessage, upsertMessages } from './messageCache';
+
+export const changeClock = new ChangeClock();
+registerSessionStore(() => changeClock.clear());
+
+export function ingestMessageUpdate(client: QueryClient, me: string, update: MessageUpdate): void {
+  const { message, change } = update;
+  if (!changeClock.admit(message.id, change.at)) return;
+  applyMessageState(client, me, message, update.hidden === true);
+}
+
+/** Also for the answer of this tab's own action, before its update comes back over the socket. */
+export function applyMessageState(client: QueryClient, me: string, message: ChatMessage, hidden: boolean): void {
+  const ref = message.group ? { group: message.group.id } : { peer: peerOf(message, me) };
+  const liveKey = message.group ? queryKeys.groupMessages(message.group.id) : queryKeys.messages(peerOf(message, me));
+  client.setQueryData<MessagesData>(liveKey, (data) => replaceMessage(data, message, hidden));
+  for (const [key] of client.getQueriesData<AroundData>({ queryKey: ['history-around', conversationKey(ref)] })) {
+    client.setQueryData<AroundData>(key, (data) => replaceMessage(data as MessagesData | undefined, message, hidden) as AroundData | undefined);
+  }
+  if (message.group) {
+    const group = message.group.id;
+    const preview = client.getQueryData<Group[]>(queryKeys.groups)?.find((g) => g.id === group)?.lastMessage;
+    // A hidden preview: the message before it is the server's to say.
+    if (hidden && preview?.id === message.id) void client.invalidateQueries({ queryKey: queryKeys.groups });
+    else client.setQueryData<Group[]>(queryKeys.groups, (list) => replaceGroupPreview(list, group, message));
+    return;
+  }
+  const peer = peerOf(message, me);
+  const preview = client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === peer)?.lastMessage;
+  if (hidden && preview?.id === message.id) void client.invalidateQueries({ queryKey: queryKeys.conversations });
+  else client.setQueryData<Conversation[]>(queryKeys.conversations, (list) => replacePreview(list, peer, message));
+}
+
+/** Puts a message back as it was (an action the server refused): where it was hidden, too. */
+export function restoreMessage(client: QueryClient, me: string, message: ChatMessage): void {
+  const key = message.group ? queryKeys.groupMessages(message.group.id) : queryKeys.messages(peerOf(message, me));
+  client.setQueryData<MessagesData>(key, (data) => upsertMessages(replaceMessage(data, message, false), [message]));
+  applyMessageState(client, me, message, false);
+}
