@@ -347,6 +347,8 @@ describe('message actions, a hide of what no screen acknowledged', () => {
     expect(row.delivered_at).not.toBeNull();
     // The next acknowledgement round commits past both the message and the hide.
     const later = await sendTo(alice, bob.username, 'after the hide');
+    // Stored before Bob connects, so it comes in his catch-up rather than live.
+    await stored(bob.token, alice.username, later.id);
     const { socket, frames } = await catchUp(bob.token);
     const batches = frames.filter(([event]) => event === 'message:batch').flatMap(([, p]) => (p as { messages: ChatMessage[] }).messages.map((x) => x.id));
     expect(batches).toEqual([later.id]);
