@@ -24,7 +24,7 @@ import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
 import { firstOfLastUnread, unreadCountNotLoaded, useUnreadAtOpen } from '../messages/unread-divider';
 import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
-import { useSeenUpTo } from '../messages/useSeenUpTo';
+import { useRecountOnLeave, useSeenUpTo } from '../messages/useSeenUpTo';
 import { pagingProps, useHistoryWindow } from '../messages/useHistoryWindow';
 import { useSendMessage } from '../messages/useSendMessage';
 import { MessageActionsLayer } from '../messages/MessageActionsLayer';
@@ -71,6 +71,10 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   const newestIncoming = useMemo(() => newestSeen((m) => m.from !== me), [newestSeen, me]);
   const markUpTo = useCallback((upTo: ChatMessage) => markGroupRead(id, upTo.id).then(() => ingestOwnGroupRead(client, me, id, upTo)), [id, me, client]);
   useMarkReadWhileVisible(newestIncoming, markUpTo, !notMember);
+  // My copies from others carry no read state of mine to go by: seen short of the newest is unread.
+  const unreadLeft = newestIncoming?.id !== messages.findLast((m) => m.from !== me)?.id;
+  const recount = useCallback(() => void client.invalidateQueries({ queryKey: queryKeys.groups }), [client]);
+  useRecountOnLeave(id, unreadLeft && !notMember, recount);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
   const messageActions = useMessageActions(me, { group: id });

@@ -26,7 +26,7 @@ import { useOutbox } from './outbox';
 import { buildRows } from './rows';
 import { firstUnread, unreadMayBeOlder, useUnreadAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
-import { useSeenUpTo } from './useSeenUpTo';
+import { useRecountOnLeave, useSeenUpTo } from './useSeenUpTo';
 import { usePeerPresence } from './usePeerPresence';
 import { pagingProps, useHistoryWindow } from './useHistoryWindow';
 import { useSendMessage } from './useSendMessage';
@@ -71,6 +71,9 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   const newestIncoming = useMemo(() => newestSeen((m) => m.from === peer), [newestSeen, peer]);
   const markUpTo = useCallback((upTo: ChatMessage) => markRead(peer, upTo.id).then(() => ingestOwnRead(client, peer, upTo)), [peer, client]);
   useMarkReadWhileVisible(newestIncoming, markUpTo);
+  const unreadLeft = useMemo(() => messages.some((m) => m.from === peer && m.state !== 'read'), [messages, peer]);
+  const recount = useCallback(() => void client.invalidateQueries({ queryKey: queryKeys.conversations }), [client]);
+  useRecountOnLeave(peer, unreadLeft, recount);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
   const messageActions = useMessageActions(me, { peer });

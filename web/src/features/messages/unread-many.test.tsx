@@ -8,7 +8,7 @@ import { jsonResponse, msg, testQueryClient, withConversationScreen } from '../.
 import { PAGE_SIZE } from '../../api/messages';
 import { ConversationView } from './ConversationView';
 import { MAX_PAGES_TO_FIRST_UNREAD, unreadCountNotLoaded, unreadMayBeOlder } from './unread-divider';
-import { useSeenUpTo } from './useSeenUpTo';
+import { useRecountOnLeave, useSeenUpTo } from './useSeenUpTo';
 
 withConversationScreen();
 
@@ -101,5 +101,20 @@ describe('the read mark follows what was seen', () => {
     expect(result.current.newestSeen(fromBob)?.text).toBe('b');
     rerender({ conversation: 'carol' }); // another conversation starts unseen
     expect(result.current.newestSeen(fromBob)).toBeUndefined();
+  });
+});
+
+describe('leaving a conversation read only part way', () => {
+  it("asks the server for the list's counts, and only then", () => {
+    const recount = vi.fn();
+    const { rerender, unmount } = renderHook(({ conversation, left }) => useRecountOnLeave(conversation, left, recount), {
+      initialProps: { conversation: 'bob', left: true },
+    });
+    rerender({ conversation: 'bob', left: true }); // still here
+    expect(recount).not.toHaveBeenCalled();
+    rerender({ conversation: 'carol', left: false }); // left bob with unread
+    expect(recount).toHaveBeenCalledTimes(1);
+    unmount(); // left carol with everything read
+    expect(recount).toHaveBeenCalledTimes(1);
   });
 });

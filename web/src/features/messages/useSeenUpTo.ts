@@ -2,7 +2,7 @@
 // opened at the first of 120 unread messages marks read only as far as they scroll, and the rest
 // stay unread (here, in the list, on their other devices) until they get there.
 import type { ChatMessage } from '@messenger/protocol';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 /**
  * `onSeen(id)` for the list to report the newest message on screen; `newestSeen(isIncoming)` is
@@ -37,4 +37,23 @@ export function useSeenUpTo(conversation: string, messages: readonly ChatMessage
     [seenAt, messages],
   );
   return { onSeen, newestSeen };
+}
+
+/**
+ * Leaving a conversation with messages still unread (read only part way): `recount` (the list's
+ * count from the server), since the live count skips messages that arrive while it is open.
+ */
+export function useRecountOnLeave(conversation: string, unreadLeft: boolean, recount: () => void) {
+  const last = useRef({ unreadLeft, recount });
+  // After every render: the cleanup below still sees the conversation being left, because React
+  // runs every cleanup of a commit before any effect of it.
+  useEffect(() => {
+    last.current = { unreadLeft, recount };
+  });
+  useEffect(
+    () => () => {
+      if (last.current.unreadLeft) last.current.recount();
+    },
+    [conversation],
+  );
 }
