@@ -1,5 +1,5 @@
 // One conversation: header with presence, bot badge, mute toggle and typing, the message list, the
-// composer. Marks the peer's messages read while this view is visible.
+// composer. Marks the peer's messages read while this view is visible, as far as the reader has seen.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
