@@ -268,6 +268,10 @@ test('formatting: a safe Markdown subset, www. links, and emoji-only messages sh
   );
   expect(sizes.at(-1)).toBeGreaterThan(1.5 * sizes[0]!);
   await bob.page.screenshot({ path: screenshotPath('desktop-formatting') });
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  await expect(formatted).toBeInViewport();
+  await expect(party).toBeInViewport();
+  await bob.page.screenshot({ path: screenshotPath('phone-formatting') });
   expect(dialogs).toEqual([]);
   await alice.context.close();
   await bob.context.close();

@@ -27,6 +27,14 @@ test('opens at the first unread message under a divider; "Jump to latest" counts
   const jump = bob.page.getByRole('button', { name: 'Jump to latest: 30 new messages' });
   await expect(jump).toHaveText('↓ 30 new');
   await bob.page.screenshot({ path: screenshotPath('desktop-unread-divider') });
+  // The same at phone size: the list keeps the divider at its top while it re-measures.
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  await expect(divider).toBeInViewport();
+  await expect(list.getByText('new 1', { exact: true })).toBeInViewport();
+  // The pointer off the messages, so no hover toolbar covers them.
+  await bob.page.mouse.move(200, 30);
+  await bob.page.screenshot({ path: screenshotPath('phone-unread-divider') });
+  await bob.page.setViewportSize({ width: 1280, height: 800 });
 
   await jump.click();
   await expect(list.getByText('new 30', { exact: true })).toBeInViewport();

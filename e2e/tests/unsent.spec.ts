@@ -24,6 +24,16 @@ test('a draft survives a reload and shows as "Draft:" in the list', async ({ bro
   await waitLive(alice.page);
   await expect(bobItem.locator('.conversation-preview')).toHaveText('Draft: half a thought for bob');
   await alice.page.screenshot({ path: screenshotPath('desktop-draft') });
+  // On a phone the list is its own screen.
+  await alice.page.setViewportSize({ width: 390, height: 844 });
+  await alice.page.goto('/');
+  await waitLive(alice.page);
+  await expect(bobItem.locator('.conversation-preview')).toHaveText('Draft: half a thought for bob');
+  // Nothing hovered or focused, so each row shows its time and preview as a glance would.
+  await alice.page.mouse.move(195, 700);
+  await alice.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await alice.page.screenshot({ path: screenshotPath('phone-draft') });
+  await alice.page.setViewportSize({ width: 1280, height: 800 });
   await openConversation(alice.page, bob.username);
   await expect(composer(alice.page)).toHaveValue('half a thought for bob');
   // Sent: the draft is gone, here and in the list.

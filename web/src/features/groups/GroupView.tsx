@@ -1,7 +1,6 @@
 // One group: header (name, size, mute, members), the shared message list with senders, mention
-// highlights and receipts on my latest message, who is typing, the composer. Marks the group
-// read while visible. Once I am no longer a member it says so and takes nothing more.
-import type { ChatMessage } from '@messenger/protocol';
+// highlights and receipts on my latest message, who is typing, the composer. Marks the group read as
+// far as seen while visible. Once I am no longer a member it says so and takes nothing more.
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useId, useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
@@ -22,8 +21,9 @@ import { flattenMessages } from '../messages/messageCache';
 import { MessageList } from '../messages/MessageList';
 import { groupOutboxKey, useOutbox } from '../messages/outbox';
 import { buildRows } from '../messages/rows';
-import { firstOfLastUnread, useFrozenAtOpen } from '../messages/unread-divider';
+import { firstOfLastUnread, unreadCountNotLoaded, useUnreadAtOpen } from '../messages/unread-divider';
 import { useMarkReadWhileVisible } from '../messages/useMarkReadWhileVisible';
+import { useRecountOnLeave, useSeenUpTo } from '../messages/useSeenUpTo';
 import { pagingProps, useHistoryWindow } from '../messages/useHistoryWindow';
 import { useSendMessage } from '../messages/useSendMessage';
 import { MessageActionsLayer } from '../messages/MessageActionsLayer';
@@ -51,16 +51,29 @@ export function GroupView({ me, id }: { me: string; id: string }) {
   // The live history, or a window around a search result until it reaches the newest message.
   const view = useHistoryWindow({ group: id }, history, queryKeys.groupMessages(id));
   const messages = useMemo(() => flattenMessages(view.data), [view.data]);
-  const unreadFrom = useFrozenAtOpen(id, history.isSuccess && !!group, group && firstOfLastUnread(messages, me, group.unread)?.id);
+  // More unread than the newest page: older pages first, so it opens at the first unread one.
+  const unread = group?.unread ?? 0;
+  const { unreadFrom, paging } = useUnreadAtOpen(
+    id,
+    history.isSuccess && !!group,
+    firstOfLastUnread(messages, me, unread)?.id,
+    view.focusId === null && unreadCountNotLoaded(messages, me, unread),
+    { pages: view.data?.pages.length ?? 0, hasOlder: view.hasOlder, loadingOlder: view.loadingOlder, loadOlder: view.loadOlder },
+  );
   const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
   // Not in my list once it loaded (removed, left, or never a member), or the server says so.
   const notMember = (groups.isSuccess && !group) || (history.error instanceof ApiError && history.error.code === 'group_not_found');
   const name = group?.name ?? messages.at(-1)?.group?.name ?? 'Group';
 
-  // Read receipts: while visible, everything up to the newest message from others is read.
-  const newestIncoming = useMemo(() => messages.findLast((m) => m.from !== me), [messages, me]);
+  // Read receipts: while visible, everything up to the newest message from others seen is read.
+  const { onSeen, newestSeen } = useSeenUpTo(id, messages);
+  const newestIncoming = useMemo(() => newestSeen((m) => m.from !== me), [newestSeen, me]);
   const markUpTo = useCallback((upTo: ChatMessage) => markGroupRead(id, upTo.id).then(() => ingestOwnGroupRead(client, me, id, upTo)), [id, me, client]);
   useMarkReadWhileVisible(newestIncoming, markUpTo, !notMember);
+  // My copies from others carry no read state of mine to go by: seen short of the newest is unread.
+  const unreadLeft = newestIncoming?.id !== messages.findLast((m) => m.from !== me)?.id;
+  const recount = useCallback(() => void client.invalidateQueries({ queryKey: queryKeys.groups }), [client]);
+  useRecountOnLeave(id, unreadLeft && !notMember, recount);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { group: id, typing: isTyping }), [socket, id]);
   const messageActions = useMessageActions(me, { group: id });
@@ -155,7 +168,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
         </p>
       )}
       {group && membersOpen && <MembersPanel id={panelId} me={me} group={group} onClose={() => setMembersOpen(false)} />}
-      {view.isPending && !notMember ? (
+      {(view.isPending || paging) && !notMember ? (
         <HistoryLoading />
       ) : view.isError && !notMember ? (
         <HistoryLoadFailed onRetry={view.refetch} />
@@ -174,6 +187,7 @@ export function GroupView({ me, id }: { me: string; id: string }) {
           onRetry={retry}
           onDiscard={discard}
           footerFor={footerFor}
+          onSeen={onSeen}
           actions={notMember ? undefined : messageActions.actions}
         />
       )}

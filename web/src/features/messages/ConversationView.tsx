@@ -1,5 +1,5 @@
 // One conversation: header with presence, bot badge, mute toggle and typing, the message list, the
-// composer. Marks the peer's messages read while this view is visible.
+// composer. Marks the peer's messages read while this view is visible, as far as the reader has seen.
 import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
@@ -24,8 +24,9 @@ import { flattenMessages } from './messageCache';
 import { MessageList } from './MessageList';
 import { useOutbox } from './outbox';
 import { buildRows } from './rows';
-import { firstUnread, useFrozenAtOpen } from './unread-divider';
+import { firstUnread, unreadMayBeOlder, useUnreadAtOpen } from './unread-divider';
 import { useMarkReadWhileVisible } from './useMarkReadWhileVisible';
+import { useRecountOnLeave, useSeenUpTo } from './useSeenUpTo';
 import { usePeerPresence } from './usePeerPresence';
 import { pagingProps, useHistoryWindow } from './useHistoryWindow';
 import { useSendMessage } from './useSendMessage';
@@ -56,13 +57,23 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
   // The live history, or a window around a search result until it reaches the newest message.
   const view = useHistoryWindow({ peer }, history, queryKeys.messages(peer));
   const messages = useMemo(() => flattenMessages(view.data), [view.data]);
-  const unreadFrom = useFrozenAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id);
+  // More unread than the newest page: older pages first, so it opens at the first unread one.
+  const { unreadFrom, paging } = useUnreadAtOpen(peer, history.isSuccess, firstUnread(messages, me)?.id, view.focusId === null && unreadMayBeOlder(messages, me), {
+    pages: view.data?.pages.length ?? 0,
+    hasOlder: view.hasOlder,
+    loadingOlder: view.loadingOlder,
+    loadOlder: view.loadOlder,
+  });
   const rows = useMemo(() => buildRows(messages, pending, me, new Date(), unreadFrom), [messages, pending, me, unreadFrom]);
 
-  // Read receipts: while visible, everything from the peer up to the newest is read.
-  const newestIncoming = useMemo(() => messages.findLast((m) => m.from === peer), [messages, peer]);
+  // Read receipts: while visible, everything from the peer up to the newest one seen is read.
+  const { onSeen, newestSeen } = useSeenUpTo(peer, messages);
+  const newestIncoming = useMemo(() => newestSeen((m) => m.from === peer), [newestSeen, peer]);
   const markUpTo = useCallback((upTo: ChatMessage) => markRead(peer, upTo.id).then(() => ingestOwnRead(client, peer, upTo)), [peer, client]);
   useMarkReadWhileVisible(newestIncoming, markUpTo);
+  const unreadLeft = useMemo(() => messages.some((m) => m.from === peer && m.state !== 'read'), [messages, peer]);
+  const recount = useCallback(() => void client.invalidateQueries({ queryKey: queryKeys.conversations }), [client]);
+  useRecountOnLeave(peer, unreadLeft, recount);
 
   const onTyping = useCallback((isTyping: boolean) => socket?.emit('typing:set', { to: peer, typing: isTyping }), [socket, peer]);
   const messageActions = useMessageActions(me, { peer });
@@ -134,7 +145,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           </h2>
           <p className="muted">Check the name, or find people with “New chat”.</p>
         </div>
-      ) : view.isPending ? (
+      ) : view.isPending || paging ? (
         <HistoryLoading />
       ) : view.isError ? (
         <HistoryLoadFailed onRetry={view.refetch} />
@@ -152,6 +163,7 @@ export function ConversationView({ me, peer }: { me: string; peer: string }) {
           {...pagingProps(view)}
           onRetry={retry}
           onDiscard={discard}
+          onSeen={onSeen}
           actions={messageActions.actions}
         />
       )}

@@ -33,6 +33,11 @@ export interface MessageListProps {
   onLoadNewer?: () => void;
   /** "Jump to latest" while hasNewer: leave the window for the newest messages. */
   onJumpToLatest?: () => void;
+  /**
+   * The newest message the reader has had on screen, reported as they scroll (the newest of all
+   * while they are at the bottom): the read mark goes no further.
+   */
+  onSeen?: (messageId: string) => void;
   /** What the reader may do to a message (reply, react, edit, delete); without, messages only show. */
   actions?: MessageActions;
   /** For tests (jsdom has no layout). */
@@ -41,10 +46,12 @@ export interface MessageListProps {
 
 const NEAR_TOP_PX = 400;
 const NEAR_BOTTOM_PX = 80;
+/** A row counts as seen once this much of it is on screen: about its first line. */
+const SEEN_LINE_PX = 24;
 
 export function MessageList(props: MessageListProps) {
   const { rows, me, peer, hasOlder, loadingOlder, onLoadOlder, onRetry, onDiscard, footerFor, title, actions, initialRect } = props;
-  const { focusId = null, hasNewer = false, loadingNewer = false, onLoadNewer, onJumpToLatest } = props;
+  const { focusId = null, hasNewer = false, loadingNewer = false, onLoadNewer, onJumpToLatest, onSeen } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const [showJump, setShowJump] = useState(false);
@@ -81,6 +88,26 @@ export function MessageList(props: MessageListProps) {
     const el = scrollRef.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, []);
+
+  // The newest message on screen: everything while at the bottom; else the last row whose first
+  // line is above the bottom edge (rows are rendered with overscan, so some are off screen).
+  const reportSeen = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el || !onSeen) return;
+    let index = -1;
+    if (atBottom.current && !hasNewer) index = rows.length - 1;
+    else {
+      const bottom = el.getBoundingClientRect().bottom;
+      for (const node of el.querySelectorAll<HTMLElement>('[data-index]')) {
+        const i = Number(node.dataset.index);
+        if (i > index && node.getBoundingClientRect().top + SEEN_LINE_PX <= bottom) index = i;
+      }
+    }
+    for (let i = index; i >= 0; i--) {
+      const row = rows[i];
+      if (row?.kind === 'message') return onSeen(row.message.id);
+    }
+  }, [onSeen, rows, hasNewer]);
 
   // Older rows arrived above: keep the same messages under the reader's eyes.
   useLayoutEffect(() => {
@@ -144,7 +171,8 @@ export function MessageList(props: MessageListProps) {
       setShowJump(true);
     }
     previousLast.current = lastKey;
-  }, [lastKey, totalSize, scrollToBottom, rows, me, hasNewer, virtualizer]);
+    reportSeen();
+  }, [lastKey, totalSize, scrollToBottom, rows, me, hasNewer, virtualizer, reportSeen]);
 
   // The reader's own scrolling (wheel, touch, keys) lets go of the divider.
   const letGo = () => {
@@ -178,6 +206,7 @@ export function MessageList(props: MessageListProps) {
     atBottom.current = below < NEAR_BOTTOM_PX;
     setShowJump(!atBottom.current || hasNewer);
     if (atBottom.current) setNewBelow(0);
+    reportSeen();
     maybeLoadOlder();
     if (hasNewer && !loadingNewer && below < NEAR_TOP_PX && onLoadNewer) {
       newerRequested.current = true;

@@ -119,8 +119,18 @@ export function ingestReceipt(client: QueryClient, me: string, receipt: ReceiptC
 
 /** After this tab read up to `upTo`: history shows it read, the badge clears. */
 export function ingestOwnRead(client: QueryClient, peer: string, upTo: ChatMessage) {
-  client.setQueryData<MessagesData>(queryKeys.messages(peer), (data) => markIncomingRead(data, peer, upTo));
-  client.setQueryData<Conversation[]>(queryKeys.conversations, (list) => setUnread(list, peer, 0));
+  const data = client.setQueryData<MessagesData>(queryKeys.messages(peer), (data) => markIncomingRead(data, peer, upTo));
+  client.setQueryData<Conversation[]>(queryKeys.conversations, (list) => setUnread(list, peer, incomingAfter(data, upTo, (m) => m.from === peer)));
+}
+
+/**
+ * What is still unread after reading up to `upTo`: the incoming messages after it. Read marks
+ * follow what the reader has seen, so a long unread run is read a screen at a time.
+ */
+function incomingAfter(data: MessagesData | undefined, upTo: ChatMessage, incoming: (m: ChatMessage) => boolean): number {
+  const messages = flattenMessages(data);
+  const at = messages.findIndex((m) => m.id === upTo.id);
+  return at < 0 ? 0 : messages.slice(at + 1).filter(incoming).length;
 }
 
 /**
@@ -137,8 +147,9 @@ function ingestGroupReceipt(client: QueryClient, me: string, group: string, rece
 
 /** After this tab read a group up to `upTo`: my copies show read, the badge and mentions clear. */
 export function ingestOwnGroupRead(client: QueryClient, me: string, group: string, upTo: ChatMessage) {
-  client.setQueryData<MessagesData>(queryKeys.groupMessages(group), (data) => markReadUpTo(data, upTo, (m) => m.from !== me));
-  client.setQueryData<Group[]>(queryKeys.groups, (list) => setGroupUnread(list, group, 0));
+  const incoming = (m: ChatMessage) => m.from !== me;
+  const data = client.setQueryData<MessagesData>(queryKeys.groupMessages(group), (data) => markReadUpTo(data, upTo, incoming));
+  client.setQueryData<Group[]>(queryKeys.groups, (list) => setGroupUnread(list, group, incomingAfter(data, upTo, incoming)));
   clearMentions(group);
 }
 
