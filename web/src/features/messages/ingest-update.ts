@@ -11,7 +11,7 @@ import { conversationKey } from '../../lib/conversation-ref';
 import { registerSessionStore } from '../../lib/session-stores';
 import { peerOf, replacePreview } from '../conversations/conversationCache';
 import { replaceGroupPreview } from '../groups/groupCache';
-import { ChangeClock, replaceMessage, upsertMessages } from './messageCache';
+import { ChangeClock, markQuotesDeleted, replaceMessage, upsertMessages, withQuoteDeleted } from './messageCache';
 
 export const changeClock = new ChangeClock();
 registerSessionStore(() => changeClock.clear());
@@ -20,16 +20,27 @@ export function ingestMessageUpdate(client: QueryClient, me: string, update: Mes
   const { message, change } = update;
   if (!changeClock.admit(message.id, change.at)) return;
   applyMessageState(client, me, message, update.hidden === true);
+  if (message.deleted) applyQuoteDeleted(client, me, message);
+}
+
+/**
+ * Replies quoting a message deleted for everyone lose the quote's text in the store, but no
+ * update is pushed for each reply: empty the quotes cached in the same conversation here, so an
+ * open screen does not go on showing the deleted text until a reload.
+ */
+function applyQuoteDeleted(client: QueryClient, me: string, message: ChatMessage): void {
+  updateHistories(client, me, message, (data) => markQuotesDeleted(data, message.id));
+  const preview = <T extends { lastMessage: ChatMessage | null }>(list: T[] | undefined): T[] | undefined => {
+    if (!list?.some((x) => x.lastMessage && withQuoteDeleted(x.lastMessage, message.id) !== x.lastMessage)) return list;
+    return list.map((x) => (x.lastMessage ? { ...x, lastMessage: withQuoteDeleted(x.lastMessage, message.id) } : x));
+  };
+  if (message.group) client.setQueryData<Group[]>(queryKeys.groups, preview);
+  else client.setQueryData<Conversation[]>(queryKeys.conversations, preview);
 }
 
 /** Also for the answer of this tab's own action, before its update comes back over the socket. */
 export function applyMessageState(client: QueryClient, me: string, message: ChatMessage, hidden: boolean): void {
-  const ref = message.group ? { group: message.group.id } : { peer: peerOf(message, me) };
-  const liveKey = message.group ? queryKeys.groupMessages(message.group.id) : queryKeys.messages(peerOf(message, me));
-  client.setQueryData<MessagesData>(liveKey, (data) => replaceMessage(data, message, hidden));
-  for (const [key] of client.getQueriesData<AroundData>({ queryKey: ['history-around', conversationKey(ref)] })) {
-    client.setQueryData<AroundData>(key, (data) => replaceMessage(data as MessagesData | undefined, message, hidden) as AroundData | undefined);
-  }
+  updateHistories(client, me, message, (data) => replaceMessage(data, message, hidden));
   if (message.group) {
     const group = message.group.id;
     const preview = client.getQueryData<Group[]>(queryKeys.groups)?.find((g) => g.id === group)?.lastMessage;
@@ -42,6 +53,16 @@ export function applyMessageState(client: QueryClient, me: string, message: Chat
   const preview = client.getQueryData<Conversation[]>(queryKeys.conversations)?.find((c) => c.peer === peer)?.lastMessage;
   if (hidden && preview?.id === message.id) void client.invalidateQueries({ queryKey: queryKeys.conversations });
   else client.setQueryData<Conversation[]>(queryKeys.conversations, (list) => replacePreview(list, peer, message));
+}
+
+/** Applies `update` to the cached history of `message`'s conversation and every window opened in it. */
+function updateHistories(client: QueryClient, me: string, message: ChatMessage, update: (data: MessagesData | undefined) => MessagesData | undefined): void {
+  const ref = message.group ? { group: message.group.id } : { peer: peerOf(message, me) };
+  const liveKey = message.group ? queryKeys.groupMessages(message.group.id) : queryKeys.messages(peerOf(message, me));
+  client.setQueryData<MessagesData>(liveKey, update);
+  for (const [key] of client.getQueriesData<AroundData>({ queryKey: ['history-around', conversationKey(ref)] })) {
+    client.setQueryData<AroundData>(key, (data) => update(data as MessagesData | undefined) as AroundData | undefined);
+  }
 }
 
 /** Puts a message back as it was (an action the server refused): where it was hidden, too. */
