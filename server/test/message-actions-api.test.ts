@@ -5,6 +5,7 @@
 import {
   GroupApiPaths,
   MAX_DISTINCT_REACTIONS,
+  MAX_EMOJI_LENGTH,
   MessageActionPaths,
   REPLY_EXCERPT_LENGTH,
   type ChangeResponse,
@@ -310,6 +311,19 @@ describe('refusals', () => {
     expect((await react(bob.token, id, emoji[0] ?? '')).statusCode).toBe(202);
     expect((await react(alice.token, id, emoji[0] ?? '')).statusCode).toBe(202);
     expect((await unreact(bob.token, id, '🎉')).statusCode).toBe(202);
+  });
+
+  it('refuses a path the router cannot read (not UTF-8, a part past 100 characters) in the error contract, not Fastify\'s shape', async () => {
+    const { alice, bob, id } = await conversation();
+    // The longest emoji the contract allows still reach the route (the router counts decoded characters).
+    expect((await react(bob.token, id, '👩🏻\u200d❤️\u200d💋\u200d👨🏼')).statusCode).toBe(202);
+    refused(await react(bob.token, id, '\u2764'.repeat(MAX_EMOJI_LENGTH)), 400, 'validation_failed');
+    // Fastify answered these {"error":"Bad Request","code":"FST_ERR_…"} (414 for the long ones),
+    // which no client of the contract can read.
+    refused(await act(bob.token, 'PUT', `${MessageActionPaths.message(id)}/reactions/${'a'.repeat(5000)}`), 400, 'bad_request');
+    refused(await act(alice.token, 'PATCH', `/api/messages/${'x'.repeat(3000)}`, { payload: { text: 'hi' } }), 400, 'bad_request');
+    refused(await act(bob.token, 'PUT', `${MessageActionPaths.message(id)}/reactions/%FF`), 400, 'bad_request');
+    refused(await act(bob.token, 'PUT', `${MessageActionPaths.message(id)}/reactions/%E2%80`), 400, 'bad_request');
   });
 
   it('DELETE needs for=everyone or for=me; an edit needs valid text', async () => {
