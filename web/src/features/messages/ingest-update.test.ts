@@ -4,6 +4,7 @@ import { queryKeys } from '../../api/keys';
 import type { MessagesData } from '../../api/messages';
 import { conversationKey } from '../../lib/conversation-ref';
 import { msg, testQueryClient } from '../../test/fixtures';
+import { ingestMessages } from './ingest';
 import { ingestMessageUpdate } from './ingest-update';
 import { flattenMessages } from './messageCache';
 
@@ -53,5 +54,20 @@ describe('a delete for everyone in the cache', () => {
     client.setQueryData(queryKeys.messages('bob'), one([original, reply]));
     ingestMessageUpdate(client, 'alice', { message: { ...original, text: 'final', editedAt: '2026-11-30T12:00:00.000Z' }, change: { kind: 'edit', at: '2026-11-30T12:00:00.000Z' } } as MessageUpdate);
     expect(flattenMessages(client.getQueryData<MessagesData>(queryKeys.messages('bob')))[1]?.replyTo?.text).toBe('draft');
+  });
+});
+
+describe('an update that overtakes its message', () => {
+  it('waits for the message and applies to it when it arrives (a reaction keyed to another partition)', () => {
+    const client = testQueryClient();
+    const before = msg({ text: 'earlier', from: 'bob', to: 'alice' });
+    client.setQueryData(queryKeys.messages('bob'), one([before]));
+    const mine = msg({ text: 'lunch?', from: 'alice', to: 'bob' });
+    const reacted = { ...mine, reactions: [{ emoji: '👍', users: ['bob'] }] };
+    ingestMessageUpdate(client, 'alice', { message: reacted, change: { id: '0192f5a4-7c1e-7a3b-9c4d-0000000000c1', kind: 'react', by: 'bob', at: '2026-11-30T12:00:00.000Z' } } as MessageUpdate);
+    // The message itself, as its record says (no reaction), comes after.
+    ingestMessages(client, 'alice', [mine], { live: true });
+    const cached = flattenMessages(client.getQueryData<MessagesData>(queryKeys.messages('bob'))).find((m) => m.id === mine.id);
+    expect(cached?.reactions).toEqual([{ emoji: '👍', users: ['bob'] }]);
   });
 });
