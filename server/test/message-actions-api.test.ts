@@ -376,6 +376,9 @@ describe('replies', () => {
     for (const r of records) expect(r.record).toMatchObject({ v: 2, replyTo: { id: inGroup.id, from: alice.username, text: 'lunch?' } });
     // A group message quoted in a 1:1 conversation is not of that conversation.
     refused(await t.app.inject({ method: 'POST', url: '/send', headers: bearer(bob.token), payload: { to: alice.username, text: 'x', replyTo: inGroup.id } }), 404, 'message_not_found');
+    // Someone not in the group is told so first, whatever they quote (the route's contract).
+    refused(await toGroup(carol.token, toCarol.id), 404, 'group_not_found');
+    refused(await toGroup(carol.token, inGroup.id), 404, 'group_not_found');
 
     await t.app.database.db.updateTable('messages').set({ text: '', deleted_at: new Date().toISOString() }).where('id', '=', toCarol.id).execute();
     refused(await t.app.inject({ method: 'POST', url: '/send', headers: bearer(carol.token), payload: { to: alice.username, text: 'x', replyTo: toCarol.id } }), 409, 'message_deleted');
