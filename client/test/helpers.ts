@@ -2,7 +2,7 @@
 // client itself, and waits that give up after a deadline instead of sleeping.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import {
   freePort,
   startServerProcess,
@@ -10,7 +10,7 @@ import {
   testServerEnv,
   type ServerProcess,
 } from '../../scripts/lib/server-process.mjs';
-import { createClient, type MessengerClient } from '../src/index.js';
+import { ApiError, createClient, type MessengerClient } from '../src/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -61,4 +61,14 @@ export async function waitUntil<T>(what: string, probe: () => Probe<T> | Promise
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The ApiError a call rejects with (fails the test if it resolves or rejects with anything else). */
+export async function apiError(call: Promise<unknown>): Promise<ApiError> {
+  const error = await call.then(
+    () => new Error('expected the call to fail'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
 }

@@ -3,8 +3,8 @@
 // call; and the server's refusals as ApiError with the contract's codes, never retried.
 import { Group, GroupApiPaths } from '@messenger/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type MessengerClient, type RetryEvent } from '../src/index.js';
-import { randomName, signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
+import { type MessengerClient, type RetryEvent } from '../src/index.js';
+import { apiError, randomName, signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let alice: MessengerClient;
@@ -18,15 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-async function apiError(call: Promise<unknown>): Promise<ApiError> {
-  const error = await call.then(
-    () => new Error('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
 
 /** A 202 means Kafka holds it; actions read the store, so wait until the message is there. */
 async function storedMessage(text: string): Promise<string> {

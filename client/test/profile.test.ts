@@ -4,8 +4,8 @@
 import { ApiPaths, MAX_PROFILES_PER_REQUEST, type Profile } from '@messenger/protocol';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type MessengerClient, type Subscription } from '../src/index.js';
-import { signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
+import { type MessengerClient, type Subscription } from '../src/index.js';
+import { apiError, signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let alice: MessengerClient;
@@ -40,15 +40,6 @@ function png(size: number, rgb: [number, number, number]): Uint8Array<ArrayBuffe
   const image = deflateSync(Buffer.concat(Array.from({ length: size }, () => row)));
   const bytes = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', header), chunk('IDAT', image), chunk('IEND', Buffer.alloc(0))]);
   return new Uint8Array(bytes);
-}
-
-async function apiError(call: Promise<unknown>): Promise<ApiError> {
-  const error = await call.then(
-    () => new Error('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
 }
 
 describe('profiles', () => {

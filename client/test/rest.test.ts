@@ -1,8 +1,8 @@
 // The REST half against the real server: idempotent sends, the contract's error codes, a rate
 // limit that outlasts the retry budget, and history paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, createClient, type MessengerClient, type RetryEvent } from '../src/index.js';
-import { PASSWORD, randomName, signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
+import { createClient, type MessengerClient, type RetryEvent } from '../src/index.js';
+import { apiError, PASSWORD, randomName, signedUp, startServer, waitUntil, type TestServer } from './helpers.js';
 
 const SEND_RATE = 20;
 let server: TestServer;
@@ -17,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** The ApiError a call rejects with (fails the test if it resolves). */
-async function apiError(call: Promise<unknown>): Promise<ApiError> {
-  const error = await call.then(
-    () => new Error('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
 
 describe('send', () => {
   it('answers 202 with the record position, and the same key gives the same message', async () => {

@@ -58,7 +58,7 @@ describe('PUT /api/conversations/:peer/mute', () => {
     const alice = await register(t);
     const quiet = await register(t);
     expect((await mute(alice, quiet.username, { muted: true })).statusCode).toBe(200);
-    expect(await conversations(alice)).toEqual([{ peer: quiet.username, online: false, unread: 0, ...unset, muted: true, lastMessage: null }]);
+    expect(await conversations(alice)).toEqual([{ peer: quiet.username, online: false, unread: 0, ...unset, muted: true, lastMessage: null, displayName: null, avatarUrl: null }]);
     // Once it writes, it is an ordinary (muted) conversation with its last message.
     expect((await send(t, quiet.token, alice.username, 'first')).statusCode).toBe(202);
     await waitUntilListed(alice, quiet.username, (c) => c.lastMessage?.text === 'first');

@@ -48,6 +48,26 @@ export interface DeliveredChange {
  * acknowledges changes (their ids are told apart before: realtime/hub.ts), so a round of message
  * acknowledgements, the hot path, runs no statement more than before.
  */
+/**
+ * Trusts the recipient's Kafka group: every message or change of theirs below its committed offset
+ * on `partition` was delivered. One statement for either table, which share these columns.
+ */
+export async function markDeliveredBelowIn(
+  db: Db,
+  table: 'messages' | 'message_changes',
+  below: { recipient: string; partition: number; offset: number; now: string },
+): Promise<number> {
+  const result = await db
+    .updateTable(table)
+    .set({ delivered_at: below.now })
+    .where('recipient', '=', below.recipient)
+    .where('kafka_partition', '=', below.partition)
+    .where('kafka_offset', '<', below.offset)
+    .where('delivered_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export function ackStatements(db: Db) {
   // The shape is "<distinct ids>:<pairs>".
   const update = precompiled((shape: string) => {

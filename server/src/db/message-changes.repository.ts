@@ -6,6 +6,7 @@ import { MAX_DISTINCT_REACTIONS, type ChangeKind } from '@messenger/protocol';
 import type { ExpressionBuilder, Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
+import { markDeliveredBelowIn } from './ack-statements.repository.js';
 import { messageViews, type MessageRef, type MessageView } from './message-views.repository.js';
 import { conversationKey, groupConversation, groupOf, type Database } from './schema.js';
 
@@ -271,16 +272,8 @@ export function createMessageChangesRepository(db: Db) {
     },
 
     /** Trusts the recipient's Kafka group: every change below its committed offset was delivered. */
-    async markDeliveredBelow(recipient: string, partition: number, offset: number, now: string): Promise<number> {
-      const result = await db
-        .updateTable('message_changes')
-        .set({ delivered_at: now })
-        .where('recipient', '=', recipient)
-        .where('kafka_partition', '=', partition)
-        .where('kafka_offset', '<', offset)
-        .where('delivered_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
+    markDeliveredBelow(recipient: string, partition: number, offset: number, now: string): Promise<number> {
+      return markDeliveredBelowIn(db, 'message_changes', { recipient, partition, offset, now });
     },
   };
 }

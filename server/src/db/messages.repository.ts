@@ -6,7 +6,7 @@ import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { transact } from './transaction.js';
 import type { Database } from './schema.js';
-import { ackStatements, type Delivered, type DeliveredChange } from './ack-statements.repository.js';
+import { ackStatements, markDeliveredBelowIn, type Delivered, type DeliveredChange } from './ack-statements.repository.js';
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
 import { deleteLateCopies, emptyQuotesOfDeleted, storeChanges, type NewChange, type StoredChange } from './message-changes.repository.js';
@@ -359,16 +359,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
     },
 
     /** Trusts the recipient's Kafka group: everything below its committed offset was delivered. */
-    async markDeliveredBelow(recipient: string, partition: number, offset: number, now: string): Promise<number> {
-      const result = await db
-        .updateTable('messages')
-        .set({ delivered_at: now })
-        .where('recipient', '=', recipient)
-        .where('kafka_partition', '=', partition)
-        .where('kafka_offset', '<', offset)
-        .where('delivered_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
+    markDeliveredBelow(recipient: string, partition: number, offset: number, now: string): Promise<number> {
+      return markDeliveredBelowIn(db, 'messages', { recipient, partition, offset, now });
     },
 
     /** Marks the peer's messages to `reader` read up to and including `upTo`. */

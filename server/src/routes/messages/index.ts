@@ -41,96 +41,73 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { messageActionsService } = app;
   // Changes are produced like messages, so they share the send routes' budget per route.
   const config = { scope: 'send' as const, rateLimit: { max: app.config.limits.sendPerMinute, timeWindow: '1 minute' } };
-
-  function me(session: { username: string } | null): string {
-    if (!session) throw errors.unauthorized();
-    return session.username;
-  }
-
-  const act = (session: { username: string } | null, id: string, action: MessageAction, key: string | undefined) =>
-    messageActionsService.act(me(session), id, action, key);
+  /** What every action route shares: its answers, headers, auth, limits and the one service call. */
+  const action = { headers: ActionHeaders, response: ChangeResponses, tags: ['messages'] };
+  const act = (request: { session: { username: string } | null; headers: { [IDEMPOTENCY_HEADER]?: string } }, id: string, change: MessageAction) => {
+    if (!request.session) throw errors.unauthorized();
+    return messageActionsService.act(request.session.username, id, change, request.headers[IDEMPOTENCY_HEADER]);
+  };
 
   app.patch(
     '/api/messages/:id',
     {
       schema: {
-        tags: ['messages'],
+        ...action,
         summary: 'Edit your message',
         description: `Only its author (403 not_message_author), within MESSAGE_EDIT_WINDOW_SECONDS of sending it (403 edit_window_closed), and not once deleted (409 message_deleted). ${COMMON}`,
         params: MessageParams,
         body: EditMessageBody,
-        headers: ActionHeaders,
-        response: ChangeResponses,
       },
       preHandler: app.requireUser,
       config,
     },
-    async (request, reply) => {
-      const result = await act(request.session, request.params.id, { kind: 'edit', text: request.body.text }, request.headers[IDEMPOTENCY_HEADER]);
-      return reply.code(202).send(result);
-    },
+    async (request, reply) => reply.code(202).send(await act(request, request.params.id, { kind: 'edit', text: request.body.text })),
   );
 
   app.delete(
     '/api/messages/:id',
     {
       schema: {
-        tags: ['messages'],
+        ...action,
         summary: 'Delete a message for everyone (your own) or for yourself',
         description: `for=everyone: its text is gone from every view and from the store (the original record stays in Kafka until retention removes it); only its author, within the edit window, and not twice. for=me: gone from your own views only; anyone in the conversation may. ${COMMON}`,
         params: MessageParams,
         querystring: DeleteMessageQuery,
-        headers: ActionHeaders,
-        response: ChangeResponses,
       },
       preHandler: app.requireUser,
       config,
     },
-    async (request, reply) => {
-      const action: MessageAction = request.query.for === 'everyone' ? { kind: 'delete' } : { kind: 'hide' };
-      const result = await act(request.session, request.params.id, action, request.headers[IDEMPOTENCY_HEADER]);
-      return reply.code(202).send(result);
-    },
+    async (request, reply) => reply.code(202).send(await act(request, request.params.id, request.query.for === 'everyone' ? { kind: 'delete' } : { kind: 'hide' })),
   );
 
   app.put(
     '/api/messages/:id/reactions/:emoji',
     {
       schema: {
-        tags: ['messages'],
+        ...action,
         summary: 'React to a message with one emoji (percent-encoded in the path)',
         description: `Not a single emoji: 400 validation_failed. Reacting again with the same emoji changes nothing. At most ${MAX_DISTINCT_REACTIONS} different emoji per message (409 too_many_reactions); none on a deleted one (409 message_deleted). ${COMMON}`,
         params: ReactionParams,
-        headers: ActionHeaders,
-        response: ChangeResponses,
       },
       preHandler: app.requireUser,
       config,
     },
-    async (request, reply) => {
-      const result = await act(request.session, request.params.id, { kind: 'react', emoji: request.params.emoji }, request.headers[IDEMPOTENCY_HEADER]);
-      return reply.code(202).send(result);
-    },
+    async (request, reply) => reply.code(202).send(await act(request, request.params.id, { kind: 'react', emoji: request.params.emoji })),
   );
 
   app.delete(
     '/api/messages/:id/reactions/:emoji',
     {
       schema: {
-        tags: ['messages'],
+        ...action,
         summary: 'Take back your reaction',
         description: `Taking back a reaction you never gave changes nothing. ${COMMON}`,
         params: ReactionParams,
-        headers: ActionHeaders,
-        response: ChangeResponses,
       },
       preHandler: app.requireUser,
       config,
     },
-    async (request, reply) => {
-      const result = await act(request.session, request.params.id, { kind: 'unreact', emoji: request.params.emoji }, request.headers[IDEMPOTENCY_HEADER]);
-      return reply.code(202).send(result);
-    },
+    async (request, reply) => reply.code(202).send(await act(request, request.params.id, { kind: 'unreact', emoji: request.params.emoji })),
   );
 };
 
