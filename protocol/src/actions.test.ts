@@ -17,6 +17,15 @@ describe('reaction emoji', () => {
       expect(isReactionEmoji(value), JSON.stringify(value)).toBe(false);
     }
   });
+
+  it('refuses an emoji padded with repeated modifiers, which shows as the plain one but counts as another reaction', () => {
+    for (const value of ['👍\uFE0F\uFE0F', '👍\uFE0F\uFE0F\uFE0F', '👍🏽🏽', '👍🏻🏿', '👍\u200d', '👍\u200d\u200d👍']) {
+      expect(isReactionEmoji(value), JSON.stringify(value)).toBe(false);
+    }
+    for (const value of ['❤️', '👁️\u200d🗨️', '🙋\u200d♀️', '🏃🏽\u200d♂️', '👩🏻\u200d❤️\u200d💋\u200d👨🏼', '❤️\u200d🔥', '🧑\u200d🤝\u200d🧑']) {
+      expect(isReactionEmoji(value), JSON.stringify(value)).toBe(true);
+    }
+  });
 });
 
 describe('change records', () => {

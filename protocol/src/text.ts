@@ -106,8 +106,10 @@ export const DISPLAY_NAME_PROBLEM_MESSAGES: Record<DisplayNameProblem, string> =
  * One emoji, as a reaction: a single pictographic grapheme (with its skin tone, variation
  * selector or ZWJ sequence), a flag, or a keycap.
  */
+// Each part at most one variation selector and one skin tone: repeated, they show as the plain
+// emoji yet would count as another reaction (two chips that look alike).
 const EMOJI =
-  /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)(?:\uFE0F|[\u{1F3FB}-\u{1F3FF}]|\u200D(?:\p{Extended_Pictographic}|[\u2640\u2642\u2695])\uFE0F?)*$/u;
+  /^(?:\p{Extended_Pictographic}\uFE0F?[\u{1F3FB}-\u{1F3FF}]?|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)(?:\u200D(?:\p{Extended_Pictographic}|[\u2640\u2642\u2695])\uFE0F?[\u{1F3FB}-\u{1F3FF}]?)*$/u;
 export const MAX_EMOJI_LENGTH = 32;
 
 export function isReactionEmoji(value: string): boolean {

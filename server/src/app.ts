@@ -10,7 +10,7 @@ import { trustFunction } from './net/client-address.js';
 import authPlugin from './plugins/auth.js';
 import corePlugin from './plugins/core.js';
 import deliveryPlugin from './plugins/delivery.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { frameworkError } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityPlugin from './plugins/security.js';
 import swaggerPlugin from './plugins/swagger.js';
@@ -66,6 +66,7 @@ export async function buildApp(
     // short with "Plugin did not start in time". Nothing else waits on a plugin: the history
     // consumer joins in the background.
     pluginTimeout: 75_000,
+    frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: Fastify's default text/plain parser would turn a stray body into a string.

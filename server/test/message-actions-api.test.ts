@@ -5,6 +5,7 @@
 import {
   GroupApiPaths,
   MAX_DISTINCT_REACTIONS,
+  MAX_EMOJI_LENGTH,
   MessageActionPaths,
   REPLY_EXCERPT_LENGTH,
   type ChangeResponse,
@@ -312,6 +313,19 @@ describe('refusals', () => {
     expect((await unreact(bob.token, id, '🎉')).statusCode).toBe(202);
   });
 
+  it('refuses a path the router cannot read (not UTF-8, a part past 100 characters) in the error contract, not Fastify\'s shape', async () => {
+    const { alice, bob, id } = await conversation();
+    // The longest emoji the contract allows still reach the route (the router counts decoded characters).
+    expect((await react(bob.token, id, '👩🏻\u200d❤️\u200d💋\u200d👨🏼')).statusCode).toBe(202);
+    refused(await react(bob.token, id, '\u2764'.repeat(MAX_EMOJI_LENGTH)), 400, 'validation_failed');
+    // Fastify answered these {"error":"Bad Request","code":"FST_ERR_…"} (414 for the long ones),
+    // which no client of the contract can read.
+    refused(await act(bob.token, 'PUT', `${MessageActionPaths.message(id)}/reactions/${'a'.repeat(5000)}`), 400, 'bad_request');
+    refused(await act(alice.token, 'PATCH', `/api/messages/${'x'.repeat(3000)}`, { payload: { text: 'hi' } }), 400, 'bad_request');
+    refused(await act(bob.token, 'PUT', `${MessageActionPaths.message(id)}/reactions/%FF`), 400, 'bad_request');
+    refused(await act(bob.token, 'PUT', `${MessageActionPaths.message(id)}/reactions/%E2%80`), 400, 'bad_request');
+  });
+
   it('DELETE needs for=everyone or for=me; an edit needs valid text', async () => {
     const { alice, id } = await conversation();
     refused(await act(alice.token, 'DELETE', MessageActionPaths.message(id)), 400, 'validation_failed');
@@ -362,6 +376,9 @@ describe('replies', () => {
     for (const r of records) expect(r.record).toMatchObject({ v: 2, replyTo: { id: inGroup.id, from: alice.username, text: 'lunch?' } });
     // A group message quoted in a 1:1 conversation is not of that conversation.
     refused(await t.app.inject({ method: 'POST', url: '/send', headers: bearer(bob.token), payload: { to: alice.username, text: 'x', replyTo: inGroup.id } }), 404, 'message_not_found');
+    // Someone not in the group is told so first, whatever they quote (the route's contract).
+    refused(await toGroup(carol.token, toCarol.id), 404, 'group_not_found');
+    refused(await toGroup(carol.token, inGroup.id), 404, 'group_not_found');
 
     await t.app.database.db.updateTable('messages').set({ text: '', deleted_at: new Date().toISOString() }).where('id', '=', toCarol.id).execute();
     refused(await t.app.inject({ method: 'POST', url: '/send', headers: bearer(carol.token), payload: { to: alice.username, text: 'x', replyTo: toCarol.id } }), 409, 'message_deleted');

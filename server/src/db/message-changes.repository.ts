@@ -67,6 +67,11 @@ function target(c: StoredChange) {
   };
 }
 
+/** Every stored copy of group message `id`, whoever it is addressed to. */
+function everyCopy(id: string, group: string) {
+  return (eb: ExpressionBuilder<Database, 'messages'>) => eb.and([eb('id', '=', id), eb('conversation', '=', groupConversation(group))]);
+}
+
 /** Applies one new change to its row; returns false when there is no such row. */
 async function applyOne(trx: Transaction<Database>, c: StoredChange, shared: Set<string>): Promise<boolean> {
   const row = await trx.selectFrom('messages').select(['sender', 'deleted_at']).where(target(c)).executeTakeFirst();
@@ -87,7 +92,15 @@ async function applyOne(trx: Transaction<Database>, c: StoredChange, shared: Set
       break;
     case 'delete':
       if (deleted || row.sender !== c.from) break;
-      await trx.updateTable('messages').set({ text: '', deleted_at: c.at }).where(target(c)).where('deleted_at', 'is', null).execute();
+      // A group message: every copy at once, not only this member's. The API keys the delete to
+      // the members holding a copy now; one who left since gets no record, and kept the text
+      // (re-added, they read it again). The other members' records then find theirs deleted.
+      await trx
+        .updateTable('messages')
+        .set({ text: '', deleted_at: c.at })
+        .where(c.group ? everyCopy(c.messageId, c.group.id) : target(c))
+        .where('deleted_at', 'is', null)
+        .execute();
       // Shared by a group message's copies (keyed by message id): removing twice is harmless.
       await trx.deleteFrom('message_reactions').where('message_id', '=', c.messageId).execute();
       await emptyQuotes(trx, [c.messageId]);
@@ -149,6 +162,19 @@ async function applyOne(trx: Transaction<Database>, c: StoredChange, shared: Set
 export async function emptyQuotes(trx: Transaction<Database>, originals: readonly string[]): Promise<void> {
   for (const chunk of chunks([...new Set(originals)])) {
     await trx.updateTable('messages').set({ reply_to_text: '' }).where('reply_to_id', 'in', chunk).where('reply_to_text', '<>', '').execute();
+  }
+}
+
+/**
+ * Copies of group messages stored after the message was deleted (their member's partition lagged
+ * behind the delete's): stored deleted too, as the delete left every other copy.
+ */
+export async function deleteLateCopies(trx: Transaction<Database>, ids: readonly string[]): Promise<void> {
+  for (const chunk of chunks([...new Set(ids)])) {
+    const gone = await trx.selectFrom('messages').select(['id', 'conversation', 'deleted_at']).where('id', 'in', chunk).where('deleted_at', 'is not', null).execute();
+    for (const g of new Map(gone.map((r) => [r.id, r])).values()) {
+      await trx.updateTable('messages').set({ text: '', deleted_at: g.deleted_at }).where('id', '=', g.id).where('conversation', '=', g.conversation).where('deleted_at', 'is', null).execute();
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { Database } from './schema.js';
 import { ackStatements, markDeliveredBelowIn, type Delivered, type DeliveredChange } from './ack-statements.repository.js';
 import { precompiled, slot } from './precompiled.js';
 import { storedPositionsWriter } from './stored-positions.repository.js';
-import { emptyQuotesOfDeleted, storeChanges, type NewChange, type StoredChange } from './message-changes.repository.js';
+import { deleteLateCopies, emptyQuotesOfDeleted, storeChanges, type NewChange, type StoredChange } from './message-changes.repository.js';
 import { conversationKey, groupConversation } from './schema.js';
 import { lastMessagesAsSeen, MESSAGE_COLUMNS, notHiddenBy, withReactions } from './message-views.repository.js';
 
@@ -257,6 +257,8 @@ export function createMessagesRepository(db: Db, options: { dialect: 'sqlite' | 
         for (const chunk of chunks(ordered)) {
           await trx.executeQuery(upsertConversations(chunk.length, chunk.flatMap((c) => [c.owner, c.peer, c.last.id, c.last.sentAt, c.unread])));
         }
+        const groupCopies = records.filter((r) => r.group !== undefined && inserted.has(copyKey(r.id, r.to))).map((r) => r.id);
+        if (groupCopies.length > 0) await deleteLateCopies(trx, groupCopies);
         const quoted = records.flatMap((r) => (r.replyTo && r.replyTo.text !== '' ? [r.replyTo.id] : []));
         if (quoted.length > 0) await emptyQuotesOfDeleted(trx, quoted);
         applied = await storeChanges(trx, changes);

@@ -10,7 +10,7 @@ import {
   type ErrorBody,
   type ErrorCode,
 } from '@messenger/protocol';
-import type { FastifyError, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError, errors } from '../errors.js';
@@ -46,6 +46,19 @@ function textFormatMessage(error: FastifyError, request: FastifyRequest): string
   const problem = typeof value === 'string' ? messageTextProblem(value) : undefined;
   if (!problem || (format === TextFormats.wellFormed && problem !== 'lone_surrogate')) return undefined;
   return `${error.validationContext ?? 'request'}${first?.instancePath ?? ''} ${TEXT_PROBLEM_MESSAGES[problem]}.`;
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's refusals (a path that is not valid percent-encoded
+ * UTF-8, a path parameter past its length limit) come before any route or error handler, and
+ * would otherwise leave in Fastify's own shape, which no client of the contract reads.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return void reply.code(400).send(body('bad_request', 'A part of the address is too long.'));
+  if (error.code === 'FST_ERR_BAD_URL') return void reply.code(400).send(body('bad_request', 'The address is not valid percent-encoded UTF-8.'));
+  // A route constraint that failed (none is used today): ours, not the client's.
+  request.log.error({ err: error }, 'router error');
+  void reply.code(500).send(body('internal_error', 'Something went wrong on our side.'));
 }
 
 export default fp(

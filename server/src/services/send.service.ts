@@ -102,9 +102,14 @@ export function createSendService(deps: {
   async function compose(from: string, target: Target, text: string, replyTo: ReplyRef | undefined, id: string, sentAt: string): Promise<Message> {
     const reply = replyTo === undefined ? {} : { replyTo };
     if (target.kind === 'direct') return { kind: 'direct', record: { v: 1, id, from, to: target.to, text, sentAt, ...reply } };
-    const group = await deps.groups.fanOutTargets(target.groupId, from);
-    if (!group) throw errors.groupNotFound();
+    const group = await groupOf(target.groupId, from);
     return { kind: 'group', copy: { v: 2, id, from, text, sentAt, group: { id: target.groupId, name: group.name }, ...reply }, members: group.members };
+  }
+
+  async function groupOf(groupId: string, from: string): Promise<{ name: string; members: string[] }> {
+    const group = await deps.groups.fanOutTargets(groupId, from);
+    if (!group) throw errors.groupNotFound();
+    return group;
   }
 
   async function accept(from: string, target: Target, text: string, replyTo: string | undefined, idempotencyKey: string | undefined, originSocket: string | undefined): Promise<SendResponse> {
@@ -114,6 +119,8 @@ export function createSendService(deps: {
         ? createHash('sha256').update(`${targetKey(target)}\n${text}`).digest('hex')
         : requestHash(['send', targetKey(target), text, replyTo]);
     const sent = await idempotent.run(from, idempotencyKey, hash, async (retry) => {
+      // Someone not in the group hears that first, not what became of the message they quote.
+      if (replyTo !== undefined && target.kind === 'group') await groupOf(target.groupId, from);
       const quoted = replyTo === undefined ? undefined : await quote(from, target, replyTo, retry);
       return async (id, sentAt) => produce(await compose(from, target, text, quoted, id, sentAt), originSocket);
     });

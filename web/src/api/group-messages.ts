@@ -10,6 +10,7 @@ import {
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { requestJson } from './http';
 import { queryKeys } from './keys';
+import { noteAccepted } from './message-actions';
 import { PAGE_SIZE, type MessagesData } from './messages';
 import { sendHeaders } from './send';
 
@@ -33,12 +34,14 @@ export function useGroupMessages(id: string, enabled = true) {
   });
 }
 
-export function sendGroupMessage(id: string, text: string, idempotencyKey: string, socketId?: string, replyTo?: string) {
-  return requestJson(GroupApiPaths.messages(id), SendResponse, {
+export async function sendGroupMessage(id: string, text: string, idempotencyKey: string, socketId?: string, replyTo?: string) {
+  const accepted = await requestJson(GroupApiPaths.messages(id), SendResponse, {
     method: 'POST',
     body: replyTo ? { text, replyTo } : { text },
     headers: sendHeaders(idempotencyKey, socketId),
   });
+  noteAccepted(accepted.id);
+  return accepted;
 }
 
 export function markGroupRead(id: string, upTo: string) {

@@ -2,6 +2,7 @@
 // so the server answers with the same message instead of sending it twice.
 import { ApiPaths, IDEMPOTENCY_HEADER, SendResponse, SOCKET_ID_HEADER } from '@messenger/protocol';
 import { requestJson } from './http';
+import { noteAccepted } from './message-actions';
 
 /**
  * The headers of a send. `socketId`: this tab's socket, which then gets no echo of the message
@@ -12,10 +13,12 @@ export function sendHeaders(idempotencyKey: string, socketId: string | undefined
 }
 
 /** `replyTo`: the id of the message this one answers (the server quotes it). */
-export function sendMessage(to: string, text: string, idempotencyKey: string, socketId?: string, replyTo?: string) {
-  return requestJson(ApiPaths.send, SendResponse, {
+export async function sendMessage(to: string, text: string, idempotencyKey: string, socketId?: string, replyTo?: string) {
+  const accepted = await requestJson(ApiPaths.send, SendResponse, {
     method: 'POST',
     body: replyTo ? { to, text, replyTo } : { to, text },
     headers: sendHeaders(idempotencyKey, socketId),
   });
+  noteAccepted(accepted.id);
+  return accepted;
 }

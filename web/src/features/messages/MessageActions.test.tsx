@@ -5,6 +5,7 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
+import { queryKeys } from '../../api/keys';
 import { jsonResponse, msg, testQueryClient, withConversationScreen } from '../../test/fixtures';
 import { ConversationView } from './ConversationView';
 
@@ -88,6 +89,16 @@ describe('message actions', () => {
     fireEvent.keyDown(document.activeElement!, { key: 'Escape' });
     fireEvent.keyDown(document.activeElement!, { key: 'ContextMenu' });
     expect(await screen.findByRole('menu')).toBeInTheDocument();
+  });
+
+  it('names the menu by the author’s display name, like the rest of the screen', async () => {
+    stubServer([msg({ text: 'from bob' })]);
+    const client = testQueryClient();
+    client.setQueryData(queryKeys.profile('bob'), { username: 'bob', displayName: 'Bob Builder', avatarUrl: null });
+    renderView(client);
+    await screen.findByText('from bob');
+    fireEvent.contextMenu(article('from bob'));
+    expect(await screen.findByRole('menu', { name: 'Actions for Bob Builder’s message' })).toBeInTheDocument();
   });
 
   it('edits my last message with ↑ in an empty composer, saves with Enter, and shows “edited”; Esc cancels', async () => {

@@ -6,6 +6,7 @@
 import { QUICK_REACTIONS, type ChatMessage } from '@messenger/protocol';
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
+import { useDisplayName } from '../../api/profiles';
 import { menuItems, onMenuKey } from '../../components/menu-keys';
 import { emojiName } from './emoji-list';
 import { EmojiPicker } from './EmojiPicker';
@@ -34,6 +35,8 @@ export function MessageActionsMenu({ message, actions, at, onClose, picking: sta
   const [picking, setPicking] = useState(startPicking);
   const [place, setPlace] = useState(at);
   const mine = message.from === actions.me;
+  // Named as the rest of the screen names the author (the bubble, the quote, the reply bar).
+  const author = useDisplayName(message.from);
 
   // Inside the window, whichever corner it opened at.
   useLayoutEffect(() => {
@@ -74,7 +77,7 @@ export function MessageActionsMenu({ message, actions, at, onClose, picking: sta
       <div
         ref={menu}
         role="menu"
-        aria-label={`Actions for ${mine ? 'your' : `${message.from}’s`} message`}
+        aria-label={`Actions for ${mine ? 'your' : `${author}’s`} message`}
         className="item-menu-list message-menu"
         onKeyDown={(e) => {
           onMenuKey(e, menu.current, () => onClose(true), () => onClose(false));

@@ -11,7 +11,7 @@ import { applyReceiptToPreview, bumpConversation, markBot, peerOf, setUnread } f
 import { isReading, isReadingGroup } from '../connection/viewState';
 import { bumpGroup, setGroupUnread } from '../groups/groupCache';
 import { clearMentions, countMention } from '../groups/mention-unread';
-import { changeClock } from './ingest-update';
+import { applyEarlyUpdates, changeClock } from './ingest-update';
 import { applyReceipt, EarlyReceipts, flattenMessages, hasMessage, markIncomingRead, markReadUpTo, mergeFetchedPage, newestFirst, upsertMessages } from './messageCache';
 
 export const earlyReceipts = new EarlyReceipts();
@@ -87,6 +87,7 @@ export function ingestMessages(client: QueryClient, me: string, messages: readon
       void client.invalidateQueries({ queryKey: queryKeys.groups });
     }
   }
+  applyEarlyUpdates(client, me, fresh);
   return fresh;
 }
 

@@ -240,3 +240,24 @@ export class ChangeClock {
     this.applied.clear();
   }
 }
+
+/**
+ * `message` quoted by a reply, once deleted for everyone: the quote goes too. The store empties
+ * the replies' quotes but pushes no update for them, so every screen does it itself.
+ */
+export function withQuoteDeleted(message: ChatMessage, id: string): ChatMessage {
+  if (message.replyTo?.id !== id || message.replyTo.deleted) return message;
+  return { ...message, replyTo: { ...message.replyTo, text: '', deleted: true } };
+}
+
+/** Every cached reply to `id` with its quote emptied. The same object when none is cached. */
+export function markQuotesDeleted(data: MessagesData | undefined, id: string): MessagesData | undefined {
+  if (!data) return data;
+  let changed = false;
+  const pages = data.pages.map((page) => {
+    if (!page.messages.some((m) => withQuoteDeleted(m, id) !== m)) return page;
+    changed = true;
+    return { ...page, messages: page.messages.map((m) => withQuoteDeleted(m, id)) };
+  });
+  return changed ? { ...data, pages } : data;
+}
