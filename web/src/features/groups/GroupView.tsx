@@ -1,6 +1,7 @@
 // One group: header (name, size, mute, members), the shared message list with senders, mention
 // highlights and receipts on my latest message, who is typing, the composer. Marks the group read as
 // far as seen while visible. Once I am no longer a member it says so and takes nothing more.
+import type { ChatMessage } from '@messenger/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useId, useMemo, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
