@@ -5,42 +5,28 @@
 // here directly as the change-applying code leaves them (message_reactions, hidden_messages,
 // edited_at/deleted_at/reply_to_*), so the reads are tested on their own.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Kysely, Migrator, sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedStore, type MigratedStore } from './helpers/migrated-store.js';
 import { createGroupMessagesRepository } from '../src/db/group-messages.repository.js';
 import { createGroupsRepository } from '../src/db/groups.repository.js';
 import { createHistoryWindowRepository } from '../src/db/history-window.repository.js';
 import { messageViews } from '../src/db/message-views.repository.js';
 import { createMessagesRepository, type StoredRecord } from '../src/db/messages.repository.js';
-import { migrationProvider } from '../src/db/migrations.js';
-import { openPostgres } from '../src/db/postgres.js';
 import type { Database } from '../src/db/schema.js';
 import { createSearchRepository } from '../src/db/search.repository.js';
-import { openSqlite } from '../src/db/sqlite.js';
-import { removeDir } from './helpers/app.js';
-import { databaseEnv, testDb } from './helpers/database.js';
 
+let opened: MigratedStore;
 let db: Kysely<Database>;
 let dialect: 'sqlite' | 'postgres';
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-actions-read-'));
-  const { DATABASE_URL } = await databaseEnv(dataDir, {});
-  const opened = DATABASE_URL ? openPostgres({ url: DATABASE_URL, poolMax: 2, onConnectionError: () => undefined }) : openSqlite(path.join(dataDir, 'messenger.sqlite'));
-  dialect = DATABASE_URL ? 'postgres' : 'sqlite';
-  expect(dialect).toBe(testDb);
-  db = new Kysely<Database>({ dialect: opened.dialect });
-  const migrated = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
-  expect(migrated.error).toBeUndefined();
+  opened = await openMigratedStore('messenger-actions-read-');
+  ({ db, dialect } = opened);
 });
 
 afterAll(async () => {
-  await db?.destroy();
-  removeDir(dataDir);
+  await opened?.close();
 });
 
 const repos = () => ({

@@ -4,38 +4,24 @@
 // whose copy was stored after it (their partition lagged) must not keep the text: re-added to
 // the group, they would read it again in its history and find it by search.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Kysely, Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedStore, type MigratedStore } from './helpers/migrated-store.js';
 import type { StoredChange } from '../src/db/message-changes.repository.js';
 import { createMessagesRepository, type StoredRecord } from '../src/db/messages.repository.js';
-import { migrationProvider } from '../src/db/migrations.js';
-import { openPostgres } from '../src/db/postgres.js';
 import type { Database } from '../src/db/schema.js';
-import { openSqlite } from '../src/db/sqlite.js';
-import { removeDir } from './helpers/app.js';
-import { databaseEnv, testDb } from './helpers/database.js';
 
+let store: MigratedStore;
 let db: Kysely<Database>;
 let dialect: 'sqlite' | 'postgres';
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'messenger-actions-store-'));
-  const { DATABASE_URL } = await databaseEnv(dataDir, {});
-  const opened = DATABASE_URL ? openPostgres({ url: DATABASE_URL, poolMax: 2, onConnectionError: () => undefined }) : openSqlite(path.join(dataDir, 'messenger.sqlite'));
-  dialect = DATABASE_URL ? 'postgres' : 'sqlite';
-  expect(dialect).toBe(testDb);
-  db = new Kysely<Database>({ dialect: opened.dialect });
-  const migrated = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
-  expect(migrated.error).toBeUndefined();
+  store = await openMigratedStore('messenger-actions-store-');
+  ({ db, dialect } = store);
 });
 
 afterAll(async () => {
-  await db?.destroy();
-  removeDir(dataDir);
+  await store?.close();
 });
 
 const name = (who: string) => `${who}${randomUUID().slice(0, 8)}`;
