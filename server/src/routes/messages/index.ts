@@ -15,24 +15,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { errors } from '../../errors.js';
 import type { MessageAction } from '../../services/message-actions.service.js';
-import { SendHeaders } from '../send-schema.js';
+import { SendHeaders, SendResponses } from '../send-schema.js';
 
 // Idempotency-Key as on the send routes. No X-Socket-Id: a change goes to every screen, the acting
 // one included (applying it there again changes nothing).
 const ActionHeaders = Type.Object({ [IDEMPOTENCY_HEADER]: SendHeaders.properties[IDEMPOTENCY_HEADER] });
 
-const ChangeResponses = {
-  202: ChangeResponse,
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  413: ErrorBody,
-  415: ErrorBody,
-  429: ErrorBody,
-  503: ErrorBody,
-};
+// The send routes' answers, with a ChangeResponse for the 202 and the 403s only an action has.
+const ChangeResponses = { ...SendResponses, 202: ChangeResponse, 403: ErrorBody };
 
 const COMMON =
   'Answers 202 once Kafka holds the change (every member\'s record of it, in a group, in one transaction); the store and every screen apply it from there (`message:update`). The same Idempotency-Key with the same request gives the same change id. 404 message_not_found for a message you cannot see (not yours, not in a group you are still in, or deleted for you).';
